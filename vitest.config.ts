@@ -1,10 +1,29 @@
+import { readFile } from "node:fs/promises";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
+
+/**
+ * Tests run inside workerd, which has no filesystem: audio fixtures are imported as modules
+ * (`import bytes from "../fixtures/audio/x.wav"`) and inlined as Uint8Array by this plugin.
+ */
+function binaryFixtures(): Plugin {
+  const binary = /\.(wav|ulaw|flac|ogg|webm|mp3)$/;
+  return {
+    name: "voice-edge:binary-fixtures",
+    enforce: "pre",
+    async load(id) {
+      if (!binary.test(id)) return null;
+      const b64 = (await readFile(id)).toString("base64");
+      return `export default Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0));`;
+    },
+  };
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [
+      binaryFixtures(),
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" } },
