@@ -26,7 +26,7 @@ export default defineConfig(async () => {
       binaryFixtures(),
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" } },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token-0123456789" } },
       }),
     ],
     test: { include: ["src/**/*.test.ts", "test/**/*.test.ts"], setupFiles: ["./test/setup/apply-migrations.ts"] },

@@ -1,5 +1,13 @@
-import { Hono } from "hono";
+import { createApp } from "./app";
+import { runRetention } from "./storage/retention";
+
 export { CallSession } from "./durable/call-session";
-const app = new Hono<{ Bindings: Env }>();
-app.get("/healthz", (c) => c.json({ status: "ok" }));
-export default app;
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runRetention(env, new Date(controller.scheduledTime)));
+  },
+} satisfies ExportedHandler<Env>;

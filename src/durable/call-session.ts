@@ -1,4 +1,401 @@
 import { DurableObject } from "cloudflare:workers";
+import type { DecodedAudio } from "../audio/decode";
+import { AudioError } from "../audio/errors";
+import { encodeWav } from "../audio/wav";
+import { getConfig, type Config } from "../config";
+import { ApiError } from "../errors";
+import { FlowIntentEngine } from "../nlp/flow-engine";
+import { getFlow } from "../nlp/flows";
+import { recognize } from "../pipeline/recognize";
+import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
+import { buildProviders, type Providers } from "../providers/registry";
+import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
+import { outboxRetryDelayMs } from "./backoff";
+import { CallStore, type StoredAudio } from "./call-store";
+import type {
+  CallView,
+  CreateCallInput,
+  EndReason,
+  EndResult,
+  HistoryEntry,
+  ReplyOptions,
+  RpcResult,
+  SessionRecord,
+  TurnInput,
+  TurnResult,
+} from "./call-types";
+import { SerialQueue } from "./serial-queue";
+
+const REDACTED = "[redacted keypad input]";
+
+function failure(err: unknown): RpcResult<never> {
+  if (err instanceof ApiError) {
+    return { error: { status: err.status, code: err.code, detail: err.detail, ...(err.options.headers ? { headers: err.options.headers } : {}) } };
+  }
+  if (err instanceof AudioError) {
+    const status = err.code === "invalid_audio" ? 400 : err.code === "payload_too_large" ? 413 : 415;
+    return { error: { status, code: err.code, detail: err.message } };
+  }
+  throw err;
+}
+
+function turnId(n: number): string {
+  return `turn-${n}`;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/**
+ * One call, one object: session state, conversation history, idempotency records and audio live
+ * in this object's SQLite. Its RPC methods are the only way to change a call; every change runs
+ * through one serial queue so turns apply one at a time, in arrival order.
+ */
 export class CallSession extends DurableObject<Env> {
-  async ping(): Promise<string> { return "pong"; }
+  private store: CallStore;
+  private readonly queue = new SerialQueue();
+  private providers: Providers | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new CallStore(ctx.storage.sql);
+  }
+
+  private get config(): Config {
+    return getConfig(this.env);
+  }
+
+  private getProviders(): Providers {
+    this.providers ??= buildProviders(this.env, this.config);
+    return this.providers;
+  }
+
+  private engineFor(session: { flow: string }): { engine: FlowIntentEngine; initialState: string } {
+    const flow = getFlow(session.flow);
+    if (!flow) throw new ApiError(422, "unknown_flow", `Flow '${session.flow}' does not exist.`);
+    return { engine: new FlowIntentEngine(flow), initialState: flow.initialState };
+  }
+
+  // ---------------------------------------------------------------- RPC: lifecycle
+
+  async create(input: CreateCallInput): Promise<RpcResult<{ session: SessionRecord; greeting: { text: string; audio?: TurnResult["reply"]["audio"] }; degraded?: string[] }>> {
+    return this.queue.run(async () => {
+      try {
+        if (this.store.getSession()) {
+          throw new ApiError(409, "call_exists", `A call with id '${input.callId}' already exists; choose another callId or omit it.`);
+        }
+        const { engine, initialState } = this.engineFor(input);
+        const now = new Date().toISOString();
+        const greet = engine.greeting({ state: initialState, context: input.context });
+        const spoken = await this.speak(greet.reply, input.language, input.reply);
+        const session: SessionRecord = {
+          tenantId: input.tenantId,
+          callId: input.callId,
+          userId: input.userId,
+          language: input.language,
+          flow: input.flow,
+          state: greet.nextState,
+          context: input.context,
+          metadata: input.metadata,
+          status: "active",
+          endReason: null,
+          createdAt: now,
+          lastActivityAt: now,
+          endedAt: null,
+          turnCount: 0,
+          archivedAt: null,
+        };
+        const id = turnId(0);
+        this.ctx.storage.transactionSync(() => {
+          this.store.putSession(session);
+          this.store.appendHistory({ turnId: id, role: "assistant", text: greet.reply, at: now });
+          if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
+          this.store.enqueue(JOB_INDEX, Date.now());
+        });
+        // List views read D1: index the new call now, and leave it to the alarm if D1 is down.
+        await this.drainOutbox();
+        await this.reschedule();
+        return {
+          ok: {
+            session,
+            greeting: { text: greet.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
+            ...(spoken.degraded ? { degraded: [spoken.degraded] } : {}),
+          },
+        };
+      } catch (err) {
+        return failure(err);
+      }
+    });
+  }
+
+  async get(): Promise<CallView | null> {
+    const session = this.store.getSession();
+    return session ? { ...session, history: this.store.history() } : null;
+  }
+
+  async patchContext(patch: Record<string, unknown>): Promise<RpcResult<CallView>> {
+    return this.queue.run(async () => {
+      try {
+        const session = this.requireActive();
+        const context = { ...session.context };
+        // JSON merge-patch semantics (RFC 7386, one level): null removes a key.
+        for (const [k, v] of Object.entries(patch)) {
+          if (v === null) delete context[k];
+          else context[k] = v;
+        }
+        if (new TextEncoder().encode(JSON.stringify(context)).byteLength > this.config.MAX_CONTEXT_BYTES) {
+          throw new ApiError(413, "payload_too_large", `The merged context would exceed ${this.config.MAX_CONTEXT_BYTES} bytes of JSON; remove keys or send smaller values.`);
+        }
+        const updated: SessionRecord = { ...session, context, lastActivityAt: new Date().toISOString() };
+        this.store.putSession(updated);
+        await this.reschedule();
+        return { ok: { ...updated, history: this.store.history() } };
+      } catch (err) {
+        return failure(err);
+      }
+    });
+  }
+
+  async turn(input: TurnInput): Promise<RpcResult<TurnResult>> {
+    return this.queue.run(async () => {
+      try {
+        return { ok: await this.applyTurn(input) };
+      } catch (err) {
+        return failure(err);
+      }
+    });
+  }
+
+  async end(reason: EndReason = "client"): Promise<RpcResult<EndResult>> {
+    return this.queue.run(async () => {
+      try {
+        const session = this.store.getSession();
+        if (!session) throw new ApiError(404, "call_not_found", "No such call.");
+        if (session.status === "active") this.markEnded(session, reason);
+        // Read before the outbox runs: a completed archive empties this object.
+        const ended = this.store.getSession() ?? session;
+        const archive = await this.drainOutbox();
+        await this.reschedule();
+        return {
+          ok: {
+            callId: session.callId,
+            status: "ended",
+            endedAt: ended.endedAt ?? new Date().toISOString(),
+            endReason: ended.endReason ?? reason,
+            archive: archive.pending ? "pending" : "done",
+          },
+        };
+      } catch (err) {
+        return failure(err);
+      }
+    });
+  }
+
+  /** Caller and reply audio of the call (or one turn), in conversation order. */
+  async audio(turn?: string): Promise<StoredAudio[]> {
+    return this.store.audio(turn);
+  }
+
+  /** Removes every trace of the call from this object (erasure). Returns whether it held one. */
+  async erase(): Promise<boolean> {
+    return this.queue.run(async () => {
+      const existed = this.store.getSession() !== null;
+      await this.wipe();
+      return existed;
+    });
+  }
+
+  /** Idle timeout and archive retries share the object's one alarm. */
+  override async alarm(): Promise<void> {
+    await this.queue.run(async () => {
+      const session = this.store.getSession();
+      if (!session) return;
+      if (session.status === "active" && Date.now() >= this.idleDeadline(session)) this.markEnded(session, "idle_timeout");
+      await this.drainOutbox();
+      await this.reschedule();
+    });
+  }
+
+  // ---------------------------------------------------------------- turn pipeline
+
+  private requireActive(): SessionRecord {
+    const session = this.store.getSession();
+    if (!session) throw new ApiError(404, "call_not_found", "No such call.");
+    if (session.status !== "active") {
+      throw new ApiError(409, "call_ended", `Call '${session.callId}' has ended; start a new call to continue.`);
+    }
+    return session;
+  }
+
+  private async applyTurn(input: TurnInput): Promise<TurnResult> {
+    const session = this.requireActive();
+    if (input.idempotencyKey) {
+      const seen = this.store.getIdempotent(input.idempotencyKey);
+      if (seen) {
+        if (seen.fingerprint !== input.fingerprint) {
+          throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request; use a new key for a new turn.");
+        }
+        return JSON.parse(seen.json) as TurnResult;
+      }
+    }
+    if (session.turnCount >= this.config.MAX_TURNS_PER_CALL) {
+      throw new ApiError(422, "turn_limit_reached", `This call reached its limit of ${this.config.MAX_TURNS_PER_CALL} turns; end it and start a new call.`);
+    }
+
+    const started = performance.now();
+    const providers = this.getProviders();
+    const heard = await recognize(input.payload, session.language, providers.stt);
+    const afterStt = performance.now();
+
+    const { engine } = this.engineFor(session);
+    const decision = await engine.classify({ text: heard.text, source: heard.source }, { state: session.state, context: session.context });
+    const afterNlp = performance.now();
+
+    const spoken = await this.speak(decision.reply, session.language, input.reply);
+    const done = performance.now();
+
+    const id = turnId(session.turnCount + 1);
+    const now = new Date().toISOString();
+    const latencyMs = {
+      // Text and keypad turns run no recognizer: their STT stage is zero by definition.
+      stt: input.payload.kind === "audio" ? round(afterStt - started) : 0,
+      nlp: round(afterNlp - afterStt),
+      tts: round(done - afterNlp),
+      total: round(done - started),
+    };
+    // Digits keyed in a secure step (card numbers, PINs) are neither stored nor echoed.
+    const heardText = decision.secure ? REDACTED : heard.text;
+    const result: TurnResult = {
+      turnId: id,
+      transcript: { text: heardText, confidence: heard.confidence, source: heard.source, ...(heard.provider ? { provider: heard.provider } : {}) },
+      intent: decision.intent,
+      reply: { text: decision.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
+      latencyMs,
+      ...(spoken.degraded ? { degraded: [spoken.degraded] } : {}),
+      callStatus: decision.endCall ? "ended" : "active",
+    };
+    const updated: SessionRecord = {
+      ...session,
+      state: decision.nextState,
+      context: { ...session.context, ...decision.contextUpdates },
+      lastActivityAt: now,
+      turnCount: session.turnCount + 1,
+    };
+    const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent: decision.intent, latencyMs };
+    this.ctx.storage.transactionSync(() => {
+      this.store.putSession(updated);
+      this.store.appendHistory(userEntry);
+      this.store.appendHistory({ turnId: id, role: "assistant", text: decision.reply, at: now });
+      if (input.payload.kind === "audio" && !decision.secure) this.storeCallerAudio(id, input.payload.audio);
+      if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
+      if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, input.fingerprint, JSON.stringify(result));
+      if (decision.endCall) this.markEnded(updated, "flow");
+      else this.store.enqueue(JOB_INDEX, Date.now());
+    });
+    if (decision.endCall) await this.drainOutbox();
+    await this.reschedule();
+    return result;
+  }
+
+  /** TTS for a reply; a failed synthesis degrades the turn to text instead of failing it. */
+  private async speak(text: string, language: string, reply: ReplyOptions) {
+    if (reply.mode === "text" || !text) return { audio: undefined, synth: undefined, degraded: undefined };
+    try {
+      const synth = await synthesize(text, language, reply, this.getProviders().tts);
+      return {
+        synth,
+        audio: { format: synth.audio.format, sampleRate: synth.audio.sampleRate, base64: toBase64(synth.audio.bytes) },
+        degraded: undefined,
+      };
+    } catch (err) {
+      if (err instanceof TtsUnavailableError) {
+        console.warn(JSON.stringify({ event: "tts_unavailable", message: err.message }));
+        return { audio: undefined, synth: undefined, degraded: "tts_unavailable" };
+      }
+      throw err;
+    }
+  }
+
+  private storeReplyAudio(id: string, synth: Synthesized): void {
+    const a = synth.audio;
+    this.store.putAudio({ turnId: id, kind: "reply", mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes });
+  }
+
+  private storeCallerAudio(id: string, audio: DecodedAudio): void {
+    if (audio.kind === "pcm") {
+      // Normalised to PCM16 WAV at its own rate: one format for recordings, whatever came in.
+      this.store.putAudio({ turnId: id, kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: audio.sampleRate, bytes: encodeWav(audio.samples, audio.sampleRate) });
+    } else {
+      this.store.putAudio({ turnId: id, kind: "caller", mediaType: audio.mediaType, format: audio.container, sampleRate: 0, bytes: audio.bytes });
+    }
+  }
+
+  // ---------------------------------------------------------------- ending, archive outbox, alarm
+
+  private markEnded(session: SessionRecord, reason: EndReason): void {
+    const now = new Date().toISOString();
+    this.store.putSession({ ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now });
+    this.store.enqueue(JOB_ARCHIVE, Date.now());
+    console.log(JSON.stringify({ event: "call_ended", tenantId: session.tenantId, callId: session.callId, reason }));
+  }
+
+  private idleDeadline(session: SessionRecord): number {
+    return Date.parse(session.lastActivityAt) + this.config.CALL_IDLE_TIMEOUT_SECONDS * 1000;
+  }
+
+  /**
+   * Runs every due outbox job once. Failures are recorded with a backoff and retried by the
+   * alarm; they are never dropped. When the archive is complete the hot copy is released.
+   */
+  private async drainOutbox(): Promise<{ pending: boolean }> {
+    let archived = false;
+    for (const job of this.store.outbox()) {
+      if (job.nextAt > Date.now()) continue;
+      try {
+        if (job.job === JOB_INDEX) await runIndexJob(this.env, this.store);
+        else if (job.job === JOB_ARCHIVE) archived = (await runArchiveJob(this.env, this.store, job)) !== null;
+        this.store.completeJob(job.job);
+      } catch (err) {
+        job.attempts += 1;
+        job.nextAt = Date.now() + outboxRetryDelayMs(job.attempts);
+        job.lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
+        this.store.updateJob(job);
+        const session = this.store.getSession();
+        console.warn(JSON.stringify({ event: "outbox_retry", job: job.job, attempts: job.attempts, callId: session?.callId, error: job.lastError }));
+      }
+    }
+    if (archived) {
+      const session = this.store.getSession();
+      console.log(JSON.stringify({ event: "archive_written", tenantId: session?.tenantId, callId: session?.callId }));
+      // D1 and R2 both hold the call now: reads fall through to them and this object empties.
+      await this.wipe();
+      return { pending: false };
+    }
+    const session = this.store.getSession();
+    return { pending: session?.status === "ended" };
+  }
+
+  private async reschedule(): Promise<void> {
+    const session = this.store.getSession();
+    const times = this.store.outbox().map((j) => j.nextAt);
+    if (session?.status === "active") times.push(this.idleDeadline(session));
+    if (times.length === 0) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...times)));
+  }
+
+  private async wipe(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.store = new CallStore(this.ctx.storage.sql);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -1,0 +1,14 @@
+import type { Config } from "./config";
+import type { Principal } from "./security/scopes";
+
+/** Hono's typing of what every handler can read: bindings plus per-request variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: Config;
+    principal: Principal;
+    /** W3C trace id from an incoming `traceparent`, or a new one. */
+    traceId: string;
+  };
+}

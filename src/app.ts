@@ -1,0 +1,70 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./app-env";
+import { AudioError } from "./audio/errors";
+import { ConfigError } from "./config";
+import { ApiError, problem, problemResponse } from "./errors";
+import { requestContext } from "./observability/request-context";
+import { jsonBodyLimit } from "./security/json-body-limit";
+import { adminRoutes } from "./routes/admin";
+import { callRoutes } from "./routes/calls";
+import { docsRoutes } from "./routes/docs";
+import { healthRoutes } from "./routes/health";
+import { turnRoutes } from "./routes/turns";
+import { voiceRoutes } from "./routes/voice";
+import { validationHook } from "./routes/validation";
+
+const AUDIO_STATUS = { invalid_audio: 400, unsupported_media_type: 415, payload_too_large: 413 } as const;
+
+/** Hono's own refusals (validator body parsing, content-type checks) as problem details. */
+function httpExceptionProblem(err: HTTPException, contentType: string | undefined, requestId: string | undefined) {
+  switch (err.status) {
+    case 400:
+      return problem(400, "invalid_json", "The request body is not valid JSON.", requestId);
+    case 413:
+      return problem(413, "payload_too_large", "The request body is too large.", requestId);
+    case 415:
+      return problem(
+        415,
+        "unsupported_media_type",
+        `Content-Type '${contentType ?? "none"}' is not accepted by this route; /openapi.json lists the request types it takes.`,
+        requestId,
+      );
+    default:
+      return problem(err.status, "bad_request", err.message || "The request was refused.", requestId);
+  }
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use("*", requestContext());
+  app.use("*", secureHeaders());
+  app.use("/api/*", jsonBodyLimit());
+
+  app.route("/", healthRoutes());
+  app.route("/api/v1/voice", voiceRoutes());
+  app.route("/api/v1/calls", callRoutes());
+  app.route("/api/v1/calls", turnRoutes());
+  app.route("/api/v1/admin", adminRoutes());
+  docsRoutes(app);
+
+  app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}; see /docs.`, c.var.requestId)));
+
+  // The one place errors become responses: public detail out, internal detail to the log.
+  app.onError((err, c) => {
+    const requestId = c.var.requestId;
+    if (err instanceof ApiError) {
+      if (err.options.internal) console.warn(JSON.stringify({ event: "api_error", requestId, code: err.code, internal: err.options.internal }));
+      return problemResponse(problem(err.status, err.code, err.detail, requestId), err.options.headers);
+    }
+    if (err instanceof AudioError) return problemResponse(problem(AUDIO_STATUS[err.code], err.code, err.message, requestId));
+    if (err instanceof HTTPException) return problemResponse(httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
+    const internal = err instanceof ConfigError ? "configuration" : "unexpected";
+    console.error(JSON.stringify({ event: "unhandled_error", requestId, kind: internal, message: err.message, stack: err.stack }));
+    return problemResponse(problem(500, "internal_error", `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`, requestId));
+  });
+
+  return app;
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/**
+ * Runtime configuration, parsed from the Worker's vars and secrets with zod so a bad value fails
+ * loudly with the variable's name instead of surfacing later as NaN or undefined.
+ */
+const intVar = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const ConfigSchema = z.object({
+  ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
+  CALL_IDLE_TIMEOUT_SECONDS: intVar(300, 5, 86_400),
+  WARM_RETENTION_DAYS: intVar(30, 1, 3650),
+  COLD_RETENTION_DAYS: intVar(365, 1, 36_500),
+  MAX_AUDIO_BYTES: intVar(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  MAX_AUDIO_SECONDS: intVar(300, 1, 3600),
+  MAX_TEXT_CHARS: intVar(5000, 1, 100_000),
+  MAX_CONTEXT_BYTES: intVar(16 * 1024, 256, 1024 * 1024),
+  MAX_TURNS_PER_CALL: intVar(500, 1, 100_000),
+  DEFAULT_LANGUAGE: z.string().default("en-US"),
+  /** Preference order of speech-to-text providers; empty means no speech recognition configured. */
+  STT_PROVIDERS: z.string().default(""),
+  /** Preference order of text-to-speech providers; "local" is the embedded engine. */
+  TTS_PROVIDERS: z.string().default("local"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses (once per env object) and returns the typed configuration. */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${issues}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}
+
+export function providerList(value: string): string[] {
+  return value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}

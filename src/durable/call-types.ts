@@ -1,0 +1,111 @@
+import type { DecodedAudio } from "../audio/decode";
+import type { OutputFormat } from "../audio/output-format";
+
+/** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
+
+export type CallStatus = "active" | "ended";
+export type EndReason = "client" | "idle_timeout" | "flow";
+
+export interface SessionRecord {
+  tenantId: string;
+  callId: string;
+  userId: string | null;
+  language: string;
+  flow: string;
+  /** Current state of the flow's state machine. */
+  state: string;
+  context: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  status: CallStatus;
+  endReason: EndReason | null;
+  createdAt: string;
+  lastActivityAt: string;
+  endedAt: string | null;
+  /** Caller turns taken (the greeting is not counted). */
+  turnCount: number;
+  archivedAt: string | null;
+}
+
+export interface HistoryEntry {
+  turnId: string;
+  role: "user" | "assistant";
+  text: string;
+  at: string;
+  source?: "text" | "dtmf" | "speech";
+  intent?: { name: string; confidence: number; slots: Record<string, string> };
+  latencyMs?: LatencyMs;
+}
+
+export interface LatencyMs {
+  stt: number;
+  nlp: number;
+  tts: number;
+  total: number;
+}
+
+export interface CallView extends SessionRecord {
+  history: HistoryEntry[];
+}
+
+export interface ReplyAudio {
+  format: OutputFormat;
+  sampleRate: number;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+export interface ReplyOptions {
+  /** "text" skips synthesis. */
+  mode: "audio" | "text";
+  format: OutputFormat;
+  sampleRate: number;
+}
+
+export interface CreateCallInput {
+  tenantId: string;
+  callId: string;
+  userId: string | null;
+  language: string;
+  flow: string;
+  metadata: Record<string, unknown>;
+  context: Record<string, unknown>;
+  reply: ReplyOptions;
+}
+
+export type TurnPayload =
+  | { kind: "text"; text: string }
+  | { kind: "dtmf"; digits: string }
+  | { kind: "audio"; audio: DecodedAudio };
+
+export interface TurnInput {
+  payload: TurnPayload;
+  reply: ReplyOptions;
+  idempotencyKey: string | null;
+  /** Hash of everything that defines the request, so a reused key with another body is refused. */
+  fingerprint: string;
+  requestId: string;
+}
+
+export interface TurnResult {
+  turnId: string;
+  transcript: { text: string; confidence: number; source: "text" | "dtmf" | "speech"; provider?: string };
+  intent: { name: string; confidence: number; slots: Record<string, string> };
+  reply: { text: string; audio?: { format: OutputFormat; sampleRate: number; base64: string } };
+  latencyMs: LatencyMs;
+  degraded?: string[];
+  callStatus: CallStatus;
+}
+
+export interface EndResult {
+  callId: string;
+  status: "ended";
+  endedAt: string;
+  endReason: EndReason;
+  archive: "done" | "pending";
+}
+
+/** Errors are returned, not thrown, across RPC so their status and code survive serialization. */
+export interface RpcFailure {
+  error: { status: number; code: string; detail: string; headers?: Record<string, string> };
+}
+export type RpcResult<T> = { ok: T } | RpcFailure;

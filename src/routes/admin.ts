@@ -1,0 +1,117 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { createKey, getKey, listKeys, revokeKey } from "../security/api-keys";
+import { requireScope } from "../security/auth";
+import type { Principal } from "../security/scopes";
+import { appendAudit, queryAudit } from "../storage/audit";
+import { CreateKeyBody, IsoTime, KeyView, problemResponses } from "./schemas";
+
+const tags = ["admin"];
+const admin = requireScope({ scope: "admin", allowOperator: true });
+
+/** A tenant admin key manages its own tenant only; the operator token manages every tenant. */
+function ownTenant(p: Principal, tenantId: string | undefined): string | undefined {
+  if (p.kind === "operator") return tenantId;
+  if (tenantId && tenantId !== p.tenantId) throw new ApiError(403, "forbidden", "An admin key manages its own tenant only.");
+  return p.tenantId;
+}
+
+export function adminRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/keys",
+      tags,
+      summary: "Create a tenant API key (shown once)",
+      middleware: [admin] as const,
+      request: { body: { content: { "application/json": { schema: CreateKeyBody } }, required: true } },
+      responses: {
+        201: { description: "The new key; `key` is never shown again", content: { "application/json": { schema: KeyView.extend({ key: z.string() }) } } },
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const tenantId = ownTenant(c.var.principal, body.tenantId) ?? body.tenantId;
+      const { key, stored } = await createKey(c.env.DB, { tenantId, scopes: body.scopes, name: body.name });
+      await appendAudit(c.env.DB, c.var.principal, { action: "key.create", target: stored.keyId, tenantId, result: "ok", requestId: c.var.requestId });
+      return c.json({ ...stored, key }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/keys",
+      tags,
+      summary: "List keys (never the secret)",
+      middleware: [admin] as const,
+      request: { query: z.object({ tenantId: z.string().max(64).optional() }) },
+      responses: { 200: { description: "Keys", content: { "application/json": { schema: z.object({ keys: z.array(KeyView) }) } } }, ...problemResponses(401, 403) },
+    }),
+    async (c) => {
+      const tenantId = ownTenant(c.var.principal, c.req.valid("query").tenantId);
+      return c.json({ keys: await listKeys(c.env.DB, tenantId) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/keys/{keyId}",
+      tags,
+      summary: "Revoke a key at once",
+      middleware: [admin] as const,
+      request: { params: z.object({ keyId: z.string().regex(/^[A-Za-z0-9]{12}$/, "keyId is 12 letters and digits") }) },
+      responses: { 204: { description: "Revoked" }, ...problemResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { keyId } = c.req.valid("param");
+      const key = await getKey(c.env.DB, keyId);
+      const p = c.var.principal;
+      // Another tenant's key id is reported as missing, not forbidden: ids are not an oracle.
+      if (!key || (p.kind === "key" && key.tenantId !== p.tenantId)) {
+        throw new ApiError(404, "key_not_found", `No key '${keyId}' exists.`);
+      }
+      await revokeKey(c.env.DB, keyId);
+      await appendAudit(c.env.DB, p, { action: "key.revoke", target: keyId, tenantId: key.tenantId, result: "ok", requestId: c.var.requestId });
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/audit",
+      tags,
+      summary: "Read the audit log",
+      middleware: [admin] as const,
+      request: {
+        query: z.object({ tenantId: z.string().max(64).optional(), from: IsoTime.optional(), to: IsoTime.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      },
+      responses: {
+        200: {
+          description: "Newest entries first",
+          content: {
+            "application/json": {
+              schema: z.object({
+                entries: z.array(z.object({ id: z.number(), at: z.string(), actor: z.string(), tenantId: z.string().nullable(), action: z.string(), target: z.string().nullable(), requestId: z.string().nullable(), result: z.string() })),
+              }),
+            },
+          },
+        },
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const tenantId = ownTenant(c.var.principal, q.tenantId);
+      return c.json({ entries: await queryAudit(c.env.DB, { tenantId, from: q.from, to: q.to, limit: q.limit }) }, 200);
+    },
+  );
+
+  return app;
+}

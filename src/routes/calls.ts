@@ -1,0 +1,333 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { buildRecording } from "../audio/recording";
+import type { CallView as CallViewRecord } from "../durable/call-types";
+import { ApiError, errors } from "../errors";
+import { getFlow } from "../nlp/flows";
+import { DEFAULT_FLOW_ID } from "../nlp/flows";
+import { requireScope, tenantOf } from "../security/auth";
+import { randomAlphanumeric } from "../security/crypto";
+import { appendAudit } from "../storage/audit";
+import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
+import { coldKeys } from "../storage/layout";
+import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
+import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { replyOptions } from "./reply-options";
+import {
+  CallIdParam,
+  CallSummary,
+  CallView,
+  CreateCallBody,
+  CreateCallResponse,
+  EndResponse,
+  JsonObject,
+  ListCallsQuery,
+  problemResponses,
+  ReplyQuery,
+} from "./schemas";
+
+type Tier = "hot" | "warm" | "cold";
+
+/** What a client may see of a call: internal fields (tenant, flow state, archive marks) stay inside. */
+function publicView(v: CallViewRecord, tier: Tier) {
+  return {
+    callId: v.callId,
+    userId: v.userId,
+    status: v.status,
+    language: v.language,
+    flow: v.flow,
+    createdAt: v.createdAt,
+    lastActivityAt: v.lastActivityAt,
+    ...(v.endedAt ? { endedAt: v.endedAt } : {}),
+    ...(v.endReason ? { endReason: v.endReason } : {}),
+    turnCount: v.turnCount,
+    context: v.context,
+    metadata: v.metadata,
+    history: v.history.map((h) => ({
+      turnId: h.turnId,
+      role: h.role,
+      text: h.text,
+      at: h.at,
+      ...(h.source ? { source: h.source } : {}),
+      ...(h.intent ? { intent: h.intent } : {}),
+      ...(h.latencyMs ? { latencyMs: h.latencyMs } : {}),
+    })),
+    tier,
+  };
+}
+
+/** Reads a call through the tiers: the live object, then D1, then the R2 archive. */
+export async function readThroughTiers(env: Env, tenantId: string, callId: string): Promise<{ view: CallViewRecord; tier: Tier } | null> {
+  const hot = await callStub(env, tenantId, callId).get();
+  if (hot) return { view: hot, tier: "hot" };
+  const warm = await readCall(env.DB, tenantId, callId);
+  if (warm) return { view: warm, tier: "warm" };
+  const cold = await readTranscript(env.ARCHIVE, tenantId, callId);
+  if (cold) return { view: { ...cold.session, history: cold.history }, tier: "cold" };
+  return null;
+}
+
+function byteSize(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
+}
+
+function encodeCursor(createdAt: string, callId: string): string {
+  return btoa(JSON.stringify([createdAt, callId])).replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): { createdAt: string; callId: string } {
+  try {
+    const [createdAt, callId] = JSON.parse(atob(cursor)) as unknown[];
+    if (typeof createdAt === "string" && typeof callId === "string") return { createdAt, callId };
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new ApiError(400, "invalid_request", "The cursor is not one this API returned; pass nextCursor from the previous page unchanged.");
+}
+
+const tags = ["calls"];
+
+export function callRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Start a call",
+      middleware: [requireScope({ scope: "calls:write" })] as const,
+      request: { query: ReplyQuery, body: { content: { "application/json": { schema: CreateCallBody } }, required: false } },
+      responses: {
+        201: { description: "Call started", content: { "application/json": { schema: CreateCallResponse } } },
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const cfg = c.var.config;
+      const body = c.req.valid("json") ?? {};
+      const reply = replyOptions(c.req.valid("query"));
+      const metadata = body.metadata ?? {};
+      const context = body.context ?? {};
+      if (byteSize(metadata) > cfg.MAX_CONTEXT_BYTES || byteSize(context) > cfg.MAX_CONTEXT_BYTES) {
+        throw errors.tooLarge(`metadata and context are each limited to ${cfg.MAX_CONTEXT_BYTES} bytes of JSON.`);
+      }
+      const flow = body.flow ?? DEFAULT_FLOW_ID;
+      if (!getFlow(flow)) throw new ApiError(422, "unknown_flow", `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`);
+      const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
+      // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
+      if ((await callExists(c.env.DB, tenantId, callId)) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) {
+        throw new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
+      }
+      const created = unwrap(
+        await callStub(c.env, tenantId, callId).create({
+          tenantId,
+          callId,
+          userId: body.userId ?? null,
+          language: body.language ?? cfg.DEFAULT_LANGUAGE,
+          flow,
+          metadata,
+          context,
+          reply,
+        }),
+      );
+      const expiresAt = new Date(Date.parse(created.session.lastActivityAt) + cfg.CALL_IDLE_TIMEOUT_SECONDS * 1000).toISOString();
+      c.header("Location", `/api/v1/calls/${callId}`);
+      return c.json(
+        {
+          callId,
+          status: "active" as const,
+          createdAt: created.session.createdAt,
+          expiresAt,
+          flow,
+          greeting: created.greeting,
+          ...(created.degraded ? { degraded: created.degraded } : {}),
+        },
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "List this tenant's calls, newest first",
+      middleware: [requireScope({ scope: "calls:read" })] as const,
+      request: { query: ListCallsQuery },
+      responses: {
+        200: { description: "A page of calls", content: { "application/json": { schema: z.object({ calls: z.array(CallSummary), nextCursor: z.string().optional() }) } } },
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const q = c.req.valid("query");
+      const calls = await listCalls(c.env.DB, {
+        tenantId,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+        limit: q.limit + 1,
+        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      });
+      const page = calls.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return c.json({ calls: page, ...(calls.length > q.limit && last ? { nextCursor: encodeCursor(last.createdAt, last.callId) } : {}) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{callId}",
+      tags,
+      summary: "Read a call (hot → warm → cold)",
+      middleware: [requireScope({ scope: "calls:read" })] as const,
+      request: { params: CallIdParam },
+      responses: { 200: { description: "The call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const { callId } = c.req.valid("param");
+      const found = await readThroughTiers(c.env, tenantId, callId);
+      await appendAudit(c.env.DB, c.var.principal, { action: "call.read", target: callId, result: found ? "ok" : "not_found", requestId: c.var.requestId });
+      if (!found) throw errors.callNotFound(callId);
+      return c.json(publicView(found.view, found.tier), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/{callId}",
+      tags,
+      summary: "Merge keys into the session context",
+      middleware: [requireScope({ scope: "calls:write" })] as const,
+      request: {
+        params: CallIdParam,
+        body: { content: { "application/json": { schema: z.object({ context: JsonObject }).strict() } }, required: true },
+      },
+      responses: { 200: { description: "The updated call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404, 409, 413) },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const { callId } = c.req.valid("param");
+      const { context } = c.req.valid("json");
+      if (byteSize(context) > c.var.config.MAX_CONTEXT_BYTES) {
+        throw errors.tooLarge(`context is limited to ${c.var.config.MAX_CONTEXT_BYTES} bytes of JSON.`);
+      }
+      const result = await callStub(c.env, tenantId, callId).patchContext(context);
+      if ("error" in result && result.error.code === "call_not_found") await throwEndedOrMissing(c.env, tenantId, callId);
+      return c.json(publicView(unwrap(result), "hot"), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/{callId}/end",
+      tags,
+      summary: "End a call and archive it",
+      middleware: [requireScope({ scope: "calls:write" })] as const,
+      request: { params: CallIdParam },
+      responses: { 200: { description: "Ended", content: { "application/json": { schema: EndResponse } } }, ...problemResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const { callId } = c.req.valid("param");
+      const result = await callStub(c.env, tenantId, callId).end("client");
+      if ("error" in result && result.error.code === "call_not_found") {
+        // Already ended and archived: ending again is a no-op that reports the archived state.
+        const warm = await readCall(c.env.DB, tenantId, callId);
+        const view = warm ?? (await readTranscript(c.env.ARCHIVE, tenantId, callId))?.session;
+        if (!view || !view.endedAt) throw errors.callNotFound(callId);
+        return c.json({ callId, status: "ended" as const, endedAt: view.endedAt, endReason: view.endReason ?? "client", archive: "done" as const }, 200);
+      }
+      return c.json(unwrap(result), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/{callId}",
+      tags,
+      summary: "Erase a call from every tier",
+      middleware: [requireScope({ scope: "admin" })] as const,
+      request: { params: CallIdParam },
+      responses: { 204: { description: "Erased" }, ...problemResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const { callId } = c.req.valid("param");
+      // The object first, so a pending archive cannot write the call back after we delete it.
+      const hot = await callStub(c.env, tenantId, callId).erase();
+      const warm = await callExists(c.env.DB, tenantId, callId);
+      await deleteCallRows(c.env.DB, tenantId, callId);
+      const cold = await deleteCallObjects(c.env.ARCHIVE, tenantId, callId);
+      const existed = hot || warm || cold > 0;
+      await appendAudit(c.env.DB, c.var.principal, { action: "call.erase", target: callId, result: existed ? "ok" : "not_found", requestId: c.var.requestId });
+      if (!existed) throw errors.callNotFound(callId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{callId}/recording",
+      tags,
+      summary: "The call's audio (or one turn's) as WAV",
+      middleware: [requireScope({ scope: "calls:read" })] as const,
+      request: { params: CallIdParam, query: z.object({ turnId: z.string().regex(/^turn-\d{1,6}$/, "turnId looks like turn-3").optional() }) },
+      responses: {
+        200: { description: "Audio", content: { "audio/wav": { schema: z.string().openapi({ format: "binary" }) } } },
+        ...problemResponses(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const { callId } = c.req.valid("param");
+      const { turnId } = c.req.valid("query");
+      const audio = await recordingAudio(c.env, tenantId, callId, turnId);
+      await appendAudit(c.env.DB, c.var.principal, { action: "recording.read", target: turnId ? `${callId}/${turnId}` : callId, result: audio ? "ok" : "not_found", requestId: c.var.requestId });
+      if (!audio) {
+        throw new ApiError(404, "recording_not_found", turnId ? `Call '${callId}' has no audio for ${turnId}.` : `Call '${callId}' has no recorded audio.`);
+      }
+      return new Response(audio.bytes, { headers: { "Content-Type": audio.contentType, "Content-Disposition": `attachment; filename="${callId}${turnId ? "-" + turnId : ""}.wav"`, "X-Voice-Tier": audio.tier } });
+    },
+  );
+
+  return app;
+}
+
+/** A call's audio from the live object, else from the R2 archive. */
+async function recordingAudio(env: Env, tenantId: string, callId: string, turnId: string | undefined) {
+  const stub = callStub(env, tenantId, callId);
+  const hot = await stub.audio(turnId);
+  if (hot.length) return { ...piecesToResponse(hot), tier: "hot" };
+  if (!turnId) {
+    const obj = await getObject(env.ARCHIVE, coldKeys.recording(tenantId, callId));
+    return obj ? { ...obj, tier: "cold" } : null;
+  }
+  const archive = await readTranscript(env.ARCHIVE, tenantId, callId);
+  const listed = archive?.audio.filter((a) => a.turnId === turnId) ?? [];
+  const pieces = [];
+  for (const a of listed) {
+    const obj = await getObject(env.ARCHIVE, a.key);
+    if (obj) pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes: obj.bytes });
+  }
+  return pieces.length ? { ...piecesToResponse(pieces), tier: "cold" } : null;
+}
+
+function piecesToResponse(pieces: { format: string; sampleRate: number; mediaType: string; bytes: Uint8Array }[]) {
+  // A compressed caller recording (Ogg, MP3...) of a single turn is returned as it came in.
+  const first = pieces[0];
+  if (pieces.length === 1 && first && !["wav", "pcm", "mulaw"].includes(first.format)) {
+    return { bytes: first.bytes, contentType: first.mediaType };
+  }
+  return { bytes: buildRecording(pieces).wav, contentType: "audio/wav" };
+}

@@ -1,0 +1,60 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { buildProviders } from "../providers/registry";
+
+const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const Ready = z
+  .object({ status: z.enum(["ready", "degraded", "unavailable"]), checks: z.record(z.string(), Check) })
+  .openapi("Readiness");
+
+async function probe(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
+  try {
+    await fn();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message.slice(0, 200) : "failed" };
+  }
+}
+
+export function healthRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      tags: ["health"],
+      summary: "Liveness",
+      responses: { 200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
+    }),
+    (c) => c.json({ status: "ok" as const }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/readyz",
+      tags: ["health"],
+      summary: "Readiness: storage bindings and providers",
+      responses: {
+        200: { description: "Ready or degraded", content: { "application/json": { schema: Ready } } },
+        503: { description: "Unavailable", content: { "application/json": { schema: Ready } } },
+      },
+    }),
+    async (c) => {
+      const providers = buildProviders(c.env, c.var.config);
+      const checks: Record<string, z.infer<typeof Check>> = {
+        d1: await probe(() => c.env.DB.prepare("SELECT 1").first()),
+        r2: await probe(() => c.env.ARCHIVE.head("readyz-probe")),
+        stt: providers.stt.length
+          ? { ok: true, detail: providers.stt.map((p) => p.name).join(", ") }
+          : { ok: false, detail: "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)" },
+        tts: providers.tts.length ? { ok: true, detail: providers.tts.map((p) => p.name).join(", ") } : { ok: false, detail: "no text-to-speech provider configured" },
+      };
+      const storageOk = checks.d1?.ok && checks.r2?.ok;
+      const status: z.infer<typeof Ready>["status"] = !storageOk ? "unavailable" : Object.values(checks).every((x) => x.ok) ? "ready" : "degraded";
+      return c.json({ status, checks }, status === "unavailable" ? 503 : 200);
+    },
+  );
+  return app;
+}

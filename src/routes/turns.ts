@@ -1,0 +1,108 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import type { TurnPayload } from "../durable/call-types";
+import { ApiError } from "../errors";
+import { requireScope, tenantOf } from "../security/auth";
+import { sha256Hex } from "../security/crypto";
+import { isMultipart, readAudioUpload } from "./audio-body";
+import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { replyOptions } from "./reply-options";
+import { CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const binary = { schema: z.string().openapi({ format: "binary" }) };
+
+/** A validated JSON turn (text or keypad digits) as the pipeline's payload. */
+function jsonTurn(body: { text: string } | { dtmf: string }, maxChars: number): TurnPayload {
+  if ("text" in body) {
+    const text = body.text.trim();
+    if (!text) throw new ApiError(400, "invalid_request", "text must contain something other than white space.");
+    if ([...text].length > maxChars) throw new ApiError(422, "text_too_long", `text is limited to ${maxChars} characters; split it into several turns.`);
+    return { kind: "text", text };
+  }
+  return { kind: "dtmf", digits: body.dtmf.toUpperCase() };
+}
+
+export function turnRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/{callId}/turns",
+      tags: ["calls"],
+      summary: "One caller turn: text, keypad digits or audio → transcript, intent, reply",
+      middleware: [requireScope({ scope: "calls:write" })] as const,
+      request: {
+        params: CallIdParam,
+        query: ReplyQuery,
+        headers: z.object({ "idempotency-key": z.string().optional() }),
+        body: {
+          // Parsed in the handler: the body is JSON or audio, decided by Content-Type.
+          content: {
+            "application/json": { schema: TurnJsonBody },
+            "audio/wav": binary,
+            "audio/L16": binary,
+            "audio/basic": binary,
+            "audio/ogg": binary,
+            "audio/webm": binary,
+            "audio/mpeg": binary,
+            "audio/flac": binary,
+            // A plain schema object, not zod: the handler reads the form itself (streaming size limit).
+            "multipart/form-data": { schema: { type: "object", properties: { audio: { type: "string", format: "binary" } }, required: ["audio"] } },
+          },
+        },
+      },
+      responses: {
+        200: { description: "The turn's result", content: { "application/json": { schema: TurnResponse } } },
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const tenantId = tenantOf(c.var.principal);
+      const { callId } = c.req.valid("param");
+      const query = c.req.valid("query");
+      const reply = replyOptions(query);
+      const idempotencyKey = c.req.header("Idempotency-Key") ?? null;
+      if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new ApiError(400, "invalid_request", "Idempotency-Key must be 1-255 printable ASCII characters.");
+      }
+      const contentType = c.req.header("Content-Type") ?? "";
+      let payload: TurnPayload;
+      let fingerprintSource: Uint8Array | string;
+      if (/^application\/(.+\+)?json/i.test(contentType)) {
+        // Already parsed and checked against TurnJsonBody by the route's validator.
+        const body = c.req.valid("json");
+        payload = jsonTurn(body, c.var.config.MAX_TEXT_CHARS);
+        fingerprintSource = JSON.stringify(body);
+      } else if (/^audio\//i.test(contentType) || isMultipart(contentType)) {
+        const upload = await readAudioUpload(c);
+        payload = { kind: "audio", audio: upload.audio };
+        fingerprintSource = upload.raw;
+      } else {
+        throw new ApiError(
+          415,
+          "unsupported_media_type",
+          contentType
+            ? `Content-Type '${contentType}' is not a turn; send application/json ({ "text" } or { "dtmf" }), an audio/* body, or multipart/form-data with field 'audio'.`
+            : "The request has no Content-Type; send application/json ({ \"text\" } or { \"dtmf\" }), an audio/* body, or multipart/form-data with field 'audio'.",
+        );
+      }
+      const fingerprint = await sha256Hex(
+        typeof fingerprintSource === "string"
+          ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
+          : concat(new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource),
+      );
+      const result = await callStub(c.env, tenantId, callId).turn({ payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId });
+      if ("error" in result && result.error.code === "call_not_found") await throwEndedOrMissing(c.env, tenantId, callId);
+      return c.json(unwrap(result), 200);
+    },
+  );
+  return app;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}

@@ -1,0 +1,144 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { OUTPUT_FORMATS } from "../audio/output-format";
+import { ApiError } from "../errors";
+import { recognize } from "../pipeline/recognize";
+import { synthesize, TtsUnavailableError } from "../pipeline/synthesize";
+import { buildProviders } from "../providers/registry";
+import { requireScope } from "../security/auth";
+import { readAudioUpload } from "./audio-body";
+import { replyOptions } from "./reply-options";
+import { Language, problemResponses } from "./schemas";
+
+const binary = { schema: z.string().openapi({ format: "binary" }) };
+const tags = ["voice"];
+
+const TranscribeResponse = z
+  .object({
+    text: z.string(),
+    confidence: z.number(),
+    source: z.enum(["speech", "dtmf"]),
+    language: z.string(),
+    provider: z.string(),
+    region: z.string(),
+    audioDurationMs: z.number().nullable(),
+    latencyMs: z.number(),
+    words: z.array(z.object({ word: z.string(), startMs: z.number(), endMs: z.number(), confidence: z.number() })).optional(),
+  })
+  .openapi("Transcription");
+
+const SynthesizeBody = z
+  .object({
+    text: z.string().min(1, "text must not be empty"),
+    voice: z.string().max(64).optional(),
+    language: Language.optional(),
+    format: z.enum(OUTPUT_FORMATS).optional(),
+    sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(22050), z.literal(24000)]).optional(),
+  })
+  .strict()
+  .openapi("SynthesizeRequest");
+
+export function voiceRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/transcribe",
+      tags,
+      summary: "Transcribe audio (speech or keypad tones)",
+      middleware: [requireScope({ scope: "voice" })] as const,
+      request: {
+        query: z.object({ language: Language.optional(), provider: z.string().max(32).optional() }),
+        body: {
+          content: {
+            "audio/wav": binary,
+            "audio/L16": binary,
+            "audio/basic": binary,
+            "audio/ogg": binary,
+            "audio/webm": binary,
+            "audio/mpeg": binary,
+            "audio/flac": binary,
+            // A plain schema object, not zod: the handler reads the form itself (streaming size limit).
+            "multipart/form-data": { schema: { type: "object", properties: { audio: { type: "string", format: "binary" }, language: { type: "string" }, provider: { type: "string" } }, required: ["audio"] } },
+          },
+        },
+      },
+      responses: { 200: { description: "Transcript", content: { "application/json": { schema: TranscribeResponse } } }, ...problemResponses(400, 401, 403, 413, 415, 503) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const upload = await readAudioUpload(c);
+      const language = Language.safeParse(upload.fields.language ?? query.language ?? c.var.config.DEFAULT_LANGUAGE);
+      if (!language.success) throw new ApiError(400, "invalid_request", "language must be a BCP-47 tag such as en-US.");
+      const providers = buildProviders(c.env, c.var.config);
+      const pinned = upload.fields.provider ?? query.provider;
+      let stt = providers.stt;
+      if (pinned) {
+        stt = pinned === "local" ? [] : providers.stt.filter((p) => p.name === pinned);
+        if (pinned !== "local" && stt.length === 0) {
+          const names = ["local", ...providers.stt.map((p) => p.name)].join(", ");
+          throw new ApiError(400, "unknown_provider", `Provider '${pinned}' is not configured for speech-to-text; configured: ${names}.`);
+        }
+      }
+      const started = performance.now();
+      const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
+      return c.json(
+        {
+          text: heard.text,
+          confidence: heard.confidence,
+          source: heard.source === "dtmf" ? ("dtmf" as const) : ("speech" as const),
+          language: language.data,
+          provider: heard.provider ?? "local",
+          region: heard.region ?? "edge",
+          audioDurationMs: upload.audio.durationMs,
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/synthesize",
+      tags,
+      summary: "Synthesize speech from text",
+      middleware: [requireScope({ scope: "voice" })] as const,
+      request: { body: { content: { "application/json": { schema: SynthesizeBody } }, required: true } },
+      responses: {
+        200: { description: "Audio", content: { "audio/wav": binary, "audio/basic": binary, "audio/pcm": binary } },
+        ...problemResponses(400, 401, 403, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const cfg = c.var.config;
+      if ([...body.text].length > cfg.MAX_TEXT_CHARS) {
+        throw new ApiError(422, "text_too_long", `text is limited to ${cfg.MAX_TEXT_CHARS} characters; split it into several requests.`);
+      }
+      const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate });
+      const providers = buildProviders(c.env, cfg);
+      try {
+        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, providers.tts, { voice: body.voice, signal: c.req.raw.signal });
+        return new Response(out.audio.bytes, {
+          headers: {
+            "Content-Type": out.audio.mediaType,
+            "X-Voice-Provider": out.provider,
+            "X-Voice-Region": out.region,
+            // No synthesis cache yet: every answer is synthesized fresh.
+            "X-Voice-Cache": "miss",
+          },
+        });
+      } catch (err) {
+        if (err instanceof TtsUnavailableError) {
+          throw new ApiError(503, "provider_unavailable", "No text-to-speech provider could synthesize this text right now; retry shortly.", { internal: err.message, headers: { "Retry-After": "5" } });
+        }
+        throw err;
+      }
+    },
+  );
+
+  return app;
+}

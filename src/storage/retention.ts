@@ -1,0 +1,44 @@
+import { getConfig } from "../config";
+import { callPrefix } from "./layout";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The scheduled retention job. Warm: ended calls older than WARM_RETENTION_DAYS leave D1, but only
+ * those whose R2 archive exists (archived_at set and transcript present), so nothing is lost.
+ * Cold: archives older than COLD_RETENTION_DAYS are deleted from R2.
+ */
+export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: number; coldDeleted: number }> {
+  const cfg = getConfig(env);
+  const warmCutoff = new Date(now.getTime() - cfg.WARM_RETENTION_DAYS * DAY_MS).toISOString();
+  const coldCutoff = now.getTime() - cfg.COLD_RETENTION_DAYS * DAY_MS;
+
+  let warmMoved = 0;
+  const { results } = await env.DB.prepare(
+    "SELECT tenant_id, call_id FROM calls WHERE status = 'ended' AND ended_at < ? AND archived_at IS NOT NULL LIMIT 500",
+  )
+    .bind(warmCutoff)
+    .all<{ tenant_id: string; call_id: string }>();
+  for (const row of results) {
+    const archived = await env.ARCHIVE.head(`${callPrefix(row.tenant_id, row.call_id)}transcript.json`);
+    if (!archived) continue; // never drop the warm copy of a call the cold tier does not hold
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(row.tenant_id, row.call_id),
+      env.DB.prepare("DELETE FROM calls WHERE tenant_id = ? AND call_id = ?").bind(row.tenant_id, row.call_id),
+    ]);
+    warmMoved++;
+  }
+
+  let coldDeleted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.ARCHIVE.list({ prefix: "tenants/", ...(cursor ? { cursor } : {}) });
+    const expired = page.objects.filter((o) => o.uploaded.getTime() < coldCutoff).map((o) => o.key);
+    if (expired.length) await env.ARCHIVE.delete(expired);
+    coldDeleted += expired.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+
+  console.log(JSON.stringify({ event: "retention", warmMoved, coldDeleted, warmCutoff }));
+  return { warmMoved, coldDeleted };
+}

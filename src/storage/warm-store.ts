@@ -1,0 +1,190 @@
+import type { CallView, HistoryEntry, SessionRecord } from "../durable/call-types";
+
+/** The warm tier: D1 rows for recent calls and their turns. */
+
+interface CallRow {
+  tenant_id: string;
+  call_id: string;
+  user_id: string | null;
+  language: string;
+  flow: string;
+  status: "active" | "ended";
+  end_reason: string | null;
+  created_at: string;
+  last_activity_at: string;
+  ended_at: string | null;
+  turn_count: number;
+  context_json: string;
+  metadata_json: string;
+  archived_at: string | null;
+}
+
+interface TurnRow {
+  seq: number;
+  turn_id: string;
+  role: "user" | "assistant";
+  text: string;
+  source: string | null;
+  intent: string | null;
+  confidence: number | null;
+  stt_ms: number | null;
+  nlp_ms: number | null;
+  tts_ms: number | null;
+  total_ms: number | null;
+  at: string;
+}
+
+function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
+         ended_at, turn_count, context_json, metadata_json, archived_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id, call_id) DO UPDATE SET
+         status = excluded.status, end_reason = excluded.end_reason, last_activity_at = excluded.last_activity_at,
+         ended_at = excluded.ended_at, turn_count = excluded.turn_count, context_json = excluded.context_json,
+         archived_at = COALESCE(excluded.archived_at, calls.archived_at)
+       -- an archived (ended) row is final: a late index job from an earlier state must not reopen it
+       WHERE calls.status = 'active'`,
+    )
+    .bind(
+      s.tenantId, s.callId, s.userId, s.language, s.flow, s.status, s.endReason, s.createdAt, s.lastActivityAt,
+      s.endedAt, s.turnCount, JSON.stringify(s.context), JSON.stringify(s.metadata), s.archivedAt,
+    );
+}
+
+/** Keeps the list of calls current while a call is live (status, activity, turn count). */
+export async function indexCall(db: D1Database, s: SessionRecord): Promise<void> {
+  await upsertCall(db, s).run();
+}
+
+/** Writes the ended call and all its turns in one transaction (a D1 batch). */
+export async function writeCallArchive(db: D1Database, s: SessionRecord, history: HistoryEntry[]): Promise<void> {
+  const seqStatements = history.map((h, seq) =>
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO turns (tenant_id, call_id, seq, turn_id, role, text, source, intent, confidence,
+           stt_ms, nlp_ms, tts_ms, total_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        s.tenantId, s.callId, seq, h.turnId, h.role, h.text, h.source ?? null,
+        h.intent ? JSON.stringify(h.intent) : null, h.intent?.confidence ?? null,
+        h.latencyMs?.stt ?? null, h.latencyMs?.nlp ?? null, h.latencyMs?.tts ?? null, h.latencyMs?.total ?? null, h.at,
+      ),
+  );
+  await db.batch([
+    upsertCall(db, s),
+    // The ended row always wins over whatever an index job wrote before.
+    db
+      .prepare(
+        `UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, context_json = ?,
+           archived_at = ? WHERE tenant_id = ? AND call_id = ?`,
+      )
+      .bind(s.status, s.endReason, s.endedAt, s.lastActivityAt, s.turnCount, JSON.stringify(s.context), s.archivedAt, s.tenantId, s.callId),
+    db.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(s.tenantId, s.callId),
+    ...seqStatements,
+  ]);
+}
+
+function toSession(r: CallRow): SessionRecord {
+  return {
+    tenantId: r.tenant_id,
+    callId: r.call_id,
+    userId: r.user_id,
+    language: r.language,
+    flow: r.flow,
+    state: "",
+    context: JSON.parse(r.context_json) as Record<string, unknown>,
+    metadata: JSON.parse(r.metadata_json) as Record<string, unknown>,
+    status: r.status,
+    endReason: r.end_reason as SessionRecord["endReason"],
+    createdAt: r.created_at,
+    lastActivityAt: r.last_activity_at,
+    endedAt: r.ended_at,
+    turnCount: r.turn_count,
+    archivedAt: r.archived_at,
+  };
+}
+
+export async function callExists(db: D1Database, tenantId: string, callId: string): Promise<boolean> {
+  const row = await db.prepare("SELECT 1 AS x FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first();
+  return row !== null;
+}
+
+export async function readCall(db: D1Database, tenantId: string, callId: string): Promise<CallView | null> {
+  const [call, turns] = await db.batch([
+    db.prepare("SELECT * FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId),
+    db.prepare("SELECT * FROM turns WHERE tenant_id = ? AND call_id = ? ORDER BY seq").bind(tenantId, callId),
+  ]);
+  const row = (call?.results as CallRow[] | undefined)?.[0];
+  if (!row) return null;
+  const history = ((turns?.results ?? []) as TurnRow[]).map((t): HistoryEntry => ({
+    turnId: t.turn_id,
+    role: t.role,
+    text: t.text,
+    at: t.at,
+    ...(t.source ? { source: t.source as HistoryEntry["source"] & string } : {}),
+    ...(t.intent ? { intent: JSON.parse(t.intent) as HistoryEntry["intent"] & object } : {}),
+    ...(t.total_ms !== null
+      ? { latencyMs: { stt: t.stt_ms ?? 0, nlp: t.nlp_ms ?? 0, tts: t.tts_ms ?? 0, total: t.total_ms } }
+      : {}),
+  }));
+  return { ...toSession(row), history };
+}
+
+export interface CallSummary {
+  callId: string;
+  userId: string | null;
+  status: "active" | "ended";
+  flow: string;
+  language: string;
+  createdAt: string;
+  lastActivityAt: string;
+  endedAt: string | null;
+  turnCount: number;
+}
+
+export interface ListQuery {
+  tenantId: string;
+  status?: "active" | "ended" | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+  /** Opaque cursor: the (createdAt, callId) of the last row of the previous page. */
+  after?: { createdAt: string; callId: string } | undefined;
+}
+
+/** Newest first, keyset-paginated on (created_at, call_id) so pages never skip or repeat rows. */
+export async function listCalls(db: D1Database, q: ListQuery): Promise<CallSummary[]> {
+  const where = ["tenant_id = ?"];
+  const args: unknown[] = [q.tenantId];
+  if (q.status) (where.push("status = ?"), args.push(q.status));
+  if (q.from) (where.push("created_at >= ?"), args.push(q.from));
+  if (q.to) (where.push("created_at < ?"), args.push(q.to));
+  if (q.after) {
+    where.push("(created_at < ? OR (created_at = ? AND call_id < ?))");
+    args.push(q.after.createdAt, q.after.createdAt, q.after.callId);
+  }
+  const { results } = await db
+    .prepare(`SELECT * FROM calls WHERE ${where.join(" AND ")} ORDER BY created_at DESC, call_id DESC LIMIT ?`)
+    .bind(...args, q.limit)
+    .all<CallRow>();
+  return results.map((r) => ({
+    callId: r.call_id,
+    userId: r.user_id,
+    status: r.status,
+    flow: r.flow,
+    language: r.language,
+    createdAt: r.created_at,
+    lastActivityAt: r.last_activity_at,
+    endedAt: r.ended_at,
+    turnCount: r.turn_count,
+  }));
+}
+
+export async function deleteCallRows(db: D1Database, tenantId: string, callId: string): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId),
+    db.prepare("DELETE FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId),
+  ]);
+}

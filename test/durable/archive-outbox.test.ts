@@ -1,0 +1,105 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { CallSession } from "../../src/durable/call-session";
+import { callObjectName } from "../../src/storage/layout";
+import { api, startCall, tenant } from "../helpers/api";
+
+type Stub = DurableObjectStub<CallSession>;
+const stubFor = (tenantId: string, callId: string) => env.CALL.get(env.CALL.idFromName(callObjectName(tenantId, callId))) as Stub;
+
+/** Swaps the bindings the object sees, as an outage of D1 or R2 would. */
+async function setBindings(stub: Stub, bindings: Partial<Env>) {
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { env: Env }).env = { ...env, ...bindings };
+  });
+}
+
+const failingBucket = new Proxy(env.ARCHIVE, {
+  get(target, prop) {
+    if (prop === "put") return () => Promise.reject(new Error("injected R2 outage"));
+    const value = Reflect.get(target, prop) as unknown;
+    return typeof value === "function" ? value.bind(target) : value;
+  },
+});
+const failingDb = new Proxy(env.DB, {
+  get(target, prop) {
+    if (prop === "batch") return () => Promise.reject(new Error("injected D1 outage"));
+    const value = Reflect.get(target, prop) as unknown;
+    return typeof value === "function" ? value.bind(target) : value;
+  },
+});
+
+/** Makes every queued outbox job due now (time travel past its backoff) and runs the alarm. */
+async function retryNow(stub: Stub) {
+  await runInDurableObject(stub, (_i, state) => {
+    state.storage.sql.exec("UPDATE outbox SET next_at = 0");
+  });
+  return runDurableObjectAlarm(stub);
+}
+
+async function outbox(stub: Stub) {
+  return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ job: string; attempts: number; state: string; last_error: string }>("SELECT * FROM outbox").toArray());
+}
+
+describe("archive outbox", () => {
+  it("keeps retrying an archive through an R2 outage and completes it afterwards", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    const stub = stubFor(tenantId, callId);
+    await setBindings(stub, { ARCHIVE: failingBucket });
+
+    const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
+    expect(ended.archive).toBe("pending");
+    const pendingView = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; status: string };
+    expect(pendingView).toMatchObject({ tier: "hot", status: "ended" });
+
+    await retryNow(stub); // still down: retried, kept, attempts counted
+    const jobs = await outbox(stub);
+    expect(jobs).toEqual([expect.objectContaining({ job: "archive", attempts: 2, last_error: "injected R2 outage" })]);
+    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+
+    await setBindings(stub, {});
+    await retryNow(stub);
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; history: unknown[] };
+    expect(view.tier).toBe("warm");
+    expect(view.history).toHaveLength(3);
+    expect(await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`)).not.toBeNull();
+  });
+
+  it("resumes after a D1 outage without redoing the R2 step", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const stub = stubFor(tenantId, callId);
+    await setBindings(stub, { DB: failingDb });
+    const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
+    expect(ended.archive).toBe("pending");
+    const [job] = await outbox(stub);
+    expect(JSON.parse(job?.state ?? "{}")).toEqual({ r2: true });
+    const firstUpload = (await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`))?.uploaded;
+    expect(firstUpload).toBeDefined();
+
+    await setBindings(stub, {});
+    await retryNow(stub);
+    expect(await outbox(stub)).toEqual([]);
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; status: string };
+    expect(view).toMatchObject({ tier: "warm", status: "ended" });
+    expect((await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`))?.uploaded).toEqual(firstUpload);
+  });
+
+  it("falls through to the cold tier once D1 no longer holds the call", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "technical support" } });
+    await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId),
+      env.DB.prepare("DELETE FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId),
+    ]);
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; status: string; history: { text: string }[] };
+    expect(view).toMatchObject({ tier: "cold", status: "ended" });
+    expect(view.history.map((h) => h.text)).toContain("technical support");
+  });
+});
