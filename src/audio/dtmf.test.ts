@@ -150,10 +150,12 @@ describe("detectDtmf on synthetic tones", () => {
     expect(detect(pair.map((v, i) => v + other[i]!), rate)).toBe("");
   });
 
-  it("rejects two keys pressed at once (two row tones and a column tone)", () => {
+  it("rejects two keys of one row pressed at once (one row tone, two column tones)", () => {
     const rate = 8000;
-    const both = keyTone("1", rate, 100).map((v, i) => v + sine(770, rate, 100, 32767 * 10 ** (-12 / 20), 0.8)[i]!);
-    expect(detect(both, rate)).toBe("");
+    const second = sine(1477, rate, 100, 32767 * 10 ** (-12 / 20), 0.8);
+    const one = keyTone("1", rate, 100, -9, -12); // a louder row tone keeps twist and energy share in range
+    expect(detect(one, rate)).toBe("1");
+    expect(detect(one.map((v, i) => v + second[i]!), rate)).toBe("");
   });
 
   it("ignores tones too quiet to be a key press, and hears quiet ones that are", () => {

@@ -71,6 +71,8 @@ describe("state transitions", () => {
     const r = await contactCenter.classify({ text: "billing", source: "speech" }, { state: "card_number", context: {} });
     expect(r.intent.name).toBe("billing");
     expect(r.nextState).toBe("start");
+    const proto = await contactCenter.classify({ text: "asdf", source: "speech" }, { state: "toString", context: {} });
+    expect(proto.nextState).toBe("start");
   });
 });
 

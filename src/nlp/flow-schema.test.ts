@@ -80,6 +80,12 @@ describe("parseFlow rejects broken flows with readable issues", () => {
     ]);
   });
 
+  it("does not accept Object.prototype members as state names", () => {
+    const flow = minimalFlow();
+    flow.intents[0].nextState = "toString";
+    expect(issuesOf(flow).join("\n")).toContain('nextState "toString" is not a defined state');
+  });
+
   it("requires initialState to exist", () => {
     const flow = minimalFlow();
     flow.initialState = "begin";

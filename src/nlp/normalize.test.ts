@@ -21,6 +21,10 @@ describe("normalizeText", () => {
     expect(normalizeText("I wanna talk to someone, I cannot wait")).toBe("i want to talk to someone i can not wait");
   });
 
+  it("passes words that name Object.prototype members through unchanged", () => {
+    expect(normalizeText("constructor toString valueOf")).toBe("constructor tostring valueof");
+  });
+
   it("folds accents", () => {
     expect(normalizeText("Café résumé")).toBe("cafe resume");
   });

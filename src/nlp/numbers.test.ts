@@ -36,5 +36,6 @@ describe("wordsToNumbers", () => {
 
   it("leaves text without numbers unchanged", () => {
     expect(convert("check my balance please")).toBe("check my balance please");
+    expect(convert("constructor hasownproperty first")).toBe("constructor hasownproperty 1st");
   });
 });

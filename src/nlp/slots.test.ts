@@ -66,6 +66,7 @@ describe("date slots", () => {
   it("rejects impossible dates and month names used as words", () => {
     expect(extract(slot("date"), "february thirtieth")).toBeUndefined();
     expect(extract(slot("date"), "may I pay by card")).toBeUndefined();
+    expect(extract(slot("date"), "constructor 5th")).toBeUndefined();
   });
 });
 

@@ -70,8 +70,9 @@ export function turnRoutes() {
       let payload: TurnPayload;
       let fingerprintSource: Uint8Array | string;
       if (/^application\/(.+\+)?json/i.test(contentType)) {
-        // Already parsed and checked against TurnJsonBody by the route's validator.
-        const body = c.req.valid("json");
+        // Already parsed and checked against TurnJsonBody by the route's validator (it runs for
+        // JSON content types only, which Hono's types cannot express for a multi-type body).
+        const body = (c.req.valid as unknown as (target: "json") => z.infer<typeof TurnJsonBody>)("json");
         payload = jsonTurn(body, c.var.config.MAX_TEXT_CHARS);
         fingerprintSource = JSON.stringify(body);
       } else if (/^audio\//i.test(contentType) || isMultipart(contentType)) {

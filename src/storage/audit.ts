@@ -30,9 +30,18 @@ export interface AuditQuery {
 export async function queryAudit(db: D1Database, q: AuditQuery) {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (q.tenantId) (where.push("tenant_id = ?"), args.push(q.tenantId));
-  if (q.from) (where.push("at >= ?"), args.push(q.from));
-  if (q.to) (where.push("at < ?"), args.push(q.to));
+  if (q.tenantId) {
+    where.push("tenant_id = ?");
+    args.push(q.tenantId);
+  }
+  if (q.from) {
+    where.push("at >= ?");
+    args.push(q.from);
+  }
+  if (q.to) {
+    where.push("at < ?");
+    args.push(q.to);
+  }
   const sql = `SELECT * FROM audit_log ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
   const { results } = await db.prepare(sql).bind(...args, q.limit).all<{
     id: number; at: string; actor: string; tenant_id: string | null; action: string; target: string | null; request_id: string | null; result: string;

@@ -158,9 +158,18 @@ export interface ListQuery {
 export async function listCalls(db: D1Database, q: ListQuery): Promise<CallSummary[]> {
   const where = ["tenant_id = ?"];
   const args: unknown[] = [q.tenantId];
-  if (q.status) (where.push("status = ?"), args.push(q.status));
-  if (q.from) (where.push("created_at >= ?"), args.push(q.from));
-  if (q.to) (where.push("created_at < ?"), args.push(q.to));
+  if (q.status) {
+    where.push("status = ?");
+    args.push(q.status);
+  }
+  if (q.from) {
+    where.push("created_at >= ?");
+    args.push(q.from);
+  }
+  if (q.to) {
+    where.push("created_at < ?");
+    args.push(q.to);
+  }
   if (q.after) {
     where.push("(created_at < ? OR (created_at = ? AND call_id < ?))");
     args.push(q.after.createdAt, q.after.createdAt, q.after.callId);

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import balanceMulaw from "../fixtures/audio/balance-8k-mulaw.wav";
+import balanceRaw from "../fixtures/audio/balance-8k.ulaw";
+import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
+import silence from "../fixtures/audio/silence-2s-16k.wav";
+import { api, expectProblem, tenant } from "../helpers/api";
+
+describe("POST /api/v1/voice/transcribe", () => {
+  it("transcribes keypad tones with the embedded detector", async () => {
+    const { key } = await tenant();
+    const res = await api("/api/v1/voice/transcribe?language=en-GB", { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/x-wav" } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ text: "1234#", source: "dtmf", language: "en-GB", provider: "local", region: "edge" });
+    expect(body.audioDurationMs).toBeGreaterThan(700);
+    expect(body.audioDurationMs).toBeLessThan(1200);
+  });
+
+  it("reports silence as an empty transcript", async () => {
+    const { key } = await tenant();
+    const res = await api("/api/v1/voice/transcribe", { method: "POST", key, body: silence, headers: { "Content-Type": "audio/wav" } });
+    expect(await res.json()).toMatchObject({ text: "", audioDurationMs: 2000 });
+  });
+
+  it("accepts telephony mu-law (WAV and raw audio/basic) and refuses speech without a provider", async () => {
+    const { key } = await tenant();
+    await expectProblem(await api("/api/v1/voice/transcribe", { method: "POST", key, body: balanceMulaw, headers: { "Content-Type": "audio/wav" } }), 503, "provider_unavailable");
+    await expectProblem(await api("/api/v1/voice/transcribe", { method: "POST", key, body: balanceRaw, headers: { "Content-Type": "audio/basic" } }), 503, "provider_unavailable");
+  });
+
+  it("refuses an unknown pinned provider", async () => {
+    const { key } = await tenant();
+    await expectProblem(await api("/api/v1/voice/transcribe?provider=nope", { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } }), 400, "unknown_provider");
+  });
+});
+
+describe("POST /api/v1/voice/synthesize", () => {
+  it("returns WAV audio with provider headers", async () => {
+    const { key } = await tenant();
+    const res = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "Your balance is forty two dollars." } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("audio/wav");
+    expect(res.headers.get("X-Voice-Provider")).toBe("local");
+    expect(res.headers.get("X-Voice-Region")).toBe("edge");
+    expect(res.headers.get("X-Voice-Cache")).toBe("miss");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(String.fromCharCode(...bytes.subarray(8, 12))).toBe("WAVE");
+    expect(bytes.byteLength).toBeGreaterThan(32000); // > 1 s at 16 kHz
+  });
+
+  it("returns 8 kHz mu-law as audio/basic", async () => {
+    const { key } = await tenant();
+    const res = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "Hello.", format: "mulaw" } });
+    expect(res.headers.get("Content-Type")).toBe("audio/basic");
+  });
+
+  it("refuses bad requests", async () => {
+    const { key } = await tenant();
+    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "" } }), 400, "invalid_request");
+    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "x".repeat(5001) } }), 422, "text_too_long");
+    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", format: "mp3" } }), 415, "unsupported_media_type");
+    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", sampleRate: 11025 } }), 400, "invalid_request");
+  });
+});
