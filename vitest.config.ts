@@ -29,6 +29,11 @@ export default defineConfig(async () => {
         miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token-0123456789" } },
       }),
     ],
-    test: { include: ["src/**/*.test.ts", "test/**/*.test.ts"], setupFiles: ["./test/setup/apply-migrations.ts"] },
+    test: {
+      // Request logs of passing tests are noise; a failing test still shows its output.
+      silent: "passed-only",
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      setupFiles: ["./test/setup/apply-migrations.ts"],
+    },
   };
 });

@@ -1,5 +1,6 @@
 import { AudioError } from "./errors";
 import { muLawEncode } from "./g711";
+import { samplesToPcm16 } from "./pcm";
 import { resample } from "./resample";
 import { encodeWav } from "./wav";
 
@@ -39,7 +40,7 @@ export function encodeReply(
     case "wav":
       return { bytes: encodeWav(pcm, toRate), mediaType: mediaTypeFor(format, toRate) };
     case "pcm":
-      return { bytes: pcmLittleEndian(pcm), mediaType: mediaTypeFor(format, toRate) };
+      return { bytes: samplesToPcm16(pcm, true), mediaType: mediaTypeFor(format, toRate) };
     case "mulaw":
       return { bytes: muLawEncode(pcm), mediaType: mediaTypeFor(format, toRate) };
     default:
@@ -48,11 +49,4 @@ export function encodeReply(
         `The local speech engine produces wav, pcm or mulaw; '${format}' needs a cloud TTS provider that outputs it.`,
       );
   }
-}
-
-function pcmLittleEndian(samples: Int16Array): Uint8Array {
-  const out = new Uint8Array(samples.length * 2);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < samples.length; i++) view.setInt16(i * 2, samples[i] ?? 0, true);
-  return out;
 }

@@ -1,3 +1,5 @@
+import { concatSamples } from "./concat";
+import { pcm16ToSamples } from "./pcm";
 import { aLawDecode, muLawDecode } from "./g711";
 import { downmixToMono, resample } from "./resample";
 import { encodeWav, parseWav } from "./wav";
@@ -19,19 +21,11 @@ export function pieceToPcm(piece: AudioPiece): { samples: Int16Array; sampleRate
       let samples: Int16Array;
       if (wav.encoding === "mulaw") samples = muLawDecode(wav.data);
       else if (wav.encoding === "alaw") samples = aLawDecode(wav.data);
-      else {
-        samples = new Int16Array(wav.data.byteLength >> 1);
-        const view = new DataView(wav.data.buffer, wav.data.byteOffset, wav.data.byteLength);
-        for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(i * 2, true);
-      }
+      else samples = pcm16ToSamples(wav.data, true);
       return { samples: downmixToMono(samples, wav.channels), sampleRate: wav.sampleRate };
     }
-    case "pcm": {
-      const view = new DataView(piece.bytes.buffer, piece.bytes.byteOffset, piece.bytes.byteLength);
-      const samples = new Int16Array(piece.bytes.byteLength >> 1);
-      for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(i * 2, true);
-      return { samples, sampleRate: piece.sampleRate };
-    }
+    case "pcm":
+      return { samples: pcm16ToSamples(piece.bytes, true), sampleRate: piece.sampleRate };
     case "mulaw":
       return { samples: muLawDecode(piece.bytes), sampleRate: piece.sampleRate };
     default:
@@ -56,12 +50,6 @@ export function buildRecording(pieces: AudioPiece[]): { wav: Uint8Array; skipped
     if (parts.length) parts.push(gap);
     parts.push(resample(pcm.samples, pcm.sampleRate, RECORDING_RATE));
   }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const all = new Int16Array(total);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return { wav: encodeWav(all, RECORDING_RATE), skipped, durationMs: Math.round((total / RECORDING_RATE) * 1000) };
+  const all = concatSamples(parts);
+  return { wav: encodeWav(all, RECORDING_RATE), skipped, durationMs: Math.round((all.length / RECORDING_RATE) * 1000) };
 }

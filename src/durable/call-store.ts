@@ -1,3 +1,4 @@
+import { concatBytes } from "../audio/concat";
 import type { HistoryEntry, SessionRecord } from "./call-types";
 
 /**
@@ -101,10 +102,7 @@ export class CallStore {
       const last = out[out.length - 1];
       const bytes = new Uint8Array(r.bytes);
       if (last && last.turnId === r.turn_id && last.kind === r.kind) {
-        const joined = new Uint8Array(last.bytes.byteLength + bytes.byteLength);
-        joined.set(last.bytes);
-        joined.set(bytes, last.bytes.byteLength);
-        last.bytes = joined;
+        last.bytes = concatBytes([last.bytes, bytes]);
       } else {
         out.push({ turnId: r.turn_id, kind: r.kind as AudioKind, mediaType: r.media_type, format: r.format, sampleRate: r.sample_rate, bytes });
       }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import { concatBytes } from "../audio/concat";
 import { decodeAudio, type DecodedAudio } from "../audio/decode";
 import { ApiError } from "../errors";
 
@@ -30,13 +31,7 @@ async function readLimited(req: Request, max: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 function tooLarge(max: number): ApiError {

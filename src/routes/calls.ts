@@ -14,6 +14,7 @@ import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
 import { replyOptions } from "./reply-options";
 import {
+  binaryBody,
   CallIdParam,
   CallSummary,
   CallView,
@@ -284,7 +285,7 @@ export function callRoutes() {
       middleware: [requireScope({ scope: "calls:read" })] as const,
       request: { params: CallIdParam, query: z.object({ turnId: z.string().regex(/^turn-\d{1,6}$/, "turnId looks like turn-3").optional() }) },
       responses: {
-        200: { description: "Audio", content: { "audio/wav": { schema: z.string().openapi({ format: "binary" }) } } },
+        200: { description: "Audio", content: { "audio/wav": binaryBody } },
         ...problemResponses(400, 401, 403, 404),
       },
     }),

@@ -34,6 +34,30 @@ export const problemContent = { "application/problem+json": { schema: Problem } 
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: "Problem details (RFC 9457)", content: problemContent }]));
 
+export const binaryBody = { schema: z.string().openapi({ format: "binary" }) };
+
+/**
+ * Request content of routes that take audio: a raw body per audio type, or multipart with the
+ * file in field `audio` (plus extra text fields). The multipart schema is a plain OpenAPI object,
+ * not zod, so no validator consumes the body: the handler reads it with a streaming size limit.
+ */
+export function audioBodyContent(extraFormFields: string[] = []) {
+  const raw = ["audio/wav", "audio/L16", "audio/basic", "audio/ogg", "audio/webm", "audio/mpeg", "audio/flac"];
+  return {
+    ...Object.fromEntries(raw.map((type) => [type, binaryBody])),
+    "multipart/form-data": {
+      schema: {
+        type: "object" as const,
+        properties: {
+          audio: { type: "string" as const, format: "binary" },
+          ...Object.fromEntries(extraFormFields.map((f) => [f, { type: "string" as const }])),
+        },
+        required: ["audio"],
+      },
+    },
+  };
+}
+
 export const ReplyQuery = z.object({
   reply: z.enum(["audio", "text"]).optional().openapi({ description: "`text` skips speech synthesis" }),
   format: z.enum(OUTPUT_FORMATS).optional().openapi({ description: "reply audio format (default wav)" }),

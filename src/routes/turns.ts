@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { concatBytes } from "../audio/concat";
 import type { TurnPayload } from "../durable/call-types";
 import { ApiError } from "../errors";
 import { requireScope, tenantOf } from "../security/auth";
@@ -7,10 +8,9 @@ import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
 import { replyOptions } from "./reply-options";
-import { CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
+import { audioBodyContent, CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const binary = { schema: z.string().openapi({ format: "binary" }) };
 
 /** A validated JSON turn (text or keypad digits) as the pipeline's payload. */
 function jsonTurn(body: { text: string } | { dtmf: string }, maxChars: number): TurnPayload {
@@ -38,18 +38,7 @@ export function turnRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional() }),
         body: {
           // Parsed in the handler: the body is JSON or audio, decided by Content-Type.
-          content: {
-            "application/json": { schema: TurnJsonBody },
-            "audio/wav": binary,
-            "audio/L16": binary,
-            "audio/basic": binary,
-            "audio/ogg": binary,
-            "audio/webm": binary,
-            "audio/mpeg": binary,
-            "audio/flac": binary,
-            // A plain schema object, not zod: the handler reads the form itself (streaming size limit).
-            "multipart/form-data": { schema: { type: "object", properties: { audio: { type: "string", format: "binary" } }, required: ["audio"] } },
-          },
+          content: { "application/json": { schema: TurnJsonBody }, ...audioBodyContent() },
         },
       },
       responses: {
@@ -91,7 +80,7 @@ export function turnRoutes() {
       const fingerprint = await sha256Hex(
         typeof fingerprintSource === "string"
           ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
-          : concat(new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource),
+          : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
       );
       const result = await callStub(c.env, tenantId, callId).turn({ payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId });
       if ("error" in result && result.error.code === "call_not_found") await throwEndedOrMissing(c.env, tenantId, callId);
@@ -99,11 +88,4 @@ export function turnRoutes() {
     },
   );
   return app;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
 }

@@ -8,9 +8,8 @@ import { buildProviders } from "../providers/registry";
 import { requireScope } from "../security/auth";
 import { readAudioUpload } from "./audio-body";
 import { replyOptions } from "./reply-options";
-import { Language, problemResponses } from "./schemas";
+import { audioBodyContent, binaryBody, Language, problemResponses } from "./schemas";
 
-const binary = { schema: z.string().openapi({ format: "binary" }) };
 const tags = ["voice"];
 
 const TranscribeResponse = z
@@ -51,17 +50,7 @@ export function voiceRoutes() {
       request: {
         query: z.object({ language: Language.optional(), provider: z.string().max(32).optional() }),
         body: {
-          content: {
-            "audio/wav": binary,
-            "audio/L16": binary,
-            "audio/basic": binary,
-            "audio/ogg": binary,
-            "audio/webm": binary,
-            "audio/mpeg": binary,
-            "audio/flac": binary,
-            // A plain schema object, not zod: the handler reads the form itself (streaming size limit).
-            "multipart/form-data": { schema: { type: "object", properties: { audio: { type: "string", format: "binary" }, language: { type: "string" }, provider: { type: "string" } }, required: ["audio"] } },
-          },
+          content: audioBodyContent(["language", "provider"]),
         },
       },
       responses: { 200: { description: "Transcript", content: { "application/json": { schema: TranscribeResponse } } }, ...problemResponses(400, 401, 403, 413, 415, 503) },
@@ -108,7 +97,7 @@ export function voiceRoutes() {
       middleware: [requireScope({ scope: "voice" })] as const,
       request: { body: { content: { "application/json": { schema: SynthesizeBody } }, required: true } },
       responses: {
-        200: { description: "Audio", content: { "audio/wav": binary, "audio/basic": binary, "audio/pcm": binary } },
+        200: { description: "Audio", content: { "audio/wav": binaryBody, "audio/basic": binaryBody, "audio/pcm": binaryBody } },
         ...problemResponses(400, 401, 403, 415, 422, 503),
       },
     }),

@@ -10,6 +10,7 @@
  *
  * Regenerate ./vendor with `node src/providers/local/tools/build-espeak-vendor.mjs`.
  */
+import { concatSamples } from "../../audio/concat";
 import createEspeakModule, { type ESpeakNGWorker, type EspeakModule } from "./vendor/espeak-ng.js";
 import englishData from "./vendor/espeak-ng-en.bin";
 
@@ -104,22 +105,11 @@ export class EspeakEngine {
     }
     this.worker.rate = Math.round(Math.min(ESPEAK_RATE_MAX, Math.max(ESPEAK_RATE_MIN, rate)));
     const blocks: Int16Array[] = [];
-    let total = 0;
     this.worker.synthesize(text, (samples) => {
-      if (samples.length > 0) {
-        blocks.push(samples);
-        total += samples.length;
-      }
+      if (samples.length > 0) blocks.push(samples);
       return shouldStop();
     });
-    if (blocks.length === 1) return blocks[0]!;
-    const out = new Int16Array(total);
-    let at = 0;
-    for (const block of blocks) {
-      out.set(block, at);
-      at += block.length;
-    }
-    return out;
+    return concatSamples(blocks);
   }
 }
 

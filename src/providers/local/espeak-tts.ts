@@ -9,6 +9,7 @@
  * engine still works as the last link of a provider chain; a non-English language with no English
  * voice requested is refused with UnsupportedLanguageError.
  */
+import { concatSamples } from "../../audio/concat";
 import type { TextToSpeech, TtsRequest, TtsResult } from "../types";
 import {
   discardEspeakEngine,
@@ -99,7 +100,7 @@ export class LocalSpeechSynthesizer implements TextToSpeech {
       }
     }
     signal?.throwIfAborted();
-    return { samples: concat(pieces), sampleRate: engine.sampleRate };
+    return { samples: concatSamples(pieces), sampleRate: engine.sampleRate };
   }
 }
 
@@ -192,17 +193,6 @@ export function splitText(text: string, max: number): string[] {
     if (rest) push(rest);
   }
   if (current) out.push(current);
-  return out;
-}
-
-function concat(pieces: Int16Array[]): Int16Array {
-  if (pieces.length === 1) return pieces[0]!;
-  const out = new Int16Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global console */
 // SPDX-License-Identifier: GPL-3.0-or-later
 /**
  * Regenerates src/providers/local/vendor/ from the npm package @echogarden/espeak-ng-emscripten
