@@ -7,8 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Node scripts (dev helpers, vendor generator) run outside workerd.
-    files: ["scripts/**/*.mjs", "src/providers/local/tools/**/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", Buffer: "readonly" } },
+    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "src/providers/local/tools/**/*.mjs"],
+    languageOptions: {
+      globals: { console: "readonly", process: "readonly", URL: "readonly", Buffer: "readonly", fetch: "readonly", performance: "readonly" },
+    },
   },
   {
     rules: {

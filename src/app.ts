@@ -2,9 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
-import { AudioError } from "./audio/errors";
 import { ConfigError } from "./config";
-import { ApiError, problem, problemResponse } from "./errors";
+import { asApiError, problem, problemResponse } from "./errors";
 import { requestContext } from "./observability/request-context";
 import { jsonBodyLimit } from "./security/json-body-limit";
 import { adminRoutes } from "./routes/admin";
@@ -14,8 +13,6 @@ import { healthRoutes } from "./routes/health";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
 import { validationHook } from "./routes/validation";
-
-const AUDIO_STATUS = { invalid_audio: 400, unsupported_media_type: 415, payload_too_large: 413 } as const;
 
 /** Hono's own refusals (validator body parsing, content-type checks) as problem details. */
 function httpExceptionProblem(err: HTTPException, contentType: string | undefined, requestId: string | undefined) {
@@ -55,11 +52,11 @@ export function createApp() {
   // The one place errors become responses: public detail out, internal detail to the log.
   app.onError((err, c) => {
     const requestId = c.var.requestId;
-    if (err instanceof ApiError) {
-      if (err.options.internal) console.warn(JSON.stringify({ event: "api_error", requestId, code: err.code, internal: err.options.internal }));
-      return problemResponse(problem(err.status, err.code, err.detail, requestId), err.options.headers);
+    const api = asApiError(err);
+    if (api) {
+      if (api.options.internal) console.warn(JSON.stringify({ event: "api_error", requestId, code: api.code, internal: api.options.internal }));
+      return problemResponse(problem(api.status, api.code, api.detail, requestId), api.options.headers);
     }
-    if (err instanceof AudioError) return problemResponse(problem(AUDIO_STATUS[err.code], err.code, err.message, requestId));
     if (err instanceof HTTPException) return problemResponse(httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
     const internal = err instanceof ConfigError ? "configuration" : "unexpected";
     console.error(JSON.stringify({ event: "unhandled_error", requestId, kind: internal, message: err.message, stack: err.stack }));

@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AudioError } from "./audio/errors";
 
 /**
  * The one error type the API throws on purpose. `detail` is public (it tells a client what to
@@ -13,6 +14,15 @@ export class ApiError extends Error {
   ) {
     super(`${code}: ${options.internal ?? detail}`, { cause: options.cause });
   }
+}
+
+const AUDIO_STATUS = { invalid_audio: 400, unsupported_media_type: 415, payload_too_large: 413 } as const;
+
+/** The errors that carry a public status and detail (ApiError, and the audio layer's), else null. */
+export function asApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof AudioError) return new ApiError(AUDIO_STATUS[err.code], err.code, err.message);
+  return null;
 }
 
 const TITLES: Record<number, string> = {
@@ -63,6 +73,5 @@ export const errors = {
     new ApiError(404, "call_not_found", `No call with id '${callId}' exists for this tenant.`),
   callEnded: (callId: string) =>
     new ApiError(409, "call_ended", `Call '${callId}' has ended; start a new call to continue.`),
-  badRequest: (detail: string, code = "invalid_request") => new ApiError(400, code, detail),
   tooLarge: (detail: string) => new ApiError(413, "payload_too_large", detail),
 };

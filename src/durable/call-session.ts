@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DecodedAudio } from "../audio/decode";
-import { AudioError } from "../audio/errors";
 import { encodeWav } from "../audio/wav";
 import { getConfig, type Config } from "../config";
-import { ApiError } from "../errors";
+import { ApiError, asApiError } from "../errors";
 import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
 import { recognize } from "../pipeline/recognize";
@@ -28,15 +27,11 @@ import { SerialQueue } from "./serial-queue";
 
 const REDACTED = "[redacted keypad input]";
 
+/** Client-facing errors travel back as values; anything else is a bug and stays an exception. */
 function failure(err: unknown): RpcResult<never> {
-  if (err instanceof ApiError) {
-    return { error: { status: err.status, code: err.code, detail: err.detail, ...(err.options.headers ? { headers: err.options.headers } : {}) } };
-  }
-  if (err instanceof AudioError) {
-    const status = err.code === "invalid_audio" ? 400 : err.code === "payload_too_large" ? 413 : 415;
-    return { error: { status, code: err.code, detail: err.message } };
-  }
-  throw err;
+  const api = asApiError(err);
+  if (!api) throw err;
+  return { error: { status: api.status, code: api.code, detail: api.detail, ...(api.options.headers ? { headers: api.options.headers } : {}) } };
 }
 
 function turnId(n: number): string {
