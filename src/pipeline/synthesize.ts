@@ -1,6 +1,6 @@
-import { encodeReply } from "../audio/output-format";
+import { encodeReply, mediaTypeFor } from "../audio/output-format";
 import type { ReplyAudio, ReplyOptions } from "../durable/call-types";
-import type { TextToSpeech } from "../providers/types";
+import type { TextToSpeech, TtsEncoding } from "../providers/types";
 
 export interface Synthesized {
   audio: ReplyAudio;
@@ -10,10 +10,16 @@ export interface Synthesized {
 
 export class TtsUnavailableError extends Error {}
 
+/** mp3 and ogg come from the provider as they are; every other format is encoded here from PCM. */
+export function ttsEncodingFor(format: ReplyOptions["format"]): TtsEncoding {
+  return format === "mp3" || format === "ogg" ? format : "pcm";
+}
+
 /**
- * The TTS stage: the configured engines in preference order, the first that answers wins. The
- * result is encoded into the client's format and rate. Throws TtsUnavailableError when every
- * engine failed, so a turn can degrade to a text-only reply instead of failing.
+ * The TTS stage: the configured engines in preference order, the first that answers wins (engines
+ * that cannot produce the requested encoding are skipped). PCM is encoded into the client's format
+ * and rate. Throws TtsUnavailableError when every engine failed, so a turn can degrade to a
+ * text-only reply instead of failing.
  */
 export async function synthesize(
   text: string,
@@ -22,22 +28,22 @@ export async function synthesize(
   tts: readonly TextToSpeech[],
   options: { voice?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<Synthesized> {
+  const encoding = ttsEncodingFor(reply.format);
   const failures: string[] = [];
-  for (const engine of tts) {
+  for (const engine of tts.filter((e) => e.encodings.includes(encoding))) {
     try {
-      const pcm = await engine.synthesize(
-        { text, language, sampleRate: reply.sampleRate, ...(options.voice ? { voice: options.voice } : {}) },
+      const out = await engine.synthesize(
+        { text, language, sampleRate: reply.sampleRate, encoding, ...(options.voice ? { voice: options.voice } : {}) },
         options.signal,
       );
-      const { bytes, mediaType } = encodeReply(pcm.samples, pcm.sampleRate, reply.format, reply.sampleRate);
-      return {
-        audio: { format: reply.format, sampleRate: reply.sampleRate, mediaType, bytes },
-        provider: engine.name,
-        region: engine.region,
-      };
+      const audio: ReplyAudio =
+        out.kind === "encoded"
+          ? { format: out.format, sampleRate: reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
+          : { format: reply.format, sampleRate: reply.sampleRate, ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate) };
+      return { audio, provider: engine.name, region: engine.region };
     } catch (err) {
       failures.push(`${engine.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  throw new TtsUnavailableError(failures.length ? failures.join("; ") : "no TTS provider configured");
+  throw new TtsUnavailableError(failures.length ? failures.join("; ") : `no TTS provider configured for ${encoding}`);
 }

@@ -1,43 +1,62 @@
 import { providerList, type Config } from "../config";
-import { ConfigError } from "../config";
-import { LocalSpeechSynthesizer } from "./local/espeak-tts";
+import { ApiError } from "../errors";
+import { localModule } from "./local";
+import { readSettings, type ProviderModule } from "./settings";
 import type { SpeechToText, TextToSpeech } from "./types";
 
 /**
- * Speech-to-text adapters this build knows, with the settings each needs; the 503/415 problem
- * details are generated from this table so they never name a setting that does not exist.
+ * Every provider adapter this build knows. STT_PROVIDERS and TTS_PROVIDERS pick from these, in
+ * preference order; the hints in 503/415 problems are generated from this table so they never
+ * name a setting that does not exist.
  */
-const KNOWN_STT: Record<string, { settings: string; make: (env: Env) => SpeechToText }> = {};
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [localModule];
+
+function moduleNamed(name: string): ProviderModule<unknown> | undefined {
+  return PROVIDER_MODULES.find((m) => m.name === name);
+}
 
 export function sttSetupHint(): string {
-  const names = Object.entries(KNOWN_STT).map(([name, p]) => `'${name}' (${p.settings})`);
+  const names = PROVIDER_MODULES.filter((m) => m.stt).map((m) => `'${m.name}' (${m.needs})`);
   return names.length
     ? `Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to one of ${names.join(", ")}.`
-    : "Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to a cloud speech-to-text adapter; this build ships none yet (see the README's provider roadmap).";
+    : "Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to a cloud speech-to-text adapter; this build ships none yet.";
 }
-const KNOWN_TTS: Record<string, { settings: string; make: (env: Env) => TextToSpeech }> = {
-  local: { settings: "none: embedded eSpeak NG", make: () => new LocalSpeechSynthesizer() },
-};
 
 export interface Providers {
   stt: SpeechToText[];
   tts: TextToSpeech[];
 }
 
-/** Builds the configured provider chains, in preference order. Unknown names are a config error. */
+function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: string): T[] {
+  return names.map((name) => {
+    const module = moduleNamed(name);
+    const make = module?.[kind];
+    if (!module || !make) {
+      const known = PROVIDER_MODULES.filter((m) => m[kind]).map((m) => m.name).join(", ");
+      throw new ApiError(503, "provider_misconfigured", `${setting} names '${name}', which is not a ${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`);
+    }
+    return make(readSettings(module, env), env) as T;
+  });
+}
+
+/** Builds the configured provider chains, in preference order. */
 export function buildProviders(env: Env, config: Config): Providers {
-  const pick = <T>(names: string[], known: Record<string, { make: (env: Env) => T }>, kind: string): T[] =>
-    names.map((name) => {
-      const make = known[name]?.make;
-      if (!make) {
-        throw new ConfigError(
-          `${kind} provider '${name}' is not available; known: ${Object.keys(known).join(", ") || "none yet"}`,
-        );
-      }
-      return make(env);
-    });
   return {
-    stt: pick(providerList(config.STT_PROVIDERS), KNOWN_STT, "STT_PROVIDERS"),
-    tts: pick(providerList(config.TTS_PROVIDERS), KNOWN_TTS, "TTS_PROVIDERS"),
+    stt: build<SpeechToText>(providerList(config.STT_PROVIDERS), "stt", env, "STT_PROVIDERS"),
+    tts: build<TextToSpeech>(providerList(config.TTS_PROVIDERS), "tts", env, "TTS_PROVIDERS"),
   };
+}
+
+/**
+ * Narrows a chain to the provider a request pinned with `provider=`. A name that is not in the
+ * configured chain is a 400: a request never reaches a provider the deployer did not configure.
+ */
+export function pinProvider<T extends { name: string }>(chain: T[], pinned: string | undefined, kind: string): T[] {
+  if (!pinned) return chain;
+  const hit = chain.filter((p) => p.name === pinned);
+  if (!hit.length) {
+    throw new ApiError(400, "unknown_provider", `Provider '${pinned}' is not configured for ${kind}; configured: ${chain.map((p) => p.name).join(", ") || "none"}.`);
+  }
+  return hit;
 }

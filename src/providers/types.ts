@@ -1,7 +1,9 @@
 /**
- * The small provider interfaces every STT/TTS engine implements, local or cloud.
- * Later adapters (Polly, Google, Azure, Deepgram, OpenAI-compatible, Workers AI) plug in here.
+ * The small provider interfaces every STT/TTS engine implements, local or cloud. Adapters live in
+ * one folder per provider (src/providers/<name>/) and register in src/providers/registry.ts.
  */
+
+export type Container = "ogg" | "webm" | "mp3" | "flac";
 
 /** Audio handed to a speech-to-text engine, already validated by src/audio. */
 export type SttInput =
@@ -13,9 +15,9 @@ export type SttInput =
       language: string;
     }
   | {
-      /** A compressed container (ogg, webm, mp3, flac) passed through as bytes. */
+      /** A compressed container passed through as bytes. */
       kind: "container";
-      container: "ogg" | "webm" | "mp3" | "flac";
+      container: Container;
       mediaType: string;
       bytes: Uint8Array;
       language: string;
@@ -39,25 +41,44 @@ export interface SttResult {
 export interface SpeechToText {
   readonly name: string;
   readonly region: string;
+  /** Compressed containers this engine takes as they are (PCM is always accepted). */
+  readonly containers: readonly Container[];
   transcribe(input: SttInput, signal?: AbortSignal): Promise<SttResult>;
 }
+
+/** What the client will receive: PCM (we encode wav/pcm/mulaw ourselves) or a compressed format. */
+export type TtsEncoding = "pcm" | "mp3" | "ogg";
 
 export interface TtsRequest {
   text: string;
   voice?: string;
   language: string;
-  /** Sample rate the caller wants; the engine may synthesize at its native rate and the caller resamples. */
+  /** Sample rate the caller wants; an engine may answer at its native rate and the caller resamples PCM. */
   sampleRate: number;
+  /** "pcm" unless the client asked for mp3 or ogg. Defaults to "pcm". */
+  encoding?: TtsEncoding;
 }
 
-export interface TtsResult {
+export interface PcmSpeech {
+  kind?: "pcm";
   /** Mono linear PCM. */
   samples: Int16Array;
   sampleRate: number;
 }
 
+export interface EncodedSpeech {
+  kind: "encoded";
+  format: "mp3" | "ogg";
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+export type TtsResult = PcmSpeech | EncodedSpeech;
+
 export interface TextToSpeech {
   readonly name: string;
   readonly region: string;
+  /** Encodings this engine can produce; "pcm" is required of every engine. */
+  readonly encodings: readonly TtsEncoding[];
   synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult>;
 }

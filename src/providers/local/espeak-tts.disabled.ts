@@ -9,15 +9,16 @@
  * provider then still exists but fails every request, so the pipeline moves on to the next
  * configured provider (or degrades to a text-only reply).
  */
-import type { TextToSpeech, TtsRequest, TtsResult } from "../types";
+import type { PcmSpeech, TextToSpeech, TtsEncoding, TtsRequest } from "../types";
 
 export class LocalSpeechSynthesizer implements TextToSpeech {
   readonly name = "local";
   readonly region = "edge";
+  readonly encodings: readonly TtsEncoding[] = ["pcm"];
 
   constructor(_options: Record<string, unknown> = {}) {}
 
-  synthesize(_req: TtsRequest, _signal?: AbortSignal): Promise<TtsResult> {
+  synthesize(_req: TtsRequest, _signal?: AbortSignal): Promise<PcmSpeech> {
     return Promise.reject(new Error("the embedded eSpeak NG engine is not included in this build"));
   }
 }

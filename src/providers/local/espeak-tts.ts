@@ -10,7 +10,7 @@
  * voice requested is refused with UnsupportedLanguageError.
  */
 import { concatSamples } from "../../audio/concat";
-import type { TextToSpeech, TtsRequest, TtsResult } from "../types";
+import type { PcmSpeech, TextToSpeech, TtsEncoding, TtsRequest } from "../types";
 import {
   discardEspeakEngine,
   ESPEAK_RATE_DEFAULT,
@@ -62,6 +62,7 @@ export type LocalTtsRequest = TtsRequest & { rate?: number };
 export class LocalSpeechSynthesizer implements TextToSpeech {
   readonly name = "local";
   readonly region = "edge";
+  readonly encodings: readonly TtsEncoding[] = ["pcm"];
   private readonly rate: number;
   private readonly voice: string | undefined;
   private readonly maxChars: number;
@@ -72,7 +73,7 @@ export class LocalSpeechSynthesizer implements TextToSpeech {
     this.maxChars = options.maxChars ?? DEFAULT_MAX_TEXT_CHARS;
   }
 
-  async synthesize(req: LocalTtsRequest, signal?: AbortSignal): Promise<TtsResult> {
+  async synthesize(req: LocalTtsRequest, signal?: AbortSignal): Promise<PcmSpeech> {
     signal?.throwIfAborted();
     const text = cleanText(req.text);
     if (text.length > this.maxChars) {
