@@ -18,6 +18,8 @@ export const ConfigSchema = z.object({
   MAX_CONTEXT_BYTES: intVar(16 * 1024, 256, 1024 * 1024),
   MAX_TURNS_PER_CALL: intVar(500, 1, 100_000),
   DEFAULT_LANGUAGE: z.string().default("en-US"),
+  /** How long synthesized speech is reused from the R2 TTS cache; 0 turns the cache off. */
+  TTS_CACHE_TTL_SECONDS: intVar(7 * 86_400, 0, 365 * 86_400),
   /** Preference order of speech-to-text providers; empty means no speech recognition configured. */
   STT_PROVIDERS: z.string().default(""),
   /** Preference order of text-to-speech providers; "local" is the embedded engine. */

@@ -8,6 +8,7 @@ import { getFlow } from "../nlp/flows";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { buildProviders, type Providers } from "../providers/registry";
+import { ttsCacheFor } from "../providers/tts-cache";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { outboxRetryDelayMs } from "./backoff";
 import { CallStore, type StoredAudio } from "./call-store";
@@ -85,7 +86,7 @@ export class CallSession extends DurableObject<Env> {
         const { engine, initialState } = this.engineFor(input);
         const now = new Date().toISOString();
         const greet = engine.greeting({ state: initialState, context: input.context });
-        const spoken = await this.speak(greet.reply, input.language, input.reply);
+        const spoken = await this.speak(greet.reply, input.language, input.reply, input.tenantId);
         const session: SessionRecord = {
           tenantId: input.tenantId,
           callId: input.callId,
@@ -249,7 +250,7 @@ export class CallSession extends DurableObject<Env> {
     const decision = await engine.classify({ text: heard.text, source: heard.source }, { state: session.state, context: session.context });
     const afterNlp = performance.now();
 
-    const spoken = await this.speak(decision.reply, session.language, input.reply);
+    const spoken = await this.speak(decision.reply, session.language, input.reply, session.tenantId);
     const done = performance.now();
 
     const id = turnId(session.turnCount + 1);
@@ -296,10 +297,12 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /** TTS for a reply; a failed synthesis degrades the turn to text instead of failing it. */
-  private async speak(text: string, language: string, reply: ReplyOptions) {
+  private async speak(text: string, language: string, reply: ReplyOptions, tenantId: string) {
     if (reply.mode === "text" || !text) return { audio: undefined, synth: undefined, degraded: undefined };
     try {
-      const synth = await synthesize(text, language, reply, this.getProviders().tts);
+      const synth = await synthesize(text, language, reply, this.getProviders().tts, {
+        cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, tenantId),
+      });
       return {
         synth,
         audio: { format: synth.audio.format, sampleRate: synth.audio.sampleRate, base64: toBase64(synth.audio.bytes) },

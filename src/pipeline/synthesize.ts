@@ -1,11 +1,13 @@
 import { encodeReply, mediaTypeFor } from "../audio/output-format";
 import type { ReplyAudio, ReplyOptions } from "../durable/call-types";
+import { readCachedSpeech, writeCachedSpeech, type TtsCache } from "../providers/tts-cache";
 import type { TextToSpeech, TtsEncoding } from "../providers/types";
 
 export interface Synthesized {
   audio: ReplyAudio;
   provider: string;
   region: string;
+  cache: "hit" | "miss";
 }
 
 export class TtsUnavailableError extends Error {}
@@ -26,12 +28,15 @@ export async function synthesize(
   language: string,
   reply: ReplyOptions,
   tts: readonly TextToSpeech[],
-  options: { voice?: string | undefined; signal?: AbortSignal | undefined } = {},
+  options: { voice?: string | undefined; signal?: AbortSignal | undefined; cache?: (TtsCache & { tenantId: string }) | undefined } = {},
 ): Promise<Synthesized> {
   const encoding = ttsEncodingFor(reply.format);
   const failures: string[] = [];
   for (const engine of tts.filter((e) => e.encodings.includes(encoding))) {
+    const cacheKey = { tenantId: options.cache?.tenantId ?? "", provider: engine.name, voice: options.voice ?? "", language, format: reply.format, sampleRate: reply.sampleRate, text };
     try {
+      const cached = options.cache ? await readCachedSpeech(options.cache, cacheKey) : null;
+      if (cached) return { audio: cached, provider: engine.name, region: engine.region, cache: "hit" };
       const out = await engine.synthesize(
         { text, language, sampleRate: reply.sampleRate, encoding, ...(options.voice ? { voice: options.voice } : {}) },
         options.signal,
@@ -40,7 +45,9 @@ export async function synthesize(
         out.kind === "encoded"
           ? { format: out.format, sampleRate: reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
           : { format: reply.format, sampleRate: reply.sampleRate, ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate) };
-      return { audio, provider: engine.name, region: engine.region };
+      // A cache write that fails costs only a later re-synthesis; it must not fail the reply.
+      if (options.cache) await writeCachedSpeech(options.cache, cacheKey, audio).catch((err: unknown) => console.warn(JSON.stringify({ event: "tts_cache_write_failed", message: String(err) })));
+      return { audio, provider: engine.name, region: engine.region, cache: "miss" };
     } catch (err) {
       failures.push(`${engine.name}: ${err instanceof Error ? err.message : String(err)}`);
     }

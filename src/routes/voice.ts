@@ -4,8 +4,9 @@ import { OUTPUT_FORMATS } from "../audio/output-format";
 import { ApiError } from "../errors";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError } from "../pipeline/synthesize";
-import { buildProviders } from "../providers/registry";
-import { requireScope } from "../security/auth";
+import { buildProviders, pinProvider } from "../providers/registry";
+import { ttsCacheFor } from "../providers/tts-cache";
+import { requireScope, tenantOf } from "../security/auth";
 import { readAudioUpload } from "./audio-body";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, binaryBody, Language, problemResponses } from "./schemas";
@@ -30,6 +31,7 @@ const SynthesizeBody = z
   .object({
     text: z.string().min(1, "text must not be empty"),
     voice: z.string().max(64).optional(),
+    provider: z.string().max(32).optional().openapi({ description: "pin one configured TTS provider" }),
     language: Language.optional(),
     format: z.enum(OUTPUT_FORMATS).optional(),
     sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(22050), z.literal(24000)]).optional(),
@@ -62,14 +64,8 @@ export function voiceRoutes() {
       if (!language.success) throw new ApiError(400, "invalid_request", "language must be a BCP-47 tag such as en-US.");
       const providers = buildProviders(c.env, c.var.config);
       const pinned = upload.fields.provider ?? query.provider;
-      let stt = providers.stt;
-      if (pinned) {
-        stt = pinned === "local" ? [] : providers.stt.filter((p) => p.name === pinned);
-        if (pinned !== "local" && stt.length === 0) {
-          const names = ["local", ...providers.stt.map((p) => p.name)].join(", ");
-          throw new ApiError(400, "unknown_provider", `Provider '${pinned}' is not configured for speech-to-text; configured: ${names}.`);
-        }
-      }
+      // "local" pins the embedded engine: keypad tones and silence only, no cloud call.
+      const stt = pinned === "local" ? [] : pinProvider(providers.stt, pinned, "speech-to-text");
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
       return c.json(
@@ -82,6 +78,7 @@ export function voiceRoutes() {
           region: heard.region ?? "edge",
           audioDurationMs: upload.audio.durationMs,
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          ...(heard.words ? { words: heard.words } : {}),
         },
         200,
       );
@@ -110,14 +107,17 @@ export function voiceRoutes() {
       const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate });
       const providers = buildProviders(c.env, cfg);
       try {
-        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, providers.tts, { voice: body.voice, signal: c.req.raw.signal });
+        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, pinProvider(providers.tts, body.provider, "text-to-speech"), {
+          voice: body.voice,
+          signal: c.req.raw.signal,
+          cache: ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, tenantOf(c.var.principal)),
+        });
         return new Response(out.audio.bytes, {
           headers: {
             "Content-Type": out.audio.mediaType,
             "X-Voice-Provider": out.provider,
             "X-Voice-Region": out.region,
-            // No synthesis cache yet: every answer is synthesized fresh.
-            "X-Voice-Cache": "miss",
+            "X-Voice-Cache": out.cache,
           },
         });
       } catch (err) {

@@ -1,4 +1,5 @@
 import { getConfig } from "../config";
+import { TTS_CACHE_PREFIX } from "../providers/tts-cache";
 import { callPrefix } from "./layout";
 
 const DAY_MS = 86_400_000;
@@ -6,9 +7,24 @@ const DAY_MS = 86_400_000;
 /**
  * The scheduled retention job. Warm: ended calls older than WARM_RETENTION_DAYS leave D1, but only
  * those whose R2 archive exists (archived_at set and transcript present), so nothing is lost.
- * Cold: archives older than COLD_RETENTION_DAYS are deleted from R2.
+ * Cold: archives older than COLD_RETENTION_DAYS are deleted from R2, and so is cached speech
+ * older than TTS_CACHE_TTL_SECONDS.
  */
-export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: number; coldDeleted: number }> {
+/** Deletes every object under `prefix` uploaded before `cutoff` (ms), a listing page at a time. */
+async function deleteOlderThan(bucket: R2Bucket, prefix: string, cutoff: number): Promise<number> {
+  let deleted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
+    const expired = page.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
+    if (expired.length) await bucket.delete(expired);
+    deleted += expired.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return deleted;
+}
+
+export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: number; coldDeleted: number; cacheDeleted: number }> {
   const cfg = getConfig(env);
   const warmCutoff = new Date(now.getTime() - cfg.WARM_RETENTION_DAYS * DAY_MS).toISOString();
   const coldCutoff = now.getTime() - cfg.COLD_RETENTION_DAYS * DAY_MS;
@@ -29,16 +45,9 @@ export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: nu
     warmMoved++;
   }
 
-  let coldDeleted = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await env.ARCHIVE.list({ prefix: "tenants/", ...(cursor ? { cursor } : {}) });
-    const expired = page.objects.filter((o) => o.uploaded.getTime() < coldCutoff).map((o) => o.key);
-    if (expired.length) await env.ARCHIVE.delete(expired);
-    coldDeleted += expired.length;
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  const coldDeleted = await deleteOlderThan(env.ARCHIVE, "tenants/", coldCutoff);
+  const cacheDeleted = await deleteOlderThan(env.ARCHIVE, TTS_CACHE_PREFIX, now.getTime() - cfg.TTS_CACHE_TTL_SECONDS * 1000);
 
-  console.log(JSON.stringify({ event: "retention", warmMoved, coldDeleted, warmCutoff }));
-  return { warmMoved, coldDeleted };
+  console.log(JSON.stringify({ event: "retention", warmMoved, coldDeleted, cacheDeleted, warmCutoff }));
+  return { warmMoved, coldDeleted, cacheDeleted };
 }

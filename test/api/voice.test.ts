@@ -62,3 +62,27 @@ describe("POST /api/v1/voice/synthesize", () => {
     await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", sampleRate: 11025 } }), 400, "invalid_request");
   });
 });
+
+describe("TTS cache", () => {
+  it("serves a repeated synthesis from the cache", async () => {
+    const { key } = await tenant();
+    const body = { text: "Please hold while I transfer you.", format: "wav" };
+    const first = await api("/api/v1/voice/synthesize", { method: "POST", key, json: body });
+    expect(first.headers.get("X-Voice-Cache")).toBe("miss");
+    const firstBytes = new Uint8Array(await first.arrayBuffer());
+    const second = await api("/api/v1/voice/synthesize", { method: "POST", key, json: body });
+    expect(second.headers.get("X-Voice-Cache")).toBe("hit");
+    expect(new Uint8Array(await second.arrayBuffer())).toEqual(firstBytes);
+    const otherRate = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { ...body, sampleRate: 8000 } });
+    expect(otherRate.headers.get("X-Voice-Cache")).toBe("miss");
+  });
+
+  it("does not share cached speech between tenants", async () => {
+    const a = await tenant();
+    const b = await tenant();
+    const body = { text: "Your balance is twelve dollars." };
+    await api("/api/v1/voice/synthesize", { method: "POST", key: a.key, json: body });
+    const res = await api("/api/v1/voice/synthesize", { method: "POST", key: b.key, json: body });
+    expect(res.headers.get("X-Voice-Cache")).toBe("miss");
+  });
+});

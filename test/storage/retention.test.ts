@@ -33,4 +33,16 @@ describe("retention cron", () => {
     await runCron(new Date(Date.now() + 366 * DAY));
     expect((await api(`/api/v1/calls/${archived}`, { key })).status).toBe(404);
   });
+
+  it("expires cached speech after TTS_CACHE_TTL_SECONDS", async () => {
+    const { key } = await tenant();
+    await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "Goodbye for now." } });
+    const cached = async () => (await env.ARCHIVE.list({ prefix: "cache/tts/" })).objects.length;
+    const before = await cached();
+    expect(before).toBeGreaterThan(0);
+    await runCron(new Date(Date.now() + 1 * DAY));
+    expect(await cached()).toBe(before);
+    await runCron(new Date(Date.now() + 8 * DAY));
+    expect(await cached()).toBe(0);
+  });
 });
