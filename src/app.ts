@@ -58,8 +58,12 @@ export function createApp() {
       return problemResponse(problem(api.status, api.code, api.detail, requestId), api.options.headers);
     }
     if (err instanceof HTTPException) return problemResponse(httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
-    const internal = err instanceof ConfigError ? "configuration" : "unexpected";
-    console.error(JSON.stringify({ event: "unhandled_error", requestId, kind: internal, message: err.message, stack: err.stack }));
+    if (err instanceof ConfigError) {
+      // Names the variable and the rule it breaks (never its value) so the deployer can fix it.
+      console.error(JSON.stringify({ event: "configuration_error", requestId, message: err.message }));
+      return problemResponse(problem(500, "configuration_error", `This deployment is misconfigured (${err.message}); its operator must fix the setting.`, requestId));
+    }
+    console.error(JSON.stringify({ event: "unhandled_error", requestId, message: err.message, stack: err.stack }));
     return problemResponse(problem(500, "internal_error", `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`, requestId));
   });
 

@@ -53,7 +53,6 @@ function toBase64(bytes: Uint8Array): string {
 export class CallSession extends DurableObject<Env> {
   private store: CallStore;
   private readonly queue = new SerialQueue();
-  private providers: Providers | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,9 +63,9 @@ export class CallSession extends DurableObject<Env> {
     return getConfig(this.env);
   }
 
+  /** Built per use: cheap, and settings changes (secrets rotated, providers reordered) apply at once. */
   private getProviders(): Providers {
-    this.providers ??= buildProviders(this.env, this.config);
-    return this.providers;
+    return buildProviders(this.env, this.config);
   }
 
   private engineFor(session: { flow: string }): { engine: FlowIntentEngine; initialState: string } {
