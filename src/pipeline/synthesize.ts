@@ -43,7 +43,7 @@ export async function synthesize(
       );
       const audio: ReplyAudio =
         out.kind === "encoded"
-          ? { format: out.format, sampleRate: reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
+          ? { format: out.format, sampleRate: out.sampleRate ?? reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
           : { format: reply.format, sampleRate: reply.sampleRate, ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate) };
       // A cache write that fails costs only a later re-synthesis; it must not fail the reply.
       if (options.cache) await writeCachedSpeech(options.cache, cacheKey, audio).catch((err: unknown) => console.warn(JSON.stringify({ event: "tts_cache_write_failed", message: String(err) })));

@@ -71,6 +71,8 @@ export interface EncodedSpeech {
   format: "mp3" | "ogg";
   mediaType: string;
   bytes: Uint8Array;
+  /** The rate the provider actually encoded at, when it differs from the requested one. */
+  sampleRate?: number;
 }
 
 export type TtsResult = PcmSpeech | EncodedSpeech;

@@ -1,0 +1,13 @@
+import type { ProviderModule } from "../settings";
+import { type AzureSettings, azureSettingsSchema } from "./settings";
+import { AzureSpeechToText } from "./stt";
+import { AzureTextToSpeech } from "./tts";
+
+/** Azure AI Speech: short-audio REST recognition and neural text to speech, in the resource's region. */
+export const azureModule: ProviderModule<AzureSettings> = {
+  name: "azure",
+  needs: "AZURE_SPEECH_KEY, AZURE_SPEECH_REGION (e.g. eastus); optional AZURE_TTS_VOICE, AZURE_TIMEOUT_MS",
+  settings: azureSettingsSchema,
+  stt: (settings) => new AzureSpeechToText(settings),
+  tts: (settings) => new AzureTextToSpeech(settings),
+};

@@ -1,0 +1,69 @@
+/**
+ * Azure AI Speech synthesis through the text to speech REST API.
+ * https://learn.microsoft.com/azure/ai-services/speech-service/rest-text-to-speech#convert-text-to-speech
+ */
+import { pcm16ToSamples } from "../../audio/pcm";
+import { sniffContainer } from "../../audio/sniff";
+import { ProviderError } from "../errors";
+import { providerFetch } from "../http";
+import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
+import { withAzureErrorDetail } from "./error-detail";
+import { azureOutputFormat } from "./output-format";
+import { type AzureEngineOptions, type AzureSettings, AZURE_PROVIDER } from "./settings";
+import { buildSsml } from "./ssml";
+
+/** "User-Agent: The application name. The provided value must be fewer than 255 characters." (required) */
+export const AZURE_USER_AGENT = "voice-edge";
+
+export class AzureTextToSpeech implements TextToSpeech {
+  readonly name = AZURE_PROVIDER;
+  readonly region: string;
+  readonly encodings: readonly TtsEncoding[] = ["pcm", "mp3", "ogg"];
+  private readonly fetcher: typeof fetch;
+
+  constructor(
+    private readonly settings: AzureSettings,
+    options: AzureEngineOptions = {},
+  ) {
+    this.region = settings.region;
+    this.fetcher = withAzureErrorDetail(options.fetcher);
+  }
+
+  async synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
+    if (!req.text.trim()) throw new ProviderError(AZURE_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
+    const output = azureOutputFormat(req.encoding ?? "pcm", req.sampleRate);
+    // Endpoint: https://<region>.tts.speech.microsoft.com/cognitiveservices/v1
+    const res = await providerFetch(
+      `https://${this.settings.region}.tts.speech.microsoft.com/cognitiveservices/v1`,
+      {
+        method: "POST",
+        headers: {
+          // The auth table lists Ocp-Apim-Subscription-Key as supported for text to speech too.
+          "Ocp-Apim-Subscription-Key": this.settings.key,
+          "Content-Type": "application/ssml+xml",
+          "X-Microsoft-OutputFormat": output.header,
+          "User-Agent": AZURE_USER_AGENT,
+        },
+        body: buildSsml(req.text, req.voice ?? this.settings.voice, req.language),
+      },
+      { provider: AZURE_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
+    );
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    checkAudio(bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
+    if (output.kind === "encoded") return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
+    return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
+  }
+}
+
+/** "If the HTTP status is 200 OK, the body of the response contains an audio file in the requested format." */
+function checkAudio(bytes: Uint8Array, contentType: string | null, expected: "pcm" | "mp3" | "ogg"): void {
+  const fail = (why: string) => new ProviderError(AZURE_PROVIDER, "invalid_response", `200 answer is not ${expected} audio: ${why}`);
+  if (bytes.length === 0) throw fail("the body is empty");
+  if (contentType && /^(text\/|application\/(json|xml|problem))/i.test(contentType)) throw fail(`Content-Type is ${contentType.slice(0, 60)}`);
+  if (expected === "pcm") {
+    if (bytes.length % 2 !== 0) throw fail(`${bytes.length} bytes is not a whole number of 16-bit samples`);
+    return;
+  }
+  const sniffed = sniffContainer(bytes);
+  if (sniffed !== expected) throw fail(`the bytes look like ${sniffed}`);
+}

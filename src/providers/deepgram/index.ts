@@ -1,0 +1,13 @@
+import type { ProviderModule } from "../settings";
+import { type DeepgramSettings, deepgramSettingsSchema } from "./settings";
+import { DeepgramSpeechToText } from "./stt";
+import { DeepgramTextToSpeech } from "./tts";
+
+/** Deepgram: Nova pre-recorded recognition and Aura text to speech, on the global or the EU endpoint. */
+export const deepgramModule: ProviderModule<DeepgramSettings> = {
+  name: "deepgram",
+  needs: "DEEPGRAM_API_KEY; optional DEEPGRAM_REGION=eu, DEEPGRAM_STT_MODEL, DEEPGRAM_TTS_MODEL, DEEPGRAM_TIMEOUT_MS",
+  settings: deepgramSettingsSchema,
+  stt: (settings) => new DeepgramSpeechToText(settings),
+  tts: (settings) => new DeepgramTextToSpeech(settings),
+};

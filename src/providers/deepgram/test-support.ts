@@ -1,0 +1,53 @@
+/** Shared pieces for this folder's tests: settings as the module would parse them, and a fixture's samples. */
+import wav from "../../../test/fixtures/audio/balance-16k.wav";
+import { pcm16ToSamples } from "../../audio/pcm";
+import { parseWav } from "../../audio/wav";
+import type { DeepgramSettings } from "./settings";
+
+export const KEY = "dg-test-key-0123456789abcdef0123456789ab";
+
+export const settings = (overrides: Partial<DeepgramSettings> = {}): DeepgramSettings => ({
+  key: KEY,
+  region: "global",
+  sttModel: "nova-3",
+  ttsModel: "aura-2-thalia-en",
+  timeoutMs: 5000,
+  ...overrides,
+});
+
+export function fixtureSamples(): { samples: Int16Array; sampleRate: number } {
+  const parsed = parseWav(wav);
+  return { samples: pcm16ToSamples(parsed.data, true), sampleRate: parsed.sampleRate };
+}
+
+/** Shaped like the documented pre-recorded response (reference/speech-to-text/listen-pre-recorded). */
+export const LISTEN_ANSWER = {
+  metadata: {
+    transaction_key: "deprecated",
+    request_id: "a847f427-4ad5-4d67-9b95-db801e58251c",
+    sha256: "154e291ecfa8be6ab8343560bcc109008fa7853eb5372533e8efdefc9b504c33",
+    created: "2024-05-12T18:57:13.426Z",
+    duration: 2.4,
+    channels: 1,
+    models: ["30089e05-99d1-4376-b32e-c263170674af"],
+    model_info: { "30089e05-99d1-4376-b32e-c263170674af": { name: "general-nova-3", version: "2024-12-20.0", arch: "nova-3" } },
+  },
+  results: {
+    channels: [
+      {
+        alternatives: [
+          {
+            transcript: "Your balance is $100.",
+            confidence: 0.99902344,
+            words: [
+              { word: "your", start: 0.08, end: 0.32, confidence: 0.9975586, punctuated_word: "Your" },
+              { word: "balance", start: 0.32, end: 0.7999999, confidence: 0.99902344, punctuated_word: "balance" },
+              { word: "is", start: 0.7999999, end: 0.96, confidence: 0.9980469, punctuated_word: "is" },
+              { word: "one hundred dollars", start: 0.96, end: 2.1599998, confidence: 0.9736328, punctuated_word: "$100." },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * Deepgram Aura text to speech through the REST API: POST /v1/speak?model=... with JSON {"text"}
+ * and the audio as the response body.
+ * https://developers.deepgram.com/docs/text-to-speech and https://developers.deepgram.com/reference/text-to-speech/speak-request
+ */
+import { pcm16ToSamples } from "../../audio/pcm";
+import { sniffContainer } from "../../audio/sniff";
+import { ProviderError } from "../errors";
+import { providerFetch } from "../http";
+import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
+import { withDeepgramErrorDetail } from "./error-detail";
+import { authorization, DEEPGRAM_HOSTS, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
+import { deepgramOutputFormat } from "./tts-format";
+
+export class DeepgramTextToSpeech implements TextToSpeech {
+  readonly name = DEEPGRAM_PROVIDER;
+  readonly region: string;
+  readonly encodings: readonly TtsEncoding[] = ["pcm", "mp3", "ogg"];
+  private readonly fetcher: typeof fetch;
+
+  constructor(
+    private readonly settings: DeepgramSettings,
+    options: DeepgramEngineOptions = {},
+  ) {
+    this.region = settings.region;
+    this.fetcher = withDeepgramErrorDetail(options.fetcher);
+  }
+
+  async synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
+    if (!req.text.trim()) throw new ProviderError(DEEPGRAM_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
+    const output = deepgramOutputFormat(req.encoding ?? "pcm", req.sampleRate);
+    const url = new URL(`https://${DEEPGRAM_HOSTS[this.settings.region]}/v1/speak`);
+    // An Aura model is one voice in one language, so the voice picks the model and req.language has no separate parameter.
+    url.searchParams.set("model", req.voice ?? this.settings.ttsModel);
+    for (const [name, value] of output.params) url.searchParams.set(name, value);
+    const res = await providerFetch(
+      url.toString(),
+      {
+        method: "POST",
+        headers: { Authorization: authorization(this.settings), "Content-Type": "application/json" },
+        body: JSON.stringify({ text: req.text }),
+      },
+      { provider: DEEPGRAM_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
+    );
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    checkAudio(bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
+    if (output.kind === "encoded") return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
+    return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
+  }
+}
+
+/** A 2xx must carry audio of the kind we asked for; anything else is an invalid_response. */
+function checkAudio(bytes: Uint8Array, contentType: string | null, expected: "pcm" | "mp3" | "ogg"): void {
+  const fail = (why: string) => new ProviderError(DEEPGRAM_PROVIDER, "invalid_response", `200 answer is not ${expected} audio: ${why}`);
+  if (bytes.length === 0) throw fail("the body is empty");
+  if (contentType && /^(text\/|application\/(json|xml|problem))/i.test(contentType)) throw fail(`Content-Type is ${contentType.slice(0, 60)}`);
+  if (expected === "pcm") {
+    if (bytes.length % 2 !== 0) throw fail(`${bytes.length} bytes is not a whole number of 16-bit samples`);
+    return;
+  }
+  const sniffed = sniffContainer(bytes);
+  if (sniffed !== expected) throw fail(`the bytes look like ${sniffed}`);
+}

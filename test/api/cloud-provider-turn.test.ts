@@ -1,0 +1,70 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { CallSession } from "../../src/durable/call-session";
+import { callObjectName } from "../../src/storage/layout";
+import balanceWav from "../fixtures/audio/balance-16k.wav";
+import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
+import { api, startCall, tenant } from "../helpers/api";
+
+/** Gives one call object the settings of a deployment with Deepgram configured. */
+async function configure(tenantId: string, callId: string, vars: Record<string, string>) {
+  const stub = env.CALL.get(env.CALL.idFromName(callObjectName(tenantId, callId))) as DurableObjectStub<CallSession>;
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { env: Env }).env = { ...env, ...vars } as Env;
+  });
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("an audio turn with a cloud STT provider configured", () => {
+  it("is transcribed by the provider over its wire format and answered by the flow", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
+    const seen: Request[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const req = new Request(input, init);
+      seen.push(req.clone());
+      return Response.json({
+        metadata: { request_id: "r1" },
+        results: { channels: [{ alternatives: [{ transcript: "i would like to check my account balance please", confidence: 0.97, words: [] }] }] },
+      });
+    });
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    const turn = (await res.json()) as { transcript: { text: string; source: string; provider: string }; intent: { name: string } };
+    expect(res.status, JSON.stringify(turn)).toBe(200);
+    expect(turn.transcript).toMatchObject({ source: "speech", provider: "deepgram" });
+    expect(turn.intent.name).toBe("check_balance");
+    expect(seen).toHaveLength(1);
+    const url = new URL(seen[0]!.url);
+    expect(url.host).toBe("api.deepgram.com");
+    expect(url.pathname).toBe("/v1/listen");
+    expect(seen[0]!.headers.get("Authorization")).toBe("Token dg-secret-key");
+  });
+
+  it("still hears keypad tones locally without calling the provider", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
+    const spy = vi.spyOn(globalThis, "fetch");
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+    expect(((await res.json()) as { transcript: { text: string } }).transcript.text).toBe("1234#");
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("answers 503 without leaking the provider's error or key when the provider is down", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
+    vi.spyOn(globalThis, "fetch").mockResolvedValue(
+      Response.json({ err_code: "INSUFFICIENT_PERMISSIONS", err_msg: "key dg-secret-key lacks scope" }, { status: 401 }),
+    );
+    const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    const text = await res.text();
+    expect(res.status).toBe(503);
+    expect(text).toContain("provider_unavailable");
+    expect(text).not.toContain("dg-secret-key");
+    expect(text).not.toContain("INSUFFICIENT_PERMISSIONS");
+  });
+});
