@@ -2,6 +2,7 @@ import { providerList, type Config } from "../config";
 import { ApiError } from "../errors";
 import { azureModule } from "./azure";
 import { deepgramModule } from "./deepgram";
+import { googleModule } from "./google";
 import { localModule } from "./local";
 import { pollyModule } from "./polly";
 import { readSettings, type ProviderModule } from "./settings";
@@ -13,7 +14,7 @@ import type { SpeechToText, TextToSpeech } from "./types";
  * name a setting that does not exist.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [localModule, azureModule, deepgramModule, pollyModule];
+export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [localModule, googleModule, azureModule, deepgramModule, pollyModule];
 
 function moduleNamed(name: string): ProviderModule<unknown> | undefined {
   return PROVIDER_MODULES.find((m) => m.name === name);

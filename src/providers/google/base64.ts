@@ -1,0 +1,33 @@
+/**
+ * Base64 for audio payloads and JWTs. btoa/atob work on "binary strings"; audio can be megabytes, so
+ * bytes are converted in chunks whose length is a multiple of 3 (each chunk then encodes to whole
+ * base64 quads and the pieces concatenate) and small enough for String.fromCharCode's argument limit.
+ */
+const CHUNK = 3 * 8192;
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    out += btoa(String.fromCharCode(...bytes.subarray(i, i + CHUNK)));
+  }
+  return out;
+}
+
+/** Throws (a DOMException from atob) on text that is not base64. */
+export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** RFC 7515 §2 base64url without padding, as JWTs use. */
+export function base64Url(data: Uint8Array | string): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Exact length of the base64 text for `byteLength` bytes, to check request size limits before encoding. */
+export function base64Length(byteLength: number): number {
+  return Math.ceil(byteLength / 3) * 4;
+}
