@@ -4,7 +4,9 @@ import { azureModule } from "./azure";
 import { deepgramModule } from "./deepgram";
 import { googleModule } from "./google";
 import { localModule } from "./local";
+import { openaiModule } from "./openai";
 import { pollyModule } from "./polly";
+import { workersAiModule } from "./workers-ai";
 import { readSettings, type ProviderModule } from "./settings";
 import type { SpeechToText, TextToSpeech } from "./types";
 
@@ -14,7 +16,7 @@ import type { SpeechToText, TextToSpeech } from "./types";
  * name a setting that does not exist.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [localModule, googleModule, azureModule, deepgramModule, pollyModule];
+export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [localModule, googleModule, azureModule, deepgramModule, openaiModule, workersAiModule, pollyModule];
 
 function moduleNamed(name: string): ProviderModule<unknown> | undefined {
   return PROVIDER_MODULES.find((m) => m.name === name);

@@ -26,7 +26,7 @@ export function readSettings<S>(module: ProviderModule<S>, env: Env): S {
   throw new ApiError(
     503,
     "provider_misconfigured",
-    `Provider '${module.name}' is configured in STT_PROVIDERS/TTS_PROVIDERS but its settings are incomplete: ${issues}. Set them with 'wrangler secret put' (or in .dev.vars locally).`,
+    `Provider '${module.name}' is configured in STT_PROVIDERS/TTS_PROVIDERS but its settings are incomplete: ${issues}. Secrets go in with 'wrangler secret put' (or .dev.vars locally), bindings in wrangler.toml.`,
   );
 }
 
