@@ -26,12 +26,24 @@ export default defineConfig(async () => {
       binaryFixtures(),
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token-0123456789" } },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token-0123456789",
+            // Pinned so a developer's .dev.vars (say, with cloud providers) cannot change what tests see.
+            STT_PROVIDERS: "",
+            TTS_PROVIDERS: "local",
+          },
+        },
       }),
     ],
     test: {
       // Request logs of passing tests are noise; a failing test still shows its output.
       silent: "passed-only",
+      // One module graph per worker instead of one per file: every file loads the whole Worker
+      // (eSpeak, the AWS SDK), and re-loading it per file made the suite 3-4x slower. Tests use
+      // unique tenants, calls and object ids and restore their mocks, so sharing is safe.
+      isolate: false,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
     },
