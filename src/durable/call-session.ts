@@ -7,7 +7,7 @@ import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
-import { buildProviders, type Providers } from "../providers/registry";
+import { sttChain, ttsChain } from "../providers/registry";
 import { ttsCacheFor } from "../providers/tts-cache";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { outboxRetryDelayMs } from "./backoff";
@@ -61,11 +61,6 @@ export class CallSession extends DurableObject<Env> {
 
   private get config(): Config {
     return getConfig(this.env);
-  }
-
-  /** Built per use: cheap, and settings changes (secrets rotated, providers reordered) apply at once. */
-  private getProviders(): Providers {
-    return buildProviders(this.env, this.config);
   }
 
   private engineFor(session: { flow: string }): { engine: FlowIntentEngine; initialState: string } {
@@ -241,8 +236,8 @@ export class CallSession extends DurableObject<Env> {
     }
 
     const started = performance.now();
-    const providers = this.getProviders();
-    const heard = await recognize(input.payload, session.language, providers.stt);
+    // Chains are built per use: cheap, and changed settings (rotated secrets, reordered providers) apply at once.
+    const heard = await recognize(input.payload, session.language, () => sttChain(this.env, this.config));
     const afterStt = performance.now();
 
     const { engine } = this.engineFor(session);
@@ -299,7 +294,7 @@ export class CallSession extends DurableObject<Env> {
   private async speak(text: string, language: string, reply: ReplyOptions, tenantId: string) {
     if (reply.mode === "text" || !text) return { audio: undefined, synth: undefined, degraded: undefined };
     try {
-      const synth = await synthesize(text, language, reply, this.getProviders().tts, {
+      const synth = await synthesize(text, language, reply, ttsChain(this.env, this.config), {
         cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, tenantId),
       });
       return {
@@ -308,8 +303,9 @@ export class CallSession extends DurableObject<Env> {
         degraded: undefined,
       };
     } catch (err) {
-      if (err instanceof TtsUnavailableError) {
-        console.warn(JSON.stringify({ event: "tts_unavailable", message: err.message }));
+      // Every engine failed, or the TTS settings are broken: the caller still gets the text reply.
+      if (err instanceof TtsUnavailableError || (err instanceof ApiError && err.code === "provider_misconfigured")) {
+        console.warn(JSON.stringify({ event: "tts_unavailable", message: err instanceof ApiError ? err.detail : err.message }));
         return { audio: undefined, synth: undefined, degraded: "tts_unavailable" };
       }
       throw err;

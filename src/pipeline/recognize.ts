@@ -24,7 +24,8 @@ export interface Recognized {
 export async function recognize(
   payload: TurnPayload,
   language: string,
-  stt: readonly SpeechToText[],
+  /** The STT chain, built only when the audio holds speech (keypad tones and silence need none). */
+  sttProviders: () => readonly SpeechToText[],
   signal?: AbortSignal,
 ): Promise<Recognized> {
   switch (payload.kind) {
@@ -47,6 +48,7 @@ export async function recognize(
   } else {
     input = { kind: "container", container: audio.container, mediaType: audio.mediaType, bytes: audio.bytes, language };
   }
+  const stt = sttProviders();
   const eligible = input.kind === "pcm" ? stt : stt.filter((p) => p.containers.includes(input.container));
   if (!eligible.length) {
     if (audio.kind === "container" && stt.length) {

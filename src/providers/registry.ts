@@ -29,11 +29,6 @@ export function sttSetupHint(): string {
     : "Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to a cloud speech-to-text adapter; this build ships none yet.";
 }
 
-export interface Providers {
-  stt: SpeechToText[];
-  tts: TextToSpeech[];
-}
-
 function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: string): T[] {
   return names.map((name) => {
     const module = moduleNamed(name);
@@ -46,12 +41,16 @@ function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: strin
   });
 }
 
-/** Builds the configured provider chains, in preference order. */
-export function buildProviders(env: Env, config: Config): Providers {
-  return {
-    stt: build<SpeechToText>(providerList(config.STT_PROVIDERS), "stt", env, "STT_PROVIDERS"),
-    tts: build<TextToSpeech>(providerList(config.TTS_PROVIDERS), "tts", env, "TTS_PROVIDERS"),
-  };
+/**
+ * The configured chains, in preference order, each built only when needed: a misconfigured STT
+ * provider must not stop keypad, text or TTS work, and the reverse.
+ */
+export function sttChain(env: Env, config: Config): SpeechToText[] {
+  return build<SpeechToText>(providerList(config.STT_PROVIDERS), "stt", env, "STT_PROVIDERS");
+}
+
+export function ttsChain(env: Env, config: Config): TextToSpeech[] {
+  return build<TextToSpeech>(providerList(config.TTS_PROVIDERS), "tts", env, "TTS_PROVIDERS");
 }
 
 /**

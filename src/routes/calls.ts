@@ -12,6 +12,7 @@ import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "
 import { coldKeys } from "../storage/layout";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { ttsChain } from "../providers/registry";
 import { replyOptions } from "./reply-options";
 import {
   binaryBody,
@@ -108,7 +109,7 @@ export function callRoutes() {
       const tenantId = tenantOf(c.var.principal);
       const cfg = c.var.config;
       const body = c.req.valid("json") ?? {};
-      const reply = replyOptions(c.req.valid("query"));
+      const reply = replyOptions(c.req.valid("query"), () => ttsChain(c.env, cfg));
       const metadata = body.metadata ?? {};
       const context = body.context ?? {};
       if (byteSize(metadata) > cfg.MAX_CONTEXT_BYTES || byteSize(context) > cfg.MAX_CONTEXT_BYTES) {

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { buildProviders } from "../providers/registry";
+import { asApiError } from "../errors";
+import { sttChain, ttsChain } from "../providers/registry";
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const Ready = z
@@ -13,6 +14,18 @@ async function probe(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
     return { ok: true };
   } catch (err) {
     return { ok: false, detail: err instanceof Error ? err.message.slice(0, 200) : "failed" };
+  }
+}
+
+/** A provider chain as a readiness check: its names when it builds, the reason when it does not. */
+function chainCheck(build: () => { name: string }[], emptyDetail: string): z.infer<typeof Check> {
+  try {
+    const chain = build();
+    return chain.length ? { ok: true, detail: chain.map((p) => p.name).join(", ") } : { ok: false, detail: emptyDetail };
+  } catch (err) {
+    const api = asApiError(err);
+    if (!api) throw err;
+    return { ok: false, detail: api.detail };
   }
 }
 
@@ -42,14 +55,11 @@ export function healthRoutes() {
       },
     }),
     async (c) => {
-      const providers = buildProviders(c.env, c.var.config);
       const checks: Record<string, z.infer<typeof Check>> = {
         d1: await probe(() => c.env.DB.prepare("SELECT 1").first()),
         r2: await probe(() => c.env.ARCHIVE.head("readyz-probe")),
-        stt: providers.stt.length
-          ? { ok: true, detail: providers.stt.map((p) => p.name).join(", ") }
-          : { ok: false, detail: "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)" },
-        tts: providers.tts.length ? { ok: true, detail: providers.tts.map((p) => p.name).join(", ") } : { ok: false, detail: "no text-to-speech provider configured" },
+        stt: chainCheck(() => sttChain(c.env, c.var.config), "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)"),
+        tts: chainCheck(() => ttsChain(c.env, c.var.config), "no text-to-speech provider configured: replies are text only"),
       };
       const storageOk = checks.d1?.ok && checks.r2?.ok;
       const status: z.infer<typeof Ready>["status"] = !storageOk ? "unavailable" : Object.values(checks).every((x) => x.ok) ? "ready" : "degraded";

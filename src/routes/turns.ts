@@ -7,6 +7,7 @@ import { requireScope, tenantOf } from "../security/auth";
 import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { ttsChain } from "../providers/registry";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
 
@@ -50,7 +51,7 @@ export function turnRoutes() {
       const tenantId = tenantOf(c.var.principal);
       const { callId } = c.req.valid("param");
       const query = c.req.valid("query");
-      const reply = replyOptions(query);
+      const reply = replyOptions(query, () => ttsChain(c.env, c.var.config));
       const idempotencyKey = c.req.header("Idempotency-Key") ?? null;
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new ApiError(400, "invalid_request", "Idempotency-Key must be 1-255 printable ASCII characters.");

@@ -4,7 +4,7 @@ import { OUTPUT_FORMATS } from "../audio/output-format";
 import { ApiError } from "../errors";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError } from "../pipeline/synthesize";
-import { buildProviders, pinProvider } from "../providers/registry";
+import { pinProvider, sttChain, ttsChain } from "../providers/registry";
 import { ttsCacheFor } from "../providers/tts-cache";
 import { requireScope, tenantOf } from "../security/auth";
 import { readAudioUpload } from "./audio-body";
@@ -62,10 +62,11 @@ export function voiceRoutes() {
       const upload = await readAudioUpload(c);
       const language = Language.safeParse(upload.fields.language ?? query.language ?? c.var.config.DEFAULT_LANGUAGE);
       if (!language.success) throw new ApiError(400, "invalid_request", "language must be a BCP-47 tag such as en-US.");
-      const providers = buildProviders(c.env, c.var.config);
       const pinned = upload.fields.provider ?? query.provider;
-      // "local" pins the embedded engine: keypad tones and silence only, no cloud call.
-      const stt = pinned === "local" ? [] : pinProvider(providers.stt, pinned, "speech-to-text");
+      // A pinned provider is checked up front (a bad pin is the client's error, whatever the audio);
+      // "local" pins the embedded engine. Unpinned, the chain is built only if the audio holds speech.
+      const pinnedChain = pinned === undefined ? undefined : pinned === "local" ? [] : pinProvider(sttChain(c.env, c.var.config), pinned, "speech-to-text");
+      const stt = () => pinnedChain ?? sttChain(c.env, c.var.config);
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
       return c.json(
@@ -104,10 +105,10 @@ export function voiceRoutes() {
       if ([...body.text].length > cfg.MAX_TEXT_CHARS) {
         throw new ApiError(422, "text_too_long", `text is limited to ${cfg.MAX_TEXT_CHARS} characters; split it into several requests.`);
       }
-      const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate });
-      const providers = buildProviders(c.env, cfg);
+      const tts = pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech");
+      const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate }, () => tts);
       try {
-        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, pinProvider(providers.tts, body.provider, "text-to-speech"), {
+        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, {
           voice: body.voice,
           signal: c.req.raw.signal,
           cache: ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, tenantOf(c.var.principal)),

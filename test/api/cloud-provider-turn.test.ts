@@ -68,3 +68,33 @@ describe("an audio turn with a cloud STT provider configured", () => {
     expect(text).not.toContain("INSUFFICIENT_PERMISSIONS");
   });
 });
+
+describe("with broken provider settings, the local engine still serves", () => {
+  it("keeps text and keypad turns working when the STT settings are incomplete, and names the missing setting for speech", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    // Blank, not absent: a developer's .dev.vars must not fill it in (blank counts as unset).
+    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "" });
+    const keys = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+    expect(keys.status).toBe(200);
+    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    expect(text.status).toBe(200);
+    const speech = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    expect(speech.status).toBe(503);
+    const problem = (await speech.json()) as { code: string; detail: string };
+    expect(problem.code).toBe("provider_misconfigured");
+    expect(problem.detail).toContain("DEEPGRAM_API_KEY");
+  });
+
+  it("answers in text with degraded: tts_unavailable when the TTS settings are incomplete", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await configure(tenantId, callId, { TTS_PROVIDERS: "polly", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+    const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "billing" } });
+    const turn = (await res.json()) as { reply: { text: string; audio?: unknown }; degraded?: string[] };
+    expect(res.status).toBe(200);
+    expect(turn.reply.text.length).toBeGreaterThan(5);
+    expect(turn.reply.audio).toBeUndefined();
+    expect(turn.degraded).toEqual(["tts_unavailable"]);
+  });
+});
