@@ -3,8 +3,8 @@
  * https://learn.microsoft.com/azure/ai-services/speech-service/rest-text-to-speech#convert-text-to-speech
  */
 import { pcm16ToSamples } from "../../audio/pcm";
-import { sniffContainer } from "../../audio/sniff";
 import { ProviderError } from "../errors";
+import { checkSpeechBytes } from "../validate";
 import { providerFetch } from "../http";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
 import { withAzureErrorDetail } from "./error-detail";
@@ -49,21 +49,9 @@ export class AzureTextToSpeech implements TextToSpeech {
       { provider: AZURE_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
     const bytes = new Uint8Array(await res.arrayBuffer());
-    checkAudio(bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
+    checkSpeechBytes(AZURE_PROVIDER, bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
     if (output.kind === "encoded") return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
     return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
   }
 }
 
-/** "If the HTTP status is 200 OK, the body of the response contains an audio file in the requested format." */
-function checkAudio(bytes: Uint8Array, contentType: string | null, expected: "pcm" | "mp3" | "ogg"): void {
-  const fail = (why: string) => new ProviderError(AZURE_PROVIDER, "invalid_response", `200 answer is not ${expected} audio: ${why}`);
-  if (bytes.length === 0) throw fail("the body is empty");
-  if (contentType && /^(text\/|application\/(json|xml|problem))/i.test(contentType)) throw fail(`Content-Type is ${contentType.slice(0, 60)}`);
-  if (expected === "pcm") {
-    if (bytes.length % 2 !== 0) throw fail(`${bytes.length} bytes is not a whole number of 16-bit samples`);
-    return;
-  }
-  const sniffed = sniffContainer(bytes);
-  if (sniffed !== expected) throw fail(`the bytes look like ${sniffed}`);
-}

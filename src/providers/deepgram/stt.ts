@@ -6,7 +6,7 @@ import { providerFetch, readJson } from "../http";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
 import { withDeepgramErrorDetail } from "./error-detail";
 import { deepgramLanguage } from "./language";
-import { parseAnswer } from "./parse";
+import { parseAnswer } from "../validate";
 import { authorization, DEEPGRAM_HOSTS, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
 import { deepgramAudioBody } from "./stt-audio";
 import { deepgramListenSchema, mapDeepgramListen } from "./stt-response";

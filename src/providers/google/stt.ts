@@ -1,9 +1,9 @@
 /**
  * Google Cloud Speech-to-Text v1, synchronous `speech:recognize` with inline audio.
  */
-import { ProviderError } from "../errors";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
 import { bytesToBase64 } from "./base64";
+import { parseAnswer } from "../validate";
 import { postJson, type GoogleOptions } from "./call";
 import { recognizeUrl, type GoogleLocation } from "./endpoints";
 import type { GoogleSettings } from "./settings";
@@ -50,10 +50,6 @@ export class GoogleSpeechToText implements SpeechToText {
       audio: { content: bytesToBase64(audio.content) },
     };
     const json = await postJson(recognizeUrl(this.settings.location), body, this.settings, this.options, signal);
-    const parsed = recognizeResponse.safeParse(json);
-    if (!parsed.success) {
-      throw new ProviderError("google", "invalid_response", `speech:recognize answered 200 with an unexpected shape: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`);
-    }
-    return mapRecognizeResponse(parsed.data);
+    return mapRecognizeResponse(parseAnswer("google", recognizeResponse, json));
   }
 }

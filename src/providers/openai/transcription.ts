@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProviderError } from "../errors";
+import { parseAnswer } from "../validate";
 import type { SttResult, SttWord } from "../types";
 import { PROVIDER } from "./errors";
 
@@ -49,13 +49,10 @@ export function confidenceOf(body: z.infer<typeof TranscriptionSchema>, text: st
 
 /** Validates the 2xx answer and maps it to ours; words carry the utterance confidence (none is given per word). */
 export function toSttResult(raw: unknown): SttResult {
-  const parsed = TranscriptionSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ProviderError(PROVIDER, "invalid_response", `unexpected transcription answer: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
-  }
-  const text = parsed.data.text.trim();
-  const confidence = confidenceOf(parsed.data, text);
-  const words: SttWord[] | undefined = parsed.data.words?.map((w) => ({
+  const answer = parseAnswer(PROVIDER, TranscriptionSchema, raw);
+  const text = answer.text.trim();
+  const confidence = confidenceOf(answer, text);
+  const words: SttWord[] | undefined = answer.words?.map((w) => ({
     word: w.word.trim(),
     startMs: Math.round(w.start * 1000),
     endMs: Math.round(w.end * 1000),

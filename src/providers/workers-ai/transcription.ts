@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { SttResult, SttWord } from "../types";
-import { invalidResponse } from "./errors";
+import { parseAnswer } from "../validate";
+import { PROVIDER } from "./errors";
 import type { SttModel } from "./models";
 
 /**
@@ -45,9 +46,7 @@ const NovaOutput = z.object({
 });
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown, model: string): z.infer<S> {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw invalidResponse(`unexpected ${model} answer: ${parsed.error.issues[0]?.message ?? "bad shape"}`);
-  return parsed.data;
+  return parseAnswer(`${PROVIDER} ${model}`, schema, raw);
 }
 
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);

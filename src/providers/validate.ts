@@ -1,0 +1,31 @@
+import type { z } from "zod";
+import { sniffContainer } from "../audio/sniff";
+import { ProviderError } from "./errors";
+
+/**
+ * Checks on a provider's 2xx answer before we use it. A shape or payload that is not the
+ * documented one is an invalid_response. Messages name the mismatch and never echo the body,
+ * which can hold the caller's words.
+ */
+export function parseAnswer<S extends z.ZodType>(provider: string, schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const where = parsed.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+  throw new ProviderError(provider, "invalid_response", `answer does not have the documented shape (${where})`);
+}
+
+/** A 2xx synthesis must carry audio of the kind we asked for: non-empty, not an error document, the right container. */
+export function checkSpeechBytes(provider: string, bytes: Uint8Array, contentType: string | null, expected: "pcm" | "mp3" | "ogg"): void {
+  const fail = (why: string) => new ProviderError(provider, "invalid_response", `200 answer is not ${expected} audio: ${why}`);
+  if (bytes.length === 0) throw fail("the body is empty");
+  if (contentType && /^(text\/|application\/(json|xml|problem))/i.test(contentType)) throw fail(`Content-Type is ${contentType.slice(0, 60)}`);
+  if (expected === "pcm") {
+    if (bytes.length % 2 !== 0) throw fail(`${bytes.length} bytes is not a whole number of 16-bit samples`);
+    return;
+  }
+  const sniffed = sniffContainer(bytes);
+  if (sniffed !== expected) throw fail(`the bytes look like ${sniffed}`);
+}
