@@ -4,6 +4,7 @@ import { ApiError, errors } from "../errors";
 import { transcriptExists } from "../storage/cold-store";
 import { callExists } from "../storage/warm-store";
 import { callObjectName } from "../storage/layout";
+import type { LocationHint } from "../storage/location-hint";
 
 /**
  * The RPC surface of a call object, typed as declared. (The generic stub type re-derives every
@@ -12,9 +13,13 @@ import { callObjectName } from "../storage/layout";
  */
 export type CallRpc = Pick<CallSession, "create" | "get" | "patchContext" | "turn" | "end" | "audio" | "erase">;
 
-/** The call's Durable Object, named by tenant and call id so tenants never share an object. */
-export function callStub(env: Env, tenantId: string, callId: string): CallRpc {
-  return env.CALL.get(env.CALL.idFromName(callObjectName(tenantId, callId))) as unknown as CallRpc;
+/**
+ * The call's Durable Object, named by tenant and call id so tenants never share an object. A
+ * location hint (given when the call is created) places a new object near the caller.
+ */
+export function callStub(env: Env, tenantId: string, callId: string, locationHint?: LocationHint): CallRpc {
+  const id = env.CALL.idFromName(callObjectName(tenantId, callId));
+  return env.CALL.get(id, locationHint ? { locationHint } : undefined) as unknown as CallRpc;
 }
 
 /** Turns an RPC failure back into the ApiError the object raised. */

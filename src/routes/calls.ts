@@ -10,6 +10,7 @@ import { randomAlphanumeric } from "../security/crypto";
 import { appendAudit } from "../storage/audit";
 import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
 import { coldKeys } from "../storage/layout";
+import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
 import { ttsChain } from "../providers/registry";
@@ -122,8 +123,9 @@ export function callRoutes() {
       if ((await callExists(c.env.DB, tenantId, callId)) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) {
         throw new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
       }
+      const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
       const created = unwrap(
-        await callStub(c.env, tenantId, callId).create({
+        await callStub(c.env, tenantId, callId, locationHint).create({
           tenantId,
           callId,
           userId: body.userId ?? null,
