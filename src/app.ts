@@ -10,6 +10,7 @@ import { adminRoutes } from "./routes/admin";
 import { callRoutes } from "./routes/calls";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { providerRoutes } from "./routes/providers";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
 import { validationHook } from "./routes/validation";
@@ -45,6 +46,7 @@ export function createApp() {
   app.route("/api/v1/calls", callRoutes());
   app.route("/api/v1/calls", turnRoutes());
   app.route("/api/v1/admin", adminRoutes());
+  app.route("/api/v1/providers", providerRoutes());
   docsRoutes(app);
 
   app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}; see /docs.`, c.var.requestId)));

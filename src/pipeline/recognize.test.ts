@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import balanceOgg from "../../test/fixtures/audio/balance-16k.ogg";
 import balanceWav from "../../test/fixtures/audio/balance-16k.wav";
 import { decodeAudio } from "../audio/decode";
@@ -6,6 +6,8 @@ import { AudioError } from "../audio/errors";
 import { ApiError } from "../errors";
 import { ProviderError } from "../providers/errors";
 import type { Container, SpeechToText, SttInput } from "../providers/types";
+import { attemptsOf } from "../routing/attempts";
+import { HealthRegistry, resetHealthForTests } from "../routing/health-registry";
 import { recognize } from "./recognize";
 
 const limits = { maxBytes: 10 << 20, maxDurationMs: 300_000 };
@@ -30,6 +32,9 @@ const failing = (err: Error) => async () => {
 };
 
 describe("recognize: the STT stage", () => {
+  // Breakers remember failures across calls in an isolate; each test starts from healthy providers.
+  beforeEach(() => resetHealthForTests());
+
   it("uses the first provider and reports which one answered", async () => {
     const a = engine("a", async () => "check my balance");
     const r = await recognize(speech, "en-US", () => [a, engine("b", async () => "unused")]);
@@ -70,5 +75,77 @@ describe("recognize: the STT stage", () => {
 
   it("lets programming errors through instead of hiding them as provider failures", async () => {
     await expect(recognize(speech, "en-US", () => [engine("a", failing(new TypeError("bug")))])).rejects.toThrow(TypeError);
+  });
+});
+
+describe("recognize through the routing layer", () => {
+  beforeEach(() => resetHealthForTests());
+  const quick = { sleep: async () => {}, random: () => 0 };
+
+  it("reports the attempts behind an answer: retries and failovers", async () => {
+    let calls = 0;
+    const flaky = engine("a", async () => {
+      calls++;
+      throw new ProviderError("a", "retryable", "HTTP 503", { status: 503 });
+    });
+    const r = await recognize(speech, "en-US", () => [flaky, engine("b", async () => "hello")], undefined, { ...quick, registry: new HealthRegistry() });
+    expect(calls).toBe(3);
+    expect(r.attempts?.map((a) => `${a.provider}#${a.attempt}:${a.outcome}`)).toEqual(["a#1:failed", "a#2:failed", "a#3:failed", "b#1:success"]);
+  });
+
+  it("answers 503 at once, with Retry-After until a breaker half-opens, when every provider's breaker is open", async () => {
+    const registry = new HealthRegistry();
+    const a = engine("a", async () => "unused");
+    registry.get("a", "a-region").breaker.onAuthFailure();
+    const err = await recognize(speech, "en-US", () => [a], undefined, { registry }).catch((e: unknown) => e);
+    expect(a.seen).toHaveLength(0);
+    expect(err).toMatchObject({ status: 503, code: "provider_unavailable", options: { headers: { "Retry-After": "30" } } });
+    expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["skipped_open"]);
+  });
+
+  it("does not blame the audio when a provider refused it but another was never asked", async () => {
+    const registry = new HealthRegistry();
+    registry.get("b", "b-region").breaker.onAuthFailure();
+    const err = await recognize(
+      speech,
+      "en-US",
+      () => [engine("a", failing(new ProviderError("a", "permanent", "HTTP 400", { status: 400 }))), engine("b", async () => "unused")],
+      undefined,
+      { registry },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 503 });
+  });
+
+  it("carries the attempts on a 415 refusal", async () => {
+    const err = await recognize(speech, "en-US", () => [engine("a", failing(new AudioError("unsupported_media_type", "no thanks")))], undefined, { registry: new HealthRegistry() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioError);
+    expect(err).toMatchObject({ code: "unsupported_media_type", message: "no thanks" });
+    expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["refused"]);
+  });
+
+  it("aborts a hanging provider within the deadline and answers from the next", async () => {
+    const hanging: SpeechToText = {
+      name: "slow",
+      region: "r",
+      containers: [],
+      transcribe: (_input, signal) => new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new ProviderError("slow", "permanent", "request aborted by the client")))),
+    };
+    const r = await recognize(speech, "en-US", () => [hanging, engine("b", async () => "made it")], undefined, { registry: new HealthRegistry(), deadlineMs: 200 });
+    expect(r).toMatchObject({ text: "made it", provider: "b" });
+    expect(r.attempts?.[0]).toMatchObject({ provider: "slow", outcome: "timeout" });
+  });
+
+  it("gives up at once, without trying others, when the client goes away", async () => {
+    const controller = new AbortController();
+    const b = engine("b", async () => "unused");
+    const hangUp = engine("a", async () => {
+      controller.abort();
+      throw new ProviderError("a", "permanent", "request aborted by the client");
+    });
+    const err = await recognize(speech, "en-US", () => [hangUp, b], controller.signal, { registry: new HealthRegistry() }).catch((e: unknown) => e);
+    expect(b.seen).toHaveLength(0);
+    expect(err).toMatchObject({ status: 503 });
+    expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["aborted"]);
   });
 });

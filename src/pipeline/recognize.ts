@@ -4,8 +4,10 @@ import { hasVoiceEnergy } from "../audio/energy";
 import type { TurnPayload } from "../durable/call-types";
 import { ApiError } from "../errors";
 import { ProviderError } from "../providers/errors";
-import type { SpeechToText, SttInput, SttWord } from "../providers/types";
+import type { SpeechToText, SttInput, SttResult, SttWord } from "../providers/types";
 import { sttSetupHint } from "../providers/registry";
+import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
+import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
 
 export interface Recognized {
   text: string;
@@ -14,6 +16,40 @@ export interface Recognized {
   provider?: string;
   region?: string;
   words?: SttWord[];
+  /** The provider calls behind this answer (retries, failovers, skips), for logs and metrics. */
+  attempts?: AttemptRecord[];
+}
+
+/** An AudioError (400/415 for the client) that also carries the provider attempts behind it. */
+export class SttAudioError extends AudioError {
+  constructor(
+    code: AudioError["code"],
+    message: string,
+    readonly attempts: readonly AttemptRecord[],
+  ) {
+    super(code, message);
+  }
+}
+
+/** Resilience settings for the STT call; tests inject clocks and registries here. */
+export type RecognizeOptions = Partial<Omit<ResilienceOptions<SpeechToText, SttResult>, "signal" | "cached">>;
+
+/**
+ * A turn's STT budget: 8 s, because a caller is waiting and a turn later than that is lost anyway,
+ * plus the audio's own length, so long uploads to /voice/transcribe still fit (cloud batch STT runs
+ * many times faster than real time). Each adapter's own timeout still bounds a single call.
+ */
+export const STT_BASE_DEADLINE_MS = 8000;
+/**
+ * What counts as a slow STT call for the breaker: 2.5 s of dead air in a turn, plus a quarter of
+ * the audio's length, so a long recording that takes its time is not held against the provider.
+ */
+export const STT_BASE_SLOW_CALL_MS = 2500;
+
+/** The audio's length, or for containers whose length we cannot read (mp3, webm) an overestimate at 16 kbit/s. */
+function audioMs(durationMs: number | null, input: SttInput): number {
+  if (durationMs !== null) return durationMs;
+  return input.kind === "pcm" ? (input.samples.length / input.sampleRate) * 1000 : Math.min(300_000, input.bytes.length / 2);
 }
 
 /**
@@ -27,6 +63,7 @@ export async function recognize(
   /** The STT chain, built only when the audio holds speech (keypad tones and silence need none). */
   sttProviders: () => readonly SpeechToText[],
   signal?: AbortSignal,
+  options: RecognizeOptions = {},
 ): Promise<Recognized> {
   switch (payload.kind) {
     case "text":
@@ -69,36 +106,63 @@ export async function recognize(
       `This audio contains speech, but no speech-to-text provider is configured. ${sttSetupHint()} Text and keypad turns work without one.`,
     );
   }
-  return transcribeWithFailover(eligible, input, signal);
+  return transcribeWithFailover(eligible, input, audioMs(audio.durationMs, input), signal, options);
 }
 
 /**
- * Tries the providers in preference order. A provider that refuses the format (AudioError) or
- * fails is skipped for the next; when all fail, the client learns whether its audio was the
- * problem (400/415) or the providers were (503 with the longest Retry-After any of them asked for).
- * Per-provider retries, breakers and regional failover belong to the routing layer.
+ * Calls the providers through the routing layer (breakers, retries, failover in preference order,
+ * a deadline). A provider that refuses the format (AudioError) or the audio (400-class) is skipped
+ * for the next; when none answers, the client learns whether its audio was the problem (400/415)
+ * or the providers were (503, with the longest Retry-After any of them asked for, or the time until
+ * an open breaker lets calls through again).
  */
-async function transcribeWithFailover(providers: readonly SpeechToText[], input: SttInput, signal?: AbortSignal): Promise<Recognized> {
-  const failures: unknown[] = [];
-  for (const provider of providers) {
-    try {
-      const result = await provider.transcribe(input, signal);
-      return { text: result.text, confidence: result.confidence, source: result.source, provider: provider.name, region: provider.region, ...(result.words ? { words: result.words } : {}) };
-    } catch (err) {
-      if (!(err instanceof AudioError) && !(err instanceof ProviderError)) throw err;
-      console.warn(JSON.stringify({ event: "stt_provider_failed", provider: provider.name, region: provider.region, kind: err instanceof ProviderError ? err.kind : err.code, message: err.message.slice(0, 300) }));
-      failures.push(err);
-    }
+async function transcribeWithFailover(
+  providers: readonly SpeechToText[],
+  input: SttInput,
+  lengthMs: number,
+  signal: AbortSignal | undefined,
+  options: RecognizeOptions,
+): Promise<Recognized> {
+  try {
+    const { value: result, provider, attempts } = await callWithResilience(providers, (p, attemptSignal) => p.transcribe(input, attemptSignal), {
+      ...options,
+      deadlineMs: options.deadlineMs ?? STT_BASE_DEADLINE_MS + lengthMs,
+      slowCallMs: options.slowCallMs ?? STT_BASE_SLOW_CALL_MS + lengthMs / 4,
+      signal,
+    });
+    if (attempts.length > 1) console.warn(JSON.stringify({ event: "stt_failover", provider: provider.name, region: provider.region, attempts: summarize(attempts) }));
+    return {
+      text: result.text,
+      confidence: result.confidence,
+      source: result.source,
+      provider: provider.name,
+      region: provider.region,
+      ...(result.words ? { words: result.words } : {}),
+      attempts,
+    };
+  } catch (err) {
+    if (!(err instanceof AllProvidersFailedError)) throw err;
+    throw sttFailure(err);
   }
-  const refusal = failures.find((f): f is AudioError => f instanceof AudioError);
-  const providerErrors = failures.filter((f): f is ProviderError => f instanceof ProviderError);
-  if (refusal && providerErrors.length === 0) throw refusal;
-  if (providerErrors.length && providerErrors.every((e) => e.kind === "permanent" && [400, 415, 422].includes(e.options.status ?? 0))) {
-    throw new AudioError("invalid_audio", "The speech-to-text provider could not decode this audio; check that the bytes match the declared format.");
+}
+
+/** The client's answer when no STT provider answered: its audio's fault (400/415) or ours (503). */
+function sttFailure(failure: AllProvidersFailedError): Error {
+  console.warn(JSON.stringify({ event: "stt_unavailable", reason: failure.reason, attempts: summarize(failure.attempts) }));
+  const refusals = failure.errors.filter((f): f is AudioError => f instanceof AudioError);
+  const providerErrors = failure.errors.filter((f): f is ProviderError => f instanceof ProviderError);
+  // Only when every provider was asked and each refused the request does the client's audio take the blame.
+  const everyoneAsked = failure.reason === "exhausted" && !failure.attempts.some((a) => a.outcome.startsWith("skipped_"));
+  if (everyoneAsked && refusals[0] && providerErrors.length === 0) {
+    return new SttAudioError(refusals[0].code, refusals[0].message, failure.attempts);
   }
-  const retryAfterMs = Math.max(0, ...providerErrors.map((e) => e.options.retryAfterMs ?? 0));
-  throw new ApiError(503, "provider_unavailable", "Speech recognition is unavailable right now; retry shortly, or send text or keypad tones.", {
-    internal: providerErrors.map((e) => e.message).join("; ").slice(0, 1000),
-    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  if (everyoneAsked && providerErrors.length && providerErrors.every((e) => e.kind === "permanent" && [400, 415, 422].includes(e.options.status ?? 0))) {
+    return new SttAudioError("invalid_audio", "The speech-to-text provider could not decode this audio; check that the bytes match the declared format.", failure.attempts);
+  }
+  return new ApiError(503, "provider_unavailable", "Speech recognition is unavailable right now; retry shortly, or send text or keypad tones.", {
+    internal: [summarize(failure.attempts), ...providerErrors.map((e) => e.message)].join("; ").slice(0, 1000),
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))) },
+    // The attempts travel with the error (attemptsOf(err) finds them) for failover logs.
+    cause: failure,
   });
 }

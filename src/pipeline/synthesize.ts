@@ -1,16 +1,47 @@
+import { AudioError } from "../audio/errors";
 import { encodeReply, mediaTypeFor } from "../audio/output-format";
 import type { ReplyAudio, ReplyOptions } from "../durable/call-types";
-import { readCachedSpeech, writeCachedSpeech, type TtsCache } from "../providers/tts-cache";
-import type { TextToSpeech, TtsEncoding } from "../providers/types";
+import { ProviderError } from "../providers/errors";
+import { readCachedSpeech, writeCachedSpeech, type TtsCache, type TtsCacheKey } from "../providers/tts-cache";
+import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
+import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
+import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
 
 export interface Synthesized {
   audio: ReplyAudio;
   provider: string;
   region: string;
   cache: "hit" | "miss";
+  /** The provider calls behind this audio (retries, failovers, skips, a cache hit), for logs and metrics. */
+  attempts?: AttemptRecord[];
 }
 
-export class TtsUnavailableError extends Error {}
+/** Every TTS engine failed or was skipped; a turn degrades to a text reply. */
+export class TtsUnavailableError extends Error {
+  override name = "TtsUnavailableError";
+
+  constructor(
+    message: string,
+    /** The provider calls that were made or skipped, for failover logs. */
+    readonly attempts: readonly AttemptRecord[] = [],
+    /** When a client could usefully retry, ms (from Retry-After or the breakers); 0 when unknown. */
+    readonly retryAfterMs = 0,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Resilience settings for the TTS call; tests inject clocks and registries here. */
+export type SynthesizeResilience = Partial<Omit<ResilienceOptions<TextToSpeech, ReplyAudio>, "signal" | "cached">>;
+
+/**
+ * A reply's TTS budget: 8 s, since a caller is waiting, plus 2 ms per character for long texts
+ * (the 5000-character maximum gets 18 s). Each adapter's own timeout still bounds a single call.
+ */
+export const TTS_BASE_DEADLINE_MS = 8000;
+/** Slow for the breaker: 2.5 s of dead air, plus 1 ms per character so long texts are not held against the engine. */
+export const TTS_BASE_SLOW_CALL_MS = 2500;
 
 /** mp3 and ogg come from the provider as they are; every other format is encoded here from PCM. */
 export function ttsEncodingFor(format: ReplyOptions["format"]): TtsEncoding {
@@ -18,39 +49,106 @@ export function ttsEncodingFor(format: ReplyOptions["format"]): TtsEncoding {
 }
 
 /**
- * The TTS stage: the configured engines in preference order, the first that answers wins (engines
- * that cannot produce the requested encoding are skipped). PCM is encoded into the client's format
- * and rate. Throws TtsUnavailableError when every engine failed, so a turn can degrade to a
- * text-only reply instead of failing.
+ * The TTS stage: the configured engines in preference order through the routing layer (breakers,
+ * retries, failover, a deadline); engines that cannot produce the requested encoding are left out.
+ * Before each engine is called, the R2 cache is asked for that engine's rendering of the text, so
+ * cached prompts play even while their engine is down. PCM is encoded into the client's format and
+ * rate. Throws TtsUnavailableError when every engine failed, so a turn can degrade to a text-only
+ * reply instead of failing.
  */
 export async function synthesize(
   text: string,
   language: string,
   reply: ReplyOptions,
   tts: readonly TextToSpeech[],
-  options: { voice?: string | undefined; signal?: AbortSignal | undefined; cache?: (TtsCache & { tenantId: string }) | undefined } = {},
+  options: {
+    voice?: string | undefined;
+    signal?: AbortSignal | undefined;
+    cache?: (TtsCache & { tenantId: string }) | undefined;
+    resilience?: SynthesizeResilience | undefined;
+  } = {},
 ): Promise<Synthesized> {
   const encoding = ttsEncodingFor(reply.format);
-  const failures: string[] = [];
-  for (const engine of tts.filter((e) => e.encodings.includes(encoding))) {
-    const cacheKey = { tenantId: options.cache?.tenantId ?? "", provider: engine.name, voice: options.voice ?? "", language, format: reply.format, sampleRate: reply.sampleRate, text };
-    try {
-      const cached = options.cache ? await readCachedSpeech(options.cache, cacheKey) : null;
-      if (cached) return { audio: cached, provider: engine.name, region: engine.region, cache: "hit" };
-      const out = await engine.synthesize(
-        { text, language, sampleRate: reply.sampleRate, encoding, ...(options.voice ? { voice: options.voice } : {}) },
-        options.signal,
-      );
-      const audio: ReplyAudio =
-        out.kind === "encoded"
-          ? { format: out.format, sampleRate: out.sampleRate ?? reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
-          : { format: reply.format, sampleRate: reply.sampleRate, ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate) };
-      // A cache write that fails costs only a later re-synthesis; it must not fail the reply.
-      if (options.cache) await writeCachedSpeech(options.cache, cacheKey, audio).catch((err: unknown) => console.warn(JSON.stringify({ event: "tts_cache_write_failed", message: String(err) })));
-      return { audio, provider: engine.name, region: engine.region, cache: "miss" };
-    } catch (err) {
-      failures.push(`${engine.name}: ${err instanceof Error ? err.message : String(err)}`);
+  const engines = tts.filter((e) => e.encodings.includes(encoding));
+  if (!engines.length) throw new TtsUnavailableError(`no TTS provider configured for ${encoding}`);
+  const cache = options.cache;
+  const cacheKey = (engine: TextToSpeech): TtsCacheKey => ({
+    tenantId: cache?.tenantId ?? "",
+    provider: engine.name,
+    voice: options.voice ?? "",
+    language,
+    format: reply.format,
+    sampleRate: reply.sampleRate,
+    text,
+  });
+  const request = { text, language, sampleRate: reply.sampleRate, encoding, ...(options.voice ? { voice: options.voice } : {}) };
+  const resilience = options.resilience ?? {};
+  const chars = [...text].length;
+  try {
+    const out = await callWithResilience(
+      engines,
+      async (engine, signal) => {
+        let result: TtsResult;
+        try {
+          result = await engine.synthesize(request, signal);
+        } catch (err) {
+          throw asEngineFailure(engine, err);
+        }
+        return toReplyAudio(result, reply);
+      },
+      {
+        ...resilience,
+        deadlineMs: resilience.deadlineMs ?? TTS_BASE_DEADLINE_MS + 2 * chars,
+        slowCallMs: resilience.slowCallMs ?? TTS_BASE_SLOW_CALL_MS + chars,
+        signal: options.signal,
+        // A cache that cannot be read costs a synthesis, never the reply.
+        cached: cache
+          ? async (engine) =>
+              (await readCachedSpeech(cache, cacheKey(engine)).catch((err: unknown) => {
+                console.warn(JSON.stringify({ event: "tts_cache_read_failed", message: String(err) }));
+                return null;
+              })) ?? undefined
+          : undefined,
+      },
+    );
+    const { provider, attempts } = out;
+    if (attempts.some((a) => a.outcome !== "success" && a.outcome !== "cached")) {
+      console.warn(JSON.stringify({ event: "tts_failover", provider: provider.name, region: provider.region, attempts: summarize(attempts) }));
     }
+    // A cache write that fails costs only a later re-synthesis; it must not fail the reply.
+    if (cache && !out.cached) {
+      await writeCachedSpeech(cache, cacheKey(provider), out.value).catch((err: unknown) => console.warn(JSON.stringify({ event: "tts_cache_write_failed", message: String(err) })));
+    }
+    return { audio: out.value, provider: provider.name, region: provider.region, cache: out.cached ? "hit" : "miss", attempts };
+  } catch (err) {
+    if (!(err instanceof AllProvidersFailedError)) throw err;
+    const detail = err.errors.map((e) => (e instanceof Error ? e.message : String(e)));
+    throw new TtsUnavailableError([summarize(err.attempts), ...detail].join("; ").slice(0, 1000), err.attempts, err.retryAfterMs, { cause: err });
   }
-  throw new TtsUnavailableError(failures.length ? failures.join("; ") : `no TTS provider configured for ${encoding}`);
+}
+
+function toReplyAudio(out: TtsResult, reply: ReplyOptions): ReplyAudio {
+  return out.kind === "encoded"
+    ? { format: out.format, sampleRate: out.sampleRate ?? reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
+    : { format: reply.format, sampleRate: reply.sampleRate, ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate) };
+}
+
+/**
+ * Cloud adapters throw classified ProviderErrors; the embedded engine throws plain errors. Those
+ * are classified here so the routing layer treats them right:
+ * - the engine refusing this request (a language it does not speak, a text too long) is not a
+ *   fault of the engine: "permanent", and the next engine may take it;
+ * - TypeError, ReferenceError, SyntaxError and other RangeErrors are bugs in our code: rethrown;
+ * - any other Error is the engine failing (eSpeak crashing, the engine left out of this build):
+ *   counted against it, and the next engine is tried.
+ */
+function asEngineFailure(engine: TextToSpeech, err: unknown): unknown {
+  if (err instanceof ProviderError || err instanceof AudioError || !(err instanceof Error)) return err;
+  if (err.name === "UnsupportedLanguageError" || err.name === "TextTooLongError") {
+    return new ProviderError(engine.name, "permanent", err.message, { cause: err });
+  }
+  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError) return err;
+  // An abort (DOMException) is recognised by the routing layer from the signal itself.
+  if (err.name === "AbortError" || err.name === "TimeoutError") return err;
+  return new ProviderError(engine.name, "invalid_response", err.message, { cause: err });
 }

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
+import { healthSnapshot } from "../routing/health-registry";
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const Ready = z
@@ -27,6 +28,12 @@ function chainCheck(build: () => { name: string }[], emptyDetail: string): z.inf
     if (!api) throw err;
     return { ok: false, detail: api.detail };
   }
+}
+
+/** Open breakers this isolate knows of; calls skip those provider-regions until they half-open. */
+function breakerCheck(): z.infer<typeof Check> {
+  const open = healthSnapshot().filter((h) => h.breaker.state !== "closed");
+  return open.length ? { ok: false, detail: open.map((h) => `${h.key} ${h.breaker.state}`).join(", ") } : { ok: true };
 }
 
 export function healthRoutes() {
@@ -60,6 +67,7 @@ export function healthRoutes() {
         r2: await probe(() => c.env.ARCHIVE.head("readyz-probe")),
         stt: chainCheck(() => sttChain(c.env, c.var.config), "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)"),
         tts: chainCheck(() => ttsChain(c.env, c.var.config), "no text-to-speech provider configured: replies are text only"),
+        breakers: breakerCheck(),
       };
       const storageOk = checks.d1?.ok && checks.r2?.ok;
       const status: z.infer<typeof Ready>["status"] = !storageOk ? "unavailable" : Object.values(checks).every((x) => x.ok) ? "ready" : "degraded";

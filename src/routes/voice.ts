@@ -123,7 +123,10 @@ export function voiceRoutes() {
         });
       } catch (err) {
         if (err instanceof TtsUnavailableError) {
-          throw new ApiError(503, "provider_unavailable", "No text-to-speech provider could synthesize this text right now; retry shortly.", { internal: err.message, headers: { "Retry-After": "5" } });
+          throw new ApiError(503, "provider_unavailable", "No text-to-speech provider could synthesize this text right now; retry shortly.", {
+            internal: err.message,
+            headers: { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
+          });
         }
         throw err;
       }

@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
+import { resetHealthForTests } from "../../src/routing/health-registry";
 import { callObjectName } from "../../src/storage/layout";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
@@ -16,6 +17,8 @@ async function configure(tenantId: string, callId: string, vars: Record<string, 
 }
 
 afterEach(() => vi.restoreAllMocks());
+// Breakers are per isolate and the suite shares one: start every test with no learned health.
+beforeEach(() => resetHealthForTests());
 
 describe("an audio turn with a cloud STT provider configured", () => {
   it("is transcribed by the provider over its wire format and answered by the flow", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { getHealth, resetHealthForTests } from "../../src/routing/health-registry";
 import { api } from "../helpers/api";
 
 describe("health", () => {
@@ -13,6 +14,16 @@ describe("health", () => {
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
     expect(body.status).toBe("degraded");
     expect(body.checks).toMatchObject({ d1: { ok: true }, r2: { ok: true }, tts: { ok: true }, stt: { ok: false } });
+  });
+
+  it("reports open circuit breakers", async () => {
+    resetHealthForTests();
+    getHealth("deepgram", "eu").breaker.onAuthFailure();
+    const body = (await (await api("/readyz")).json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(body.checks.breakers).toEqual({ ok: false, detail: "deepgram@eu open" });
+    resetHealthForTests();
+    const after = (await (await api("/readyz")).json()) as { checks: Record<string, { ok: boolean }> };
+    expect(after.checks.breakers).toEqual({ ok: true });
   });
 
   it("echoes a valid X-Request-Id and replaces an invalid one", async () => {

@@ -1,0 +1,79 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { asApiError } from "../errors";
+import { sttChain, ttsChain } from "../providers/registry";
+import { healthSnapshot } from "../routing/health-registry";
+import { requireScope } from "../security/auth";
+import { problemResponses } from "./schemas";
+
+const RegionHealth = z.object({
+  provider: z.string(),
+  region: z.string(),
+  state: z.enum(["closed", "open", "half_open"]),
+  failureRate: z.number(),
+  slowRate: z.number(),
+  callsInWindow: z.number(),
+  latencyMs: z.number().optional(),
+  errorRate: z.number().optional(),
+  inFlight: z.number(),
+  capacity: z.number(),
+});
+
+const ProvidersView = z
+  .object({
+    scope: z.literal("isolate").openapi({ description: "Health is learned per isolate; see the README on what is shared." }),
+    chains: z.object({
+      stt: z.object({ providers: z.array(z.object({ name: z.string(), region: z.string() })), problem: z.string().optional() }),
+      tts: z.object({ providers: z.array(z.object({ name: z.string(), region: z.string() })), problem: z.string().optional() }),
+    }),
+    health: z.array(RegionHealth),
+  })
+  .openapi("Providers");
+
+/** A chain as names and regions, or the settings problem that keeps it from building. */
+function describeChain(build: () => { name: string; region: string }[]) {
+  try {
+    return { providers: build().map((p) => ({ name: p.name, region: p.region })) };
+  } catch (err) {
+    const api = asApiError(err);
+    if (!api) throw err;
+    return { providers: [], problem: api.detail };
+  }
+}
+
+export function providerRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["operators"],
+      summary: "Configured provider chains and each provider-region's breaker, latency and load",
+      middleware: [requireScope({ scope: "admin", allowOperator: true })] as const,
+      responses: { 200: { description: "Providers", content: { "application/json": { schema: ProvidersView } } }, ...problemResponses(401, 403) },
+    }),
+    (c) => {
+      const health = healthSnapshot().map((h) => ({
+        provider: h.provider,
+        region: h.region,
+        state: h.breaker.state,
+        failureRate: h.breaker.failureRate,
+        slowRate: h.breaker.slowRate,
+        callsInWindow: h.breaker.calls,
+        ...(h.latencyMs !== undefined ? { latencyMs: Math.round(h.latencyMs) } : {}),
+        ...(h.errorRate !== undefined ? { errorRate: Math.round(h.errorRate * 1000) / 1000 } : {}),
+        inFlight: h.inFlight,
+        capacity: h.capacity,
+      }));
+      return c.json(
+        {
+          scope: "isolate" as const,
+          chains: { stt: describeChain(() => sttChain(c.env, c.var.config)), tts: describeChain(() => ttsChain(c.env, c.var.config)) },
+          health,
+        },
+        200,
+      );
+    },
+  );
+  return app;
+}
