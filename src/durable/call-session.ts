@@ -9,10 +9,12 @@ import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { sttChain, ttsChain } from "../providers/registry";
 import { ttsCacheFor } from "../providers/tts-cache";
+import { orderForCaller } from "../routing/order";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { outboxRetryDelayMs } from "./backoff";
 import { CallStore, type StoredAudio } from "./call-store";
 import type {
+  CallerPosition,
   CallView,
   CreateCallInput,
   EndReason,
@@ -80,7 +82,7 @@ export class CallSession extends DurableObject<Env> {
         const { engine, initialState } = this.engineFor(input);
         const now = new Date().toISOString();
         const greet = engine.greeting({ state: initialState, context: input.context });
-        const spoken = await this.speak(greet.reply, input.language, input.reply, input.tenantId);
+        const spoken = await this.speak(greet.reply, input.language, input.reply, input.tenantId, input.caller);
         const session: SessionRecord = {
           tenantId: input.tenantId,
           callId: input.callId,
@@ -237,14 +239,14 @@ export class CallSession extends DurableObject<Env> {
 
     const started = performance.now();
     // Chains are built per use: cheap, and changed settings (rotated secrets, reordered providers) apply at once.
-    const heard = await recognize(input.payload, session.language, () => sttChain(this.env, this.config));
+    const heard = await recognize(input.payload, session.language, () => orderForCaller(sttChain(this.env, this.config), input.caller ?? {}));
     const afterStt = performance.now();
 
     const { engine } = this.engineFor(session);
     const decision = await engine.classify({ text: heard.text, source: heard.source }, { state: session.state, context: session.context });
     const afterNlp = performance.now();
 
-    const spoken = await this.speak(decision.reply, session.language, input.reply, session.tenantId);
+    const spoken = await this.speak(decision.reply, session.language, input.reply, session.tenantId, input.caller);
     const done = performance.now();
 
     const id = turnId(session.turnCount + 1);
@@ -260,7 +262,7 @@ export class CallSession extends DurableObject<Env> {
     const heardText = decision.secure ? REDACTED : heard.text;
     const result: TurnResult = {
       turnId: id,
-      transcript: { text: heardText, confidence: heard.confidence, source: heard.source, ...(heard.provider ? { provider: heard.provider } : {}) },
+      transcript: { text: heardText, confidence: heard.confidence, source: heard.source, ...(heard.provider ? { provider: heard.provider, region: heard.region } : {}) },
       intent: decision.intent,
       reply: { text: decision.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
       latencyMs,
@@ -291,15 +293,22 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /** TTS for a reply; a failed synthesis degrades the turn to text instead of failing it. */
-  private async speak(text: string, language: string, reply: ReplyOptions, tenantId: string) {
+  private async speak(text: string, language: string, reply: ReplyOptions, tenantId: string, caller: CallerPosition = {}) {
     if (reply.mode === "text" || !text) return { audio: undefined, synth: undefined, degraded: undefined };
     try {
-      const synth = await synthesize(text, language, reply, ttsChain(this.env, this.config), {
+      const synth = await synthesize(text, language, reply, orderForCaller(ttsChain(this.env, this.config), caller), {
         cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, tenantId),
       });
       return {
         synth,
-        audio: { format: synth.audio.format, sampleRate: synth.audio.sampleRate, base64: toBase64(synth.audio.bytes) },
+        audio: {
+          format: synth.audio.format,
+          sampleRate: synth.audio.sampleRate,
+          base64: toBase64(synth.audio.bytes),
+          provider: synth.provider,
+          region: synth.region,
+          cache: synth.cache,
+        },
         degraded: undefined,
       };
     } catch (err) {

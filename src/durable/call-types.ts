@@ -61,7 +61,12 @@ export interface ReplyOptions {
   sampleRate: number;
 }
 
+/** Where the caller is (from request.cf), for choosing provider regions near them. */
+export type { CallerPosition } from "../routing/select";
+import type { CallerPosition } from "../routing/select";
+
 export interface CreateCallInput {
+  caller?: CallerPosition;
   tenantId: string;
   callId: string;
   userId: string | null;
@@ -78,6 +83,7 @@ export type TurnPayload =
   | { kind: "audio"; audio: DecodedAudio };
 
 export interface TurnInput {
+  caller?: CallerPosition;
   payload: TurnPayload;
   reply: ReplyOptions;
   idempotencyKey: string | null;
@@ -88,9 +94,9 @@ export interface TurnInput {
 
 export interface TurnResult {
   turnId: string;
-  transcript: { text: string; confidence: number; source: "text" | "dtmf" | "speech"; provider?: string };
+  transcript: { text: string; confidence: number; source: "text" | "dtmf" | "speech"; provider?: string; region?: string };
   intent: { name: string; confidence: number; slots: Record<string, string> };
-  reply: { text: string; audio?: { format: OutputFormat; sampleRate: number; base64: string } };
+  reply: { text: string; audio?: { format: OutputFormat; sampleRate: number; base64: string; provider: string; region: string; cache: "hit" | "miss" } };
   latencyMs: LatencyMs;
   degraded?: string[];
   callStatus: CallStatus;

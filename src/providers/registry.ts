@@ -30,14 +30,19 @@ export function sttSetupHint(): string {
 }
 
 function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: string): T[] {
-  return names.map((name) => {
+  return names.flatMap((name) => {
     const module = moduleNamed(name);
     const make = module?.[kind];
     if (!module || !make) {
       const known = PROVIDER_MODULES.filter((m) => m[kind]).map((m) => m.name).join(", ");
       throw new ApiError(503, "provider_misconfigured", `${setting} names '${name}', which is not a ${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`);
     }
-    return make(readSettings(module, env), env) as T;
+    // One engine per listed region, each validated exactly as the single-region setting would be.
+    const vars = env as unknown as Record<string, unknown>;
+    const listed = module.regions ? providerList(String(vars[module.regions.list] ?? "")) : [];
+    if (!module.regions || listed.length === 0) return [make(readSettings(module, env), env) as T];
+    const single = module.regions.single;
+    return listed.map((region) => make(readSettings(module, { ...vars, [single]: region } as unknown as Env), env) as T);
   });
 }
 

@@ -11,6 +11,12 @@ export interface ProviderModule<S = unknown> {
   /** One line for hints and the README: what to set, e.g. "DEEPGRAM_API_KEY". */
   needs: string;
   settings: z.ZodType<S>;
+  /**
+   * Multi-region deployments: `list` names a comma-separated setting (e.g. AZURE_SPEECH_REGIONS)
+   * whose every entry builds one engine, validated as if it were the `single` setting
+   * (e.g. AZURE_SPEECH_REGION). Without `list` set, the provider serves from its one region.
+   */
+  regions?: { list: string; single: string };
   stt?: (settings: S, env: Env) => import("./types").SpeechToText;
   tts?: (settings: S, env: Env) => import("./types").TextToSpeech;
 }

@@ -14,6 +14,7 @@ import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
 import { ttsChain } from "../providers/registry";
+import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
 import {
   binaryBody,
@@ -126,6 +127,7 @@ export function callRoutes() {
       const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
       const created = unwrap(
         await callStub(c.env, tenantId, callId, locationHint).create({
+          caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
           tenantId,
           callId,
           userId: body.userId ?? null,

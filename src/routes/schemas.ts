@@ -68,6 +68,9 @@ export const AudioOut = z.object({
   format: z.enum(OUTPUT_FORMATS),
   sampleRate: z.number().int(),
   base64: z.string(),
+  provider: z.string().optional(),
+  region: z.string().optional(),
+  cache: z.enum(["hit", "miss"]).optional(),
 });
 
 export const Intent = z.object({ name: z.string(), confidence: z.number(), slots: z.record(z.string(), z.string()) });
@@ -137,7 +140,7 @@ export const TurnJsonBody = z
 export const TurnResponse = z
   .object({
     turnId: z.string(),
-    transcript: z.object({ text: z.string(), confidence: z.number(), source: z.enum(["text", "dtmf", "speech"]), provider: z.string().optional() }),
+    transcript: z.object({ text: z.string(), confidence: z.number(), source: z.enum(["text", "dtmf", "speech"]), provider: z.string().optional(), region: z.string().optional() }),
     intent: Intent,
     reply: z.object({ text: z.string(), audio: AudioOut.optional() }),
     latencyMs: LatencyMs,

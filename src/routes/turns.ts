@@ -8,6 +8,7 @@ import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
 import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
 import { ttsChain } from "../providers/registry";
+import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
 
@@ -83,7 +84,14 @@ export function turnRoutes() {
           ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
           : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
       );
-      const result = await callStub(c.env, tenantId, callId).turn({ payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId });
+      const result = await callStub(c.env, tenantId, callId).turn({
+        payload,
+        reply,
+        idempotencyKey,
+        fingerprint,
+        requestId: c.var.requestId,
+        caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
+      });
       if ("error" in result && result.error.code === "call_not_found") await throwEndedOrMissing(c.env, tenantId, callId);
       return c.json(unwrap(result), 200);
     },

@@ -5,6 +5,7 @@ import { ApiError } from "../errors";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError } from "../pipeline/synthesize";
 import { pinProvider, sttChain, ttsChain } from "../providers/registry";
+import { callerPosition, orderForCaller, type CallerCf } from "../routing/order";
 import { ttsCacheFor } from "../providers/tts-cache";
 import { requireScope, tenantOf } from "../security/auth";
 import { readAudioUpload } from "./audio-body";
@@ -66,7 +67,8 @@ export function voiceRoutes() {
       // A pinned provider is checked up front (a bad pin is the client's error, whatever the audio);
       // "local" pins the embedded engine. Unpinned, the chain is built only if the audio holds speech.
       const pinnedChain = pinned === undefined ? undefined : pinned === "local" ? [] : pinProvider(sttChain(c.env, c.var.config), pinned, "speech-to-text");
-      const stt = () => pinnedChain ?? sttChain(c.env, c.var.config);
+      const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
+      const stt = () => orderForCaller(pinnedChain ?? sttChain(c.env, c.var.config), caller);
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
       return c.json(
@@ -105,7 +107,7 @@ export function voiceRoutes() {
       if ([...body.text].length > cfg.MAX_TEXT_CHARS) {
         throw new ApiError(422, "text_too_long", `text is limited to ${cfg.MAX_TEXT_CHARS} characters; split it into several requests.`);
       }
-      const tts = pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech");
+      const tts = orderForCaller(pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"), callerPosition(c.req.raw.cf as CallerCf | undefined));
       const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate }, () => tts);
       try {
         const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, {

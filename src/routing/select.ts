@@ -23,7 +23,10 @@ export interface RegionHealthView {
   capacity: number;
 }
 
-export interface Candidate extends RegionInfo {
+export interface Candidate extends Omit<RegionInfo, "lat" | "lon"> {
+  /** Unknown for regions outside the catalog (a self-hosted endpoint): distance-neutral. */
+  lat?: number | undefined;
+  lon?: number | undefined;
   /** Position of the provider in the configured chain (0 = preferred). */
   preference: number;
 }
@@ -40,6 +43,10 @@ const PRIOR_SERVICE_MS = 400;
 /** Per position in the configured chain: the deployer's order wins unless another is clearly better. */
 const PREFERENCE_PENALTY_MS = 150;
 const HALF_OPEN_PENALTY_MS = 5000;
+/** Open breakers rank behind everything when kept (the caller wants them for its skip report). */
+const OPEN_PENALTY_MS = 1_000_000;
+/** Network share assumed for a region of unknown location. */
+const UNKNOWN_NETWORK_MS = 50;
 
 export function greatCircleKm(aLat: number, aLon: number, bLat: number, bLon: number): number {
   const rad = Math.PI / 180;
@@ -53,21 +60,22 @@ export function rankRegions(
   candidates: readonly Candidate[],
   caller: CallerPosition,
   health: (c: Candidate) => RegionHealthView | undefined,
-  options: { residency?: ResidencyZone | undefined } = {},
+  options: { residency?: ResidencyZone | undefined; keepOpen?: boolean } = {},
 ): RankedRegion[] {
   const ranked: RankedRegion[] = [];
   for (const c of candidates) {
     // Residency is a hard rule: an EU-only call never leaves EU regions, even if none is healthy.
     if (options.residency && c.zone !== options.residency) continue;
     const h = health(c);
-    if (h?.state === "open") continue;
-    const distanceKm = caller.lat !== undefined && caller.lon !== undefined ? greatCircleKm(caller.lat, caller.lon, c.lat, c.lon) : null;
-    const network = distanceKm === null ? 0 : distanceKm / KM_PER_RTT_MS;
+    if (h?.state === "open" && !options.keepOpen) continue;
+    const known = caller.lat !== undefined && caller.lon !== undefined && c.lat !== undefined && c.lon !== undefined;
+    const distanceKm = known ? greatCircleKm(caller.lat as number, caller.lon as number, c.lat as number, c.lon as number) : null;
+    const network = distanceKm !== null ? distanceKm / KM_PER_RTT_MS : caller.lat !== undefined ? UNKNOWN_NETWORK_MS : 0;
     const service = h?.latencyMs ?? PRIOR_SERVICE_MS;
     const utilisation = h && h.capacity > 0 ? Math.min(0.95, h.inFlight / h.capacity) : 0;
     const load = 1 / (1 - utilisation);
     const scoreMs =
-      (network + service) * load + c.preference * PREFERENCE_PENALTY_MS + (h?.state === "half_open" ? HALF_OPEN_PENALTY_MS : 0) - ((c.weight ?? 1) - 1) * 100;
+      (network + service) * load + c.preference * PREFERENCE_PENALTY_MS + (h?.state === "half_open" ? HALF_OPEN_PENALTY_MS : h?.state === "open" ? OPEN_PENALTY_MS : 0) - ((c.weight ?? 1) - 1) * 100;
     ranked.push({ ...c, scoreMs, distanceKm });
   }
   return ranked.sort((a, b) => a.scoreMs - b.scoreMs);

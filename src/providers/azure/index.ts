@@ -7,6 +7,7 @@ import { AzureTextToSpeech } from "./tts";
 export const azureModule: ProviderModule<AzureSettings> = {
   name: "azure",
   needs: "AZURE_SPEECH_KEY, AZURE_SPEECH_REGION (e.g. eastus); optional AZURE_TTS_VOICE, AZURE_TIMEOUT_MS",
+  regions: { list: "AZURE_SPEECH_REGIONS", single: "AZURE_SPEECH_REGION" },
   settings: azureSettingsSchema,
   stt: (settings) => new AzureSpeechToText(settings),
   tts: (settings) => new AzureTextToSpeech(settings),

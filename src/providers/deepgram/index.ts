@@ -7,6 +7,7 @@ import { DeepgramTextToSpeech } from "./tts";
 export const deepgramModule: ProviderModule<DeepgramSettings> = {
   name: "deepgram",
   needs: "DEEPGRAM_API_KEY; optional DEEPGRAM_REGION=eu, DEEPGRAM_STT_MODEL, DEEPGRAM_TTS_MODEL, DEEPGRAM_TIMEOUT_MS",
+  regions: { list: "DEEPGRAM_REGIONS", single: "DEEPGRAM_REGION" },
   settings: deepgramSettingsSchema,
   stt: (settings) => new DeepgramSpeechToText(settings),
   tts: (settings) => new DeepgramTextToSpeech(settings),
