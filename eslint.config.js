@@ -9,7 +9,21 @@ export default tseslint.config(
     // Node scripts (dev helpers, vendor generator) run outside workerd.
     files: ["scripts/**/*.mjs", "bench/**/*.mjs", "src/providers/local/tools/**/*.mjs"],
     languageOptions: {
-      globals: { console: "readonly", process: "readonly", URL: "readonly", Buffer: "readonly", fetch: "readonly", performance: "readonly" },
+      globals: {
+        console: "readonly",
+        process: "readonly",
+        URL: "readonly",
+        Buffer: "readonly",
+        fetch: "readonly",
+        performance: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        AbortController: "readonly",
+        AbortSignal: "readonly",
+        structuredClone: "readonly",
+      },
     },
   },
   {
