@@ -5,6 +5,7 @@ import { getConfig, type Config } from "../config";
 import { ApiError, asApiError } from "../errors";
 import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
+import { classifySafely } from "../nlp/safe-classify";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { sttChain, ttsChain } from "../providers/registry";
@@ -243,7 +244,7 @@ export class CallSession extends DurableObject<Env> {
     const afterStt = performance.now();
 
     const { engine } = this.engineFor(session);
-    const decision = await engine.classify({ text: heard.text, source: heard.source }, { state: session.state, context: session.context });
+    const { result: decision, degraded: nlpDegraded } = await classifySafely(engine, { text: heard.text, source: heard.source }, { state: session.state, context: session.context });
     const afterNlp = performance.now();
 
     const spoken = await this.speak(decision.reply, session.language, input.reply, session.tenantId, input.caller);
@@ -266,7 +267,7 @@ export class CallSession extends DurableObject<Env> {
       intent: decision.intent,
       reply: { text: decision.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
       latencyMs,
-      ...(spoken.degraded ? { degraded: [spoken.degraded] } : {}),
+      ...(nlpDegraded || spoken.degraded ? { degraded: [nlpDegraded, spoken.degraded].filter((d): d is string => Boolean(d)) } : {}),
       callStatus: decision.endCall ? "ended" : "active",
     };
     const updated: SessionRecord = {

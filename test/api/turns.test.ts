@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { FlowIntentEngine } from "../../src/nlp/flow-engine";
 import balanceOgg from "../fixtures/audio/balance-16k.ogg";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
@@ -148,6 +149,25 @@ describe("idempotency and ordering", () => {
     for (let i = 1; i < view.history.length; i += 2) {
       expect(view.history[i]?.role).toBe("user");
       expect(view.history[i + 1]?.turnId).toBe(view.history[i]?.turnId);
+    }
+  });
+});
+
+describe("graceful degradation", () => {
+  it("answers with the fallback reply and degraded: nlp_fallback when the intent engine fails", async () => {
+    const { key } = await tenant();
+    const callId = await startCall(key);
+    const spy = vi.spyOn(FlowIntentEngine.prototype, "classify").mockRejectedValueOnce(new Error("template exploded"));
+    try {
+      const t = await turn(key, callId, { json: { text: "billing" } }, "?reply=text");
+      expect(t.intent.name).toBe("fallback");
+      expect(t.reply.text).toMatch(/trouble/);
+      expect(t.degraded).toEqual(["nlp_fallback"]);
+      const next = await turn(key, callId, { json: { text: "billing" } }, "?reply=text");
+      expect(next.intent.name).toBe("billing");
+      expect(next.degraded).toBeUndefined();
+    } finally {
+      spy.mockRestore();
     }
   });
 });
