@@ -24,9 +24,7 @@ function moduleNamed(name: string): ProviderModule<unknown> | undefined {
 
 export function sttSetupHint(): string {
   const names = PROVIDER_MODULES.filter((m) => m.stt).map((m) => `'${m.name}' (${m.needs})`);
-  return names.length
-    ? `Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to one of ${names.join(", ")}.`
-    : "Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to a cloud speech-to-text adapter; this build ships none yet.";
+  return `Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to one of ${names.join(", ")}.`;
 }
 
 function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: string): T[] {
