@@ -1,20 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CallSession } from "../../src/durable/call-session";
 import { resetHealthForTests } from "../../src/routing/health-registry";
-import { callObjectName } from "../../src/storage/layout";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, startCall, tenant } from "../helpers/api";
-
-/** Gives one call object the settings of a deployment with Deepgram configured. */
-async function configure(tenantId: string, callId: string, vars: Record<string, string>) {
-  const stub = env.CALL.get(env.CALL.idFromName(callObjectName(tenantId, callId))) as DurableObjectStub<CallSession>;
-  await runInDurableObject(stub, (instance) => {
-    (instance as unknown as { env: Env }).env = { ...env, ...vars } as Env;
-  });
-}
+import { setCallBindings } from "../helpers/objects";
 
 afterEach(() => vi.restoreAllMocks());
 // Breakers are per isolate and the suite shares one: start every test with no learned health.
@@ -24,7 +13,7 @@ describe("an audio turn with a cloud STT provider configured", () => {
   it("is transcribed by the provider over its wire format and answered by the flow", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
+    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
     const seen: Request[] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const req = new Request(input, init);
@@ -49,7 +38,7 @@ describe("an audio turn with a cloud STT provider configured", () => {
   it("still hears keypad tones locally without calling the provider", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
+    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
     const spy = vi.spyOn(globalThis, "fetch");
     const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
     expect(((await res.json()) as { transcript: { text: string } }).transcript.text).toBe("1234#");
@@ -59,7 +48,7 @@ describe("an audio turn with a cloud STT provider configured", () => {
   it("answers 503 without leaking the provider's error or key when the provider is down", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
+    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
     vi.spyOn(globalThis, "fetch").mockResolvedValue(
       Response.json({ err_code: "INSUFFICIENT_PERMISSIONS", err_msg: "key dg-secret-key lacks scope" }, { status: 401 }),
     );
@@ -77,7 +66,7 @@ describe("with broken provider settings, the local engine still serves", () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
     // Blank, not absent: a developer's .dev.vars must not fill it in (blank counts as unset).
-    await configure(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "" });
+    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "" });
     const keys = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
     expect(keys.status).toBe(200);
     const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
@@ -92,7 +81,7 @@ describe("with broken provider settings, the local engine still serves", () => {
   it("answers in text with degraded: tts_unavailable when the TTS settings are incomplete", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    await configure(tenantId, callId, { TTS_PROVIDERS: "polly", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+    await setCallBindings(tenantId, callId, { TTS_PROVIDERS: "polly", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
     const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "billing" } });
     const turn = (await res.json()) as { reply: { text: string; audio?: unknown }; degraded?: string[] };
     expect(res.status).toBe(200);

@@ -1,9 +1,7 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
 import { resetHealthForTests } from "../../src/routing/health-registry";
 import { tenant } from "../helpers/api";
+import { fetchWithSettings } from "../helpers/objects";
 
 const POLLY = {
   TTS_PROVIDERS: "polly",
@@ -19,16 +17,13 @@ const CITIES = {
 const MP3 = new Uint8Array([0xff, 0xfb, 0x90, 0x64, ...new Array(400).fill(0)]);
 
 async function synthesizeFrom(cf: Record<string, string>, key: string, vars: Record<string, string> = POLLY) {
-  const ctx = createExecutionContext();
   const req = new Request("http://voice-edge.test/api/v1/voice/synthesize", {
     method: "POST",
     headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
     body: JSON.stringify({ text: `Hello ${Math.random()}`, format: "mp3" }),
     cf,
   });
-  const res = await worker.fetch(req, { ...env, ...vars } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
+  return fetchWithSettings(vars, req);
 }
 
 beforeEach(() => resetHealthForTests());

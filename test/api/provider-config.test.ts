@@ -1,17 +1,10 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
 import { tenant } from "../helpers/api";
+import { fetchWithSettings } from "../helpers/objects";
 
-/** The Worker with extra vars/secrets, as a deployment with other settings would run it. */
-async function fetchWith(vars: Record<string, string>, path: string, init: RequestInit) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://voice-edge.test${path}`, init), { ...env, ...vars } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+const fetchWith = (vars: Record<string, string>, path: string, init: RequestInit) =>
+  fetchWithSettings(vars, new Request(`http://voice-edge.test${path}`, init));
 
 describe("provider configuration", () => {
   it("names an unknown provider in STT_PROVIDERS with a 503 problem, not a crash", async () => {

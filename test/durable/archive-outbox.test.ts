@@ -2,18 +2,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
-import { callObjectName } from "../../src/storage/layout";
 import { api, startCall, tenant } from "../helpers/api";
+import { callObject, setCallBindings } from "../helpers/objects";
 
 type Stub = DurableObjectStub<CallSession>;
-const stubFor = (tenantId: string, callId: string) => env.CALL.get(env.CALL.idFromName(callObjectName(tenantId, callId))) as Stub;
-
-/** Swaps the bindings the object sees, as an outage of D1 or R2 would. */
-async function setBindings(stub: Stub, bindings: Partial<Env>) {
-  await runInDurableObject(stub, (instance) => {
-    (instance as unknown as { env: Env }).env = { ...env, ...bindings };
-  });
-}
 
 const failingBucket = new Proxy(env.ARCHIVE, {
   get(target, prop) {
@@ -47,8 +39,8 @@ describe("archive outbox", () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
-    const stub = stubFor(tenantId, callId);
-    await setBindings(stub, { ARCHIVE: failingBucket });
+    const stub = callObject(tenantId, callId);
+    await setCallBindings(tenantId, callId, { ARCHIVE: failingBucket });
 
     const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
     expect(ended.archive).toBe("pending");
@@ -61,7 +53,7 @@ describe("archive outbox", () => {
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
 
-    await setBindings(stub, {});
+    await setCallBindings(tenantId, callId, {});
     await retryNow(stub);
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; history: unknown[] };
     expect(view.tier).toBe("warm");
@@ -72,8 +64,8 @@ describe("archive outbox", () => {
   it("resumes after a D1 outage without redoing the R2 step", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    const stub = stubFor(tenantId, callId);
-    await setBindings(stub, { DB: failingDb });
+    const stub = callObject(tenantId, callId);
+    await setCallBindings(tenantId, callId, { DB: failingDb });
     const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
     expect(ended.archive).toBe("pending");
     const [job] = await outbox(stub);
@@ -81,7 +73,7 @@ describe("archive outbox", () => {
     const firstUpload = (await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`))?.uploaded;
     expect(firstUpload).toBeDefined();
 
-    await setBindings(stub, {});
+    await setCallBindings(tenantId, callId, {});
     await retryNow(stub);
     expect(await outbox(stub)).toEqual([]);
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; status: string };

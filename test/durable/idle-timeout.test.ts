@@ -1,18 +1,13 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { CallSession } from "../../src/durable/call-session";
 import type { SessionRecord } from "../../src/durable/call-types";
-import { callObjectName } from "../../src/storage/layout";
 import { api, startCall, tenant } from "../helpers/api";
-
-function stubFor(tenantId: string, callId: string) {
-  return env.CALL.get(env.CALL.idFromName(callObjectName(tenantId, callId))) as DurableObjectStub<CallSession>;
-}
+import { callObject } from "../helpers/objects";
 
 /** Moves the call's last activity into the past, as if it had been silent that long. */
 async function ageCall(tenantId: string, callId: string, seconds: number) {
-  await runInDurableObject(stubFor(tenantId, callId), (_instance, state) => {
+  await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
     const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").one();
     const session = JSON.parse(row.json) as SessionRecord;
     session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
@@ -23,8 +18,8 @@ async function ageCall(tenantId: string, callId: string, seconds: number) {
 /** After a turn the object runs its outbox from an alarm set to "now", then re-arms the idle alarm. */
 async function untilAlarmIsTheIdleDeadline(tenantId: string, callId: string) {
   for (let i = 0; i < 100; i++) {
-    const alarm = await runInDurableObject(stubFor(tenantId, callId), (_i, state) => state.storage.getAlarm());
-    const outbox = await runInDurableObject(stubFor(tenantId, callId), (_i, state) => state.storage.sql.exec("SELECT job FROM outbox").toArray());
+    const alarm = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.getAlarm());
+    const outbox = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.sql.exec("SELECT job FROM outbox").toArray());
     if (alarm !== null && outbox.length === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -35,7 +30,7 @@ describe("idle timeout", () => {
   it("schedules an alarm at the idle deadline", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    const alarm = await runInDurableObject(stubFor(tenantId, callId), (_i, state) => state.storage.getAlarm());
+    const alarm = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect((alarm as number) - Date.now()).toBeGreaterThan(290_000);
     expect((alarm as number) - Date.now()).toBeLessThanOrEqual(300_000);
@@ -44,7 +39,7 @@ describe("idle timeout", () => {
   it("keeps an active call when the alarm fires early", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    expect(await runDurableObjectAlarm(stubFor(tenantId, callId))).toBe(true);
+    expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { status: string; tier: string };
     expect(view).toMatchObject({ status: "active", tier: "hot" });
   });
@@ -55,7 +50,7 @@ describe("idle timeout", () => {
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
     await untilAlarmIsTheIdleDeadline(tenantId, callId);
     await ageCall(tenantId, callId, 301);
-    expect(await runDurableObjectAlarm(stubFor(tenantId, callId))).toBe(true);
+    expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { status: string; tier: string; endReason: string; history: unknown[] };
     expect(view).toMatchObject({ status: "ended", tier: "warm", endReason: "idle_timeout" });
     expect(view.history).toHaveLength(3);
@@ -66,7 +61,7 @@ describe("idle timeout", () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
-    await evictDurableObject(stubFor(tenantId, callId));
+    await evictDurableObject(callObject(tenantId, callId));
     const t = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "technical support" } });
     expect(((await t.json()) as { turnId: string }).turnId).toBe("turn-2");
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: unknown[]; tier: string };
