@@ -1,9 +1,10 @@
+import { backoffDelayMs } from "../routing/backoff";
+
 /**
- * Retry delay for outbox jobs: exponential from 1 s, capped at 10 min, with full jitter (AWS
- * architecture blog "Exponential Backoff And Jitter") so many calls ending during one D1 or R2
- * outage do not retry in lockstep.
+ * Retry delay for outbox jobs: the same full-jitter backoff as provider retries, on a slower
+ * scale (2 s after the first failure, doubling, capped at 10 min) because an archive has no caller
+ * waiting, and at least 250 ms so a failing D1 or R2 is not hammered.
  */
 export function outboxRetryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(10 * 60_000, 1000 * 2 ** Math.min(attempt, 20));
-  return Math.max(250, Math.floor(random() * ceiling));
+  return Math.max(250, backoffDelayMs(attempt + 1, random, 1000, 10 * 60_000));
 }

@@ -36,6 +36,11 @@ export function unwrap<R extends { ok: unknown } | RpcFailure>(result: R): Extra
  * mean an ended call that D1 or R2 holds: that is 409 call_ended, not 404.
  */
 export async function throwEndedOrMissing(env: Env, tenantId: string, callId: string): Promise<never> {
-  if ((await callExists(env.DB, tenantId, callId)) || (await transcriptExists(env.ARCHIVE, tenantId, callId))) throw errors.callEnded(callId);
+  if (await archivedCallExists(env, tenantId, callId)) throw errors.callEnded(callId);
   throw errors.callNotFound(callId);
+}
+
+/** Whether D1 or R2 holds the call (an ended call whose object has emptied). */
+export async function archivedCallExists(env: Env, tenantId: string, callId: string): Promise<boolean> {
+  return (await callExists(env.DB, tenantId, callId)) || (await transcriptExists(env.ARCHIVE, tenantId, callId));
 }

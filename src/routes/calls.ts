@@ -8,11 +8,11 @@ import { DEFAULT_FLOW_ID } from "../nlp/flows";
 import { requireScope, tenantOf } from "../security/auth";
 import { randomAlphanumeric } from "../security/crypto";
 import { appendAudit } from "../storage/audit";
-import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
+import { deleteCallObjects, getObject, readTranscript } from "../storage/cold-store";
 import { coldKeys } from "../storage/layout";
 import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
-import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { archivedCallExists, callStub, throwEndedOrMissing, unwrap } from "./call-stub";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
@@ -121,7 +121,7 @@ export function callRoutes() {
       if (!getFlow(flow)) throw new ApiError(422, "unknown_flow", `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`);
       const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
       // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
-      if ((await callExists(c.env.DB, tenantId, callId)) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) {
+      if (await archivedCallExists(c.env, tenantId, callId)) {
         throw new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
       }
       const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);

@@ -1,6 +1,7 @@
 import { getConfig } from "../config";
 import { TTS_CACHE_PREFIX } from "../providers/tts-cache";
-import { callPrefix } from "./layout";
+import { transcriptExists } from "./cold-store";
+import { deleteCallRows } from "./warm-store";
 
 const DAY_MS = 86_400_000;
 
@@ -36,12 +37,9 @@ export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: nu
     .bind(warmCutoff)
     .all<{ tenant_id: string; call_id: string }>();
   for (const row of results) {
-    const archived = await env.ARCHIVE.head(`${callPrefix(row.tenant_id, row.call_id)}transcript.json`);
-    if (!archived) continue; // never drop the warm copy of a call the cold tier does not hold
-    await env.DB.batch([
-      env.DB.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(row.tenant_id, row.call_id),
-      env.DB.prepare("DELETE FROM calls WHERE tenant_id = ? AND call_id = ?").bind(row.tenant_id, row.call_id),
-    ]);
+    // Never drop the warm copy of a call the cold tier does not hold.
+    if (!(await transcriptExists(env.ARCHIVE, row.tenant_id, row.call_id))) continue;
+    await deleteCallRows(env.DB, row.tenant_id, row.call_id);
     warmMoved++;
   }
 
