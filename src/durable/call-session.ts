@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { bytesToBase64 } from "../base64";
 import type { DecodedAudio } from "../audio/decode";
 import { encodeWav } from "../audio/wav";
 import { getConfig, type Config } from "../config";
@@ -40,12 +41,6 @@ function failure(err: unknown): RpcResult<never> {
 
 function turnId(n: number): string {
   return `turn-${n}`;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
 }
 
 /**
@@ -305,7 +300,7 @@ export class CallSession extends DurableObject<Env> {
         audio: {
           format: synth.audio.format,
           sampleRate: synth.audio.sampleRate,
-          base64: toBase64(synth.audio.bytes),
+          base64: bytesToBase64(synth.audio.bytes),
           provider: synth.provider,
           region: synth.region,
           cache: synth.cache,

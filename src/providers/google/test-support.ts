@@ -5,7 +5,7 @@
 import { encodeWav } from "../../audio/wav";
 import { concatBytes } from "../../audio/concat";
 import type { SttInput } from "../types";
-import { bytesToBase64 } from "./base64";
+import { bytesToBase64 } from "../../base64";
 import type { GoogleSettings } from "./settings";
 
 export const API_KEY = "AIzaSyA-test-0123456789abcdefghijklmnopq";

@@ -1,17 +1,11 @@
 import { concatBytes } from "../../audio/concat";
+import { base64ToBytes } from "../../base64";
 import { kindForStatus, ProviderError } from "../errors";
 import { invalidResponse, PROVIDER } from "./errors";
 
-/** Base64 without Node's Buffer; chunked so String.fromCharCode never gets a huge argument list. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let at = 0; at < bytes.length; at += 0x8000) binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  return btoa(binary);
-}
-
 function fromBase64(text: string): Uint8Array {
   try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    return base64ToBytes(text);
   } catch {
     throw invalidResponse("the audio answer is a string that is not base64");
   }

@@ -2,7 +2,7 @@ import { AudioError } from "../../audio/errors";
 import { encodeWav } from "../../audio/wav";
 import { ProviderError } from "../errors";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
-import { toBase64 } from "./bytes";
+import { bytesToBase64 } from "../../base64";
 import { PROVIDER } from "./errors";
 import { iso6391, novaLanguage } from "./language";
 import { NOVA3_LANGUAGES, STT_CONTAINERS, type SttModel } from "./models";
@@ -52,7 +52,7 @@ export class WorkersAiSpeechToText implements SpeechToText {
       case "@cf/openai/whisper-large-v3-turbo": {
         // `audio` is the base64 of the file's bytes; `language` an ISO 639-1 code (omitted: detected).
         const language = iso6391(input.language);
-        return { audio: toBase64(bytes), ...(language ? { language } : {}) };
+        return { audio: bytesToBase64(bytes), ...(language ? { language } : {}) };
       }
       case "@cf/openai/whisper":
         // "An array of integers ... constrained to 8-bit unsigned integer values": the file's bytes. No language input.

@@ -1,5 +1,5 @@
 /**
- * Base64 for audio payloads and JWTs. btoa/atob work on "binary strings"; audio can be megabytes, so
+ * Base64 for audio payloads (reply audio, provider requests and answers) and JWTs. btoa/atob work on "binary strings"; audio can be megabytes, so
  * bytes are converted in chunks whose length is a multiple of 3 (each chunk then encodes to whole
  * base64 quads and the pieces concatenate) and small enough for String.fromCharCode's argument limit.
  */
