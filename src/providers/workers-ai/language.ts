@@ -1,16 +1,11 @@
+import { primaryLanguage as primaryOf } from "../language";
 import { NOVA3_LANGUAGES } from "./models";
-
-const primaryOf = (bcp47: string) => bcp47.trim().split(/[-_]/, 1)[0]?.toLowerCase() ?? "";
 
 /**
  * Whisper large-v3-turbo takes "an ISO 639-1 code" ("en", "es"; see the usage example at
- * https://developers.cloudflare.com/workers-ai/models/whisper-large-v3-turbo/). A tag with no
- * two-letter primary subtag is left out, and the model detects the language.
+ * https://developers.cloudflare.com/workers-ai/models/whisper-large-v3-turbo/).
  */
-export function iso6391(bcp47: string): string | undefined {
-  const primary = primaryOf(bcp47);
-  return /^[a-z]{2}$/.test(primary) ? primary : undefined;
-}
+export { iso6391 } from "../language";
 
 /** Nova-3's code for a BCP-47 tag: the tag itself when listed ("en-GB"), else its language ("de-AT" → "de"). */
 export function novaLanguage(bcp47: string): string | undefined {
