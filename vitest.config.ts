@@ -33,6 +33,8 @@ export default defineConfig(async () => {
             // Pinned so a developer's .dev.vars (say, with cloud providers) cannot change what tests see.
             STT_PROVIDERS: "",
             TTS_PROVIDERS: "local",
+            // workerd has no Durable Object jurisdictions (see src/storage/residency.ts).
+            DEV_EMULATE_JURISDICTION: "true",
           },
         },
       }),

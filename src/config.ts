@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { regionOverridesVar } from "./routing/regions";
 
 /**
  * Runtime configuration, parsed from the Worker's vars and secrets with zod so a bad value fails
@@ -24,6 +25,11 @@ export const ConfigSchema = z.object({
   STT_PROVIDERS: z.string().default(""),
   /** Preference order of text-to-speech providers; "local" is the embedded engine. */
   TTS_PROVIDERS: z.string().default("local"),
+  /**
+   * Corrections and additions to the shipped provider region catalog (src/routing/regions.ts): a JSON
+   * array of {provider, region, lat?, lon?, zone?, endpoint?, ttsEndpoint?, capacity?, weight?}.
+   */
+  PROVIDER_REGIONS_CATALOG: regionOverridesVar,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

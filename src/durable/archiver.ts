@@ -2,6 +2,7 @@ import { buildRecording } from "../audio/recording";
 import type { CallArchive } from "../storage/archive-types";
 import { putObject, putTranscript } from "../storage/cold-store";
 import { coldKeys } from "../storage/layout";
+import { archiveBucket } from "../storage/residency";
 import { indexCall, writeCallArchive } from "../storage/warm-store";
 import type { SessionRecord } from "./call-types";
 import type { CallStore, OutboxJob } from "./call-store";
@@ -29,22 +30,23 @@ export async function runArchiveJob(env: Env, store: CallStore, job: OutboxJob):
   const history = store.history();
 
   if (!job.state.r2) {
+    const bucket = archiveBucket(env, session.residency);
     const audio = store.audio();
     const listed: CallArchive["audio"] = [];
     for (const a of audio) {
       const key = coldKeys.turnAudio(session.tenantId, session.callId, a.turnId, a.kind, EXT[a.format] ?? "bin");
-      await putObject(env.ARCHIVE, key, a.bytes, a.mediaType);
+      await putObject(bucket, key, a.bytes, a.mediaType);
       listed.push({ turnId: a.turnId, kind: a.kind, key, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes.byteLength });
     }
     let recordingKey: string | null = null;
     if (audio.length) {
       recordingKey = coldKeys.recording(session.tenantId, session.callId);
-      await putObject(env.ARCHIVE, recordingKey, buildRecording(audio).wav, "audio/wav");
+      await putObject(bucket, recordingKey, buildRecording(audio).wav, "audio/wav");
     }
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
     // transcript.json goes last: its presence means the whole cold copy is there.
-    await putTranscript(env.ARCHIVE, { version: 1, archivedAt, session, history, audio: listed, recordingKey });
+    await putTranscript(bucket, { version: 1, archivedAt, session, history, audio: listed, recordingKey });
     store.putSession(session);
     job.state.r2 = true;
     store.updateJob(job);

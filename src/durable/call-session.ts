@@ -11,7 +11,10 @@ import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { sttChain, ttsChain } from "../providers/registry";
 import { ttsCacheFor } from "../providers/tts-cache";
-import { orderForCaller } from "../routing/order";
+import type { AttemptRecord } from "../routing/attempts";
+import { regionCatalog } from "../routing/regions";
+import { orderWithinResidency } from "../routing/resident-order";
+import type { Residency } from "../storage/residency";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { outboxRetryDelayMs } from "./backoff";
 import { CallStore, type StoredAudio } from "./call-store";
@@ -78,7 +81,7 @@ export class CallSession extends DurableObject<Env> {
         const { engine, initialState } = this.engineFor(input);
         const now = new Date().toISOString();
         const greet = engine.greeting({ state: initialState, context: input.context });
-        const spoken = await this.speak(greet.reply, input.language, input.reply, input.tenantId, input.caller);
+        const spoken = await this.speak(greet.reply, input.language, input.reply, { tenantId: input.tenantId, residency: input.residency }, input.caller);
         const session: SessionRecord = {
           tenantId: input.tenantId,
           callId: input.callId,
@@ -95,6 +98,7 @@ export class CallSession extends DurableObject<Env> {
           endedAt: null,
           turnCount: 0,
           archivedAt: null,
+          residency: input.residency,
         };
         const id = turnId(0);
         this.ctx.storage.transactionSync(() => {
@@ -235,14 +239,16 @@ export class CallSession extends DurableObject<Env> {
 
     const started = performance.now();
     // Chains are built per use: cheap, and changed settings (rotated secrets, reordered providers) apply at once.
-    const heard = await recognize(input.payload, session.language, () => orderForCaller(sttChain(this.env, this.config), input.caller ?? {}));
+    const heard = await recognize(input.payload, session.language, () =>
+      orderWithinResidency(sttChain(this.env, this.config), input.caller ?? {}, session.residency, "speech-to-text", regionCatalog(this.config)),
+    );
     const afterStt = performance.now();
 
     const { engine } = this.engineFor(session);
     const { result: decision, degraded: nlpDegraded } = await classifySafely(engine, { text: heard.text, source: heard.source }, { state: session.state, context: session.context });
     const afterNlp = performance.now();
 
-    const spoken = await this.speak(decision.reply, session.language, input.reply, session.tenantId, input.caller);
+    const spoken = await this.speak(decision.reply, session.language, input.reply, { tenantId: session.tenantId, residency: session.residency ?? null }, input.caller);
     const done = performance.now();
 
     const id = turnId(session.turnCount + 1);
@@ -285,15 +291,17 @@ export class CallSession extends DurableObject<Env> {
     });
     if (decision.endCall) await this.drainOutbox();
     await this.reschedule();
+    logTurn(input.requestId, updated, result, heard.attempts, spoken.synth?.attempts);
     return result;
   }
 
   /** TTS for a reply; a failed synthesis degrades the turn to text instead of failing it. */
-  private async speak(text: string, language: string, reply: ReplyOptions, tenantId: string, caller: CallerPosition = {}) {
+  private async speak(text: string, language: string, reply: ReplyOptions, owner: { tenantId: string; residency: Residency | null }, caller: CallerPosition = {}) {
     if (reply.mode === "text" || !text) return { audio: undefined, synth: undefined, degraded: undefined };
     try {
-      const synth = await synthesize(text, language, reply, orderForCaller(ttsChain(this.env, this.config), caller), {
-        cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, tenantId),
+      const engines = orderWithinResidency(ttsChain(this.env, this.config), caller, owner.residency, "text-to-speech", regionCatalog(this.config));
+      const synth = await synthesize(text, language, reply, engines, {
+        cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, owner),
       });
       return {
         synth,
@@ -308,8 +316,9 @@ export class CallSession extends DurableObject<Env> {
         degraded: undefined,
       };
     } catch (err) {
-      // Every engine failed, or the TTS settings are broken: the caller still gets the text reply.
-      if (err instanceof TtsUnavailableError || (err instanceof ApiError && err.code === "provider_misconfigured")) {
+      // Every engine failed, the TTS settings are broken, or no engine may serve this residency:
+      // the caller still gets the text reply.
+      if (err instanceof TtsUnavailableError || (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))) {
         console.warn(JSON.stringify({ event: "tts_unavailable", message: err instanceof ApiError ? err.detail : err.message }));
         return { audio: undefined, synth: undefined, degraded: "tts_unavailable" };
       }
@@ -392,6 +401,31 @@ export class CallSession extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.store = new CallStore(this.ctx.storage.sql);
   }
+}
+
+/**
+ * One line per turn: which provider and region served each stage, how many provider calls that
+ * took (more than one means retries or failover), the stage latencies and any degradation.
+ */
+function logTurn(requestId: string, session: SessionRecord, result: TurnResult, sttAttempts?: readonly AttemptRecord[], ttsAttempts?: readonly AttemptRecord[]): void {
+  const stage = (provider: string | undefined, region: string | undefined, attempts: readonly AttemptRecord[] | undefined) =>
+    provider ? { provider, region, attempts: attempts?.length ?? 1, failover: new Set(attempts?.map((a) => `${a.provider}@${a.region}`)).size > 1 } : undefined;
+  const audio = result.reply.audio;
+  console.log(
+    JSON.stringify({
+      event: "turn",
+      requestId,
+      tenantId: session.tenantId,
+      callId: session.callId,
+      turnId: result.turnId,
+      source: result.transcript.source,
+      stt: stage(result.transcript.provider, result.transcript.region, sttAttempts),
+      tts: audio ? { ...stage(audio.provider, audio.region, ttsAttempts), cache: audio.cache } : undefined,
+      latencyMs: result.latencyMs,
+      degraded: result.degraded,
+      residency: session.residency ?? undefined,
+    }),
+  );
 }
 
 function round(ms: number): number {

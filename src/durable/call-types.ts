@@ -1,5 +1,6 @@
 import type { DecodedAudio } from "../audio/decode";
 import type { OutputFormat } from "../audio/output-format";
+import type { Residency } from "../storage/residency";
 
 /** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
 
@@ -24,6 +25,8 @@ export interface SessionRecord {
   /** Caller turns taken (the greeting is not counted). */
   turnCount: number;
   archivedAt: string | null;
+  /** Data residency (absent on calls created before residency existed: unrestricted). */
+  residency?: Residency | null;
 }
 
 export interface HistoryEntry {
@@ -75,6 +78,7 @@ export interface CreateCallInput {
   metadata: Record<string, unknown>;
   context: Record<string, unknown>;
   reply: ReplyOptions;
+  residency: Residency | null;
 }
 
 export type TurnPayload =

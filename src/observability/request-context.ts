@@ -36,6 +36,9 @@ export function requestContext() {
           ms: Date.now() - started,
           tenantId: p?.kind === "key" ? p.tenantId : undefined,
           keyId: p?.kind === "key" ? p.keyId : p?.kind,
+          // Which provider and region answered (speech routes), as the client saw it.
+          provider: c.res.headers.get("X-Voice-Provider") ?? undefined,
+          region: c.res.headers.get("X-Voice-Region") ?? undefined,
         }),
       );
     }

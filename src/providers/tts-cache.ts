@@ -1,5 +1,6 @@
 import type { ReplyAudio } from "../durable/call-types";
 import { sha256Hex } from "../security/crypto";
+import { archiveBucket, type Residency } from "../storage/residency";
 
 /**
  * Synthesized speech cached in R2, so the prompts a flow repeats on every call (greetings, menus,
@@ -28,9 +29,16 @@ async function keyFor(k: TtsCacheKey): Promise<string> {
   return TTS_CACHE_PREFIX + (await sha256Hex(JSON.stringify([k.tenantId, k.provider, k.voice, k.language, k.format, k.sampleRate, k.text])));
 }
 
-/** The cache settings for one tenant, or undefined when TTS_CACHE_TTL_SECONDS is 0. */
-export function ttsCacheFor(env: Env, ttlSeconds: number, tenantId: string): (TtsCache & { tenantId: string }) | undefined {
-  return ttlSeconds > 0 ? { bucket: env.ARCHIVE, ttlSeconds, tenantId } : undefined;
+/**
+ * The cache settings for one tenant, or undefined when TTS_CACHE_TTL_SECONDS is 0. Cached speech
+ * is the tenant's text: an EU-resident tenant or call caches in the EU bucket.
+ */
+export function ttsCacheFor(
+  env: Env,
+  ttlSeconds: number,
+  owner: { tenantId: string; residency: Residency | null },
+): (TtsCache & { tenantId: string }) | undefined {
+  return ttlSeconds > 0 ? { bucket: archiveBucket(env, owner.residency), ttlSeconds, tenantId: owner.tenantId } : undefined;
 }
 
 export async function readCachedSpeech(cache: TtsCache, k: TtsCacheKey, now = Date.now()): Promise<ReplyAudio | null> {

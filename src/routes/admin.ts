@@ -5,6 +5,7 @@ import { createKey, getKey, listKeys, revokeKey } from "../security/api-keys";
 import { requireScope } from "../security/auth";
 import type { Principal } from "../security/scopes";
 import { appendAudit, queryAudit } from "../storage/audit";
+import { claimTenantResidency } from "../storage/residency-store";
 import { CreateKeyBody, IsoTime, KeyView, problemResponses } from "./schemas";
 
 const tags = ["admin"];
@@ -30,13 +31,14 @@ export function adminRoutes() {
       request: { body: { content: { "application/json": { schema: CreateKeyBody } }, required: true } },
       responses: {
         201: { description: "The new key; `key` is never shown again", content: { "application/json": { schema: KeyView.extend({ key: z.string() }) } } },
-        ...problemResponses(400, 401, 403),
+        ...problemResponses(400, 401, 403, 409),
       },
     }),
     async (c) => {
       const body = c.req.valid("json");
       const tenantId = ownTenant(c.var.principal, body.tenantId) ?? body.tenantId;
-      const { key, stored } = await createKey(c.env.DB, { tenantId, scopes: body.scopes, name: body.name });
+      const residency = await claimTenantResidency(c.env.DB, tenantId, body.residency);
+      const { key, stored } = await createKey(c.env.DB, { tenantId, scopes: body.scopes, name: body.name, residency });
       await appendAudit(c.env.DB, c.var.principal, { action: "key.create", target: stored.keyId, tenantId, result: "ok", requestId: c.var.requestId });
       return c.json({ ...stored, key }, 201);
     },

@@ -5,14 +5,16 @@ import type { CallView as CallViewRecord } from "../durable/call-types";
 import { ApiError, errors } from "../errors";
 import { getFlow } from "../nlp/flows";
 import { DEFAULT_FLOW_ID } from "../nlp/flows";
-import { requireScope, tenantOf } from "../security/auth";
+import { requireScope, tenantOf, tenantRefOf, type TenantRef } from "../security/auth";
 import { randomAlphanumeric } from "../security/crypto";
 import { appendAudit } from "../storage/audit";
-import { deleteCallObjects, getObject, readTranscript } from "../storage/cold-store";
+import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
 import { coldKeys } from "../storage/layout";
 import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
-import { archivedCallExists, callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { archiveBucket } from "../storage/residency";
+import { forgetCallResidency, recordCallResidency } from "../storage/residency-store";
+import { archivedCallExists, callStub, notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
@@ -57,16 +59,17 @@ function publicView(v: CallViewRecord, tier: Tier) {
       ...(h.latencyMs ? { latencyMs: h.latencyMs } : {}),
     })),
     tier,
+    ...(v.residency ? { residency: v.residency } : {}),
   };
 }
 
-/** Reads a call through the tiers: the live object, then D1, then the R2 archive. */
-export async function readThroughTiers(env: Env, tenantId: string, callId: string): Promise<{ view: CallViewRecord; tier: Tier } | null> {
-  const hot = await callStub(env, tenantId, callId).get();
+/** Reads a call through the tiers: the live object, then D1, then the R2 archive of its residency. */
+export async function readThroughTiers(env: Env, tenant: TenantRef, callId: string): Promise<{ view: CallViewRecord; tier: Tier } | null> {
+  const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.get(), (view) => view === null);
   if (hot) return { view: hot, tier: "hot" };
-  const warm = await readCall(env.DB, tenantId, callId);
+  const warm = await readCall(env.DB, tenant.tenantId, callId);
   if (warm) return { view: warm, tier: "warm" };
-  const cold = await readTranscript(env.ARCHIVE, tenantId, callId);
+  const cold = await readTranscript(archiveBucket(env, residency), tenant.tenantId, callId);
   if (cold) return { view: { ...cold.session, history: cold.history }, tier: "cold" };
   return null;
 }
@@ -108,7 +111,8 @@ export function callRoutes() {
       },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
+      const tenant = tenantRefOf(c.var.principal);
+      const tenantId = tenant.tenantId;
       const cfg = c.var.config;
       const body = c.req.valid("json") ?? {};
       const reply = replyOptions(c.req.valid("query"), () => ttsChain(c.env, cfg));
@@ -120,24 +124,33 @@ export function callRoutes() {
       const flow = body.flow ?? DEFAULT_FLOW_ID;
       if (!getFlow(flow)) throw new ApiError(422, "unknown_flow", `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`);
       const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
+      const residency = tenant.residency ?? body.residency ?? null;
+      const callExistsError = new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
       // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
-      if (await archivedCallExists(c.env, tenantId, callId)) {
-        throw new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
+      if (await archivedCallExists(c.env, tenantId, callId, residency)) throw callExistsError;
+      // A call asking for a residency its tenant does not imply: its id must also be free where the
+      // tenant's other calls live, and the directory must know it before the object exists.
+      const ownResidency = residency !== null && tenant.residency === null;
+      if (ownResidency) {
+        if ((await callStub(c.env, tenantId, callId, null).get()) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) throw callExistsError;
+        await recordCallResidency(c.env.DB, tenantId, callId, residency);
       }
       const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
-      const created = unwrap(
-        await callStub(c.env, tenantId, callId, locationHint).create({
-          caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
-          tenantId,
-          callId,
-          userId: body.userId ?? null,
-          language: body.language ?? cfg.DEFAULT_LANGUAGE,
-          flow,
-          metadata,
-          context,
-          reply,
-        }),
-      );
+      const answer = await callStub(c.env, tenantId, callId, residency, locationHint).create({
+        caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
+        tenantId,
+        callId,
+        userId: body.userId ?? null,
+        language: body.language ?? cfg.DEFAULT_LANGUAGE,
+        flow,
+        metadata,
+        context,
+        reply,
+        residency,
+      });
+      // The object refused to start the call: the directory entry must not claim the id.
+      if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
+      const created = unwrap(answer);
       const expiresAt = new Date(Date.parse(created.session.lastActivityAt) + cfg.CALL_IDLE_TIMEOUT_SECONDS * 1000).toISOString();
       c.header("Location", `/api/v1/calls/${callId}`);
       return c.json(
@@ -149,6 +162,7 @@ export function callRoutes() {
           flow,
           greeting: created.greeting,
           ...(created.degraded ? { degraded: created.degraded } : {}),
+          ...(residency ? { residency } : {}),
         },
         201,
       );
@@ -196,9 +210,8 @@ export function callRoutes() {
       responses: { 200: { description: "The call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
       const { callId } = c.req.valid("param");
-      const found = await readThroughTiers(c.env, tenantId, callId);
+      const found = await readThroughTiers(c.env, tenantRefOf(c.var.principal), callId);
       await appendAudit(c.env.DB, c.var.principal, { action: "call.read", target: callId, result: found ? "ok" : "not_found", requestId: c.var.requestId });
       if (!found) throw errors.callNotFound(callId);
       return c.json(publicView(found.view, found.tier), 200);
@@ -219,15 +232,15 @@ export function callRoutes() {
       responses: { 200: { description: "The updated call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404, 409, 413) },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
+      const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
       const { context } = c.req.valid("json");
       if (byteSize(context) > c.var.config.MAX_CONTEXT_BYTES) {
         throw errors.tooLarge(`context is limited to ${c.var.config.MAX_CONTEXT_BYTES} bytes of JSON.`);
       }
-      const result = await callStub(c.env, tenantId, callId).patchContext(context);
-      if ("error" in result && result.error.code === "call_not_found") await throwEndedOrMissing(c.env, tenantId, callId);
-      return c.json(publicView(unwrap(result), "hot"), 200);
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => call.patchContext(context), notFoundAnswer);
+      if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
+      return c.json(publicView(unwrap(answer), "hot"), 200);
     },
   );
 
@@ -242,17 +255,17 @@ export function callRoutes() {
       responses: { 200: { description: "Ended", content: { "application/json": { schema: EndResponse } } }, ...problemResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
+      const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
-      const result = await callStub(c.env, tenantId, callId).end("client");
-      if ("error" in result && result.error.code === "call_not_found") {
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => call.end("client"), notFoundAnswer);
+      if (notFoundAnswer(answer)) {
         // Already ended and archived: ending again is a no-op that reports the archived state.
-        const warm = await readCall(c.env.DB, tenantId, callId);
-        const view = warm ?? (await readTranscript(c.env.ARCHIVE, tenantId, callId))?.session;
+        const warm = await readCall(c.env.DB, tenant.tenantId, callId);
+        const view = warm ?? (await readTranscript(archiveBucket(c.env, residency), tenant.tenantId, callId))?.session;
         if (!view || !view.endedAt) throw errors.callNotFound(callId);
         return c.json({ callId, status: "ended" as const, endedAt: view.endedAt, endReason: view.endReason ?? "client", archive: "done" as const }, 200);
       }
-      return c.json(unwrap(result), 200);
+      return c.json(unwrap(answer), 200);
     },
   );
 
@@ -267,13 +280,16 @@ export function callRoutes() {
       responses: { 204: { description: "Erased" }, ...problemResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
+      const tenant = tenantRefOf(c.var.principal);
+      const tenantId = tenant.tenantId;
       const { callId } = c.req.valid("param");
       // The object first, so a pending archive cannot write the call back after we delete it.
-      const hot = await callStub(c.env, tenantId, callId).erase();
+      const { answer: hot, residency } = await onCall(c.env, tenant, callId, (call) => call.erase(), (existed) => !existed);
       const warm = await callExists(c.env.DB, tenantId, callId);
       await deleteCallRows(c.env.DB, tenantId, callId);
-      const cold = await deleteCallObjects(c.env.ARCHIVE, tenantId, callId);
+      const cold = await deleteCallObjects(archiveBucket(c.env, residency), tenantId, callId);
+      // Last, so an interrupted erasure can be retried and still find where the call lived.
+      await forgetCallResidency(c.env.DB, tenantId, callId);
       const existed = hot || warm || cold > 0;
       await appendAudit(c.env.DB, c.var.principal, { action: "call.erase", target: callId, result: existed ? "ok" : "not_found", requestId: c.var.requestId });
       if (!existed) throw errors.callNotFound(callId);
@@ -295,10 +311,9 @@ export function callRoutes() {
       },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
       const { callId } = c.req.valid("param");
       const { turnId } = c.req.valid("query");
-      const audio = await recordingAudio(c.env, tenantId, callId, turnId);
+      const audio = await recordingAudio(c.env, tenantRefOf(c.var.principal), callId, turnId);
       await appendAudit(c.env.DB, c.var.principal, { action: "recording.read", target: turnId ? `${callId}/${turnId}` : callId, result: audio ? "ok" : "not_found", requestId: c.var.requestId });
       if (!audio) {
         throw new ApiError(404, "recording_not_found", turnId ? `Call '${callId}' has no audio for ${turnId}.` : `Call '${callId}' has no recorded audio.`);
@@ -310,20 +325,21 @@ export function callRoutes() {
   return app;
 }
 
-/** A call's audio from the live object, else from the R2 archive. */
-async function recordingAudio(env: Env, tenantId: string, callId: string, turnId: string | undefined) {
-  const stub = callStub(env, tenantId, callId);
-  const hot = await stub.audio(turnId);
+/** A call's audio from the live object, else from the R2 archive of its residency. */
+async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnId: string | undefined) {
+  const tenantId = tenant.tenantId;
+  const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.audio(turnId), (pieces) => pieces.length === 0);
   if (hot.length) return { ...piecesToResponse(hot), tier: "hot" };
+  const bucket = archiveBucket(env, residency);
   if (!turnId) {
-    const obj = await getObject(env.ARCHIVE, coldKeys.recording(tenantId, callId));
+    const obj = await getObject(bucket, coldKeys.recording(tenantId, callId));
     return obj ? { ...obj, tier: "cold" } : null;
   }
-  const archive = await readTranscript(env.ARCHIVE, tenantId, callId);
+  const archive = await readTranscript(bucket, tenantId, callId);
   const listed = archive?.audio.filter((a) => a.turnId === turnId) ?? [];
   const pieces = [];
   for (const a of listed) {
-    const obj = await getObject(env.ARCHIVE, a.key);
+    const obj = await getObject(bucket, a.key);
     if (obj) pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes: obj.bytes });
   }
   return pieces.length ? { ...piecesToResponse(pieces), tier: "cold" } : null;

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { OUTPUT_FORMATS } from "../audio/output-format";
 import { SCOPES } from "../security/scopes";
+import { RESIDENCIES } from "../storage/residency";
 
 /** zod schemas shared by the routes; the OpenAPI document is generated from these. */
 
@@ -87,6 +88,9 @@ export const HistoryEntry = z.object({
   latencyMs: LatencyMs.optional(),
 });
 
+/** Data residency of a tenant or call (src/storage/residency.ts). */
+export const Residency = z.enum(RESIDENCIES, { error: 'residency must be "eu" (or omitted for no restriction)' });
+
 export const CallView = z
   .object({
     callId: z.string(),
@@ -103,6 +107,7 @@ export const CallView = z
     metadata: JsonObject,
     history: z.array(HistoryEntry),
     tier: z.enum(["hot", "warm", "cold"]),
+    residency: Residency.optional(),
   })
   .openapi("Call");
 
@@ -114,6 +119,9 @@ export const CreateCallBody = z
     flow: z.string().min(1).max(64).optional().openapi({ example: "contact-center" }),
     metadata: JsonObject.optional(),
     context: JsonObject.optional(),
+    residency: Residency.optional().openapi({
+      description: "Keep this call in the EU: its Durable Object in the EU jurisdiction, its archive in the EU bucket, its speech in EU provider regions. Calls of an EU tenant are always EU.",
+    }),
   })
   .strict()
   .openapi("CreateCall");
@@ -127,6 +135,7 @@ export const CreateCallResponse = z
     flow: z.string(),
     greeting: z.object({ text: z.string(), audio: AudioOut.optional() }).optional(),
     degraded: z.array(z.string()).optional(),
+    residency: Residency.optional(),
   })
   .openapi("CallCreated");
 
@@ -188,6 +197,7 @@ export const CreateKeyBody = z
     tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenantId must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"),
     scopes: z.array(Scope).min(1),
     name: z.string().min(1).max(100).optional(),
+    residency: Residency.optional().openapi({ description: "The tenant's data residency, fixed by its first key; later keys may repeat it or omit it." }),
   })
   .strict()
   .openapi("CreateKey");
@@ -200,4 +210,5 @@ export const KeyView = z.object({
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
+  residency: Residency.nullable(),
 });

@@ -3,10 +3,11 @@ import type { AppEnv } from "../app-env";
 import { concatBytes } from "../audio/concat";
 import type { TurnPayload } from "../durable/call-types";
 import { ApiError } from "../errors";
-import { requireScope, tenantOf } from "../security/auth";
+import { requireScope, tenantRefOf } from "../security/auth";
 import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
-import { callStub, throwEndedOrMissing, unwrap } from "./call-stub";
+import { notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
+import { turnProviderHeaders } from "./provider-headers";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
@@ -49,7 +50,7 @@ export function turnRoutes() {
       },
     }),
     async (c) => {
-      const tenantId = tenantOf(c.var.principal);
+      const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
       const query = c.req.valid("query");
       const reply = replyOptions(query, () => ttsChain(c.env, c.var.config));
@@ -84,16 +85,11 @@ export function turnRoutes() {
           ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
           : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
       );
-      const result = await callStub(c.env, tenantId, callId).turn({
-        payload,
-        reply,
-        idempotencyKey,
-        fingerprint,
-        requestId: c.var.requestId,
-        caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
-      });
-      if ("error" in result && result.error.code === "call_not_found") await throwEndedOrMissing(c.env, tenantId, callId);
-      return c.json(unwrap(result), 200);
+      const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, caller: callerPosition(c.req.raw.cf as CallerCf | undefined) };
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => call.turn(turn), notFoundAnswer);
+      if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
+      const result = unwrap(answer);
+      return c.json(result, 200, turnProviderHeaders(result));
     },
   );
   return app;

@@ -5,9 +5,11 @@ import { ApiError } from "../errors";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError } from "../pipeline/synthesize";
 import { pinProvider, sttChain, ttsChain } from "../providers/registry";
-import { callerPosition, orderForCaller, type CallerCf } from "../routing/order";
+import { callerPosition, type CallerCf } from "../routing/order";
+import { regionCatalog } from "../routing/regions";
+import { orderWithinResidency } from "../routing/resident-order";
 import { ttsCacheFor } from "../providers/tts-cache";
-import { requireScope, tenantOf } from "../security/auth";
+import { requireScope, tenantRefOf } from "../security/auth";
 import { readAudioUpload } from "./audio-body";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, binaryBody, Language, problemResponses } from "./schemas";
@@ -68,7 +70,8 @@ export function voiceRoutes() {
       // "local" pins the embedded engine. Unpinned, the chain is built only if the audio holds speech.
       const pinnedChain = pinned === undefined ? undefined : pinned === "local" ? [] : pinProvider(sttChain(c.env, c.var.config), pinned, "speech-to-text");
       const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
-      const stt = () => orderForCaller(pinnedChain ?? sttChain(c.env, c.var.config), caller);
+      const { residency } = tenantRefOf(c.var.principal);
+      const stt = () => orderWithinResidency(pinnedChain ?? sttChain(c.env, c.var.config), caller, residency, "speech-to-text", regionCatalog(c.var.config));
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
       return c.json(
@@ -84,6 +87,7 @@ export function voiceRoutes() {
           ...(heard.words ? { words: heard.words } : {}),
         },
         200,
+        { "X-Voice-Provider": heard.provider ?? "local", "X-Voice-Region": heard.region ?? "edge" },
       );
     },
   );
@@ -107,13 +111,15 @@ export function voiceRoutes() {
       if ([...body.text].length > cfg.MAX_TEXT_CHARS) {
         throw new ApiError(422, "text_too_long", `text is limited to ${cfg.MAX_TEXT_CHARS} characters; split it into several requests.`);
       }
-      const tts = orderForCaller(pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"), callerPosition(c.req.raw.cf as CallerCf | undefined));
+      const owner = tenantRefOf(c.var.principal);
+      const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
+      const tts = orderWithinResidency(pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"), caller, owner.residency, "text-to-speech", regionCatalog(cfg));
       const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate }, () => tts);
       try {
         const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, {
           voice: body.voice,
           signal: c.req.raw.signal,
-          cache: ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, tenantOf(c.var.principal)),
+          cache: ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, owner),
         });
         return new Response(out.audio.bytes, {
           headers: {

@@ -42,6 +42,21 @@ describe("HealthRegistry", () => {
     expect(() => r.setCapacity(0)).toThrow(RangeError);
   });
 
+  it("gives one provider-region its own capacity, which the registry-wide one does not override", () => {
+    const r = new HealthRegistry({ capacity: 4 });
+    r.setRegionCapacity("a", "small", 2); // before the entry exists: it is created with it
+    const existing = r.get("a", "x");
+    r.setRegionCapacity("a", "x", 16); // after: applied at once
+    expect([r.get("a", "small").capacity, existing.capacity]).toEqual([2, 16]);
+    r.setCapacity(8);
+    expect([r.get("a", "small").capacity, existing.capacity, r.get("a", "y").capacity]).toEqual([2, 16, 8]);
+    r.setRegionCapacity("a", "x", undefined); // back to the registry-wide limit
+    expect(existing.capacity).toBe(8);
+    expect(() => r.setRegionCapacity("a", "x", 1.5)).toThrow(RangeError);
+    r.clear();
+    expect(r.get("a", "small").capacity).toBe(4);
+  });
+
   it("snapshots every entry", () => {
     const r = new HealthRegistry({ now: () => 0 });
     const h = r.get("polly", "us-east-1");

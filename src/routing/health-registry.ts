@@ -14,7 +14,8 @@ import { RetryBudget, type RetryBudgetOptions } from "./retry-budget";
  * Calls to one provider-region in flight at once from one isolate. A healthy provider answers a
  * turn in well under a second, so 32 calls outstanding from a single isolate means they are piling
  * up (the provider is slow or throttling us); a new caller is served sooner by the next provider
- * than by queueing behind them. Set per deployment with HealthRegistry.setCapacity.
+ * than by queueing behind them. Set per deployment with HealthRegistry.setCapacity, and per
+ * provider-region from the region catalog (HealthRegistry.setRegionCapacity).
  */
 export const DEFAULT_CAPACITY = 32;
 
@@ -61,6 +62,8 @@ export class HealthRegistry {
   readonly now: () => number;
   private readonly entries = new Map<string, ProviderHealth>();
   private capacity: number;
+  /** Per provider-region limits that win over `capacity` (a region known to take more, or less). */
+  private readonly regionCapacity = new Map<string, number>();
 
   constructor(private readonly options: HealthRegistryOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -85,18 +88,36 @@ export class HealthRegistry {
         latency: new LatencyStats(this.options.latencyAlpha ?? DEFAULT_EWMA_ALPHA),
         budget: new RetryBudget(this.options.retryBudget),
         inFlight: 0,
-        capacity: this.capacity,
+        capacity: this.regionCapacity.get(key) ?? this.capacity,
       };
       this.entries.set(key, entry);
     }
     return entry;
   }
 
-  /** Sets the admission limit for every provider-region, current and future (e.g. from a setting). */
+  /**
+   * Sets the admission limit for every provider-region, current and future (e.g. from a setting),
+   * except those given their own limit with setRegionCapacity.
+   */
   setCapacity(capacity: number): void {
-    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    checkCapacity(capacity);
     this.capacity = capacity;
-    for (const entry of this.entries.values()) entry.capacity = capacity;
+    for (const entry of this.entries.values()) entry.capacity = this.regionCapacity.get(entry.key) ?? capacity;
+  }
+
+  /**
+   * Sets one provider-region's admission limit, now and for the entry if it is created later;
+   * `undefined` returns it to the registry-wide limit. Does not create the entry.
+   */
+  setRegionCapacity(provider: string, region: string, capacity: number | undefined): void {
+    const key = healthKey(provider, region);
+    if (capacity === undefined) this.regionCapacity.delete(key);
+    else {
+      checkCapacity(capacity);
+      this.regionCapacity.set(key, capacity);
+    }
+    const entry = this.entries.get(key);
+    if (entry) entry.capacity = capacity ?? this.capacity;
   }
 
   snapshot(): HealthSnapshotEntry[] {
@@ -114,8 +135,13 @@ export class HealthRegistry {
 
   clear(): void {
     this.entries.clear();
+    this.regionCapacity.clear();
     this.capacity = this.options.capacity ?? DEFAULT_CAPACITY;
   }
+}
+
+function checkCapacity(capacity: number): void {
+  if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
 }
 
 /** The isolate's registry. Breaker changes are logged as one JSON line each, like other events. */

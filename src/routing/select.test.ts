@@ -6,7 +6,12 @@ const FRANKFURT = { lat: 50.11, lon: 8.68 };
 const TOKYO = { lat: 35.68, lon: 139.69 };
 const VIRGINIA = { lat: 38.95, lon: -77.45 };
 
-const polly = catalogFor("polly").map((r): Candidate => ({ ...r, preference: 0 }));
+// A fixed subset, so these tests keep their meaning as the catalog grows (order.test.ts covers it all).
+const SIX_POLLY_REGIONS = new Set(["us-east-1", "us-west-2", "eu-central-1", "eu-west-1", "ap-northeast-1", "ap-southeast-2"]);
+const polly = catalogFor("polly")
+  .filter((r) => SIX_POLLY_REGIONS.has(r.region))
+  .map((r): Candidate => ({ ...r, preference: 0 }));
+const local: Candidate = { ...catalogFor("local")[0]!, preference: 1 };
 const healthy = (): RegionHealthView => ({ state: "closed", inFlight: 0, capacity: 32 });
 
 describe("great-circle distance", () => {
@@ -45,6 +50,20 @@ describe("rankRegions", () => {
     expect(ranked.map((r) => r.zone)).toEqual(["eu", "eu"]);
     const allEuOpen = (c: Candidate): RegionHealthView => ({ ...healthy(), state: c.zone === "eu" ? "open" : "closed" });
     expect(rankRegions(polly, FRANKFURT, allEuOpen, { residency: "eu" })).toEqual([]);
+  });
+
+  it("lets the in-process engine through any residency, and nothing else outside the zone", () => {
+    expect(rankRegions([...polly, local], TOKYO, healthy, { residency: "eu" }).map((r) => r.region)).toEqual(["eu-central-1", "eu-west-1", "edge"]);
+    expect(rankRegions([...polly, local], TOKYO, healthy, { residency: "us" }).map((r) => r.region)).toEqual(["us-west-2", "us-east-1", "edge"]);
+    expect(rankRegions([local], FRANKFURT, healthy, { residency: "eu" }).map((r) => r.zone)).toEqual(["edge"]);
+  });
+
+  it("prefers the heavier of two otherwise equal regions", () => {
+    const twins: Candidate[] = [
+      { provider: "a", region: "light", zone: "eu", ...FRANKFURT, preference: 0 },
+      { provider: "a", region: "heavy", zone: "eu", ...FRANKFURT, weight: 2, preference: 0 },
+    ];
+    expect(rankRegions(twins, VIRGINIA, healthy).map((r) => r.region)).toEqual(["heavy", "light"]);
   });
 
   it("follows the configured preference when nothing else separates providers", () => {

@@ -1,14 +1,19 @@
 import type { BreakerState } from "./circuit-breaker";
-import type { RegionInfo, ResidencyZone } from "./regions";
+import { satisfiesResidency, type RegionInfo, type ResidencyZone } from "./regions";
 
 /**
  * Ranks the candidate provider-regions for one request, best first. The score is an estimated
  * time to answer in ms, so its parts add up in one unit:
- * - network: great-circle distance to the caller at ~100 km per ms of round trip (light in fibre
- *   covers ~200 km/ms one way, and routes are not straight);
+ * - network: round trips a request costs over the great-circle distance to the caller. Light in
+ *   fibre covers ~200 km/ms one way, so ~100 km per ms of round trip on a straight path; real routes
+ *   run ~1.5x longer, and a request takes about two round trips (connection set-up amortised over
+ *   reused connections, then the upload and answer), hence ~33 km per ms of request time. At that
+ *   rate the chain's preference penalty below is worth ~5,000 km: a provider lower in the chain wins
+ *   when it is a continent closer, not a neighbouring country closer;
  * - service: the provider-region's observed EWMA latency when known, else a neutral prior;
  * - load: inflated as in-flight calls approach capacity (queueing grows as 1 / (1 - utilisation));
  * - health: open breakers are excluded, half-open ones are tried last.
+ * A region with no location (in process, an unknown endpoint) is distance-neutral.
  * Preference order (the configured chain) breaks near-ties via a small per-position penalty.
  */
 export interface CallerPosition {
@@ -23,10 +28,8 @@ export interface RegionHealthView {
   capacity: number;
 }
 
-export interface Candidate extends Omit<RegionInfo, "lat" | "lon"> {
-  /** Unknown for regions outside the catalog (a self-hosted endpoint): distance-neutral. */
-  lat?: number | undefined;
-  lon?: number | undefined;
+/** Location unknown for regions outside the catalog (a self-hosted endpoint) and placeless ones. */
+export interface Candidate extends Pick<RegionInfo, "provider" | "region" | "zone" | "lat" | "lon" | "weight"> {
   /** Position of the provider in the configured chain (0 = preferred). */
   preference: number;
 }
@@ -37,7 +40,7 @@ export interface RankedRegion extends Candidate {
 }
 
 const EARTH_RADIUS_KM = 6371;
-const KM_PER_RTT_MS = 100;
+const KM_PER_REQUEST_MS = 33;
 /** Service time assumed before a region has been measured: a typical short STT/TTS request. */
 const PRIOR_SERVICE_MS = 400;
 /** Per position in the configured chain: the deployer's order wins unless another is clearly better. */
@@ -45,7 +48,7 @@ const PREFERENCE_PENALTY_MS = 150;
 const HALF_OPEN_PENALTY_MS = 5000;
 /** Open breakers rank behind everything when kept (the caller wants them for its skip report). */
 const OPEN_PENALTY_MS = 1_000_000;
-/** Network share assumed for a region of unknown location. */
+/** Least network share assumed for a region of unknown location. */
 const UNKNOWN_NETWORK_MS = 50;
 
 export function greatCircleKm(aLat: number, aLon: number, bLat: number, bLon: number): number {
@@ -60,17 +63,23 @@ export function rankRegions(
   candidates: readonly Candidate[],
   caller: CallerPosition,
   health: (c: Candidate) => RegionHealthView | undefined,
-  options: { residency?: ResidencyZone | undefined; keepOpen?: boolean } = {},
+  options: { residency?: ResidencyZone | null | undefined; keepOpen?: boolean } = {},
 ): RankedRegion[] {
+  const located = caller.lat !== undefined && caller.lon !== undefined;
+  const distance = (c: Candidate) =>
+    located && c.lat !== undefined && c.lon !== undefined ? greatCircleKm(caller.lat as number, caller.lon as number, c.lat, c.lon) : null;
+  // A candidate of unknown location (the in-process engine, Workers AI, a self-hosted endpoint)
+  // claims no proximity: it is costed like the farthest located one, so geography never promotes
+  // a fallback engine over the deployer's cloud regions; its chain position and health still count.
+  const farthest = Math.max(0, ...candidates.map((c) => distance(c) ?? 0)) / KM_PER_REQUEST_MS;
   const ranked: RankedRegion[] = [];
   for (const c of candidates) {
-    // Residency is a hard rule: an EU-only call never leaves EU regions, even if none is healthy.
-    if (options.residency && c.zone !== options.residency) continue;
+    // Residency is a hard rule: an EU-only call never leaves EU regions (or our own process), even if none is healthy.
+    if (options.residency && !satisfiesResidency(c.zone, options.residency)) continue;
     const h = health(c);
     if (h?.state === "open" && !options.keepOpen) continue;
-    const known = caller.lat !== undefined && caller.lon !== undefined && c.lat !== undefined && c.lon !== undefined;
-    const distanceKm = known ? greatCircleKm(caller.lat as number, caller.lon as number, c.lat as number, c.lon as number) : null;
-    const network = distanceKm !== null ? distanceKm / KM_PER_RTT_MS : caller.lat !== undefined ? UNKNOWN_NETWORK_MS : 0;
+    const distanceKm = distance(c);
+    const network = distanceKm !== null ? distanceKm / KM_PER_REQUEST_MS : located ? Math.max(farthest, UNKNOWN_NETWORK_MS) : 0;
     const service = h?.latencyMs ?? PRIOR_SERVICE_MS;
     const utilisation = h && h.capacity > 0 ? Math.min(0.95, h.inFlight / h.capacity) : 0;
     const load = 1 / (1 - utilisation);

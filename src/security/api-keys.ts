@@ -1,4 +1,5 @@
 import { randomAlphanumeric, sha256Hex, timingSafeEqualStrings } from "./crypto";
+import type { Residency } from "../storage/residency";
 import type { Scope } from "./scopes";
 
 /**
@@ -16,6 +17,8 @@ export interface StoredKey {
   createdAt: string;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** The tenant's residency (see storage/residency-store.ts), null when unrestricted. */
+  residency: Residency | null;
 }
 
 interface KeyRow {
@@ -27,7 +30,11 @@ interface KeyRow {
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  residency: Residency | null;
 }
+
+/** Key rows with their tenant's residency: one query serves authentication and placement. */
+const SELECT_KEYS = "SELECT k.*, t.residency FROM api_keys k LEFT JOIN tenants t ON t.tenant_id = k.tenant_id";
 
 function fromRow(row: KeyRow): StoredKey {
   return {
@@ -38,12 +45,13 @@ function fromRow(row: KeyRow): StoredKey {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+    residency: row.residency ?? null,
   };
 }
 
 export async function createKey(
   db: D1Database,
-  input: { tenantId: string; scopes: Scope[]; name?: string | undefined },
+  input: { tenantId: string; scopes: Scope[]; name?: string | undefined; residency: Residency | null },
 ): Promise<{ key: string; stored: StoredKey }> {
   const keyId = randomAlphanumeric(12);
   const secret = randomAlphanumeric(43); // ≈ 256 bits
@@ -58,7 +66,7 @@ export async function createKey(
     .run();
   return {
     key,
-    stored: { keyId, tenantId: input.tenantId, name: input.name ?? null, scopes, createdAt, revokedAt: null, lastUsedAt: null },
+    stored: { keyId, tenantId: input.tenantId, name: input.name ?? null, scopes, createdAt, revokedAt: null, lastUsedAt: null, residency: input.residency },
   };
 }
 
@@ -66,7 +74,7 @@ export async function createKey(
 export async function verifyKey(db: D1Database, presented: string): Promise<StoredKey | null> {
   const match = KEY_PATTERN.exec(presented);
   if (!match) return null;
-  const row = await db.prepare("SELECT * FROM api_keys WHERE key_id = ?").bind(match[1]).first<KeyRow>();
+  const row = await db.prepare(`${SELECT_KEYS} WHERE k.key_id = ?`).bind(match[1]).first<KeyRow>();
   if (!row || row.revoked_at) return null;
   const ok = await timingSafeEqualStrings(await sha256Hex(presented), row.key_hash);
   return ok ? fromRow(row) : null;
@@ -74,14 +82,14 @@ export async function verifyKey(db: D1Database, presented: string): Promise<Stor
 
 export async function listKeys(db: D1Database, tenantId?: string): Promise<StoredKey[]> {
   const stmt = tenantId
-    ? db.prepare("SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at DESC").bind(tenantId)
-    : db.prepare("SELECT * FROM api_keys ORDER BY created_at DESC");
+    ? db.prepare(`${SELECT_KEYS} WHERE k.tenant_id = ? ORDER BY k.created_at DESC`).bind(tenantId)
+    : db.prepare(`${SELECT_KEYS} ORDER BY k.created_at DESC`);
   const { results } = await stmt.all<KeyRow>();
   return results.map(fromRow);
 }
 
 export async function getKey(db: D1Database, keyId: string): Promise<StoredKey | null> {
-  const row = await db.prepare("SELECT * FROM api_keys WHERE key_id = ?").bind(keyId).first<KeyRow>();
+  const row = await db.prepare(`${SELECT_KEYS} WHERE k.key_id = ?`).bind(keyId).first<KeyRow>();
   return row ? fromRow(row) : null;
 }
 

@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { verifyKey } from "./api-keys";
 import { timingSafeEqualStrings } from "./crypto";
+import type { Residency } from "../storage/residency";
 import { hasScope, type Principal, type Scope } from "./scopes";
 
 export interface RequireScopeOptions {
@@ -36,7 +37,7 @@ export function requireScope(options: RequireScopeOptions) {
       principal = { kind: "operator" };
     } else {
       const key = await verifyKey(c.env.DB, presented);
-      if (key) principal = { kind: "key", keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes };
+      if (key) principal = { kind: "key", keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes, residency: key.residency };
     }
     if (!principal) {
       throw new ApiError(401, "unauthorized", "The API key is not valid or has been revoked.", {
@@ -60,6 +61,16 @@ export function requireScope(options: RequireScopeOptions) {
 
 /** The tenant of a key principal; routes that own call data call this after requireScope. */
 export function tenantOf(principal: Principal): string {
+  return tenantRefOf(principal).tenantId;
+}
+
+/** The tenant with its residency, for routes that place data or choose provider regions. */
+export function tenantRefOf(principal: Principal): TenantRef {
   if (principal.kind !== "key") throw new ApiError(403, "forbidden", "A tenant API key is required.");
-  return principal.tenantId;
+  return { tenantId: principal.tenantId, residency: principal.residency };
+}
+
+export interface TenantRef {
+  tenantId: string;
+  residency: Residency | null;
 }

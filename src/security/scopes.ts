@@ -1,9 +1,11 @@
+import type { Residency } from "../storage/residency";
+
 export const SCOPES = ["calls:write", "calls:read", "voice", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling, resolved only from a verified credential (never from the request body). */
 export type Principal =
-  | { kind: "key"; keyId: string; tenantId: string; scopes: readonly Scope[] }
+  | { kind: "key"; keyId: string; tenantId: string; scopes: readonly Scope[]; residency: Residency | null }
   /** The operator's ADMIN_TOKEN: manages keys and reads operator endpoints; owns no calls. */
   | { kind: "operator" };
 

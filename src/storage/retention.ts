@@ -1,6 +1,7 @@
 import { getConfig } from "../config";
 import { TTS_CACHE_PREFIX } from "../providers/tts-cache";
 import { transcriptExists } from "./cold-store";
+import { archiveBucket, archiveBuckets, type Residency } from "./residency";
 import { deleteCallRows } from "./warm-store";
 
 const DAY_MS = 86_400_000;
@@ -32,19 +33,25 @@ export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: nu
 
   let warmMoved = 0;
   const { results } = await env.DB.prepare(
-    "SELECT tenant_id, call_id FROM calls WHERE status = 'ended' AND ended_at < ? AND archived_at IS NOT NULL LIMIT 500",
+    "SELECT tenant_id, call_id, residency FROM calls WHERE status = 'ended' AND ended_at < ? AND archived_at IS NOT NULL LIMIT 500",
   )
     .bind(warmCutoff)
-    .all<{ tenant_id: string; call_id: string }>();
+    .all<{ tenant_id: string; call_id: string; residency: Residency | null }>();
   for (const row of results) {
-    // Never drop the warm copy of a call the cold tier does not hold.
-    if (!(await transcriptExists(env.ARCHIVE, row.tenant_id, row.call_id))) continue;
+    // Never drop the warm copy of a call the cold tier (the bucket of its residency) does not hold.
+    if (!(await transcriptExists(archiveBucket(env, row.residency), row.tenant_id, row.call_id))) continue;
     await deleteCallRows(env.DB, row.tenant_id, row.call_id);
     warmMoved++;
   }
 
-  const coldDeleted = await deleteOlderThan(env.ARCHIVE, "tenants/", coldCutoff);
-  const cacheDeleted = await deleteOlderThan(env.ARCHIVE, TTS_CACHE_PREFIX, now.getTime() - cfg.TTS_CACHE_TTL_SECONDS * 1000);
+  let coldDeleted = 0;
+  let cacheDeleted = 0;
+  for (const { bucket } of archiveBuckets(env)) {
+    coldDeleted += await deleteOlderThan(bucket, "tenants/", coldCutoff);
+    cacheDeleted += await deleteOlderThan(bucket, TTS_CACHE_PREFIX, now.getTime() - cfg.TTS_CACHE_TTL_SECONDS * 1000);
+  }
+  // Directory entries of EU calls whose archive has expired: nothing is left for them to locate.
+  await env.DB.prepare("DELETE FROM call_residency WHERE created_at < ?").bind(new Date(coldCutoff).toISOString()).run();
 
   console.log(JSON.stringify({ event: "retention", warmMoved, coldDeleted, cacheDeleted, warmCutoff }));
   return { warmMoved, coldDeleted, cacheDeleted };

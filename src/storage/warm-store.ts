@@ -1,4 +1,5 @@
 import type { CallView, HistoryEntry, SessionRecord } from "../durable/call-types";
+import type { Residency } from "./residency";
 
 /** The warm tier: D1 rows for recent calls and their turns. */
 
@@ -17,6 +18,7 @@ interface CallRow {
   context_json: string;
   metadata_json: string;
   archived_at: string | null;
+  residency: Residency | null;
 }
 
 interface TurnRow {
@@ -38,8 +40,8 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
-         ended_at, turn_count, context_json, metadata_json, archived_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ended_at, turn_count, context_json, metadata_json, archived_at, residency)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, call_id) DO UPDATE SET
          status = excluded.status, end_reason = excluded.end_reason, last_activity_at = excluded.last_activity_at,
          ended_at = excluded.ended_at, turn_count = excluded.turn_count, context_json = excluded.context_json,
@@ -49,7 +51,7 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
     )
     .bind(
       s.tenantId, s.callId, s.userId, s.language, s.flow, s.status, s.endReason, s.createdAt, s.lastActivityAt,
-      s.endedAt, s.turnCount, JSON.stringify(s.context), JSON.stringify(s.metadata), s.archivedAt,
+      s.endedAt, s.turnCount, JSON.stringify(s.context), JSON.stringify(s.metadata), s.archivedAt, s.residency ?? null,
     );
 }
 
@@ -103,6 +105,7 @@ function toSession(r: CallRow): SessionRecord {
     endedAt: r.ended_at,
     turnCount: r.turn_count,
     archivedAt: r.archived_at,
+    residency: r.residency ?? null,
   };
 }
 

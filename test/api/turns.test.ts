@@ -38,6 +38,16 @@ describe("turns", () => {
     expect(t.callStatus).toBe("active");
   });
 
+  it("names the provider and region of each stage in X-Voice-Provider / X-Voice-Region", async () => {
+    const { key } = await tenant();
+    const callId = await startCall(key);
+    const spoken = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "what is my balance" } });
+    expect(spoken.headers.get("X-Voice-Provider")).toBe("tts=local");
+    expect(spoken.headers.get("X-Voice-Region")).toBe("tts=edge");
+    const textOnly = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "what is my balance" } });
+    expect(textOnly.headers.get("X-Voice-Provider")).toBeNull();
+  });
+
   it("maps keypad turns through the flow", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);

@@ -23,16 +23,18 @@ export function uid(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export async function createKey(tenantId: string, scopes: string[] = ["calls:write", "calls:read", "voice", "admin"]): Promise<string> {
-  const res = await api("/api/v1/admin/keys", { method: "POST", key: ADMIN_TOKEN, json: { tenantId, scopes } });
+export const ALL_SCOPES = ["calls:write", "calls:read", "voice", "admin"];
+
+export async function createKey(tenantId: string, scopes: string[] = ALL_SCOPES, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await api("/api/v1/admin/keys", { method: "POST", key: ADMIN_TOKEN, json: { tenantId, scopes, ...extra } });
   expect(res.status).toBe(201);
   return ((await res.json()) as { key: string }).key;
 }
 
-/** A fresh tenant with one all-scopes key. */
-export async function tenant(): Promise<{ tenantId: string; key: string }> {
+/** A fresh tenant with one all-scopes key (EU-resident with `{ residency: "eu" }`). */
+export async function tenant(options: { residency?: "eu" } = {}): Promise<{ tenantId: string; key: string }> {
   const tenantId = uid("t");
-  return { tenantId, key: await createKey(tenantId) };
+  return { tenantId, key: await createKey(tenantId, ALL_SCOPES, options.residency ? { residency: options.residency } : {}) };
 }
 
 export async function startCall(key: string, body: Record<string, unknown> = {}, query = "?reply=text"): Promise<string> {

@@ -1,0 +1,34 @@
+import { ApiError } from "../errors";
+import type { Residency } from "../storage/residency";
+import { orderForCaller } from "./order";
+import type { RegionInfo } from "./regions";
+import type { CallerPosition } from "./select";
+
+/** Settings that give each provider an EU region, for the hint when none is configured. */
+const EU_SETTINGS = "AZURE_SPEECH_REGIONS=westeurope, GOOGLE_LOCATION=eu, DEEPGRAM_REGION=eu or POLLY_REGIONS=eu-central-1";
+
+/**
+ * The provider chain for one request, ordered for the caller and confined to the residency's zone.
+ * Residency is a hard rule: when no configured provider-region is in the zone, the request fails
+ * with a clear 503 naming what to configure, rather than sending a resident's speech elsewhere.
+ * (Regions in the zone whose breakers are open stay in the chain; the resilience layer skips them
+ * and answers 503 with Retry-After, still without leaving the zone.)
+ */
+export function orderWithinResidency<T extends { name: string; region: string }>(
+  chain: readonly T[],
+  caller: CallerPosition,
+  residency: Residency | null | undefined,
+  kind: "speech-to-text" | "text-to-speech",
+  catalog: readonly RegionInfo[],
+): T[] {
+  const ordered = orderForCaller(chain, caller, { residency, catalog });
+  if (residency && ordered.length === 0 && chain.length > 0) {
+    const configured = chain.map((p) => `${p.name}@${p.region}`).join(", ");
+    throw new ApiError(
+      503,
+      "residency_unavailable",
+      `This ${residency.toUpperCase()}-resident request may only use ${residency.toUpperCase()} provider regions, and none of the configured ${kind} providers (${configured}) has one. Configure one, e.g. ${EU_SETTINGS}.`,
+    );
+  }
+  return ordered;
+}
