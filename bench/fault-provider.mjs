@@ -1,14 +1,22 @@
-// A fault-injecting OpenAI-compatible speech-to-text server for bench/faults.mjs (node:http, 127.0.0.1).
-// POST /v1/audio/transcriptions drains the upload and answers {"text": "..."} after `latencyMs`,
-// unless a seeded PRNG picks a fault (at `faultRate`, split by `weights`) or an outage is switched on:
-//   500         HTTP 500 with an OpenAI-style error body
+// A fault-injecting speech-to-text server for bench/faults.mjs (node:http, 127.0.0.1). It speaks two
+// wire formats (bench/fault-wire.mjs): OpenAI's POST /v1/audio/transcriptions and Deepgram's
+// POST /v1/listen (what Deepgram self-hosted serves), so one server can stand in for an
+// OpenAI-compatible endpoint (OPENAI_BASE_URLS) or for a self-hosted Deepgram (DEEPGRAM_BASE_URL).
+// A request gets a correct answer after `latencyMs`, unless a seeded PRNG picks a fault (at
+// `faultRate`, split by `weights`) or an outage is switched on:
+//   500         HTTP 500 with the provider's error body
 //   429         HTTP 429 with Retry-After: <retryAfterS>
 //   hang        never answers; ends only when the client goes away (or the server closes)
 //   slow        a correct answer after `slowMs`
 //   malformed   HTTP 200 whose JSON body is cut off
 //   reset       the connection is destroyed without an answer
 //   outage_500  every request while setOutage(true): HTTP 500
-// Counts requests, answers and faults served; stats() returns a copy.
+// A request that is not what the adapter should send (wrong path, no model...) gets 400 and is
+// counted as `badRequests`: it means the adapter and the server disagree, not a fault.
+// Several servers, each with its own profile (fault rate, seed...), start with startFaultProviders.
+import { answer, badRequest, errorBody, wireOf } from "./fault-wire.mjs";
+
+export { TRANSCRIPT } from "./fault-wire.mjs";
 
 /** mulberry32: a small seeded PRNG (uniform in [0, 1)), so a run's faults are reproducible from its seed. */
 export function prng(seed) {
@@ -23,7 +31,6 @@ export function prng(seed) {
 }
 
 export const FAULT_KINDS = ["500", "429", "hang", "slow", "malformed", "reset"];
-export const TRANSCRIPT = "i would like to check my account balance please";
 
 const DEFAULTS = {
   name: "fault-provider",
@@ -34,7 +41,6 @@ const DEFAULTS = {
   latencyMs: 60,
   slowMs: 4000,
   retryAfterS: 1,
-  text: TRANSCRIPT,
 };
 
 /**
@@ -50,8 +56,12 @@ export async function startFaultProvider(options = {}) {
   let outage = false;
   const counts = {
     requests: 0,
+    /** Requests per wire format ("openai", "deepgram"). */
+    byWire: { openai: 0, deepgram: 0 },
     /** Correct transcripts served (slow ones included). */
     answered: 0,
+    /** Requests on the right path that were not what the adapter should send (answered 400). */
+    badRequests: 0,
     otherPaths: 0,
     /** Requests whose client went away before the answer (hangs, slow answers the client gave up on). */
     clientGone: 0,
@@ -82,16 +92,20 @@ export async function startFaultProvider(options = {}) {
   };
 
   const server = createServer((req, res) => {
-    if (req.method !== "POST" || !req.url?.startsWith("/v1/audio/transcriptions")) {
+    const url = new URL(req.url ?? "/", "http://fault.invalid");
+    const wire = wireOf(req.method, url.pathname);
+    if (!wire) {
       counts.otherPaths++;
       req.resume();
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found","type":"invalid_request_error"}}');
       return;
     }
     counts.requests++;
+    counts.byWire[wire]++;
     counts.inFlight++;
     counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight);
-    const fault = pickFault();
+    const wrong = badRequest(wire, url, req.headers);
+    const fault = wrong ? null : pickFault();
     if (fault) counts.faults[fault]++;
     let done = false;
     let timer;
@@ -109,35 +123,43 @@ export async function startFaultProvider(options = {}) {
     res.on("close", () => {
       if (!res.writableFinished && finish()) counts.clientGone++;
     });
-    const json = (status, body, headers = {}) => {
+    const send = (status, body, headers = {}) => {
       if (!finish()) return false;
       res.writeHead(status, { "content-type": "application/json", ...headers }).end(body);
       return true;
     };
-    const answer = () => {
-      if (json(200, JSON.stringify({ text: o.text }))) counts.answered++;
-    };
-    // Drain the multipart upload without parsing it, then act.
-    req.resume();
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    // Read the whole upload (the Deepgram answer describes it: duration, sha256), then act.
     req.on("end", () => {
+      const bytes = Buffer.concat(chunks);
+      const correct = (truncated) => {
+        const a = answer(wire, url, bytes, truncated);
+        return send(200, a.body, a.headers);
+      };
+      if (wrong) {
+        counts.badRequests++;
+        timer = later(o.latencyMs, () => send(400, errorBody(wire, 400, wrong)));
+        return;
+      }
       switch (fault) {
         case null:
-          timer = later(o.latencyMs, answer);
+          timer = later(o.latencyMs, () => correct(false) && counts.answered++);
           break;
         case "500":
         case "outage_500":
-          timer = later(o.latencyMs, () => json(500, '{"error":{"message":"The server had an error while processing your request.","type":"server_error"}}'));
+          timer = later(o.latencyMs, () => send(500, errorBody(wire, 500)));
           break;
         case "429":
-          timer = later(o.latencyMs, () => json(429, '{"error":{"message":"Rate limit reached; please try again.","type":"requests","code":"rate_limit_exceeded"}}', { "retry-after": String(o.retryAfterS) }));
+          timer = later(o.latencyMs, () => send(429, errorBody(wire, 429), { "retry-after": String(o.retryAfterS) }));
           break;
         case "hang":
           break; // never answer; "close" above counts the client giving up
         case "slow":
-          timer = later(o.slowMs, answer);
+          timer = later(o.slowMs, () => correct(false) && counts.answered++);
           break;
         case "malformed":
-          timer = later(o.latencyMs, () => json(200, `{"text":"${o.text.slice(0, 12)}`));
+          timer = later(o.latencyMs, () => correct(true));
           break;
         case "reset":
           if (finish()) req.socket.destroy();
@@ -167,4 +189,18 @@ export async function startFaultProvider(options = {}) {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Starts one server per profile (the options of startFaultProvider), each with its own PRNG, so
+ * one can fail often and another rarely. If one cannot start, the others are closed again.
+ */
+export async function startFaultProviders(profiles) {
+  const started = await Promise.allSettled(profiles.map((p) => startFaultProvider(p)));
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(started.filter((r) => r.status === "fulfilled").map((r) => r.value.close()));
+    throw failed.reason;
+  }
+  return started.map((r) => r.value);
 }

@@ -30,6 +30,14 @@ export const ConfigSchema = z.object({
    * array of {provider, region, lat?, lon?, zone?, endpoint?, ttsEndpoint?, capacity?, weight?}.
    */
   PROVIDER_REGIONS_CATALOG: regionOverridesVar,
+  /**
+   * Active probing on the 5-minute cron (src/routing/probe.ts): "off", "tts" (text-to-speech
+   * engines, two words each) or "all" (speech-to-text too, a short clip each). Calls paid APIs.
+   */
+  PROVIDER_PROBES: z.preprocess(
+    (v) => (typeof v === "string" ? v.trim().toLowerCase() || undefined : v),
+    z.enum(["off", "tts", "all"], { error: "must be off, tts or all" }).default("off"),
+  ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { PROBE_CRON, runProbes } from "./routing/probe";
 import { runRetention } from "./storage/retention";
 
 export { CallSession } from "./durable/call-session";
@@ -7,7 +8,12 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  /**
+   * Cron triggers (wrangler.toml [triggers]): the 5-minute one (PROBE_CRON) probes the configured
+   * providers, unless PROVIDER_PROBES is off; the daily "17 3 * * *", and any other, runs retention.
+   */
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runRetention(env, new Date(controller.scheduledTime)));
+    const at = new Date(controller.scheduledTime);
+    ctx.waitUntil(controller.cron === PROBE_CRON ? runProbes(env, at) : runRetention(env, at));
   },
 } satisfies ExportedHandler<Env>;

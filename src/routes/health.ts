@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
 import { healthSnapshot } from "../routing/health-registry";
+import { readProbes, type ProbeMode, type StoredProbe } from "../routing/probe";
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const Ready = z
@@ -34,6 +35,30 @@ function chainCheck(build: () => { name: string }[], emptyDetail: string): z.inf
 function breakerCheck(): z.infer<typeof Check> {
   const open = healthSnapshot().filter((h) => h.breaker.state !== "closed");
   return open.length ? { ok: false, detail: open.map((h) => `${h.key} ${h.breaker.state}`).join(", ") } : { ok: true };
+}
+
+/**
+ * The last active probes (shared by every isolate through D1): failing when a fresh result
+ * (under 15 minutes old) failed; stale results are listed but do not fail the check.
+ */
+async function probesCheck(db: D1Database, mode: ProbeMode): Promise<z.infer<typeof Check>> {
+  let probes: StoredProbe[];
+  try {
+    probes = await readProbes(db);
+  } catch {
+    return mode === "off" ? { ok: true, detail: "probing off" } : { ok: false, detail: "the probe results could not be read from D1" };
+  }
+  const label = (p: StoredProbe) => `${p.provider}@${p.region} ${p.kind}`;
+  const failing = probes.filter((p) => !p.ok && !p.stale);
+  const stale = probes.filter((p) => p.stale);
+  const fresh = probes.length - stale.length;
+  const parts: string[] = [];
+  if (failing.length) parts.push(`failing: ${failing.map((p) => `${label(p)} (${p.status ?? p.errorKind ?? "failed"})`).join(", ")}`);
+  if (fresh - failing.length > 0) parts.push(`${fresh - failing.length} ok`);
+  if (stale.length) parts.push(`stale (older than 15 min): ${stale.map(label).join(", ")}`);
+  if (!probes.length) parts.push(mode === "off" ? "probing off" : "no probe results yet");
+  else if (mode === "off") parts.push("probing off");
+  return { ok: failing.length === 0, detail: parts.join("; ").slice(0, 500) };
 }
 
 export function healthRoutes() {
@@ -68,6 +93,7 @@ export function healthRoutes() {
         stt: chainCheck(() => sttChain(c.env, c.var.config), "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)"),
         tts: chainCheck(() => ttsChain(c.env, c.var.config), "no text-to-speech provider configured: replies are text only"),
         breakers: breakerCheck(),
+        probes: await probesCheck(c.env.DB, c.var.config.PROVIDER_PROBES),
       };
       const storageOk = checks.d1?.ok && checks.r2?.ok;
       const status: z.infer<typeof Ready>["status"] = !storageOk ? "unavailable" : Object.values(checks).every((x) => x.ok) ? "ready" : "degraded";

@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
 import { healthSnapshot } from "../routing/health-registry";
+import { PROBE_MODES, readProbes } from "../routing/probe";
 import { requireScope } from "../security/auth";
 import { problemResponses } from "./schemas";
 
@@ -19,6 +20,23 @@ const RegionHealth = z.object({
   capacity: z.number(),
 });
 
+const ProbeView = z.object({
+  provider: z.string(),
+  region: z.string(),
+  kind: z.enum(["stt", "tts"]),
+  ok: z.boolean(),
+  status: z.number().int().optional().openapi({ description: "The provider's HTTP status, when it answered with an error." }),
+  errorKind: z
+    .enum(["retryable", "permanent", "auth", "invalid_response", "timeout", "audio", "settings", "error"])
+    .optional()
+    .openapi({ description: "settings: the engine could not be built from its settings (the error names the setting)." }),
+  error: z.string().optional(),
+  latencyMs: z.number().optional(),
+  probedAt: z.string(),
+  consecutiveFailures: z.number().int(),
+  stale: z.boolean().openapi({ description: "Older than 15 minutes: probing stopped; shown, not counted as failing." }),
+});
+
 const ProvidersView = z
   .object({
     scope: z.literal("isolate").openapi({ description: "Health is learned per isolate; see the README on what is shared." }),
@@ -27,6 +45,9 @@ const ProvidersView = z
       tts: z.object({ providers: z.array(z.object({ name: z.string(), region: z.string() })), problem: z.string().optional() }),
     }),
     health: z.array(RegionHealth),
+    probing: z.enum(PROBE_MODES).openapi({ description: "PROVIDER_PROBES: what the 5-minute cron probes." }),
+    probes: z.array(ProbeView).openapi({ description: "The latest active probe per provider-region and kind, from D1: the same in every isolate." }),
+    probesProblem: z.string().optional().openapi({ description: "Why the probe results could not be read." }),
   })
   .openapi("Providers");
 
@@ -52,7 +73,7 @@ export function providerRoutes() {
       middleware: [requireScope({ scope: "admin", allowOperator: true })] as const,
       responses: { 200: { description: "Providers", content: { "application/json": { schema: ProvidersView } } }, ...problemResponses(401, 403) },
     }),
-    (c) => {
+    async (c) => {
       const health = healthSnapshot().map((h) => ({
         provider: h.provider,
         region: h.region,
@@ -65,11 +86,22 @@ export function providerRoutes() {
         inFlight: h.inFlight,
         capacity: h.capacity,
       }));
+      let probes: Awaited<ReturnType<typeof readProbes>> = [];
+      let probesProblem: string | undefined;
+      try {
+        probes = await readProbes(c.env.DB);
+      } catch (err) {
+        console.warn(JSON.stringify({ event: "provider_probes_unreadable", requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }));
+        probesProblem = "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
+      }
       return c.json(
         {
           scope: "isolate" as const,
           chains: { stt: describeChain(() => sttChain(c.env, c.var.config)), tts: describeChain(() => ttsChain(c.env, c.var.config)) },
           health,
+          probing: c.var.config.PROVIDER_PROBES,
+          probes,
+          ...(probesProblem ? { probesProblem } : {}),
         },
         200,
       );

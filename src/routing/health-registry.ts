@@ -85,7 +85,7 @@ export class HealthRegistry {
           now: this.now,
           onTransition: onTransition ? (t) => onTransition({ ...t, provider, region }) : undefined,
         }),
-        latency: new LatencyStats(this.options.latencyAlpha ?? DEFAULT_EWMA_ALPHA),
+        latency: new LatencyStats(this.options.latencyAlpha ?? DEFAULT_EWMA_ALPHA, this.now),
         budget: new RetryBudget(this.options.retryBudget),
         inFlight: 0,
         capacity: this.regionCapacity.get(key) ?? this.capacity,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_EWMA_ALPHA, Ewma, LatencyStats } from "./latency";
+import { DEFAULT_EWMA_ALPHA, Ewma, LATENCY_HALF_LIFE_MS, LatencyStats } from "./latency";
 
 describe("Ewma", () => {
   it("is unknown before the first sample and seeded by it", () => {
@@ -50,5 +50,31 @@ describe("LatencyStats", () => {
 
   it("reports nothing it does not know", () => {
     expect(new LatencyStats().snapshot()).toEqual({ samples: 0 });
+  });
+});
+
+describe("ranking latency of a region that gets no calls", () => {
+  it("is drawn back toward the prior with a 20 s half-life, so a once-slow region is tried again", () => {
+    let now = 0;
+    const stats = new LatencyStats(DEFAULT_EWMA_ALPHA, () => now);
+    expect(stats.rankingLatency(400)).toBeUndefined();
+    stats.recordSuccess(2400);
+    expect(stats.rankingLatency(400)).toBe(2400);
+    now = LATENCY_HALF_LIFE_MS;
+    expect(stats.rankingLatency(400)).toBeCloseTo(1400, 6);
+    now = 5 * LATENCY_HALF_LIFE_MS;
+    expect(stats.rankingLatency(400)).toBeCloseTo(462.5, 6);
+    // A fresh sample resets the clock; the EWMA itself is unchanged by the decay.
+    stats.recordSuccess(2400);
+    expect(stats.rankingLatency(400)).toBe(2400);
+    expect(stats.snapshot().latencyMs).toBe(2400);
+  });
+
+  it("forgets a fast measurement the same way (an old good figure is no promise either)", () => {
+    let now = 0;
+    const stats = new LatencyStats(DEFAULT_EWMA_ALPHA, () => now);
+    stats.recordSuccess(100);
+    now = 2 * LATENCY_HALF_LIFE_MS;
+    expect(stats.rankingLatency(400)).toBeCloseTo(325, 6);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Recent latency and error rate of one provider-region as exponentially weighted moving averages:
- * O(1) memory, no timestamps, and recent calls weigh most. Used to decide whether a retry still
- * fits in what is left of a turn, and (later) to rank regions by how fast they answer.
+ * O(1) memory and recent calls weigh most. Used to decide whether a retry still fits in what is
+ * left of a turn, and to rank regions by how fast they answer.
  */
 
 /**
@@ -43,17 +43,43 @@ export interface LatencySnapshot {
   samples: number;
 }
 
+/**
+ * How fast a measurement is forgotten when a region gets no calls: 20 s half-life. The ranking
+ * sends traffic to the fastest region, so a region that was slow once (a 4 s answer lifts its
+ * EWMA to ~1-2 s) would otherwise never be called, never re-measured and never chosen again,
+ * however healthy it became. Transient slowness (a cold start, brief congestion) lasts seconds;
+ * after a minute an unmeasured region ranks nearly as an unknown one and gets traffic again,
+ * which re-measures it. Breakers, not this, keep failing regions out.
+ */
+export const LATENCY_HALF_LIFE_MS = 20_000;
+
 export class LatencyStats {
   readonly latency: Ewma;
   readonly errors: Ewma;
+  private lastSampleAt: number | undefined;
 
-  constructor(alpha = DEFAULT_EWMA_ALPHA) {
+  constructor(
+    alpha = DEFAULT_EWMA_ALPHA,
+    private readonly now: () => number = Date.now,
+  ) {
     this.latency = new Ewma(alpha);
     this.errors = new Ewma(alpha);
   }
 
+  /**
+   * The latency to rank by: the EWMA, drawn back toward `prior` (what an unmeasured region is
+   * assumed to take) the longer the region has gone without a latency sample.
+   */
+  rankingLatency(prior: number, halfLifeMs = LATENCY_HALF_LIFE_MS): number | undefined {
+    const value = this.latency.value;
+    if (value === undefined || this.lastSampleAt === undefined) return undefined;
+    const age = Math.max(0, this.now() - this.lastSampleAt);
+    return prior + (value - prior) * 0.5 ** (age / halfLifeMs);
+  }
+
   recordSuccess(durationMs: number): void {
     this.latency.update(durationMs);
+    this.lastSampleAt = this.now();
     this.errors.update(0);
   }
 
@@ -62,7 +88,10 @@ export class LatencyStats {
    * provider is); a fast 503 says nothing about how long a good answer takes.
    */
   recordFailure(durationMs?: number): void {
-    if (durationMs !== undefined) this.latency.update(durationMs);
+    if (durationMs !== undefined) {
+      this.latency.update(durationMs);
+      this.lastSampleAt = this.now();
+    }
     this.errors.update(1);
   }
 

@@ -1,6 +1,6 @@
 import { healthRegistry, type HealthRegistry } from "./health-registry";
 import { findRegion, REGION_CATALOG, type RegionInfo, type ResidencyZone } from "./regions";
-import { rankRegions, type Candidate, type CallerPosition } from "./select";
+import { PRIOR_SERVICE_MS, rankRegions, type Candidate, type CallerPosition } from "./select";
 
 /** The parts of `request.cf` that place a caller (strings in some runtimes, numbers in others). */
 export interface CallerCf {
@@ -67,7 +67,7 @@ export function orderForCaller<T extends { name: string; region: string }>(chain
     caller,
     (c) => {
       const h = registry.get(c.provider, c.region);
-      return { state: h.breaker.snapshot().state, latencyMs: h.latency.snapshot().latencyMs, inFlight: h.inFlight, capacity: h.capacity };
+      return { state: h.breaker.snapshot().state, latencyMs: h.latency.rankingLatency(PRIOR_SERVICE_MS), inFlight: h.inFlight, capacity: h.capacity };
     },
     { residency: options.residency, keepOpen: true },
   );

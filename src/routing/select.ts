@@ -42,7 +42,7 @@ export interface RankedRegion extends Candidate {
 const EARTH_RADIUS_KM = 6371;
 const KM_PER_REQUEST_MS = 33;
 /** Service time assumed before a region has been measured: a typical short STT/TTS request. */
-const PRIOR_SERVICE_MS = 400;
+export const PRIOR_SERVICE_MS = 400;
 /** Per position in the configured chain: the deployer's order wins unless another is clearly better. */
 const PREFERENCE_PENALTY_MS = 150;
 const HALF_OPEN_PENALTY_MS = 5000;

@@ -13,7 +13,7 @@ describe("health", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
     expect(body.status).toBe("degraded");
-    expect(body.checks).toMatchObject({ d1: { ok: true }, r2: { ok: true }, tts: { ok: true }, stt: { ok: false } });
+    expect(body.checks).toMatchObject({ d1: { ok: true }, r2: { ok: true }, tts: { ok: true }, stt: { ok: false }, probes: { ok: true } });
   });
 
   it("reports open circuit breakers", async () => {

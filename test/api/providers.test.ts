@@ -25,4 +25,10 @@ describe("GET /api/v1/providers", () => {
     expect(local).toMatchObject({ state: "closed", inFlight: 0 });
     expect(local?.capacity).toBeGreaterThan(0);
   });
+
+  it("says whether active probing is on and lists the last probe results (none while it is off)", async () => {
+    const body = (await (await api("/api/v1/providers", { key: ADMIN_TOKEN })).json()) as ProvidersBody & { probing: string; probes: unknown[] };
+    expect(body.probing).toBe("off");
+    expect(Array.isArray(body.probes)).toBe(true);
+  });
 });

@@ -1,25 +1,41 @@
 import { z } from "zod";
+import { baseUrlFromSetting, blankAsUnset, endpointId } from "../base-url";
 import { timeoutSetting } from "../settings";
 
 /**
- * Deepgram settings, read from vars/secrets. DEEPGRAM_REGION picks the base URL: "global" is
- * api.deepgram.com, "eu" is the EU endpoint api.eu.deepgram.com, which serves /v1/listen and
- * /v1/speak with the same keys (https://developers.deepgram.com/reference/regional-endpoints).
+ * Deepgram settings, read from vars/secrets. DEEPGRAM_REGION picks Deepgram's cloud endpoint:
+ * "global" is api.deepgram.com, "eu" is api.eu.deepgram.com, which serves /v1/listen and /v1/speak
+ * with the same keys (https://developers.deepgram.com/reference/regional-endpoints).
+ *
+ * DEEPGRAM_BASE_URL points the adapter at Deepgram self-hosted instead, which serves the same
+ * /v1/listen and /v1/speak on the deployer's own host (http://localhost:8080 in development;
+ * https://developers.deepgram.com/docs/using-sdks-with-self-hosted). It wins over DEEPGRAM_REGION:
+ * a self-hosted server is one endpoint, whose id ("localhost:8080") becomes the engine's region.
+ * It cannot be combined with DEEPGRAM_REGIONS, which would build several engines for that one
+ * endpoint. Self-hosted servers do not check Deepgram API keys, so the key is optional there (and
+ * sent when set, for a proxy that wants it); the cloud endpoints need it.
  */
 export const DEEPGRAM_HOSTS = { global: "api.deepgram.com", eu: "api.eu.deepgram.com" } as const;
 export type DeepgramRegion = keyof typeof DEEPGRAM_HOSTS;
 
 export const DEFAULT_STT_MODEL = "nova-3";
 export const DEFAULT_TTS_MODEL = "aura-2-thalia-en";
+const URL_RULES = { example: "http://localhost:8080 (Deepgram self-hosted)", keySetting: "DEEPGRAM_API_KEY" };
+const MISSING_KEY = "is missing: set it to a Deepgram API key (console.deepgram.com, API Keys)";
 
 export const deepgramSettingsSchema = z
   .object({
-    DEEPGRAM_API_KEY: z
-      .string({ error: "is missing: set it to a Deepgram API key (console.deepgram.com, API Keys)" })
-      .trim()
-      .min(1, "is empty: set it to a Deepgram API key")
-      .regex(/^[\x21-\x7e]*$/, "must be the key itself, printable characters without spaces"),
+    DEEPGRAM_API_KEY: z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .trim()
+        .regex(/^[\x21-\x7e]*$/, "must be the key itself, printable characters without spaces")
+        .optional(),
+    ),
     DEEPGRAM_REGION: z.enum(["global", "eu"], { error: "must be global (api.deepgram.com) or eu (api.eu.deepgram.com)" }).default("global"),
+    DEEPGRAM_REGIONS: z.preprocess(blankAsUnset, z.string().optional()),
+    DEEPGRAM_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().optional()),
     // Model names: nova-3, nova-3-medical, nova-2-phonecall... (https://developers.deepgram.com/docs/models-languages-overview)
     DEEPGRAM_STT_MODEL: z
       .string()
@@ -34,13 +50,47 @@ export const deepgramSettingsSchema = z
       .default(DEFAULT_TTS_MODEL),
     DEEPGRAM_TIMEOUT_MS: timeoutSetting(z, 10_000),
   })
-  .transform((s) => ({
-    key: s.DEEPGRAM_API_KEY,
-    region: s.DEEPGRAM_REGION as DeepgramRegion,
-    sttModel: s.DEEPGRAM_STT_MODEL,
-    ttsModel: s.DEEPGRAM_TTS_MODEL,
-    timeoutMs: s.DEEPGRAM_TIMEOUT_MS,
-  }));
+  .transform((s, ctx) => {
+    const endpoint = s.DEEPGRAM_BASE_URL === undefined ? cloudEndpoint(s.DEEPGRAM_REGION) : selfHostedEndpoint(s.DEEPGRAM_BASE_URL, s.DEEPGRAM_REGIONS, ctx);
+    if (!endpoint) return z.NEVER;
+    if (!s.DEEPGRAM_API_KEY && endpoint.cloud) {
+      ctx.addIssue({ code: "custom", path: ["DEEPGRAM_API_KEY"], message: `${MISSING_KEY}; only a self-hosted server set in DEEPGRAM_BASE_URL works without one` });
+      return z.NEVER;
+    }
+    return {
+      key: s.DEEPGRAM_API_KEY,
+      /** "global", "eu", or a self-hosted endpoint's id ("localhost:8080"). */
+      region: endpoint.region,
+      /** Origin plus optional path prefix, no "/v1": the adapter appends "/v1/listen" and "/v1/speak". */
+      baseUrl: endpoint.baseUrl,
+      sttModel: s.DEEPGRAM_STT_MODEL,
+      ttsModel: s.DEEPGRAM_TTS_MODEL,
+      timeoutMs: s.DEEPGRAM_TIMEOUT_MS,
+    };
+  });
+
+interface Endpoint {
+  region: string;
+  baseUrl: string;
+  /** Deepgram's own API, which needs a key. */
+  cloud: boolean;
+}
+
+function cloudEndpoint(region: DeepgramRegion): Endpoint {
+  return { region, baseUrl: `https://${DEEPGRAM_HOSTS[region]}`, cloud: true };
+}
+
+function selfHostedEndpoint(value: string, regions: string | undefined, ctx: z.RefinementCtx): Endpoint | undefined {
+  if (regions !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["DEEPGRAM_BASE_URL"], message: "cannot be combined with DEEPGRAM_REGIONS (a self-hosted server is one endpoint); unset one of them" });
+    return undefined;
+  }
+  const baseUrl = baseUrlFromSetting(value, ctx, "DEEPGRAM_BASE_URL", URL_RULES);
+  if (baseUrl === undefined) return undefined;
+  // Deepgram's own hosts spelled as a URL keep their region names, so the region catalog still places them.
+  const cloud = (Object.keys(DEEPGRAM_HOSTS) as DeepgramRegion[]).find((r) => baseUrl === `https://${DEEPGRAM_HOSTS[r]}`);
+  return cloud ? cloudEndpoint(cloud) : { region: endpointId(baseUrl), baseUrl, cloud: false };
+}
 
 export type DeepgramSettings = z.output<typeof deepgramSettingsSchema>;
 
@@ -51,5 +101,5 @@ export interface DeepgramEngineOptions {
 
 export const DEEPGRAM_PROVIDER = "deepgram";
 
-/** "Authorization: Token YOUR_DEEPGRAM_API_KEY" (https://developers.deepgram.com/docs/pre-recorded-audio). */
-export const authorization = (s: DeepgramSettings): string => `Token ${s.key}`;
+/** "Authorization: Token YOUR_DEEPGRAM_API_KEY" (https://developers.deepgram.com/docs/pre-recorded-audio), when a key is set. */
+export const authHeaders = (s: DeepgramSettings): Record<string, string> => (s.key ? { Authorization: `Token ${s.key}` } : {});

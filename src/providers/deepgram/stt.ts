@@ -7,7 +7,7 @@ import type { Container, SpeechToText, SttInput, SttResult } from "../types";
 import { withDeepgramErrorDetail } from "./error-detail";
 import { deepgramLanguage } from "./language";
 import { parseAnswer } from "../validate";
-import { authorization, DEEPGRAM_HOSTS, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
+import { authHeaders, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
 import { deepgramAudioBody } from "./stt-audio";
 import { deepgramListenSchema, mapDeepgramListen } from "./stt-response";
 
@@ -28,13 +28,13 @@ export class DeepgramSpeechToText implements SpeechToText {
 
   async transcribe(input: SttInput, signal?: AbortSignal): Promise<SttResult> {
     const { contentType, body } = deepgramAudioBody(input);
-    const url = new URL(`https://${DEEPGRAM_HOSTS[this.settings.region]}/v1/listen`);
+    const url = new URL(`${this.settings.baseUrl}/v1/listen`);
     url.searchParams.set("model", this.settings.sttModel);
     url.searchParams.set("smart_format", "true"); // punctuation and formatted numbers/currency (docs: Smart Format)
     url.searchParams.set("language", deepgramLanguage(input.language));
     const res = await providerFetch(
       url.toString(),
-      { method: "POST", headers: { Authorization: authorization(this.settings), "Content-Type": contentType }, body },
+      { method: "POST", headers: { ...authHeaders(this.settings), "Content-Type": contentType }, body },
       { provider: DEEPGRAM_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
     return mapDeepgramListen(parseAnswer(DEEPGRAM_PROVIDER, deepgramListenSchema, await readJson(DEEPGRAM_PROVIDER, res)));

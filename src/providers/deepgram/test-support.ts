@@ -2,18 +2,23 @@
 import wav from "../../../test/fixtures/audio/balance-16k.wav";
 import { pcm16ToSamples } from "../../audio/pcm";
 import { parseWav } from "../../audio/wav";
-import type { DeepgramSettings } from "./settings";
+import { DEEPGRAM_HOSTS, deepgramSettingsSchema, type DeepgramRegion, type DeepgramSettings } from "./settings";
 
 export const KEY = "dg-test-key-0123456789abcdef0123456789ab";
 
+/** Settings for a cloud region; the base URL follows `region` unless given. */
 export const settings = (overrides: Partial<DeepgramSettings> = {}): DeepgramSettings => ({
   key: KEY,
   region: "global",
+  baseUrl: `https://${DEEPGRAM_HOSTS[(overrides.region ?? "global") as DeepgramRegion]}`,
   sttModel: "nova-3",
   ttsModel: "aura-2-thalia-en",
   timeoutMs: 5000,
   ...overrides,
 });
+
+/** Settings as the module parses them from these vars (no key unless given). */
+export const settingsFrom = (vars: Record<string, string>): DeepgramSettings => deepgramSettingsSchema.parse(vars);
 
 export function fixtureSamples(): { samples: Int16Array; sampleRate: number } {
   const parsed = parseWav(wav);

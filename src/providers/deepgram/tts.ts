@@ -9,7 +9,7 @@ import { checkSpeechBytes } from "../validate";
 import { providerFetch } from "../http";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
 import { withDeepgramErrorDetail } from "./error-detail";
-import { authorization, DEEPGRAM_HOSTS, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
+import { authHeaders, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
 import { deepgramOutputFormat } from "./tts-format";
 
 export class DeepgramTextToSpeech implements TextToSpeech {
@@ -29,7 +29,7 @@ export class DeepgramTextToSpeech implements TextToSpeech {
   async synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
     if (!req.text.trim()) throw new ProviderError(DEEPGRAM_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     const output = deepgramOutputFormat(req.encoding ?? "pcm", req.sampleRate);
-    const url = new URL(`https://${DEEPGRAM_HOSTS[this.settings.region]}/v1/speak`);
+    const url = new URL(`${this.settings.baseUrl}/v1/speak`);
     // An Aura model is one voice in one language, so the voice picks the model and req.language has no separate parameter.
     url.searchParams.set("model", req.voice ?? this.settings.ttsModel);
     for (const [name, value] of output.params) url.searchParams.set(name, value);
@@ -37,7 +37,7 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       url.toString(),
       {
         method: "POST",
-        headers: { Authorization: authorization(this.settings), "Content-Type": "application/json" },
+        headers: { ...authHeaders(this.settings), "Content-Type": "application/json" },
         body: JSON.stringify({ text: req.text }),
       },
       { provider: DEEPGRAM_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },

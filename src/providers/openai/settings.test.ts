@@ -77,6 +77,21 @@ describe("openai settings", () => {
     expect(detail).not.toMatch(/hunter2|abc123/);
   });
 
+  it("reads OPENAI_BASE_URLS, naming a bad entry by position and refusing an endpoint listed twice", () => {
+    const urls = "http://127.0.0.1:9001/v1, https://whisper.example.com/EU";
+    // The registry hands each engine its entry, lowercased, in OPENAI_BASE_URL; the list keeps the spelling.
+    expect(readSettings(openaiModule, env({ OPENAI_BASE_URLS: urls, OPENAI_BASE_URL: "https://whisper.example.com/eu" })).baseUrl).toBe("https://whisper.example.com/EU");
+    expect(readSettings(openaiModule, env({ OPENAI_BASE_URLS: urls, OPENAI_BASE_URL: "http://127.0.0.1:9001/v1" })).baseUrl).toBe("http://127.0.0.1:9001");
+    expect(issuesFor({ OPENAI_BASE_URLS: "http://localhost:9001, http://whisper.example.com" })).toEqual([
+      { path: "OPENAI_BASE_URLS", message: "entry 2 must be an https URL (plain http is allowed only for localhost or 127.0.0.1)" },
+    ]);
+    expect(issuesFor({ OPENAI_BASE_URLS: "http://localhost:9001, http://localhost:9001/v1/" }).map((i) => i.message)).toEqual([
+      "entries 1 and 2 are the same endpoint; list each server once",
+    ]);
+    // api.openai.com in the list still needs the key.
+    expect(issuesFor({ OPENAI_BASE_URLS: "https://api.openai.com, http://localhost:9001", OPENAI_BASE_URL: "https://api.openai.com" }).map((i) => i.path)).toEqual(["OPENAI_API_KEY"]);
+  });
+
   it("refuses a malformed key without revealing it", () => {
     const bad = `"${KEY} extra"`;
     expect(issuesFor({ OPENAI_API_KEY: bad }).map((i) => i.path)).toEqual(["OPENAI_API_KEY"]);

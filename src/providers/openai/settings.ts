@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { baseUrlFromList, baseUrlFromSetting, blankAsUnset, endpointId as baseEndpointId } from "../base-url";
 import { timeoutSetting } from "../settings";
 
 /**
@@ -19,11 +20,7 @@ export interface OpenAiSettings {
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com";
 const OPENAI_HOST = "api.openai.com";
-/** Plain http is only acceptable to a server on this machine (a self-hosted dev server). */
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** `.dev.vars` lines like `OPENAI_API_KEY=` mean "not set", not "set to nothing". */
-const blankAsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const URL_RULES = { example: "https://api.openai.com", keySetting: "OPENAI_API_KEY" };
 
 /** Model and voice names: OpenAI's ("gpt-4o-mini-tts") and self-hosted ones ("Systran/faster-whisper-small"). */
 const name = (fallback: string) =>
@@ -37,33 +34,15 @@ const name = (fallback: string) =>
       .default(fallback),
   );
 
-/**
- * Validates OPENAI_BASE_URL and normalises it to origin + path prefix. Issue messages never quote
- * the value: a mistyped URL may carry credentials.
- */
-function normaliseBaseUrl(value: string, ctx: z.RefinementCtx): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: "custom", message: "must be an absolute URL such as https://api.openai.com" });
-    return z.NEVER;
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    ctx.addIssue({ code: "custom", message: "must be an https URL (plain http is allowed only for localhost or 127.0.0.1)" });
-  }
-  if (url.username || url.password) {
-    ctx.addIssue({ code: "custom", message: "must not contain credentials; put the key in OPENAI_API_KEY" });
-  }
-  if (url.search || url.hash || value.includes("?") || value.includes("#")) {
-    ctx.addIssue({ code: "custom", message: "must not have a query string or fragment" });
-  }
-  // OpenAI's SDKs take a base URL ending in /v1; accept that spelling and append /v1 ourselves.
-  const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
-  return `${url.origin}${path}`;
-}
+const optionalText = z.preprocess(blankAsUnset, z.string().trim().optional());
 
+/**
+ * OPENAI_BASE_URL is one endpoint (default api.openai.com). OPENAI_BASE_URLS, comma-separated,
+ * lists several (e.g. the same self-hosted server in two places): the registry builds one engine per
+ * entry, each its own "region" with its own breaker, so a failing endpoint fails over to the next
+ * one before the next provider. When OPENAI_BASE_URLS is set it wins: the registry hands each
+ * engine its entry through OPENAI_BASE_URL (see ProviderModule.regions).
+ */
 export const openAiSettingsSchema = z
   .object({
     OPENAI_API_KEY: z.preprocess(
@@ -74,35 +53,39 @@ export const openAiSettingsSchema = z
         .regex(/^[\x21-\x7e]+$/, "must be one token of printable ASCII characters (no spaces or quotes around it)")
         .optional(),
     ),
-    OPENAI_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().default(OPENAI_DEFAULT_BASE_URL).transform(normaliseBaseUrl)),
+    OPENAI_BASE_URL: optionalText,
+    OPENAI_BASE_URLS: optionalText,
     OPENAI_STT_MODEL: name("gpt-4o-mini-transcribe"),
     OPENAI_TTS_MODEL: name("gpt-4o-mini-tts"),
     OPENAI_TTS_VOICE: name("alloy"),
     OPENAI_TIMEOUT_MS: timeoutSetting(z, 10_000),
   })
-  .superRefine((s, ctx) => {
-    if (!s.OPENAI_API_KEY && new URL(s.OPENAI_BASE_URL).hostname === OPENAI_HOST) {
+  .transform((s, ctx): OpenAiSettings => {
+    const baseUrl = s.OPENAI_BASE_URLS
+      ? baseUrlFromList(s.OPENAI_BASE_URLS, s.OPENAI_BASE_URL, ctx, "OPENAI_BASE_URLS", URL_RULES)
+      : baseUrlFromSetting(s.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL, ctx, "OPENAI_BASE_URL", URL_RULES);
+    if (baseUrl === undefined) return z.NEVER;
+    if (!s.OPENAI_API_KEY && new URL(baseUrl).hostname === OPENAI_HOST) {
       ctx.addIssue({
         code: "custom",
         path: ["OPENAI_API_KEY"],
-        message: "is required for api.openai.com (it may be omitted only for a self-hosted server set in OPENAI_BASE_URL)",
+        message: "is required for api.openai.com (it may be omitted only for a self-hosted server set in OPENAI_BASE_URL or OPENAI_BASE_URLS)",
       });
+      return z.NEVER;
     }
-  })
-  .transform(
-    (s): OpenAiSettings => ({
+    return {
       apiKey: s.OPENAI_API_KEY,
-      baseUrl: s.OPENAI_BASE_URL,
+      baseUrl,
       sttModel: s.OPENAI_STT_MODEL,
       ttsModel: s.OPENAI_TTS_MODEL,
       ttsVoice: s.OPENAI_TTS_VOICE,
       timeoutMs: s.OPENAI_TIMEOUT_MS,
-    }),
-  );
+    };
+  });
 
-/** The endpoint id reported as `region`: the configured host ("api.openai.com", "localhost:8000"). */
+/** The endpoint id reported as `region`: the configured host ("api.openai.com", "localhost:8000"), plus any path prefix. */
 export function endpointId(settings: OpenAiSettings): string {
-  return new URL(settings.baseUrl).host;
+  return baseEndpointId(settings.baseUrl);
 }
 
 /** The Authorization header, when a key is configured (https://platform.openai.com/docs/api-reference/authentication). */
