@@ -74,12 +74,15 @@ export function parseArgs(argv) {
  * - single: one OpenAI-compatible server, the build's behaviour before failover existed.
  */
 export function scenarioServers(o) {
-  const a = { label: "A", provider: "openai", faultRate: o.faultRate, outage: o.outage, seed: o.seed };
+  // Answer times differ as real regions' do (A nearest and fastest, the Deepgram server slowest),
+  // so the worker's latency ranking prefers A, then B, then dg, and every outage forces a failover
+  // down that order rather than being absorbed by traffic that already went elsewhere.
+  const a = { label: "A", provider: "openai", faultRate: o.faultRate, outage: o.outage, seed: o.seed, latencyMs: 60 };
   if (o.scenario === "single") return [{ ...a, label: "openai" }];
   return [
     a,
-    { label: "B", provider: "openai", faultRate: o.faultRateB, outage: o.outageB, seed: o.seed + 1000 },
-    { label: "dg", provider: "deepgram", faultRate: o.faultRateDg, outage: o.outageDg, seed: o.seed + 2000 },
+    { label: "B", provider: "openai", faultRate: o.faultRateB, outage: o.outageB, seed: o.seed + 1000, latencyMs: 150 },
+    { label: "dg", provider: "deepgram", faultRate: o.faultRateDg, outage: o.outageDg, seed: o.seed + 2000, latencyMs: 350 },
   ];
 }
 

@@ -76,7 +76,7 @@ export function report({ opts, servers, turns: all, controls, calls, polled, run
   console.log(`fault servers, in the worker's STT chain order (faults split evenly over ${FAULT_KINDS.join(", ")}; slow = 4 s, 429 with Retry-After: 1):`);
   for (const s of servers) {
     const w = s.window.from !== undefined ? `, ${rel(s.window.from)} to ${rel(s.window.to ?? s.window.from)}` : " (not reached)";
-    console.log(`  ${s.label.padEnd(6)} ${`${s.provider}@${s.region}`.padEnd(28)} ${String(Math.round(s.faultRate * 100)).padStart(3)}% faults; ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}${w}` : "no outage"}`);
+    console.log(`  ${s.label.padEnd(6)} ${`${s.provider}@${s.region}`.padEnd(28)} ${String(s.latencyMs).padStart(4)} ms, ${String(Math.round(s.faultRate * 100)).padStart(3)}% faults; ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}${w}` : "no outage"}`);
   }
   console.log(`calls: ${calls.created} created, ${calls.ended} ended; times below are from the first turn`);
   if (workerReloads) console.log(`WARNING: the worker restarted ${workerReloads} time(s) during the run, forgetting its breakers and latencies`);

@@ -9,9 +9,9 @@
 //    its own share of requests with 500, 429 (Retry-After: 1), a hang, a slow answer (4 s),
 //    malformed JSON or a reset connection, and has a total outage (all 500) on a window of audio
 //    turns. The default scenario, "failover", starts three (bench/faults-options.mjs):
-//      A   an OpenAI-compatible region: 40% faults, outage on turns 80-139;
-//      B   a second OpenAI-compatible region: 10% faults, outage on turns 100-129;
-//      dg  a self-hosted Deepgram (the /v1/listen wire format): 5% faults, outage on turns 150-159.
+//      A   an OpenAI-compatible region answering in 60 ms: 40% faults, outage on turns 80-139;
+//      B   a second OpenAI-compatible region, 150 ms: 10% faults, outage on turns 100-129;
+//      dg  a self-hosted Deepgram (the /v1/listen wire format), 350 ms: 5% faults, outage on turns 150-159.
 //    So turns meet, in order: faults on A (retries, failover to region B), A down, both OpenAI
 //    regions down (only the next provider, Deepgram, can answer), A back, then Deepgram down while
 //    both OpenAI regions are up (failover back to OpenAI). Which one is tried first for a turn is
@@ -247,10 +247,10 @@ async function main() {
   }, opts.cap * 1000);
 
   const profiles = scenarioServers(opts);
-  const started = await startFaultProviders(profiles.map((p) => ({ name: p.label, seed: p.seed, faultRate: p.faultRate })));
+  const started = await startFaultProviders(profiles.map((p) => ({ name: p.label, seed: p.seed, faultRate: p.faultRate, latencyMs: p.latencyMs })));
   servers = profiles.map((p, i) => ({ ...p, server: started[i], region: `127.0.0.1:${started[i].port}`, window: {} }));
   for (const s of servers) {
-    console.log(`fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`);
+    console.log(`fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`);
   }
 
   const persist = join(tmp, "state");
