@@ -194,7 +194,7 @@ describe("active provider probes (5-minute cron)", () => {
           init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
         }),
     );
-    const run = await runProbes({ ...env, ...POLLY, POLLY_REGIONS: "us-east-1", PROVIDER_PROBES: "tts" } as Env, new Date(), { timeoutMs: 50 });
+    const run = await runProbes({ ...env, ...POLLY, POLLY_REGIONS: "us-east-1", PROVIDER_PROBES: "tts" } as unknown as Env, new Date(), { timeoutMs: 50 });
     expect(run).toMatchObject({ mode: "tts", probed: 1, failed: 1 });
     expect(run.results[0]).toMatchObject({ provider: "polly", region: "us-east-1", ok: false, errorKind: "timeout", error: "no answer within 50 ms" });
     expect(row(await rows(), "polly", "us-east-1")).toMatchObject({ ok: 0, error_kind: "timeout" });
@@ -210,7 +210,7 @@ describe("active provider probes (5-minute cron)", () => {
       return new Response(new Uint8Array(3200), { headers: { "Content-Type": "audio/pcm" } });
     });
     const regions = "us-east-1,us-west-2,eu-west-1,eu-central-1,ap-northeast-1,ap-southeast-2,sa-east-1";
-    const run = await runProbes({ ...env, ...POLLY, POLLY_REGIONS: regions, PROVIDER_PROBES: "tts" } as Env, new Date());
+    const run = await runProbes({ ...env, ...POLLY, POLLY_REGIONS: regions, PROVIDER_PROBES: "tts" } as unknown as Env, new Date());
     expect(run).toMatchObject({ probed: 7, failed: 0 });
     expect(most).toBe(4);
   });
