@@ -30,6 +30,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token-0123456789",
+            // The archive keyring (src/storage/encryption.ts): one test key; tests build rotated keyrings from it.
+            ARCHIVE_KEYS: "test-1:IunY3onAFvgtTXv/FPQYiVGLNqIKLywhD+jyVJY3egU=",
             // Pinned so a developer's .dev.vars (say, with cloud providers) cannot change what tests see.
             STT_PROVIDERS: "",
             TTS_PROVIDERS: "local",

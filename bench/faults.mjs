@@ -34,6 +34,7 @@
 //    the failovers, the 503s and their Retry-After, and the breaker transitions per provider-region
 //    (bench/faults-report.mjs), then stops everything it started (also on errors, Ctrl-C and the `cap`).
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -255,7 +256,7 @@ async function main() {
 
   const persist = join(tmp, "state");
   const envFile = join(tmp, "bench.env");
-  writeFileSync(envFile, [`ADMIN_TOKEN=${ADMIN_TOKEN}`, ...workerVars(servers), ""].join("\n"));
+  writeFileSync(envFile, [`ADMIN_TOKEN=${ADMIN_TOKEN}`, `ARCHIVE_KEYS=bench:${randomBytes(32).toString("base64")}`, ...workerVars(servers), ""].join("\n"));
 
   snapshotSource();
   console.log(`applying D1 migrations in ${persist} ...`);

@@ -5,6 +5,8 @@ import type { AppEnv } from "./app-env";
 import { ConfigError } from "./config";
 import { asApiError, problem, problemResponse } from "./errors";
 import { requestContext } from "./observability/request-context";
+import { auditCallUse } from "./security/audit-call-use";
+import { corsAllowList } from "./security/cors";
 import { jsonBodyLimit } from "./security/json-body-limit";
 import { adminRoutes } from "./routes/admin";
 import { callRoutes } from "./routes/calls";
@@ -39,7 +41,10 @@ export function createApp() {
 
   app.use("*", requestContext());
   app.use("*", secureHeaders());
+  app.use("*", corsAllowList());
   app.use("/api/*", jsonBodyLimit());
+  app.use("/api/v1/calls/*", auditCallUse());
+  app.use("/api/v1/calls", auditCallUse());
 
   app.route("/", healthRoutes());
   app.route("/api/v1/voice", voiceRoutes());

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { regionOverridesVar } from "./routing/regions";
+import { redactPatternsVar } from "./security/redaction";
 
 /**
  * Runtime configuration, parsed from the Worker's vars and secrets with zod so a bad value fails
@@ -18,6 +19,15 @@ export const ConfigSchema = z.object({
   MAX_TEXT_CHARS: intVar(5000, 1, 100_000),
   MAX_CONTEXT_BYTES: intVar(16 * 1024, 256, 1024 * 1024),
   MAX_TURNS_PER_CALL: intVar(500, 1, 100_000),
+  /**
+   * Per-tenant limits (src/security/rate-limit.ts): requests per minute over every API key of the
+   * tenant, refilled continuously (the default allows 100 calls each taking a turn every 5 s)...
+   */
+  TENANT_REQUESTS_PER_MINUTE: intVar(1200, 1, 1_000_000),
+  /** ...of which up to TENANT_BURST at once (the token bucket's size; unset: one minute's worth)... */
+  TENANT_BURST: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(1_000_000).optional()),
+  /** ...and calls active at once; POST /calls over it is 429 until one of them ends. */
+  TENANT_MAX_ACTIVE_CALLS: intVar(100, 1, 100_000),
   DEFAULT_LANGUAGE: z.string().default("en-US"),
   /** How long synthesized speech is reused from the R2 TTS cache; 0 turns the cache off. */
   TTS_CACHE_TTL_SECONDS: intVar(7 * 86_400, 0, 365 * 86_400),
@@ -25,6 +35,8 @@ export const ConfigSchema = z.object({
   STT_PROVIDERS: z.string().default(""),
   /** Preference order of text-to-speech providers; "local" is the embedded engine. */
   TTS_PROVIDERS: z.string().default("local"),
+  /** Browser origins allowed to call the API (exact, comma-separated); empty: no CORS at all. */
+  CORS_ORIGINS: z.string().default(""),
   /**
    * Corrections and additions to the shipped provider region catalog (src/routing/regions.ts): a JSON
    * array of {provider, region, lat?, lon?, zone?, endpoint?, ttsEndpoint?, capacity?, weight?}.
@@ -38,6 +50,14 @@ export const ConfigSchema = z.object({
     (v) => (typeof v === "string" ? v.trim().toLowerCase() || undefined : v),
     z.enum(["off", "tts", "all"], { error: "must be off, tts or all" }).default("off"),
   ),
+  /**
+   * Extra data to mask in transcripts and history, besides card numbers and security codes
+   * (src/security/redaction.ts): a JSON array of {name, pattern}, e.g.
+   * [{"name":"email","pattern":"[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}"}]. Matches become
+   * "[redacted <name>]". Each pattern must compile (flags are always "gi"), is at most 200
+   * characters and runs on at most MAX_TEXT_CHARS characters at a time; at most 20 patterns.
+   */
+  REDACT_PATTERNS: redactPatternsVar,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

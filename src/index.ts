@@ -3,6 +3,7 @@ import { PROBE_CRON, runProbes } from "./routing/probe";
 import { runRetention } from "./storage/retention";
 
 export { CallSession } from "./durable/call-session";
+export { TenantLimits } from "./durable/tenant-limits";
 
 const app = createApp();
 

@@ -1,6 +1,7 @@
 import { buildRecording } from "../audio/recording";
 import type { CallArchive } from "../storage/archive-types";
 import { putObject, putTranscript } from "../storage/cold-store";
+import { archiveKeyringState, archiveKeysUnavailable } from "../storage/encryption";
 import { coldKeys } from "../storage/layout";
 import { archiveBucket } from "../storage/residency";
 import { indexCall, writeCallArchive } from "../storage/warm-store";
@@ -11,6 +12,10 @@ import type { CallStore, OutboxJob } from "./call-store";
  * Outbox jobs: the call's Durable Object records what must reach D1 and R2, and these functions
  * do it. Each step is idempotent and records its progress in the job, so a retry after a partial
  * failure redoes only what is missing and nothing is ever dropped.
+ *
+ * Everything reaches R2 encrypted (src/storage/encryption.ts). Without usable ARCHIVE_KEYS the R2
+ * step fails before writing anything: the call stays in its Durable Object and the job is retried
+ * with backoff, so setting the secret is enough to let the backlog drain.
  */
 
 export const JOB_INDEX = "index";
@@ -30,23 +35,30 @@ export async function runArchiveJob(env: Env, store: CallStore, job: OutboxJob):
   const history = store.history();
 
   if (!job.state.r2) {
+    const keys = archiveKeyringState(env);
+    if (!keys.ok) {
+      console.error(
+        JSON.stringify({ event: "archive_encryption_unavailable", tenantId: session.tenantId, callId: session.callId, problem: keys.problem, action: "call kept in its Durable Object; archive retried with backoff" }),
+      );
+      throw archiveKeysUnavailable(keys.problem); // recorded as the job's last error, retried with backoff
+    }
     const bucket = archiveBucket(env, session.residency);
     const audio = store.audio();
     const listed: CallArchive["audio"] = [];
     for (const a of audio) {
       const key = coldKeys.turnAudio(session.tenantId, session.callId, a.turnId, a.kind, EXT[a.format] ?? "bin");
-      await putObject(bucket, key, a.bytes, a.mediaType);
+      await putObject(env, bucket, key, a.bytes, a.mediaType);
       listed.push({ turnId: a.turnId, kind: a.kind, key, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes.byteLength });
     }
     let recordingKey: string | null = null;
     if (audio.length) {
       recordingKey = coldKeys.recording(session.tenantId, session.callId);
-      await putObject(bucket, recordingKey, buildRecording(audio).wav, "audio/wav");
+      await putObject(env, bucket, recordingKey, buildRecording(audio).wav, "audio/wav");
     }
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
     // transcript.json goes last: its presence means the whole cold copy is there.
-    await putTranscript(bucket, { version: 1, archivedAt, session, history, audio: listed, recordingKey });
+    await putTranscript(env, bucket, { version: 1, archivedAt, session, history, audio: listed, recordingKey });
     store.putSession(session);
     job.state.r2 = true;
     store.updateJob(job);

@@ -4,6 +4,7 @@ import type { DecodedAudio } from "../audio/decode";
 import { encodeWav } from "../audio/wav";
 import { getConfig, type Config } from "../config";
 import { ApiError, asApiError } from "../errors";
+import { isPaymentStep, redactTurn, type RedactionCounts } from "../security/redaction";
 import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
 import { classifySafely } from "../nlp/safe-classify";
@@ -17,6 +18,7 @@ import { orderWithinResidency } from "../routing/resident-order";
 import type { Residency } from "../storage/residency";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { outboxRetryDelayMs } from "./backoff";
+import { JOB_RELEASE, runReleaseJob } from "./release-job";
 import { CallStore, type StoredAudio } from "./call-store";
 import type {
   CallerPosition,
@@ -248,7 +250,19 @@ export class CallSession extends DurableObject<Env> {
     const { result: decision, degraded: nlpDegraded } = await classifySafely(engine, { text: heard.text, source: heard.source }, { state: session.state, context: session.context });
     const afterNlp = performance.now();
 
-    const spoken = await this.speak(decision.reply, session.language, input.reply, { tenantId: session.tenantId, residency: session.residency ?? null }, input.caller);
+    // Cards, security codes (in a payment step or next to "cvv"...) and REDACT_PATTERNS are masked
+    // in everything this turn stores, returns, speaks or logs (PCI DSS 3.3.1). The engine above
+    // saw the raw text (an amount slot needs it); slots and the reply derived from it are masked.
+    const stateNow = Object.hasOwn(engine.flow.states, session.state) ? engine.flow.states[session.state] : undefined;
+    const redaction = redactTurn(heard.text, {
+      payment: isPaymentStep(session.state, stateNow),
+      patterns: this.config.REDACT_PATTERNS,
+      maxPatternChars: this.config.MAX_TEXT_CHARS,
+    });
+    const replyText = redaction.derived(decision.reply);
+    const intent = { ...decision.intent, slots: redaction.derivedValues(decision.intent.slots) };
+
+    const spoken = await this.speak(replyText, session.language, input.reply, { tenantId: session.tenantId, residency: session.residency ?? null }, input.caller);
     const done = performance.now();
 
     const id = turnId(session.turnCount + 1);
@@ -261,12 +275,13 @@ export class CallSession extends DurableObject<Env> {
       total: round(done - started),
     };
     // Digits keyed in a secure step (card numbers, PINs) are neither stored nor echoed.
-    const heardText = decision.secure ? REDACTED : heard.text;
+    const heardText = decision.secure ? REDACTED : redaction.text;
+    const redacted: RedactionCounts = decision.secure && heard.text ? { keypad: 1 } : redaction.counts;
     const result: TurnResult = {
       turnId: id,
       transcript: { text: heardText, confidence: heard.confidence, source: heard.source, ...(heard.provider ? { provider: heard.provider, region: heard.region } : {}) },
-      intent: decision.intent,
-      reply: { text: decision.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
+      intent,
+      reply: { text: replyText, ...(spoken.audio ? { audio: spoken.audio } : {}) },
       latencyMs,
       ...(nlpDegraded || spoken.degraded ? { degraded: [nlpDegraded, spoken.degraded].filter((d): d is string => Boolean(d)) } : {}),
       callStatus: decision.endCall ? "ended" : "active",
@@ -274,16 +289,17 @@ export class CallSession extends DurableObject<Env> {
     const updated: SessionRecord = {
       ...session,
       state: decision.nextState,
-      context: { ...session.context, ...decision.contextUpdates },
+      context: { ...session.context, ...redaction.derivedValues(decision.contextUpdates) },
       lastActivityAt: now,
       turnCount: session.turnCount + 1,
     };
-    const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent: decision.intent, latencyMs };
+    const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent, latencyMs };
     this.ctx.storage.transactionSync(() => {
       this.store.putSession(updated);
       this.store.appendHistory(userEntry);
-      this.store.appendHistory({ turnId: id, role: "assistant", text: decision.reply, at: now });
-      if (input.payload.kind === "audio" && !decision.secure) this.storeCallerAudio(id, input.payload.audio);
+      this.store.appendHistory({ turnId: id, role: "assistant", text: replyText, at: now });
+      // The caller's own audio of a turn that needed masking would still hold what was masked.
+      if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted) this.storeCallerAudio(id, input.payload.audio);
       if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
       if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, input.fingerprint, JSON.stringify(result));
       if (decision.endCall) this.markEnded(updated, "flow");
@@ -291,7 +307,7 @@ export class CallSession extends DurableObject<Env> {
     });
     if (decision.endCall) await this.drainOutbox();
     await this.reschedule();
-    logTurn(input.requestId, updated, result, heard.attempts, spoken.synth?.attempts);
+    logTurn(input.requestId, updated, result, heard.attempts, spoken.synth?.attempts, redacted);
     return result;
   }
 
@@ -346,6 +362,8 @@ export class CallSession extends DurableObject<Env> {
     const now = new Date().toISOString();
     this.store.putSession({ ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now });
     this.store.enqueue(JOB_ARCHIVE, Date.now());
+    // The call's slot among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) goes back.
+    this.store.enqueue(JOB_RELEASE, Date.now());
     console.log(JSON.stringify({ event: "call_ended", tenantId: session.tenantId, callId: session.callId, reason }));
   }
 
@@ -355,7 +373,8 @@ export class CallSession extends DurableObject<Env> {
 
   /**
    * Runs every due outbox job once. Failures are recorded with a backoff and retried by the
-   * alarm; they are never dropped. When the archive is complete the hot copy is released.
+   * alarm; they are never dropped. When the archive is complete and the call's slot given back,
+   * the hot copy is released.
    */
   private async drainOutbox(): Promise<{ pending: boolean }> {
     let archived = false;
@@ -364,6 +383,7 @@ export class CallSession extends DurableObject<Env> {
       try {
         if (job.job === JOB_INDEX) await runIndexJob(this.env, this.store);
         else if (job.job === JOB_ARCHIVE) archived = (await runArchiveJob(this.env, this.store, job)) !== null;
+        else if (job.job === JOB_RELEASE) await runReleaseJob(this.env, this.store);
         this.store.completeJob(job.job);
       } catch (err) {
         job.attempts += 1;
@@ -374,15 +394,18 @@ export class CallSession extends DurableObject<Env> {
         console.warn(JSON.stringify({ event: "outbox_retry", job: job.job, attempts: job.attempts, callId: session?.callId, error: job.lastError }));
       }
     }
-    if (archived) {
-      const session = this.store.getSession();
-      console.log(JSON.stringify({ event: "archive_written", tenantId: session?.tenantId, callId: session?.callId }));
+    const session = this.store.getSession();
+    const left = this.store.outbox().map((j) => j.job);
+    if (archived) console.log(JSON.stringify({ event: "archive_written", tenantId: session?.tenantId, callId: session?.callId }));
+    // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
+    const archiveDone = archived || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
+    // A pending release lives in this outbox: the object must not empty before it has run.
+    if (archiveDone && !left.includes(JOB_RELEASE)) {
       // D1 and R2 both hold the call now: reads fall through to them and this object empties.
       await this.wipe();
       return { pending: false };
     }
-    const session = this.store.getSession();
-    return { pending: session?.status === "ended" };
+    return { pending: session?.status === "ended" && !archiveDone };
   }
 
   private async reschedule(): Promise<void> {
@@ -407,7 +430,14 @@ export class CallSession extends DurableObject<Env> {
  * One line per turn: which provider and region served each stage, how many provider calls that
  * took (more than one means retries or failover), the stage latencies and any degradation.
  */
-function logTurn(requestId: string, session: SessionRecord, result: TurnResult, sttAttempts?: readonly AttemptRecord[], ttsAttempts?: readonly AttemptRecord[]): void {
+function logTurn(
+  requestId: string,
+  session: SessionRecord,
+  result: TurnResult,
+  sttAttempts?: readonly AttemptRecord[],
+  ttsAttempts?: readonly AttemptRecord[],
+  redacted: RedactionCounts = {},
+): void {
   const stage = (provider: string | undefined, region: string | undefined, attempts: readonly AttemptRecord[] | undefined) =>
     provider ? { provider, region, attempts: attempts?.length ?? 1, failover: new Set(attempts?.map((a) => `${a.provider}@${a.region}`)).size > 1 } : undefined;
   const audio = result.reply.audio;
@@ -424,6 +454,8 @@ function logTurn(requestId: string, session: SessionRecord, result: TurnResult, 
       latencyMs: result.latencyMs,
       degraded: result.degraded,
       residency: session.residency ?? undefined,
+      // What was masked (kinds and counts only); the line never carries caller text.
+      redacted: Object.keys(redacted).length ? redacted : undefined,
     }),
   );
 }

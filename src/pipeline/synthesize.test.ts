@@ -6,6 +6,7 @@ import { TextTooLongError, UnsupportedLanguageError } from "../providers/local/e
 import type { TextToSpeech, TtsRequest } from "../providers/types";
 import { AllProvidersFailedError, attemptsOf } from "../routing/attempts";
 import { HealthRegistry } from "../routing/health-registry";
+import { archiveKeyring } from "../storage/encryption";
 import { synthesize, TtsUnavailableError } from "./synthesize";
 
 const reply: ReplyOptions = { mode: "audio", format: "wav", sampleRate: 16000 };
@@ -93,7 +94,7 @@ describe("synthesize through the routing layer", () => {
 
   it("plays cached speech for an engine even while its breaker is open", async () => {
     const registry = new HealthRegistry();
-    const cache = { bucket: env.ARCHIVE, ttlSeconds: 3600, tenantId: `t-${crypto.randomUUID()}` };
+    const cache = { bucket: env.ARCHIVE, ttlSeconds: 3600, keys: archiveKeyring(env), tenantId: `t-${crypto.randomUUID()}` };
     const a = engine("a", tone);
     const first = await synthesize("Please hold.", "en-US", reply, [a, engine("b", tone)], { cache, resilience: { registry } });
     expect(first).toMatchObject({ provider: "a", cache: "miss" });
@@ -107,7 +108,7 @@ describe("synthesize through the routing layer", () => {
 
   it("synthesizes anyway when the cache cannot be read", async () => {
     const broken = { get: async () => Promise.reject(new Error("R2 down")), put: async () => Promise.reject(new Error("R2 down")) } as unknown as R2Bucket;
-    const out = await synthesize("Hello.", "en-US", reply, [engine("a", tone)], { cache: { bucket: broken, ttlSeconds: 60, tenantId: "t" }, resilience: { registry: new HealthRegistry() } });
+    const out = await synthesize("Hello.", "en-US", reply, [engine("a", tone)], { cache: { bucket: broken, ttlSeconds: 60, keys: archiveKeyring(env), tenantId: "t" }, resilience: { registry: new HealthRegistry() } });
     expect(out).toMatchObject({ provider: "a", cache: "miss" });
   });
 });

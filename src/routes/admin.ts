@@ -1,21 +1,31 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
-import { createKey, getKey, listKeys, revokeKey } from "../security/api-keys";
-import { requireScope } from "../security/auth";
+import { createKey, getKey, listKeys, revokeKey, rotateKey, type StoredKey } from "../security/api-keys";
+
 import type { Principal } from "../security/scopes";
 import { appendAudit, queryAudit } from "../storage/audit";
 import { claimTenantResidency } from "../storage/residency-store";
 import { CreateKeyBody, IsoTime, KeyView, problemResponses } from "./schemas";
+import { scoped } from "./scoped";
 
 const tags = ["admin"];
-const admin = requireScope({ scope: "admin", allowOperator: true });
+const admin = scoped("admin", { allowOperator: true });
 
 /** A tenant admin key manages its own tenant only; the operator token manages every tenant. */
 function ownTenant(p: Principal, tenantId: string | undefined): string | undefined {
   if (p.kind === "operator") return tenantId;
   if (tenantId && tenantId !== p.tenantId) throw new ApiError(403, "forbidden", "An admin key manages its own tenant only.");
   return p.tenantId;
+}
+
+const KeyIdParam = z.object({ keyId: z.string().regex(/^[A-Za-z0-9]{12}$/, "keyId is 12 letters and digits").openapi({ param: { name: "keyId", in: "path" } }) });
+
+/** A key the principal may manage. Another tenant's key id is reported as missing, not forbidden: ids are not an oracle. */
+async function ownKey(db: D1Database, p: Principal, keyId: string): Promise<StoredKey> {
+  const key = await getKey(db, keyId);
+  if (!key || (p.kind === "key" && key.tenantId !== p.tenantId)) throw new ApiError(404, "key_not_found", `No key '${keyId}' exists.`);
+  return key;
 }
 
 export function adminRoutes() {
@@ -27,7 +37,7 @@ export function adminRoutes() {
       path: "/keys",
       tags,
       summary: "Create a tenant API key (shown once)",
-      middleware: [admin] as const,
+      ...admin,
       request: { body: { content: { "application/json": { schema: CreateKeyBody } }, required: true } },
       responses: {
         201: { description: "The new key; `key` is never shown again", content: { "application/json": { schema: KeyView.extend({ key: z.string() }) } } },
@@ -50,7 +60,7 @@ export function adminRoutes() {
       path: "/keys",
       tags,
       summary: "List keys (never the secret)",
-      middleware: [admin] as const,
+      ...admin,
       request: { query: z.object({ tenantId: z.string().max(64).optional() }) },
       responses: { 200: { description: "Keys", content: { "application/json": { schema: z.object({ keys: z.array(KeyView) }) } } }, ...problemResponses(401, 403) },
     }),
@@ -66,21 +76,48 @@ export function adminRoutes() {
       path: "/keys/{keyId}",
       tags,
       summary: "Revoke a key at once",
-      middleware: [admin] as const,
-      request: { params: z.object({ keyId: z.string().regex(/^[A-Za-z0-9]{12}$/, "keyId is 12 letters and digits") }) },
+      ...admin,
+      request: { params: KeyIdParam },
       responses: { 204: { description: "Revoked" }, ...problemResponses(400, 401, 403, 404) },
     }),
     async (c) => {
       const { keyId } = c.req.valid("param");
-      const key = await getKey(c.env.DB, keyId);
       const p = c.var.principal;
-      // Another tenant's key id is reported as missing, not forbidden: ids are not an oracle.
-      if (!key || (p.kind === "key" && key.tenantId !== p.tenantId)) {
-        throw new ApiError(404, "key_not_found", `No key '${keyId}' exists.`);
-      }
+      const key = await ownKey(c.env.DB, p, keyId);
       await revokeKey(c.env.DB, keyId);
       await appendAudit(c.env.DB, p, { action: "key.revoke", target: keyId, tenantId: key.tenantId, result: "ok", requestId: c.var.requestId });
       return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/keys/{keyId}/rotate",
+      tags,
+      summary: "Rotate a key: a new key (shown once) with the same tenant and scopes; the old one stops after graceSeconds",
+      ...admin,
+      request: {
+        params: KeyIdParam,
+        body: { content: { "application/json": { schema: z.object({ graceSeconds: z.number().int().min(0).max(86_400).default(0) }).strict() } }, required: false },
+      },
+      responses: {
+        201: {
+          description: "The new key; `key` is never shown again",
+          content: { "application/json": { schema: KeyView.extend({ key: z.string(), replaces: z.string(), previousKeyExpiresAt: z.string() }) } },
+        },
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { keyId } = c.req.valid("param");
+      const graceSeconds = c.req.valid("json")?.graceSeconds ?? 0;
+      const p = c.var.principal;
+      const old = await ownKey(c.env.DB, p, keyId);
+      if (old.revokedAt !== null) throw new ApiError(409, "key_revoked", `Key '${keyId}' is revoked (or already rotated); create a new key instead.`);
+      const { key, stored, previousExpiresAt } = await rotateKey(c.env.DB, old, graceSeconds);
+      await appendAudit(c.env.DB, p, { action: "key.rotate", target: `${keyId}->${stored.keyId}`, tenantId: old.tenantId, result: "ok", requestId: c.var.requestId });
+      return c.json({ ...stored, key, replaces: keyId, previousKeyExpiresAt: previousExpiresAt }, 201);
     },
   );
 
@@ -90,7 +127,7 @@ export function adminRoutes() {
       path: "/audit",
       tags,
       summary: "Read the audit log",
-      middleware: [admin] as const,
+      ...admin,
       request: {
         query: z.object({ tenantId: z.string().max(64).optional(), from: IsoTime.optional(), to: IsoTime.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       },

@@ -5,8 +5,9 @@ import type { CallView as CallViewRecord } from "../durable/call-types";
 import { ApiError, errors } from "../errors";
 import { getFlow } from "../nlp/flows";
 import { DEFAULT_FLOW_ID } from "../nlp/flows";
-import { requireScope, tenantOf, tenantRefOf, type TenantRef } from "../security/auth";
+import { tenantOf, tenantRefOf, type TenantRef } from "../security/auth";
 import { randomAlphanumeric } from "../security/crypto";
+import { acquireCallSlot, releaseCallSlot } from "../security/rate-limit";
 import { appendAudit } from "../storage/audit";
 import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
 import { coldKeys } from "../storage/layout";
@@ -18,6 +19,7 @@ import { archivedCallExists, callStub, notFoundAnswer, onCall, throwEndedOrMissi
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
+import { scoped } from "./scoped";
 import {
   binaryBody,
   CallIdParam,
@@ -69,7 +71,7 @@ export async function readThroughTiers(env: Env, tenant: TenantRef, callId: stri
   if (hot) return { view: hot, tier: "hot" };
   const warm = await readCall(env.DB, tenant.tenantId, callId);
   if (warm) return { view: warm, tier: "warm" };
-  const cold = await readTranscript(archiveBucket(env, residency), tenant.tenantId, callId);
+  const cold = await readTranscript(env, archiveBucket(env, residency), tenant.tenantId, callId);
   if (cold) return { view: { ...cold.session, history: cold.history }, tier: "cold" };
   return null;
 }
@@ -103,11 +105,11 @@ export function callRoutes() {
       path: "/",
       tags,
       summary: "Start a call",
-      middleware: [requireScope({ scope: "calls:write" })] as const,
+      ...scoped("calls:write"),
       request: { query: ReplyQuery, body: { content: { "application/json": { schema: CreateCallBody } }, required: false } },
       responses: {
         201: { description: "Call started", content: { "application/json": { schema: CreateCallResponse } } },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422),
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
       },
     }),
     async (c) => {
@@ -128,29 +130,43 @@ export function callRoutes() {
       const callExistsError = new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
       // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
       if (await archivedCallExists(c.env, tenantId, callId, residency)) throw callExistsError;
-      // A call asking for a residency its tenant does not imply: its id must also be free where the
-      // tenant's other calls live, and the directory must know it before the object exists.
-      const ownResidency = residency !== null && tenant.residency === null;
-      if (ownResidency) {
-        if ((await callStub(c.env, tenantId, callId, null).get()) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) throw callExistsError;
-        await recordCallResidency(c.env.DB, tenantId, callId, residency);
+      // A slot among the tenant's active calls (429 rate_limited over TENANT_MAX_ACTIVE_CALLS); a call
+      // that is then not created gives back the slot this request took.
+      const slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
+      let created;
+      try {
+        // A call asking for a residency its tenant does not imply: its id must also be free where the
+        // tenant's other calls live, and the directory must know it before the object exists.
+        const ownResidency = residency !== null && tenant.residency === null;
+        if (ownResidency) {
+          if ((await callStub(c.env, tenantId, callId, null).get()) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) throw callExistsError;
+          await recordCallResidency(c.env.DB, tenantId, callId, residency);
+        }
+        const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
+        const answer = await callStub(c.env, tenantId, callId, residency, locationHint).create({
+          caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
+          tenantId,
+          callId,
+          userId: body.userId ?? null,
+          language: body.language ?? cfg.DEFAULT_LANGUAGE,
+          flow,
+          metadata,
+          context,
+          reply,
+          residency,
+        });
+        // The object refused to start the call: the directory entry must not claim the id.
+        if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
+        created = unwrap(answer);
+      } catch (err) {
+        if (slot.fresh) {
+          await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
+            // The slot expires on its own (callRule); until then the tenant has one fewer.
+            console.error(JSON.stringify({ event: "call_slot_release_failed", requestId: c.var.requestId, tenantId, callId, error: e instanceof Error ? e.message : String(e) }));
+          });
+        }
+        throw err;
       }
-      const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
-      const answer = await callStub(c.env, tenantId, callId, residency, locationHint).create({
-        caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
-        tenantId,
-        callId,
-        userId: body.userId ?? null,
-        language: body.language ?? cfg.DEFAULT_LANGUAGE,
-        flow,
-        metadata,
-        context,
-        reply,
-        residency,
-      });
-      // The object refused to start the call: the directory entry must not claim the id.
-      if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
-      const created = unwrap(answer);
       const expiresAt = new Date(Date.parse(created.session.lastActivityAt) + cfg.CALL_IDLE_TIMEOUT_SECONDS * 1000).toISOString();
       c.header("Location", `/api/v1/calls/${callId}`);
       return c.json(
@@ -175,7 +191,7 @@ export function callRoutes() {
       path: "/",
       tags,
       summary: "List this tenant's calls, newest first",
-      middleware: [requireScope({ scope: "calls:read" })] as const,
+      ...scoped("calls:read"),
       request: { query: ListCallsQuery },
       responses: {
         200: { description: "A page of calls", content: { "application/json": { schema: z.object({ calls: z.array(CallSummary), nextCursor: z.string().optional() }) } } },
@@ -205,7 +221,7 @@ export function callRoutes() {
       path: "/{callId}",
       tags,
       summary: "Read a call (hot → warm → cold)",
-      middleware: [requireScope({ scope: "calls:read" })] as const,
+      ...scoped("calls:read"),
       request: { params: CallIdParam },
       responses: { 200: { description: "The call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404) },
     }),
@@ -224,7 +240,7 @@ export function callRoutes() {
       path: "/{callId}",
       tags,
       summary: "Merge keys into the session context",
-      middleware: [requireScope({ scope: "calls:write" })] as const,
+      ...scoped("calls:write"),
       request: {
         params: CallIdParam,
         body: { content: { "application/json": { schema: z.object({ context: JsonObject }).strict() } }, required: true },
@@ -250,7 +266,7 @@ export function callRoutes() {
       path: "/{callId}/end",
       tags,
       summary: "End a call and archive it",
-      middleware: [requireScope({ scope: "calls:write" })] as const,
+      ...scoped("calls:write"),
       request: { params: CallIdParam },
       responses: { 200: { description: "Ended", content: { "application/json": { schema: EndResponse } } }, ...problemResponses(400, 401, 403, 404) },
     }),
@@ -261,7 +277,7 @@ export function callRoutes() {
       if (notFoundAnswer(answer)) {
         // Already ended and archived: ending again is a no-op that reports the archived state.
         const warm = await readCall(c.env.DB, tenant.tenantId, callId);
-        const view = warm ?? (await readTranscript(archiveBucket(c.env, residency), tenant.tenantId, callId))?.session;
+        const view = warm ?? (await readTranscript(c.env, archiveBucket(c.env, residency), tenant.tenantId, callId))?.session;
         if (!view || !view.endedAt) throw errors.callNotFound(callId);
         return c.json({ callId, status: "ended" as const, endedAt: view.endedAt, endReason: view.endReason ?? "client", archive: "done" as const }, 200);
       }
@@ -275,7 +291,7 @@ export function callRoutes() {
       path: "/{callId}",
       tags,
       summary: "Erase a call from every tier",
-      middleware: [requireScope({ scope: "admin" })] as const,
+      ...scoped("admin"),
       request: { params: CallIdParam },
       responses: { 204: { description: "Erased" }, ...problemResponses(400, 401, 403, 404) },
     }),
@@ -285,6 +301,8 @@ export function callRoutes() {
       const { callId } = c.req.valid("param");
       // The object first, so a pending archive cannot write the call back after we delete it.
       const { answer: hot, residency } = await onCall(c.env, tenant, callId, (call) => call.erase(), (existed) => !existed);
+      // The erased object can no longer release the call's slot (a pending release went with it).
+      await releaseCallSlot(c.env, tenantId, callId);
       const warm = await callExists(c.env.DB, tenantId, callId);
       await deleteCallRows(c.env.DB, tenantId, callId);
       const cold = await deleteCallObjects(archiveBucket(c.env, residency), tenantId, callId);
@@ -303,7 +321,7 @@ export function callRoutes() {
       path: "/{callId}/recording",
       tags,
       summary: "The call's audio (or one turn's) as WAV",
-      middleware: [requireScope({ scope: "calls:read" })] as const,
+      ...scoped("calls:read"),
       request: { params: CallIdParam, query: z.object({ turnId: z.string().regex(/^turn-\d{1,6}$/, "turnId looks like turn-3").optional() }) },
       responses: {
         200: { description: "Audio", content: { "audio/wav": binaryBody } },
@@ -325,21 +343,21 @@ export function callRoutes() {
   return app;
 }
 
-/** A call's audio from the live object, else from the R2 archive of its residency. */
+/** A call's audio from the live object, else from the R2 archive of its residency (decrypted; unreadable objects fail closed). */
 async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnId: string | undefined) {
   const tenantId = tenant.tenantId;
   const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.audio(turnId), (pieces) => pieces.length === 0);
   if (hot.length) return { ...piecesToResponse(hot), tier: "hot" };
   const bucket = archiveBucket(env, residency);
   if (!turnId) {
-    const obj = await getObject(bucket, coldKeys.recording(tenantId, callId));
+    const obj = await getObject(env, bucket, coldKeys.recording(tenantId, callId));
     return obj ? { ...obj, tier: "cold" } : null;
   }
-  const archive = await readTranscript(bucket, tenantId, callId);
+  const archive = await readTranscript(env, bucket, tenantId, callId);
   const listed = archive?.audio.filter((a) => a.turnId === turnId) ?? [];
   const pieces = [];
   for (const a of listed) {
-    const obj = await getObject(bucket, a.key);
+    const obj = await getObject(env, bucket, a.key);
     if (obj) pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes: obj.bytes });
   }
   return pieces.length ? { ...piecesToResponse(pieces), tier: "cold" } : null;

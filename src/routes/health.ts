@@ -4,6 +4,7 @@ import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
 import { healthSnapshot } from "../routing/health-registry";
 import { readProbes, type ProbeMode, type StoredProbe } from "../routing/probe";
+import { archiveKeyringState } from "../storage/encryption";
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
 const Ready = z
@@ -61,6 +62,22 @@ async function probesCheck(db: D1Database, mode: ProbeMode): Promise<z.infer<typ
   return { ok: failing.length === 0, detail: parts.join("; ").slice(0, 500) };
 }
 
+/**
+ * Encryption at rest: ARCHIVE_KEYS parses and its current key imports. Without it nothing can be
+ * archived (ended calls wait in their Durable Objects) or read back from R2, so it counts as
+ * storage. Key ids are not secret and show which key new writes use after a rotation.
+ */
+async function encryptionCheck(env: Env): Promise<z.infer<typeof Check>> {
+  const state = archiveKeyringState(env);
+  if (!state.ok) {
+    return { ok: false, detail: `${state.problem}: archives cannot be written (ended calls wait in their Durable Objects) or read back` };
+  }
+  const { keyring } = state;
+  const imported = await probe(() => keyring.cryptoKey(keyring.currentKid) as Promise<CryptoKey>);
+  if (!imported.ok) return { ok: false, detail: `ARCHIVE_KEYS: the current key '${keyring.currentKid}' does not import as an AES-256-GCM key` };
+  return { ok: true, detail: `AES-256-GCM; new writes use key '${keyring.currentKid}' (${keyring.kids.length} key${keyring.kids.length === 1 ? "" : "s"})` };
+}
+
 export function healthRoutes() {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -90,12 +107,13 @@ export function healthRoutes() {
       const checks: Record<string, z.infer<typeof Check>> = {
         d1: await probe(() => c.env.DB.prepare("SELECT 1").first()),
         r2: await probe(() => c.env.ARCHIVE.head("readyz-probe")),
+        encryption: await encryptionCheck(c.env),
         stt: chainCheck(() => sttChain(c.env, c.var.config), "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)"),
         tts: chainCheck(() => ttsChain(c.env, c.var.config), "no text-to-speech provider configured: replies are text only"),
         breakers: breakerCheck(),
         probes: await probesCheck(c.env.DB, c.var.config.PROVIDER_PROBES),
       };
-      const storageOk = checks.d1?.ok && checks.r2?.ok;
+      const storageOk = checks.d1?.ok && checks.r2?.ok && checks.encryption?.ok;
       const status: z.infer<typeof Ready>["status"] = !storageOk ? "unavailable" : Object.values(checks).every((x) => x.ok) ? "ready" : "degraded";
       return c.json({ status, checks }, status === "unavailable" ? 503 : 200);
     },

@@ -4,8 +4,9 @@ import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
 import { healthSnapshot } from "../routing/health-registry";
 import { PROBE_MODES, readProbes } from "../routing/probe";
-import { requireScope } from "../security/auth";
+
 import { problemResponses } from "./schemas";
+import { scoped } from "./scoped";
 
 const RegionHealth = z.object({
   provider: z.string(),
@@ -70,7 +71,7 @@ export function providerRoutes() {
       path: "/",
       tags: ["operators"],
       summary: "Configured provider chains and each provider-region's breaker, latency and load",
-      middleware: [requireScope({ scope: "admin", allowOperator: true })] as const,
+      ...scoped("admin", { allowOperator: true }),
       responses: { 200: { description: "Providers", content: { "application/json": { schema: ProvidersView } } }, ...problemResponses(401, 403) },
     }),
     async (c) => {

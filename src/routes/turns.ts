@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env";
 import { concatBytes } from "../audio/concat";
 import type { TurnPayload } from "../durable/call-types";
 import { ApiError } from "../errors";
-import { requireScope, tenantRefOf } from "../security/auth";
+import { tenantRefOf } from "../security/auth";
 import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
 import { notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
@@ -12,6 +12,7 @@ import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
+import { scoped } from "./scoped";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -34,7 +35,7 @@ export function turnRoutes() {
       path: "/{callId}/turns",
       tags: ["calls"],
       summary: "One caller turn: text, keypad digits or audio → transcript, intent, reply",
-      middleware: [requireScope({ scope: "calls:write" })] as const,
+      ...scoped("calls:write"),
       request: {
         params: CallIdParam,
         query: ReplyQuery,

@@ -9,10 +9,12 @@ import { callerPosition, type CallerCf } from "../routing/order";
 import { regionCatalog } from "../routing/regions";
 import { orderWithinResidency } from "../routing/resident-order";
 import { ttsCacheFor } from "../providers/tts-cache";
-import { requireScope, tenantRefOf } from "../security/auth";
+import { tenantRefOf } from "../security/auth";
+import { coversCounts, redact, redactWords } from "../security/redaction";
 import { readAudioUpload } from "./audio-body";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, binaryBody, Language, problemResponses } from "./schemas";
+import { scoped } from "./scoped";
 
 const tags = ["voice"];
 
@@ -51,7 +53,7 @@ export function voiceRoutes() {
       path: "/transcribe",
       tags,
       summary: "Transcribe audio (speech or keypad tones)",
-      middleware: [requireScope({ scope: "voice" })] as const,
+      ...scoped("voice"),
       request: {
         query: z.object({ language: Language.optional(), provider: z.string().max(32).optional() }),
         body: {
@@ -74,9 +76,17 @@ export function voiceRoutes() {
       const stt = () => orderWithinResidency(pinnedChain ?? sttChain(c.env, c.var.config), caller, residency, "speech-to-text", regionCatalog(c.var.config));
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
+      // Card numbers, security codes next to "cvv"... and REDACT_PATTERNS are masked (see
+      // src/security/redaction.ts). The words of a masked span become one entry carrying the mask;
+      // if the words do not show everything the text masked, they are left out rather than leak.
+      const cfg = c.var.config;
+      const options = { patterns: cfg.REDACT_PATTERNS, maxPatternChars: cfg.MAX_TEXT_CHARS };
+      const text = redact(heard.text, options);
+      const words = heard.words ? redactWords(heard.words, options) : undefined;
+      const safeWords = words && coversCounts(words.counts, text.counts) ? words.words : undefined;
       return c.json(
         {
-          text: heard.text,
+          text: text.text,
           confidence: heard.confidence,
           source: heard.source === "dtmf" ? ("dtmf" as const) : ("speech" as const),
           language: language.data,
@@ -84,7 +94,7 @@ export function voiceRoutes() {
           region: heard.region ?? "edge",
           audioDurationMs: upload.audio.durationMs,
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
-          ...(heard.words ? { words: heard.words } : {}),
+          ...(safeWords ? { words: safeWords } : {}),
         },
         200,
         { "X-Voice-Provider": heard.provider ?? "local", "X-Voice-Region": heard.region ?? "edge" },
@@ -98,7 +108,7 @@ export function voiceRoutes() {
       path: "/synthesize",
       tags,
       summary: "Synthesize speech from text",
-      middleware: [requireScope({ scope: "voice" })] as const,
+      ...scoped("voice"),
       request: { body: { content: { "application/json": { schema: SynthesizeBody } }, required: true } },
       responses: {
         200: { description: "Audio", content: { "audio/wav": binaryBody, "audio/basic": binaryBody, "audio/pcm": binaryBody } },

@@ -75,7 +75,8 @@ export async function verifyKey(db: D1Database, presented: string): Promise<Stor
   const match = KEY_PATTERN.exec(presented);
   if (!match) return null;
   const row = await db.prepare(`${SELECT_KEYS} WHERE k.key_id = ?`).bind(match[1]).first<KeyRow>();
-  if (!row || row.revoked_at) return null;
+  // A rotated key may be revoked in the future (its grace period): refused from that moment on.
+  if (!row || (row.revoked_at !== null && row.revoked_at <= new Date().toISOString())) return null;
   const ok = await timingSafeEqualStrings(await sha256Hex(presented), row.key_hash);
   return ok ? fromRow(row) : null;
 }
@@ -93,11 +94,26 @@ export async function getKey(db: D1Database, keyId: string): Promise<StoredKey |
   return row ? fromRow(row) : null;
 }
 
-/** Revokes at once: verifyKey reads D1 on every request, so the next request is refused. */
-export async function revokeKey(db: D1Database, keyId: string): Promise<boolean> {
+/**
+ * Revokes at `at` (default now): verifyKey reads D1 on every request, so the first request after
+ * that moment is refused. An earlier revocation is never pushed later.
+ */
+export async function revokeKey(db: D1Database, keyId: string, at: Date = new Date()): Promise<boolean> {
+  const when = at.toISOString();
   const res = await db
-    .prepare("UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL")
-    .bind(new Date().toISOString(), keyId)
+    .prepare("UPDATE api_keys SET revoked_at = ?1 WHERE key_id = ?2 AND (revoked_at IS NULL OR revoked_at > ?1)")
+    .bind(when, keyId)
     .run();
   return (res.meta.changes ?? 0) > 0;
+}
+
+/**
+ * Rotation: a new key with the same tenant, scopes and name, and the old one revoked after
+ * `graceSeconds` (0: at once), so a fleet can switch keys without a moment with none that works.
+ */
+export async function rotateKey(db: D1Database, old: StoredKey, graceSeconds: number): Promise<{ key: string; stored: StoredKey; previousExpiresAt: string }> {
+  const created = await createKey(db, { tenantId: old.tenantId, scopes: old.scopes, name: old.name ?? undefined, residency: old.residency });
+  const expires = new Date(Date.now() + graceSeconds * 1000);
+  await revokeKey(db, old.keyId, expires);
+  return { ...created, previousExpiresAt: expires.toISOString() };
 }

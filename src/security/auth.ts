@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { verifyKey } from "./api-keys";
 import { timingSafeEqualStrings } from "./crypto";
+import { tenantRequestLimit } from "./rate-limit";
 import type { Residency } from "../storage/residency";
 import { hasScope, type Principal, type Scope } from "./scopes";
 
@@ -24,6 +25,8 @@ function bearer(header: string | undefined): string | null {
  * this middleware; the tenant comes only from the verified key, never from the request.
  */
 export function requireScope(options: RequireScopeOptions) {
+  // Chained right after authentication, so every tenant request on every /api route is counted.
+  const rateLimit = tenantRequestLimit();
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = bearer(c.req.header("Authorization"));
     if (!presented) {
@@ -55,7 +58,7 @@ export function requireScope(options: RequireScopeOptions) {
       throw new ApiError(403, "forbidden", `This API key lacks the '${options.scope}' scope this request needs.`);
     }
     c.set("principal", principal);
-    await next();
+    await rateLimit(c, next);
   });
 }
 

@@ -1,32 +1,41 @@
 import type { CallArchive } from "./archive-types";
+import { archiveKeyring, decryptObject, encryptObject, type ArchiveKeysEnv } from "./encryption";
 import { callPrefix, coldKeys } from "./layout";
 
 /**
- * The cold tier: R2 objects under the call's tenant-prefixed folder. Writes are idempotent
- * (same key, same content) so the archive outbox can retry them freely.
+ * The cold tier: R2 objects under the call's tenant-prefixed folder, every body encrypted with
+ * the deployment's archive key (src/storage/encryption.ts); only the content type stays readable.
+ * Writes are idempotent (same key, same plaintext; a fresh IV each time) so the archive outbox can
+ * retry them freely. Without usable ARCHIVE_KEYS a write throws (503 archive_key_unavailable)
+ * instead of going out in plaintext, and a read of an object that exists throws too; a missing
+ * object is still just null, so a call that never was reads as 404 either way.
  */
-export async function putObject(bucket: R2Bucket, key: string, bytes: Uint8Array | string, contentType: string): Promise<void> {
-  await bucket.put(key, bytes, { httpMetadata: { contentType } });
+export async function putObject(env: ArchiveKeysEnv, bucket: R2Bucket, key: string, bytes: Uint8Array | string, contentType: string): Promise<void> {
+  const { body, metadata } = await encryptObject(archiveKeyring(env), key, bytes);
+  await bucket.put(key, body, { httpMetadata: { contentType }, customMetadata: metadata });
 }
 
-export async function putTranscript(bucket: R2Bucket, archive: CallArchive): Promise<void> {
+export async function putTranscript(env: ArchiveKeysEnv, bucket: R2Bucket, archive: CallArchive): Promise<void> {
   const { tenantId, callId } = archive.session;
-  await putObject(bucket, coldKeys.transcript(tenantId, callId), JSON.stringify(archive), "application/json");
+  await putObject(env, bucket, coldKeys.transcript(tenantId, callId), JSON.stringify(archive), "application/json");
 }
 
-export async function readTranscript(bucket: R2Bucket, tenantId: string, callId: string): Promise<CallArchive | null> {
-  const obj = await bucket.get(coldKeys.transcript(tenantId, callId));
-  return obj ? await obj.json<CallArchive>() : null;
+export async function readTranscript(env: ArchiveKeysEnv, bucket: R2Bucket, tenantId: string, callId: string): Promise<CallArchive | null> {
+  const obj = await getObject(env, bucket, coldKeys.transcript(tenantId, callId));
+  return obj ? (JSON.parse(new TextDecoder().decode(obj.bytes)) as CallArchive) : null;
 }
 
+/** Whether the call's transcript is there (a HEAD: nothing is decrypted). */
 export async function transcriptExists(bucket: R2Bucket, tenantId: string, callId: string): Promise<boolean> {
   return (await bucket.head(coldKeys.transcript(tenantId, callId))) !== null;
 }
 
-export async function getObject(bucket: R2Bucket, key: string): Promise<{ bytes: Uint8Array; contentType: string } | null> {
+/** One object, decrypted; null when it does not exist. Fails closed (ApiError) when it cannot be decrypted. */
+export async function getObject(env: ArchiveKeysEnv, bucket: R2Bucket, key: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: string } | null> {
   const obj = await bucket.get(key);
   if (!obj) return null;
-  return { bytes: new Uint8Array(await obj.arrayBuffer()), contentType: obj.httpMetadata?.contentType ?? "application/octet-stream" };
+  const body = await obj.arrayBuffer();
+  return { bytes: await decryptObject(archiveKeyring(env), key, body), contentType: obj.httpMetadata?.contentType ?? "application/octet-stream" };
 }
 
 /** Deletes every object of one call (erasure). Lists in pages: a long call may hold many objects. */

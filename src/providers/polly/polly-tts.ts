@@ -8,6 +8,7 @@ import { toProviderError } from "./errors";
 import { pollyFormat, type PollyFormat } from "./formats";
 import { pollyLanguage } from "./language";
 import { VOICE_ID, type PollySettings } from "./settings";
+import { checkSpeechBytes } from "../validate";
 
 const PROVIDER = "polly";
 
@@ -135,6 +136,8 @@ function toResult(format: PollyFormat, contentType: string, bytes: Uint8Array): 
     // audio/pcm: signed 16-bit, mono, little-endian, at the SampleRate we asked for.
     return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: format.sampleRate };
   }
+  // The bytes must be what the type says: an HTML error page served as audio/mpeg is not speech.
+  checkSpeechBytes(PROVIDER, bytes, contentType, format.outputFormat === "mp3" ? "mp3" : "ogg");
   return format.outputFormat === "mp3"
     ? { kind: "encoded", format: "mp3", mediaType: "audio/mpeg", bytes }
     : { kind: "encoded", format: "ogg", mediaType: "audio/ogg", bytes };

@@ -1,0 +1,41 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+import { appendAudit, type AuditEntry } from "../storage/audit";
+
+/** The call-changing routes and the audit action each records (reads and erasure audit themselves). */
+const ACTIONS: { method: string; pattern: RegExp; action: string }[] = [
+  { method: "POST", pattern: /^\/api\/v1\/calls\/?$/, action: "call.create" },
+  { method: "PATCH", pattern: /^\/api\/v1\/calls\/([^/]+)$/, action: "call.update" },
+  { method: "POST", pattern: /^\/api\/v1\/calls\/([^/]+)\/turns$/, action: "call.turn" },
+  { method: "POST", pattern: /^\/api\/v1\/calls\/([^/]+)\/end$/, action: "call.end" },
+];
+
+function resultOf(status: number): AuditEntry["result"] {
+  if (status < 400) return "ok";
+  if (status === 401 || status === 403) return "denied";
+  if (status === 404) return "not_found";
+  return "error";
+}
+
+/**
+ * Appends an audit record for every use of a tenant key on call data that changes it (creating a
+ * call, a turn, a context change, ending), whatever the outcome. The row is written after the
+ * response is ready, through waitUntil, so the caller's turn never waits on D1; a failed audit
+ * write is logged, never silently dropped.
+ */
+export function auditCallUse() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    const principal = c.get("principal");
+    if (principal?.kind !== "key") return;
+    const path = new URL(c.req.url).pathname;
+    const route = ACTIONS.find((a) => a.method === c.req.method && a.pattern.test(path));
+    if (!route) return;
+    const target = route.pattern.exec(path)?.[1] ?? c.res.headers.get("Location")?.split("/").pop();
+    const entry: AuditEntry = { action: route.action, result: resultOf(c.res.status), requestId: c.var.requestId, ...(target ? { target: decodeURIComponent(target) } : {}) };
+    const write = appendAudit(c.env.DB, principal, entry).catch((err: unknown) => {
+      console.error(JSON.stringify({ event: "audit_write_failed", requestId: c.var.requestId, action: entry.action, error: err instanceof Error ? err.message : String(err) }));
+    });
+    c.executionCtx.waitUntil(write);
+  });
+}
