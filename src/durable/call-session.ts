@@ -34,6 +34,7 @@ import type {
   TurnResult,
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
+import { hmacSha256Hex } from "../security/crypto";
 
 const REDACTED = "[redacted keypad input]";
 
@@ -226,10 +227,12 @@ export class CallSession extends DurableObject<Env> {
 
   private async applyTurn(input: TurnInput): Promise<TurnResult> {
     const session = this.requireActive();
+    // Stored and compared as a keyed hash (see CallStore.fingerprintKey), never the route's plain one.
+    const fingerprint = input.idempotencyKey ? await hmacSha256Hex(this.store.fingerprintKey(), input.fingerprint) : "";
     if (input.idempotencyKey) {
       const seen = this.store.getIdempotent(input.idempotencyKey);
       if (seen) {
-        if (seen.fingerprint !== input.fingerprint) {
+        if (seen.fingerprint !== fingerprint) {
           throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request; use a new key for a new turn.");
         }
         return JSON.parse(seen.json) as TurnResult;
@@ -301,7 +304,7 @@ export class CallSession extends DurableObject<Env> {
       // The caller's own audio of a turn that needed masking would still hold what was masked.
       if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted) this.storeCallerAudio(id, input.payload.audio);
       if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
-      if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, input.fingerprint, JSON.stringify(result));
+      if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, fingerprint, JSON.stringify(result));
       if (decision.endCall) this.markEnded(updated, "flow");
       else this.store.enqueue(JOB_INDEX, Date.now());
     });

@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS history (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fingerprint_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS audio (
   turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
   media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
@@ -72,6 +73,19 @@ export class CallStore {
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {
     return this.sql.exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency WHERE key = ?", key).toArray()[0] ?? null;
+  }
+
+  /**
+   * This call's random key for request fingerprints, made on first use. Fingerprints are keyed
+   * hashes so the idempotency table never holds a plain hash of a request body (a card number
+   * typed into a turn could be recovered from one by trying every Luhn-valid number).
+   */
+  fingerprintKey(): Uint8Array {
+    const row = this.sql.exec<{ key: ArrayBuffer }>("SELECT key FROM fingerprint_key WHERE id = 1").toArray()[0];
+    if (row) return new Uint8Array(row.key);
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    this.sql.exec("INSERT INTO fingerprint_key (id, key) VALUES (1, ?)", key);
+    return key;
   }
 
   putIdempotent(key: string, fingerprint: string, json: string): void {

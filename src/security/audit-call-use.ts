@@ -30,7 +30,8 @@ export function auditCallUse() {
     if (principal?.kind !== "key") return;
     const path = new URL(c.req.url).pathname;
     const route = ACTIONS.find((a) => a.method === c.req.method && a.pattern.test(path));
-    if (!route) return;
+    // A request refused by the rate limiter did nothing; auditing each would turn a flood into D1 writes.
+    if (!route || c.res.status === 429) return;
     const target = route.pattern.exec(path)?.[1] ?? c.res.headers.get("Location")?.split("/").pop();
     const entry: AuditEntry = { action: route.action, result: resultOf(c.res.status), requestId: c.var.requestId, ...(target ? { target: decodeURIComponent(target) } : {}) };
     const write = appendAudit(c.env.DB, principal, entry).catch((err: unknown) => {

@@ -41,3 +41,9 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
   ]);
   return crypto.subtle.timingSafeEqual(ha, hb);
 }
+
+/** HMAC-SHA-256 of `data` under a raw key, as hex. */
+export async function hmacSha256Hex(key: Uint8Array, data: string): Promise<string> {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return toHex(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(data)));
+}

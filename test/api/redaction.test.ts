@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetHealthForTests } from "../../src/routing/health-registry";
@@ -122,6 +123,28 @@ describe("a card number said in a turn", () => {
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ transcript: { text: "[redacted keypad input]" }, intent: { slots: { cardNumber: "************1111" } } });
     expectNoCard(text);
+  });
+});
+
+describe("idempotency records of a turn with a card number", () => {
+  it("keep only a per-call keyed hash of the request, never a plain one", async () => {
+    const { tenantId, key } = await tenant();
+    const body = { text: "my card number is 4111 1111 1111 1111" };
+    const fingerprints: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const callId = await startCall(key);
+      const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: body, headers: { "Idempotency-Key": "same-key" } });
+      expect(res.status).toBe(200);
+      await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
+        const rows = state.storage.sql.exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency").toArray();
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.json).not.toContain("4111");
+        fingerprints.push(rows[0]!.fingerprint);
+      });
+    }
+    // The same request in two calls: a plain hash would be equal; a keyed one differs per call.
+    expect(fingerprints[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(fingerprints[0]).not.toBe(fingerprints[1]);
   });
 });
 
