@@ -7,7 +7,10 @@ const turns = Number(process.argv[3] ?? 30);
 const admin = process.env.ADMIN_TOKEN ?? "dev-admin-token-change-me";
 
 async function call(path, init = {}) {
-  const res = await fetch(base + path, init);
+  const res = await fetch(base + path, init).catch((err) => {
+    console.error(`cannot reach ${base} (${err.cause?.code ?? err.message}): start the server first with \`npm run dev\`, or pass its URL: npm run bench -- <baseUrl>`);
+    process.exit(1);
+  });
   if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
   return res;
 }
