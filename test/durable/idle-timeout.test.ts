@@ -1,19 +1,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { SessionRecord } from "../../src/durable/call-types";
 import { api, startCall, tenant } from "../helpers/api";
-import { callObject } from "../helpers/objects";
-
-/** Moves the call's last activity into the past, as if it had been silent that long. */
-async function ageCall(tenantId: string, callId: string, seconds: number) {
-  await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-    const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").one();
-    const session = JSON.parse(row.json) as SessionRecord;
-    session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
-    state.storage.sql.exec("UPDATE session SET json = ? WHERE id = 1", JSON.stringify(session));
-  });
-}
+import { ageCall, callObject } from "../helpers/objects";
 
 /** After a turn the object runs its outbox from an alarm set to "now", then re-arms the idle alarm. */
 async function untilAlarmIsTheIdleDeadline(tenantId: string, callId: string) {

@@ -4,8 +4,10 @@ import { expect } from "vitest";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 const BASE = "http://voice-edge.test";
 
-/** A request through the Worker's real fetch handler (routing, middleware, Durable Objects, D1, R2). */
-export function api(path: string, init: RequestInit & { key?: string; json?: unknown } = {}): Promise<Response> {
+export type ApiInit = RequestInit & { key?: string; json?: unknown };
+
+/** A request to the Worker: `key` becomes the Bearer header, `json` the body. */
+export function apiRequest(path: string, init: ApiInit = {}): Request {
   const headers = new Headers(init.headers);
   if (init.key) headers.set("Authorization", `Bearer ${init.key}`);
   let body = init.body;
@@ -13,7 +15,12 @@ export function api(path: string, init: RequestInit & { key?: string; json?: unk
     headers.set("Content-Type", "application/json");
     body = JSON.stringify(init.json);
   }
-  return exports.default.fetch(new Request(`${BASE}${path}`, { ...init, headers, body }));
+  return new Request(`${BASE}${path}`, { ...init, headers, body });
+}
+
+/** A request through the Worker's real fetch handler (routing, middleware, Durable Objects, D1, R2). */
+export function api(path: string, init: ApiInit = {}): Promise<Response> {
+  return exports.default.fetch(apiRequest(path, init));
 }
 
 let counter = 0;

@@ -1,7 +1,10 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { CallSession } from "../../src/durable/call-session";
+import type { SessionRecord } from "../../src/durable/call-types";
+import { tenantLimits, type TenantLimits } from "../../src/durable/tenant-limits";
 import worker from "../../src/index";
+import { apiRequest, type ApiInit } from "./api";
 import { callObjectName } from "../../src/storage/layout";
 import { callNamespace, type Residency } from "../../src/storage/residency";
 
@@ -32,4 +35,27 @@ export async function fetchWithSettings(vars: Record<string, string>, request: R
   const res = await worker.fetch(request, { ...env, ...vars } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
+}
+
+/** `api()` against the Worker as a deployment with these settings would run it. */
+export function apiWithSettings(vars: Record<string, string>) {
+  return (path: string, init: ApiInit = {}): Promise<Response> => fetchWithSettings(vars, apiRequest(path, init));
+}
+
+/** Moves the call's last activity into the past, as if it had been silent that long. */
+export async function ageCall(tenantId: string, callId: string, seconds: number): Promise<void> {
+  await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
+    const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").one();
+    const session = JSON.parse(row.json) as SessionRecord;
+    session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
+    state.storage.sql.exec("UPDATE session SET json = ? WHERE id = 1", JSON.stringify(session));
+  });
+}
+
+/** Moves the tenant's limits object's clock forward, as if that much time had passed. */
+export async function advanceLimitsClock(tenantId: string, ms: number): Promise<void> {
+  await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => {
+    const before = instance.now;
+    instance.now = () => before() + ms;
+  });
 }

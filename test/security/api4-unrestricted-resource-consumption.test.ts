@@ -1,41 +1,14 @@
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CallView } from "../../src/durable/call-types";
-import { tenantLimits, type TenantLimits } from "../../src/durable/tenant-limits";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
 import silenceWav from "../fixtures/audio/silence-2s-16k.wav";
 import { ADMIN_TOKEN, api, createKey, expectProblem, startCall, tenant, uid } from "../helpers/api";
-import { callObject, fetchWithSettings, setCallBindings } from "../helpers/objects";
+import { advanceLimitsClock, apiWithSettings, callObject, setCallBindings } from "../helpers/objects";
 
 // OWASP API4:2023 Unrestricted Resource Consumption: every tenant request is counted against a
 // per-tenant rate (a token bucket in the tenant's TenantLimits object), and every request body,
 // audio clip, text, context, history and call is capped by configuration. Over a limit the request
 // is refused with its 4xx problem and leaves nothing behind.
-
-type Init = RequestInit & { key?: string; json?: unknown };
-
-/** The Worker as a deployment with these settings would run it (see fetchWithSettings). */
-function withSettings(vars: Record<string, string>) {
-  return (path: string, init: Init = {}): Promise<Response> => {
-    const headers = new Headers(init.headers);
-    if (init.key) headers.set("Authorization", `Bearer ${init.key}`);
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers.set("Content-Type", "application/json");
-      body = JSON.stringify(init.json);
-    }
-    return fetchWithSettings(vars, new Request(`http://voice-edge.test${path}`, { ...init, headers, body }));
-  };
-}
-
-/** Moves the tenant's limits object's clock forward, as if that much time had passed. */
-async function advanceClock(tenantId: string, ms: number): Promise<void> {
-  await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => {
-    const before = instance.now;
-    instance.now = () => before() + ms;
-  });
-}
 
 /** The call as its object holds it (read without a request, so without spending a token). */
 async function hot(tenantId: string, callId: string): Promise<CallView | null> {
@@ -51,7 +24,7 @@ async function expectRateLimited(res: Response): Promise<number> {
 
 describe("per-tenant request rate", () => {
   // 5 a minute, so one token every 12 s: no token comes back while a test runs.
-  const call = withSettings({ TENANT_REQUESTS_PER_MINUTE: "5" });
+  const call = apiWithSettings({ TENANT_REQUESTS_PER_MINUTE: "5" });
 
   it("refuses a burst over the limit with 429 rate_limited and Retry-After, and the refused turns change nothing", async () => {
     const { tenantId, key } = await tenant();
@@ -92,28 +65,28 @@ describe("per-tenant request rate", () => {
     const retryAfter = await expectRateLimited(await call("/api/v1/calls", { key }));
     expect(retryAfter).toBeGreaterThanOrEqual(11);
 
-    await advanceClock(tenantId, 12_000);
+    await advanceLimitsClock(tenantId, 12_000);
     expect((await call("/api/v1/calls", { key })).status).toBe(200);
     await expectRateLimited(await call("/api/v1/calls", { key }));
 
     // An hour later the bucket is full again, with 5 tokens (TENANT_BURST defaults to the per-minute rate), not 300.
-    await advanceClock(tenantId, 3_600_000);
+    await advanceLimitsClock(tenantId, 3_600_000);
     for (let i = 0; i < 5; i++) expect((await call("/api/v1/calls", { key })).status).toBe(200);
     await expectRateLimited(await call("/api/v1/calls", { key }));
   });
 
   it("takes TENANT_BURST as the bucket size", async () => {
-    const burst = withSettings({ TENANT_REQUESTS_PER_MINUTE: "60", TENANT_BURST: "2" });
+    const burst = apiWithSettings({ TENANT_REQUESTS_PER_MINUTE: "60", TENANT_BURST: "2" });
     const { tenantId, key } = await tenant();
     expect((await burst("/api/v1/calls", { key })).status).toBe(200);
     expect((await burst("/api/v1/calls", { key })).status).toBe(200);
     expect(await expectRateLimited(await burst("/api/v1/calls", { key }))).toBe(1);
-    await advanceClock(tenantId, 1_000);
+    await advanceLimitsClock(tenantId, 1_000);
     expect((await burst("/api/v1/calls", { key })).status).toBe(200);
   });
 
   it("does not limit the operator token or the health endpoints", async () => {
-    const strict = withSettings({ TENANT_REQUESTS_PER_MINUTE: "1" });
+    const strict = apiWithSettings({ TENANT_REQUESTS_PER_MINUTE: "1" });
     for (let i = 0; i < 3; i++) {
       const res = await strict("/api/v1/admin/keys", { method: "POST", key: ADMIN_TOKEN, json: { tenantId: uid("t"), scopes: ["calls:read"] } });
       expect(res.status).toBe(201);
@@ -123,7 +96,7 @@ describe("per-tenant request rate", () => {
 
   it("refuses a malformed setting with a configuration error naming it", async () => {
     const { key } = await tenant();
-    const res = await withSettings({ TENANT_REQUESTS_PER_MINUTE: "lots" })("/api/v1/calls", { key });
+    const res = await apiWithSettings({ TENANT_REQUESTS_PER_MINUTE: "lots" })("/api/v1/calls", { key });
     const problem = await expectProblem(res, 500, "configuration_error");
     expect(problem.detail).toContain("TENANT_REQUESTS_PER_MINUTE");
   });
@@ -158,8 +131,8 @@ describe("configured caps refuse oversized input and store nothing", () => {
   it("audio over MAX_AUDIO_BYTES or MAX_AUDIO_SECONDS (413)", async () => {
     const { key, callId, unchanged } = await callWithOneTurn();
     const audio = (bytes: Uint8Array) => ({ method: "POST", key, body: bytes, headers: { "Content-Type": "audio/wav" } });
-    await expectProblem(await withSettings({ MAX_AUDIO_BYTES: "1024" })(`/api/v1/calls/${callId}/turns`, audio(balanceWav)), 413, "payload_too_large");
-    const tooLong = await withSettings({ MAX_AUDIO_SECONDS: "1" })(`/api/v1/calls/${callId}/turns`, audio(silenceWav));
+    await expectProblem(await apiWithSettings({ MAX_AUDIO_BYTES: "1024" })(`/api/v1/calls/${callId}/turns`, audio(balanceWav)), 413, "payload_too_large");
+    const tooLong = await apiWithSettings({ MAX_AUDIO_SECONDS: "1" })(`/api/v1/calls/${callId}/turns`, audio(silenceWav));
     const { detail } = await expectProblem(tooLong, 413, "payload_too_large");
     expect(detail).toMatch(/over the limit of 1 s/);
     await unchanged();
@@ -167,7 +140,7 @@ describe("configured caps refuse oversized input and store nothing", () => {
 
   it("text over MAX_TEXT_CHARS (422)", async () => {
     const { key, callId, unchanged } = await callWithOneTurn();
-    await expectProblem(await withSettings({ MAX_TEXT_CHARS: "10" })(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "eleven char" } }), 422, "text_too_long");
+    await expectProblem(await apiWithSettings({ MAX_TEXT_CHARS: "10" })(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "eleven char" } }), 422, "text_too_long");
     await unchanged();
   });
 

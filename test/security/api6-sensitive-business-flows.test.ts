@@ -1,10 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { SessionRecord } from "../../src/durable/call-types";
-import { tenantLimits, type TenantLimits } from "../../src/durable/tenant-limits";
-import { api, expectProblem, tenant } from "../helpers/api";
-import { callObject, fetchWithSettings, setCallBindings } from "../helpers/objects";
+import { tenantLimits } from "../../src/durable/tenant-limits";
+import { api, expectProblem, tenant, type ApiInit } from "../helpers/api";
+import { advanceLimitsClock, ageCall, apiWithSettings, callObject, setCallBindings } from "../helpers/objects";
 
 // OWASP API6:2023 Unrestricted Access to Sensitive Business Flows: a call holds speech providers,
 // a Durable Object and storage for as long as it lasts, so a tenant may hold at most
@@ -14,18 +13,9 @@ import { callObject, fetchWithSettings, setCallBindings } from "../helpers/objec
 const MAX = 2;
 const settings = { TENANT_MAX_ACTIVE_CALLS: String(MAX) };
 
-type Init = RequestInit & { key?: string; json?: unknown };
-
 /** The Worker with TENANT_MAX_ACTIVE_CALLS=2. */
-function limited(path: string, init: Init = {}, vars: Record<string, string> = settings): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.key) headers.set("Authorization", `Bearer ${init.key}`);
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers.set("Content-Type", "application/json");
-    body = JSON.stringify(init.json);
-  }
-  return fetchWithSettings(vars, new Request(`http://voice-edge.test${path}`, { ...init, headers, body }));
+function limited(path: string, init: ApiInit = {}, vars: Record<string, string> = settings): Promise<Response> {
+  return apiWithSettings(vars)(path, init);
 }
 
 function open(key: string, callId: string, extra: Record<string, unknown> = {}, vars: Record<string, string> = settings): Promise<Response> {
@@ -54,23 +44,6 @@ async function fullTenant(options: { residency?: "eu" } = {}) {
   await expectOpened(await open(t.key, "c2"));
   expect(await slots(t.tenantId)).toEqual(["c1", "c2"]);
   return t;
-}
-
-/** Moves the call's last activity into the past, as if it had been silent that long. */
-async function ageCall(tenantId: string, callId: string, seconds: number) {
-  await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-    const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").one();
-    const session = JSON.parse(row.json) as SessionRecord;
-    session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
-    state.storage.sql.exec("UPDATE session SET json = ? WHERE id = 1", JSON.stringify(session));
-  });
-}
-
-async function advanceLimitsClock(tenantId: string, ms: number): Promise<void> {
-  await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => {
-    const before = instance.now;
-    instance.now = () => before() + ms;
-  });
 }
 
 describe("concurrent calls per tenant", () => {
