@@ -3,7 +3,8 @@ import type { AppEnv } from "../app-env";
 import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
 import { healthSnapshot } from "../routing/health-registry";
-import { readProbes, type ProbeMode, type StoredProbe } from "../routing/probe";
+import type { ProbeMode } from "../routing/probe";
+import { readProbes, type StoredProbe } from "../routing/probe-store";
 import { archiveKeyringState } from "../storage/encryption";
 
 const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });

@@ -3,7 +3,8 @@ import type { AppEnv } from "../app-env";
 import { asApiError } from "../errors";
 import { sttChain, ttsChain } from "../providers/registry";
 import { healthSnapshot } from "../routing/health-registry";
-import { PROBE_MODES, readProbes } from "../routing/probe";
+import { PROBE_MODES } from "../routing/probe";
+import { readProbes } from "../routing/probe-store";
 
 import { problemResponses } from "./schemas";
 import { scoped } from "./scoped";

@@ -14,7 +14,6 @@
  * would: useful when the cron's isolate also serves requests, and shared with no other isolate.
  */
 import { AudioError } from "../audio/errors";
-import { resample } from "../audio/resample";
 import { getConfig, providerList, type Config } from "../config";
 import { asApiError } from "../errors";
 import { ProviderError, type ProviderErrorKind } from "../providers/errors";
@@ -22,6 +21,11 @@ import { localModule } from "../providers/local";
 import { PROVIDER_MODULES, sttChain, ttsChain } from "../providers/registry";
 import type { SpeechToText, TextToSpeech } from "../providers/types";
 import { getHealth } from "./health-registry";
+import { PROBE_TEXT, probeClip, type ProbeClip } from "./probe-clip";
+import { storeResults } from "./probe-store";
+
+
+
 
 /** The cron expression (wrangler.toml [triggers]) that runs probes; the daily one runs retention. */
 export const PROBE_CRON = "*/5 * * * *";
@@ -39,12 +43,6 @@ export type ProbeErrorKind = ProviderErrorKind | "timeout" | "audio" | "settings
 export const PROBE_TIMEOUT_MS = 5000;
 /** Probes in flight at once: enough to finish a long chain quickly, few enough not to look like a burst. */
 export const PROBE_CONCURRENCY = 4;
-/** A result older than this (three missed runs) is stale: shown, but no longer counted as failing. */
-export const PROBE_STALE_MS = 15 * 60_000;
-/** What TTS probes synthesize and the STT probe clip says: two words, a few billed characters. */
-export const PROBE_TEXT = "voice edge";
-/** The STT clip's rate: telephone quality, the smallest upload every engine takes. */
-export const PROBE_CLIP_RATE = 8000;
 const ERROR_CHARS = 200;
 
 export interface ProbeResult {
@@ -172,45 +170,6 @@ function regionLabel(value: string, fallback: string): string {
 
 // ---- one probe --------------------------------------------------------------------------------
 
-interface ProbeClip {
-  samples: Int16Array;
-  sampleRate: number;
-}
-
-let clipCache: Promise<ProbeClip> | null = null;
-
-/** "voice edge" spoken by the embedded engine at 8 kHz (about 0.6 s), made once per isolate. */
-export function probeClip(env: Env): Promise<ProbeClip> {
-  if (!clipCache) {
-    const pending = makeClip(env);
-    clipCache = pending;
-    pending.catch(() => {
-      if (clipCache === pending) clipCache = null;
-    });
-  }
-  return clipCache;
-}
-
-async function makeClip(env: Env): Promise<ProbeClip> {
-  const engine = localModule.tts?.({}, env);
-  if (!engine) throw new Error("the embedded engine is not in this build");
-  const speech = await engine.synthesize({ text: PROBE_TEXT, language: "en-US", sampleRate: PROBE_CLIP_RATE });
-  if (speech.kind === "encoded") throw new Error("the embedded engine returned encoded audio");
-  return { samples: trimSilence(resample(speech.samples, speech.sampleRate, PROBE_CLIP_RATE), PROBE_CLIP_RATE), sampleRate: PROBE_CLIP_RATE };
-}
-
-/** Drops eSpeak's leading and trailing silence, keeping 50 ms either side of the speech. */
-function trimSilence(samples: Int16Array, rate: number): Int16Array {
-  const threshold = 500; // about -36 dBFS
-  let first = samples.findIndex((s) => Math.abs(s) > threshold);
-  if (first < 0) return samples;
-  let last = samples.length - 1;
-  while (last > first && Math.abs(samples[last]!) <= threshold) last--;
-  const pad = Math.round(rate * 0.05);
-  first = Math.max(0, first - pad);
-  return samples.slice(first, Math.min(samples.length, last + 1 + pad));
-}
-
 interface ProbeContext {
   clip: ProbeClip | undefined;
   config: Config;
@@ -321,68 +280,4 @@ async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T) =>
 
 function truncate(text: string): string {
   return text.length > ERROR_CHARS ? `${text.slice(0, ERROR_CHARS - 1)}…` : text;
-}
-
-// ---- D1 ---------------------------------------------------------------------------------------
-
-const UPSERT = `INSERT INTO provider_probes (provider, region, kind, ok, status, error_kind, error, latency_ms, probed_at, consecutive_failures)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (provider, region, kind) DO UPDATE SET
-  ok = excluded.ok, status = excluded.status, error_kind = excluded.error_kind, error = excluded.error,
-  latency_ms = excluded.latency_ms, probed_at = excluded.probed_at,
-  consecutive_failures = CASE WHEN excluded.ok = 1 THEN 0 ELSE provider_probes.consecutive_failures + 1 END`;
-
-/** Keeps the latest result per provider-region-kind, and drops rows of provider-regions no longer configured. */
-async function storeResults(db: D1Database, results: readonly ProbeResult[]): Promise<void> {
-  const keys = JSON.stringify(results.map((r) => [r.provider, r.region, r.kind]));
-  await db.batch([
-    ...results.map((r) =>
-      db
-        .prepare(UPSERT)
-        .bind(r.provider, r.region, r.kind, r.ok ? 1 : 0, r.status ?? null, r.errorKind ?? null, r.error ?? null, r.latencyMs ?? null, r.probedAt, r.ok ? 0 : 1),
-    ),
-    db
-      .prepare(
-        `DELETE FROM provider_probes WHERE NOT EXISTS (SELECT 1 FROM json_each(?) AS k
-           WHERE json_extract(k.value, '$[0]') = provider AND json_extract(k.value, '$[1]') = region AND json_extract(k.value, '$[2]') = kind)`,
-      )
-      .bind(keys),
-  ]);
-}
-
-export interface StoredProbe extends ProbeResult {
-  consecutiveFailures: number;
-  /** Older than PROBE_STALE_MS: the probes stopped (turned off, or the cron is not running). */
-  stale: boolean;
-}
-
-interface ProbeRow {
-  provider: string;
-  region: string;
-  kind: ProbeKind;
-  ok: number;
-  status: number | null;
-  error_kind: ProbeErrorKind | null;
-  error: string | null;
-  latency_ms: number | null;
-  probed_at: string;
-  consecutive_failures: number;
-}
-
-/** The latest probe results, as every isolate sees them. */
-export async function readProbes(db: D1Database, nowMs = Date.now()): Promise<StoredProbe[]> {
-  const { results } = await db.prepare("SELECT * FROM provider_probes ORDER BY kind, provider, region").all<ProbeRow>();
-  return results.map((r) => ({
-    provider: r.provider,
-    region: r.region,
-    kind: r.kind,
-    ok: r.ok === 1,
-    ...(r.status !== null ? { status: r.status } : {}),
-    ...(r.error_kind !== null ? { errorKind: r.error_kind } : {}),
-    ...(r.error !== null ? { error: r.error } : {}),
-    ...(r.latency_ms !== null ? { latencyMs: Math.round(r.latency_ms) } : {}),
-    probedAt: r.probed_at,
-    consecutiveFailures: r.consecutive_failures,
-    stale: nowMs - Date.parse(r.probed_at) > PROBE_STALE_MS,
-  }));
 }
