@@ -103,3 +103,49 @@ function listenAnswer(url, bytes) {
     results: { channels: [{ alternatives: [{ transcript: FORMATTED, confidence: 0.99, words }] }] },
   };
 }
+
+// ---------------------------------------------------------------------------------------------- speech
+// OpenAI's POST /v1/audio/speech (https://platform.openai.com/docs/api-reference/audio/createSpeech):
+// a JSON body {model, input, voice, response_format} -> the audio bytes in that format. "pcm" is raw
+// 16-bit little-endian mono at 24 kHz without a header, "wav" the same in a RIFF header; mp3 and
+// opus are stand-ins that only carry the container's signature (ID3 / OggS), enough for the
+// adapter's sniffing (src/providers/openai/speech-audio.ts), not playable audio.
+export const SPEECH_PATH = "/v1/audio/speech";
+export const SPEECH_RATE = 24_000;
+
+/** Why a speech request body is not what the adapter should send, or null. */
+export function badSpeechRequest(json) {
+  if (!json || typeof json !== "object") return "expected a JSON body";
+  if (typeof json.model !== "string" || !json.model) return "expected model";
+  if (typeof json.input !== "string" || !json.input) return "expected input";
+  if (!["mp3", "opus", "aac", "flac", "wav", "pcm"].includes(json.response_format ?? "mp3")) return "unknown response_format";
+  return null;
+}
+
+/** The answer to a speech request: about 60 ms of a 440 Hz tone per input character, at most 10 s. */
+export function speechAnswer(json) {
+  const format = json.response_format ?? "mp3";
+  const samples = Math.min(10 * SPEECH_RATE, Math.max(SPEECH_RATE / 10, Math.round(json.input.length * 0.06 * SPEECH_RATE)));
+  const pcm = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / SPEECH_RATE)), i * 2);
+  if (format === "pcm") return { body: pcm, headers: { "content-type": "audio/pcm" } };
+  if (format === "wav") {
+    const h = Buffer.alloc(44);
+    h.write("RIFF", 0, "ascii");
+    h.writeUInt32LE(36 + pcm.length, 4);
+    h.write("WAVEfmt ", 8, "ascii");
+    h.writeUInt32LE(16, 16);
+    h.writeUInt16LE(1, 20); // PCM
+    h.writeUInt16LE(1, 22); // mono
+    h.writeUInt32LE(SPEECH_RATE, 24);
+    h.writeUInt32LE(SPEECH_RATE * 2, 28);
+    h.writeUInt16LE(2, 32);
+    h.writeUInt16LE(16, 34);
+    h.write("data", 36, "ascii");
+    h.writeUInt32LE(pcm.length, 40);
+    return { body: Buffer.concat([h, pcm]), headers: { "content-type": "audio/wav" } };
+  }
+  if (format === "opus") return { body: Buffer.concat([Buffer.from("OggS\0\x02", "latin1"), Buffer.alloc(512)]), headers: { "content-type": "audio/ogg" } };
+  // mp3 (and aac/flac, which the adapter never asks for): an empty ID3v2 tag, then silence.
+  return { body: Buffer.concat([Buffer.from("ID3\x04\0\0\0\0\0\0", "latin1"), Buffer.alloc(512)]), headers: { "content-type": "audio/mpeg" } };
+}

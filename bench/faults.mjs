@@ -23,7 +23,7 @@
 //    OPENAI_BASE_URL). It runs a copy of the source taken at the start (so edits made meanwhile do
 //    not restart it and reset its breakers), its settings come from a generated --env-file (so the
 //    developer's .dev.vars is not read) and its state from a temporary --persist-to directory (so
-//    .wrangler/state is not touched); the D1 migrations are applied there first.
+//    .wrangler/state is not touched); the D1 migrations are applied there first (bench/lib/dev-server.mjs).
 // 3. Posts `turns` audio turns (test/fixtures/audio/balance-16k.wav, ?reply=text) from `concurrency`
 //    callers, paced at `rate` turns per second (0 = no pacing), a new call every 20 audio turns, and a
 //    text or keypad turn after every `control-every` audio turns of a caller.
@@ -33,19 +33,14 @@
 // 5. Prints success rate per turn kind, p50/p95/p99 latency, the turns each provider-region served,
 //    the failovers, the 503s and their Retry-After, and the breaker transitions per provider-region
 //    (bench/faults-report.mjs), then stops everything it started (also on errors, Ctrl-C and the `cap`).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, sleep, startDevServer } from "./lib/dev-server.mjs";
 import { startFaultProviders } from "./fault-provider.mjs";
 import { parseArgs, scenarioServers, workerVars } from "./faults-options.mjs";
 import { report } from "./faults-report.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const AUDIO = readFileSync(join(ROOT, "test", "fixtures", "audio", "balance-16k.wav"));
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const TURNS_PER_CALL = 20;
@@ -63,28 +58,10 @@ try {
 // ---------------------------------------------------------------------------------------------- helpers
 const t0 = performance.now();
 const since = () => (performance.now() - t0) / 1000;
-const sleep = (ms, signal) =>
-  new Promise((res) => {
-    const t = setTimeout(res, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), res()), { once: true });
-  });
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------- lifecycle
-const tmp = mkdtempSync(join(tmpdir(), "voice-edge-faults-"));
-const APP = join(tmp, "app"); // the snapshot of the source that `wrangler dev` runs
 const stop = new AbortController(); // the cap, Ctrl-C, or a fatal error: stop sending turns
-let wrangler; // the `wrangler dev` child (leader of its own process group)
+let devServer; // our `wrangler dev` (bench/lib/dev-server.mjs): a snapshot of the source, its own env file and state
 let servers = []; // the fault servers: { label, provider, faultRate, outage, seed, server, region, window }
 let poller;
 let capTimer;
@@ -93,45 +70,17 @@ const logTail = [];
 const workerEvents = []; // JSON log lines of interest from the worker, with their arrival time
 let workerReloads = 0; // restarts of the worker during the run (each one forgets the breakers)
 
-function killGroup(child, signal) {
-  if (!child?.pid) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function groupAlive(child) {
-  if (!child?.pid) return false;
-  try {
-    process.kill(-child.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let cleaning;
 function cleanup() {
   cleaning ??= (async () => {
     stop.abort();
     clearInterval(poller);
     clearTimeout(capTimer);
-    if (wrangler && wrangler.exitCode === null && wrangler.signalCode === null) {
-      const exited = new Promise((res) => wrangler.once("exit", res));
-      killGroup(wrangler, "SIGTERM");
-      await Promise.race([exited, sleep(5000)]);
-    }
-    killGroup(wrangler, "SIGKILL"); // workerd and esbuild children, if any outlived wrangler
-    for (let i = 0; i < 30 && groupAlive(wrangler); i++) await sleep(100);
+    await devServer?.stop();
     await Promise.all(servers.map((s) => s.server.close().catch(() => {})));
-    rmSync(tmp, { recursive: true, force: true });
   })();
   return cleaning;
 }
-// Last resort if we exit without cleanup (an uncaught throw): never leave workerd running.
-process.on("exit", () => killGroup(wrangler, "SIGKILL"));
 // First Ctrl-C: stop sending turns, report what was measured, clean up. Second one (or 15 s later): just clean up.
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
@@ -143,52 +92,8 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-function run(args, { timeoutMs, onLine } = {}) {
-  const child = spawn(process.execPath, [WRANGLER, ...args], {
-    cwd: APP,
-    detached: true, // own process group, so the whole tree can be stopped at once
-    stdio: ["ignore", "pipe", "pipe"],
-    env: childEnv(),
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    let buf = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk) => {
-      buf += chunk;
-      const lines = buf.split("\n");
-      buf = lines.pop();
-      for (const line of lines) onLine?.(line);
-    });
-  }
-  if (timeoutMs) {
-    const t = setTimeout(() => killGroup(child, "SIGKILL"), timeoutMs);
-    child.once("exit", () => clearTimeout(t));
-    // A short-lived command (the migrations) also stops with the run; `wrangler dev` is stopped by cleanup().
-    const onStop = () => killGroup(child, "SIGKILL");
-    stop.signal.addEventListener("abort", onStop, { once: true });
-    child.once("exit", () => stop.signal.removeEventListener("abort", onStop));
-  }
-  return child;
-}
-
-function childEnv() {
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", NO_COLOR: "1" };
-  delete env.CLOUDFLARE_INCLUDE_PROCESS_ENV; // settings come from our --env-file only
-  return env;
-}
-
-/**
- * `wrangler dev` rebuilds and restarts the worker whenever a source file changes, and a restart
- * forgets every breaker and latency figure. So the run uses a copy of the source taken at its start
- * (node_modules linked, not copied): edits made meanwhile cannot reset it halfway.
- */
-function snapshotSource() {
-  for (const entry of ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json"]) cpSync(join(ROOT, entry), join(APP, entry), { recursive: true });
-  symlinkSync(join(ROOT, "node_modules"), join(APP, "node_modules"), "dir");
-}
-
 function remember(line) {
-  const clean = line.replace(/\x1b\[[0-9;]*m/g, ""); // eslint-disable-line no-control-regex
+  const clean = line; // bench/lib/dev-server.mjs strips the colours
   logTail.push(clean);
   if (logTail.length > 60) logTail.shift();
   if (opts.verbose) console.error(`[wrangler] ${clean}`);
@@ -254,39 +159,23 @@ async function main() {
     console.log(`fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`);
   }
 
-  const persist = join(tmp, "state");
-  const envFile = join(tmp, "bench.env");
-  writeFileSync(envFile, [`ADMIN_TOKEN=${ADMIN_TOKEN}`, `ARCHIVE_KEYS=bench:${randomBytes(32).toString("base64")}`, ...workerVars(servers), ""].join("\n"));
-
-  snapshotSource();
-  console.log(`applying D1 migrations in ${persist} ...`);
-  const migrate = run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, "--env-file", envFile], { timeoutMs: 90_000, onLine: remember });
-  const migrateCode = await new Promise((res) => migrate.once("exit", (code) => res(code)));
-  if (migrateCode !== 0) throw new Error(`wrangler d1 migrations apply exited with ${migrateCode}`);
-
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  wrangler = run(
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false"],
-    { onLine: remember },
-  );
-  wrangler.once("exit", (code, signal) => {
+  console.log("starting wrangler dev (D1 migrations applied in a temporary state directory first) ...");
+  devServer = await startDevServer({
+    label: "faults",
+    vars: [`ADMIN_TOKEN=${ADMIN_TOKEN}`, `ARCHIVE_KEYS=bench:${randomBytes(32).toString("base64")}`, ...workerVars(servers)],
+    migrate: true,
+    onLine: remember,
+    signal: stop.signal,
+  });
+  base = devServer.base;
+  devServer.child.once("exit", (code, signal) => {
     if (!cleaning) {
       console.error(`wrangler dev exited early (${code ?? signal}); last lines:\n${logTail.slice(-20).join("\n")}`);
       stopReason ??= "wrangler dev exiting";
       stop.abort();
     }
   });
-  console.log(`starting wrangler dev on ${base} ...`);
-  const deadline = performance.now() + 90_000;
-  for (;;) {
-    if (stop.signal.aborted) throw new Error("stopped before wrangler dev was ready");
-    const r = await request("/healthz", { timeoutMs: 3000 });
-    if (r.status === 200) break;
-    if (performance.now() > deadline) throw new Error(`wrangler dev did not answer /healthz within 90 s; last lines:\n${logTail.slice(-20).join("\n")}`);
-    await sleep(500);
-  }
+  console.log(`wrangler dev on ${base}`);
   console.log(`ready after ${since().toFixed(1)} s`);
 
   // The worker must have built exactly the chain we configured, in that order.

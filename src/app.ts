@@ -1,9 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
 import { ConfigError } from "./config";
-import { asApiError, problem, problemResponse } from "./errors";
+import { asApiError, problem, problemResponse, type Problem } from "./errors";
+import { recordHttpError } from "./observability/metrics-hooks";
 import { requestContext } from "./observability/request-context";
 import { auditCallUse } from "./security/audit-call-use";
 import { corsAllowList } from "./security/cors";
@@ -12,6 +14,7 @@ import { adminRoutes } from "./routes/admin";
 import { callRoutes } from "./routes/calls";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { metricsRoutes } from "./routes/metrics";
 import { providerRoutes } from "./routes/providers";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
@@ -36,6 +39,21 @@ function httpExceptionProblem(err: HTTPException, contentType: string | undefine
   }
 }
 
+/** A problem response, counted in the global voice_http_errors_total by code (metrics-global.ts). */
+function countedProblem(c: Context<AppEnv>, p: Problem, headers?: Record<string, string>): Response {
+  recordHttpError(c.env, executionContextOf(c), p.status, p.code);
+  return problemResponse(p, headers);
+}
+
+/** The request's waitUntil; a context without one (a bare app.request in tests) drops the update. */
+function executionContextOf(c: Context<AppEnv>): { waitUntil(p: Promise<unknown>): void } {
+  try {
+    return c.executionCtx;
+  } catch {
+    return { waitUntil: () => undefined };
+  }
+}
+
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -52,9 +70,10 @@ export function createApp() {
   app.route("/api/v1/calls", turnRoutes());
   app.route("/api/v1/admin", adminRoutes());
   app.route("/api/v1/providers", providerRoutes());
+  app.route("/", metricsRoutes());
   docsRoutes(app);
 
-  app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}; see /docs.`, c.var.requestId)));
+  app.notFound((c) => countedProblem(c, problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}; see /docs.`, c.var.requestId)));
 
   // The one place errors become responses: public detail out, internal detail to the log.
   app.onError((err, c) => {
@@ -62,16 +81,16 @@ export function createApp() {
     const api = asApiError(err);
     if (api) {
       if (api.options.internal) console.warn(JSON.stringify({ event: "api_error", requestId, code: api.code, internal: api.options.internal }));
-      return problemResponse(problem(api.status, api.code, api.detail, requestId), api.options.headers);
+      return countedProblem(c, problem(api.status, api.code, api.detail, requestId), api.options.headers);
     }
-    if (err instanceof HTTPException) return problemResponse(httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
+    if (err instanceof HTTPException) return countedProblem(c, httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
     if (err instanceof ConfigError) {
       // Names the variable and the rule it breaks (never its value) so the deployer can fix it.
       console.error(JSON.stringify({ event: "configuration_error", requestId, message: err.message }));
-      return problemResponse(problem(500, "configuration_error", `This deployment is misconfigured (${err.message}); its operator must fix the setting.`, requestId));
+      return countedProblem(c, problem(500, "configuration_error", `This deployment is misconfigured (${err.message}); its operator must fix the setting.`, requestId));
     }
     console.error(JSON.stringify({ event: "unhandled_error", requestId, message: err.message, stack: err.stack }));
-    return problemResponse(problem(500, "internal_error", `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`, requestId));
+    return countedProblem(c, problem(500, "internal_error", `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`, requestId));
   });
 
   return app;

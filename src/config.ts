@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { regionOverridesVar } from "./routing/regions";
 import { redactPatternsVar } from "./security/redaction";
+import { optionalUrlVar, otlpHeadersVar } from "./observability/otel-settings";
 
 /**
  * Runtime configuration, parsed from the Worker's vars and secrets with zod so a bad value fails
@@ -58,6 +59,23 @@ export const ConfigSchema = z.object({
    * characters and runs on at most MAX_TEXT_CHARS characters at a time; at most 20 patterns.
    */
   REDACT_PATTERNS: redactPatternsVar,
+  /**
+   * Tracing (src/observability/tracing.ts): OTLP/HTTP base URL of a collector (Jaeger, Grafana
+   * Alloy/Tempo, Honeycomb's https://api.honeycomb.io...); spans go to <endpoint>/v1/traces as
+   * JSON. Unset: tracing is off. OTEL_EXPORTER_OTLP_HEADERS (a secret) adds headers, in the
+   * standard "k=v,k2=v2" form; OTEL_EXPORTER_OTLP_TIMEOUT bounds one export, ms.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrlVar,
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeadersVar,
+  OTEL_EXPORTER_OTLP_TIMEOUT: intVar(5000, 100, 30_000),
+  OTEL_SERVICE_NAME: z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().default("voice-edge")),
+  /**
+   * Optional HTTP log sink (src/observability/log.ts): each invocation's log lines are POSTed as
+   * Elasticsearch _bulk NDJSON to this URL (e.g. https://es.example.com/voice-logs/_bulk), with
+   * LOG_SINK_AUTH (a secret, e.g. "ApiKey ...") as the Authorization header. Unset: console only.
+   */
+  LOG_SINK_URL: optionalUrlVar,
+  LOG_SINK_AUTH: z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().optional()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,14 +1,35 @@
 import { createApp } from "./app";
+import { runInvocation, SpanKind } from "./observability/tracing";
+import { requestIdFrom } from "./observability/trace-context";
 import { PROBE_CRON, runProbes } from "./routing/probe";
 import { runRetention } from "./storage/retention";
 
 export { CallSession } from "./durable/call-session";
 export { TenantLimits } from "./durable/tenant-limits";
+export { MetricsShard } from "./durable/metrics-shard";
 
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  /**
+   * Every request runs as one traced invocation (src/observability/tracing.ts): a server span
+   * continuing the client's traceparent, exported in waitUntil when OTEL_EXPORTER_OTLP_ENDPOINT
+   * is set, and the request's log lines posted to LOG_SINK_URL when that is set.
+   */
+  fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    return runInvocation(
+      {
+        env,
+        waitUntil: (p) => ctx.waitUntil(p),
+        name: `${request.method} request`,
+        kind: SpanKind.SERVER,
+        attributes: { "http.request.method": request.method, "url.path": new URL(request.url).pathname },
+        requestId: requestIdFrom(request.headers.get("X-Request-Id")),
+        traceparent: request.headers.get("traceparent"),
+      },
+      async () => app.fetch(request, env, ctx),
+    );
+  },
   /**
    * Cron triggers (wrangler.toml [triggers]): the 5-minute one (PROBE_CRON) probes the configured
    * providers, unless PROVIDER_PROBES is off; the daily "17 3 * * *", and any other, runs retention.

@@ -1,3 +1,4 @@
+import { inSpan } from "../observability/tracing";
 import { buildRecording } from "../audio/recording";
 import type { CallArchive } from "../storage/archive-types";
 import { putObject, putTranscript } from "../storage/cold-store";
@@ -29,7 +30,11 @@ export async function runIndexJob(env: Env, store: CallStore): Promise<void> {
 }
 
 /** Returns the session as archived (archivedAt set) once both tiers hold the call. */
-export async function runArchiveJob(env: Env, store: CallStore, job: OutboxJob): Promise<SessionRecord | null> {
+export function runArchiveJob(env: Env, store: CallStore, job: OutboxJob): Promise<SessionRecord | null> {
+  return inSpan("archive", { "voice.job": JOB_ARCHIVE, "voice.job.attempts": job.attempts }, () => archiveCall(env, store, job));
+}
+
+async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<SessionRecord | null> {
   let session = store.getSession();
   if (!session) return null;
   const history = store.history();

@@ -34,7 +34,11 @@ import type {
   TurnResult,
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
+import { recordCallEnded, recordCallStarted, recordTurn, recordTurnFailed } from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
+import { log } from "../observability/log";
+import { annotateScope } from "../observability/scope";
+import { inSpan, runInvocation, SpanKind, type RpcTrace } from "../observability/tracing";
 
 const REDACTED = "[redacted keypad input]";
 
@@ -76,7 +80,7 @@ export class CallSession extends DurableObject<Env> {
   // ---------------------------------------------------------------- RPC: lifecycle
 
   async create(input: CreateCallInput): Promise<RpcResult<{ session: SessionRecord; greeting: { text: string; audio?: TurnResult["reply"]["audio"] }; degraded?: string[] }>> {
-    return this.queue.run(async () => {
+    return this.observe("CallSession.create", input, { tenantId: input.tenantId, callId: input.callId }, () => this.queue.run(async () => {
       try {
         if (this.store.getSession()) {
           throw new ApiError(409, "call_exists", `A call with id '${input.callId}' already exists; choose another callId or omit it.`);
@@ -110,6 +114,8 @@ export class CallSession extends DurableObject<Env> {
           if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
           this.store.enqueue(JOB_INDEX, Date.now());
         });
+        recordCallStarted(this.env, this.ctx, spoken.audio?.cache);
+        log("call_started", { flow: session.flow, language: session.language, residency: session.residency ?? undefined, greeting: spoken.synth ? { provider: spoken.synth.provider, region: spoken.synth.region, cache: spoken.synth.cache } : undefined, degraded: spoken.degraded });
         // List views read D1: index the new call now, and leave it to the alarm if D1 is down.
         await this.drainOutbox();
         await this.reschedule();
@@ -123,7 +129,7 @@ export class CallSession extends DurableObject<Env> {
       } catch (err) {
         return failure(err);
       }
-    });
+    }));
   }
 
   async get(): Promise<CallView | null> {
@@ -155,17 +161,19 @@ export class CallSession extends DurableObject<Env> {
   }
 
   async turn(input: TurnInput): Promise<RpcResult<TurnResult>> {
-    return this.queue.run(async () => {
+    return this.observe("CallSession.turn", input, {}, () => this.queue.run(async () => {
       try {
         return { ok: await this.applyTurn(input) };
       } catch (err) {
+        recordTurnFailed(this.env, this.ctx, input.payload);
         return failure(err);
       }
-    });
+    }));
   }
 
-  async end(reason: EndReason = "client"): Promise<RpcResult<EndResult>> {
-    return this.queue.run(async () => {
+  /** `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans. */
+  async end(reason: EndReason = "client", from: { requestId?: string; trace?: RpcTrace } = {}): Promise<RpcResult<EndResult>> {
+    return this.observe("CallSession.end", from, {}, () => this.queue.run(async () => {
       try {
         const session = this.store.getSession();
         if (!session) throw new ApiError(404, "call_not_found", "No such call.");
@@ -186,7 +194,7 @@ export class CallSession extends DurableObject<Env> {
       } catch (err) {
         return failure(err);
       }
-    });
+    }));
   }
 
   /** Caller and reply audio of the call (or one turn), in conversation order. */
@@ -198,6 +206,7 @@ export class CallSession extends DurableObject<Env> {
   async erase(): Promise<boolean> {
     return this.queue.run(async () => {
       const existed = this.store.getSession() !== null;
+      if (this.store.getSession()?.status === "active") recordCallEnded(this.env, this.ctx, "erased");
       await this.wipe();
       return existed;
     });
@@ -205,13 +214,36 @@ export class CallSession extends DurableObject<Env> {
 
   /** Idle timeout and archive retries share the object's one alarm. */
   override async alarm(): Promise<void> {
-    await this.queue.run(async () => {
+    await this.observe("CallSession.alarm", {}, {}, () => this.queue.run(async () => {
       const session = this.store.getSession();
       if (!session) return;
       if (session.status === "active" && Date.now() >= this.idleDeadline(session)) this.markEnded(session, "idle_timeout");
       await this.drainOutbox();
       await this.reschedule();
-    });
+    }));
+  }
+
+  /**
+   * One invocation of this object, traced and logged as part of the request that made it: the
+   * RPC inputs carry its request id and trace (a child span of the caller's), since RPC itself
+   * carries no trace context. Spans and the log sink's lines are sent in waitUntil.
+   */
+  private observe<T>(name: string, from: { requestId?: string | undefined; trace?: RpcTrace | undefined }, ids: { tenantId?: string; callId?: string }, fn: () => Promise<T>): Promise<T> {
+    const session = this.store.getSession();
+    return runInvocation(
+      {
+        env: this.env,
+        waitUntil: (p) => this.ctx.waitUntil(p),
+        name,
+        kind: SpanKind.SERVER,
+        requestId: from.requestId,
+        traceId: from.trace?.traceId,
+        traceparent: from.trace?.traceparent,
+        tenantId: ids.tenantId ?? session?.tenantId,
+        callId: ids.callId ?? session?.callId,
+      },
+      fn,
+    );
   }
 
   // ---------------------------------------------------------------- turn pipeline
@@ -227,6 +259,7 @@ export class CallSession extends DurableObject<Env> {
 
   private async applyTurn(input: TurnInput): Promise<TurnResult> {
     const session = this.requireActive();
+    annotateScope({ tenantId: session.tenantId, callId: session.callId });
     // Stored and compared as a keyed hash (see CallStore.fingerprintKey), never the route's plain one.
     const fingerprint = input.idempotencyKey ? await hmacSha256Hex(this.store.fingerprintKey(), input.fingerprint) : "";
     if (input.idempotencyKey) {
@@ -244,13 +277,21 @@ export class CallSession extends DurableObject<Env> {
 
     const started = performance.now();
     // Chains are built per use: cheap, and changed settings (rotated secrets, reordered providers) apply at once.
-    const heard = await recognize(input.payload, session.language, () =>
-      orderWithinResidency(sttChain(this.env, this.config), input.caller ?? {}, session.residency, "speech-to-text", regionCatalog(this.config)),
-    );
+    const heard = await inSpan("stt", { "voice.stage": "stt", "voice.input": input.payload.kind }, async (span) => {
+      const out = await recognize(input.payload, session.language, () =>
+        orderWithinResidency(sttChain(this.env, this.config), input.caller ?? {}, session.residency, "speech-to-text", regionCatalog(this.config)),
+      );
+      span?.setAttributes({ "voice.source": out.source, ...(out.provider ? { "voice.provider": out.provider, "voice.region": out.region ?? "" } : {}) });
+      return out;
+    });
     const afterStt = performance.now();
 
     const { engine } = this.engineFor(session);
-    const { result: decision, degraded: nlpDegraded } = await classifySafely(engine, { text: heard.text, source: heard.source }, { state: session.state, context: session.context });
+    const { result: decision, degraded: nlpDegraded } = await inSpan("nlp", { "voice.stage": "nlp", "voice.flow": session.flow, "voice.state": session.state }, async (span) => {
+      const out = await classifySafely(engine, { text: heard.text, source: heard.source }, { state: session.state, context: session.context });
+      span?.setAttributes({ "voice.intent": out.result.intent.name, ...(out.degraded ? { "voice.degraded": out.degraded } : {}) });
+      return out;
+    });
     const afterNlp = performance.now();
 
     // Cards, security codes (in a payment step or next to "cvv"...) and REDACT_PATTERNS are masked
@@ -265,7 +306,12 @@ export class CallSession extends DurableObject<Env> {
     const replyText = redaction.derived(decision.reply);
     const intent = { ...decision.intent, slots: redaction.derivedValues(decision.intent.slots) };
 
-    const spoken = await this.speak(replyText, session.language, input.reply, { tenantId: session.tenantId, residency: session.residency ?? null }, input.caller);
+    const spoken = await inSpan("tts", { "voice.stage": "tts", "voice.reply_mode": input.reply.mode }, async (span) => {
+      const out = await this.speak(replyText, session.language, input.reply, { tenantId: session.tenantId, residency: session.residency ?? null }, input.caller);
+      if (out.synth) span?.setAttributes({ "voice.provider": out.synth.provider, "voice.region": out.synth.region, "voice.cache": out.synth.cache });
+      if (out.degraded) span?.setAttribute("voice.degraded", out.degraded);
+      return out;
+    });
     const done = performance.now();
 
     const id = turnId(session.turnCount + 1);
@@ -311,6 +357,7 @@ export class CallSession extends DurableObject<Env> {
     if (decision.endCall) await this.drainOutbox();
     await this.reschedule();
     logTurn(input.requestId, updated, result, heard.attempts, spoken.synth?.attempts, redacted);
+    recordTurn(this.env, this.ctx, updated.tenantId, result, heard.attempts, spoken.synth?.attempts);
     return result;
   }
 
@@ -338,7 +385,7 @@ export class CallSession extends DurableObject<Env> {
       // Every engine failed, the TTS settings are broken, or no engine may serve this residency:
       // the caller still gets the text reply.
       if (err instanceof TtsUnavailableError || (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))) {
-        console.warn(JSON.stringify({ event: "tts_unavailable", message: err instanceof ApiError ? err.detail : err.message }));
+        log("tts_unavailable", { message: err instanceof ApiError ? err.detail : err.message }, "warn");
         return { audio: undefined, synth: undefined, degraded: "tts_unavailable" };
       }
       throw err;
@@ -367,7 +414,8 @@ export class CallSession extends DurableObject<Env> {
     this.store.enqueue(JOB_ARCHIVE, Date.now());
     // The call's slot among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) goes back.
     this.store.enqueue(JOB_RELEASE, Date.now());
-    console.log(JSON.stringify({ event: "call_ended", tenantId: session.tenantId, callId: session.callId, reason }));
+    log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
+    recordCallEnded(this.env, this.ctx, reason);
   }
 
   private idleDeadline(session: SessionRecord): number {
@@ -394,12 +442,12 @@ export class CallSession extends DurableObject<Env> {
         job.lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
         this.store.updateJob(job);
         const session = this.store.getSession();
-        console.warn(JSON.stringify({ event: "outbox_retry", job: job.job, attempts: job.attempts, callId: session?.callId, error: job.lastError }));
+        log("outbox_retry", { job: job.job, attempts: job.attempts, tenantId: session?.tenantId, callId: session?.callId, error: job.lastError }, "warn");
       }
     }
     const session = this.store.getSession();
     const left = this.store.outbox().map((j) => j.job);
-    if (archived) console.log(JSON.stringify({ event: "archive_written", tenantId: session?.tenantId, callId: session?.callId }));
+    if (archived) log("archive_written", { tenantId: session?.tenantId, callId: session?.callId });
     // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
     const archiveDone = archived || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
     // A pending release lives in this outbox: the object must not empty before it has run.
@@ -444,9 +492,9 @@ function logTurn(
   const stage = (provider: string | undefined, region: string | undefined, attempts: readonly AttemptRecord[] | undefined) =>
     provider ? { provider, region, attempts: attempts?.length ?? 1, failover: new Set(attempts?.map((a) => `${a.provider}@${a.region}`)).size > 1 } : undefined;
   const audio = result.reply.audio;
-  console.log(
-    JSON.stringify({
-      event: "turn",
+  log(
+    "turn",
+    {
       requestId,
       tenantId: session.tenantId,
       callId: session.callId,
@@ -459,7 +507,7 @@ function logTurn(
       residency: session.residency ?? undefined,
       // What was masked (kinds and counts only); the line never carries caller text.
       redacted: Object.keys(redacted).length ? redacted : undefined,
-    }),
+    },
   );
 }
 

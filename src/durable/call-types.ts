@@ -1,6 +1,7 @@
 import type { DecodedAudio } from "../audio/decode";
 import type { OutputFormat } from "../audio/output-format";
 import type { Residency } from "../storage/residency";
+import type { RpcTrace } from "../observability/tracing";
 
 /** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
 
@@ -79,6 +80,9 @@ export interface CreateCallInput {
   context: Record<string, unknown>;
   reply: ReplyOptions;
   residency: Residency | null;
+  /** The creating request, for the object's logs (call_started) and spans. */
+  requestId?: string;
+  trace?: RpcTrace;
 }
 
 export type TurnPayload =
@@ -94,6 +98,8 @@ export interface TurnInput {
   /** Hash of everything that defines the request, so a reused key with another body is refused. */
   fingerprint: string;
   requestId: string;
+  /** The request's trace (its id, and the calling span when tracing is on), continued by the object. */
+  trace?: RpcTrace;
 }
 
 export interface TurnResult {

@@ -1,46 +1,49 @@
 import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
 import type { AppEnv } from "../app-env";
 import { getConfig } from "../config";
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+import { log } from "./log";
+import { annotateScope, currentScope, withScope } from "./scope";
+import { newTraceId, parseTraceparent, requestIdFrom } from "./trace-context";
+import { setSpanAttributes } from "./tracing";
 
 /**
  * Per-request context: a request id (a valid incoming X-Request-Id is echoed, else a new one),
  * the W3C trace id continued from `traceparent`, the parsed config, and one structured log line
- * when the response is done.
+ * when the response is done. Behind src/index.ts the ids come from the request's invocation
+ * scope (whose root span has that trace id); the app alone (tests) decides them here.
  */
 export function requestContext() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const incoming = c.req.header("X-Request-Id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    const trace = TRACEPARENT.exec(c.req.header("traceparent") ?? "");
-    const traceId = trace && !/^0+$/.test(trace[1] ?? "") ? (trace[1] as string) : crypto.randomUUID().replace(/-/g, "");
+    const outer = currentScope();
+    const requestId = outer?.requestId ?? requestIdFrom(c.req.header("X-Request-Id"));
+    const traceId = outer?.traceId ?? parseTraceparent(c.req.header("traceparent"))?.traceId ?? newTraceId();
     c.set("requestId", requestId);
     c.set("traceId", traceId);
     c.set("config", getConfig(c.env));
     const started = Date.now();
-    try {
-      await next();
-    } finally {
-      c.header("X-Request-Id", requestId);
-      const p = c.get("principal");
-      console.log(
-        JSON.stringify({
-          event: "request",
-          requestId,
-          traceId,
+    await withScope({ requestId, traceId }, async () => {
+      try {
+        await next();
+      } finally {
+        c.header("X-Request-Id", requestId);
+        const p = c.get("principal");
+        const tenantId = p?.kind === "key" ? p.tenantId : undefined;
+        annotateScope({ tenantId });
+        const route = routePath(c, -1);
+        const status = c.res.status;
+        setSpanAttributes({ "http.route": route, "http.response.status_code": status, "voice.tenant_id": tenantId }, route && route !== "/*" ? `${c.req.method} ${route}` : undefined);
+        log("request", {
           method: c.req.method,
           path: new URL(c.req.url).pathname,
-          status: c.res.status,
+          status,
           ms: Date.now() - started,
-          tenantId: p?.kind === "key" ? p.tenantId : undefined,
           keyId: p?.kind === "key" ? p.keyId : p?.kind,
           // Which provider and region answered (speech routes), as the client saw it.
           provider: c.res.headers.get("X-Voice-Provider") ?? undefined,
           region: c.res.headers.get("X-Voice-Region") ?? undefined,
-        }),
-      );
-    }
+        });
+      }
+    });
   });
 }

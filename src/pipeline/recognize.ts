@@ -8,6 +8,7 @@ import type { SpeechToText, SttInput, SttResult, SttWord } from "../providers/ty
 import { sttSetupHint } from "../providers/registry";
 import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
+import { log } from "../observability/log";
 
 export interface Recognized {
   text: string;
@@ -130,7 +131,7 @@ async function transcribeWithFailover(
       slowCallMs: options.slowCallMs ?? STT_BASE_SLOW_CALL_MS + lengthMs / 4,
       signal,
     });
-    if (attempts.length > 1) console.warn(JSON.stringify({ event: "stt_failover", provider: provider.name, region: provider.region, attempts: summarize(attempts) }));
+    if (attempts.length > 1) log("stt_failover", { provider: provider.name, region: provider.region, attempts: summarize(attempts) }, "warn");
     return {
       text: result.text,
       confidence: result.confidence,
@@ -148,7 +149,7 @@ async function transcribeWithFailover(
 
 /** The client's answer when no STT provider answered: its audio's fault (400/415) or ours (503). */
 function sttFailure(failure: AllProvidersFailedError): Error {
-  console.warn(JSON.stringify({ event: "stt_unavailable", reason: failure.reason, attempts: summarize(failure.attempts) }));
+  log("stt_unavailable", { reason: failure.reason, attempts: summarize(failure.attempts) }, "warn");
   const refusals = failure.errors.filter((f): f is AudioError => f instanceof AudioError);
   const providerErrors = failure.errors.filter((f): f is ProviderError => f instanceof ProviderError);
   // Only when every provider was asked and each refused the request does the client's audio take the blame.

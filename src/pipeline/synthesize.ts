@@ -6,6 +6,7 @@ import { readCachedSpeech, writeCachedSpeech, type TtsCache, type TtsCacheKey } 
 import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
 import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
+import { log } from "../observability/log";
 
 export interface Synthesized {
   audio: ReplyAudio;
@@ -105,7 +106,7 @@ export async function synthesize(
         cached: cache
           ? async (engine) =>
               (await readCachedSpeech(cache, cacheKey(engine)).catch((err: unknown) => {
-                console.warn(JSON.stringify({ event: "tts_cache_read_failed", message: String(err) }));
+                log("tts_cache_read_failed", { message: String(err) }, "warn");
                 return null;
               })) ?? undefined
           : undefined,
@@ -113,11 +114,11 @@ export async function synthesize(
     );
     const { provider, attempts } = out;
     if (attempts.some((a) => a.outcome !== "success" && a.outcome !== "cached")) {
-      console.warn(JSON.stringify({ event: "tts_failover", provider: provider.name, region: provider.region, attempts: summarize(attempts) }));
+      log("tts_failover", { provider: provider.name, region: provider.region, attempts: summarize(attempts) }, "warn");
     }
     // A cache write that fails costs only a later re-synthesis; it must not fail the reply.
     if (cache && !out.cached) {
-      await writeCachedSpeech(cache, cacheKey(provider), out.value).catch((err: unknown) => console.warn(JSON.stringify({ event: "tts_cache_write_failed", message: String(err) })));
+      await writeCachedSpeech(cache, cacheKey(provider), out.value).catch((err: unknown) => log("tts_cache_write_failed", { message: String(err) }, "warn"));
     }
     return { audio: out.value, provider: provider.name, region: provider.region, cache: out.cached ? "hit" : "miss", attempts };
   } catch (err) {

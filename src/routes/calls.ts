@@ -19,6 +19,7 @@ import { archivedCallExists, callStub, notFoundAnswer, onCall, throwEndedOrMissi
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
+import { rpcCall } from "../observability/tracing";
 import { scoped } from "./scoped";
 import {
   binaryBody,
@@ -143,7 +144,7 @@ export function callRoutes() {
           await recordCallResidency(c.env.DB, tenantId, callId, residency);
         }
         const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
-        const answer = await callStub(c.env, tenantId, callId, residency, locationHint).create({
+        const answer = await rpcCall("create", (trace) => callStub(c.env, tenantId, callId, residency, locationHint).create({
           caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
           tenantId,
           callId,
@@ -154,7 +155,9 @@ export function callRoutes() {
           context,
           reply,
           residency,
-        });
+          requestId: c.var.requestId,
+          ...(trace ? { trace } : {}),
+        }));
         // The object refused to start the call: the directory entry must not claim the id.
         if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
         created = unwrap(answer);
@@ -273,7 +276,7 @@ export function callRoutes() {
     async (c) => {
       const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => call.end("client"), notFoundAnswer);
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("end", (trace) => call.end("client", { requestId: c.var.requestId, ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) {
         // Already ended and archived: ending again is a no-op that reports the archived state.
         const warm = await readCall(c.env.DB, tenant.tenantId, callId);

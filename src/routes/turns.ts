@@ -11,6 +11,7 @@ import { turnProviderHeaders } from "./provider-headers";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
+import { rpcCall } from "../observability/tracing";
 import { audioBodyContent, CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
 import { scoped } from "./scoped";
 
@@ -87,7 +88,7 @@ export function turnRoutes() {
           : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
       );
       const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, caller: callerPosition(c.req.raw.cf as CallerCf | undefined) };
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => call.turn(turn), notFoundAnswer);
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("turn", (trace) => call.turn({ ...turn, ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
       const result = unwrap(answer);
       return c.json(result, 200, turnProviderHeaders(result));

@@ -15,6 +15,7 @@ import { readAudioUpload } from "./audio-body";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, binaryBody, Language, problemResponses } from "./schemas";
 import { scoped } from "./scoped";
+import { recordTtsCache } from "../observability/metrics-hooks";
 
 const tags = ["voice"];
 
@@ -125,12 +126,10 @@ export function voiceRoutes() {
       const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
       const tts = orderWithinResidency(pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"), caller, owner.residency, "text-to-speech", regionCatalog(cfg));
       const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate }, () => tts);
+      const cache = ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, owner);
       try {
-        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, {
-          voice: body.voice,
-          signal: c.req.raw.signal,
-          cache: ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, owner),
-        });
+        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, { voice: body.voice, signal: c.req.raw.signal, cache });
+        if (cache) recordTtsCache(c.env, c.executionCtx, out.cache);
         return new Response(out.audio.bytes, {
           headers: {
             "Content-Type": out.audio.mediaType,

@@ -21,6 +21,7 @@ import { ProviderError } from "../providers/errors";
 import { AllProvidersFailedError, type AttemptRecord } from "./attempts";
 import { retryWait, sleep as realSleep } from "./backoff";
 import { healthRegistry, type HealthRegistry, type ProviderHealth } from "./health-registry";
+import { traceAttempt } from "../observability/tracing";
 
 export interface ProviderRef {
   readonly name: string;
@@ -77,7 +78,12 @@ export async function callWithResilience<P extends ProviderRef, T>(
   /** For each provider skipped as open or saturated: when it may take calls again. */
   const skippedWaits: number[] = [];
   let longestRetryAfterMs: number | undefined;
-  const record = (provider: P, r: Omit<AttemptRecord, "provider" | "region">) => attempts.push({ provider: provider.name, region: provider.region, ...r });
+  const record = (provider: P, r: Omit<AttemptRecord, "provider" | "region">) => {
+    const rec: AttemptRecord = { provider: provider.name, region: provider.region, ...r };
+    attempts.push(rec);
+    // One span per attempt (a no-op unless the invocation is traced).
+    traceAttempt(rec);
+  };
   const abortedError = () => new AllProvidersFailedError("aborted", attempts, errors, 0, longestRetryAfterMs);
 
   for (const [index, provider] of providers.entries()) {

@@ -1,6 +1,7 @@
 import type { CallArchive } from "./archive-types";
 import { archiveKeyring, decryptObject, encryptObject, type ArchiveKeysEnv } from "./encryption";
 import { callPrefix, coldKeys } from "./layout";
+import { inSpan, SpanKind } from "../observability/tracing";
 
 /**
  * The cold tier: R2 objects under the call's tenant-prefixed folder, every body encrypted with
@@ -12,7 +13,7 @@ import { callPrefix, coldKeys } from "./layout";
  */
 export async function putObject(env: ArchiveKeysEnv, bucket: R2Bucket, key: string, bytes: Uint8Array | string, contentType: string): Promise<void> {
   const { body, metadata } = await encryptObject(archiveKeyring(env), key, bytes);
-  await bucket.put(key, body, { httpMetadata: { contentType }, customMetadata: metadata });
+  await inSpan("r2.put", { "voice.storage": "r2", "voice.r2.key": key, "voice.bytes": body.byteLength, "voice.content_type": contentType }, () => bucket.put(key, body, { httpMetadata: { contentType }, customMetadata: metadata }), SpanKind.CLIENT);
 }
 
 export async function putTranscript(env: ArchiveKeysEnv, bucket: R2Bucket, archive: CallArchive): Promise<void> {

@@ -1,3 +1,4 @@
+import { inSpan, SpanKind } from "../observability/tracing";
 import type { CallView, HistoryEntry, SessionRecord } from "../durable/call-types";
 import type { Residency } from "./residency";
 
@@ -57,7 +58,7 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
 
 /** Keeps the list of calls current while a call is live (status, activity, turn count). */
 export async function indexCall(db: D1Database, s: SessionRecord): Promise<void> {
-  await upsertCall(db, s).run();
+  await inSpan("d1.run", { "voice.storage": "d1", "voice.d1.op": "index_call" }, () => upsertCall(db, s).run(), SpanKind.CLIENT);
 }
 
 /** Writes the ended call and all its turns in one transaction (a D1 batch). */
@@ -74,7 +75,7 @@ export async function writeCallArchive(db: D1Database, s: SessionRecord, history
         h.latencyMs?.stt ?? null, h.latencyMs?.nlp ?? null, h.latencyMs?.tts ?? null, h.latencyMs?.total ?? null, h.at,
       ),
   );
-  await db.batch([
+  await tracedBatch(db, "archive_call", [
     upsertCall(db, s),
     // The ended row always wins over whatever an index job wrote before.
     db
@@ -86,6 +87,11 @@ export async function writeCallArchive(db: D1Database, s: SessionRecord, history
     db.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(s.tenantId, s.callId),
     ...seqStatements,
   ]);
+}
+
+/** A D1 batch in its own span (a no-op unless the invocation is traced). */
+function tracedBatch(db: D1Database, op: string, statements: D1PreparedStatement[]): Promise<unknown> {
+  return inSpan("d1.batch", { "voice.storage": "d1", "voice.d1.op": op, "voice.statements": statements.length }, () => db.batch(statements), SpanKind.CLIENT);
 }
 
 function toSession(r: CallRow): SessionRecord {

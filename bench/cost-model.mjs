@@ -1,0 +1,126 @@
+// bench:cost — the platform cost of 1M calls on Cloudflare (issue 7, part 3). Runnable alone
+// (`npm run bench:cost -- [--turns 10] [--minutes 3] [--cpu-ms 5] [--turn-ms 40] [--miss 0.05] [--r2-kib 6000]`)
+// or from `npm run bench`, which passes what the local run measured (turn wall time, the R2 bytes a
+// call leaves, the TTS cache miss share, D1 rows) so the printed counts can be checked against it.
+//
+// PRICES: USD list prices (Workers Paid), from ../shared/reference/providers.md ("Prices (USD, list,
+// for the cost model)"), which takes them from these pages; checked 2026-11-26:
+//   Workers          https://developers.cloudflare.com/workers/platform/pricing/         (from providers.md)
+//   Durable Objects  https://developers.cloudflare.com/durable-objects/platform/pricing/ (confirmed 2026-11-26
+//                    with the search tool: $0.15/M requests, RPC method call = 1 request, alarm
+//                    invocations are requests, $12.50/M GB-s, idle objects eligible for hibernation not billed)
+//   D1               https://developers.cloudflare.com/d1/platform/pricing/               (from providers.md)
+//   R2               https://developers.cloudflare.com/r2/pricing/                        (from providers.md)
+// Free allowances (e.g. 10M Workers requests, 1M DO requests, 400,000 GB-s a month) are left out:
+// at 1M calls a month they are small next to the totals, and leaving them out overstates, never hides.
+export const PRICES = {
+  workersRequest: 0.3 / 1e6,
+  workersCpuMs: 0.02 / 1e6,
+  doRequest: 0.15 / 1e6,
+  doGbS: 12.5 / 1e6,
+  doRowRead: 0.001 / 1e6,
+  doRowWritten: 1.0 / 1e6,
+  doStorageGbMonth: 0.2,
+  d1RowRead: 0.001 / 1e6,
+  d1RowWritten: 1.0 / 1e6,
+  d1StorageGbMonth: 0.75,
+  r2ClassA: 4.5 / 1e6,
+  r2ClassB: 0.36 / 1e6,
+  r2StorageGbMonth: 0.015,
+};
+export const TARGET_PER_MILLION = 60;
+const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
+
+/**
+ * The operations one call makes: created (reply audio), `turns` text turns with the default reply
+ * (spoken by local TTS through the R2 cache), ended by the client, archived. Each line says where it
+ * comes from. Counts of SQLite/D1 rows include index entries that change (Cloudflare bills those as
+ * rows written); rows read are estimates (key lookups), priced at $0.001/M they do not matter.
+ */
+export function operations(p) {
+  const n = p.turns;
+  const req = n + 2; // POST /calls, n × POST /calls/{id}/turns, POST /calls/{id}/end
+  const replies = n + 1; // the greeting and one reply per turn
+  const misses = p.ttsMissShare * replies;
+  return [
+    // ---- Workers
+    { product: "Workers", item: "requests", unit: "workersRequest", count: req, from: "create + turns + end (src/routes/calls.ts, turns.ts)" },
+    { product: "Workers", item: "CPU ms", unit: "workersCpuMs", count: req * p.cpuMsPerRequest, from: `assumed ${p.cpuMsPerRequest} ms a request (auth hash, JSON, zod): wrangler dev cannot measure it` },
+    // ---- Durable Objects: requests
+    { product: "Durable Objects", item: "TenantLimits.admitRequest RPC", unit: "doRequest", count: req, from: "every tenant-key request (src/security/rate-limit.ts tenantRequestLimit)" },
+    { product: "Durable Objects", item: "TenantLimits.acquireCall / releaseCall RPC", unit: "doRequest", count: 2, from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)" },
+    { product: "Durable Objects", item: "CallSession RPC (create, turn, end)", unit: "doRequest", count: req, from: "src/routes/call-stub.ts onCall / callStub(...).create" },
+    { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: n, from: "each turn enqueues the D1 index job and sets the alarm to now (call-session.ts applyTurn, reschedule)" },
+    // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
+    {
+      product: "Durable Objects",
+      item: "duration GB-s",
+      unit: "doGbS",
+      count: (DO_MEMORY_GB * ((req * p.turnMs) + (n + req + 2) * p.smallDoMs)) / 1000,
+      from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms and TenantLimits RPCs × ${p.smallDoMs} ms)`,
+    },
+    // ---- Durable Objects: SQLite rows written
+    { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: req + 2 * (n + 1) + 2 + 2, from: "bucket put per request; seen_at UPDATE (+ index) per turn/end; active_calls INSERT and DELETE (+ index)" },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 6 * n + 2 * n + 1 + 8 + (2 * n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 5 + alarm's job delete 1; setAlarm ×2 a turn (assumed 1 row each); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
+    { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session read, outbox scans, history/audio read at archive" },
+    // ---- D1
+    { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 * req + 2, from: "verifyKey per request (api_keys ⋈ tenants), callIdRecorded at create" },
+    { product: "D1", item: "rows written: audit", unit: "d1RowWritten", count: 2 * req, from: "audit_log row + audit_by_tenant_at entry per create/turn/end (src/security/audit-call-use.ts)" },
+    { product: "D1", item: "rows written: call index", unit: "d1RowWritten", count: 3 + n, from: "calls upsert at create (row + 2 indexes) and after every turn (alarm, src/durable/archiver.ts runIndexJob)" },
+    { product: "D1", item: "rows written: archive", unit: "d1RowWritten", count: 4 + (2 * n + 1), from: "writeCallArchive batch: upsert, UPDATE (+ calls_by_ended), one turns row per history entry" },
+    // ---- R2
+    { product: "R2", item: "Class B: transcript HEAD + TTS cache GETs", unit: "r2ClassB", count: 1 + replies, from: "archivedCallExists at create; readCachedSpeech per spoken reply (src/providers/tts-cache.ts)" },
+    { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
+    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: replies + 2, from: "one object per reply audio, the recording and the transcript (src/durable/archiver.ts)" },
+  ];
+}
+
+export const DEFAULTS = { turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
+
+export function costModel(input = {}, log = console.log) {
+  const p = { ...DEFAULTS, ...input };
+  const ops = operations(p);
+  const M = 1e6;
+  log(`\n== Scale model (bench/cost-model.mjs): platform cost per 1M calls ==`);
+  log(`call shape: ${p.turns} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`);
+  log("");
+  log(`${"product".padEnd(16)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`);
+  const byProduct = {};
+  for (const o of ops) {
+    const usd = o.count * PRICES[o.unit] * M;
+    byProduct[o.product] = (byProduct[o.product] ?? 0) + usd;
+    log(`${o.product.padEnd(16)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`);
+  }
+  const oneOff = Object.values(byProduct).reduce((a, b) => a + b, 0);
+  const r2Storage = ((p.r2KiB / 2 ** 20) * M) * PRICES.r2StorageGbMonth; // GB kept for one month
+  const d1Storage = ((p.d1KiB / 2 ** 20) * M) * PRICES.d1StorageGbMonth;
+  log("");
+  log("per 1M calls, by product (requests, compute, rows, operations):");
+  for (const [k, v] of Object.entries(byProduct)) log(`  ${k.padEnd(16)} $${v.toFixed(2).padStart(8)}  (${((v / oneOff) * 100).toFixed(0)}%)`);
+  log(`  ${"total".padEnd(16)} $${oneOff.toFixed(2).padStart(8)}  = $${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`);
+  log(`storage, per month the 1M calls are kept: R2 $${r2Storage.toFixed(2)} (${p.r2KiB.toFixed(0)} KiB a call, ${p.r2Source}; COLD_RETENTION_DAYS=365 keeps it 12 months: $${(r2Storage * 12).toFixed(2)}), D1 $${d1Storage.toFixed(2)} (${p.d1KiB} KiB a call assumed, WARM_RETENTION_DAYS=30)`);
+  const withMonth = oneOff + r2Storage + d1Storage;
+  log("");
+  log(`target (issue 7): ≤ $${TARGET_PER_MILLION} per 1M three-minute calls of 10 turns`);
+  log(`  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
+  log(`  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
+  const tl = ops.filter((o) => o.item.startsWith("TenantLimits")).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0) + ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
+  const audit = ops.find((o) => o.item === "rows written: audit").count * PRICES.d1RowWritten * M;
+  log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}, the per-request audit D1 write $${audit.toFixed(2)}`);
+  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = {};
+  const argv = process.argv.slice(2);
+  const names = { "--turns": "turns", "--minutes": "minutes", "--cpu-ms": "cpuMsPerRequest", "--turn-ms": "turnMs", "--miss": "ttsMissShare", "--r2-kib": "r2KiB", "--d1-kib": "d1KiB" };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2);
+    if (!names[flag]) {
+      console.error(`bench:cost: unknown option ${flag}; options: ${Object.keys(names).join(" ")}`);
+      process.exit(2);
+    }
+    o[names[flag]] = Number(inline ?? argv[++i]);
+  }
+  costModel(o);
+}
