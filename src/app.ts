@@ -19,6 +19,7 @@ import { providerRoutes } from "./routes/providers";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
 import { validationHook } from "./routes/validation";
+import { log } from "./observability/log";
 
 /** Hono's own refusals (validator body parsing, content-type checks) as problem details. */
 function httpExceptionProblem(err: HTTPException, contentType: string | undefined, requestId: string | undefined) {
@@ -80,16 +81,16 @@ export function createApp() {
     const requestId = c.var.requestId;
     const api = asApiError(err);
     if (api) {
-      if (api.options.internal) console.warn(JSON.stringify({ event: "api_error", requestId, code: api.code, internal: api.options.internal }));
+      if (api.options.internal) log("api_error", { requestId, code: api.code, internal: api.options.internal }, "warn");
       return countedProblem(c, problem(api.status, api.code, api.detail, requestId), api.options.headers);
     }
     if (err instanceof HTTPException) return countedProblem(c, httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
     if (err instanceof ConfigError) {
       // Names the variable and the rule it breaks (never its value) so the deployer can fix it.
-      console.error(JSON.stringify({ event: "configuration_error", requestId, message: err.message }));
+      log("configuration_error", { requestId, message: err.message }, "error");
       return countedProblem(c, problem(500, "configuration_error", `This deployment is misconfigured (${err.message}); its operator must fix the setting.`, requestId));
     }
-    console.error(JSON.stringify({ event: "unhandled_error", requestId, message: err.message, stack: err.stack }));
+    log("unhandled_error", { requestId, message: err.message, stack: err.stack }, "error");
     return countedProblem(c, problem(500, "internal_error", `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`, requestId));
   });
 

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { log } from "../observability/log";
 
 /**
  * One object per tenant (named by tenant id) holding the tenant's resource limits: a token bucket
@@ -128,7 +129,7 @@ export class TenantLimits extends DurableObject<Env> {
       .toArray()
       .map((r) => r.call_id);
     // A release that never arrived: worth a look, though the tenant is no longer held back by it.
-    if (stale.length) console.warn(JSON.stringify({ event: "call_slots_purged", calls: stale }));
+    if (stale.length) log("call_slots_purged", { calls: stale }, "warn");
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ConversationState, IntentEngine, IntentInput, IntentResult } from "./types";
+import { log } from "../observability/log";
 
 /** What a caller hears when the intent engine itself fails: an apology, the call stays where it was. */
 export const NLP_FALLBACK_REPLY = "Sorry, I'm having trouble understanding right now. Could you say that again, or press 0 for an agent?";
@@ -12,7 +13,7 @@ export async function classifySafely(engine: IntentEngine, input: IntentInput, s
   try {
     return { result: await engine.classify(input, state) };
   } catch (err) {
-    console.error(JSON.stringify({ event: "nlp_fallback", engine: engine.name, message: err instanceof Error ? err.message : String(err) }));
+    log("nlp_fallback", { engine: engine.name, message: err instanceof Error ? err.message : String(err) }, "error");
     return {
       result: { intent: { name: "fallback", confidence: 0, slots: {} }, reply: NLP_FALLBACK_REPLY, nextState: state.state, contextUpdates: {}, endCall: false },
       degraded: "nlp_fallback",

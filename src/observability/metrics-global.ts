@@ -6,6 +6,7 @@
 import type { MetricsShard } from "../durable/metrics-shard";
 import type { AttemptRecord } from "../routing/attempts";
 import { LATENCY_BUCKETS_MS, renderFamily, seriesKey, type Labels } from "./metrics";
+import { log } from "./log";
 
 /**
  * How many shards the global counters are spread over. A Durable Object serves on the order of
@@ -61,11 +62,11 @@ export function addGlobal(env: Env, ctx: { waitUntil(p: Promise<unknown>): void 
   try {
     ctx.waitUntil(
       addToShards({ namespace }, deltas).catch((err: unknown) =>
-        console.warn(JSON.stringify({ event: "metrics_update_failed", message: err instanceof Error ? err.message : String(err) })),
+        log("metrics_update_failed", { message: err instanceof Error ? err.message : String(err) }, "warn"),
       ),
     );
   } catch (err) {
-    console.warn(JSON.stringify({ event: "metrics_update_failed", message: err instanceof Error ? err.message : String(err) }));
+    log("metrics_update_failed", { message: err instanceof Error ? err.message : String(err) }, "warn");
   }
 }
 

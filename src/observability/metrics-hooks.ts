@@ -5,6 +5,7 @@
 import type { TurnPayload, TurnResult } from "../durable/call-types";
 import type { AttemptRecord } from "../routing/attempts";
 import { addGlobal, callEnded, callStarted, httpError, ttsCacheResult, turnDone, turnLatencyDeltas, type TurnOutcome, type TurnSource } from "./metrics-global";
+import { log } from "./log";
 
 type Ctx = { waitUntil(p: Promise<unknown>): void };
 
@@ -12,7 +13,7 @@ function guarded(event: string, f: () => void): void {
   try {
     f();
   } catch (err) {
-    console.warn(JSON.stringify({ event: "metrics_hook_failed", hook: event, message: err instanceof Error ? err.message : String(err) }));
+    log("metrics_hook_failed", { hook: event, message: err instanceof Error ? err.message : String(err) }, "warn");
   }
 }
 

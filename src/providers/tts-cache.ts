@@ -2,6 +2,7 @@ import type { ReplyAudio } from "../durable/call-types";
 import { toHex } from "../security/crypto";
 import { archiveKeyringState, decryptObject, encryptObject, type ArchiveKeyring } from "../storage/encryption";
 import { archiveBucket, type Residency } from "../storage/residency";
+import { log } from "../observability/log";
 
 /**
  * Synthesized speech cached in R2, so the prompts a flow repeats on every call (greetings, menus,
@@ -57,7 +58,7 @@ export function ttsCacheFor(
   if (!keys.ok) {
     if (!warned.has(env)) {
       warned.add(env);
-      console.warn(JSON.stringify({ event: "tts_cache_disabled", problem: keys.problem }));
+      log("tts_cache_disabled", { problem: keys.problem }, "warn");
     }
     return undefined;
   }

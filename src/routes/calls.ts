@@ -21,6 +21,7 @@ import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
 import { rpcCall } from "../observability/tracing";
 import { scoped } from "./scoped";
+import { log } from "../observability/log";
 import {
   binaryBody,
   CallIdParam,
@@ -165,7 +166,7 @@ export function callRoutes() {
         if (slot.fresh) {
           await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
             // The slot expires on its own (callRule); until then the tenant has one fewer.
-            console.error(JSON.stringify({ event: "call_slot_release_failed", requestId: c.var.requestId, tenantId, callId, error: e instanceof Error ? e.message : String(e) }));
+            log("call_slot_release_failed", { requestId: c.var.requestId, tenantId, callId, error: e instanceof Error ? e.message : String(e) }, "error");
           });
         }
         throw err;

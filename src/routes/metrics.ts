@@ -6,6 +6,7 @@ import { readShards, renderGlobal } from "../observability/metrics-global";
 import { renderIsolateMetrics } from "../observability/metrics-isolate";
 import { problemResponses } from "./schemas";
 import { scoped } from "./scoped";
+import { log } from "../observability/log";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -38,7 +39,7 @@ export function metricsRoutes() {
           global = renderGlobal(await readShards({ namespace }));
           up = 1;
         } catch (err) {
-          console.warn(JSON.stringify({ event: "metrics_read_failed", requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }));
+          log("metrics_read_failed", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "warn");
         }
       }
       const body =

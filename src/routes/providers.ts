@@ -8,6 +8,7 @@ import { readProbes } from "../routing/probe-store";
 
 import { problemResponses } from "./schemas";
 import { scoped } from "./scoped";
+import { log } from "../observability/log";
 
 const RegionHealth = z.object({
   provider: z.string(),
@@ -93,7 +94,7 @@ export function providerRoutes() {
       try {
         probes = await readProbes(c.env.DB);
       } catch (err) {
-        console.warn(JSON.stringify({ event: "provider_probes_unreadable", requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }));
+        log("provider_probes_unreadable", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "warn");
         probesProblem = "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
       }
       return c.json(

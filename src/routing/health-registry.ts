@@ -9,6 +9,7 @@
 import { CircuitBreaker, type BreakerSnapshot, type BreakerTransition, type CircuitBreakerOptions } from "./circuit-breaker";
 import { DEFAULT_EWMA_ALPHA, LatencyStats, type LatencySnapshot } from "./latency";
 import { RetryBudget, type RetryBudgetOptions } from "./retry-budget";
+import { log } from "../observability/log";
 
 /**
  * Calls to one provider-region in flight at once from one isolate. A healthy provider answers a
@@ -146,7 +147,7 @@ function checkCapacity(capacity: number): void {
 
 /** The isolate's registry. Breaker changes are logged as one JSON line each, like other events. */
 export const healthRegistry = new HealthRegistry({
-  onTransition: (t) => console.warn(JSON.stringify({ event: "provider_breaker", provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason })),
+  onTransition: (t) => log("provider_breaker", { provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason }, "warn"),
 });
 
 export function getHealth(provider: string, region: string): ProviderHealth {

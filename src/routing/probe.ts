@@ -23,6 +23,7 @@ import type { SpeechToText, TextToSpeech } from "../providers/types";
 import { getHealth } from "./health-registry";
 import { PROBE_TEXT, probeClip, type ProbeClip } from "./probe-clip";
 import { storeResults } from "./probe-store";
+import { log } from "../observability/log";
 
 
 
@@ -108,10 +109,10 @@ export async function runProbes(env: Env, now: Date, options: ProbeOptions = {})
 
   const failed = results.filter((r) => !r.ok);
   for (const f of failed) {
-    console.warn(JSON.stringify({ event: "provider_probe_failed", provider: f.provider, region: f.region, kind: f.kind, status: f.status ?? null, errorKind: f.errorKind, error: f.error }));
+    log("provider_probe_failed", { provider: f.provider, region: f.region, kind: f.kind, status: f.status ?? null, errorKind: f.errorKind, error: f.error }, "warn");
   }
   const ms = Date.now() - started;
-  console.log(JSON.stringify({ event: "provider_probes", mode, probed: results.length, failed: failed.length, ms, ...(sttSkipped ? { sttSkipped } : {}) }));
+  log("provider_probes", { mode, probed: results.length, failed: failed.length, ms, ...(sttSkipped ? { sttSkipped } : {}) });
   return { mode, probed: results.length, failed: failed.length, ms, results };
 }
 
@@ -212,7 +213,7 @@ function classify(err: unknown, signal: AbortSignal, timeoutMs: number): { error
   const api = asApiError(err);
   if (api) return { errorKind: "error", error: truncate(api.detail) };
   // Not a provider's answer: a bug on our side. Its message is for logs, not for the table.
-  console.error(JSON.stringify({ event: "provider_probe_error", message: err instanceof Error ? err.message : String(err) }));
+  log("provider_probe_error", { message: err instanceof Error ? err.message : String(err) }, "error");
   return { errorKind: "error", error: `${err instanceof Error ? err.name : "error"} (see the logs)` };
 }
 

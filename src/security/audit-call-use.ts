@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { appendAudit, type AuditEntry } from "../storage/audit";
+import { log } from "../observability/log";
 
 /** The call-changing routes and the audit action each records (reads and erasure audit themselves). */
 const ACTIONS: { method: string; pattern: RegExp; action: string }[] = [
@@ -35,7 +36,7 @@ export function auditCallUse() {
     const target = route.pattern.exec(path)?.[1] ?? c.res.headers.get("Location")?.split("/").pop();
     const entry: AuditEntry = { action: route.action, result: resultOf(c.res.status), requestId: c.var.requestId, ...(target ? { target: decodeURIComponent(target) } : {}) };
     const write = appendAudit(c.env.DB, principal, entry).catch((err: unknown) => {
-      console.error(JSON.stringify({ event: "audit_write_failed", requestId: c.var.requestId, action: entry.action, error: err instanceof Error ? err.message : String(err) }));
+      log("audit_write_failed", { requestId: c.var.requestId, action: entry.action, error: err instanceof Error ? err.message : String(err) }, "error");
     });
     c.executionCtx.waitUntil(write);
   });

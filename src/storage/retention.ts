@@ -3,6 +3,7 @@ import { TTS_CACHE_PREFIX } from "../providers/tts-cache";
 import { transcriptExists } from "./cold-store";
 import { archiveBucket, archiveBuckets, type Residency } from "./residency";
 import { deleteCallRows } from "./warm-store";
+import { log } from "../observability/log";
 
 const DAY_MS = 86_400_000;
 
@@ -53,6 +54,6 @@ export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: nu
   // Directory entries of EU calls whose archive has expired: nothing is left for them to locate.
   await env.DB.prepare("DELETE FROM call_residency WHERE created_at < ?").bind(new Date(coldCutoff).toISOString()).run();
 
-  console.log(JSON.stringify({ event: "retention", warmMoved, coldDeleted, cacheDeleted, warmCutoff }));
+  log("retention", { warmMoved, coldDeleted, cacheDeleted, warmCutoff });
   return { warmMoved, coldDeleted, cacheDeleted };
 }
