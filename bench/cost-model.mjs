@@ -60,7 +60,7 @@ export function operations(p) {
       from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms and TenantLimits RPCs × ${p.smallDoMs} ms)`,
     },
     // ---- Durable Objects: SQLite rows written
-    { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: req + 2 * (n + 1) + 2 + 2, from: "bucket put per request; seen_at UPDATE (+ index) per turn/end; active_calls INSERT and DELETE (+ index)" },
+    { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2 + 2, from: "active_calls INSERT and DELETE (+ index); the bucket is in memory only, seen_at is refreshed at most every 10 min (src/durable/tenant-limits.ts)" },
     { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 6 * n + 2 * n + 1 + 8 + (2 * n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 5 + alarm's job delete 1; setAlarm ×2 a turn (assumed 1 row each); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session read, outbox scans, history/audio read at archive" },
     // ---- D1

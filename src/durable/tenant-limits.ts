@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS active_calls (call_id TEXT PRIMARY KEY, acquired_at I
 CREATE INDEX IF NOT EXISTS active_calls_seen ON active_calls (seen_at);
 `;
 
+/** How stale a slot's seen mark may get before a request naming the call refreshes it. */
+const SEEN_REFRESH_MS = 10 * 60_000;
+
 export class TenantLimits extends DurableObject<Env> {
   /** The object's clock, in ms; tests replace it (runInDurableObject) to let time pass. */
   now: () => number = () => Date.now();
@@ -63,7 +66,6 @@ export class TenantLimits extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
-    this.bucket = ctx.storage.kv.get<Bucket>("bucket");
   }
 
   /**
@@ -78,11 +80,13 @@ export class TenantLimits extends DurableObject<Env> {
     if (tokens < 1) {
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
     }
+    // The bucket lives in memory only. An object is evicted only after it has been idle for a
+    // while, and by then the bucket would have refilled anyway, so persisting it would buy nothing
+    // but one storage write (billed) per request. A flood keeps the object, and its bucket, alive.
     this.bucket = { tokens: tokens - 1, at: now };
-    // Not waiting for the write to be confirmed: losing the last few decrements in a crash only
-    // refills the bucket a little early, and the request should not wait on replication for it.
-    await this.ctx.storage.put("bucket", this.bucket, { allowUnconfirmed: true });
-    if (seenCallId) this.sql.exec("UPDATE active_calls SET seen_at = ? WHERE call_id = ?", now, seenCallId);
+    // A slot's "seen" mark only has to beat the stale bound (hours): rewrite it at most every
+    // SEEN_REFRESH_MS, so a turn does not cost a row write here.
+    if (seenCallId) this.sql.exec("UPDATE active_calls SET seen_at = ?1 WHERE call_id = ?2 AND seen_at < ?3", now, seenCallId, now - SEEN_REFRESH_MS);
     return { ok: true };
   }
 
