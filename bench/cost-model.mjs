@@ -39,6 +39,8 @@ const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
  */
 export function operations(p) {
   const n = p.turns;
+  // Index writes of a live call: debounced to one a minute (call-session.ts INDEX_DEBOUNCE_MS).
+  const indexRuns = Math.min(n, Math.ceil(p.minutes));
   const req = n + 2; // POST /calls, n × POST /calls/{id}/turns, POST /calls/{id}/end
   const replies = n + 1; // the greeting and one reply per turn
   const misses = p.ttsMissShare * replies;
@@ -50,7 +52,7 @@ export function operations(p) {
     { product: "Durable Objects", item: "TenantLimits.admitRequest RPC", unit: "doRequest", count: req, from: "every tenant-key request (src/security/rate-limit.ts tenantRequestLimit)" },
     { product: "Durable Objects", item: "TenantLimits.acquireCall / releaseCall RPC", unit: "doRequest", count: 2, from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)" },
     { product: "Durable Objects", item: "CallSession RPC (create, turn, end)", unit: "doRequest", count: req, from: "src/routes/call-stub.ts onCall / callStub(...).create" },
-    { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: n, from: "each turn enqueues the D1 index job and sets the alarm to now (call-session.ts applyTurn, reschedule)" },
+    { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: indexRuns, from: "the debounced D1 index job: at most one alarm a minute of conversation (call-session.ts applyTurn, INDEX_DEBOUNCE_MS)" },
     // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
     {
       product: "Durable Objects",
@@ -61,12 +63,12 @@ export function operations(p) {
     },
     // ---- Durable Objects: SQLite rows written
     { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2 + 2, from: "active_calls INSERT and DELETE (+ index); the bucket is in memory only, seen_at is refreshed at most every 10 min (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 6 * n + 2 * n + 1 + 8 + (2 * n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 5 + alarm's job delete 1; setAlarm ×2 a turn (assumed 1 row each); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 4 * n + 3 * indexRuns + n + 8 + (2 * n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 4 (session, 2 history, reply audio); per index run: outbox insert, job delete, alarm (assumed 1 row each); setAlarm once a turn (assumed 1 row); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session read, outbox scans, history/audio read at archive" },
     // ---- D1
     { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 * req + 2, from: "verifyKey per request (api_keys ⋈ tenants), callIdRecorded at create" },
     { product: "D1", item: "rows written: audit", unit: "d1RowWritten", count: 2 * req, from: "audit_log row + audit_by_tenant_at entry per create/turn/end (src/security/audit-call-use.ts)" },
-    { product: "D1", item: "rows written: call index", unit: "d1RowWritten", count: 3 + n, from: "calls upsert at create (row + 2 indexes) and after every turn (alarm, src/durable/archiver.ts runIndexJob)" },
+    { product: "D1", item: "rows written: call index", unit: "d1RowWritten", count: 3 + indexRuns, from: "calls upsert at create (row + 2 indexes) and at most once a minute after turns (alarm, src/durable/archiver.ts runIndexJob)" },
     { product: "D1", item: "rows written: archive", unit: "d1RowWritten", count: 4 + (2 * n + 1), from: "writeCallArchive batch: upsert, UPDATE (+ calls_by_ended), one turns row per history entry" },
     // ---- R2
     { product: "R2", item: "Class B: transcript HEAD + TTS cache GETs", unit: "r2ClassB", count: 1 + replies, from: "archivedCallExists at create; readCachedSpeech per spoken reply (src/providers/tts-cache.ts)" },

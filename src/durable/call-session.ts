@@ -41,6 +41,8 @@ import { annotateScope } from "../observability/scope";
 import { inSpan, runInvocation, SpanKind, type RpcTrace } from "../observability/tracing";
 
 const REDACTED = "[redacted keypad input]";
+/** How far the D1 index of a live call may lag its turns (see applyTurn). */
+const INDEX_DEBOUNCE_MS = 60_000;
 
 /** Client-facing errors travel back as values; anything else is a bug and stays an exception. */
 function failure(err: unknown): RpcResult<never> {
@@ -352,7 +354,9 @@ export class CallSession extends DurableObject<Env> {
       if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
       if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, fingerprint, JSON.stringify(result));
       if (decision.endCall) this.markEnded(updated, "flow");
-      else this.store.enqueue(JOB_INDEX, Date.now());
+      // The D1 list view follows turns at most a minute behind: one index write (and one alarm) per
+      // minute of conversation instead of one per turn. Creation and the end index at once.
+      else this.store.enqueueIfAbsent(JOB_INDEX, Date.now() + INDEX_DEBOUNCE_MS);
     });
     if (decision.endCall) await this.drainOutbox();
     await this.reschedule();

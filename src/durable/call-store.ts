@@ -124,6 +124,11 @@ export class CallStore {
     return out;
   }
 
+  /** Enqueues a job unless one is already pending (which keeps its time): no row written then. */
+  enqueueIfAbsent(job: string, nextAt: number): void {
+    this.sql.exec("INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO NOTHING", job, nextAt);
+  }
+
   enqueue(job: string, nextAt: number): void {
     this.sql.exec(
       "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",

@@ -4,15 +4,8 @@ import { describe, expect, it } from "vitest";
 import { api, startCall, tenant } from "../helpers/api";
 import { ageCall, callObject } from "../helpers/objects";
 
-/** After a turn the object runs its outbox from an alarm set to "now", then re-arms the idle alarm. */
-async function untilAlarmIsTheIdleDeadline(tenantId: string, callId: string) {
-  for (let i = 0; i < 100; i++) {
-    const alarm = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.getAlarm());
-    const outbox = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.sql.exec("SELECT job FROM outbox").toArray());
-    if (alarm !== null && outbox.length === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error("the idle alarm was never re-armed");
+async function alarmOf(tenantId: string, callId: string): Promise<number | null> {
+  return runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.getAlarm());
 }
 
 describe("idle timeout", () => {
@@ -37,7 +30,6 @@ describe("idle timeout", () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
-    await untilAlarmIsTheIdleDeadline(tenantId, callId);
     await ageCall(tenantId, callId, 301);
     expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { status: string; tier: string; endReason: string; history: unknown[] };
@@ -55,5 +47,27 @@ describe("idle timeout", () => {
     expect(((await t.json()) as { turnId: string }).turnId).toBe("turn-2");
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: unknown[]; tier: string };
     expect(view.history).toHaveLength(5);
+  });
+
+  it("indexes a live call in D1 at most a minute behind its turns, with one alarm, not one per turn", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const indexed = async () => (await env.DB.prepare("SELECT turn_count FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first<{ turn_count: number }>())?.turn_count;
+    expect(await indexed()).toBe(0); // creation indexes at once
+    for (const text of ["billing", "technical support"]) {
+      await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } });
+    }
+    const due = (await alarmOf(tenantId, callId)) as number;
+    expect(due - Date.now()).toBeGreaterThan(50_000);
+    expect(due - Date.now()).toBeLessThanOrEqual(60_000);
+    const jobs = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.sql.exec<{ job: string }>("SELECT job FROM outbox").toArray());
+    expect(jobs.map((j) => j.job)).toEqual(["index"]); // one pending index for both turns
+    expect(await indexed()).toBe(0);
+
+    // A minute later the alarm writes the index once, and the next alarm is the idle deadline.
+    await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.sql.exec("UPDATE outbox SET next_at = ?", Date.now() - 1));
+    expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
+    expect(await indexed()).toBe(2);
+    expect(((await alarmOf(tenantId, callId)) as number) - Date.now()).toBeGreaterThan(290_000);
   });
 });
