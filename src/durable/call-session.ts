@@ -347,8 +347,7 @@ export class CallSession extends DurableObject<Env> {
     const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent, latencyMs };
     this.ctx.storage.transactionSync(() => {
       this.store.putSession(updated);
-      this.store.appendHistory(userEntry);
-      this.store.appendHistory({ turnId: id, role: "assistant", text: replyText, at: now });
+      this.store.appendHistory(userEntry, { turnId: id, role: "assistant", text: replyText, at: now });
       // The caller's own audio of a turn that needed masking would still hold what was masked.
       if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted) this.storeCallerAudio(id, input.payload.audio);
       if (spoken.synth) this.storeReplyAudio(id, spoken.synth);

@@ -24,6 +24,16 @@ describe("CallStore (the hot tier)", () => {
     });
   });
 
+  it("stores a turn's entries as one row and reads older one-entry rows alike", async () => {
+    await runInDurableObject(freshObject(), (_i, state) => {
+      const store = new CallStore(state.storage.sql);
+      store.appendHistory({ turnId: "turn-0", role: "assistant", text: "hello", at: "t0" });
+      store.appendHistory({ turnId: "turn-1", role: "user", text: "hi", at: "t1" }, { turnId: "turn-1", role: "assistant", text: "how can I help", at: "t1" });
+      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM history").one().n).toBe(2);
+      expect(store.history().map((h) => `${h.turnId}:${h.role}:${h.text}`)).toEqual(["turn-0:assistant:hello", "turn-1:user:hi", "turn-1:assistant:how can I help"]);
+    });
+  });
+
   it("returns audio in conversation order, caller before reply", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
       const store = new CallStore(state.storage.sql);

@@ -60,15 +60,21 @@ export class CallStore {
     this.sql.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", JSON.stringify(session));
   }
 
-  appendHistory(entry: HistoryEntry): void {
-    this.sql.exec("INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)", entry.turnId, entry.role, JSON.stringify(entry));
+  /**
+   * Appends the entries of one turn (the caller's and the reply) as one row: rows written are what
+   * Durable Object storage bills, and a turn's entries are always read together.
+   */
+  appendHistory(...entries: [HistoryEntry, ...HistoryEntry[]]): void {
+    const first = entries[0];
+    this.sql.exec("INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)", first.turnId, first.role, JSON.stringify(entries.length === 1 ? first : entries));
   }
 
   history(): HistoryEntry[] {
+    // A row holds one entry (as written before turns were stored whole) or a turn's entries.
     return this.sql
       .exec<{ json: string }>("SELECT json FROM history ORDER BY seq")
       .toArray()
-      .map((r) => JSON.parse(r.json) as HistoryEntry);
+      .flatMap((r) => JSON.parse(r.json) as HistoryEntry | HistoryEntry[]);
   }
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {
