@@ -73,7 +73,7 @@ export function operations(p) {
     // ---- R2
     { product: "R2", item: "Class B: transcript HEAD + TTS cache GETs", unit: "r2ClassB", count: 1 + replies, from: "archivedCallExists at create; readCachedSpeech per spoken reply (src/providers/tts-cache.ts)" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
-    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: replies + 2, from: "one object per reply audio, the recording and the transcript (src/durable/archiver.ts)" },
+    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 3, from: "one audio bundle (every caller and reply piece), the recording and the transcript (src/durable/archiver.ts)" },
   ];
 }
 

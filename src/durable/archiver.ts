@@ -8,6 +8,8 @@ import { archiveBucket } from "../storage/residency";
 import { indexCall, writeCallArchive } from "../storage/warm-store";
 import type { SessionRecord } from "./call-types";
 import type { CallStore, OutboxJob } from "./call-store";
+import { concatBytes } from "../audio/concat";
+import { log } from "../observability/log";
 
 /**
  * Outbox jobs: the call's Durable Object records what must reach D1 and R2, and these functions
@@ -22,7 +24,6 @@ import type { CallStore, OutboxJob } from "./call-store";
 export const JOB_INDEX = "index";
 export const JOB_ARCHIVE = "archive";
 
-const EXT: Record<string, string> = { wav: "wav", pcm: "pcm", mulaw: "ulaw", ogg: "ogg", webm: "webm", mp3: "mp3", flac: "flac" };
 
 export async function runIndexJob(env: Env, store: CallStore): Promise<void> {
   const session = store.getSession();
@@ -42,18 +43,22 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
   if (!job.state.r2) {
     const keys = archiveKeyringState(env);
     if (!keys.ok) {
-      console.error(
-        JSON.stringify({ event: "archive_encryption_unavailable", tenantId: session.tenantId, callId: session.callId, problem: keys.problem, action: "call kept in its Durable Object; archive retried with backoff" }),
-      );
+      log("archive_encryption_unavailable", { tenantId: session.tenantId, callId: session.callId, problem: keys.problem, action: "call kept in its Durable Object; archive retried with backoff" }, "error");
       throw archiveKeysUnavailable(keys.problem); // recorded as the job's last error, retried with backoff
     }
     const bucket = archiveBucket(env, session.residency);
     const audio = store.audio();
+    // Every piece in one bundle object, listed with its offset: one R2 write (and one encryption)
+    // a call instead of one a piece; R2 bills per write.
     const listed: CallArchive["audio"] = [];
-    for (const a of audio) {
-      const key = coldKeys.turnAudio(session.tenantId, session.callId, a.turnId, a.kind, EXT[a.format] ?? "bin");
-      await putObject(env, bucket, key, a.bytes, a.mediaType);
-      listed.push({ turnId: a.turnId, kind: a.kind, key, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes.byteLength });
+    if (audio.length) {
+      const key = coldKeys.audioBundle(session.tenantId, session.callId);
+      let offset = 0;
+      for (const a of audio) {
+        listed.push({ turnId: a.turnId, kind: a.kind, key, offset, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes.byteLength });
+        offset += a.bytes.byteLength;
+      }
+      await putObject(env, bucket, key, concatBytes(audio.map((a) => a.bytes)), "application/octet-stream");
     }
     let recordingKey: string | null = null;
     if (audio.length) {
@@ -63,7 +68,7 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
     // transcript.json goes last: its presence means the whole cold copy is there.
-    await putTranscript(env, bucket, { version: 1, archivedAt, session, history, audio: listed, recordingKey });
+    await putTranscript(env, bucket, { version: 2, archivedAt, session, history, audio: listed, recordingKey });
     store.putSession(session);
     job.state.r2 = true;
     store.updateJob(job);

@@ -359,10 +359,15 @@ async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnI
   }
   const archive = await readTranscript(env, bucket, tenantId, callId);
   const listed = archive?.audio.filter((a) => a.turnId === turnId) ?? [];
+  // Version 2 archives slice pieces out of one bundle (read once); version 1 has one object each.
+  const objects = new Map<string, Promise<{ bytes: Uint8Array } | null>>();
   const pieces = [];
   for (const a of listed) {
-    const obj = await getObject(env, bucket, a.key);
-    if (obj) pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes: obj.bytes });
+    if (!objects.has(a.key)) objects.set(a.key, getObject(env, bucket, a.key));
+    const obj = await objects.get(a.key);
+    if (!obj) continue;
+    const bytes = a.offset === undefined ? obj.bytes : obj.bytes.subarray(a.offset, a.offset + a.bytes);
+    pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes });
   }
   return pieces.length ? { ...piecesToResponse(pieces), tier: "cold" } : null;
 }

@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { callPrefix } from "../../src/storage/layout";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, startCall, tenant } from "../helpers/api";
 
@@ -94,7 +96,7 @@ describe("call lifecycle", () => {
   });
 
   it("serves the recording of a live and of an archived call", async () => {
-    const { key } = await tenant();
+    const { tenantId, key } = await tenant();
     const res = await api("/api/v1/calls", { method: "POST", key, json: {} });
     const { callId } = (await res.json()) as { callId: string };
     await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { dtmf: "1" } });
@@ -103,12 +105,17 @@ describe("call lifecycle", () => {
     expect(live.headers.get("Content-Type")).toBe("audio/wav");
     expect(live.headers.get("X-Voice-Tier")).toBe("hot");
     const liveBytes = new Uint8Array(await live.arrayBuffer());
+    const liveTurn = new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key })).arrayBuffer());
     await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
+    // The archive is three objects, whatever the number of turns: every audio piece sits in one bundle.
+    const objects = (await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects.map((o) => o.key.slice(callPrefix(tenantId, callId).length));
+    expect(objects.sort()).toEqual(["audio.bin", "recording.wav", "transcript.json"]);
     const archived = await api(`/api/v1/calls/${callId}/recording`, { key });
     expect(archived.headers.get("X-Voice-Tier")).toBe("cold");
     expect(new Uint8Array(await archived.arrayBuffer())).toEqual(liveBytes);
     const oneTurn = await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key });
     expect(oneTurn.status).toBe(200);
+    expect(new Uint8Array(await oneTurn.arrayBuffer())).toEqual(liveTurn); // sliced from the bundle
     await expectProblem(await api(`/api/v1/calls/${callId}/recording?turnId=turn-9`, { key }), 404, "recording_not_found");
   });
 
