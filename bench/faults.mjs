@@ -37,6 +37,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, sleep, startDevServer } from "./lib/dev-server.mjs";
+import { jsonOrUndefined } from "./lib/api.mjs";
 import { startFaultProviders } from "./fault-provider.mjs";
 import { parseArgs, scenarioServers, workerVars } from "./faults-options.mjs";
 import { report } from "./faults-report.mjs";
@@ -124,13 +125,7 @@ async function request(path, { method = "GET", token, json, body, contentType, t
       signal: abortable ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]) : AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    let data;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-    return { status: res.status, ms: performance.now() - started, data, text, requestId: res.headers.get("x-request-id"), retryAfter: res.headers.get("retry-after") };
+    return { status: res.status, ms: performance.now() - started, data: jsonOrUndefined(text), text, requestId: res.headers.get("x-request-id"), retryAfter: res.headers.get("retry-after") };
   } catch (err) {
     if (stop.signal.aborted && err.name === "AbortError") return { status: 0, ms: performance.now() - started, cut: true, error: "cut off by the stop" };
     return { status: 0, ms: performance.now() - started, error: err.name === "TimeoutError" ? `client timeout after ${timeoutMs} ms` : `${err.name}: ${err.cause?.code ?? err.message}` };

@@ -1,6 +1,15 @@
 // Small JSON helpers for the benches' setup requests (keys, calls); the load itself goes through autocannon.
 export const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
+/** A response body as JSON, or undefined when it is not JSON. */
+export function jsonOrUndefined(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export function client(base) {
   const request = async (path, { method = "GET", token, json, body, contentType } = {}) => {
     const headers = {};
@@ -14,13 +23,7 @@ export function client(base) {
       throw new Error(`cannot reach ${base}${path} (${err.cause?.code ?? err.message})`, { cause: err });
     }
     const text = await res.text();
-    let data;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-    return { status: res.status, data, text, headers: res.headers, bytes: text.length };
+    return { status: res.status, data: jsonOrUndefined(text), text, headers: res.headers, bytes: text.length };
   };
   const must = async (path, init) => {
     const r = await request(path, init);
