@@ -32,8 +32,19 @@ export const Problem = z
   .openapi("Problem");
 
 export const problemContent = { "application/problem+json": { schema: Problem } };
+/**
+ * Problem responses of a route. Every authenticated route (one that can answer 401) is also
+ * rate-limited per tenant (src/security/rate-limit.ts), so it documents 429 with Retry-After too.
+ */
 export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: "Problem details (RFC 9457)", content: problemContent }]));
+  Object.fromEntries(
+    [...new Set(statuses.includes(401) ? [...statuses, 429] : statuses)].map((s) => [
+      s,
+      s === 429
+        ? { description: "Too many requests for this tenant (rate_limited); retry after Retry-After seconds", headers: { "Retry-After": { schema: { type: "integer" as const } } }, content: problemContent }
+        : { description: "Problem details (RFC 9457)", content: problemContent },
+    ]),
+  );
 
 export const binaryBody = { schema: z.string().openapi({ format: "binary" }) };
 

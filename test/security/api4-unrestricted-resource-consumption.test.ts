@@ -169,3 +169,15 @@ describe("configured caps refuse oversized input and store nothing", () => {
     await setCallBindings(tenantId, callId, {});
   });
 });
+
+describe("documentation of the limit", () => {
+  it("lists 429 with Retry-After on every authenticated operation in /openapi.json", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!op.responses["401"]) continue;
+        expect(op.responses["429"]?.headers?.["Retry-After"], `${method} ${path}`).toBeDefined();
+      }
+    }
+  });
+});
