@@ -63,7 +63,7 @@ export function operations(p) {
     },
     // ---- Durable Objects: SQLite rows written
     { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2 + 2, from: "active_calls INSERT and DELETE (+ index); the bucket is in memory only, seen_at is refreshed at most every 10 min (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 3 * n + 3 * indexRuns + n + 8 + (n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 3 (session, one history row for both entries, reply audio); per index run: outbox insert, job delete, alarm (assumed 1 row each); setAlarm once a turn (assumed 1 row); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 3 * n + 3 * indexRuns + 8 + (n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 3 (session, one history row for both entries, reply audio); per index run: outbox insert, job delete, alarm (assumed 1 row each); the idle alarm is not moved on turns (reschedule); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session read, outbox scans, history/audio read at archive" },
     // ---- D1
     { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 * req + 2, from: "verifyKey per request (api_keys ⋈ tenants), callIdRecorded at create" },

@@ -470,7 +470,13 @@ export class CallSession extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...times)));
+    const wanted = Math.max(Date.now(), Math.min(...times));
+    // An alarm already set no later than wanted is as good: when it fires, alarm() finds nothing
+    // due yet and sets the next one. Moving the idle alarm later on every turn would cost a
+    // storage write per turn; this costs at most one early alarm per idle timeout.
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== null && current <= wanted) return;
+    await this.ctx.storage.setAlarm(wanted);
   }
 
   private async wipe(): Promise<void> {
