@@ -51,7 +51,7 @@ if (which === "cost" || which === "all") {
   if (m?.r2.objects) Object.assign(input, { r2KiB: m.r2.bytes / 1024, r2Source: `measured: ${m.r2.objects} R2 objects of a ${m.turns}-turn call` });
   costModel(input);
   if (m) {
-    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns ${m.d1.turns} (model ${2 * m.turns + 1}), audit ${m.d1.audit} (model ${m.turns + 2}); R2 objects ${m.r2.objects} (model 3)`);
+    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns ${m.d1.turns} (model ${m.turns + 1}), audit ${m.d1.audit} (model ${m.turns + 2}); R2 objects ${m.r2.objects} (model 3)`);
   }
 }
 console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -69,7 +69,7 @@ export function operations(p) {
     { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 * req + 2, from: "verifyKey per request (api_keys ⋈ tenants), callIdRecorded at create" },
     { product: "D1", item: "rows written: audit", unit: "d1RowWritten", count: 2 * req, from: "audit_log row + audit_by_tenant_at entry per create/turn/end (src/security/audit-call-use.ts)" },
     { product: "D1", item: "rows written: call index", unit: "d1RowWritten", count: 3 + indexRuns, from: "calls upsert at create (row + 2 indexes) and at most once a minute after turns (alarm, src/durable/archiver.ts runIndexJob)" },
-    { product: "D1", item: "rows written: archive", unit: "d1RowWritten", count: 4 + (2 * n + 1), from: "writeCallArchive batch: upsert, UPDATE (+ calls_by_ended), one turns row per history entry" },
+    { product: "D1", item: "rows written: archive", unit: "d1RowWritten", count: 4 + (n + 1), from: "writeCallArchive batch: upsert, UPDATE (+ calls_by_ended), one turns row per turn (caller and reply) plus the greeting" },
     // ---- R2
     { product: "R2", item: "Class B: transcript HEAD + TTS cache GETs", unit: "r2ClassB", count: 1 + replies, from: "archivedCallExists at create; readCachedSpeech per spoken reply (src/providers/tts-cache.ts)" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },

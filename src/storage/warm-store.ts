@@ -35,6 +35,8 @@ interface TurnRow {
   tts_ms: number | null;
   total_ms: number | null;
   at: string;
+  reply_text?: string | null;
+  reply_at?: string | null;
 }
 
 function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
@@ -63,16 +65,17 @@ export async function indexCall(db: D1Database, s: SessionRecord): Promise<void>
 
 /** Writes the ended call and all its turns in one transaction (a D1 batch). */
 export async function writeCallArchive(db: D1Database, s: SessionRecord, history: HistoryEntry[]): Promise<void> {
-  const seqStatements = history.map((h, seq) =>
+  const seqStatements = turnRows(history).map(({ entry: h, reply }, seq) =>
     db
       .prepare(
         `INSERT OR REPLACE INTO turns (tenant_id, call_id, seq, turn_id, role, text, source, intent, confidence,
-           stt_ms, nlp_ms, tts_ms, total_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           stt_ms, nlp_ms, tts_ms, total_ms, at, reply_text, reply_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         s.tenantId, s.callId, seq, h.turnId, h.role, h.text, h.source ?? null,
         h.intent ? JSON.stringify(h.intent) : null, h.intent?.confidence ?? null,
         h.latencyMs?.stt ?? null, h.latencyMs?.nlp ?? null, h.latencyMs?.tts ?? null, h.latencyMs?.total ?? null, h.at,
+        reply?.text ?? null, reply?.at ?? null,
       ),
   );
   await tracedBatch(db, "archive_call", [
@@ -87,6 +90,20 @@ export async function writeCallArchive(db: D1Database, s: SessionRecord, history
     db.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(s.tenantId, s.callId),
     ...seqStatements,
   ]);
+}
+
+/** History as warm-tier rows: a caller's entry carries the reply of the same turn (one row, not two). */
+function turnRows(history: readonly HistoryEntry[]): { entry: HistoryEntry; reply?: HistoryEntry }[] {
+  const rows: { entry: HistoryEntry; reply?: HistoryEntry }[] = [];
+  for (let i = 0; i < history.length; i++) {
+    const entry = history[i] as HistoryEntry;
+    const next = history[i + 1];
+    if (entry.role === "user" && next?.role === "assistant" && next.turnId === entry.turnId) {
+      rows.push({ entry, reply: next });
+      i++;
+    } else rows.push({ entry });
+  }
+  return rows;
 }
 
 /** A D1 batch in its own span (a no-op unless the invocation is traced). */
@@ -127,7 +144,7 @@ export async function readCall(db: D1Database, tenantId: string, callId: string)
   ]);
   const row = (call?.results as CallRow[] | undefined)?.[0];
   if (!row) return null;
-  const history = ((turns?.results ?? []) as TurnRow[]).map((t): HistoryEntry => ({
+  const history = ((turns?.results ?? []) as TurnRow[]).flatMap((t): HistoryEntry[] => [{
     turnId: t.turn_id,
     role: t.role,
     text: t.text,
@@ -137,7 +154,10 @@ export async function readCall(db: D1Database, tenantId: string, callId: string)
     ...(t.total_ms !== null
       ? { latencyMs: { stt: t.stt_ms ?? 0, nlp: t.nlp_ms ?? 0, tts: t.tts_ms ?? 0, total: t.total_ms } }
       : {}),
-  }));
+  },
+  // The reply shares its turn's row (rows written before migration 0004 have none: it is a row of its own).
+  ...(t.reply_text !== null && t.reply_text !== undefined ? [{ turnId: t.turn_id, role: "assistant" as const, text: t.reply_text, at: t.reply_at ?? t.at }] : []),
+  ]);
   return { ...toSession(row), history };
 }
 

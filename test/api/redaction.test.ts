@@ -58,7 +58,7 @@ describe("a card number said in a turn", () => {
     const ended = await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
     expect(await ended.json()).toMatchObject({ archive: "done" });
 
-    const rows = await env.DB.prepare("SELECT text FROM turns WHERE tenant_id = ? AND call_id = ? ORDER BY seq").bind(tenantId, callId).all<{ text: string }>();
+    const rows = await env.DB.prepare("SELECT text, reply_text FROM turns WHERE tenant_id = ? AND call_id = ? ORDER BY seq").bind(tenantId, callId).all<{ text: string; reply_text: string | null }>();
     expect(rows.results.length).toBeGreaterThanOrEqual(2);
     expect(rows.results.map((r) => r.text)).toContain(`my card number is ${MASK}`);
     expectNoCard(JSON.stringify(rows.results));
