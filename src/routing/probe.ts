@@ -24,6 +24,7 @@ import { getHealth } from "./health-registry";
 import { PROBE_TEXT, probeClip, type ProbeClip } from "./probe-clip";
 import { storeResults } from "./probe-store";
 import { log } from "../observability/log";
+import { start, untilAborted } from "./abortable";
 
 
 
@@ -185,13 +186,13 @@ async function probeOne(target: Target, ctx: ProbeContext): Promise<ProbeResult>
   const signal = AbortSignal.timeout(ctx.timeoutMs);
   const t0 = Date.now();
   try {
-    await untilAborted<unknown>(() => {
+    await untilAborted(start<unknown>(() => {
       if (target.kind === "tts") {
         return target.engine.synthesize({ text: PROBE_TEXT, language: ctx.config.DEFAULT_LANGUAGE, sampleRate: 16_000, encoding: "pcm" }, signal);
       }
       const clip = ctx.clip!;
       return target.engine.transcribe({ kind: "pcm", samples: clip.samples, sampleRate: clip.sampleRate, language: "en-US" }, signal);
-    }, signal);
+    }), signal);
     const latencyMs = Date.now() - t0;
     feedHealth(target, { ok: true, ms: latencyMs });
     return { ...base, ok: true, latencyMs };
@@ -247,23 +248,6 @@ function feedHealth(target: { provider: string; region: string }, outcome: { ok:
     default:
       if (permitted) health.breaker.onIgnored();
   }
-}
-
-/** Settles when the call does or the signal aborts, whichever is first (an adapter may ignore the signal). */
-function untilAborted<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  let pending: Promise<T>;
-  try {
-    pending = run();
-  } catch (err) {
-    pending = Promise.reject(err);
-  }
-  pending.catch(() => {});
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -22,6 +22,7 @@ import { AllProvidersFailedError, type AttemptRecord } from "./attempts";
 import { retryWait, sleep as realSleep } from "./backoff";
 import { healthRegistry, type HealthRegistry, type ProviderHealth } from "./health-registry";
 import { traceAttempt } from "../observability/tracing";
+import { start, untilAborted } from "./abortable";
 
 export interface ProviderRef {
   readonly name: string;
@@ -216,30 +217,11 @@ function admits(health: ProviderHealth): boolean {
  * signal aborts even if the provider ignores the signal: the deadline holds whatever the adapter does.
  */
 function track<T>(health: ProviderHealth, run: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  let pending: Promise<T>;
   health.inFlight++;
-  try {
-    pending = run();
-  } catch (err) {
-    pending = Promise.reject(err);
-  }
+  const pending = start(run);
   pending.then(
     () => health.inFlight--,
     () => health.inFlight--,
   );
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
+  return untilAborted(pending, signal);
 }

@@ -9,6 +9,7 @@ import { pollyFormat, type PollyFormat } from "./formats";
 import { pollyLanguage } from "./language";
 import { VOICE_ID, type PollySettings } from "./settings";
 import { checkSpeechBytes } from "../validate";
+import { untilAborted } from "../../routing/abortable";
 
 const PROVIDER = "polly";
 
@@ -73,6 +74,7 @@ export class PollySpeechSynthesizer implements TextToSpeech {
         throw new ProviderError(PROVIDER, "invalid_response", `answer is not audio: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
       }
       contentType = parsed.data.ContentType;
+      // Reading the body must obey the same deadline as the request itself.
       bytes = await untilAborted(parsed.data.AudioStream.transformToByteArray(), joined);
     } catch (err) {
       throw toProviderError(err, {
@@ -114,16 +116,6 @@ export class PollySpeechSynthesizer implements TextToSpeech {
       ...(language ? { LanguageCode: language as SynthesizeSpeechCommandInput["LanguageCode"] } : {}),
     };
   }
-}
-
-/** Reading the body must obey the same deadline as the request itself. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function toResult(format: PollyFormat, contentType: string, bytes: Uint8Array): TtsResult {
