@@ -62,8 +62,8 @@ export function createApp() {
   app.use("*", secureHeaders());
   app.use("*", corsAllowList());
   app.use("/api/*", jsonBodyLimit());
+  // "/api/v1/calls/*" also matches "/api/v1/calls" itself: one mount audits every call route once.
   app.use("/api/v1/calls/*", auditCallUse());
-  app.use("/api/v1/calls", auditCallUse());
 
   app.route("/", healthRoutes());
   app.route("/api/v1/voice", voiceRoutes());

@@ -46,6 +46,9 @@ describe("audit log", () => {
         `call.erase ${callId} ok`,
       ]),
     );
+    // Each use is recorded once (the middleware must not run twice for one request).
+    expect(entries.filter((e) => e.action === "call.create")).toHaveLength(1);
+    expect(entries.filter((e) => e.action === "call.turn" && e.result === "ok")).toHaveLength(1);
     const turnEntry = entries.find((e) => e.action === "call.turn" && e.result === "ok");
     expect(turnEntry).toMatchObject({ actor: keyId, tenantId, requestId: "audit-turn-0001" });
   });
