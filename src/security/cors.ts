@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env";
-import { providerList } from "../config";
+import type { MiddlewareHandler } from "hono";
+import { providerList, type Config } from "../config";
 
 /** Headers a browser client sends: the key, bodies, retries, request and trace ids. */
 const ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "traceparent"];
@@ -15,16 +16,28 @@ const EXPOSE_HEADERS = ["X-Request-Id", "X-Voice-Provider", "X-Voice-Region", "X
  * and telephony bridges send no Origin and are unaffected.
  */
 export function corsAllowList() {
+  // Built once per configuration (the parsed config is itself cached per env), not per request.
+  const handlers = new WeakMap<Config, MiddlewareHandler | null>();
+  const handlerFor = (config: Config): MiddlewareHandler | null => {
+    let handler = handlers.get(config);
+    if (handler === undefined) {
+      const allowed = new Set(providerList(config.CORS_ORIGINS).map((o) => o.replace(/\/+$/, "")));
+      handler =
+        allowed.size === 0
+          ? null
+          : cors({
+              origin: (origin) => (allowed.has(origin.toLowerCase()) ? origin : null),
+              allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+              allowHeaders: ALLOW_HEADERS,
+              exposeHeaders: EXPOSE_HEADERS,
+              maxAge: 600,
+            });
+      handlers.set(config, handler);
+    }
+    return handler;
+  };
   return createMiddleware<AppEnv>(async (c, next) => {
-    const allowed = new Set(providerList(c.var.config.CORS_ORIGINS).map((o) => o.replace(/\/+$/, "")));
-    if (allowed.size === 0) return next();
-    const handler = cors({
-      origin: (origin) => (allowed.has(origin.toLowerCase()) ? origin : null),
-      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ALLOW_HEADERS,
-      exposeHeaders: EXPOSE_HEADERS,
-      maxAge: 600,
-    });
-    return handler(c, next);
+    const handler = handlerFor(c.var.config);
+    return handler ? handler(c, next) : next();
   });
 }
