@@ -10,5 +10,7 @@ export interface AppEnv {
     principal: Principal;
     /** W3C trace id from an incoming `traceparent`, or a new one. */
     traceId: string;
+    /** Set when the call's object recorded this request's key use itself (security/audit-call-use.ts). */
+    auditedByCall?: boolean;
   };
 }

@@ -1,41 +1,77 @@
 import { inSpan } from "../observability/tracing";
-import { buildRecording } from "../audio/recording";
+import { addToShards } from "../observability/metrics-global";
 import type { CallArchive } from "../storage/archive-types";
+import { auditUseStatements } from "../storage/audit";
 import { putObject, putTranscript } from "../storage/cold-store";
 import { archiveKeyringState, archiveKeysUnavailable } from "../storage/encryption";
 import { coldKeys } from "../storage/layout";
 import { archiveBucket } from "../storage/residency";
 import { indexCall, writeCallArchive } from "../storage/warm-store";
+import { resolveCallAudio } from "./call-audio";
 import type { SessionRecord } from "./call-types";
-import type { CallStore, OutboxJob } from "./call-store";
+import type { CallStore, OutboxJob, Pending } from "./call-store";
 import { concatBytes } from "../audio/concat";
 import { log } from "../observability/log";
 
 /**
- * Outbox jobs: the call's Durable Object records what must reach D1 and R2, and these functions
- * do it. Each step is idempotent and records its progress in the job, so a retry after a partial
- * failure redoes only what is missing and nothing is ever dropped.
+ * Outbox jobs: the call's Durable Object records what must reach D1, R2 and the metrics shards,
+ * and these functions do it. Each step is idempotent or records its progress in the job, so a
+ * retry after a partial failure redoes only what is missing and nothing is ever dropped.
  *
  * Everything reaches R2 encrypted (src/storage/encryption.ts). Without usable ARCHIVE_KEYS the R2
  * step fails before writing anything: the call stays in its Durable Object and the job is retried
  * with backoff, so setting the secret is enough to let the backlog drain.
  */
 
+/** The sync: the call's D1 index row, its pending audit uses and metric deltas. */
 export const JOB_INDEX = "index";
 export const JOB_ARCHIVE = "archive";
 
+export interface SyncStats {
+  d1RowsWritten: number;
+}
 
-export async function runIndexJob(env: Env, store: CallStore): Promise<void> {
+export async function runIndexJob(env: Env, store: CallStore, job: OutboxJob): Promise<SyncStats> {
   const session = store.getSession();
-  if (session) await indexCall(env.DB, session);
+  if (!session) return { d1RowsWritten: 0 };
+  return flushPending(env, store, job, session, (audit) => indexCall(env.DB, session, audit));
+}
+
+/**
+ * Sends what the call has gathered since its last sync: metric deltas to a shard, then audit rows
+ * in the same D1 batch as `write` (the index row, or the archive), then clears exactly what was
+ * sent. A failure after the shard update leaves `job.state.sentMetrics` saying what the shard
+ * already has, so the retry sends only the rest (the outbox persists job state on failure).
+ */
+async function flushPending(
+  env: Env,
+  store: CallStore,
+  job: OutboxJob,
+  session: SessionRecord,
+  write: (audit: D1PreparedStatement[]) => Promise<number>,
+): Promise<SyncStats> {
+  const pending: Pending = store.pending();
+  const sent = (job.state.sentMetrics ?? {}) as Record<string, number>;
+  const toSend: Record<string, number> = {};
+  for (const [series, v] of Object.entries(pending.metrics)) {
+    const rest = v - (sent[series] ?? 0);
+    if (rest !== 0) toSend[series] = rest;
+  }
+  const namespace = (env as { METRICS?: DurableObjectNamespace<import("./metrics-shard").MetricsShard> }).METRICS;
+  if (namespace && Object.keys(toSend).length) await addToShards({ namespace }, toSend);
+  job.state.sentMetrics = pending.metrics;
+  const d1RowsWritten = await write(auditUseStatements(env.DB, session.tenantId, session.callId, pending.uses));
+  store.clearPending(pending);
+  delete job.state.sentMetrics;
+  return { d1RowsWritten };
 }
 
 /** Returns the session as archived (archivedAt set) once both tiers hold the call. */
-export function runArchiveJob(env: Env, store: CallStore, job: OutboxJob): Promise<SessionRecord | null> {
+export function runArchiveJob(env: Env, store: CallStore, job: OutboxJob): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
   return inSpan("archive", { "voice.job": JOB_ARCHIVE, "voice.job.attempts": job.attempts }, () => archiveCall(env, store, job));
 }
 
-async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<SessionRecord | null> {
+async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
   let session = store.getSession();
   if (!session) return null;
   const history = store.history();
@@ -47,9 +83,10 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
       throw archiveKeysUnavailable(keys.problem); // recorded as the job's last error, retried with backoff
     }
     const bucket = archiveBucket(env, session.residency);
-    const audio = store.audio();
+    const audio = await resolveCallAudio(env, session, store.audio());
     // Every piece in one bundle object, listed with its offset: one R2 write (and one encryption)
-    // a call instead of one a piece; R2 bills per write.
+    // a call instead of one a piece; R2 bills per write. The whole-call recording is built from
+    // the bundle when it is asked for, not stored a second time.
     const listed: CallArchive["audio"] = [];
     if (audio.length) {
       const key = coldKeys.audioBundle(session.tenantId, session.callId);
@@ -60,24 +97,21 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
       }
       await putObject(env, bucket, key, concatBytes(audio.map((a) => a.bytes)), "application/octet-stream");
     }
-    let recordingKey: string | null = null;
-    if (audio.length) {
-      recordingKey = coldKeys.recording(session.tenantId, session.callId);
-      await putObject(env, bucket, recordingKey, buildRecording(audio).wav, "audio/wav");
-    }
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
     // transcript.json goes last: its presence means the whole cold copy is there.
-    await putTranscript(env, bucket, { version: 2, archivedAt, session, history, audio: listed, recordingKey });
+    await putTranscript(env, bucket, { version: 3, archivedAt, session, history, audio: listed, recordingKey: null });
     store.putSession(session);
     job.state.r2 = true;
     store.updateJob(job);
   }
 
+  let d1RowsWritten = 0;
   if (!job.state.d1) {
-    await writeCallArchive(env.DB, session, history);
+    const archived = session;
+    // The last step: the outbox completes the job next, so its progress needs no row of its own.
+    ({ d1RowsWritten } = await flushPending(env, store, job, archived, (audit) => writeCallArchive(env.DB, archived, history, audit)));
     job.state.d1 = true;
-    store.updateJob(job);
   }
-  return session;
+  return { session, d1RowsWritten };
 }

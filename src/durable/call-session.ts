@@ -19,7 +19,8 @@ import type { Residency } from "../storage/residency";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { outboxRetryDelayMs } from "./backoff";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
-import { CallStore, type StoredAudio } from "./call-store";
+import { CallStore, type AudioRef, type AuditUse, type StoredAudio } from "./call-store";
+import { resolveCallAudio } from "./call-audio";
 import type {
   CallerPosition,
   CallView,
@@ -34,15 +35,21 @@ import type {
   TurnResult,
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
-import { recordCallEnded, recordCallStarted, recordTurn, recordTurnFailed } from "../observability/metrics-hooks";
+import { callEndedDeltas, callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
 import { log } from "../observability/log";
 import { annotateScope } from "../observability/scope";
 import { inSpan, runInvocation, SpanKind, type RpcTrace } from "../observability/tracing";
 
 const REDACTED = "[redacted keypad input]";
-/** How far the D1 index of a live call may lag its turns (see applyTurn). */
-const INDEX_DEBOUNCE_MS = 60_000;
+/** How far the D1 index, audit log and metrics shards may lag a live call's turns (see applyTurn). */
+export const SYNC_DEBOUNCE_MS = 60_000;
+/**
+ * Reply audio already in the speech cache is referenced, not copied, when its entry has at least
+ * this much of its TTL left: a call is archived within its idle timeout (plus retries) of its last
+ * turn, long before that.
+ */
+const MIN_CACHE_LIFE_LEFT_MS = 86_400_000;
 
 /** Client-facing errors travel back as values; anything else is a bug and stays an exception. */
 function failure(err: unknown): RpcResult<never> {
@@ -111,12 +118,13 @@ export class CallSession extends DurableObject<Env> {
         };
         const id = turnId(0);
         this.ctx.storage.transactionSync(() => {
-          this.store.putSession(session);
-          this.store.appendHistory({ turnId: id, role: "assistant", text: greet.reply, at: now });
-          if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
+          this.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
+            refs: this.replyAudio(id, spoken.synth),
+            metrics: callStartedDeltas(spoken.audio?.cache),
+            ...use(input, "call.create", now),
+          });
           this.store.enqueue(JOB_INDEX, Date.now());
         });
-        recordCallStarted(this.env, this.ctx, spoken.audio?.cache);
         log("call_started", { flow: session.flow, language: session.language, residency: session.residency ?? undefined, greeting: spoken.synth ? { provider: spoken.synth.provider, region: spoken.synth.region, cache: spoken.synth.cache } : undefined, degraded: spoken.degraded });
         // List views read D1: index the new call now, and leave it to the alarm if D1 is down.
         await this.drainOutbox();
@@ -173,13 +181,16 @@ export class CallSession extends DurableObject<Env> {
     }));
   }
 
-  /** `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans. */
-  async end(reason: EndReason = "client", from: { requestId?: string; trace?: RpcTrace } = {}): Promise<RpcResult<EndResult>> {
+  /** `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans, and its key for the audit log. */
+  async end(reason: EndReason = "client", from: { requestId?: string; trace?: RpcTrace; actor?: string } = {}): Promise<RpcResult<EndResult>> {
     return this.observe("CallSession.end", from, {}, () => this.queue.run(async () => {
       try {
         const session = this.store.getSession();
         if (!session) throw new ApiError(404, "call_not_found", "No such call.");
-        if (session.status === "active") this.markEnded(session, reason);
+        const endUse = use(from, "call.end", new Date().toISOString());
+        if (session.status === "active") this.markEnded(session, reason, endUse.use);
+        // Ending an ended call again (its archive still pending) is a use too.
+        else if (endUse.use) this.store.putSession(session, endUse);
         // Read before the outbox runs: a completed archive empties this object.
         const ended = this.store.getSession() ?? session;
         const archive = await this.drainOutbox();
@@ -201,14 +212,15 @@ export class CallSession extends DurableObject<Env> {
 
   /** Caller and reply audio of the call (or one turn), in conversation order. */
   async audio(turn?: string): Promise<StoredAudio[]> {
-    return this.store.audio(turn);
+    const session = this.store.getSession();
+    return session ? resolveCallAudio(this.env, session, this.store.audio(turn)) : [];
   }
 
   /** Removes every trace of the call from this object (erasure). Returns whether it held one. */
   async erase(): Promise<boolean> {
     return this.queue.run(async () => {
       const existed = this.store.getSession() !== null;
-      if (this.store.getSession()?.status === "active") recordCallEnded(this.env, this.ctx, "erased");
+      if (this.store.getSession()?.status === "active") recordCallErased(this.env, this.ctx);
       await this.wipe();
       return existed;
     });
@@ -270,6 +282,9 @@ export class CallSession extends DurableObject<Env> {
         if (seen.fingerprint !== fingerprint) {
           throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request; use a new key for a new turn.");
         }
+        // A replay is a use of the key like any other (the route leaves its audit record to us).
+        const replayUse = use(input, "call.turn", new Date().toISOString());
+        if (replayUse.use) this.store.putSession(session, replayUse);
         return JSON.parse(seen.json) as TurnResult;
       }
     }
@@ -346,21 +361,25 @@ export class CallSession extends DurableObject<Env> {
     };
     const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent, latencyMs };
     this.ctx.storage.transactionSync(() => {
-      this.store.putSession(updated);
-      this.store.appendHistory(userEntry, { turnId: id, role: "assistant", text: replyText, at: now });
+      // One row: the session, the turn's entries, its reply audio reference, its audit use and metrics.
+      this.store.appendTurn(updated, [userEntry, { turnId: id, role: "assistant", text: replyText, at: now }], {
+        refs: this.replyAudio(id, spoken.synth),
+        metrics: turnDeltas(result, heard.attempts, spoken.synth?.attempts),
+        ...use(input, "call.turn", now),
+        // The D1 list view, the audit log and the metrics shards follow turns at most a minute
+        // behind: one sync (and one alarm) per minute of conversation instead of three writes per
+        // turn, queued in this same row write. Creation and the end sync at once.
+        ...(decision.endCall ? {} : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + SYNC_DEBOUNCE_MS } }),
+      });
       // The caller's own audio of a turn that needed masking would still hold what was masked.
       if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted) this.storeCallerAudio(id, input.payload.audio);
-      if (spoken.synth) this.storeReplyAudio(id, spoken.synth);
       if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, fingerprint, JSON.stringify(result));
       if (decision.endCall) this.markEnded(updated, "flow");
-      // The D1 list view follows turns at most a minute behind: one index write (and one alarm) per
-      // minute of conversation instead of one per turn. Creation and the end index at once.
-      else this.store.enqueueIfAbsent(JOB_INDEX, Date.now() + INDEX_DEBOUNCE_MS);
     });
     if (decision.endCall) await this.drainOutbox();
     await this.reschedule();
     logTurn(input.requestId, updated, result, heard.attempts, spoken.synth?.attempts, redacted);
-    recordTurn(this.env, this.ctx, updated.tenantId, result, heard.attempts, spoken.synth?.attempts);
+    writeTurnDataPoint(this.env, updated.tenantId, result.transcript.source, turnOutcome(result), result);
     return result;
   }
 
@@ -395,9 +414,19 @@ export class CallSession extends DurableObject<Env> {
     }
   }
 
-  private storeReplyAudio(id: string, synth: Synthesized): void {
+  /**
+   * A reply's audio for the recording: a reference when the speech cache holds it with most of its
+   * TTL left (no second copy, no row), else stored here. Returns the references to keep.
+   */
+  private replyAudio(id: string, synth: Synthesized | undefined): AudioRef[] {
+    if (!synth) return [];
     const a = synth.audio;
+    const entry = synth.cacheEntry;
+    if (entry && entry.storedAt + this.config.TTS_CACHE_TTL_SECONDS * 1000 - Date.now() >= MIN_CACHE_LIFE_LEFT_MS) {
+      return [{ turnId: id, kind: "reply", mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, cacheKey: entry.objectKey }];
+    }
     this.store.putAudio({ turnId: id, kind: "reply", mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes });
+    return [];
   }
 
   private storeCallerAudio(id: string, audio: DecodedAudio): void {
@@ -411,14 +440,13 @@ export class CallSession extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- ending, archive outbox, alarm
 
-  private markEnded(session: SessionRecord, reason: EndReason): void {
+  private markEnded(session: SessionRecord, reason: EndReason, endUse?: AuditUse): void {
     const now = new Date().toISOString();
-    this.store.putSession({ ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now });
+    this.store.putSession({ ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now }, { metrics: callEndedDeltas(reason), ...(endUse ? { use: endUse } : {}) });
     this.store.enqueue(JOB_ARCHIVE, Date.now());
     // The call's slot among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) goes back.
     this.store.enqueue(JOB_RELEASE, Date.now());
     log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
-    recordCallEnded(this.env, this.ctx, reason);
   }
 
   private idleDeadline(session: SessionRecord): number {
@@ -432,11 +460,16 @@ export class CallSession extends DurableObject<Env> {
    */
   private async drainOutbox(): Promise<{ pending: boolean }> {
     let archived = false;
+    let d1RowsWritten = 0;
     for (const job of this.store.outbox()) {
       if (job.nextAt > Date.now()) continue;
       try {
-        if (job.job === JOB_INDEX) await runIndexJob(this.env, this.store);
-        else if (job.job === JOB_ARCHIVE) archived = (await runArchiveJob(this.env, this.store, job)) !== null;
+        if (job.job === JOB_INDEX) d1RowsWritten += (await runIndexJob(this.env, this.store, job)).d1RowsWritten;
+        else if (job.job === JOB_ARCHIVE) {
+          const done = await runArchiveJob(this.env, this.store, job);
+          archived = done !== null;
+          d1RowsWritten += done?.d1RowsWritten ?? 0;
+        }
         else if (job.job === JOB_RELEASE) await runReleaseJob(this.env, this.store);
         this.store.completeJob(job.job);
       } catch (err) {
@@ -450,7 +483,9 @@ export class CallSession extends DurableObject<Env> {
     }
     const session = this.store.getSession();
     const left = this.store.outbox().map((j) => j.job);
-    if (archived) log("archive_written", { tenantId: session?.tenantId, callId: session?.callId });
+    // Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here.
+    if (archived) log("archive_written", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
+    else if (d1RowsWritten) log("call_synced", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
     // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
     const archiveDone = archived || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
     // A pending release lives in this outbox: the object must not empty before it has run.
@@ -518,6 +553,11 @@ function logTurn(
       redacted: Object.keys(redacted).length ? redacted : undefined,
     },
   );
+}
+
+/** The audit use a request makes of its key on this call, when it says which key (RPC input `actor`). */
+function use(from: { actor?: string | undefined; requestId?: string | undefined }, action: string, at: string): { use?: AuditUse } {
+  return from.actor ? { use: { action, actor: from.actor, at, result: "ok", ...(from.requestId ? { requestId: from.requestId } : {}) } } : {};
 }
 
 function round(ms: number): number {

@@ -2,9 +2,21 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../security/crypto";
-import { CallStore } from "./call-store";
+import { CallStore, TAIL_TURNS, type StoredAudio } from "./call-store";
+import type { HistoryEntry, SessionRecord } from "./call-types";
 
 const freshObject = () => env.CALL.get(env.CALL.newUniqueId());
+
+function session(turnCount: number): SessionRecord {
+  return {
+    tenantId: "t", callId: "c", userId: null, language: "en-US", flow: "f", state: "s", context: {}, metadata: {}, status: "active",
+    endReason: null, createdAt: "t0", lastActivityAt: "t0", endedAt: null, turnCount, archivedAt: null, residency: null,
+  };
+}
+
+function entry(n: number, role: HistoryEntry["role"]): HistoryEntry {
+  return { turnId: `turn-${n}`, role, text: `${role} ${n}`, at: `t${n}` };
+}
 
 describe("CallStore (the hot tier)", () => {
   it("splits audio over 1 MiB into parts under the 2 MB row limit and joins them back", async () => {
@@ -12,49 +24,84 @@ describe("CallStore (the hot tier)", () => {
       const store = new CallStore(state.storage.sql);
       const bytes = new Uint8Array(2.5 * 1024 * 1024);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
-      store.appendHistory({ turnId: "turn-1", role: "user", text: "x", at: "t" });
       store.putAudio({ turnId: "turn-1", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 16000, bytes });
       const parts = state.storage.sql.exec<{ n: number; biggest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(bytes)) AS biggest FROM audio").one();
       expect(parts.n).toBe(3);
       expect(parts.biggest).toBeLessThanOrEqual(1024 * 1024);
-      const [back] = store.audio();
+      const [back] = store.audio() as StoredAudio[];
       // Compare digests: a deep equal over 2.5 M elements is needlessly slow.
       expect(back?.bytes.byteLength).toBe(bytes.byteLength);
       expect(await sha256Hex(back?.bytes ?? new Uint8Array())).toBe(await sha256Hex(bytes));
     });
   });
 
-  it("stores a turn's entries as one row and reads older one-entry rows alike", async () => {
+  it("writes one row a turn, moves the tail to a history row every TAIL_TURNS turns, and reads older layouts alike", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage.sql);
-      store.appendHistory({ turnId: "turn-0", role: "assistant", text: "hello", at: "t0" });
-      store.appendHistory({ turnId: "turn-1", role: "user", text: "hi", at: "t1" }, { turnId: "turn-1", role: "assistant", text: "how can I help", at: "t1" });
-      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM history").one().n).toBe(2);
-      expect(store.history().map((h) => `${h.turnId}:${h.role}:${h.text}`)).toEqual(["turn-0:assistant:hello", "turn-1:user:hi", "turn-1:assistant:how can I help"]);
+      const sql = state.storage.sql;
+      // An object written before the tail existed: a bare session row and one-entry history rows.
+      sql.exec("CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
+      sql.exec("INSERT INTO session (id, json) VALUES (1, ?)", JSON.stringify(session(0)));
+      const store = new CallStore(sql);
+      sql.exec("INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)", JSON.stringify(entry(0, "assistant")));
+      expect(store.getSession()?.turnCount).toBe(0);
+      const before = store.rowsWritten;
+      for (let n = 1; n <= TAIL_TURNS + 2; n++) {
+        const rows = store.rowsWritten;
+        store.appendTurn(session(n), [entry(n, "user"), entry(n, "assistant")], { metrics: { t_total: 1 } });
+        // One row for the session row, plus the history row (and its sequence) on the turn that moves the tail.
+        expect(store.rowsWritten - rows).toBe(n === TAIL_TURNS ? 3 : 1);
+      }
+      expect(store.rowsWritten - before).toBe(TAIL_TURNS + 2 + 2);
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM history").one().n).toBe(2);
+      expect(store.history().map((h) => `${h.turnId}:${h.role}`)).toEqual([
+        "turn-0:assistant",
+        ...Array.from({ length: TAIL_TURNS + 2 }, (_, i) => [`turn-${i + 1}:user`, `turn-${i + 1}:assistant`]).flat(),
+      ]);
+      expect(store.getSession()?.turnCount).toBe(TAIL_TURNS + 2);
+      expect(store.pending().metrics).toEqual({ t_total: TAIL_TURNS + 2 });
     });
   });
 
-  it("returns audio in conversation order, caller before reply", async () => {
+  it("clears exactly what a sync sent: figures added meanwhile stay pending", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
       const store = new CallStore(state.storage.sql);
-      for (const t of ["turn-0", "turn-1", "turn-2"]) store.appendHistory({ turnId: t, role: "assistant", text: t, at: "t" });
-      const piece = (turnId: string, kind: "caller" | "reply") => ({ turnId, kind, mediaType: "audio/wav", format: "wav", sampleRate: 8000, bytes: new Uint8Array([1]) });
-      store.putAudio(piece("turn-2", "reply"));
-      store.putAudio(piece("turn-0", "reply"));
-      store.putAudio(piece("turn-2", "caller"));
-      store.putAudio(piece("turn-1", "reply"));
-      expect(store.audio().map((a) => `${a.turnId}/${a.kind}`)).toEqual(["turn-0/reply", "turn-1/reply", "turn-2/caller", "turn-2/reply"]);
-      expect(store.audio("turn-2")).toHaveLength(2);
+      const use = (requestId: string) => ({ action: "call.turn", actor: "key1", at: "t", result: "ok" as const, requestId });
+      store.appendTurn(session(1), [entry(1, "user")], { metrics: { a: 1, b: 2.5 }, use: use("r1") });
+      const sent = store.pending();
+      store.appendTurn(session(2), [entry(2, "user")], { metrics: { a: 1 }, use: use("r2") });
+      store.clearPending(sent);
+      expect(store.pending()).toEqual({ metrics: { a: 1 }, uses: [use("r2")] });
     });
   });
 
-  it("keeps the earliest due time when a job is enqueued twice", async () => {
+  it("lists referenced reply audio (speech cache) among stored pieces in conversation order", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
       const store = new CallStore(state.storage.sql);
-      store.enqueue("index", 500);
-      store.enqueue("index", 900);
-      store.enqueue("index", 100);
-      expect(store.outbox()).toEqual([expect.objectContaining({ job: "index", nextAt: 100, attempts: 0 })]);
+      const ref = (n: number) => ({ turnId: `turn-${n}`, kind: "reply" as const, mediaType: "audio/wav", format: "wav", sampleRate: 16000, cacheKey: `cache/tts/${n}` });
+      store.appendTurn(session(0), [entry(0, "assistant")], { refs: [ref(0)] });
+      store.appendTurn(session(1), [entry(1, "user"), entry(1, "assistant")], { refs: [ref(1)] });
+      store.putAudio({ turnId: "turn-1", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 8000, bytes: new Uint8Array([1]) });
+      store.putAudio({ turnId: "turn-10", kind: "reply", mediaType: "audio/wav", format: "wav", sampleRate: 8000, bytes: new Uint8Array([2]) });
+      expect(store.audio().map((a) => `${a.turnId}/${a.kind}/${"cacheKey" in a ? "ref" : "bytes"}`)).toEqual(["turn-0/reply/ref", "turn-1/caller/bytes", "turn-1/reply/ref", "turn-10/reply/bytes"]);
+      expect(store.audio("turn-1")).toHaveLength(2);
+    });
+  });
+
+  it("keeps the earliest due time when a job is enqueued twice, in the table or the session row", async () => {
+    await runInDurableObject(freshObject(), (_i, state) => {
+      const store = new CallStore(state.storage.sql);
+      store.enqueue("archive", 500);
+      store.enqueue("archive", 900);
+      store.enqueue("archive", 100);
+      expect(store.outbox()).toEqual([expect.objectContaining({ job: "archive", nextAt: 100, attempts: 0 })]);
+      // The sync lives in the session row, queued by a turn's own write and completed by clearPending.
+      store.appendTurn(session(1), [entry(1, "user")], { enqueueIfAbsent: { job: "index", nextAt: 50 } });
+      const rows = store.rowsWritten;
+      store.appendTurn(session(2), [entry(2, "user")], { enqueueIfAbsent: { job: "index", nextAt: 999 } });
+      expect(store.rowsWritten - rows).toBe(1);
+      expect(store.outbox().map((j) => `${j.job}@${j.nextAt}`)).toEqual(["index@50", "archive@100"]);
+      store.clearPending(store.pending());
+      expect(store.outbox().map((j) => j.job)).toEqual(["archive"]);
     });
   });
 });

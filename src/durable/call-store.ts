@@ -5,6 +5,13 @@ import type { HistoryEntry, SessionRecord } from "./call-types";
  * The call's hot tier: tables in the Durable Object's own SQLite. SQL calls are synchronous and
  * the runtime's output gate holds every reply until the writes they made are durable, so a reply
  * never claims something that could still be lost.
+ *
+ * Durable Object storage bills every row written, so the layout is shaped by what a turn writes:
+ * ONE row. The `session` row holds the session record plus the call's most recent turns (the
+ * "tail": their history entries and references to their cached reply audio) and the figures not
+ * yet sent to D1 and the metrics shards (`pending`: audit uses, metric deltas). A turn rewrites
+ * that row; every TAIL_TURNS turns the tail moves into one `history` row in the same transaction.
+ * The history of a call is the history rows, then the tail.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
@@ -26,6 +33,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 /** SQLite rows in a Durable Object hold at most 2 MB; audio is split into parts below that. */
 const AUDIO_PART_BYTES = 1024 * 1024;
+/** Turns kept in the session row before they move to a history row (one extra row per this many turns). */
+export const TAIL_TURNS = 8;
 
 export type AudioKind = "caller" | "reply";
 export interface StoredAudio {
@@ -38,6 +47,57 @@ export interface StoredAudio {
   bytes: Uint8Array;
 }
 
+/**
+ * Reply audio that is already in the R2 speech cache (src/providers/tts-cache.ts): the call keeps
+ * the cache object's name instead of a second copy of the bytes, and reads it back for the
+ * recording and the archive. Only entries with most of their TTL left are referenced (see
+ * call-session.ts), so an entry outlives the call that points at it.
+ */
+export interface AudioRef {
+  turnId: string;
+  kind: "reply";
+  mediaType: string;
+  format: string;
+  sampleRate: number;
+  cacheKey: string;
+}
+
+/** One use of a tenant key on this call, appended to D1's audit log by the next sync. */
+export interface AuditUse {
+  action: string;
+  actor: string;
+  at: string;
+  result: "ok" | "denied" | "not_found" | "error";
+  requestId?: string;
+}
+
+/** What the next sync (archiver.ts flushPending) sends to D1 and the metrics shards. */
+export interface Pending {
+  metrics: Record<string, number>;
+  uses: AuditUse[];
+}
+
+interface TurnGroup {
+  entries: HistoryEntry[];
+  refs?: AudioRef[];
+}
+
+/** The session row. Rows written before the tail existed hold a bare SessionRecord. */
+interface HotRow {
+  session: SessionRecord;
+  tail: TurnGroup[];
+  pending: Pending;
+  /** Outbox jobs kept in this row (ROW_JOBS): queueing one with a turn costs no row of its own. */
+  jobs?: Record<string, Omit<OutboxJob, "job">>;
+}
+
+/**
+ * Jobs that live in the session row rather than the outbox table: the sync, queued by the turn
+ * that follows a sync (in that turn's own row write) and completed by the write that clears what
+ * it sent. In the table it cost an insert (row and key index) and a delete each minute.
+ */
+export const ROW_JOBS: ReadonlySet<string> = new Set(["index"]);
+
 export interface OutboxJob {
   job: string;
   attempts: number;
@@ -46,39 +106,111 @@ export interface OutboxJob {
   lastError: string | null;
 }
 
+const emptyPending = (): Pending => ({ metrics: {}, uses: [] });
+
+function turnNumber(turnId: string): number {
+  const n = Number(/(\d+)$/.exec(turnId)?.[1]);
+  return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
 export class CallStore {
+  /** Rows this store has written since the object started (SQLite's own count, what is billed). */
+  rowsWritten = 0;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
 
-  getSession(): SessionRecord | null {
-    const row = this.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").toArray()[0];
-    return row ? (JSON.parse(row.json) as SessionRecord) : null;
+  private exec<T extends Record<string, SqlStorageValue>>(query: string, ...args: unknown[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...args);
+    const rows = cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+    return rows;
   }
 
-  putSession(session: SessionRecord): void {
-    this.sql.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", JSON.stringify(session));
+  private readRow(): HotRow | null {
+    const row = this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0];
+    if (!row) return null;
+    const parsed = JSON.parse(row.json) as HotRow | SessionRecord;
+    return "session" in parsed ? parsed : { session: parsed, tail: [], pending: emptyPending() };
+  }
+
+  private writeRow(row: HotRow): void {
+    this.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", JSON.stringify(row));
+  }
+
+  getSession(): SessionRecord | null {
+    return this.readRow()?.session ?? null;
+  }
+
+  /** Writes the session record, keeping the tail and the pending figures. */
+  putSession(session: SessionRecord, add?: { metrics?: Record<string, number>; use?: AuditUse }): void {
+    const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
+    this.writeRow({ ...row, session, pending: addPending(row.pending, add) });
   }
 
   /**
-   * Appends the entries of one turn (the caller's and the reply) as one row: rows written are what
-   * Durable Object storage bills, and a turn's entries are always read together.
+   * A turn (or the greeting): the session as it is after it, its history entries, references to
+   * its cached reply audio, and the figures it adds for the next sync. One row written; every
+   * TAIL_TURNS turns one more, for the history row the tail moves to.
    */
-  appendHistory(...entries: [HistoryEntry, ...HistoryEntry[]]): void {
-    const first = entries[0];
-    this.sql.exec("INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)", first.turnId, first.role, JSON.stringify(entries.length === 1 ? first : entries));
+  appendTurn(
+    session: SessionRecord,
+    entries: [HistoryEntry, ...HistoryEntry[]],
+    add?: { refs?: AudioRef[]; metrics?: Record<string, number>; use?: AuditUse; enqueueIfAbsent?: { job: string; nextAt: number } },
+  ): void {
+    const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
+    let tail = [...row.tail, { entries, ...(add?.refs?.length ? { refs: add.refs } : {}) }];
+    if (tail.length >= TAIL_TURNS) {
+      const first = tail[0]?.entries[0] ?? entries[0];
+      this.exec("INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)", first.turnId, first.role, JSON.stringify({ groups: tail }));
+      tail = [];
+    }
+    const queued = add?.enqueueIfAbsent;
+    const jobs = queued && ROW_JOBS.has(queued.job) && !row.jobs?.[queued.job] ? { ...row.jobs, [queued.job]: newJob(queued.nextAt) } : row.jobs;
+    this.writeRow({ session, tail, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
+  }
+
+  private groups(): TurnGroup[] {
+    const stored = this.exec<{ json: string }>("SELECT json FROM history ORDER BY seq").flatMap((r): TurnGroup[] => {
+      // A row holds a moved tail ({groups}), one turn's entries (an array), or one entry (oldest rows).
+      const v = JSON.parse(r.json) as { groups: TurnGroup[] } | HistoryEntry[] | HistoryEntry;
+      if (Array.isArray(v)) return [{ entries: v }];
+      if ("groups" in v) return v.groups;
+      return [{ entries: [v] }];
+    });
+    return [...stored, ...(this.readRow()?.tail ?? [])];
   }
 
   history(): HistoryEntry[] {
-    // A row holds one entry (as written before turns were stored whole) or a turn's entries.
-    return this.sql
-      .exec<{ json: string }>("SELECT json FROM history ORDER BY seq")
-      .toArray()
-      .flatMap((r) => JSON.parse(r.json) as HistoryEntry | HistoryEntry[]);
+    return this.groups().flatMap((g) => g.entries);
+  }
+
+  /** What the next sync must send. */
+  pending(): Pending {
+    return this.readRow()?.pending ?? emptyPending();
+  }
+
+  /**
+   * Removes what a sync has sent, and only that: figures added meanwhile stay. The row's sync job
+   * is complete with it (it is what sent them), in the same write.
+   */
+  clearPending(sent: Pending): void {
+    const row = this.readRow();
+    if (!row) return;
+    const metrics = { ...row.pending.metrics };
+    for (const [series, v] of Object.entries(sent.metrics)) {
+      const left = (metrics[series] ?? 0) - v;
+      if (left === 0) delete metrics[series];
+      else metrics[series] = left;
+    }
+    const jobs = { ...row.jobs };
+    for (const job of ROW_JOBS) delete jobs[job];
+    this.writeRow({ ...row, pending: { metrics, uses: row.pending.uses.slice(sent.uses.length) }, jobs });
   }
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {
-    return this.sql.exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency WHERE key = ?", key).toArray()[0] ?? null;
+    return this.exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency WHERE key = ?", key)[0] ?? null;
   }
 
   /**
@@ -87,76 +219,115 @@ export class CallStore {
    * typed into a turn could be recovered from one by trying every Luhn-valid number).
    */
   fingerprintKey(): Uint8Array {
-    const row = this.sql.exec<{ key: ArrayBuffer }>("SELECT key FROM fingerprint_key WHERE id = 1").toArray()[0];
+    const row = this.exec<{ key: ArrayBuffer }>("SELECT key FROM fingerprint_key WHERE id = 1")[0];
     if (row) return new Uint8Array(row.key);
     const key = crypto.getRandomValues(new Uint8Array(32));
-    this.sql.exec("INSERT INTO fingerprint_key (id, key) VALUES (1, ?)", key);
+    this.exec("INSERT INTO fingerprint_key (id, key) VALUES (1, ?)", key);
     return key;
   }
 
   putIdempotent(key: string, fingerprint: string, json: string): void {
-    this.sql.exec("INSERT INTO idempotency (key, fingerprint, json, at) VALUES (?, ?, ?, ?)", key, fingerprint, json, new Date().toISOString());
+    this.exec("INSERT INTO idempotency (key, fingerprint, json, at) VALUES (?, ?, ?, ?)", key, fingerprint, json, new Date().toISOString());
   }
 
   putAudio(a: StoredAudio): void {
     for (let part = 0, off = 0; off < a.bytes.byteLength || part === 0; part++, off += AUDIO_PART_BYTES) {
       const chunk = a.bytes.subarray(off, off + AUDIO_PART_BYTES);
-      this.sql.exec(
+      this.exec(
         "INSERT OR REPLACE INTO audio (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
         a.turnId, a.kind, part, a.mediaType, a.format, a.sampleRate, chunk,
       );
     }
   }
 
-  /** All stored audio in turn order (caller before reply within a turn). */
-  audio(turnId?: string): StoredAudio[] {
-    const rows = this.sql
-      .exec<{ turn_id: string; kind: string; part: number; media_type: string; format: string; sample_rate: number; bytes: ArrayBuffer }>(
-        `SELECT a.* FROM audio a ${turnId ? "WHERE a.turn_id = ?" : ""}
-         ORDER BY (SELECT MIN(seq) FROM history h WHERE h.turn_id = a.turn_id), a.kind = 'reply', a.part`,
-        ...(turnId ? [turnId] : []),
-      )
-      .toArray();
-    const out: StoredAudio[] = [];
+  /**
+   * All audio of the call (or one turn) in conversation order, caller before reply: pieces stored
+   * here with their bytes, and references to the speech cache that the caller resolves.
+   */
+  audio(turnId?: string): (StoredAudio | AudioRef)[] {
+    const rows = this.exec<{ turn_id: string; kind: string; part: number; media_type: string; format: string; sample_rate: number; bytes: ArrayBuffer }>(
+      `SELECT * FROM audio ${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
+      ...(turnId ? [turnId] : []),
+    );
+    const out: (StoredAudio | AudioRef)[] = [];
     for (const r of rows) {
       const last = out[out.length - 1];
       const bytes = new Uint8Array(r.bytes);
-      if (last && last.turnId === r.turn_id && last.kind === r.kind) {
+      if (last && "bytes" in last && last.turnId === r.turn_id && last.kind === r.kind) {
         last.bytes = concatBytes([last.bytes, bytes]);
       } else {
         out.push({ turnId: r.turn_id, kind: r.kind as AudioKind, mediaType: r.media_type, format: r.format, sampleRate: r.sample_rate, bytes });
       }
     }
-    return out;
+    for (const g of this.groups()) for (const ref of g.refs ?? []) if (!turnId || ref.turnId === turnId) out.push(ref);
+    return out.sort((a, b) => turnNumber(a.turnId) - turnNumber(b.turnId) || (a.kind === b.kind ? 0 : a.kind === "caller" ? -1 : 1));
   }
 
   /** Enqueues a job unless one is already pending (which keeps its time): no row written then. */
   enqueueIfAbsent(job: string, nextAt: number): void {
-    this.sql.exec("INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO NOTHING", job, nextAt);
+    if (ROW_JOBS.has(job)) {
+      const row = this.readRow();
+      if (row && !row.jobs?.[job]) this.writeRow({ ...row, jobs: { ...row.jobs, [job]: newJob(nextAt) } });
+      return;
+    }
+    this.exec("INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO NOTHING", job, nextAt);
   }
 
   enqueue(job: string, nextAt: number): void {
-    this.sql.exec(
+    if (ROW_JOBS.has(job)) {
+      const row = this.readRow();
+      const held = row?.jobs?.[job];
+      if (row) this.writeRow({ ...row, jobs: { ...row.jobs, [job]: held ? { ...held, nextAt: Math.min(held.nextAt, nextAt) } : newJob(nextAt) } });
+      return;
+    }
+    this.exec(
       "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",
       job, nextAt,
     );
   }
 
   outbox(): OutboxJob[] {
-    return this.sql
-      .exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>("SELECT * FROM outbox ORDER BY next_at")
-      .toArray()
+    const table = this.exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>("SELECT * FROM outbox")
       .map((r) => ({ job: r.job, attempts: r.attempts, nextAt: r.next_at, state: JSON.parse(r.state) as Record<string, unknown>, lastError: r.last_error }));
+    const inRow = Object.entries(this.readRow()?.jobs ?? {}).map(([job, j]) => ({ job, ...j }));
+    return [...inRow, ...table].sort((a, b) => a.nextAt - b.nextAt);
   }
 
   updateJob(job: OutboxJob): void {
-    this.sql.exec(
+    if (ROW_JOBS.has(job.job)) {
+      const row = this.readRow();
+      const { job: name, ...rest } = job;
+      if (row?.jobs?.[name]) this.writeRow({ ...row, jobs: { ...row.jobs, [name]: rest } });
+      return;
+    }
+    this.exec(
       "UPDATE outbox SET attempts = ?, next_at = ?, state = ?, last_error = ? WHERE job = ?",
       job.attempts, job.nextAt, JSON.stringify(job.state), job.lastError, job.job,
     );
   }
 
+  /** Done with a job. A row job the sync already completed (clearPending) costs no write. */
   completeJob(job: string): void {
-    this.sql.exec("DELETE FROM outbox WHERE job = ?", job);
+    if (ROW_JOBS.has(job)) {
+      const row = this.readRow();
+      if (row?.jobs?.[job]) {
+        const jobs = { ...row.jobs };
+        delete jobs[job];
+        this.writeRow({ ...row, jobs });
+      }
+      return;
+    }
+    this.exec("DELETE FROM outbox WHERE job = ?", job);
   }
+}
+
+function newJob(nextAt: number): Omit<OutboxJob, "job"> {
+  return { attempts: 0, nextAt, state: {}, lastError: null };
+}
+
+function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
+  if (!add?.metrics && !add?.use) return p;
+  const metrics = { ...p.metrics };
+  for (const [series, v] of Object.entries(add.metrics ?? {})) metrics[series] = (metrics[series] ?? 0) + v;
+  return { metrics, uses: add.use ? [...p.uses, add.use] : p.uses };
 }

@@ -80,6 +80,8 @@ export interface CreateCallInput {
   context: Record<string, unknown>;
   reply: ReplyOptions;
   residency: Residency | null;
+  /** The key id the request used: the call records the use for the audit log (its next sync writes it). */
+  actor?: string;
   /** The creating request, for the object's logs (call_started) and spans. */
   requestId?: string;
   trace?: RpcTrace;
@@ -98,6 +100,8 @@ export interface TurnInput {
   /** Hash of everything that defines the request, so a reused key with another body is refused. */
   fingerprint: string;
   requestId: string;
+  /** The key id the request used: the call records the use for the audit log (its next sync writes it). */
+  actor?: string;
   /** The request's trace (its id, and the calling span when tracing is on), continued by the object. */
   trace?: RpcTrace;
 }

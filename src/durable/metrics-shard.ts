@@ -1,19 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 
 /**
- * One shard of the global counters (calls started and ended, turns): a table of series → integer.
- * A counter's global value is the sum over every shard; each update goes to one shard picked at
- * random (metrics-global.ts), so no single object takes every call's writes.
+ * One shard of the global counters (calls started and ended, turns, latency histograms): a map of
+ * series → number. A counter's global value is the sum over every shard (metrics-global.ts).
+ *
+ * The whole map is ONE SQLite row, rewritten on every add: Durable Object storage bills rows
+ * written, and an add carries ten to twenty series (a call's turns: counts, histogram buckets,
+ * sums), which as one row per series cost ten to twenty times more. The map stays small (series
+ * have bounded labels, never tenant or call ids), so rewriting it is cheap.
  *
  * add() is exact under concurrency: it runs synchronously (no await between reading and writing
- * the rows) inside one storage transaction, and a Durable Object runs one such piece of code at a
- * time, so concurrent updates serialize and none is lost. The table holds counters only (series
- * names with bounded labels), never tenant or call ids.
+ * the row), and a Durable Object runs one such piece of code at a time, so concurrent updates
+ * serialize and none is lost.
  */
 
 /** A series as written on an exposition line: `name` or `name{label="value",...}`. */
 const SERIES = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^\n]*\})?$/;
 const MAX_SERIES_CHARS = 512;
+interface ShardState {
+  counters: Record<string, number>;
+}
 
 export class MetricsShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -21,26 +27,42 @@ export class MetricsShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec("CREATE TABLE IF NOT EXISTS counters (series TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS shard (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
+    // Shards written before the one-row layout kept a row per series: fold them in once.
+    const legacy = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'counters'").one().n;
+    if (legacy) {
+      const state = this.state();
+      for (const r of this.sql.exec<{ series: string; value: number }>("SELECT series, value FROM counters")) state.counters[r.series] = (state.counters[r.series] ?? 0) + r.value;
+      ctx.storage.transactionSync(() => {
+        this.save(state);
+        this.sql.exec("DROP TABLE counters");
+      });
+    }
   }
 
-  /** Adds each delta (a safe integer; others are ignored) to its series. Returns the series changed. */
+  private state(): ShardState {
+    const row = this.sql.exec<{ json: string }>("SELECT json FROM shard WHERE id = 1").toArray()[0];
+    return row ? (JSON.parse(row.json) as ShardState) : { counters: {} };
+  }
+
+  private save(state: ShardState): void {
+    this.sql.exec("INSERT OR REPLACE INTO shard (id, json) VALUES (1, ?)", JSON.stringify(state));
+  }
+
+  /** Adds each delta (a finite number; others are ignored) to its series. Returns the series changed. */
   async add(deltas: Record<string, number>): Promise<number> {
     const valid = Object.entries(deltas).filter(
-      ([series, delta]) => series.length <= MAX_SERIES_CHARS && SERIES.test(series) && Number.isSafeInteger(delta) && delta !== 0,
+      ([series, delta]) => series.length <= MAX_SERIES_CHARS && SERIES.test(series) && Number.isFinite(delta) && delta !== 0,
     );
-    this.ctx.storage.transactionSync(() => {
-      for (const [series, delta] of valid) {
-        this.sql.exec("INSERT INTO counters (series, value) VALUES (?, ?) ON CONFLICT (series) DO UPDATE SET value = value + excluded.value", series, delta);
-      }
-    });
+    if (!valid.length) return 0;
+    const state = this.state();
+    for (const [series, delta] of valid) state.counters[series] = (state.counters[series] ?? 0) + delta;
+    this.save(state);
     return valid.length;
   }
 
   /** Every series this shard holds, with its share of the total. */
   async read(): Promise<Record<string, number>> {
-    const out: Record<string, number> = {};
-    for (const row of this.sql.exec<{ series: string; value: number }>("SELECT series, value FROM counters")) out[row.series] = row.value;
-    return out;
+    return this.state().counters;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The one-line hooks the call lifecycle calls. None of them throws or waits: global counters are
- * updated through waitUntil, isolate metrics in memory, Analytics Engine by a fire-and-forget write.
+ * updated through waitUntil (or kept with the call for its next sync), Analytics Engine by a
+ * fire-and-forget write.
  */
 import type { TurnPayload, TurnResult } from "../durable/call-types";
 import type { AttemptRecord } from "../routing/attempts";
@@ -17,13 +18,23 @@ function guarded(event: string, f: () => void): void {
   }
 }
 
-/** A call created; its greeting's synthesis (when spoken) consulted the speech cache. */
-export function recordCallStarted(env: Env, ctx: Ctx, greetingCache?: "hit" | "miss"): void {
-  guarded("call_started", () => addGlobal(env, ctx, { ...callStarted(), ...(greetingCache ? ttsCacheResult(greetingCache) : {}) }));
+/**
+ * The deltas of a call's life that its Durable Object keeps with its session row and sends to the
+ * shards with its next sync (src/durable/archiver.ts flushPending, at most a minute behind): one
+ * shard update a minute of conversation instead of one a turn, and exact, because the figures are
+ * stored in the same transaction as the turn they count.
+ */
+export function callStartedDeltas(greetingCache?: "hit" | "miss"): Record<string, number> {
+  return { ...callStarted(), ...(greetingCache ? ttsCacheResult(greetingCache) : {}) };
 }
 
-export function recordCallEnded(env: Env, ctx: Ctx, reason: string): void {
-  guarded("call_ended", () => addGlobal(env, ctx, callEnded(reason)));
+export function callEndedDeltas(reason: string): Record<string, number> {
+  return callEnded(reason);
+}
+
+/** A call erased while active: it has no sync left to carry the count, so it goes straight to a shard. */
+export function recordCallErased(env: Env, ctx: Ctx): void {
+  guarded("call_ended", () => addGlobal(env, ctx, callEnded("erased")));
 }
 
 /** An error answer, by problem code (every problem response passes through app.ts). */
@@ -45,31 +56,19 @@ export function recordTurnFailed(env: Env, ctx: Ctx, payload: TurnPayload): void
   guarded("turn_failed", () => addGlobal(env, ctx, turnDone(turnSourceOf(payload), "error")));
 }
 
-/**
- * A turn that was answered: global count by source and outcome, stage and provider latency
- * histograms and cache result, and one Analytics Engine data point (the only place per-tenant
- * figures go).
- */
-export function recordTurn(
-  env: Env,
-  ctx: Ctx,
-  tenantId: string,
-  result: TurnResult,
-  sttAttempts?: readonly AttemptRecord[],
-  ttsAttempts?: readonly AttemptRecord[],
-): void {
-  guarded("turn", () => {
-    const source = result.transcript.source;
-    const outcome: TurnOutcome = result.degraded?.length ? "degraded" : "ok";
-    // One shard update per turn: its count, stage and provider latencies, and the cache result.
-    const cache = result.reply.audio?.cache;
-    addGlobal(env, ctx, {
-      ...turnDone(source, outcome),
-      ...turnLatencyDeltas(result.latencyMs, { stt: source === "speech", tts: Boolean(result.reply.audio) || Boolean(ttsAttempts?.length) }, { stt: sttAttempts, tts: ttsAttempts }),
-      ...(cache ? ttsCacheResult(cache) : {}),
-    });
-    writeTurnDataPoint(env, tenantId, source, outcome, result);
-  });
+/** A turn that was answered: its count by source and outcome, stage and provider latencies, cache result. */
+export function turnDeltas(result: TurnResult, sttAttempts?: readonly AttemptRecord[], ttsAttempts?: readonly AttemptRecord[]): Record<string, number> {
+  const source = result.transcript.source;
+  const cache = result.reply.audio?.cache;
+  return {
+    ...turnDone(source, turnOutcome(result)),
+    ...turnLatencyDeltas(result.latencyMs, { stt: source === "speech", tts: Boolean(result.reply.audio) || Boolean(ttsAttempts?.length) }, { stt: sttAttempts, tts: ttsAttempts }),
+    ...(cache ? ttsCacheResult(cache) : {}),
+  };
+}
+
+export function turnOutcome(result: TurnResult): TurnOutcome {
+  return result.degraded?.length ? "degraded" : "ok";
 }
 
 /**

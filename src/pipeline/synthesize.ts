@@ -2,7 +2,7 @@ import { AudioError } from "../audio/errors";
 import { encodeReply, mediaTypeFor } from "../audio/output-format";
 import type { ReplyAudio, ReplyOptions } from "../durable/call-types";
 import { ProviderError } from "../providers/errors";
-import { readCachedSpeech, writeCachedSpeech, type TtsCache, type TtsCacheKey } from "../providers/tts-cache";
+import { readCachedSpeech, writeCachedSpeech, type CacheEntry, type TtsCache, type TtsCacheKey } from "../providers/tts-cache";
 import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
 import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
@@ -13,6 +13,8 @@ export interface Synthesized {
   provider: string;
   region: string;
   cache: "hit" | "miss";
+  /** The speech cache entry holding this audio (read from it, or written to it), when there is one. */
+  cacheEntry?: CacheEntry;
   /** The provider calls behind this audio (retries, failovers, skips, a cache hit), for logs and metrics. */
   attempts?: AttemptRecord[];
 }
@@ -117,10 +119,15 @@ export async function synthesize(
       log("tts_failover", { provider: provider.name, region: provider.region, attempts: summarize(attempts) }, "warn");
     }
     // A cache write that fails costs only a later re-synthesis; it must not fail the reply.
+    let cacheEntry = (out.value as { cacheEntry?: CacheEntry }).cacheEntry;
     if (cache && !out.cached) {
-      await writeCachedSpeech(cache, cacheKey(provider), out.value).catch((err: unknown) => log("tts_cache_write_failed", { message: String(err) }, "warn"));
+      cacheEntry = await writeCachedSpeech(cache, cacheKey(provider), out.value).catch((err: unknown) => {
+        log("tts_cache_write_failed", { message: String(err) }, "warn");
+        return undefined;
+      });
     }
-    return { audio: out.value, provider: provider.name, region: provider.region, cache: out.cached ? "hit" : "miss", attempts };
+    const { cacheEntry: _entry, ...audio } = out.value as ReplyAudio & { cacheEntry?: CacheEntry };
+    return { audio, provider: provider.name, region: provider.region, cache: out.cached ? "hit" : "miss", attempts, ...(cacheEntry ? { cacheEntry } : {}) };
   } catch (err) {
     if (!(err instanceof AllProvidersFailedError)) throw err;
     const detail = err.errors.map((e) => (e instanceof Error ? e.message : String(e)));

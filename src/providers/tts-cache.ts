@@ -65,7 +65,13 @@ export function ttsCacheFor(
   return { bucket: archiveBucket(env, owner.residency), ttlSeconds, keys: keys.keyring, tenantId: owner.tenantId };
 }
 
-export async function readCachedSpeech(cache: TtsCache, k: TtsCacheKey, now = Date.now()): Promise<ReplyAudio | null> {
+/** Where a cached rendering lives and since when (a call may point at it instead of copying it). */
+export interface CacheEntry {
+  objectKey: string;
+  storedAt: number;
+}
+
+export async function readCachedSpeech(cache: TtsCache, k: TtsCacheKey, now = Date.now()): Promise<(ReplyAudio & { cacheEntry: CacheEntry }) | null> {
   const key = await cacheObjectKey(cache.keys, k);
   const obj = await cache.bucket.get(key);
   if (!obj) return null;
@@ -76,11 +82,20 @@ export async function readCachedSpeech(cache: TtsCache, k: TtsCacheKey, now = Da
     mediaType: obj.httpMetadata?.contentType ?? "application/octet-stream",
     // Throws (fails closed) when the entry does not decrypt; synthesize() then treats it as a miss.
     bytes: await decryptObject(cache.keys, key, await obj.arrayBuffer()),
+    cacheEntry: { objectKey: key, storedAt: obj.uploaded.getTime() },
   };
 }
 
-export async function writeCachedSpeech(cache: TtsCache, k: TtsCacheKey, audio: ReplyAudio): Promise<void> {
+/** One cache entry's audio by its object name (a call's reference to it); null when it is gone. */
+export async function readCacheEntry(cache: Pick<TtsCache, "bucket" | "keys">, objectKey: string): Promise<Uint8Array | null> {
+  if (!objectKey.startsWith(TTS_CACHE_PREFIX)) return null;
+  const obj = await cache.bucket.get(objectKey);
+  return obj ? decryptObject(cache.keys, objectKey, await obj.arrayBuffer()) : null;
+}
+
+export async function writeCachedSpeech(cache: TtsCache, k: TtsCacheKey, audio: ReplyAudio, now = Date.now()): Promise<CacheEntry> {
   const key = await cacheObjectKey(cache.keys, k);
   const { body, metadata } = await encryptObject(cache.keys, key, audio.bytes);
   await cache.bucket.put(key, body, { httpMetadata: { contentType: audio.mediaType }, customMetadata: { ...metadata, provider: k.provider } });
+  return { objectKey: key, storedAt: now };
 }

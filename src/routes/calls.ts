@@ -6,11 +6,11 @@ import { ApiError, errors } from "../errors";
 import { getFlow } from "../nlp/flows";
 import { DEFAULT_FLOW_ID } from "../nlp/flows";
 import { tenantOf, tenantRefOf, type TenantRef } from "../security/auth";
+import { actorOf } from "../security/actor";
 import { randomAlphanumeric } from "../security/crypto";
 import { acquireCallSlot, releaseCallSlot } from "../security/rate-limit";
 import { appendAudit } from "../storage/audit";
 import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
-import { coldKeys } from "../storage/layout";
 import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { archiveBucket } from "../storage/residency";
@@ -157,11 +157,13 @@ export function callRoutes() {
           reply,
           residency,
           requestId: c.var.requestId,
+          ...actorOf(c.var.principal),
           ...(trace ? { trace } : {}),
         }));
         // The object refused to start the call: the directory entry must not claim the id.
         if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
         created = unwrap(answer);
+        c.set("auditedByCall", true);
       } catch (err) {
         if (slot.fresh) {
           await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
@@ -277,7 +279,7 @@ export function callRoutes() {
     async (c) => {
       const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("end", (trace) => call.end("client", { requestId: c.var.requestId, ...(trace ? { trace } : {}) })), notFoundAnswer);
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("end", (trace) => call.end("client", { requestId: c.var.requestId, ...actorOf(c.var.principal), ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) {
         // Already ended and archived: ending again is a no-op that reports the archived state.
         const warm = await readCall(c.env.DB, tenant.tenantId, callId);
@@ -285,7 +287,9 @@ export function callRoutes() {
         if (!view || !view.endedAt) throw errors.callNotFound(callId);
         return c.json({ callId, status: "ended" as const, endedAt: view.endedAt, endReason: view.endReason ?? "client", archive: "done" as const }, 200);
       }
-      return c.json(unwrap(answer), 200);
+      const ended = unwrap(answer);
+      c.set("auditedByCall", true);
+      return c.json(ended, 200);
     },
   );
 
@@ -353,13 +357,14 @@ async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnI
   const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.audio(turnId), (pieces) => pieces.length === 0);
   if (hot.length) return { ...piecesToResponse(hot), tier: "hot" };
   const bucket = archiveBucket(env, residency);
-  if (!turnId) {
-    const obj = await getObject(env, bucket, coldKeys.recording(tenantId, callId));
+  const archive = await readTranscript(env, bucket, tenantId, callId);
+  // Archives up to version 2 stored the whole-call recording; version 3 builds it from the bundle.
+  if (!turnId && archive?.recordingKey) {
+    const obj = await getObject(env, bucket, archive.recordingKey);
     return obj ? { ...obj, tier: "cold" } : null;
   }
-  const archive = await readTranscript(env, bucket, tenantId, callId);
-  const listed = archive?.audio.filter((a) => a.turnId === turnId) ?? [];
-  // Version 2 archives slice pieces out of one bundle (read once); version 1 has one object each.
+  const listed = archive?.audio.filter((a) => !turnId || a.turnId === turnId) ?? [];
+  // Version 2 and 3 archives slice pieces out of one bundle (read once); version 1 has one object each.
   const objects = new Map<string, Promise<{ bytes: Uint8Array } | null>>();
   const pieces = [];
   for (const a of listed) {

@@ -4,6 +4,7 @@ import { concatBytes } from "../audio/concat";
 import type { TurnPayload } from "../durable/call-types";
 import { ApiError } from "../errors";
 import { tenantRefOf } from "../security/auth";
+import { actorOf } from "../security/actor";
 import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
 import { notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
@@ -87,10 +88,11 @@ export function turnRoutes() {
           ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
           : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
       );
-      const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, caller: callerPosition(c.req.raw.cf as CallerCf | undefined) };
+      const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, caller: callerPosition(c.req.raw.cf as CallerCf | undefined), ...actorOf(c.var.principal) };
       const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("turn", (trace) => call.turn({ ...turn, ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
       const result = unwrap(answer);
+      c.set("auditedByCall", true);
       return c.json(result, 200, turnProviderHeaders(result));
     },
   );

@@ -20,9 +20,10 @@ function resultOf(status: number): AuditEntry["result"] {
 
 /**
  * Appends an audit record for every use of a tenant key on call data that changes it (creating a
- * call, a turn, a context change, ending), whatever the outcome. The row is written after the
- * response is ready, through waitUntil, so the caller's turn never waits on D1; a failed audit
- * write is logged, never silently dropped.
+ * call, a turn, a context change, ending), whatever the outcome. Uses the call's object accepted
+ * are recorded by the object itself (flagged `auditedByCall`); the rest (refusals, failures, context
+ * changes) are written here after the response is ready, through waitUntil, so the caller never
+ * waits on D1; a failed audit write is logged, never silently dropped.
  */
 export function auditCallUse() {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -32,7 +33,9 @@ export function auditCallUse() {
     const path = new URL(c.req.url).pathname;
     const route = ACTIONS.find((a) => a.method === c.req.method && a.pattern.test(path));
     // A request refused by the rate limiter did nothing; auditing each would turn a flood into D1 writes.
-    if (!route || c.res.status === 429) return;
+    // A create, turn or end the call's object accepted is recorded by the object, in the same
+    // transaction as the change, and reaches D1 with the call's next sync (durable/archiver.ts).
+    if (!route || c.res.status === 429 || c.get("auditedByCall")) return;
     const target = route.pattern.exec(path)?.[1] ?? c.res.headers.get("Location")?.split("/").pop();
     const entry: AuditEntry = { action: route.action, result: resultOf(c.res.status), requestId: c.var.requestId, ...(target ? { target: decodeURIComponent(target) } : {}) };
     const write = appendAudit(c.env.DB, principal, entry).catch((err: unknown) => {

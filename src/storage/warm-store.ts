@@ -20,6 +20,7 @@ interface CallRow {
   metadata_json: string;
   archived_at: string | null;
   residency: Residency | null;
+  history_json?: string | null;
 }
 
 interface TurnRow {
@@ -58,56 +59,46 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
     );
 }
 
-/** Keeps the list of calls current while a call is live (status, activity, turn count). */
-export async function indexCall(db: D1Database, s: SessionRecord): Promise<void> {
-  await inSpan("d1.run", { "voice.storage": "d1", "voice.d1.op": "index_call" }, () => upsertCall(db, s).run(), SpanKind.CLIENT);
+/**
+ * Keeps the list of calls current while a call is live (status, activity, turn count), in one
+ * batch with whatever else the call's sync sends (its audit rows).
+ */
+export async function indexCall(db: D1Database, s: SessionRecord, also: D1PreparedStatement[] = []): Promise<number> {
+  return rowsWritten(await tracedBatch(db, "index_call", [upsertCall(db, s), ...also]));
 }
 
-/** Writes the ended call and all its turns in one transaction (a D1 batch). */
-export async function writeCallArchive(db: D1Database, s: SessionRecord, history: HistoryEntry[]): Promise<void> {
-  const seqStatements = turnRows(history).map(({ entry: h, reply }, seq) =>
+/**
+ * Writes the ended call, its whole history as one JSON column (one row, where a row per turn cost
+ * a billed write each), and whatever else the call's last sync sends, in one transaction (a D1
+ * batch). Returns D1's count of rows written.
+ */
+export async function writeCallArchive(db: D1Database, s: SessionRecord, history: HistoryEntry[], also: D1PreparedStatement[] = []): Promise<number> {
+  return rowsWritten(await tracedBatch(db, "archive_call", [
+    // The row exists unless every index job failed; then it is created here, else left alone.
     db
       .prepare(
-        `INSERT OR REPLACE INTO turns (tenant_id, call_id, seq, turn_id, role, text, source, intent, confidence,
-           stt_ms, nlp_ms, tts_ms, total_ms, at, reply_text, reply_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
+           ended_at, turn_count, context_json, metadata_json, archived_at, residency)
+         VALUES (?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 0, '{}', ?, NULL, ?) ON CONFLICT (tenant_id, call_id) DO NOTHING`,
       )
-      .bind(
-        s.tenantId, s.callId, seq, h.turnId, h.role, h.text, h.source ?? null,
-        h.intent ? JSON.stringify(h.intent) : null, h.intent?.confidence ?? null,
-        h.latencyMs?.stt ?? null, h.latencyMs?.nlp ?? null, h.latencyMs?.tts ?? null, h.latencyMs?.total ?? null, h.at,
-        reply?.text ?? null, reply?.at ?? null,
-      ),
-  );
-  await tracedBatch(db, "archive_call", [
-    upsertCall(db, s),
+      .bind(s.tenantId, s.callId, s.userId, s.language, s.flow, s.createdAt, s.lastActivityAt, JSON.stringify(s.metadata), s.residency ?? null),
     // The ended row always wins over whatever an index job wrote before.
     db
       .prepare(
         `UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, context_json = ?,
-           archived_at = ? WHERE tenant_id = ? AND call_id = ?`,
+           archived_at = ?, history_json = ? WHERE tenant_id = ? AND call_id = ?`,
       )
-      .bind(s.status, s.endReason, s.endedAt, s.lastActivityAt, s.turnCount, JSON.stringify(s.context), s.archivedAt, s.tenantId, s.callId),
-    db.prepare("DELETE FROM turns WHERE tenant_id = ? AND call_id = ?").bind(s.tenantId, s.callId),
-    ...seqStatements,
-  ]);
+      .bind(s.status, s.endReason, s.endedAt, s.lastActivityAt, s.turnCount, JSON.stringify(s.context), s.archivedAt, JSON.stringify(history), s.tenantId, s.callId),
+    ...also,
+  ]));
 }
 
-/** History as warm-tier rows: a caller's entry carries the reply of the same turn (one row, not two). */
-function turnRows(history: readonly HistoryEntry[]): { entry: HistoryEntry; reply?: HistoryEntry }[] {
-  const rows: { entry: HistoryEntry; reply?: HistoryEntry }[] = [];
-  for (let i = 0; i < history.length; i++) {
-    const entry = history[i] as HistoryEntry;
-    const next = history[i + 1];
-    if (entry.role === "user" && next?.role === "assistant" && next.turnId === entry.turnId) {
-      rows.push({ entry, reply: next });
-      i++;
-    } else rows.push({ entry });
-  }
-  return rows;
+function rowsWritten(results: D1Result[]): number {
+  return results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0);
 }
 
 /** A D1 batch in its own span (a no-op unless the invocation is traced). */
-function tracedBatch(db: D1Database, op: string, statements: D1PreparedStatement[]): Promise<unknown> {
+function tracedBatch(db: D1Database, op: string, statements: D1PreparedStatement[]): Promise<D1Result[]> {
   return inSpan("d1.batch", { "voice.storage": "d1", "voice.d1.op": op, "voice.statements": statements.length }, () => db.batch(statements), SpanKind.CLIENT);
 }
 
@@ -144,6 +135,8 @@ export async function readCall(db: D1Database, tenantId: string, callId: string)
   ]);
   const row = (call?.results as CallRow[] | undefined)?.[0];
   if (!row) return null;
+  // Calls archived since migration 0005 carry their history in the row; older ones in turns rows.
+  if (row.history_json) return { ...toSession(row), history: JSON.parse(row.history_json) as HistoryEntry[] };
   const history = ((turns?.results ?? []) as TurnRow[]).flatMap((t): HistoryEntry[] => [{
     turnId: t.turn_id,
     role: t.role,

@@ -69,7 +69,8 @@ describe("archive outbox", () => {
     const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
     expect(ended.archive).toBe("pending");
     const [job] = await outbox(stub);
-    expect(JSON.parse(job?.state ?? "{}")).toEqual({ r2: true });
+    // The R2 step is done (and so is the shard update: sentMetrics says what the shard already has).
+    expect(JSON.parse(job?.state ?? "{}")).toMatchObject({ r2: true });
     const firstUpload = (await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`))?.uploaded;
     expect(firstUpload).toBeDefined();
 

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, startCall, tenant } from "../helpers/api";
-import { ageCall, callObject } from "../helpers/objects";
+import { ageCall, callObject, jobsOf, makeJobsDue } from "../helpers/objects";
 
 async function alarmOf(tenantId: string, callId: string): Promise<number | null> {
   return runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.getAlarm());
@@ -60,12 +60,12 @@ describe("idle timeout", () => {
     const due = (await alarmOf(tenantId, callId)) as number;
     expect(due - Date.now()).toBeGreaterThan(50_000);
     expect(due - Date.now()).toBeLessThanOrEqual(60_000);
-    const jobs = await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.sql.exec<{ job: string }>("SELECT job FROM outbox").toArray());
+    const jobs = await jobsOf(callObject(tenantId, callId));
     expect(jobs.map((j) => j.job)).toEqual(["index"]); // one pending index for both turns
     expect(await indexed()).toBe(0);
 
     // A minute later the alarm writes the index once, and the next alarm is the idle deadline.
-    await runInDurableObject(callObject(tenantId, callId), (_i, state) => state.storage.sql.exec("UPDATE outbox SET next_at = ?", Date.now() - 1));
+    await makeJobsDue(callObject(tenantId, callId));
     expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
     expect(await indexed()).toBe(2);
     expect(((await alarmOf(tenantId, callId)) as number) - Date.now()).toBeGreaterThan(290_000);

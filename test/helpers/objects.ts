@@ -45,10 +45,11 @@ export function apiWithSettings(vars: Record<string, string>) {
 /** Moves the call's last activity into the past, as if it had been silent that long. */
 export async function ageCall(tenantId: string, callId: string, seconds: number): Promise<void> {
   await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
+    // The session row holds { session, tail, pending } (src/durable/call-store.ts).
     const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").one();
-    const session = JSON.parse(row.json) as SessionRecord;
-    session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
-    state.storage.sql.exec("UPDATE session SET json = ? WHERE id = 1", JSON.stringify(session));
+    const hot = JSON.parse(row.json) as { session: SessionRecord };
+    hot.session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
+    state.storage.sql.exec("UPDATE session SET json = ? WHERE id = 1", JSON.stringify(hot));
   });
 }
 
@@ -57,5 +58,20 @@ export async function advanceLimitsClock(tenantId: string, ms: number): Promise<
   await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => {
     const before = instance.now;
     instance.now = () => before() + ms;
+  });
+}
+
+type CallStoreOf = { store: import("../../src/durable/call-store").CallStore };
+
+/** The call's outbox jobs (the outbox table's and the session row's), soonest first. */
+export async function jobsOf(stub: DurableObjectStub<CallSession>) {
+  return runInDurableObject(stub, (instance: CallSession) => (instance as unknown as CallStoreOf).store.outbox());
+}
+
+/** Makes every queued job of the call due now (time travel past its debounce or backoff). */
+export async function makeJobsDue(stub: DurableObjectStub<CallSession>): Promise<void> {
+  await runInDurableObject(stub, (instance: CallSession) => {
+    const store = (instance as unknown as CallStoreOf).store;
+    for (const job of store.outbox()) store.updateJob({ ...job, nextAt: 0 });
   });
 }

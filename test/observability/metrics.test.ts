@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TurnResult } from "../../src/durable/call-types";
@@ -287,10 +288,19 @@ describe("sharded global counters", () => {
     expect((await readShards(set)).get("hot_total")).toBe(200);
   });
 
-  it("ignore malformed series and non-integer deltas", async () => {
+  it("ignore malformed series and non-finite or zero deltas, and keep fractional ones (latency sums)", async () => {
     const stub = env.METRICS.get(env.METRICS.idFromName(uid("test-shard")));
-    expect(await stub.add({ "bad name": 1, "x\ny": 1, ok_total: 1.5, fine_total: 2, zero_total: 0 })).toBe(1);
-    expect(await stub.read()).toEqual({ fine_total: 2 });
+    expect(await stub.add({ "bad name": 1, "x\ny": 1, sum_ms: 1.5, fine_total: 2, zero_total: 0, nan_total: Number.NaN, inf_total: Number.POSITIVE_INFINITY })).toBe(2);
+    expect(await stub.read()).toEqual({ sum_ms: 1.5, fine_total: 2 });
+  });
+
+  it("keep every series of a shard in one row: an add of many series is one row written", async () => {
+    const stub = env.METRICS.get(env.METRICS.idFromName(uid("test-shard")));
+    await stub.add(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`s${i}_total`, 1])));
+    await runInDurableObject(stub, (_i, state) => {
+      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM shard").one().n).toBe(1);
+    });
+    expect(Object.keys(await stub.read())).toHaveLength(20);
   });
 });
 

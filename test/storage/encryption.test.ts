@@ -67,7 +67,7 @@ async function archivedCall(options: { residency?: "eu"; before?: (tenantId: str
   expect(created.status).toBe(201);
   const { callId } = (await created.json()) as { callId: string };
   expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: sentence } })).status).toBe(200);
-  // Caller audio in, spoken reply out: both are archived as audio, and in recording.wav.
+  // Caller audio in, spoken reply out: both are archived as audio (the recording is built from them).
   const audioTurn = await api(`/api/v1/calls/${callId}/turns?reply=audio`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
   expect(audioTurn.status, await audioTurn.clone().text()).toBe(200);
   const live = new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording`, { key })).arrayBuffer());
@@ -91,10 +91,10 @@ describe("encryption at rest: the cold tier", { timeout: 30_000 }, () => {
     const { tenantId, key, callId, sentence, live } = await archivedCall();
     const objects = await rawObjects(env.ARCHIVE, callPrefix(tenantId, callId));
     const names = objects.map((o) => o.key.slice(callPrefix(tenantId, callId).length));
-    expect(names.sort()).toEqual(["audio.bin", "recording.wav", "transcript.json"]);
+    expect(names.sort()).toEqual(["audio.bin", "transcript.json"]);
     expectOnlyCiphertext(objects, [sentence, "purple heron", callId.slice(5)], "test-1");
     // The content type stays readable (it is what a download is served as); the content does not.
-    expect(objects.find((o) => o.key.endsWith("recording.wav"))?.contentType).toBe("audio/wav");
+    expect(objects.find((o) => o.key.endsWith("transcript.json"))?.contentType).toBe("application/json");
 
     await dropWarmCopy(tenantId, callId);
     const view = await api(`/api/v1/calls/${callId}`, { key });

@@ -1,0 +1,88 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { CallSession } from "../../src/durable/call-session";
+import type { CallStore, Pending } from "../../src/durable/call-store";
+import { ADMIN_TOKEN, api, startCall, tenant } from "../helpers/api";
+import { callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
+
+// What a turn costs in storage (issue 7's scale model): one row in the call's object, nothing in
+// D1 or the metrics shards until the call's sync, which then writes the turns' audit uses as one
+// row and their metric deltas as one shard update.
+
+type Stub = DurableObjectStub<CallSession>;
+
+function storeOf(instance: CallSession): CallStore {
+  return (instance as unknown as { store: CallStore }).store;
+}
+
+const rowsWritten = (stub: Stub) => runInDurableObject(stub, (instance: CallSession) => storeOf(instance).rowsWritten);
+const pending = (stub: Stub) => runInDurableObject(stub, (instance: CallSession): Pending => storeOf(instance).pending());
+
+/** Makes the pending sync due now and runs the alarm. */
+async function syncNow(stub: Stub) {
+  await makeJobsDue(stub);
+  return runDurableObjectAlarm(stub);
+}
+
+async function auditRows(tenantId: string, action: string) {
+  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ? AND action = ?").bind(tenantId, action).first<{ n: number }>())?.n ?? 0;
+}
+
+const failingDb = new Proxy(env.DB, {
+  get(target, prop) {
+    if (prop === "batch") return () => Promise.reject(new Error("injected D1 outage"));
+    const value = Reflect.get(target, prop) as unknown;
+    return typeof value === "function" ? value.bind(target) : value;
+  },
+});
+
+describe("a call's sync (D1 index, audit log, metrics shards)", () => {
+  it("costs one row in the call's object per turn, and the turns' audit uses one D1 row at the sync", async () => {
+    const { tenantId, key } = await tenant();
+    const keyId = key.split("_")[1] as string;
+    const callId = await startCall(key);
+    const stub = callObject(tenantId, callId);
+    for (let i = 1; i <= 3; i++) {
+      const before = await rowsWritten(stub);
+      const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" }, headers: { "X-Request-Id": `sync-turn-${i}` } });
+      expect(res.status).toBe(200);
+      expect((await rowsWritten(stub)) - before, `turn ${i}`).toBe(1);
+    }
+    // Nothing reached D1's audit log for the turns yet: the call holds the uses and their figures.
+    expect(await auditRows(tenantId, "call.turn")).toBe(0);
+    const held = await pending(stub);
+    expect(held.uses.map((u) => u.requestId)).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
+    expect(held.metrics['voice_turns_total{outcome="ok",source="text"}']).toBe(3);
+
+    expect(await syncNow(stub)).toBe(true);
+    expect(await auditRows(tenantId, "call.turn")).toBe(1);
+    expect(await pending(stub)).toEqual({ metrics: {}, uses: [] });
+    // The API still lists one entry per use, each with its own request id.
+    const { entries } = (await (await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as { entries: { action: string; actor: string; requestId: string; target: string }[] };
+    const turns = entries.filter((e) => e.action === "call.turn");
+    expect(turns.map((e) => e.requestId).sort()).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
+    for (const e of turns) expect(e).toMatchObject({ actor: keyId, target: callId });
+  });
+
+  it("keeps figures that arrive during a failed sync, and sends the shard only what it has not had", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const stub = callObject(tenantId, callId);
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    await setCallBindings(tenantId, callId, { DB: failingDb });
+    await syncNow(stub); // the shard update goes out, the D1 batch fails: the job remembers what was sent
+    const [job] = await jobsOf(stub);
+    expect(job).toMatchObject({ job: "index", lastError: "injected D1 outage" });
+    const sent = (job?.state as { sentMetrics: Record<string, number> }).sentMetrics;
+    expect(sent['voice_turns_total{outcome="ok",source="text"}']).toBe(1);
+
+    await setCallBindings(tenantId, callId, {});
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    expect((await pending(stub)).metrics['voice_turns_total{outcome="ok",source="text"}']).toBe(2);
+    await syncNow(stub);
+    expect(await pending(stub)).toEqual({ metrics: {}, uses: [] });
+    expect(await auditRows(tenantId, "call.turn")).toBe(1);
+    expect(await jobsOf(stub)).toEqual([]);
+  });
+});
