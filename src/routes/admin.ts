@@ -1,7 +1,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
-import { createKey, getKey, listKeys, revokeKey, rotateKey, type StoredKey } from "../security/api-keys";
+import { tenantLimits } from "../durable/tenant-limits";
+import { log } from "../observability/log";
+import { createKey, getKey, listKeys, revokeKey, rotateKey, undoRotation, type StoredKey } from "../security/api-keys";
 
 import type { Principal } from "../security/scopes";
 import { appendAudit, queryAudit } from "../storage/audit";
@@ -26,6 +28,25 @@ async function ownKey(db: D1Database, p: Principal, keyId: string): Promise<Stor
   const key = await getKey(db, keyId);
   if (!key || (p.kind === "key" && key.tenantId !== p.tenantId)) throw new ApiError(404, "key_not_found", `No key '${keyId}' exists.`);
   return key;
+}
+
+/**
+ * Tells the tenant's limits object that a key changed (D1 already says so). That object decides
+ * every request of the tenant's keys from its copy of their records (durable/tenant-limits.ts), so
+ * a revocation is in effect once this returns true; false means it may not be yet.
+ */
+async function keyChangeApplied(env: Env, tenantId: string, keyId: string, requestId: string): Promise<boolean> {
+  try {
+    await tenantLimits(env, tenantId).keyChanged(keyId);
+    return true;
+  } catch (err) {
+    log("key_change_unconfirmed", { requestId, tenantId, keyId, error: err instanceof Error ? err.message : String(err) }, "error");
+    return false;
+  }
+}
+
+function keyChangeUnconfirmed(detail: string): ApiError {
+  return new ApiError(503, "key_change_unconfirmed", detail, { headers: { "Retry-After": "1" } });
 }
 
 export function adminRoutes() {
@@ -76,15 +97,20 @@ export function adminRoutes() {
       path: "/keys/{keyId}",
       tags,
       summary: "Revoke a key at once",
+      description: "Answered 204 once the key is refused everywhere. A 503 (key_change_unconfirmed) means the revocation is stored but may not be in effect yet: repeat the request (revoking is idempotent) until it answers 204.",
       ...admin,
       request: { params: KeyIdParam },
-      responses: { 204: { description: "Revoked" }, ...problemResponses(400, 401, 403, 404) },
+      responses: { 204: { description: "Revoked" }, ...problemResponses(400, 401, 403, 404, 503) },
     }),
     async (c) => {
       const { keyId } = c.req.valid("param");
       const p = c.var.principal;
       const key = await ownKey(c.env.DB, p, keyId);
       await revokeKey(c.env.DB, keyId);
+      if (!(await keyChangeApplied(c.env, key.tenantId, keyId, c.var.requestId))) {
+        await appendAudit(c.env.DB, p, { action: "key.revoke", target: keyId, tenantId: key.tenantId, result: "error", requestId: c.var.requestId });
+        throw keyChangeUnconfirmed(`Key '${keyId}' is revoked in the key store, but the revocation could not be confirmed in effect yet; repeat this request until it answers 204.`);
+      }
       await appendAudit(c.env.DB, p, { action: "key.revoke", target: keyId, tenantId: key.tenantId, result: "ok", requestId: c.var.requestId });
       return c.body(null, 204);
     },
@@ -96,6 +122,7 @@ export function adminRoutes() {
       path: "/keys/{keyId}/rotate",
       tags,
       summary: "Rotate a key: a new key (shown once) with the same tenant and scopes; the old one stops after graceSeconds",
+      description: "A 503 (key_change_unconfirmed) means nothing changed (the new key was discarded, the old key is as before): repeat the request.",
       ...admin,
       request: {
         params: KeyIdParam,
@@ -106,7 +133,7 @@ export function adminRoutes() {
           description: "The new key; `key` is never shown again",
           content: { "application/json": { schema: KeyView.extend({ key: z.string(), replaces: z.string(), previousKeyExpiresAt: z.string() }) } },
         },
-        ...problemResponses(400, 401, 403, 404, 409),
+        ...problemResponses(400, 401, 403, 404, 409, 503),
       },
     }),
     async (c) => {
@@ -116,6 +143,13 @@ export function adminRoutes() {
       const old = await ownKey(c.env.DB, p, keyId);
       if (old.revokedAt !== null) throw new ApiError(409, "key_revoked", `Key '${keyId}' is revoked (or already rotated); create a new key instead.`);
       const { key, stored, previousExpiresAt } = await rotateKey(c.env.DB, old, graceSeconds);
+      if (!(await keyChangeApplied(c.env, old.tenantId, keyId, c.var.requestId))) {
+        // The new key cannot be shown with a failure, and a repeated rotation would find the old
+        // key revoked (409): undo it, so the client's retry starts from where it was.
+        await undoRotation(c.env.DB, keyId, stored.keyId, previousExpiresAt);
+        await appendAudit(c.env.DB, p, { action: "key.rotate", target: `${keyId}->${stored.keyId}`, tenantId: old.tenantId, result: "error", requestId: c.var.requestId });
+        throw keyChangeUnconfirmed(`Key '${keyId}' could not be rotated just now; nothing was changed. Repeat this request.`);
+      }
       await appendAudit(c.env.DB, p, { action: "key.rotate", target: `${keyId}->${stored.keyId}`, tenantId: old.tenantId, result: "ok", requestId: c.var.requestId });
       return c.json({ ...stored, key, replaces: keyId, previousKeyExpiresAt: previousExpiresAt }, 201);
     },

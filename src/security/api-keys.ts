@@ -70,15 +70,58 @@ export async function createKey(
   };
 }
 
-/** Returns the key's record when the presented key is valid and not revoked, else null. */
-export async function verifyKey(db: D1Database, presented: string): Promise<StoredKey | null> {
-  const match = KEY_PATTERN.exec(presented);
-  if (!match) return null;
-  const row = await db.prepare(`${SELECT_KEYS} WHERE k.key_id = ?`).bind(match[1]).first<KeyRow>();
-  // A rotated key may be revoked in the future (its grace period): refused from that moment on.
-  if (!row || (row.revoked_at !== null && row.revoked_at <= new Date().toISOString())) return null;
-  const ok = await timingSafeEqualStrings(await sha256Hex(presented), row.key_hash);
-  return ok ? fromRow(row) : null;
+/**
+ * What authentication needs of a key. Everything here is written once when the key is created and
+ * never changes, except `revokedAt`: that is why a key id's tenant, scopes, residency and hash may
+ * be cached anywhere (key-cache.ts), while only the tenant's TenantLimits object, told of every
+ * change (keyChanged), answers whether the key is still usable.
+ */
+export interface KeyRecord {
+  keyId: string;
+  tenantId: string;
+  scopes: Scope[];
+  residency: Residency | null;
+  /** Hex SHA-256 of the whole key. */
+  keyHash: string;
+  revokedAt: string | null;
+}
+
+/** The key id of a well-formed key, else null (nothing is looked up for a malformed one). */
+export function keyIdOf(presented: string): string | null {
+  return KEY_PATTERN.exec(presented)?.[1] ?? null;
+}
+
+/** The hash a key is stored as; only this travels to the limits object, never the key. */
+export function hashKey(presented: string): Promise<string> {
+  return sha256Hex(presented);
+}
+
+/** The authentication record of a key id in D1 (the one query the Worker and TenantLimits share). */
+export async function readKeyRecord(db: D1Database, keyId: string): Promise<KeyRecord | null> {
+  const row = await db.prepare(`${SELECT_KEYS} WHERE k.key_id = ?`).bind(keyId).first<KeyRow>();
+  if (!row) return null;
+  const { keyId: id, tenantId, scopes, residency, revokedAt } = fromRow(row);
+  return { keyId: id, tenantId, scopes, residency, keyHash: row.key_hash, revokedAt };
+}
+
+/**
+ * Whether a presented key (as its hash) opens this record at `nowMs`: the hashes compared in
+ * constant time, and not revoked. A rotated key is revoked in the future (its grace period) and is
+ * refused from that moment on. The Worker (verifyKey) and the limits object both decide with this.
+ */
+export async function keyUsable(record: KeyRecord, presentedHash: string, nowMs: number): Promise<boolean> {
+  const matches = await timingSafeEqualStrings(presentedHash, record.keyHash);
+  const revoked = record.revokedAt !== null && Date.parse(record.revokedAt) <= nowMs;
+  return matches && !revoked;
+}
+
+/** The key's record when the presented key is valid and not revoked (read from D1), else null. */
+export async function verifyKey(db: D1Database, presented: string, presentedHash?: string): Promise<KeyRecord | null> {
+  const keyId = keyIdOf(presented);
+  if (!keyId) return null;
+  const record = await readKeyRecord(db, keyId);
+  if (!record) return null;
+  return (await keyUsable(record, presentedHash ?? (await hashKey(presented)), Date.now())) ? record : null;
 }
 
 export async function listKeys(db: D1Database, tenantId?: string): Promise<StoredKey[]> {
@@ -95,8 +138,9 @@ export async function getKey(db: D1Database, keyId: string): Promise<StoredKey |
 }
 
 /**
- * Revokes at `at` (default now): verifyKey reads D1 on every request, so the first request after
- * that moment is refused. An earlier revocation is never pushed later.
+ * Revokes at `at` (default now); an earlier revocation is never pushed later. This only writes D1:
+ * the caller must then tell the tenant's limits object (keyChanged), which answers for the key on
+ * every request, before it reports the revocation as done (routes/admin.ts).
  */
 export async function revokeKey(db: D1Database, keyId: string, at: Date = new Date()): Promise<boolean> {
   const when = at.toISOString();
@@ -110,10 +154,24 @@ export async function revokeKey(db: D1Database, keyId: string, at: Date = new Da
 /**
  * Rotation: a new key with the same tenant, scopes and name, and the old one revoked after
  * `graceSeconds` (0: at once), so a fleet can switch keys without a moment with none that works.
+ * Like revokeKey, it only writes D1; the caller tells the tenant's limits object.
  */
 export async function rotateKey(db: D1Database, old: StoredKey, graceSeconds: number): Promise<{ key: string; stored: StoredKey; previousExpiresAt: string }> {
   const created = await createKey(db, { tenantId: old.tenantId, scopes: old.scopes, name: old.name ?? undefined, residency: old.residency });
   const expires = new Date(Date.now() + graceSeconds * 1000);
   await revokeKey(db, old.keyId, expires);
   return { ...created, previousExpiresAt: expires.toISOString() };
+}
+
+/**
+ * Undoes a rotation whose new key was never shown (the limits object could not be told, so the
+ * route answers 503 and the client retries the rotation): the new key is deleted, and the old
+ * key's revocation cleared only if it is still the one this rotation set (a revocation made since
+ * stands). Both in one batch, so either both happen or neither.
+ */
+export async function undoRotation(db: D1Database, oldKeyId: string, newKeyId: string, previousExpiresAt: string): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM api_keys WHERE key_id = ?").bind(newKeyId),
+    db.prepare("UPDATE api_keys SET revoked_at = NULL WHERE key_id = ? AND revoked_at = ?").bind(oldKeyId, previousExpiresAt),
+  ]);
 }

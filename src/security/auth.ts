@@ -1,9 +1,12 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
+import { tenantLimits, type AuthorizeVerdict } from "../durable/tenant-limits";
 import { ApiError } from "../errors";
-import { verifyKey } from "./api-keys";
+import { hashKey, keyIdOf, verifyKey, type KeyRecord } from "./api-keys";
 import { timingSafeEqualStrings } from "./crypto";
-import { tenantRequestLimit } from "./rate-limit";
+import { cachedKey, forgetKey, rememberKey, type KeyIdentity } from "./key-cache";
+import { isOverloaded, requestRateLimited, requestRule, seenCallIdOf } from "./rate-limit";
 import type { Residency } from "../storage/residency";
 import { hasScope, type Principal, type Scope } from "./scopes";
 
@@ -20,13 +23,26 @@ function bearer(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
+function unauthorized(): ApiError {
+  return new ApiError(401, "unauthorized", "The API key is not valid or has been revoked.", {
+    headers: { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
+  });
+}
+
+function lacksScope(scope: Scope): ApiError {
+  return new ApiError(403, "forbidden", `This API key lacks the '${scope}' scope this request needs.`);
+}
+
 /**
  * Authenticates the request and enforces one scope. Every route under /api/v1 is declared with
  * this middleware; the tenant comes only from the verified key, never from the request.
+ *
+ * A tenant key costs one round trip: the `authorize` RPC to its tenant's TenantLimits object,
+ * which checks the key (hash and revocation) and takes the request's rate-limit token together.
+ * The tenant to ask comes from this isolate's key cache (key-cache.ts); on a miss the key is
+ * verified in D1 first and the verified record is handed over, so the object need not read it.
  */
 export function requireScope(options: RequireScopeOptions) {
-  // Chained right after authentication, so every tenant request on every /api route is counted.
-  const rateLimit = tenantRequestLimit();
   return createMiddleware<AppEnv>(async (c, next) => {
     const presented = bearer(c.req.header("Authorization"));
     if (!presented) {
@@ -34,32 +50,75 @@ export function requireScope(options: RequireScopeOptions) {
         headers: { "WWW-Authenticate": 'Bearer realm="voice-edge"' },
       });
     }
-    let principal: Principal | null = null;
     const adminToken = c.var.config.ADMIN_TOKEN;
     if (adminToken && (await timingSafeEqualStrings(presented, adminToken))) {
-      principal = { kind: "operator" };
-    } else {
-      const key = await verifyKey(c.env.DB, presented);
-      if (key) principal = { kind: "key", keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes, residency: key.residency };
+      if (!options.allowOperator) {
+        throw new ApiError(
+          403,
+          "forbidden",
+          "The operator token only manages keys and reads operator endpoints; use a tenant API key for calls and voice.",
+        );
+      }
+      const operator: Principal = { kind: "operator" };
+      if (!hasScope(operator, options.scope)) throw lacksScope(options.scope);
+      c.set("principal", operator);
+      return next();
     }
-    if (!principal) {
-      throw new ApiError(401, "unauthorized", "The API key is not valid or has been revoked.", {
-        headers: { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
-      });
-    }
-    if (principal.kind === "operator" && !options.allowOperator) {
-      throw new ApiError(
-        403,
-        "forbidden",
-        "The operator token only manages keys and reads operator endpoints; use a tenant API key for calls and voice.",
-      );
-    }
-    if (!hasScope(principal, options.scope)) {
-      throw new ApiError(403, "forbidden", `This API key lacks the '${options.scope}' scope this request needs.`);
-    }
-    c.set("principal", principal);
-    await rateLimit(c, next);
+    c.set("principal", await authorizeTenantKey(c, presented, options.scope));
+    await next();
   });
+}
+
+/**
+ * A tenant key's principal, or the 401/403/429 it earns; exactly one TenantLimits RPC for a key
+ * that matches its record, none for one that does not, and no D1 read when the key id is cached.
+ */
+async function authorizeTenantKey(c: Context<AppEnv>, presented: string, scope: Scope): Promise<Principal> {
+  const keyId = keyIdOf(presented);
+  if (!keyId) throw unauthorized();
+  const keyHash = await hashKey(presented);
+  let known: KeyIdentity | undefined = cachedKey(keyId);
+  let verified: KeyRecord | undefined;
+  if (known) {
+    // The cached hash refuses a wrong secret here, so guessing never reaches the tenant's object.
+    if (!(await timingSafeEqualStrings(keyHash, known.keyHash))) throw unauthorized();
+  } else {
+    verified = (await verifyKey(c.env.DB, presented, keyHash)) ?? undefined;
+    if (!verified) throw unauthorized();
+    known = verified;
+  }
+  const rule = requestRule(c.var.config);
+  const { tenantId } = known;
+  let verdict: AuthorizeVerdict;
+  try {
+    verdict = await tenantLimits(c.env, tenantId).authorize({ tenantId, keyId, keyHash, scope, rule, seenCallId: seenCallIdOf(c), verified });
+  } catch (err) {
+    if (!isOverloaded(err)) throw err;
+    // The key's hash matched (above): a swamped object is its tenant sending too much.
+    c.set("principal", principalOf(known));
+    throw requestRateLimited(rule, 1);
+  }
+  if (verdict.ok) {
+    if (verified) rememberKey(verified);
+    return principalOf(verdict.key);
+  }
+  switch (verdict.reason) {
+    case "unauthorized":
+      // Revoked (or not this tenant's): the next request reads D1, which refuses it without an RPC.
+      forgetKey(keyId);
+      throw unauthorized();
+    case "forbidden":
+      if (verified) rememberKey(verified);
+      throw lacksScope(scope);
+    case "rate_limited":
+      if (verified) rememberKey(verified);
+      c.set("principal", principalOf(verdict.key));
+      throw requestRateLimited(rule, verdict.retryAfterSeconds);
+  }
+}
+
+function principalOf(key: Pick<KeyIdentity, "keyId" | "tenantId" | "scopes" | "residency">): Principal {
+  return { kind: "key", keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes, residency: key.residency };
 }
 
 /** The tenant of a key principal; routes that own call data call this after requireScope. */

@@ -1,4 +1,4 @@
-import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Config } from "../config";
 import { tenantLimits, type CallRule, type RequestRule } from "../durable/tenant-limits";
@@ -9,8 +9,9 @@ import { ApiError } from "../errors";
  * Object (src/durable/tenant-limits.ts explains why an object and not the rate-limiting binding):
  *
  * - every request of a tenant API key takes a token from the tenant's bucket
- *   (TENANT_REQUESTS_PER_MINUTE, TENANT_BURST); requireScope runs this right after authentication,
- *   so an over-limit request is refused before its handler does anything;
+ *   (TENANT_REQUESTS_PER_MINUTE, TENANT_BURST), in the same RPC that authenticates the key
+ *   (requireScope, TenantLimits.authorize), so an over-limit request is refused before its handler
+ *   does anything;
  * - creating a call takes one of the tenant's TENANT_MAX_ACTIVE_CALLS slots, which the call's own
  *   object gives back (an outbox job, retried until it succeeds) when the call ends.
  *
@@ -36,41 +37,31 @@ export function callRule(cfg: Config): CallRule {
   return { max: cfg.TENANT_MAX_ACTIVE_CALLS, staleAfterMs: (2 * cfg.CALL_IDLE_TIMEOUT_SECONDS + 3600) * 1000 };
 }
 
-function rateLimited(detail: string, retryAfterSeconds: number): ApiError {
+export function rateLimited(detail: string, retryAfterSeconds: number): ApiError {
   return new ApiError(429, "rate_limited", detail, { headers: { "Retry-After": String(retryAfterSeconds) } });
 }
 
+/** The 429 of a tenant over its request rate. */
+export function requestRateLimited(rule: RequestRule, retryAfterSeconds: number): ApiError {
+  return rateLimited(
+    `This tenant is over its limit of ${rule.perMinute} requests per minute (at most ${rule.burst} at once); retry after ${retryAfterSeconds} s.`,
+    retryAfterSeconds,
+  );
+}
+
 /** A tenant's limits object refusing work because it is swamped is that tenant sending too much. */
-function isOverloaded(err: unknown): boolean {
+export function isOverloaded(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { overloaded?: unknown }).overloaded === true;
 }
 
 /**
- * The request-rate limit as middleware. requireScope calls it with the authenticated principal set;
- * tenant key principals take a token, anyone else passes. A write request that names a call (a
- * turn, a context change, the end) also marks the call's slot as seen, in the same round trip.
+ * The call a write request names (a turn, a context change, the end), whose slot the request marks
+ * as seen in the same round trip as its token; undefined for reads and for anything not a call id.
  */
-export function tenantRequestLimit() {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const principal = c.get("principal");
-    if (principal?.kind !== "key") return next();
-    const rule = requestRule(c.var.config);
-    const callId = c.req.method === "GET" || c.req.method === "HEAD" ? undefined : c.req.param("callId");
-    let verdict;
-    try {
-      verdict = await tenantLimits(c.env, principal.tenantId).admitRequest(rule, callId && CALL_ID.test(callId) ? callId : undefined);
-    } catch (err) {
-      if (!isOverloaded(err)) throw err;
-      verdict = { ok: false as const, retryAfterSeconds: 1 };
-    }
-    if (!verdict.ok) {
-      throw rateLimited(
-        `This tenant is over its limit of ${rule.perMinute} requests per minute (at most ${rule.burst} at once); retry after ${verdict.retryAfterSeconds} s.`,
-        verdict.retryAfterSeconds,
-      );
-    }
-    await next();
-  });
+export function seenCallIdOf(c: Context<AppEnv>): string | undefined {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return undefined;
+  const callId = c.req.param("callId");
+  return callId && CALL_ID.test(callId) ? callId : undefined;
 }
 
 /**
