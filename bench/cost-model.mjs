@@ -32,48 +32,65 @@ export const TARGET_PER_MILLION = 60;
 const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
 
 /**
- * The operations one call makes: created (reply audio), `turns` text turns with the default reply
- * (spoken by local TTS through the R2 cache), ended by the client, archived. Each line says where it
- * comes from. Counts of SQLite/D1 rows include index entries that change (Cloudflare bills those as
- * rows written); rows read are estimates (key lookups), priced at $0.001/M they do not matter.
+ * The operations one call makes: created (spoken greeting), `turns` text turns with the default
+ * reply (spoken by local TTS through the R2 cache), ended by the client, archived. Each line says
+ * where it comes from. Rows written are SQLite's own count (what Cloudflare bills, index entries
+ * included): the per-turn and per-sync figures are asserted in tests (test/durable/call-sync.test.ts:
+ * one row in the call's object a turn; test/storage/warm-turn-rows.test.ts: the archive's D1 rows),
+ * and `npm run bench` prints what a local call really wrote next to this model. Rows read are
+ * estimates; priced at $0.001/M they do not matter.
  */
 export function operations(p) {
   const n = p.turns;
-  // Index writes of a live call: debounced to one a minute (call-session.ts INDEX_DEBOUNCE_MS).
-  const indexRuns = Math.min(n, Math.ceil(p.minutes));
+  // Syncs of a live call (D1 index row, audit uses, metric deltas) come at most once a minute of
+  // conversation (call-session.ts SYNC_DEBOUNCE_MS): queued by the first turn after the last sync,
+  // run by the alarm a minute later; the end's archive carries the rest. A 3-minute call: 2.
+  const syncs = Math.max(0, Math.min(n, Math.ceil(p.minutes) - 1));
   const req = n + 2; // POST /calls, n × POST /calls/{id}/turns, POST /calls/{id}/end
   const replies = n + 1; // the greeting and one reply per turn
   const misses = p.ttsMissShare * replies;
+  // The call's object (src/durable/call-store.ts): create 1 (the session row, with the greeting);
+  // a turn 1 (the session row carries the turn, its audit use, metric deltas and the queued sync),
+  // plus a history row and its AUTOINCREMENT sequence row every TAIL_TURNS = 8 turns; a sync 1
+  // (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end 1 (ended
+  // session, end use, archive and release jobs, in one write); the archive writes nothing more on
+  // success: the object empties (deleteAll; not counted as rows written).
+  const objectRows = 1 + n + 2 * Math.floor(n / 8) + 2 * syncs + 1;
+  // D1: create: the calls row + its calls_by_tenant_created entry (the ended-calls index is partial);
+  // a sync: the calls row (no indexed column changes) + one audit row and its index entry;
+  // the archive: UPDATE of the row (+ the partial ended-calls entry) + one audit row and its entry.
+  const d1Rows = 2 + syncs * 3 + 4;
   return [
     // ---- Workers
     { product: "Workers", item: "requests", unit: "workersRequest", count: req, from: "create + turns + end (src/routes/calls.ts, turns.ts)" },
     { product: "Workers", item: "CPU ms", unit: "workersCpuMs", count: req * p.cpuMsPerRequest, from: `assumed ${p.cpuMsPerRequest} ms a request (auth hash, JSON, zod): wrangler dev cannot measure it` },
     // ---- Durable Objects: requests
-    { product: "Durable Objects", item: "TenantLimits.admitRequest RPC", unit: "doRequest", count: req, from: "every tenant-key request (src/security/rate-limit.ts tenantRequestLimit)" },
+    { product: "Durable Objects", item: "TenantLimits.authorize RPC", unit: "doRequest", count: req, from: "every tenant-key request: key check and rate limit in one RPC (src/security/auth.ts)" },
     { product: "Durable Objects", item: "TenantLimits.acquireCall / releaseCall RPC", unit: "doRequest", count: 2, from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)" },
     { product: "Durable Objects", item: "CallSession RPC (create, turn, end)", unit: "doRequest", count: req, from: "src/routes/call-stub.ts onCall / callStub(...).create" },
-    { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: indexRuns, from: "the debounced D1 index job: at most one alarm a minute of conversation (call-session.ts applyTurn, INDEX_DEBOUNCE_MS)" },
+    { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: syncs, from: "the debounced sync: at most one alarm a minute of conversation (call-session.ts SYNC_DEBOUNCE_MS)" },
+    { product: "Durable Objects", item: "MetricsShard.add RPC", unit: "doRequest", count: syncs + 1, from: "one per sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)" },
     // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
     {
       product: "Durable Objects",
       item: "duration GB-s",
       unit: "doGbS",
-      count: (DO_MEMORY_GB * ((req * p.turnMs) + (n + req + 2) * p.smallDoMs)) / 1000,
-      from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms and TenantLimits RPCs × ${p.smallDoMs} ms)`,
+      count: (DO_MEMORY_GB * ((req * p.turnMs) + (syncs + req + 2 + syncs + 1) * p.smallDoMs)) / 1000,
+      from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms, TenantLimits and shard RPCs × ${p.smallDoMs} ms)`,
     },
     // ---- Durable Objects: SQLite rows written
-    { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2 + 2, from: "active_calls INSERT and DELETE (+ index); the bucket is in memory only, seen_at is refreshed at most every 10 min (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: 5 + 3 * n + 3 * indexRuns + 8 + (n + 1 + replies + 2), from: "create 5 (session, history, audio, outbox ±); turn 3 (session, one history row for both entries, reply audio); per index run: outbox insert, job delete, alarm (assumed 1 row each); the idle alarm is not moved on turns (reschedule); end 8 (session ×2, jobs); deleteAll of history, audio, session, outbox (assumed billed as writes)" },
-    { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session read, outbox scans, history/audio read at archive" },
+    { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2, from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)" },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn 1 (+2 every 8 turns), a sync 2 (${syncs}), the end 1; test/durable/call-sync.test.ts asserts the turn's 1, npm run bench prints a local call's own count` },
+    { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: syncs + 1, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
+    { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
     // ---- D1
-    { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 * req + 2, from: "verifyKey per request (api_keys ⋈ tenants), callIdRecorded at create" },
-    { product: "D1", item: "rows written: audit", unit: "d1RowWritten", count: 2 * req, from: "audit_log row + audit_by_tenant_at entry per create/turn/end (src/security/audit-call-use.ts)" },
-    { product: "D1", item: "rows written: call index", unit: "d1RowWritten", count: 3 + indexRuns, from: "calls upsert at create (row + 2 indexes) and at most once a minute after turns (alarm, src/durable/archiver.ts runIndexJob)" },
-    { product: "D1", item: "rows written: archive", unit: "d1RowWritten", count: 4 + (n + 1), from: "writeCallArchive batch: upsert, UPDATE (+ calls_by_ended), one turns row per turn (caller and reply) plus the greeting" },
+    { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 + 2, from: "verifyKey on an isolate's cache miss, callIdRecorded at create" },
+    { product: "D1", item: "rows written: index, audit, archive", unit: "d1RowWritten", count: d1Rows, from: `create 2 (calls row + index), a sync 3 (calls row, one audit row + index for all its uses), archive 4 (row + partial index, audit row + index); npm run bench prints D1's own rows_written for a local call` },
     // ---- R2
     { product: "R2", item: "Class B: transcript HEAD + TTS cache GETs", unit: "r2ClassB", count: 1 + replies, from: "archivedCallExists at create; readCachedSpeech per spoken reply (src/providers/tts-cache.ts)" },
+    { product: "R2", item: "Class B: referenced reply audio at archive", unit: "r2ClassB", count: replies, from: "the archive reads each referenced cache entry back (src/durable/call-audio.ts)" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
-    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 3, from: "one audio bundle (every caller and reply piece), the recording and the transcript (src/durable/archiver.ts)" },
+    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 2, from: "one audio bundle (every caller and reply piece) and the transcript; the recording is built from the bundle on read (src/durable/archiver.ts)" },
   ];
 }
 
@@ -107,8 +124,7 @@ export function costModel(input = {}, log = console.log) {
   log(`  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
   log(`  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
   const tl = ops.filter((o) => o.item.startsWith("TenantLimits")).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0) + ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
-  const audit = ops.find((o) => o.item === "rows written: audit").count * PRICES.d1RowWritten * M;
-  log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}, the per-request audit D1 write $${audit.toFixed(2)}`);
+  log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
   return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth };
 }
 

@@ -34,12 +34,14 @@ export async function runTurns(o, log = console.log) {
   log(`\n== Turn overhead (bench/turns.mjs) ==`);
   log(`parameters: concurrency ${o.concurrency.join(", ")}; ${o.calls} calls per run; ${o.warmupS} s warm-up + ${o.durationS} s measured per run; text turns ("${UTTERANCES[0]}", ...); compatibility ${ours}`);
   const servers = [];
+  // The worker's own count of rows written (SQLite's, D1's), from its archive_written lines.
+  const storageLines = [];
   try {
     log("starting wrangler dev: baseline and voice-edge (D1 migrations first) ...");
     const t0 = performance.now();
     const [baseline, edge] = await Promise.all([
       startDevServer({ label: "baseline", source: join(ROOT, "bench", "baseline"), entries: ["worker.js", "wrangler.toml"], vars: ["BENCH=1"], signal: o.signal }).then((s) => (servers.push(s), s)),
-      o.url ? Promise.resolve({ base: o.url }) : startDevServer({ label: "voice-edge", vars: voiceEdgeVars(), migrate: true, signal: o.signal }).then((s) => (servers.push(s), s)),
+      o.url ? Promise.resolve({ base: o.url }) : startDevServer({ label: "voice-edge", vars: voiceEdgeVars(), migrate: true, signal: o.signal, onLine: (line) => { if (/"event":"(archive_written|call_synced)"/.test(line)) storageLines.push(line); } }).then((s) => (servers.push(s), s)),
     ]);
     log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: baseline ${baseline.base}, voice-edge ${edge.base}${o.url ? " (given)" : ""}`);
 
@@ -93,7 +95,7 @@ export async function runTurns(o, log = console.log) {
     }
 
     let measured;
-    if (!o.url) measured = await measureOneCall(api, key, edge, o.turnsPerCall ?? 10, log);
+    if (!o.url) measured = await measureOneCall(api, key, edge, o.turnsPerCall ?? 10, log, storageLines);
     return { rows, verdicts, measured };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
@@ -104,7 +106,7 @@ export async function runTurns(o, log = console.log) {
  * The storage a call of `turns` default-reply text turns really leaves behind, read from the local
  * D1 and R2 (miniflare's SQLite files in the persist directory), for the cost model's sanity check.
  */
-async function measureOneCall(api, key, edge, turns, log) {
+async function measureOneCall(api, key, edge, turns, log, storageLines = []) {
   const { DatabaseSync } = await import("node:sqlite").catch(() => ({}));
   if (!DatabaseSync) {
     log("\n(sanity check skipped: node:sqlite is not available in this Node)");
@@ -152,7 +154,16 @@ async function measureOneCall(api, key, edge, turns, log) {
       db.close();
     }
   }
-  log(`\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`);
+  // The call's archive_written line: rows its object wrote since it started (SQLite's count) and D1's rows_written for its archive batch.
+  for (let i = 0; i < 50 && !storageLines.some((l) => l.includes(callId)); i++) await new Promise((r) => setTimeout(r, 100));
+  const line = storageLines.find((l) => l.includes(callId) && l.includes("archive_written"));
+  if (line) {
+    const json = JSON.parse(line.slice(line.indexOf("{")));
+    out.rowsWritten = { object: json.objectRowsWritten, d1Archive: json.d1RowsWritten };
+  }
+  log(`\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`);
+  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${1 + turns + 2 * Math.floor(turns / 8) + 1} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 4)`);
+  else log("rows written: no archive_written line seen for the call");
   return out;
 }
 

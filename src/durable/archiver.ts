@@ -49,6 +49,7 @@ async function flushPending(
   job: OutboxJob,
   session: SessionRecord,
   write: (audit: D1PreparedStatement[]) => Promise<number>,
+  options: { clear: boolean } = { clear: true },
 ): Promise<SyncStats> {
   const pending: Pending = store.pending();
   const sent = (job.state.sentMetrics ?? {}) as Record<string, number>;
@@ -61,7 +62,10 @@ async function flushPending(
   if (namespace && Object.keys(toSend).length) await addToShards({ namespace }, toSend);
   job.state.sentMetrics = pending.metrics;
   const d1RowsWritten = await write(auditUseStatements(env.DB, session.tenantId, session.callId, pending.uses));
-  store.clearPending(pending);
+  // The archive does not clear: the object empties right after (a crash in between re-sends the
+  // shard its deltas once more, the only way a count can be doubled), or, if the release still has
+  // to run, the archive job is complete and nothing sends these figures again.
+  if (options.clear) store.clearPending(pending);
   delete job.state.sentMetrics;
   return { d1RowsWritten };
 }
@@ -101,16 +105,19 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
     session = { ...session, archivedAt };
     // transcript.json goes last: its presence means the whole cold copy is there.
     await putTranscript(env, bucket, { version: 3, archivedAt, session, history, audio: listed, recordingKey: null });
-    store.putSession(session);
+    // Progress is kept in the job, which the outbox persists only if a later step fails: on the
+    // usual path the object empties right after and the row write would be wasted.
     job.state.r2 = true;
-    store.updateJob(job);
+    job.state.archivedAt = archivedAt;
+  } else if (typeof job.state.archivedAt === "string") {
+    session = { ...session, archivedAt: job.state.archivedAt };
   }
 
   let d1RowsWritten = 0;
   if (!job.state.d1) {
     const archived = session;
     // The last step: the outbox completes the job next, so its progress needs no row of its own.
-    ({ d1RowsWritten } = await flushPending(env, store, job, archived, (audit) => writeCallArchive(env.DB, archived, history, audit)));
+    ({ d1RowsWritten } = await flushPending(env, store, job, archived, (audit) => writeCallArchive(env.DB, archived, history, audit), { clear: false }));
     job.state.d1 = true;
   }
   return { session, d1RowsWritten };

@@ -1,13 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { bytesToBase64 } from "../base64";
+import { concatBytes } from "../audio/concat";
+import { mediaTypeFor } from "../audio/output-format";
 import type { DecodedAudio } from "../audio/decode";
 import { encodeWav } from "../audio/wav";
 import { getConfig, type Config } from "../config";
-import { ApiError, asApiError } from "../errors";
+import { ApiError, asApiError, problem, problemResponse } from "../errors";
 import { isPaymentStep, redactTurn, type RedactionCounts } from "../security/redaction";
 import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
 import { classifySafely } from "../nlp/safe-classify";
+import { splitSentences } from "../nlp/sentences";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { sttChain, ttsChain } from "../providers/registry";
@@ -17,6 +20,7 @@ import { regionCatalog } from "../routing/regions";
 import { orderWithinResidency } from "../routing/resident-order";
 import type { Residency } from "../storage/residency";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
+import { indexCall } from "../storage/warm-store";
 import { outboxRetryDelayMs } from "./backoff";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
 import { CallStore, type AudioRef, type AuditUse, type StoredAudio } from "./call-store";
@@ -35,6 +39,10 @@ import type {
   TurnResult,
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
+import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_TAG, type ReplyChannel, type StreamAttachment, type StreamHost } from "./call-stream";
+import { reviseReply, type StreamHistoryEntry } from "./stream-history";
+import { CLOSE } from "../stream/protocol";
+import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../security/stream-token";
 import { callEndedDeltas, callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
 import { log } from "../observability/log";
@@ -70,10 +78,16 @@ function turnId(n: number): string {
 export class CallSession extends DurableObject<Env> {
   private store: CallStore;
   private readonly queue = new SerialQueue();
+  private readonly tokens: StreamTokenStore;
+  /** This instance's view of its open streams (rebuilt from the sockets' attachments after hibernation). */
+  private readonly live = new WeakMap<WebSocket, LiveStream>();
+  /** The live stream's wall clock (barge-in's playback model), epoch ms; tests move it. */
+  streamNow: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new CallStore(ctx.storage.sql);
+    this.tokens = new StreamTokenStore(ctx.storage.sql);
   }
 
   private get config(): Config {
@@ -123,11 +137,18 @@ export class CallSession extends DurableObject<Env> {
             metrics: callStartedDeltas(spoken.audio?.cache),
             ...use(input, "call.create", now),
           });
-          this.store.enqueue(JOB_INDEX, Date.now());
         });
         log("call_started", { flow: session.flow, language: session.language, residency: session.residency ?? undefined, greeting: spoken.synth ? { provider: spoken.synth.provider, region: spoken.synth.region, cache: spoken.synth.cache } : undefined, degraded: spoken.degraded });
-        // List views read D1: index the new call now, and leave it to the alarm if D1 is down.
-        await this.drainOutbox();
+        // List views read D1: index the new call now (its row only: the create's audit use and
+        // figures go with the first sync, which the first turn queues, or the archive), and leave
+        // it to a queued sync if D1 is down.
+        try {
+          await indexCall(this.env.DB, session);
+        } catch (err) {
+          log("index_deferred", { error: err instanceof Error ? err.message : String(err) }, "warn");
+          this.store.enqueueIfAbsent(JOB_INDEX, Date.now());
+          await this.drainOutbox();
+        }
         await this.reschedule();
         return {
           ok: {
@@ -173,7 +194,10 @@ export class CallSession extends DurableObject<Env> {
   async turn(input: TurnInput): Promise<RpcResult<TurnResult>> {
     return this.observe("CallSession.turn", input, {}, () => this.queue.run(async () => {
       try {
-        return { ok: await this.applyTurn(input) };
+        const result = await this.applyTurn(input);
+        // The flow hung up: a live stream on the call hears it too.
+        if (result.callStatus === "ended") this.closeStreams("agent_hangup");
+        return { ok: result };
       } catch (err) {
         recordTurnFailed(this.env, this.ctx, input.payload);
         return failure(err);
@@ -188,7 +212,10 @@ export class CallSession extends DurableObject<Env> {
         const session = this.store.getSession();
         if (!session) throw new ApiError(404, "call_not_found", "No such call.");
         const endUse = use(from, "call.end", new Date().toISOString());
-        if (session.status === "active") this.markEnded(session, reason, endUse.use);
+        if (session.status === "active") {
+          this.markEnded(session, reason, endUse.use);
+          this.closeStreams("ended_elsewhere");
+        }
         // Ending an ended call again (its archive still pending) is a use too.
         else if (endUse.use) this.store.putSession(session, endUse);
         // Read before the outbox runs: a completed archive empties this object.
@@ -221,6 +248,7 @@ export class CallSession extends DurableObject<Env> {
     return this.queue.run(async () => {
       const existed = this.store.getSession() !== null;
       if (this.store.getSession()?.status === "active") recordCallErased(this.env, this.ctx);
+      this.closeStreams("erased");
       await this.wipe();
       return existed;
     });
@@ -231,7 +259,10 @@ export class CallSession extends DurableObject<Env> {
     await this.observe("CallSession.alarm", {}, {}, () => this.queue.run(async () => {
       const session = this.store.getSession();
       if (!session) return;
-      if (session.status === "active" && Date.now() >= this.idleDeadline(session)) this.markEnded(session, "idle_timeout");
+      if (session.status === "active" && Date.now() >= this.idleDeadline(session)) {
+        this.markEnded(session, "idle_timeout");
+        this.closeStreams("idle_timeout");
+      }
       await this.drainOutbox();
       await this.reschedule();
     }));
@@ -271,7 +302,13 @@ export class CallSession extends DurableObject<Env> {
     return session;
   }
 
-  private async applyTurn(input: TurnInput): Promise<TurnResult> {
+  /**
+   * One caller turn: STT → NLP → TTS, stored in one row. `stream`: a live stream's turn, whose
+   * transcript, intent and reply go out as soon as they are known and whose reply is synthesised
+   * and sent sentence by sentence (see call-stream.ts); stored like any other turn, except that a
+   * reply the caller cut short is stored as what was played.
+   */
+  private async applyTurn(input: TurnInput, stream?: ReplyChannel): Promise<TurnResult> {
     const session = this.requireActive();
     annotateScope({ tenantId: session.tenantId, callId: session.callId });
     // Stored and compared as a keyed hash (see CallStore.fingerprintKey), never the route's plain one.
@@ -322,16 +359,22 @@ export class CallSession extends DurableObject<Env> {
     });
     const replyText = redaction.derived(decision.reply);
     const intent = { ...decision.intent, slots: redaction.derivedValues(decision.intent.slots) };
+    const id = turnId(session.turnCount + 1);
+    // Digits keyed in a secure step (card numbers, PINs) are neither stored nor echoed.
+    const heardText = decision.secure ? REDACTED : redaction.text;
+    stream?.understood({ turnId: id, transcript: { text: heardText, source: heard.source }, intent, replyText });
 
     const spoken = await inSpan("tts", { "voice.stage": "tts", "voice.reply_mode": input.reply.mode }, async (span) => {
-      const out = await this.speak(replyText, session.language, input.reply, { tenantId: session.tenantId, residency: session.residency ?? null }, input.caller);
+      const owner = { tenantId: session.tenantId, residency: session.residency ?? null };
+      const out = stream
+        ? await this.speakStreaming(id, replyText, session.language, stream, owner, input.caller)
+        : await this.speak(replyText, session.language, input.reply, owner, input.caller);
       if (out.synth) span?.setAttributes({ "voice.provider": out.synth.provider, "voice.region": out.synth.region, "voice.cache": out.synth.cache });
       if (out.degraded) span?.setAttribute("voice.degraded", out.degraded);
       return out;
     });
     const done = performance.now();
 
-    const id = turnId(session.turnCount + 1);
     const now = new Date().toISOString();
     const latencyMs = {
       // Text and keypad turns run no recognizer: their STT stage is zero by definition.
@@ -340,8 +383,6 @@ export class CallSession extends DurableObject<Env> {
       tts: round(done - afterNlp),
       total: round(done - started),
     };
-    // Digits keyed in a secure step (card numbers, PINs) are neither stored nor echoed.
-    const heardText = decision.secure ? REDACTED : redaction.text;
     const redacted: RedactionCounts = decision.secure && heard.text ? { keypad: 1 } : redaction.counts;
     const result: TurnResult = {
       turnId: id,
@@ -360,9 +401,12 @@ export class CallSession extends DurableObject<Env> {
       turnCount: session.turnCount + 1,
     };
     const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent, latencyMs };
+    // A streamed reply the caller cut short is stored as what was actually played.
+    const spokenText = stream?.spokenText(id);
+    const replyEntry: StreamHistoryEntry = spokenText === undefined ? { turnId: id, role: "assistant", text: replyText, at: now } : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
     this.ctx.storage.transactionSync(() => {
       // One row: the session, the turn's entries, its reply audio reference, its audit use and metrics.
-      this.store.appendTurn(updated, [userEntry, { turnId: id, role: "assistant", text: replyText, at: now }], {
+      this.store.appendTurn(updated, [userEntry, replyEntry], {
         refs: this.replyAudio(id, spoken.synth),
         metrics: turnDeltas(result, heard.attempts, spoken.synth?.attempts),
         ...use(input, "call.turn", now),
@@ -376,6 +420,7 @@ export class CallSession extends DurableObject<Env> {
       if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, fingerprint, JSON.stringify(result));
       if (decision.endCall) this.markEnded(updated, "flow");
     });
+    stream?.committed(id);
     if (decision.endCall) await this.drainOutbox();
     await this.reschedule();
     logTurn(input.requestId, updated, result, heard.attempts, spoken.synth?.attempts, redacted);
@@ -404,14 +449,55 @@ export class CallSession extends DurableObject<Env> {
         degraded: undefined,
       };
     } catch (err) {
-      // Every engine failed, the TTS settings are broken, or no engine may serve this residency:
-      // the caller still gets the text reply.
-      if (err instanceof TtsUnavailableError || (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))) {
-        log("tts_unavailable", { message: err instanceof ApiError ? err.detail : err.message }, "warn");
-        return { audio: undefined, synth: undefined, degraded: "tts_unavailable" };
-      }
+      if (ttsUnavailable(err)) return { audio: undefined, synth: undefined, degraded: "tts_unavailable" as const };
       throw err;
     }
+  }
+
+  /**
+   * TTS for a live stream's reply: sentence by sentence, each synthesised in the client's format
+   * and rate and sent before the next is synthesised, so the caller hears the first sentence
+   * while the rest is made. Stops at a barge-in. Returns what speak() returns, for the sentences
+   * that were sent (a failed synthesis degrades the rest of the reply to text, as in speak()).
+   */
+  private async speakStreaming(id: string, text: string, language: string, stream: ReplyChannel, owner: { tenantId: string; residency: Residency | null }, caller: CallerPosition = {}) {
+    const reply = stream.replyOptions;
+    const sent: Synthesized[] = [];
+    let degraded: "tts_unavailable" | undefined;
+    if (reply.mode === "audio" && text) {
+      try {
+        const engines = orderWithinResidency(ttsChain(this.env, this.config), caller, owner.residency, "text-to-speech", regionCatalog(this.config));
+        const cache = ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, owner);
+        for (const sentence of splitSentences(text)) {
+          if (stream.interrupted(id)) break;
+          const synth = await synthesize(sentence, language, reply, engines, { cache });
+          if (stream.interrupted(id)) break;
+          // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
+          if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate) throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
+          stream.audio(id, sentence, synth.audio.bytes);
+          sent.push(synth);
+        }
+      } catch (err) {
+        if (!ttsUnavailable(err)) throw err;
+        degraded = "tts_unavailable";
+      }
+    }
+    stream.replyDone(id);
+    const first = sent[0];
+    if (!first) return { audio: undefined, synth: undefined, degraded };
+    // One sentence keeps its cache entry (the recording may reference it); several are stored joined.
+    const synth: Synthesized =
+      sent.length === 1
+        ? first
+        : {
+            audio: { format: reply.format, sampleRate: reply.sampleRate, mediaType: mediaTypeFor(reply.format, reply.sampleRate), bytes: concatBytes(sent.map((s) => s.audio.bytes)) },
+            provider: first.provider,
+            region: first.region,
+            cache: sent.every((s) => s.cache === "hit") ? "hit" : "miss",
+            attempts: sent.flatMap((s) => s.attempts ?? []),
+          };
+    // The turn's result stays inside the object (the stream sent the audio): no base64 copy.
+    return { synth, audio: { format: synth.audio.format, sampleRate: synth.audio.sampleRate, base64: "", provider: synth.provider, region: synth.region, cache: synth.cache }, degraded };
   }
 
   /**
@@ -442,10 +528,12 @@ export class CallSession extends DurableObject<Env> {
 
   private markEnded(session: SessionRecord, reason: EndReason, endUse?: AuditUse): void {
     const now = new Date().toISOString();
-    this.store.putSession({ ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now }, { metrics: callEndedDeltas(reason), ...(endUse ? { use: endUse } : {}) });
-    this.store.enqueue(JOB_ARCHIVE, Date.now());
-    // The call's slot among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) goes back.
-    this.store.enqueue(JOB_RELEASE, Date.now());
+    // One write: the ended session, its figures, and the archive and the release of the call's slot
+    // among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) queued.
+    this.store.putSession(
+      { ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now },
+      { metrics: callEndedDeltas(reason), ...(endUse ? { use: endUse } : {}), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] },
+    );
     log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
   }
 
@@ -459,19 +547,20 @@ export class CallSession extends DurableObject<Env> {
    * the hot copy is released.
    */
   private async drainOutbox(): Promise<{ pending: boolean }> {
-    let archived = false;
+    let archived: SessionRecord | null = null;
     let d1RowsWritten = 0;
+    const completed: string[] = [];
     for (const job of this.store.outbox()) {
       if (job.nextAt > Date.now()) continue;
       try {
         if (job.job === JOB_INDEX) d1RowsWritten += (await runIndexJob(this.env, this.store, job)).d1RowsWritten;
         else if (job.job === JOB_ARCHIVE) {
           const done = await runArchiveJob(this.env, this.store, job);
-          archived = done !== null;
+          archived = done?.session ?? null;
           d1RowsWritten += done?.d1RowsWritten ?? 0;
         }
         else if (job.job === JOB_RELEASE) await runReleaseJob(this.env, this.store);
-        this.store.completeJob(job.job);
+        completed.push(job.job);
       } catch (err) {
         job.attempts += 1;
         job.nextAt = Date.now() + outboxRetryDelayMs(job.attempts);
@@ -482,18 +571,21 @@ export class CallSession extends DurableObject<Env> {
       }
     }
     const session = this.store.getSession();
-    const left = this.store.outbox().map((j) => j.job);
+    const left = this.store.outbox().map((j) => j.job).filter((j) => !completed.includes(j));
     // Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here.
     if (archived) log("archive_written", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
     else if (d1RowsWritten) log("call_synced", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
     // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
-    const archiveDone = archived || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
+    const archiveDone = archived !== null || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
     // A pending release lives in this outbox: the object must not empty before it has run.
     if (archiveDone && !left.includes(JOB_RELEASE)) {
       // D1 and R2 both hold the call now: reads fall through to them and this object empties.
+      // (Completed jobs are not written down first: the object is about to hold nothing.)
       await this.wipe();
       return { pending: false };
     }
+    // One write for the jobs that completed (and the archived session, when the archive did).
+    if (completed.length) this.store.completeJobs(completed, archived ?? undefined);
     return { pending: session?.status === "ended" && !archiveDone };
   }
 

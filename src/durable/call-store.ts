@@ -87,16 +87,17 @@ interface HotRow {
   session: SessionRecord;
   tail: TurnGroup[];
   pending: Pending;
-  /** Outbox jobs kept in this row (ROW_JOBS): queueing one with a turn costs no row of its own. */
+  /**
+   * The outbox: jobs live in this row, so queueing one rides the write that makes it necessary (a
+   * turn queues the sync, the end queues the archive and the release) and costs no row of its own;
+   * in a table each cost an insert (row and key index) and a delete. The `outbox` table is still
+   * read for objects written before, and drained the same way.
+   */
   jobs?: Record<string, Omit<OutboxJob, "job">>;
 }
 
-/**
- * Jobs that live in the session row rather than the outbox table: the sync, queued by the turn
- * that follows a sync (in that turn's own row write) and completed by the write that clears what
- * it sent. In the table it cost an insert (row and key index) and a delete each minute.
- */
-export const ROW_JOBS: ReadonlySet<string> = new Set(["index"]);
+/** The jobs a sync completes when it clears what it sent. */
+const SYNC_JOB = "index";
 
 export interface OutboxJob {
   job: string;
@@ -143,10 +144,15 @@ export class CallStore {
     return this.readRow()?.session ?? null;
   }
 
-  /** Writes the session record, keeping the tail and the pending figures. */
-  putSession(session: SessionRecord, add?: { metrics?: Record<string, number>; use?: AuditUse }): void {
+  /** Writes the session record, keeping the tail and the pending figures; may queue jobs in the same write. */
+  putSession(session: SessionRecord, add?: { metrics?: Record<string, number>; use?: AuditUse; enqueue?: { job: string; nextAt: number }[] }): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
-    this.writeRow({ ...row, session, pending: addPending(row.pending, add) });
+    let jobs = row.jobs;
+    for (const q of add?.enqueue ?? []) {
+      const held = jobs?.[q.job];
+      jobs = { ...jobs, [q.job]: held ? { ...held, nextAt: Math.min(held.nextAt, q.nextAt) } : newJob(q.nextAt) };
+    }
+    this.writeRow({ ...row, session, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
   }
 
   /**
@@ -167,7 +173,7 @@ export class CallStore {
       tail = [];
     }
     const queued = add?.enqueueIfAbsent;
-    const jobs = queued && ROW_JOBS.has(queued.job) && !row.jobs?.[queued.job] ? { ...row.jobs, [queued.job]: newJob(queued.nextAt) } : row.jobs;
+    const jobs = queued && !row.jobs?.[queued.job] ? { ...row.jobs, [queued.job]: newJob(queued.nextAt) } : row.jobs;
     this.writeRow({ session, tail, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
   }
 
@@ -205,7 +211,7 @@ export class CallStore {
       else metrics[series] = left;
     }
     const jobs = { ...row.jobs };
-    for (const job of ROW_JOBS) delete jobs[job];
+    delete jobs[SYNC_JOB];
     this.writeRow({ ...row, pending: { metrics, uses: row.pending.uses.slice(sent.uses.length) }, jobs });
   }
 
@@ -265,19 +271,18 @@ export class CallStore {
 
   /** Enqueues a job unless one is already pending (which keeps its time): no row written then. */
   enqueueIfAbsent(job: string, nextAt: number): void {
-    if (ROW_JOBS.has(job)) {
-      const row = this.readRow();
-      if (row && !row.jobs?.[job]) this.writeRow({ ...row, jobs: { ...row.jobs, [job]: newJob(nextAt) } });
+    const row = this.readRow();
+    if (row) {
+      if (!row.jobs?.[job]) this.writeRow({ ...row, jobs: { ...row.jobs, [job]: newJob(nextAt) } });
       return;
     }
     this.exec("INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO NOTHING", job, nextAt);
   }
 
   enqueue(job: string, nextAt: number): void {
-    if (ROW_JOBS.has(job)) {
-      const row = this.readRow();
-      const held = row?.jobs?.[job];
-      if (row) this.writeRow({ ...row, jobs: { ...row.jobs, [job]: held ? { ...held, nextAt: Math.min(held.nextAt, nextAt) } : newJob(nextAt) } });
+    const row = this.readRow();
+    if (row) {
+      this.putSession(row.session, { enqueue: [{ job, nextAt }] });
       return;
     }
     this.exec(
@@ -294,10 +299,10 @@ export class CallStore {
   }
 
   updateJob(job: OutboxJob): void {
-    if (ROW_JOBS.has(job.job)) {
-      const row = this.readRow();
-      const { job: name, ...rest } = job;
-      if (row?.jobs?.[name]) this.writeRow({ ...row, jobs: { ...row.jobs, [name]: rest } });
+    const row = this.readRow();
+    const { job: name, ...rest } = job;
+    if (row?.jobs?.[name]) {
+      this.writeRow({ ...row, jobs: { ...row.jobs, [name]: rest } });
       return;
     }
     this.exec(
@@ -306,18 +311,16 @@ export class CallStore {
     );
   }
 
-  /** Done with a job. A row job the sync already completed (clearPending) costs no write. */
-  completeJob(job: string): void {
-    if (ROW_JOBS.has(job)) {
-      const row = this.readRow();
-      if (row?.jobs?.[job]) {
-        const jobs = { ...row.jobs };
-        delete jobs[job];
-        this.writeRow({ ...row, jobs });
-      }
-      return;
+  /** Done with these jobs: one write for those in the row (none when clearPending already completed the sync). */
+  completeJobs(names: readonly string[], session?: SessionRecord): void {
+    const row = this.readRow();
+    const inRow = names.filter((n) => row?.jobs?.[n]);
+    if (row && (inRow.length || session)) {
+      const jobs = { ...row.jobs };
+      for (const n of inRow) delete jobs[n];
+      this.writeRow({ ...row, ...(session ? { session } : {}), jobs });
     }
-    this.exec("DELETE FROM outbox WHERE job = ?", job);
+    for (const n of names) if (!inRow.includes(n)) this.exec("DELETE FROM outbox WHERE job = ?", n);
   }
 }
 

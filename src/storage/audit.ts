@@ -23,21 +23,21 @@ export async function appendAudit(db: D1Database, principal: Principal, entry: A
 
 /**
  * A call's recorded key uses (src/durable/call-store.ts AuditUse) as audit rows: one row per
- * actor, action and result, its `at` and `request_id` those of the first use and `uses_json` every
- * use. Written in the same D1 batch as the call's index update, so one sync costs one row (plus
+ * actor and result, its `at`, `action` and `request_id` those of the first use and `uses_json`
+ * every use (time, request id, action). Written in the same D1 batch as the call's index update, so one sync costs one row (plus
  * its index entry) per kind of use instead of two per request.
  */
 export function auditUseStatements(db: D1Database, tenantId: string, target: string, uses: readonly AuditUse[]): D1PreparedStatement[] {
   const groups = new Map<string, AuditUse[]>();
   for (const u of uses) {
-    const k = JSON.stringify([u.actor, u.action, u.result]);
+    const k = JSON.stringify([u.actor, u.result]);
     groups.set(k, [...(groups.get(k) ?? []), u]);
   }
   return [...groups.values()].map((g) => {
     const first = g[0] as AuditUse;
     return db
       .prepare("INSERT INTO audit_log (at, actor, tenant_id, action, target, request_id, result, uses_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(first.at, first.actor, tenantId, first.action, target, first.requestId ?? null, first.result, g.length > 1 ? JSON.stringify(g.map((u) => [u.at, u.requestId ?? null])) : null);
+      .bind(first.at, first.actor, tenantId, first.action, target, first.requestId ?? null, first.result, g.length > 1 ? JSON.stringify(g.map((u) => [u.at, u.requestId ?? null, u.action])) : null);
   });
 }
 
@@ -70,10 +70,10 @@ export async function queryAudit(db: D1Database, q: AuditQuery) {
   // One entry per use: a row listing several (a call's sync) is expanded, newest first, and the
   // time window applies to each use.
   const entries = results.flatMap((r) => {
-    const uses = r.uses_json ? (JSON.parse(r.uses_json) as [string, string | null][]) : [[r.at, r.request_id] as [string, string | null]];
+    const uses = r.uses_json ? (JSON.parse(r.uses_json) as [string, string | null, string?][]) : [[r.at, r.request_id, r.action] as [string, string | null, string]];
     return uses
       .filter(([at]) => (!q.from || at >= q.from) && (!q.to || at < q.to))
-      .map(([at, requestId]) => ({ id: r.id, at, actor: r.actor, tenantId: r.tenant_id, action: r.action, target: r.target, requestId, result: r.result }));
+      .map(([at, requestId, action]) => ({ id: r.id, at, actor: r.actor, tenantId: r.tenant_id, action: action ?? r.action, target: r.target, requestId, result: r.result }));
   });
   return entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.id - a.id)).slice(0, q.limit);
 }

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
 import { api, startCall, tenant } from "../helpers/api";
-import { callObject, setCallBindings } from "../helpers/objects";
+import { callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
 
 type Stub = DurableObjectStub<CallSession>;
 
@@ -24,14 +24,13 @@ const failingDb = new Proxy(env.DB, {
 
 /** Makes every queued outbox job due now (time travel past its backoff) and runs the alarm. */
 async function retryNow(stub: Stub) {
-  await runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec("UPDATE outbox SET next_at = 0");
-  });
+  await makeJobsDue(stub);
   return runDurableObjectAlarm(stub);
 }
 
+/** The call's outbox (jobs live in its session row), in the old table's column names. */
 async function outbox(stub: Stub) {
-  return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ job: string; attempts: number; state: string; last_error: string }>("SELECT * FROM outbox").toArray());
+  return (await jobsOf(stub)).map((j) => ({ job: j.job, attempts: j.attempts, state: JSON.stringify(j.state), last_error: j.lastError }));
 }
 
 describe("archive outbox", () => {

@@ -25,8 +25,9 @@ async function syncNow(stub: Stub) {
   return runDurableObjectAlarm(stub);
 }
 
-async function auditRows(tenantId: string, action: string) {
-  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ? AND action = ?").bind(tenantId, action).first<{ n: number }>())?.n ?? 0;
+/** Audit rows about one call (the key's own creation is another target). */
+async function auditRows(tenantId: string, callId: string) {
+  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ? AND target = ?").bind(tenantId, callId).first<{ n: number }>())?.n ?? 0;
 }
 
 const failingDb = new Proxy(env.DB, {
@@ -49,19 +50,22 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
       expect(res.status).toBe(200);
       expect((await rowsWritten(stub)) - before, `turn ${i}`).toBe(1);
     }
-    // Nothing reached D1's audit log for the turns yet: the call holds the uses and their figures.
-    expect(await auditRows(tenantId, "call.turn")).toBe(0);
+    // Nothing reached D1's audit log for the call yet: the call holds its uses (the create's too) and their figures.
+    expect(await auditRows(tenantId, callId)).toBe(0);
     const held = await pending(stub);
-    expect(held.uses.map((u) => u.requestId)).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
+    expect(held.uses.map((u) => u.action)).toEqual(["call.create", "call.turn", "call.turn", "call.turn"]);
+    expect(held.uses.slice(1).map((u) => u.requestId)).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
+    expect(held.metrics.voice_calls_started_total).toBe(1);
     expect(held.metrics['voice_turns_total{outcome="ok",source="text"}']).toBe(3);
 
     expect(await syncNow(stub)).toBe(true);
-    expect(await auditRows(tenantId, "call.turn")).toBe(1);
+    expect(await auditRows(tenantId, callId)).toBe(1); // four uses, one row
     expect(await pending(stub)).toEqual({ metrics: {}, uses: [] });
     // The API still lists one entry per use, each with its own request id.
     const { entries } = (await (await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as { entries: { action: string; actor: string; requestId: string; target: string }[] };
     const turns = entries.filter((e) => e.action === "call.turn");
     expect(turns.map((e) => e.requestId).sort()).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
+    expect(entries.filter((e) => e.action === "call.create" && e.target === callId)).toHaveLength(1);
     for (const e of turns) expect(e).toMatchObject({ actor: keyId, target: callId });
   });
 
@@ -82,7 +86,7 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     expect((await pending(stub)).metrics['voice_turns_total{outcome="ok",source="text"}']).toBe(2);
     await syncNow(stub);
     expect(await pending(stub)).toEqual({ metrics: {}, uses: [] });
-    expect(await auditRows(tenantId, "call.turn")).toBe(1);
+    expect(await auditRows(tenantId, callId)).toBe(1);
     expect(await jobsOf(stub)).toEqual([]);
   });
 });

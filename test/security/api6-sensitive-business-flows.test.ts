@@ -1,9 +1,9 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tenantLimits } from "../../src/durable/tenant-limits";
 import { api, expectProblem, tenant, type ApiInit } from "../helpers/api";
-import { advanceLimitsClock, ageCall, apiWithSettings, callObject, setCallBindings } from "../helpers/objects";
+import { advanceLimitsClock, ageCall, apiWithSettings, callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
 
 // OWASP API6:2023 Unrestricted Access to Sensitive Business Flows: a call holds speech providers,
 // a Durable Object and storage for as long as it lasts, so a tenant may hold at most
@@ -110,17 +110,15 @@ describe("concurrent calls per tenant", () => {
     const ended = (await (await api("/api/v1/calls/c1/end", { method: "POST", key })).json()) as { status: string };
     expect(ended.status).toBe("ended");
     const stub = callObject(tenantId, "c1");
-    const outbox = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ job: string; last_error: string | null }>("SELECT job, last_error FROM outbox").toArray());
-    expect(await outbox()).toContainEqual(expect.objectContaining({ job: "release", last_error: "injected limits outage" }));
+    const outbox = () => jobsOf(stub);
+    expect(await outbox()).toContainEqual(expect.objectContaining({ job: "release", lastError: "injected limits outage" }));
     // The slot is still held, and the object still holds the call (a pending release lives in its outbox).
     expect(await slots(tenantId)).toEqual(["c1", "c2"]);
     expect(((await stub.get()) as { status: string } | null)?.status).toBe("ended");
     await expectRefused(await open(key, "c3"));
 
     await setCallBindings(tenantId, "c1", {});
-    await runInDurableObject(stub, (_i, state) => {
-      state.storage.sql.exec("UPDATE outbox SET next_at = 0");
-    });
+    await makeJobsDue(stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await slots(tenantId)).toEqual(["c2"]);
     expect(await outbox()).toEqual([]);

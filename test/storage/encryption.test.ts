@@ -12,7 +12,7 @@ import { callPrefix } from "../../src/storage/layout";
 import { bytesToBase64 } from "../../src/base64";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, expectProblem, tenant, uid } from "../helpers/api";
-import { callObject, fetchWithSettings, setCallBindings } from "../helpers/objects";
+import { callObject, fetchWithSettings, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -166,9 +166,7 @@ describe("encryption at rest: the cold tier", { timeout: 30_000 }, () => {
 type Stub = DurableObjectStub<CallSession>;
 
 async function retryNow(stub: Stub) {
-  await runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec("UPDATE outbox SET next_at = 0");
-  });
+  await makeJobsDue(stub);
   return runDurableObjectAlarm(stub);
 }
 
@@ -190,8 +188,8 @@ describe("encryption at rest: without ARCHIVE_KEYS", { timeout: 30_000 }, () => 
 
     const stub = callObject(tenantId, callId);
     await retryNow(stub);
-    const jobs = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ job: string; attempts: number; last_error: string }>("SELECT * FROM outbox").toArray());
-    expect(jobs).toEqual([expect.objectContaining({ job: "archive", attempts: 2, last_error: expect.stringContaining("ARCHIVE_KEYS is not set") })]);
+    const jobs = await jobsOf(stub);
+    expect(jobs).toEqual([expect.objectContaining({ job: "archive", attempts: 2, lastError: expect.stringContaining("ARCHIVE_KEYS is not set") })]);
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
     expect((await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects).toHaveLength(0);
 
