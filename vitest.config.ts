@@ -48,7 +48,7 @@ export default defineConfig(async () => {
       // (eSpeak, the AWS SDK), and re-loading it per file made the suite 3-4x slower. Tests use
       // unique tenants, calls and object ids and restore their mocks, so sharing is safe.
       isolate: false,
-      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      include: ["src/**/*.test.ts", "test/**/*.test.ts", "client/**/*.test.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
     },
   };

@@ -55,11 +55,14 @@ export function operations(p) {
   // (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end 1 (ended
   // session, end use, archive and release jobs, in one write); the archive writes nothing more on
   // success: the object empties (deleteAll; not counted as rows written).
-  const objectRows = 1 + n + 2 * Math.floor(n / 8) + 2 * syncs + 1;
+  // Speech turns also keep the caller's audio in the object until the archive: one audio row (and
+  // its key index entry) a turn, and the archive then writes the audio bundle.
+  const objectRows = 1 + n + 2 * Math.floor(n / 8) + 2 * syncs + 1 + (p.speech ? 2 * n : 0);
   // D1: create: the calls row + its calls_by_tenant_created entry (the ended-calls index is partial);
   // a sync: the calls row (no indexed column changes) + one audit row and its index entry;
-  // the archive: UPDATE of the row (+ the partial ended-calls entry) + one audit row and its entry.
-  const d1Rows = 2 + syncs * 3 + 4;
+  // the archive: UPDATE of the row (+ the partial ended-calls entry) + one audit row and its entry,
+  // 5 by D1's own count (rows_written of the archive batch, printed by npm run bench).
+  const d1Rows = 2 + syncs * 3 + 5;
   return [
     // ---- Workers
     { product: "Workers", item: "requests", unit: "workersRequest", count: req, from: "create + turns + end (src/routes/calls.ts, turns.ts)" },
@@ -85,23 +88,22 @@ export function operations(p) {
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
     // ---- D1
     { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 + 2, from: "verifyKey on an isolate's cache miss, callIdRecorded at create" },
-    { product: "D1", item: "rows written: index, audit, archive", unit: "d1RowWritten", count: d1Rows, from: `create 2 (calls row + index), a sync 3 (calls row, one audit row + index for all its uses), archive 4 (row + partial index, audit row + index); npm run bench prints D1's own rows_written for a local call` },
+    { product: "D1", item: "rows written: index, audit, archive", unit: "d1RowWritten", count: d1Rows, from: `create 2 (calls row + index), a sync 3 (calls row, one audit row + index for all its uses), archive 5 (row + partial index, audit row + index: D1's own rows_written, as npm run bench prints it)` },
     // ---- R2
-    { product: "R2", item: "Class B: transcript HEAD + TTS cache GETs", unit: "r2ClassB", count: 1 + replies, from: "archivedCallExists at create; readCachedSpeech per spoken reply (src/providers/tts-cache.ts)" },
-    { product: "R2", item: "Class B: referenced reply audio at archive", unit: "r2ClassB", count: replies, from: "the archive reads each referenced cache entry back (src/durable/call-audio.ts)" },
+    { product: "R2", item: "Class B: TTS cache GETs", unit: "r2ClassB", count: replies, from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
-    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 2, from: "one audio bundle (every caller and reply piece) and the transcript; the recording is built from the bundle on read (src/durable/archiver.ts)" },
+    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: p.speech ? 2 : 1, from: p.speech ? "the transcript and one bundle of the caller's audio; replies are referenced in the speech cache (src/durable/archiver.ts)" : "the transcript only: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)" },
   ];
 }
 
-export const DEFAULTS = { turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
+export const DEFAULTS = { speech: false, turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
 
 export function costModel(input = {}, log = console.log) {
   const p = { ...DEFAULTS, ...input };
   const ops = operations(p);
   const M = 1e6;
   log(`\n== Scale model (bench/cost-model.mjs): platform cost per 1M calls ==`);
-  log(`call shape: ${p.turns} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`);
+  log(`call shape: ${p.turns} ${p.speech ? "speech" : "text"} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`);
   log("");
   log(`${"product".padEnd(16)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`);
   const byProduct = {};
@@ -131,14 +133,14 @@ export function costModel(input = {}, log = console.log) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const o = {};
   const argv = process.argv.slice(2);
-  const names = { "--turns": "turns", "--minutes": "minutes", "--cpu-ms": "cpuMsPerRequest", "--turn-ms": "turnMs", "--miss": "ttsMissShare", "--r2-kib": "r2KiB", "--d1-kib": "d1KiB" };
+  const names = { "--speech": "speech", "--turns": "turns", "--minutes": "minutes", "--cpu-ms": "cpuMsPerRequest", "--turn-ms": "turnMs", "--miss": "ttsMissShare", "--r2-kib": "r2KiB", "--d1-kib": "d1KiB" };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
     if (!names[flag]) {
       console.error(`bench:cost: unknown option ${flag}; options: ${Object.keys(names).join(" ")}`);
       process.exit(2);
     }
-    o[names[flag]] = Number(inline ?? argv[++i]);
+    o[names[flag]] = flag === "--speech" ? true : Number(inline ?? argv[++i]);
   }
   costModel(o);
 }

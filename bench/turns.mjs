@@ -162,7 +162,7 @@ async function measureOneCall(api, key, edge, turns, log, storageLines = []) {
     out.rowsWritten = { object: json.objectRowsWritten, d1Archive: json.d1RowsWritten };
   }
   log(`\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`);
-  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${1 + turns + 2 * Math.floor(turns / 8) + 1} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 4)`);
+  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${1 + turns + 2 * Math.floor(turns / 8) + 1} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 5)`);
   else log("rows written: no archive_written line seen for the call");
   return out;
 }

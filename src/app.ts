@@ -16,6 +16,7 @@ import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
 import { providerRoutes } from "./routes/providers";
+import { streamRoutes } from "./routes/stream";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
 import { validationHook } from "./routes/validation";
@@ -69,6 +70,7 @@ export function createApp() {
   app.route("/api/v1/voice", voiceRoutes());
   app.route("/api/v1/calls", callRoutes());
   app.route("/api/v1/calls", turnRoutes());
+  app.route("/api/v1/calls", streamRoutes());
   app.route("/api/v1/admin", adminRoutes());
   app.route("/api/v1/providers", providerRoutes());
   app.route("/", metricsRoutes());

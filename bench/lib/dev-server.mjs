@@ -16,8 +16,11 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-/** What the worker's snapshot copies from the repository root. */
-export const APP_ENTRIES = ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json"];
+/**
+ * What the worker's snapshot copies from the repository root: the Worker, and the web console's
+ * assets (public/) with what wrangler.toml's [build] needs to bundle its typed client (client/, scripts/).
+ */
+export const APP_ENTRIES = ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json", "public", "client", "scripts"];
 
 export const sleep = (ms, signal) =>
   new Promise((res) => {

@@ -7,7 +7,7 @@ import { archiveKeyringState, archiveKeysUnavailable } from "../storage/encrypti
 import { coldKeys } from "../storage/layout";
 import { archiveBucket } from "../storage/residency";
 import { indexCall, writeCallArchive } from "../storage/warm-store";
-import { resolveCallAudio } from "./call-audio";
+import { replyTexts } from "./call-audio";
 import type { SessionRecord } from "./call-types";
 import type { CallStore, OutboxJob, Pending } from "./call-store";
 import { concatBytes } from "../audio/concat";
@@ -87,20 +87,26 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
       throw archiveKeysUnavailable(keys.problem); // recorded as the job's last error, retried with backoff
     }
     const bucket = archiveBucket(env, session.residency);
-    const audio = await resolveCallAudio(env, session, store.audio());
-    // Every piece in one bundle object, listed with its offset: one R2 write (and one encryption)
-    // a call instead of one a piece; R2 bills per write. The whole-call recording is built from
-    // the bundle when it is asked for, not stored a second time.
+    // Every stored piece in one bundle object, listed with its offset: one R2 write (and one
+    // encryption) a call instead of one a piece; R2 bills per write. Replies spoken from the speech
+    // cache are listed by reference (call-audio.ts), not copied. The whole-call recording is built
+    // from the pieces when it is asked for, not stored a second time.
+    const texts = replyTexts(history);
     const listed: CallArchive["audio"] = [];
-    if (audio.length) {
-      const key = coldKeys.audioBundle(session.tenantId, session.callId);
-      let offset = 0;
-      for (const a of audio) {
-        listed.push({ turnId: a.turnId, kind: a.kind, key, offset, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes.byteLength });
-        offset += a.bytes.byteLength;
+    const copies: Uint8Array[] = [];
+    const key = coldKeys.audioBundle(session.tenantId, session.callId);
+    let offset = 0;
+    for (const a of store.audio()) {
+      const format = { turnId: a.turnId, kind: a.kind, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate };
+      if ("cacheKey" in a) {
+        listed.push({ ...format, ref: { cacheKey: a.cacheKey, text: texts.get(a.turnId) ?? "", language: session.language } });
+        continue;
       }
-      await putObject(env, bucket, key, concatBytes(audio.map((a) => a.bytes)), "application/octet-stream");
+      listed.push({ ...format, key, offset, bytes: a.bytes.byteLength });
+      copies.push(a.bytes);
+      offset += a.bytes.byteLength;
     }
+    if (copies.length) await putObject(env, bucket, key, concatBytes(copies), "application/octet-stream");
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
     // transcript.json goes last: its presence means the whole cold copy is there.

@@ -36,9 +36,11 @@ import type {
   RpcResult,
   SessionRecord,
   TurnInput,
+  TurnPayload,
   TurnResult,
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
+import { ProviderDeadlines } from "./deadlines";
 import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_TAG, type ReplyChannel, type StreamAttachment, type StreamHost } from "./call-stream";
 import { reviseReply, type StreamHistoryEntry } from "./stream-history";
 import { CLOSE } from "../stream/protocol";
@@ -78,6 +80,8 @@ function turnId(n: number): string {
 export class CallSession extends DurableObject<Env> {
   private store: CallStore;
   private readonly queue = new SerialQueue();
+  /** Deadlines of provider calls, cleared after each turn so the object can hibernate (deadlines.ts). */
+  private readonly deadlines = new ProviderDeadlines();
   private readonly tokens: StreamTokenStore;
   /** This instance's view of its open streams (rebuilt from the sockets' attachments after hibernation). */
   private readonly live = new WeakMap<WebSocket, LiveStream>();
@@ -159,6 +163,8 @@ export class CallSession extends DurableObject<Env> {
         };
       } catch (err) {
         return failure(err);
+      } finally {
+        this.deadlines.clear();
       }
     }));
   }
@@ -201,6 +207,8 @@ export class CallSession extends DurableObject<Env> {
       } catch (err) {
         recordTurnFailed(this.env, this.ctx, input.payload);
         return failure(err);
+      } finally {
+        this.deadlines.clear();
       }
     }));
   }
@@ -240,7 +248,7 @@ export class CallSession extends DurableObject<Env> {
   /** Caller and reply audio of the call (or one turn), in conversation order. */
   async audio(turn?: string): Promise<StoredAudio[]> {
     const session = this.store.getSession();
-    return session ? resolveCallAudio(this.env, session, this.store.audio(turn)) : [];
+    return session ? resolveCallAudio(this.env, session, this.store.audio(turn), this.store.history()) : [];
   }
 
   /** Removes every trace of the call from this object (erasure). Returns whether it held one. */
@@ -265,6 +273,167 @@ export class CallSession extends DurableObject<Env> {
       }
       await this.drainOutbox();
       await this.reschedule();
+    }));
+  }
+
+  // ---------------------------------------------------------------- live stream (call-stream.ts)
+
+  /** A single-use token that opens this call's stream without an Authorization header (security/stream-token.ts). */
+  async issueStreamToken(input: { tenantId: string; callId: string; keyId: string }): Promise<RpcResult<{ token: string; expiresAt: string }>> {
+    try {
+      const session = this.requireActive();
+      if (session.tenantId !== input.tenantId || session.callId !== input.callId) throw new ApiError(404, "call_not_found", "No such call.");
+      const { token, hash } = await mintStreamToken({ tenantId: session.tenantId, callId: session.callId, keyId: input.keyId, residency: session.residency ?? null });
+      const now = Date.now();
+      const expiresAt = now + STREAM_TOKEN_TTL_MS;
+      this.tokens.issue(hash, input.keyId, expiresAt, now);
+      return { ok: { token, expiresAt: new Date(expiresAt).toISOString() } };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /**
+   * The stream's WebSocket upgrade, forwarded by the Worker's route (routes/stream.ts) with who
+   * opens it in STREAM_OPEN_HEADER; this object takes no other fetch. Refusals are problem
+   * responses before any upgrade: 401 for a token that is not valid here (checked before anything
+   * about the call is told), 404 no such call, 409 the call has ended. An open stream of the call
+   * is replaced by the new one (a reconnecting client must not be locked out by its own dead socket).
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const open = parseStreamOpen(request.headers.get(STREAM_OPEN_HEADER));
+    if (!open || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return problemResponse(problem(400, "bad_request", "The call object accepts only the call stream's WebSocket upgrade."));
+    }
+    return this.observe("CallSession.stream", open, { tenantId: open.tenantId, callId: open.callId }, async () => {
+      if (open.tokenHash !== undefined && !this.tokens.redeem(open.tokenHash, open.actor ?? "", Date.now())) {
+        return problemResponse(
+          problem(401, "unauthorized", "The stream token is not valid: it has expired (tokens last 60 s), was already used, or was issued for another call. Get a new one from POST /api/v1/calls/{callId}/stream-token.", open.requestId),
+          { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
+        );
+      }
+      const session = this.store.getSession();
+      if (!session || session.tenantId !== open.tenantId || session.callId !== open.callId) {
+        return problemResponse(problem(404, "call_not_found", `No call with id '${open.callId}' exists for this tenant.`, open.requestId));
+      }
+      if (session.status !== "active") {
+        return problemResponse(problem(409, "call_ended", `Call '${open.callId}' has ended; start a new call to continue.`, open.requestId));
+      }
+      for (const old of this.ctx.getWebSockets(STREAM_TAG)) {
+        this.streamFor(old)?.fail({ status: 409, code: "stream_replaced", detail: "Another stream was opened for this call; this one is closed." }, CLOSE.policyViolation);
+      }
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      this.ctx.acceptWebSocket(server, [STREAM_TAG]);
+      server.serializeAttachment(newAttachment(open));
+      // Opening the stream is a use of the key on this call, for the audit log (synced with the call).
+      const opened = use(open, "call.stream", new Date().toISOString());
+      if (opened.use) this.store.putSession(session, opened);
+      log("stream_opened", { via: open.tokenHash ? "token" : "key" });
+      return new Response(null, { status: 101, webSocket: client });
+    });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const stream = this.streamFor(ws);
+    if (stream) await stream.receive(message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    const stream = this.streamFor(ws);
+    if (stream && !stream.attachment.closing) {
+      log("stream_closed", { tenantId: this.store.getSession()?.tenantId, callId: stream.attachment.callId, code, reason: reason.slice(0, 120), by: "client" });
+      // The caller hung up the socket; the call stays active until it is ended or idles out.
+      stream.close(CLOSE.normal, "closed by client");
+    }
+    this.live.delete(ws);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    log("stream_socket_error", { message: error instanceof Error ? error.message : String(error) }, "warn");
+    this.live.delete(ws);
+  }
+
+  /** The stream of a socket: this instance's, or rebuilt from its attachment after hibernation. */
+  private streamFor(ws: WebSocket): LiveStream | undefined {
+    const known = this.live.get(ws);
+    if (known) return known;
+    const attachment = ws.deserializeAttachment() as StreamAttachment | null;
+    if (!this.ctx.getTags(ws).includes(STREAM_TAG) || attachment?.v !== 1) {
+      try {
+        ws.close(CLOSE.internalError, "unknown socket");
+      } catch {
+        // already closed
+      }
+      return undefined;
+    }
+    const stream = new LiveStream(ws, attachment, this.streamHost());
+    this.live.set(ws, stream);
+    return stream;
+  }
+
+  /** Tells every open stream the call is over (`ended` {reason}, close 1000); a stream that sent `stop` hears "stop". */
+  private closeStreams(reason: string): void {
+    for (const ws of this.ctx.getWebSockets(STREAM_TAG)) {
+      const stream = this.streamFor(ws);
+      stream?.end(stream.stopping ? "stop" : reason);
+    }
+  }
+
+  private streamHost(): StreamHost {
+    return {
+      now: () => this.streamNow(),
+      maxTextChars: () => this.config.MAX_TEXT_CHARS,
+      secureStep: () => {
+        const session = this.store.getSession();
+        return session ? getFlow(session.flow)?.states[session.state]?.secure === true : false;
+      },
+      replyText: (id) => this.store.history().find((e) => e.turnId === id && e.role === "assistant")?.text ?? null,
+      turn: (stream, payload, endedAt) => this.streamTurn(stream, payload, endedAt),
+      stop: async (stream) => {
+        const answer = await this.end("client", { requestId: stream.attachment.requestId, ...(stream.attachment.actor ? { actor: stream.attachment.actor } : {}) });
+        // Nothing left to end (the call ended meanwhile, or was erased): close all the same.
+        if ("error" in answer || !stream.attachment.closing) stream.end("stop");
+      },
+      reviseReply: (id, spokenText) =>
+        this.queue.run(async () => {
+          this.ctx.storage.transactionSync(() => reviseReply(this.ctx.storage.sql, id, spokenText));
+        }),
+    };
+  }
+
+  /** A live stream's turn, in the call's turn order; its outcome goes back over the stream. */
+  private streamTurn(stream: LiveStream, payload: TurnPayload, endedAt: number): Promise<void> {
+    const a = stream.attachment;
+    const input: TurnInput = {
+      payload,
+      reply: stream.replyOptions,
+      idempotencyKey: null,
+      fingerprint: "",
+      requestId: a.requestId,
+      ...(a.actor ? { actor: a.actor } : {}),
+      ...(a.caller ? { caller: a.caller } : {}),
+    };
+    return this.observe("CallSession.streamTurn", input, {}, () => this.queue.run(async () => {
+      if (a.closing) return;
+      try {
+        const result = await this.applyTurn(input, stream);
+        stream.metrics(result.turnId, result.latencyMs, endedAt);
+        if (result.callStatus === "ended") this.closeStreams("agent_hangup");
+      } catch (err) {
+        recordTurnFailed(this.env, this.ctx, payload);
+        const api = asApiError(err);
+        if (!api) {
+          log("stream_turn_failed", { message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }, "error");
+          stream.fail({ status: 500, code: "internal_error", detail: `Something went wrong on our side; quote request id ${a.requestId} when reporting it. Reconnect to continue the call.` }, CLOSE.internalError);
+          return;
+        }
+        if (api.options.internal) log("api_error", { code: api.code, internal: api.options.internal }, "warn");
+        if (api.code === "call_ended") stream.fail(api, CLOSE.callEnded);
+        else if (api.code === "call_not_found") stream.fail(api, CLOSE.notFound);
+        else stream.problem(api);
+      } finally {
+        this.deadlines.clear();
+      }
     }));
   }
 
@@ -332,8 +501,12 @@ export class CallSession extends DurableObject<Env> {
     const started = performance.now();
     // Chains are built per use: cheap, and changed settings (rotated secrets, reordered providers) apply at once.
     const heard = await inSpan("stt", { "voice.stage": "stt", "voice.input": input.payload.kind }, async (span) => {
-      const out = await recognize(input.payload, session.language, () =>
-        orderWithinResidency(sttChain(this.env, this.config), input.caller ?? {}, session.residency, "speech-to-text", regionCatalog(this.config)),
+      const out = await recognize(
+        input.payload,
+        session.language,
+        () => orderWithinResidency(sttChain(this.env, this.config), input.caller ?? {}, session.residency, "speech-to-text", regionCatalog(this.config)),
+        undefined,
+        { timeout: this.deadlines.timeout },
       );
       span?.setAttributes({ "voice.source": out.source, ...(out.provider ? { "voice.provider": out.provider, "voice.region": out.region ?? "" } : {}) });
       return out;
@@ -435,6 +608,7 @@ export class CallSession extends DurableObject<Env> {
       const engines = orderWithinResidency(ttsChain(this.env, this.config), caller, owner.residency, "text-to-speech", regionCatalog(this.config));
       const synth = await synthesize(text, language, reply, engines, {
         cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, owner),
+        resilience: { timeout: this.deadlines.timeout },
       });
       return {
         synth,
@@ -449,7 +623,7 @@ export class CallSession extends DurableObject<Env> {
         degraded: undefined,
       };
     } catch (err) {
-      if (ttsUnavailable(err)) return { audio: undefined, synth: undefined, degraded: "tts_unavailable" as const };
+      if (ttsUnavailable(err)) return { audio: undefined, synth: undefined, degraded: "tts_unavailable" };
       throw err;
     }
   }
@@ -463,14 +637,14 @@ export class CallSession extends DurableObject<Env> {
   private async speakStreaming(id: string, text: string, language: string, stream: ReplyChannel, owner: { tenantId: string; residency: Residency | null }, caller: CallerPosition = {}) {
     const reply = stream.replyOptions;
     const sent: Synthesized[] = [];
-    let degraded: "tts_unavailable" | undefined;
+    let degraded: string | undefined;
     if (reply.mode === "audio" && text) {
       try {
         const engines = orderWithinResidency(ttsChain(this.env, this.config), caller, owner.residency, "text-to-speech", regionCatalog(this.config));
         const cache = ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, owner);
         for (const sentence of splitSentences(text)) {
           if (stream.interrupted(id)) break;
-          const synth = await synthesize(sentence, language, reply, engines, { cache });
+          const synth = await synthesize(sentence, language, reply, engines, { cache, resilience: { timeout: this.deadlines.timeout } });
           if (stream.interrupted(id)) break;
           // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
           if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate) throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
@@ -645,6 +819,17 @@ function logTurn(
       redacted: Object.keys(redacted).length ? redacted : undefined,
     },
   );
+}
+
+/** Whether a synthesis failure degrades the reply to text (logged) rather than failing the turn. */
+function ttsUnavailable(err: unknown): boolean {
+  // Every engine failed, the TTS settings are broken, or no engine may serve this residency:
+  // the caller still gets the text reply.
+  if (err instanceof TtsUnavailableError || (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))) {
+    log("tts_unavailable", { message: err instanceof ApiError ? err.detail : err.message }, "warn");
+    return true;
+  }
+  return false;
 }
 
 /** The audit use a request makes of its key on this call, when it says which key (RPC input `actor`). */

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { buildRecording } from "../audio/recording";
+import { replyAudioFromRef } from "../durable/call-audio";
 import type { CallView as CallViewRecord } from "../durable/call-types";
 import { ApiError, errors } from "../errors";
 import { getFlow } from "../nlp/flows";
@@ -131,7 +132,9 @@ export function callRoutes() {
       const residency = tenant.residency ?? body.residency ?? null;
       const callExistsError = new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
       // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
-      if (await archivedCallExists(c.env, tenantId, callId, residency)) throw callExistsError;
+      // A generated id (16 random base62 characters, ~95 bits) is new: only an id the client chose needs the lookup (a D1
+      // read and an R2 HEAD, which R2 bills).
+      if (body.callId !== undefined && (await archivedCallExists(c.env, tenantId, callId, residency))) throw callExistsError;
       // A slot among the tenant's active calls (429 rate_limited over TENANT_MAX_ACTIVE_CALLS); a call
       // that is then not created gives back the slot this request took.
       const slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
@@ -364,15 +367,20 @@ async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnI
     return obj ? { ...obj, tier: "cold" } : null;
   }
   const listed = archive?.audio.filter((a) => !turnId || a.turnId === turnId) ?? [];
-  // Version 2 and 3 archives slice pieces out of one bundle (read once); version 1 has one object each.
+  // Version 2 and 3 archives slice pieces out of one bundle (read once); version 1 has one object
+  // each; a reply listed by reference is read from the speech cache or synthesized again.
   const objects = new Map<string, Promise<{ bytes: Uint8Array } | null>>();
   const pieces = [];
   for (const a of listed) {
-    if (!objects.has(a.key)) objects.set(a.key, getObject(env, bucket, a.key));
-    const obj = await objects.get(a.key);
-    if (!obj) continue;
-    const bytes = a.offset === undefined ? obj.bytes : obj.bytes.subarray(a.offset, a.offset + a.bytes);
-    pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes });
+    let bytes: Uint8Array | null;
+    if ("ref" in a) {
+      bytes = await replyAudioFromRef(env, { tenantId, callId, residency }, a.ref, a);
+    } else {
+      if (!objects.has(a.key)) objects.set(a.key, getObject(env, bucket, a.key));
+      const obj = await objects.get(a.key);
+      bytes = !obj ? null : a.offset === undefined ? obj.bytes : obj.bytes.subarray(a.offset, a.offset + a.bytes);
+    }
+    if (bytes) pieces.push({ format: a.format, sampleRate: a.sampleRate, mediaType: a.mediaType, bytes });
   }
   return pieces.length ? { ...piecesToResponse(pieces), tier: "cold" } : null;
 }

@@ -1,3 +1,4 @@
+import type { ReplyRef } from "../durable/call-audio";
 import type { HistoryEntry, SessionRecord } from "../durable/call-types";
 
 /**
@@ -5,13 +6,26 @@ import type { HistoryEntry, SessionRecord } from "../durable/call-types";
  * a call's audio pieces in one bundle object (`key` is the bundle, `offset` where the piece
  * starts): one R2 write a call instead of one a piece. Version 1 archives have one object per
  * piece (no `offset`) and are read as they are. Version 3 stores no recording.wav (recordingKey
- * null): the recording is built from the bundle when asked for.
+ * null): the recording is built from the pieces when asked for; and a reply spoken from the
+ * speech cache is listed by reference (`ref`: the cache entry and the words), not copied: its audio
+ * is read back from the cache, or synthesized again once the entry has expired
+ * (src/durable/call-audio.ts). A call with no caller audio then has no bundle at all.
  */
 export interface CallArchive {
   version: 1 | 2 | 3;
   archivedAt: string;
   session: SessionRecord;
   history: HistoryEntry[];
-  audio: { turnId: string; kind: "caller" | "reply"; key: string; offset?: number; mediaType: string; format: string; sampleRate: number; bytes: number }[];
+  audio: ArchivedPiece[];
   recordingKey: string | null;
 }
+
+interface PieceFormat {
+  turnId: string;
+  kind: "caller" | "reply";
+  mediaType: string;
+  format: string;
+  sampleRate: number;
+}
+
+export type ArchivedPiece = (PieceFormat & { key: string; offset?: number; bytes: number }) | (PieceFormat & { ref: ReplyRef });
