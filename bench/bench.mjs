@@ -51,7 +51,7 @@ if (which === "cost" || which === "all") {
   if (m?.r2.objects) Object.assign(input, { r2KiB: m.r2.bytes / 1024, r2Source: `measured: ${m.r2.objects} R2 objects of a ${m.turns}-turn call` });
   costModel(input);
   if (m) {
-    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns ${m.d1.turns} (model ${m.turns + 1}), audit ${m.d1.audit} (model ${m.turns + 2}); R2 objects ${m.r2.objects} (model 3)`);
+    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ${m.r2.objects} (model 1: the transcript)${m.rowsWritten ? `; rows written by the call's object ${m.rowsWritten.object} (model ${1 + m.turns + 2 * Math.floor(m.turns / 8) + 1} without mid-call syncs), D1 archive batch ${m.rowsWritten.d1Archive} (model 5)` : ""}`);
   }
 }
 console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
