@@ -17,6 +17,7 @@ import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
 import { providerRoutes } from "./routes/providers";
 import { streamRoutes } from "./routes/stream";
+import { telephonyRoutes } from "./routes/telephony";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
 import { validationHook } from "./routes/validation";
@@ -73,6 +74,7 @@ export function createApp() {
   app.route("/api/v1/calls", streamRoutes());
   app.route("/api/v1/admin", adminRoutes());
   app.route("/api/v1/providers", providerRoutes());
+  app.route("/api/v1/telephony", telephonyRoutes());
   app.route("/", metricsRoutes());
   docsRoutes(app);
 

@@ -76,6 +76,23 @@ export const ConfigSchema = z.object({
    */
   LOG_SINK_URL: optionalUrlVar,
   LOG_SINK_AUTH: z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().optional()),
+  /**
+   * The Twilio bridge (src/routes/telephony.ts). TWILIO_AUTH_TOKEN (a secret): the account's Auth
+   * Token, which signs Twilio's requests (X-Twilio-Signature); comma-separated to accept the
+   * primary and secondary tokens during a rotation. Unset: the Twilio routes answer 503.
+   */
+  TWILIO_AUTH_TOKEN: z.preprocess(
+    (v) => (typeof v === "string" ? v.split(",").map((t) => t.trim()).filter(Boolean) : v === undefined ? [] : v),
+    z.array(z.string()),
+  ),
+  /** The tenant whose calls Twilio's webhook creates (Twilio sends no API key; its signature is the authentication). */
+  TWILIO_TENANT_ID: z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().max(128).optional()),
+  /**
+   * The public https origin Twilio calls (e.g. https://voice.example.com), when it is not the one
+   * the Worker sees (a proxy or tunnel): the URL Twilio signed is rebuilt from it, and the
+   * wss:// stream URL in the TwiML too. Unset: the request's own origin.
+   */
+  PUBLIC_BASE_URL: optionalUrlVar,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

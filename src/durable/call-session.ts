@@ -41,7 +41,8 @@ import type {
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
 import { ProviderDeadlines } from "./deadlines";
-import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_TAG, type ReplyChannel, type StreamAttachment, type StreamHost } from "./call-stream";
+import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_TAG, TWILIO_STREAM_TAG, type ReplyChannel, type StreamAttachment, type StreamHost } from "./call-stream";
+import { twilioAdapter } from "../telephony/twilio-stream";
 import { reviseReply, type StreamHistoryEntry } from "./stream-history";
 import { CLOSE } from "../stream/protocol";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../security/stream-token";
@@ -319,16 +320,16 @@ export class CallSession extends DurableObject<Env> {
       if (session.status !== "active") {
         return problemResponse(problem(409, "call_ended", `Call '${open.callId}' has ended; start a new call to continue.`, open.requestId));
       }
-      for (const old of this.ctx.getWebSockets(STREAM_TAG)) {
+      for (const old of this.streamSockets()) {
         this.streamFor(old)?.fail({ status: 409, code: "stream_replaced", detail: "Another stream was opened for this call; this one is closed." }, CLOSE.policyViolation);
       }
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-      this.ctx.acceptWebSocket(server, [STREAM_TAG]);
+      this.ctx.acceptWebSocket(server, [open.twilio ? TWILIO_STREAM_TAG : STREAM_TAG]);
       server.serializeAttachment(newAttachment(open));
       // Opening the stream is a use of the key on this call, for the audit log (synced with the call).
       const opened = use(open, "call.stream", new Date().toISOString());
       if (opened.use) this.store.putSession(session, opened);
-      log("stream_opened", { via: open.tokenHash ? "token" : "key" });
+      log("stream_opened", { via: open.twilio ? "twilio" : open.tokenHash ? "token" : "key" });
       return new Response(null, { status: 101, webSocket: client });
     });
   }
@@ -358,7 +359,9 @@ export class CallSession extends DurableObject<Env> {
     const known = this.live.get(ws);
     if (known) return known;
     const attachment = ws.deserializeAttachment() as StreamAttachment | null;
-    if (!this.ctx.getTags(ws).includes(STREAM_TAG) || attachment?.v !== 1) {
+    const tags = this.ctx.getTags(ws);
+    const twilio = tags.includes(TWILIO_STREAM_TAG);
+    if (!(twilio || tags.includes(STREAM_TAG)) || attachment?.v !== 1) {
       try {
         ws.close(CLOSE.internalError, "unknown socket");
       } catch {
@@ -366,17 +369,22 @@ export class CallSession extends DurableObject<Env> {
       }
       return undefined;
     }
-    const stream = new LiveStream(ws, attachment, this.streamHost());
+    const stream = new LiveStream(ws, attachment, this.streamHost(), twilio ? twilioAdapter : undefined);
     this.live.set(ws, stream);
     return stream;
   }
 
   /** Tells every open stream the call is over (`ended` {reason}, close 1000); a stream that sent `stop` hears "stop". */
   private closeStreams(reason: string): void {
-    for (const ws of this.ctx.getWebSockets(STREAM_TAG)) {
+    for (const ws of this.streamSockets()) {
       const stream = this.streamFor(ws);
       stream?.end(stream.stopping ? "stop" : reason);
     }
+  }
+
+  /** The call's stream sockets: our protocol's and Twilio's (call-stream.ts, telephony/twilio-stream.ts). */
+  private streamSockets(): WebSocket[] {
+    return [...this.ctx.getWebSockets(STREAM_TAG), ...this.ctx.getWebSockets(TWILIO_STREAM_TAG)];
   }
 
   private streamHost(): StreamHost {

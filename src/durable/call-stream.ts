@@ -28,6 +28,11 @@
  * the sentences played to the end, and the call's history keeps only those, flagged `interrupted`
  * (in the turn's own row if it was not stored yet, else by rewriting that row: stream-history.ts).
  *
+ * Other wire protocols (Twilio Media Streams: src/telephony/twilio-stream.ts) plug in as a
+ * StreamAdapter: it reads the socket's messages and drives the same state machine through
+ * begin(), receiveAudio(), key() and stopCall(), and it writes the events and reply audio in its
+ * own protocol. A socket without one speaks src/stream/protocol.ts.
+ *
  * Hibernation: between turns nothing is pending (no timers, no promises), so the object can be
  * evicted with the socket open. What must survive lives in the socket's attachment
  * (StreamAttachment: the start settings, the stream clock, keypad keys not yet sent, the modelled
@@ -56,6 +61,10 @@ import type { CallerPosition, ReplyOptions, TurnPayload } from "./call-types";
 
 /** Tag of the call stream's sockets (other WebSocket kinds on the object use their own tag). */
 export const STREAM_TAG = "call-stream";
+/** Tag of Twilio Media Streams sockets (src/telephony/twilio-stream.ts): the same machinery, Twilio's wire. */
+export const TWILIO_STREAM_TAG = "twilio-stream";
+/** A key reported both by the carrier (Twilio `dtmf`) and heard in the audio within this much stream time is one press. */
+const KEY_ECHO_MS = 1500;
 /** How the Worker's route tells the object who opens a stream (see StreamOpen); set by the Worker only. */
 export const STREAM_OPEN_HEADER = "X-Voice-Stream-Open";
 /** Keypad keys end their turn after this much caller audio without a new key (or at `#`). */
@@ -81,6 +90,8 @@ export interface StreamOpen {
   /** SHA-256 of the `?token=` presented, which the object redeems (absent: a Bearer key, checked by the Worker). */
   tokenHash?: string | undefined;
   caller?: CallerPosition | undefined;
+  /** The stream is a Twilio Media Stream (the Worker checked Twilio's signature). */
+  twilio?: true | undefined;
 }
 
 export function parseStreamOpen(header: string | null): StreamOpen | null {
@@ -95,13 +106,14 @@ export function parseStreamOpen(header: string | null): StreamOpen | null {
       actor: typeof v.actor === "string" ? v.actor : undefined,
       tokenHash: typeof v.tokenHash === "string" ? v.tokenHash : undefined,
       caller: v.caller && typeof v.caller === "object" ? { lat: v.caller.lat, lon: v.caller.lon } : undefined,
+      twilio: v.twilio === true ? true : undefined,
     };
   } catch {
     return null;
   }
 }
 
-interface StartSettings {
+export interface StartSettings {
   format: StreamFormat;
   sampleRate: StreamSampleRate;
   reply: "audio" | "text";
@@ -126,10 +138,39 @@ export interface StreamAttachment {
   playback?: { turnId: string; ends: number[] };
   /** The stream is closing: later messages are ignored. */
   closing?: true;
+  /** Keys reported by one source (audio, or the carrier's key events) not yet matched by the other. */
+  keys?: { digit: string; atMs: number; source: KeySource }[];
+  /** A Twilio Media Stream's state (src/telephony/twilio-stream.ts). */
+  twilio?: TwilioStreamState;
+}
+
+/** Where a keypad key came from: heard in the caller's audio, or reported by the carrier (Twilio `dtmf`). */
+export type KeySource = "audio" | "event";
+
+export interface TwilioStreamState {
+  /** From Twilio's `start`: the stream and call it belongs to. */
+  streamSid?: string;
+  callSid?: string;
+  /** Marks sent so far (names are `<turnId>.<n>`). */
+  marks: number;
+}
+
+/**
+ * Another wire protocol on the same state machine: reads the socket's messages (instead of
+ * src/stream/protocol.ts) and writes the stream's events and reply audio in its own messages.
+ */
+export interface StreamAdapter {
+  receive(stream: LiveStream, message: string | ArrayBuffer): Promise<void>;
+  /** One event of the stream (what protocol.ts would send as JSON); the adapter sends what its peer uses. */
+  event(stream: LiveStream, message: ServerMessage): void;
+  /** One synthesised sentence of reply audio, in the stream's format and rate. */
+  sentence(stream: LiveStream, turnId: string, bytes: Uint8Array): void;
 }
 
 export function newAttachment(open: StreamOpen): StreamAttachment {
-  return { v: 1, callId: open.callId, requestId: open.requestId, actor: open.actor, caller: open.caller, heard: 0, digits: "", lastDigitMs: -1 };
+  const a: StreamAttachment = { v: 1, callId: open.callId, requestId: open.requestId, actor: open.actor, caller: open.caller, heard: 0, digits: "", lastDigitMs: -1 };
+  if (open.twilio) a.twilio = { marks: 0 };
+  return a;
 }
 
 /** What the stream needs from its call object. */
@@ -210,6 +251,8 @@ export class LiveStream implements ReplyChannel {
     readonly ws: WebSocket,
     private state: StreamAttachment,
     private readonly host: StreamHost,
+    /** Absent: the socket speaks src/stream/protocol.ts. */
+    private readonly adapter?: StreamAdapter,
   ) {}
 
   get attachment(): Readonly<StreamAttachment> {
@@ -227,7 +270,8 @@ export class LiveStream implements ReplyChannel {
   async receive(message: string | ArrayBuffer): Promise<void> {
     if (this.state.closing) return;
     try {
-      if (typeof message === "string") await this.receiveText(message);
+      if (this.adapter) await this.adapter.receive(this, message);
+      else if (typeof message === "string") await this.receiveText(message);
       else await this.receiveAudio(new Uint8Array(message));
     } catch (err) {
       log("stream_error", { message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }, "error");
@@ -251,14 +295,11 @@ export class LiveStream implements ReplyChannel {
         if (this.state.start) {
           return this.fail({ status: 409, code: "already_started", detail: "The stream was already started; send `start` once, as the first message. Open a new stream to change the audio format." }, CLOSE.policyViolation);
         }
-        this.state.start = { format: m.format, sampleRate: m.sampleRate, reply: m.reply, vad: m.vad };
-        this.save();
-        this.send({ type: "ready", callId: this.state.callId, format: m.format, sampleRate: m.sampleRate, vad: m.vad });
+        this.begin({ format: m.format, sampleRate: m.sampleRate, reply: m.reply, vad: m.vad });
         return;
       }
       case "stop":
-        this.stopping = true;
-        return this.host.stop(this);
+        return this.stopCall();
       case "text": {
         if (!this.requireStart()) return;
         const typed = m.text.trim();
@@ -275,13 +316,42 @@ export class LiveStream implements ReplyChannel {
     }
   }
 
+  /** The stream's start settings (our `start`, or an adapter's equivalent): `ready`. Once per stream. */
+  begin(start: StartSettings): void {
+    this.state.start = start;
+    this.save();
+    this.send({ type: "ready", callId: this.state.callId, format: start.format, sampleRate: start.sampleRate, vad: start.vad });
+  }
+
+  /** The caller is done: ends the call (which closes this stream). */
+  stopCall(): Promise<void> {
+    this.stopping = true;
+    return this.host.stop(this);
+  }
+
+  /** Extra state of an adapter, kept across hibernation. */
+  setTwilio(state: TwilioStreamState): void {
+    this.state.twilio = state;
+    this.save();
+  }
+
+  /** A keypad key the carrier reported (Twilio `dtmf`): handled like a key heard in the audio, once. */
+  async key(digit: string): Promise<void> {
+    if (!this.requireStart()) return;
+    const work: Promise<void>[] = [];
+    this.onDigit({ digit, atMs: this.ms(this.state.heard) - this.ms(this.base) }, work, "event");
+    this.save();
+    await Promise.all(work);
+  }
+
   private requireStart(): boolean {
     if (this.state.start) return true;
     this.fail({ status: 400, code: "start_required", detail: 'The first message must be `start`, e.g. {"type":"start","format":"pcm16","sampleRate":16000}.' }, CLOSE.policyViolation);
     return false;
   }
 
-  private async receiveAudio(bytes: Uint8Array): Promise<void> {
+  /** One frame of caller audio in the stream's format. */
+  async receiveAudio(bytes: Uint8Array): Promise<void> {
     const start = this.state.start;
     if (!start) {
       return this.fail({ status: 400, code: "start_required", detail: 'Audio arrived before `start`; send {"type":"start","format":"pcm16","sampleRate":16000} (your format and rate) first, then binary audio frames.' }, CLOSE.unsupportedData);
@@ -322,14 +392,28 @@ export class LiveStream implements ReplyChannel {
     return Math.round((sample * 1000) / (this.state.start?.sampleRate ?? 16000));
   }
 
-  private onDigit(d: DtmfDigit, work: Promise<void>[]): void {
+  private onDigit(d: DtmfDigit, work: Promise<void>[], source: KeySource = "audio"): void {
     const at = this.ms(this.base) + d.atMs;
+    if (this.state.twilio && this.echoOfKey(d.digit, at, source)) return;
     // A key pressed over the reply interrupts it, as on any phone menu.
     this.bargeIn();
     if (!this.host.secureStep()) this.send({ type: "dtmf", digit: d.digit });
     this.state.digits += d.digit;
     this.state.lastDigitMs = at;
     if (d.digit === "#" || this.state.digits.length >= MAX_DTMF_DIGITS) this.flushDigits(work);
+  }
+
+  /**
+   * Whether a key is the other source's report of a press already taken: the carrier's key events
+   * and the tones in its audio describe the same presses, and either may come first.
+   */
+  private echoOfKey(digit: string, at: number, source: KeySource): boolean {
+    const keys = (this.state.keys ?? []).filter((k) => Math.abs(at - k.atMs) <= KEY_ECHO_MS);
+    const match = keys.findIndex((k) => k.digit === digit && k.source !== source);
+    if (match >= 0) keys.splice(match, 1);
+    else keys.push({ digit, atMs: at, source });
+    this.state.keys = keys.slice(-MAX_DTMF_DIGITS);
+    return match >= 0;
   }
 
   private onEndpoint(e: EndpointEvent, start: StartSettings, work: Promise<void>[]): void {
@@ -441,7 +525,8 @@ export class LiveStream implements ReplyChannel {
     reply.sentences.push(sentence);
     reply.ends.push(begins + durationMs);
     if (this.firstAudio?.turnId !== turnId) this.firstAudio = { turnId, at: performance.now() };
-    for (const frame of chunkFrames(bytes, start.format, start.sampleRate, REPLY_FRAME_MS)) this.sendRaw(frame);
+    if (this.adapter) this.adapter.sentence(this, turnId, bytes);
+    else for (const frame of chunkFrames(bytes, start.format, start.sampleRate, REPLY_FRAME_MS)) this.sendRaw(frame);
     if (reply.ends.length <= MAX_TRACKED_SENTENCES) this.state.playback = { turnId, ends: [...reply.ends] };
     else delete this.state.playback; // too long to keep: a wake forgets it rather than cut it wrong
     this.save();
@@ -481,10 +566,12 @@ export class LiveStream implements ReplyChannel {
   // ------------------------------------------------------------------ outgoing
 
   send(message: ServerMessage): void {
-    this.sendRaw(JSON.stringify(message));
+    if (this.adapter) this.adapter.event(this, message);
+    else this.sendRaw(JSON.stringify(message));
   }
 
-  private sendRaw(data: string | Uint8Array): void {
+  /** One WebSocket message as is (adapters write their protocol's messages with it). */
+  sendRaw(data: string | Uint8Array): void {
     if (this.state.closing) return;
     try {
       this.ws.send(data);

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// bench:stream — many live call streams at once (issue 8). Each stream: a call, a stream token, a
+// WebSocket to /api/v1/calls/{id}/stream, `start` (pcm16, 16 kHz), then per turn the speech fixture
+// (test/fixtures/audio/agent-16k.wav) followed by 1 s of silence, sent as 20 ms frames paced in real
+// time (each frame at its due time from the stream's start, so pacing errors do not accumulate).
+// The server's endpointer ends the turn after its end-of-speech silence (600 ms by default); STT
+// is a provider stub speaking OpenAI's wire format with a fixed delay (bench/lib/provider-stub.mjs),
+// TTS the embedded engine (real synthesis). Printed per concurrency:
+//   - streams held (ready, and still open at the end), uplink frames/s;
+//   - end of speech (the last loud frame sent) → first reply audio byte, p50/p99, and what the
+//     server says of the same turn (`metrics`: STT, NLP, TTS, first audio after the turn ended);
+//     the platform's share is the client figure minus the endpointing silence, the STT stub's
+//     delay and the first sentence's synthesis;
+//   - lost or reordered audio: the server's audio clock at `speech_started` against the audio the
+//     client had sent by then (a lost or reordered frame shows as a shift), and reply frames of
+//     an unexpected size.
+// WebSockets are not HTTP requests, so autocannon/wrk do not apply; the client is Node's WebSocket.
+// Usage: npm run bench:stream -- [--streams 1,10,25] [--turns 2] [--delay 50] [--url http://127.0.0.1:8787]
+// (--url: an already-running server, e.g. `npm run dev`; it must have an STT provider for speech
+// turns, and ADMIN_TOKEN in the environment.)
+/* global WebSocket -- Node 22 has a WHATWG WebSocket client built in */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ADMIN_TOKEN, client } from "./lib/api.mjs";
+import { ROOT, startDevServer } from "./lib/dev-server.mjs";
+import { f1, pct } from "./lib/load.mjs";
+import { machineLines } from "./lib/machine.mjs";
+import { startProviderStub } from "./lib/provider-stub.mjs";
+import { voiceEdgeVars } from "./turns.mjs";
+
+const RATE = 16000;
+const FRAME_MS = 20;
+const FRAME_BYTES = (RATE * 2 * FRAME_MS) / 1000;
+const END_SILENCE_MS = 600; // the endpointer's default (src/stream/protocol.ts)
+
+/** The fixture's PCM16 samples (its data chunk) and where its speech ends, in ms. */
+function speechFixture() {
+  const wav = readFileSync(join(ROOT, "test", "fixtures", "audio", "agent-16k.wav"));
+  let off = 12;
+  while (off + 8 <= wav.length) {
+    const id = wav.toString("latin1", off, off + 4);
+    const size = wav.readUInt32LE(off + 4);
+    if (id === "data") {
+      const pcm = wav.subarray(off + 8, off + 8 + size);
+      let lastLoud = 0;
+      for (let f = 0; (f + 1) * FRAME_BYTES <= pcm.length; f++) {
+        let sum = 0;
+        for (let i = f * FRAME_BYTES; i < (f + 1) * FRAME_BYTES; i += 2) sum += (pcm.readInt16LE(i) / 32768) ** 2;
+        if (10 * Math.log10(sum / (FRAME_BYTES / 2) + 1e-12) > -40) lastLoud = f;
+      }
+      let firstLoud = 0;
+      for (let f = 0; (f + 1) * FRAME_BYTES <= pcm.length; f++) {
+        let sum = 0;
+        for (let i = f * FRAME_BYTES; i < (f + 1) * FRAME_BYTES; i += 2) sum += (pcm.readInt16LE(i) / 32768) ** 2;
+        if (10 * Math.log10(sum / (FRAME_BYTES / 2) + 1e-12) > -40) {
+          firstLoud = f;
+          break;
+        }
+      }
+      // One turn: the speech, then a second of silence (the endpointer needs 600 ms of it).
+      const turn = Buffer.concat([pcm, Buffer.alloc(RATE * 2)]);
+      return { turn, speechStartMs: firstLoud * FRAME_MS, speechEndMs: (lastLoud + 1) * FRAME_MS };
+    }
+    off += 8 + size + (size & 1);
+  }
+  throw new Error("agent-16k.wav has no data chunk");
+}
+
+const sleepUntil = (t) => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+
+/** One stream: opens, takes `turns` spoken turns, stops. Resolves with what it measured. */
+async function oneStream(api, base, key, fixture, turns) {
+  const out = { ready: false, openAtEnd: false, framesSent: 0, turns: [], clockShiftMs: [], oddFrames: 0, errors: [] };
+  const { callId } = await api.must("/api/v1/calls?reply=text", { method: "POST", token: key, json: {} });
+  const { token } = await api.must(`/api/v1/calls/${callId}/stream-token`, { method: "POST", token: key });
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/calls/${callId}/stream?token=${encodeURIComponent(token)}`);
+  ws.binaryType = "arraybuffer";
+  const waiters = new Map();
+  const wait = (type) => new Promise((res) => waiters.set(type, res));
+  let turn = null;
+  let sentMs = 0; // audio sent so far on this stream, in ms (the server's clock counts the same)
+  ws.onmessage = (e) => {
+    const now = performance.now();
+    if (typeof e.data !== "string") {
+      if (turn && turn.firstAudioAt === undefined) turn.firstAudioAt = now;
+      if (e.data.byteLength !== FRAME_BYTES && turn) turn.short = (turn.short ?? 0) + 1;
+      return;
+    }
+    const m = JSON.parse(e.data);
+    if (m.type === "speech_started" && turn) out.clockShiftMs.push(Math.abs(m.atMs - turn.expectedSpeechAtMs));
+    if (m.type === "metrics" && turn) turn.server = m;
+    if (m.type === "error") out.errors.push(`${m.code}: ${m.detail}`.slice(0, 160));
+    waiters.get(m.type)?.(m);
+    waiters.delete(m.type);
+  };
+  const closed = new Promise((res) => (ws.onclose = res));
+  await new Promise((res, rej) => ((ws.onopen = res), (ws.onerror = () => rej(new Error("websocket error")))));
+  const ready = wait("ready");
+  ws.send(JSON.stringify({ type: "start", format: "pcm16", sampleRate: RATE }));
+  await ready;
+  out.ready = true;
+  for (let t = 0; t < turns; t++) {
+    turn = { expectedSpeechAtMs: sentMs + fixture.speechStartMs };
+    const done = wait("metrics");
+    const t0 = performance.now();
+    for (let f = 0; (f + 1) * FRAME_BYTES <= fixture.turn.length; f++) {
+      await sleepUntil(t0 + f * FRAME_MS);
+      ws.send(fixture.turn.subarray(f * FRAME_BYTES, (f + 1) * FRAME_BYTES));
+      out.framesSent++;
+      sentMs += FRAME_MS;
+      if ((f + 1) * FRAME_MS === fixture.speechEndMs) turn.speechEndAt = performance.now();
+    }
+    const timeout = new Promise((res) => setTimeout(() => res("timeout"), 30_000));
+    if ((await Promise.race([done, timeout])) === "timeout") out.errors.push("no reply within 30 s");
+    else out.turns.push(turn);
+    out.oddFrames += turn.short ?? 0; // each sentence's audio ends with one short frame
+  }
+  out.openAtEnd = ws.readyState === WebSocket.OPEN;
+  ws.send(JSON.stringify({ type: "stop" }));
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+  return out;
+}
+
+async function run(o) {
+  console.log(`voice-edge bench (stream), ${new Date().toISOString()}`);
+  for (const line of machineLines()) console.log(line);
+  const fixture = speechFixture();
+  console.log(`parameters: streams ${o.streams.join(", ")}; ${o.turns} turns per stream; a turn = test/fixtures/audio/agent-16k.wav (speech ${fixture.speechStartMs}-${fixture.speechEndMs} ms) + 1 s of silence as ${FRAME_MS} ms pcm16 frames at ${RATE} Hz, paced in real time; STT: OpenAI-wire stub answering after ${o.delayMs} ms; TTS: the embedded engine, reply=audio (the sentence-by-sentence stream)`);
+  let stub;
+  let server;
+  try {
+    let base = o.url;
+    if (!base) {
+      stub = await startProviderStub({ delayMs: o.delayMs });
+      server = await startDevServer({ label: "voice-edge-stream", vars: voiceEdgeVars(["STT_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`]), migrate: true });
+      base = server.base;
+    }
+    const api = client(base);
+    const { key } = await api.must("/api/v1/admin/keys", { method: "POST", token: o.url ? (process.env.ADMIN_TOKEN ?? "dev-admin-token-change-me") : ADMIN_TOKEN, json: { tenantId: `bench-stream-${Date.now()}`, scopes: ["calls:write", "calls:read"] } });
+    console.log(`voice-edge ${base}${o.url ? " (given)" : ""}${stub ? `, STT stub ${stub.url}` : ""}`);
+    // One warm-up stream: the first synthesis in an isolate loads the engine.
+    await oneStream(api, base, key, fixture, 1);
+    console.log("");
+    console.log(`${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}${"turns".padStart(7)}   ${"end of speech → first audio p50/p99 ms".padEnd(40)}${"minus 600 ms endpointing".padEnd(26)}${"server first audio p50/p99".padEnd(28)}${"STT / TTS p50 ms".padEnd(18)}${"clock shift max ms".padStart(19)}${"short frames/turn".padStart(18)}   errors`);
+    for (const n of o.streams) {
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: n }, () => oneStream(api, base, key, fixture, o.turns).catch((err) => ({ ready: false, openAtEnd: false, framesSent: 0, turns: [], clockShiftMs: [], oddFrames: 0, errors: [err.message] }))));
+      const seconds = (performance.now() - started) / 1000;
+      const turns = results.flatMap((r) => r.turns);
+      const e2e = turns.filter((t) => t.firstAudioAt !== undefined && t.speechEndAt !== undefined).map((t) => t.firstAudioAt - t.speechEndAt).sort((a, b) => a - b);
+      const server = turns.map((t) => t.server?.firstAudioMs).filter((v) => typeof v === "number").sort((a, b) => a - b);
+      const stt = turns.map((t) => t.server?.sttMs ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+      const tts = turns.map((t) => t.server?.ttsMs ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+      const shifts = results.flatMap((r) => r.clockShiftMs);
+      const errors = results.flatMap((r) => r.errors);
+      const held = results.filter((r) => r.ready && r.openAtEnd).length;
+      const frames = results.reduce((a, r) => a + r.framesSent, 0);
+      console.log(
+        `${String(n).padStart(7)}${String(held).padStart(6)}${f1(frames / seconds).padStart(10)}${String(turns.length).padStart(7)}   ${`${f1(pct(e2e, 50))} / ${f1(pct(e2e, 99))}`.padEnd(40)}${`${f1(pct(e2e, 50) - END_SILENCE_MS)} / ${f1(pct(e2e, 99) - END_SILENCE_MS)}`.padEnd(26)}${`${f1(pct(server, 50))} / ${f1(pct(server, 99))}`.padEnd(28)}${`${f1(pct(stt, 50))} / ${f1(pct(tts, 50))}`.padEnd(18)}${f1(shifts.length ? Math.max(...shifts) : NaN).padStart(19)}${f1(results.reduce((a, r) => a + r.oddFrames, 0) / Math.max(1, turns.length)).padStart(18)}   ${errors.length ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join("; ")}` : "none"}`,
+      );
+    }
+    console.log("");
+    console.log("end of speech → first audio is measured by the client (the last loud frame sent → the first reply frame received) and includes the endpointer's 600 ms of silence; 'server first audio' is the server's own time from the end of the turn to its first reply frame (STT stub + NLP + the first sentence's synthesis). The platform's share is the client figure minus 600 ms minus the server's STT and first-sentence TTS time.");
+    console.log("clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms frame, so ≤ 20 ms is exact). short frames/turn: reply frames under 20 ms; each sentence's audio ends with one, so it equals the sentences a reply has (the default flow's replies: 2).");
+  } finally {
+    await server?.stop();
+    await stub?.close?.();
+  }
+}
+
+function parseArgs(argv) {
+  const o = { streams: [1, 10, 25], turns: 2, delayMs: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--streams") o.streams = value().split(",").map(Number);
+    else if (flag === "--turns") o.turns = Number(value());
+    else if (flag === "--delay") o.delayMs = Number(value());
+    else if (flag === "--url") o.url = value().replace(/\/$/, "");
+    else {
+      console.error(`bench:stream: unknown option ${flag}; options: --streams --turns --delay --url`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+run(parseArgs(process.argv.slice(2))).catch((err) => {
+  console.error(`bench:stream failed: ${err.message}`);
+  process.exitCode = 1;
+});
