@@ -15,6 +15,7 @@ import { CALL_ID_PARAMETER } from "../telephony/twilio-stream";
 import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from "../telephony/twilio-signature";
 import { connectStreamTwiml, sayHangupTwiml, TWIML_CONTENT_TYPE } from "../telephony/twiml";
 import { callStub, unwrap, type CallRpc } from "./call-stub";
+import { tenantResidencyOf } from "../storage/residency-store";
 import { CallIdParam, problemResponses } from "./schemas";
 
 /**
@@ -148,7 +149,12 @@ export function telephonyRoutes() {
 
     const cfg = c.var.config;
     const tenantId = twilio.tenantId;
-    const callId = `call_${randomAlphanumeric(16)}`;
+    // The call is named after Twilio's CallSid, so a webhook Twilio sends again reaches the same
+    // call instead of starting a second one; the tenant's residency places it (an EU tenant's
+    // phone calls stay in the EU like its other calls).
+    const callSid = form.get("CallSid");
+    const callId = typeof callSid === "string" && /^CA[0-9a-f]{32}$/i.test(callSid) ? `twilio_${callSid}` : `call_${randomAlphanumeric(16)}`;
+    const residency = await tenantResidencyOf(c.env.DB, tenantId);
     const twiml = (xml: string) => c.body(xml, 200, { "Content-Type": TWIML_CONTENT_TYPE, "Cache-Control": "no-store" });
     let slot: { fresh: boolean };
     try {
@@ -160,7 +166,7 @@ export function telephonyRoutes() {
     let greeting: string;
     try {
       const answer = await rpcCall("create", (trace) =>
-        callStub(c.env, tenantId, callId, null, locationHintFor(c.req.raw.cf as CallerLocation | undefined)).create({
+        callStub(c.env, tenantId, callId, residency, locationHintFor(c.req.raw.cf as CallerLocation | undefined)).create({
           caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
           tenantId,
           callId,
@@ -172,12 +178,13 @@ export function telephonyRoutes() {
           context: {},
           // The greeting is spoken by Twilio (<Say>); the stream's replies are synthesised as mu-law 8 kHz.
           reply: { mode: "text", format: "mulaw", sampleRate: 8000 },
-          residency: null,
+          residency,
           requestId: c.var.requestId,
           ...(trace ? { trace } : {}),
         }),
       );
-      greeting = unwrap(answer).greeting.text;
+      // The same CallSid again (Twilio retrying the webhook): connect it to the call it already has.
+      greeting = "error" in answer && answer.error.code === "call_exists" ? "" : unwrap(answer).greeting.text;
     } catch (err) {
       if (slot.fresh) await releaseCallSlot(c.env, tenantId, callId).catch(() => undefined);
       log("twilio_call_failed", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "error");
@@ -207,7 +214,7 @@ export function telephonyRoutes() {
     }
     if (!CALL_ID.test(callId)) throw new ApiError(404, "call_not_found", "No such call.");
     const open: StreamOpen = { tenantId: twilio.tenantId, callId, requestId: c.var.requestId, twilio: true };
-    const stub = callStub(c.env, twilio.tenantId, callId, null) as CallRpc as unknown as StreamStub;
+    const stub = callStub(c.env, twilio.tenantId, callId, await tenantResidencyOf(c.env.DB, twilio.tenantId)) as CallRpc as unknown as StreamStub;
     const res = await stub.fetch(new Request("https://call-session/stream", { headers: { Upgrade: "websocket", [STREAM_OPEN_HEADER]: JSON.stringify(open) } }));
     if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket });
     const p = (await res.json()) as { status: number; code: string; detail: string };

@@ -32,6 +32,12 @@ export async function claimTenantResidency(db: D1Database, tenantId: string, wan
   );
 }
 
+/** A tenant's residency as recorded (null: unrestricted, or no record), for routes with no API key. */
+export async function tenantResidencyOf(db: D1Database, tenantId: string): Promise<Residency | null> {
+  const row = await db.prepare("SELECT residency FROM tenants WHERE tenant_id = ?").bind(tenantId).first<{ residency: Residency | null }>();
+  return row?.residency ?? null;
+}
+
 /** Inserts the tenant unless a concurrent first key got there first; returns what is stored. */
 async function insertTenant(db: D1Database, tenantId: string, residency: Residency | null): Promise<Residency | null> {
   const row = await db

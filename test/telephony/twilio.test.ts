@@ -75,6 +75,24 @@ describe("Twilio voice webhook", () => {
     expect(say).toBe(view?.history.find((h) => h.role === "assistant")?.text);
   });
 
+  it("answers a webhook Twilio sends again for the same CallSid with the same call, not a second one", async () => {
+    const tenantId = uid("t");
+    const form = { ...CALL_FORM, CallSid: `CA${crypto.randomUUID().replaceAll("-", "")}` };
+    const first = parseTwiml(await (await voiceWebhook(settings(tenantId), { form })).text());
+    const again = parseTwiml(await (await voiceWebhook(settings(tenantId), { form })).text());
+    expect(first.callId).toBe(`twilio_${form.CallSid}`);
+    expect(again.callId).toBe(first.callId);
+    expect((await callView(tenantId, first.callId))?.history.filter((h) => h.role === "assistant")).toHaveLength(1);
+  });
+
+  it("places an EU tenant's phone calls in the EU, like its other calls", async () => {
+    const tenantId = uid("t");
+    await createKey(tenantId, ["calls:read"], { residency: "eu" });
+    const { callId } = parseTwiml(await (await voiceWebhook(settings(tenantId))).text());
+    expect(await callObject(tenantId, callId, "eu").get()).toMatchObject({ residency: "eu" });
+    expect(await callObject(tenantId, callId, null).get()).toBeNull();
+  });
+
   it("rejects a tampered parameter, a wrong token and a missing signature with 401", async () => {
     const vars = settings(uid("t"));
     const tampered = await voiceWebhook(vars, { form: { ...CALL_FORM, From: "+15550000000" }, signedForm: CALL_FORM });
