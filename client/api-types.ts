@@ -1196,7 +1196,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Switching Protocols: the WebSocket is open. */
+                /** @description Switching Protocols: the WebSocket is open. For a call that does not exist for this tenant, or has ended, it carries one `error` message (call_not_found, call_ended) and closes with 4404 or 4410. */
                 101: {
                     headers: {
                         [name: string]: unknown;
@@ -1223,24 +1223,6 @@ export interface paths {
                 };
                 /** @description Problem details (RFC 9457) */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import type { CallSession } from "../durable/call-session";
 import { STREAM_OPEN_HEADER, type StreamOpen } from "../durable/call-stream";
-import { ApiError } from "../errors";
+import { ApiError, problem } from "../errors";
+import { CLOSE } from "../stream/protocol";
 import { tenantRefOf } from "../security/auth";
 import { parseStreamToken, STREAM_TOKEN_TTL_MS, streamAuth, streamTokenHash, usesStreamToken } from "../security/stream-token";
 import type { Residency } from "../storage/residency";
@@ -77,8 +78,8 @@ export function streamRoutes() {
         query: z.object({ token: z.string().optional().openapi({ description: "A stream token, instead of an Authorization header." }) }),
       },
       responses: {
-        101: { description: "Switching Protocols: the WebSocket is open." },
-        ...problemResponses(400, 401, 403, 404, 409, 426),
+        101: { description: "Switching Protocols: the WebSocket is open. For a call that does not exist for this tenant, or has ended, it carries one `error` message (call_not_found, call_ended) and closes with 4404 or 4410." },
+        ...problemResponses(400, 401, 403, 426),
       },
     }),
     async (c) => {
@@ -109,12 +110,32 @@ export function streamRoutes() {
       }
       if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket });
       const p = (await res.json()) as { status: number; code: string; detail: string };
+      let refusal = p;
       // An archived call's object is empty: that is call_ended, not call_not_found (the token path
       // got 401 from the object for it, and tells nothing more).
-      if (p.code === "call_not_found" && token === undefined) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
+      if (p.code === "call_not_found" && token === undefined) {
+        refusal = await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency).catch((err: unknown) => {
+          if (err instanceof ApiError) return { status: err.status, code: err.code, detail: err.detail };
+          throw err;
+        });
+      }
+      // No such call (another tenant's included) or an ended one: a browser sees no status or body
+      // of a refused upgrade, so the socket opens, says why in an `error` message, and closes
+      // with 4404 or 4410.
+      if (refusal.code === "call_not_found" || refusal.code === "call_ended") return refuseOnSocket(refusal, c.var.requestId);
       const wwwAuthenticate = res.headers.get("WWW-Authenticate");
-      throw new ApiError(p.status as ApiError["status"], p.code, p.detail, wwwAuthenticate ? { headers: { "WWW-Authenticate": wwwAuthenticate } } : {});
+      throw new ApiError(refusal.status as ApiError["status"], refusal.code, refusal.detail, wwwAuthenticate ? { headers: { "WWW-Authenticate": wwwAuthenticate } } : {});
     },
   );
   return app;
+}
+
+/** An accepted socket that carries one `error` message (problem details) and closes with the call's close code. */
+function refuseOnSocket(p: { status: number; code: string; detail: string }, requestId: string): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+  server.accept();
+  const { title } = problem(p.status, p.code, p.detail, requestId);
+  server.send(JSON.stringify({ type: "error", status: p.status, code: p.code, title, detail: p.detail }));
+  server.close(p.code === "call_ended" ? CLOSE.callEnded : CLOSE.notFound, p.code);
+  return new Response(null, { status: 101, webSocket: client });
 }

@@ -105,7 +105,7 @@ describe("the OpenAPI document", { timeout: 30_000 }, () => {
     };
     const stream = doc.paths["/api/v1/calls/{callId}/stream"]?.get;
     expect(stream?.security).toEqual([{ bearer: ["calls:write"] }, { streamToken: [] }]);
-    expect(Object.keys(stream?.responses ?? {})).toEqual(expect.arrayContaining(["101", "401", "403", "404", "409", "426"]));
+    expect(Object.keys(stream?.responses ?? {})).toEqual(expect.arrayContaining(["101", "401", "403", "426"]));
     expect(doc.components.securitySchemes.streamToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
     const mint = doc.paths["/api/v1/calls/{callId}/stream-token"]?.post;
     expect(mint?.security).toEqual([{ bearer: ["calls:write"] }]);

@@ -6,9 +6,10 @@ import { makeJobsDue, callObject } from "../helpers/objects";
 import { connect, open, started, type TestStream } from "./stream-client";
 
 // Everything a client can get wrong on the live stream: refused before the upgrade with a problem
-// response (no such call, ended call, another tenant's call, not a WebSocket), or after it with an
-// `error` message and, when the stream cannot go on, a close code from protocol.ts's CLOSE. After
-// each, the call's object still answers: a new stream on the same call takes a turn.
+// response (bad credentials, not a WebSocket), or on the socket with an `error` message and, when
+// the stream cannot go on, a close code from protocol.ts's CLOSE (no such call, another tenant's
+// call, an ended call: a browser sees no status of a refused upgrade). After each, the call's
+// object still answers: a new stream on the same call takes a turn.
 
 async function expectFatal(s: TestStream, status: number, code: string, closeCode: number): Promise<void> {
   const error = await s.next("error");
@@ -25,19 +26,19 @@ async function stillAnswers(callId: string, key: string): Promise<void> {
   s.close();
 }
 
-describe("refused before the upgrade", { timeout: 30_000 }, () => {
-  it("answers 404 for an unknown call and for another tenant's call, 409 for an ended one", async () => {
+describe("refused on the socket, or before the upgrade", { timeout: 30_000 }, () => {
+  it("says call_not_found (4404) for an unknown call and for another tenant's call, call_ended (4410) for an ended one", async () => {
     const a = await tenant();
     const b = await tenant();
     const callId = await startCall(a.key);
-    await expectProblem((await connect("no-such-call", { key: a.key })) as Response, 404, "call_not_found");
+    await expectFatal((await connect("no-such-call", { key: a.key })) as TestStream, 404, "call_not_found", 4404);
     // Another tenant's call id names another (empty) object: not found, never forbidden.
-    await expectProblem((await connect(callId, { key: b.key })) as Response, 404, "call_not_found");
+    await expectFatal((await connect(callId, { key: b.key })) as TestStream, 404, "call_not_found", 4404);
     expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key: a.key })).status).toBe(200);
-    await expectProblem((await connect(callId, { key: a.key })) as Response, 409, "call_ended");
+    await expectFatal((await connect(callId, { key: a.key })) as TestStream, 409, "call_ended", 4410);
   });
 
-  it("answers 409 for a call that ended and was archived (its object is empty)", async () => {
+  it("says call_ended (4410) for a call that ended and was archived (its object is empty)", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
     expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
@@ -47,7 +48,7 @@ describe("refused before the upgrade", { timeout: 30_000 }, () => {
       await runDurableObjectAlarm(stub);
     }
     expect(await stub.get()).toBeNull();
-    await expectProblem((await connect(callId, { key })) as Response, 409, "call_ended");
+    await expectFatal((await connect(callId, { key })) as TestStream, 409, "call_ended", 4410);
   });
 
   it("answers 426 to a plain GET, and 401 without credentials", async () => {
