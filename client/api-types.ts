@@ -2188,6 +2188,11 @@ export interface components {
                     tts: number;
                     total: number;
                 };
+                /**
+                 * @description A reply the caller talked over on the live stream: `text` is what was played before the interruption.
+                 * @enum {boolean}
+                 */
+                interrupted?: true;
             }[];
             /** @enum {string} */
             tier: "hot" | "warm" | "cold";

@@ -38,6 +38,8 @@ export interface HistoryEntry {
   source?: "text" | "dtmf" | "speech";
   intent?: { name: string; confidence: number; slots: Record<string, string> };
   latencyMs?: LatencyMs;
+  /** A reply the caller talked over on the live stream: `text` is what was played (stream-history.ts). */
+  interrupted?: true;
 }
 
 export interface LatencyMs {

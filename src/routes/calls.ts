@@ -62,6 +62,7 @@ function publicView(v: CallViewRecord, tier: Tier) {
       ...(h.source ? { source: h.source } : {}),
       ...(h.intent ? { intent: h.intent } : {}),
       ...(h.latencyMs ? { latencyMs: h.latencyMs } : {}),
+      ...(h.interrupted ? { interrupted: true as const } : {}),
     })),
     tier,
     ...(v.residency ? { residency: v.residency } : {}),

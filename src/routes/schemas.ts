@@ -97,6 +97,7 @@ export const HistoryEntry = z.object({
   source: z.enum(["text", "dtmf", "speech"]).optional(),
   intent: Intent.optional(),
   latencyMs: LatencyMs.optional(),
+  interrupted: z.literal(true).optional().openapi({ description: "A reply the caller talked over on the live stream: `text` is what was played before the interruption." }),
 });
 
 /** Data residency of a tenant or call (src/storage/residency.ts). */
