@@ -1,5 +1,5 @@
 import { inSpan } from "../observability/tracing";
-import { addToShards } from "../observability/metrics-global";
+import { addToShards, namespaceOf } from "../observability/metrics-global";
 import type { CallArchive } from "../storage/archive-types";
 import { auditUseStatements } from "../storage/audit";
 import { putObject, putTranscript } from "../storage/cold-store";
@@ -58,7 +58,7 @@ async function flushPending(
     const rest = v - (sent[series] ?? 0);
     if (rest !== 0) toSend[series] = rest;
   }
-  const namespace = (env as { METRICS?: DurableObjectNamespace<import("./metrics-shard").MetricsShard> }).METRICS;
+  const namespace = namespaceOf(env);
   if (namespace && Object.keys(toSend).length) await addToShards({ namespace }, toSend);
   job.state.sentMetrics = pending.metrics;
   const d1RowsWritten = await write(auditUseStatements(env.DB, session.tenantId, session.callId, pending.uses));

@@ -43,10 +43,10 @@ import { SerialQueue } from "./serial-queue";
 import { ProviderDeadlines } from "./deadlines";
 import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_TAG, TWILIO_STREAM_TAG, type ReplyChannel, type StreamAttachment, type StreamHost } from "./call-stream";
 import { twilioAdapter } from "../telephony/twilio-stream";
-import { reviseReply, type StreamHistoryEntry } from "./stream-history";
 import { CLOSE } from "../stream/protocol";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../security/stream-token";
-import { callEndedDeltas, callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
+import { callEnded } from "../observability/metrics-global";
+import { callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
 import { log } from "../observability/log";
 import { annotateScope } from "../observability/scope";
@@ -404,7 +404,7 @@ export class CallSession extends DurableObject<Env> {
       },
       reviseReply: (id, spokenText) =>
         this.queue.run(async () => {
-          this.ctx.storage.transactionSync(() => reviseReply(this.ctx.storage.sql, id, spokenText));
+          this.ctx.storage.transactionSync(() => this.store.reviseReply(id, spokenText));
         }),
     };
   }
@@ -584,7 +584,7 @@ export class CallSession extends DurableObject<Env> {
     const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent, latencyMs };
     // A streamed reply the caller cut short is stored as what was actually played.
     const spokenText = stream?.spokenText(id);
-    const replyEntry: StreamHistoryEntry = spokenText === undefined ? { turnId: id, role: "assistant", text: replyText, at: now } : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
+    const replyEntry: HistoryEntry = spokenText === undefined ? { turnId: id, role: "assistant", text: replyText, at: now } : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
     this.ctx.storage.transactionSync(() => {
       // One row: the session, the turn's entries, its reply audio reference, its audit use and metrics.
       this.store.appendTurn(updated, [userEntry, replyEntry], {
@@ -714,7 +714,7 @@ export class CallSession extends DurableObject<Env> {
     // among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) queued.
     this.store.putSession(
       { ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now },
-      { metrics: callEndedDeltas(reason), ...(endUse ? { use: endUse } : {}), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] },
+      { metrics: callEnded(reason), ...(endUse ? { use: endUse } : {}), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] },
     );
     log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
   }

@@ -147,11 +147,7 @@ export class CallStore {
   /** Writes the session record, keeping the tail and the pending figures; may queue jobs in the same write. */
   putSession(session: SessionRecord, add?: { metrics?: Record<string, number>; use?: AuditUse; enqueue?: { job: string; nextAt: number }[] }): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
-    let jobs = row.jobs;
-    for (const q of add?.enqueue ?? []) {
-      const held = jobs?.[q.job];
-      jobs = { ...jobs, [q.job]: held ? { ...held, nextAt: Math.min(held.nextAt, q.nextAt) } : newJob(q.nextAt) };
-    }
+    const jobs = withQueued(row.jobs, add?.enqueue ?? []);
     this.writeRow({ ...row, session, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
   }
 
@@ -190,6 +186,34 @@ export class CallStore {
 
   history(): HistoryEntry[] {
     return this.groups().flatMap((g) => g.entries);
+  }
+
+  /**
+   * A reply the caller talked over after it was stored (live stream barge-in): its assistant entry
+   * keeps only `spokenText` and is flagged `interrupted`. A barge-in comes seconds after the turn,
+   * so the entry is in the tail or, if that turn's write moved the tail, in the newest history row:
+   * one row is rewritten. Returns whether the entry was found.
+   */
+  reviseReply(turnId: string, spokenText: string): boolean {
+    const revise = (groups: TurnGroup[]): boolean => {
+      const entry = groups.flatMap((g) => g.entries).find((e) => e.turnId === turnId && e.role === "assistant");
+      if (!entry) return false;
+      entry.text = spokenText;
+      entry.interrupted = true;
+      return true;
+    };
+    const row = this.readRow();
+    if (row && revise(row.tail)) {
+      this.writeRow(row);
+      return true;
+    }
+    const newest = this.exec<{ seq: number; json: string }>("SELECT seq, json FROM history ORDER BY seq DESC LIMIT 1")[0];
+    const moved = newest ? (JSON.parse(newest.json) as { groups?: TurnGroup[] }) : undefined;
+    if (newest && moved?.groups && revise(moved.groups)) {
+      this.exec("UPDATE history SET json = ? WHERE seq = ?", JSON.stringify(moved), newest.seq);
+      return true;
+    }
+    return false;
   }
 
   /** What the next sync must send. */
@@ -282,7 +306,7 @@ export class CallStore {
   enqueue(job: string, nextAt: number): void {
     const row = this.readRow();
     if (row) {
-      this.putSession(row.session, { enqueue: [{ job, nextAt }] });
+      this.writeRow({ ...row, jobs: withQueued(row.jobs, [{ job, nextAt }]) });
       return;
     }
     this.exec(
@@ -326,6 +350,16 @@ export class CallStore {
 
 function newJob(nextAt: number): Omit<OutboxJob, "job"> {
   return { attempts: 0, nextAt, state: {}, lastError: null };
+}
+
+/** The row's jobs with these queued: a job already queued keeps the earlier of the two times. */
+function withQueued(jobs: HotRow["jobs"], queued: readonly { job: string; nextAt: number }[]): HotRow["jobs"] {
+  let out = jobs;
+  for (const q of queued) {
+    const held = out?.[q.job];
+    out = { ...out, [q.job]: held ? { ...held, nextAt: Math.min(held.nextAt, q.nextAt) } : newJob(q.nextAt) };
+  }
+  return out;
 }
 
 function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {

@@ -26,7 +26,7 @@
  * keypad key) once a reply's audio has started, while it is being sent or before the modelled end
  * of its audio, interrupts it: no further audio is sent, `interrupted` {turnId, spokenText} names
  * the sentences played to the end, and the call's history keeps only those, flagged `interrupted`
- * (in the turn's own row if it was not stored yet, else by rewriting that row: stream-history.ts).
+ * (in the turn's own row if it was not stored yet, else by rewriting that row: CallStore.reviseReply).
  *
  * Other wire protocols (Twilio Media Streams: src/telephony/twilio-stream.ts) plug in as a
  * StreamAdapter: it reads the socket's messages and drives the same state machine through

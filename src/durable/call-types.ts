@@ -38,7 +38,7 @@ export interface HistoryEntry {
   source?: "text" | "dtmf" | "speech";
   intent?: { name: string; confidence: number; slots: Record<string, string> };
   latencyMs?: LatencyMs;
-  /** A reply the caller talked over on the live stream: `text` is what was played (stream-history.ts). */
+  /** A reply the caller talked over on the live stream: `text` is what was played (CallStore.reviseReply). */
   interrupted?: true;
 }
 

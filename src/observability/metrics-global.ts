@@ -48,7 +48,8 @@ export async function readShards(set: ShardSet): Promise<Map<string, number>> {
   return sum;
 }
 
-function namespaceOf(env: Env): ShardNamespace | undefined {
+/** The shards' namespace, when this deployment has the METRICS binding. */
+export function namespaceOf(env: Env): ShardNamespace | undefined {
   return (env as { METRICS?: ShardNamespace }).METRICS;
 }
 

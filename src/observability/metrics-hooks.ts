@@ -28,10 +28,6 @@ export function callStartedDeltas(greetingCache?: "hit" | "miss"): Record<string
   return { ...callStarted(), ...(greetingCache ? ttsCacheResult(greetingCache) : {}) };
 }
 
-export function callEndedDeltas(reason: string): Record<string, number> {
-  return callEnded(reason);
-}
-
 /** A call erased while active: it has no sync left to carry the count, so it goes straight to a shard. */
 export function recordCallErased(env: Env, ctx: Ctx): void {
   guarded("call_ended", () => addGlobal(env, ctx, callEnded("erased")));

@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import type { MetricsShard } from "../durable/metrics-shard";
 import { renderFamily } from "../observability/metrics";
-import { readShards, renderGlobal } from "../observability/metrics-global";
+import { namespaceOf, readShards, renderGlobal } from "../observability/metrics-global";
 import { renderIsolateMetrics } from "../observability/metrics-isolate";
 import { problemResponses } from "./schemas";
 import { scoped } from "./scoped";
@@ -31,7 +30,7 @@ export function metricsRoutes() {
       },
     }),
     async (c) => {
-      const namespace = (c.env as { METRICS?: DurableObjectNamespace<MetricsShard> }).METRICS;
+      const namespace = namespaceOf(c.env);
       let global = "";
       let up = 0;
       if (namespace) {

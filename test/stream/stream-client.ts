@@ -5,7 +5,6 @@ import { muLawEncode } from "../../src/audio/g711";
 import { samplesToPcm16 } from "../../src/audio/pcm";
 import { resample } from "../../src/audio/resample";
 import type { CallView } from "../../src/durable/call-types";
-import type { StreamHistoryEntry } from "../../src/durable/stream-history";
 import type { ServerMessage, StreamFormat } from "../../src/stream/protocol";
 import { api, apiRequest } from "../helpers/api";
 import { callObject } from "../helpers/objects";
@@ -153,8 +152,8 @@ export class TestStream {
 }
 
 /** The call as its object holds it (history entries with every stored field, `interrupted` included). */
-export async function callView(tenantId: string, callId: string): Promise<(Omit<CallView, "history"> & { history: StreamHistoryEntry[] }) | null> {
-  return (await callObject(tenantId, callId).get()) as unknown as (Omit<CallView, "history"> & { history: StreamHistoryEntry[] }) | null;
+export async function callView(tenantId: string, callId: string): Promise<CallView | null> {
+  return (await callObject(tenantId, callId).get()) as unknown as CallView | null;
 }
 
 /** A WAV fixture as mono samples at `rate` (resampled when it differs). */
