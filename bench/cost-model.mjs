@@ -55,9 +55,10 @@ export function operations(p) {
   // (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end 1 (ended
   // session, end use, archive and release jobs, in one write); the archive writes nothing more on
   // success: the object empties (deleteAll; not counted as rows written).
-  // Speech turns also keep the caller's audio in the object until the archive: one audio row (and
-  // its key index entry) a turn, and the archive then writes the audio bundle.
-  const objectRows = 1 + n + 2 * Math.floor(n / 8) + 2 * syncs + 1 + (p.speech ? 2 * n : 0);
+  // Speech turns also keep the caller's audio in the object until the archive: one row a turn (a
+  // part of up to 1 MiB in the WITHOUT ROWID audio_parts table, test/durable/call-sync.test.ts
+  // asserts the turn's 2 rows), which the archive then writes into its one object.
+  const objectRows = 1 + n + 2 * Math.floor(n / 8) + 2 * syncs + 1 + (p.speech ? n : 0);
   // D1: create: the calls row + its calls_by_tenant_created entry (the ended-calls index is partial);
   // a sync: the calls row (no indexed column changes) + one audit row and its index entry;
   // the archive: UPDATE of the row (+ the partial ended-calls entry) + one audit row and its entry,
@@ -83,7 +84,7 @@ export function operations(p) {
     },
     // ---- Durable Objects: SQLite rows written
     { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2, from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn 1 (+2 every 8 turns), a sync 2 (${syncs}), the end 1; test/durable/call-sync.test.ts asserts the turn's 1, npm run bench prints a local call's own count` },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+2 every 8 turns), a sync 2 (${syncs}), the end 1; test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
     { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: syncs + 1, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
     // ---- D1
@@ -92,7 +93,7 @@ export function operations(p) {
     // ---- R2
     { product: "R2", item: "Class B: TTS cache GETs", unit: "r2ClassB", count: replies, from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
-    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: p.speech ? 2 : 1, from: p.speech ? "the transcript and one bundle of the caller's audio; replies are referenced in the speech cache (src/durable/archiver.ts)" : "the transcript only: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)" },
+    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 1, from: p.speech ? "one object: the transcript followed by the caller's audio (archive version 4); replies are referenced in the speech cache (src/durable/archiver.ts)" : "one object, the transcript: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)" },
   ];
 }
 

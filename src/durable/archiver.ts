@@ -2,15 +2,13 @@ import { inSpan } from "../observability/tracing";
 import { addToShards, namespaceOf } from "../observability/metrics-global";
 import type { CallArchive } from "../storage/archive-types";
 import { auditUseStatements } from "../storage/audit";
-import { putObject, putTranscript } from "../storage/cold-store";
+import { putArchive } from "../storage/cold-store";
 import { archiveKeyringState, archiveKeysUnavailable } from "../storage/encryption";
-import { coldKeys } from "../storage/layout";
 import { archiveBucket } from "../storage/residency";
 import { indexCall, writeCallArchive } from "../storage/warm-store";
 import { replyTexts } from "./call-audio";
 import type { SessionRecord } from "./call-types";
 import type { CallStore, OutboxJob, Pending } from "./call-store";
-import { concatBytes } from "../audio/concat";
 import { log } from "../observability/log";
 
 /**
@@ -87,14 +85,14 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
       throw archiveKeysUnavailable(keys.problem); // recorded as the job's last error, retried with backoff
     }
     const bucket = archiveBucket(env, session.residency);
-    // Every stored piece in one bundle object, listed with its offset: one R2 write (and one
-    // encryption) a call instead of one a piece; R2 bills per write. Replies spoken from the speech
-    // cache are listed by reference (call-audio.ts), not copied. The whole-call recording is built
-    // from the pieces when it is asked for, not stored a second time.
+    // One object a call (archive version 4): the transcript, then every stored audio piece back to
+    // back, listed with its offset. One R2 write (and one encryption) a call, since R2 bills per
+    // write, and the archive is either whole or absent. Replies spoken from the speech cache are
+    // listed by reference (call-audio.ts), not copied. The whole-call recording is built from the
+    // pieces when it is asked for, not stored a second time.
     const texts = replyTexts(history);
     const listed: CallArchive["audio"] = [];
     const copies: Uint8Array[] = [];
-    const key = coldKeys.audioBundle(session.tenantId, session.callId);
     let offset = 0;
     for (const a of store.audio()) {
       const format = { turnId: a.turnId, kind: a.kind, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate };
@@ -102,15 +100,13 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
         listed.push({ ...format, ref: { cacheKey: a.cacheKey, text: texts.get(a.turnId) ?? "", language: session.language } });
         continue;
       }
-      listed.push({ ...format, key, offset, bytes: a.bytes.byteLength });
+      listed.push({ ...format, inline: true, offset, bytes: a.bytes.byteLength });
       copies.push(a.bytes);
       offset += a.bytes.byteLength;
     }
-    if (copies.length) await putObject(env, bucket, key, concatBytes(copies), "application/octet-stream");
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
-    // transcript.json goes last: its presence means the whole cold copy is there.
-    await putTranscript(env, bucket, { version: 3, archivedAt, session, history, audio: listed, recordingKey: null });
+    await putArchive(env, bucket, { version: 4, archivedAt, session, history, audio: listed, recordingKey: null }, copies);
     // Progress is kept in the job, which the outbox persists only if a later step fails: on the
     // usual path the object empties right after and the row write would be wasted.
     job.state.r2 = true;

@@ -24,14 +24,36 @@ describe("CallStore (the hot tier)", () => {
       const store = new CallStore(state.storage.sql);
       const bytes = new Uint8Array(2.5 * 1024 * 1024);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
+      const before = store.rowsWritten;
       store.putAudio({ turnId: "turn-1", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 16000, bytes });
-      const parts = state.storage.sql.exec<{ n: number; biggest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(bytes)) AS biggest FROM audio").one();
+      const parts = state.storage.sql.exec<{ n: number; biggest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(bytes)) AS biggest FROM audio_parts").one();
       expect(parts.n).toBe(3);
+      // WITHOUT ROWID: a part is one row written (the rowid table wrote a row and a key-index row).
+      expect(store.rowsWritten - before).toBe(3);
       expect(parts.biggest).toBeLessThanOrEqual(1024 * 1024);
       const [back] = store.audio() as StoredAudio[];
       // Compare digests: a deep equal over 2.5 M elements is needlessly slow.
       expect(back?.bytes.byteLength).toBe(bytes.byteLength);
       expect(await sha256Hex(back?.bytes ?? new Uint8Array())).toBe(await sha256Hex(bytes));
+    });
+  });
+
+  it("reads audio stored in the older rowid table with the new parts, in conversation order", async () => {
+    await runInDurableObject(freshObject(), (_i, state) => {
+      const store = new CallStore(state.storage.sql);
+      state.storage.sql.exec(
+        "INSERT INTO audio (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES ('turn-1', 'caller', 0, 'audio/wav', 'wav', 8000, ?)",
+        new Uint8Array([1, 2, 3]),
+      );
+      store.putAudio({ turnId: "turn-2", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 16000, bytes: new Uint8Array([4, 5]) });
+      store.putAudio({ turnId: "turn-1", kind: "reply", mediaType: "audio/wav", format: "wav", sampleRate: 24000, bytes: new Uint8Array([6]) });
+      const pieces = store.audio() as StoredAudio[];
+      expect(pieces.map((p) => [p.turnId, p.kind, [...p.bytes]])).toEqual([
+        ["turn-1", "caller", [1, 2, 3]],
+        ["turn-1", "reply", [6]],
+        ["turn-2", "caller", [4, 5]],
+      ]);
+      expect((store.audio("turn-1") as StoredAudio[]).map((p) => p.kind)).toEqual(["caller", "reply"]);
     });
   });
 

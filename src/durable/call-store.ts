@@ -12,6 +12,10 @@ import type { HistoryEntry, SessionRecord } from "./call-types";
  * yet sent to D1 and the metrics shards (`pending`: audit uses, metric deltas). A turn rewrites
  * that row; every TAIL_TURNS turns the tail moves into one `history` row in the same transaction.
  * The history of a call is the history rows, then the tail.
+ *
+ * Audio the speech cache does not hold (the caller's, uncached replies) is stored a part per row
+ * in `audio_parts`, WITHOUT ROWID: its primary key is the table, so a part costs one row written.
+ * The older `audio` table kept a rowid and a separate key index, two rows a part; it is still read.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
@@ -25,6 +29,11 @@ CREATE TABLE IF NOT EXISTS audio (
   media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
   PRIMARY KEY (turn_id, kind, part)
 );
+CREATE TABLE IF NOT EXISTS audio_parts (
+  turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
+  media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
+  PRIMARY KEY (turn_id, kind, part)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
   job TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
   state TEXT NOT NULL DEFAULT '{}', last_error TEXT
@@ -264,7 +273,7 @@ export class CallStore {
     for (let part = 0, off = 0; off < a.bytes.byteLength || part === 0; part++, off += AUDIO_PART_BYTES) {
       const chunk = a.bytes.subarray(off, off + AUDIO_PART_BYTES);
       this.exec(
-        "INSERT OR REPLACE INTO audio (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO audio_parts (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
         a.turnId, a.kind, part, a.mediaType, a.format, a.sampleRate, chunk,
       );
     }
@@ -276,7 +285,7 @@ export class CallStore {
    */
   audio(turnId?: string): (StoredAudio | AudioRef)[] {
     const rows = this.exec<{ turn_id: string; kind: string; part: number; media_type: string; format: string; sample_rate: number; bytes: ArrayBuffer }>(
-      `SELECT * FROM audio ${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
+      `SELECT * FROM (SELECT * FROM audio UNION ALL SELECT * FROM audio_parts) ${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
       ...(turnId ? [turnId] : []),
     );
     const out: (StoredAudio | AudioRef)[] = [];

@@ -11,7 +11,7 @@ import { actorOf } from "../security/actor";
 import { randomAlphanumeric } from "../security/crypto";
 import { acquireCallSlot, releaseCallSlot } from "../security/rate-limit";
 import { appendAudit } from "../storage/audit";
-import { deleteCallObjects, getObject, readTranscript, transcriptExists } from "../storage/cold-store";
+import { deleteCallObjects, getObject, readArchive, readTranscript, transcriptExists } from "../storage/cold-store";
 import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { archiveBucket } from "../storage/residency";
@@ -361,21 +361,25 @@ async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnI
   const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.audio(turnId), (pieces) => pieces.length === 0);
   if (hot.length) return { ...piecesToResponse(hot), tier: "hot" };
   const bucket = archiveBucket(env, residency);
-  const archive = await readTranscript(env, bucket, tenantId, callId);
+  const stored = await readArchive(env, bucket, tenantId, callId);
+  const archive = stored?.archive;
   // Archives up to version 2 stored the whole-call recording; version 3 builds it from the bundle.
   if (!turnId && archive?.recordingKey) {
     const obj = await getObject(env, bucket, archive.recordingKey);
     return obj ? { ...obj, tier: "cold" } : null;
   }
   const listed = archive?.audio.filter((a) => !turnId || a.turnId === turnId) ?? [];
-  // Version 2 and 3 archives slice pieces out of one bundle (read once); version 1 has one object
-  // each; a reply listed by reference is read from the speech cache or synthesized again.
+  // Version 4 archives hold the pieces in their own object (read above); versions 2 and 3 slice
+  // them out of one bundle (read once); version 1 has one object each; a reply listed by
+  // reference is read from the speech cache or synthesized again.
   const objects = new Map<string, Promise<{ bytes: Uint8Array } | null>>();
   const pieces = [];
   for (const a of listed) {
     let bytes: Uint8Array | null;
     if ("ref" in a) {
       bytes = await replyAudioFromRef(env, { tenantId, callId, residency }, a.ref, a);
+    } else if ("inline" in a) {
+      bytes = stored?.audio.subarray(a.offset, a.offset + a.bytes) ?? null;
     } else {
       if (!objects.has(a.key)) objects.set(a.key, getObject(env, bucket, a.key));
       const obj = await objects.get(a.key);

@@ -10,9 +10,12 @@ import type { HistoryEntry, SessionRecord } from "../durable/call-types";
  * speech cache is listed by reference (`ref`: the cache entry and the words), not copied: its audio
  * is read back from the cache, or synthesized again once the entry has expired
  * (src/durable/call-audio.ts). A call with no caller audio then has no bundle at all.
+ * Version 4 is ONE object per call: transcript.json holds the transcript and, after it, the stored
+ * audio (src/storage/archive-container.ts); its pieces are `inline`, at `offset` in that audio. One
+ * R2 write a call, and the archive is complete or absent, never half there.
  */
 export interface CallArchive {
-  version: 1 | 2 | 3;
+  version: 1 | 2 | 3 | 4;
   archivedAt: string;
   session: SessionRecord;
   history: HistoryEntry[];
@@ -28,4 +31,7 @@ interface PieceFormat {
   sampleRate: number;
 }
 
-export type ArchivedPiece = (PieceFormat & { key: string; offset?: number; bytes: number }) | (PieceFormat & { ref: ReplyRef });
+export type ArchivedPiece =
+  | (PieceFormat & { key: string; offset?: number; bytes: number })
+  | (PieceFormat & { inline: true; offset: number; bytes: number })
+  | (PieceFormat & { ref: ReplyRef });

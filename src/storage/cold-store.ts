@@ -1,3 +1,4 @@
+import { ARCHIVE_CONTENT_TYPE, decodeArchive, encodeArchive } from "./archive-container";
 import type { CallArchive } from "./archive-types";
 import { archiveKeyring, decryptObject, encryptObject, type ArchiveKeysEnv } from "./encryption";
 import { callPrefix, coldKeys } from "./layout";
@@ -16,14 +17,20 @@ export async function putObject(env: ArchiveKeysEnv, bucket: R2Bucket, key: stri
   await inSpan("r2.put", { "voice.storage": "r2", "voice.r2.key": key, "voice.bytes": body.byteLength, "voice.content_type": contentType }, () => bucket.put(key, body, { httpMetadata: { contentType }, customMetadata: metadata }), SpanKind.CLIENT);
 }
 
-export async function putTranscript(env: ArchiveKeysEnv, bucket: R2Bucket, archive: CallArchive): Promise<void> {
+/** The call's archive (version 4): the transcript and its stored audio, one object, one write. */
+export async function putArchive(env: ArchiveKeysEnv, bucket: R2Bucket, archive: CallArchive, audio: readonly Uint8Array[]): Promise<void> {
   const { tenantId, callId } = archive.session;
-  await putObject(env, bucket, coldKeys.transcript(tenantId, callId), JSON.stringify(archive), "application/json");
+  await putObject(env, bucket, coldKeys.transcript(tenantId, callId), encodeArchive(archive, audio), ARCHIVE_CONTENT_TYPE);
+}
+
+/** The archive and the audio stored in its object (empty before version 4); null when there is none. */
+export async function readArchive(env: ArchiveKeysEnv, bucket: R2Bucket, tenantId: string, callId: string): Promise<{ archive: CallArchive; audio: Uint8Array } | null> {
+  const obj = await getObject(env, bucket, coldKeys.transcript(tenantId, callId));
+  return obj ? decodeArchive(obj.bytes) : null;
 }
 
 export async function readTranscript(env: ArchiveKeysEnv, bucket: R2Bucket, tenantId: string, callId: string): Promise<CallArchive | null> {
-  const obj = await getObject(env, bucket, coldKeys.transcript(tenantId, callId));
-  return obj ? (JSON.parse(new TextDecoder().decode(obj.bytes)) as CallArchive) : null;
+  return (await readArchive(env, bucket, tenantId, callId))?.archive ?? null;
 }
 
 /** Whether the call's transcript is there (a HEAD: nothing is decrypted). */

@@ -5,6 +5,7 @@ import type { CallSession } from "../../src/durable/call-session";
 import type { CallStore, Pending } from "../../src/durable/call-store";
 import { ADMIN_TOKEN, api, startCall, tenant } from "../helpers/api";
 import { callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
+import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 
 // What a turn costs in storage (issue 7's scale model): one row in the call's object, nothing in
 // D1 or the metrics shards until the call's sync, which then writes the turns' audit uses as one
@@ -67,6 +68,17 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     expect(turns.map((e) => e.requestId).sort()).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
     expect(entries.filter((e) => e.action === "call.create" && e.target === callId)).toHaveLength(1);
     for (const e of turns) expect(e).toMatchObject({ actor: keyId, target: callId });
+  });
+
+  it("costs two rows for a turn with caller audio: the session row and the audio's one part", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const stub = callObject(tenantId, callId);
+    const before = await rowsWritten(stub);
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { transcript: { source: string } }).transcript.source).toBe("dtmf");
+    expect((await rowsWritten(stub)) - before).toBe(2);
   });
 
   it("keeps figures that arrive during a failed sync, and sends the shard only what it has not had", async () => {

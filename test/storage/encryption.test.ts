@@ -91,10 +91,11 @@ describe("encryption at rest: the cold tier", { timeout: 30_000 }, () => {
     const { tenantId, key, callId, sentence, live } = await archivedCall();
     const objects = await rawObjects(env.ARCHIVE, callPrefix(tenantId, callId));
     const names = objects.map((o) => o.key.slice(callPrefix(tenantId, callId).length));
-    expect(names.sort()).toEqual(["audio.bin", "transcript.json"]);
-    expectOnlyCiphertext(objects, [sentence, "purple heron", callId.slice(5)], "test-1");
-    // The content type stays readable (it is what a download is served as); the content does not.
-    expect(objects.find((o) => o.key.endsWith("transcript.json"))?.contentType).toBe("application/json");
+    // One object (archive version 4): the transcript and the caller's audio, one R2 write.
+    expect(names).toEqual(["transcript.json"]);
+    expectOnlyCiphertext(objects, [sentence, "purple heron", callId.slice(5), "VEA4"], "test-1");
+    // The content type stays readable; the content does not.
+    expect(objects[0]?.contentType).toBe("application/vnd.voice-edge.archive");
 
     await dropWarmCopy(tenantId, callId);
     const view = await api(`/api/v1/calls/${callId}`, { key });
