@@ -24,7 +24,7 @@ for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => (stop.abort(), se
 const started = performance.now();
 console.log(`voice-edge bench (${which}), ${new Date().toISOString()}`);
 for (const line of machineLines()) console.log(line);
-console.log(`parameters: --duration ${o.durationS} --warmup ${o.warmupS} --concurrency ${o.concurrency.join(",")} --calls ${o.calls}${o.url ? ` --url ${o.url}` : ""}; load generator and wrangler dev share this machine`);
+console.log(`parameters: --duration ${o.durationS} --warmup ${o.warmupS} --concurrency ${o.concurrency.join(",")} --calls ${o.calls}${o.url ? ` --url ${o.url}` : ""}; the load generator and the local Workers share this machine`);
 let failed = false;
 let turns;
 if (which === "turns" || which === "all") {

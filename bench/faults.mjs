@@ -18,11 +18,12 @@
 //    the worker's choice (src/routing/order.ts: distance, observed latency, load, breaker state,
 //    then the configured order), so the report shows who served each phase and every in-turn
 //    failover. "--scenario single" starts one OpenAI-compatible server only (no failover).
-// 2. Starts `wrangler dev` on a free port with STT_PROVIDERS=openai,deepgram, OPENAI_BASE_URLS
+// 2. Starts the Worker locally (bench/lib/dev-server.mjs: workerd via wrangler's unstable_startWorker,
+//    DevTools inspector off) on a free port with STT_PROVIDERS=openai,deepgram, OPENAI_BASE_URLS
 //    listing A and B, and DEEPGRAM_BASE_URL pointing at dg (single: STT_PROVIDERS=openai,
 //    OPENAI_BASE_URL). It runs a copy of the source taken at the start (so edits made meanwhile do
-//    not restart it and reset its breakers), its settings come from a generated --env-file (so the
-//    developer's .dev.vars is not read) and its state from a temporary --persist-to directory (so
+//    not restart it and reset its breakers), its settings come from a generated env file (so the
+//    developer's .dev.vars is not read) and its state from a temporary persist directory (so
 //    .wrangler/state is not touched); the D1 migrations are applied there first (bench/lib/dev-server.mjs).
 // 3. Posts `turns` audio turns (test/fixtures/audio/balance-16k.wav, ?reply=text) from `concurrency`
 //    callers, paced at `rate` turns per second (0 = no pacing), a new call every 20 audio turns, and a
@@ -41,6 +42,7 @@ import { jsonOrUndefined } from "./lib/api.mjs";
 import { startFaultProviders } from "./fault-provider.mjs";
 import { parseArgs, scenarioServers, workerVars } from "./faults-options.mjs";
 import { report } from "./faults-report.mjs";
+import { machineLines } from "./lib/machine.mjs";
 
 const AUDIO = readFileSync(join(ROOT, "test", "fixtures", "audio", "balance-16k.wav"));
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
@@ -62,7 +64,7 @@ const since = () => (performance.now() - t0) / 1000;
 
 // ---------------------------------------------------------------------------------------------- lifecycle
 const stop = new AbortController(); // the cap, Ctrl-C, or a fatal error: stop sending turns
-let devServer; // our `wrangler dev` (bench/lib/dev-server.mjs): a snapshot of the source, its own env file and state
+let devServer; // our local Worker (bench/lib/dev-server.mjs): a snapshot of the source, its own env file and state
 let servers = []; // the fault servers: { label, provider, faultRate, outage, seed, server, region, window }
 let poller;
 let capTimer;
@@ -97,7 +99,7 @@ function remember(line) {
   const clean = line; // bench/lib/dev-server.mjs strips the colours
   logTail.push(clean);
   if (logTail.length > 60) logTail.shift();
-  if (opts.verbose) console.error(`[wrangler] ${clean}`);
+  if (opts.verbose) console.error(`[worker] ${clean}`);
   if (/reloading local server/i.test(clean)) workerReloads++;
   const brace = clean.indexOf('{"event":"');
   if (brace < 0) return;
@@ -141,6 +143,7 @@ async function must(label, promise) {
 // ---------------------------------------------------------------------------------------------- main
 async function main() {
   console.log(`bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ${opts.concurrency}, ${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seed ${opts.seed}, cap ${opts.cap} s`);
+  for (const line of machineLines()) console.log(line);
   capTimer = setTimeout(() => {
     console.error(`\noverall cap of ${opts.cap} s reached: stopping`);
     stopReason ??= `the overall cap of ${opts.cap} s`;
@@ -154,7 +157,7 @@ async function main() {
     console.log(`fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`);
   }
 
-  console.log("starting wrangler dev (D1 migrations applied in a temporary state directory first) ...");
+  console.log("starting the Worker (D1 migrations applied in a temporary state directory first) ...");
   devServer = await startDevServer({
     label: "faults",
     vars: [`ADMIN_TOKEN=${ADMIN_TOKEN}`, `ARCHIVE_KEYS=bench:${randomBytes(32).toString("base64")}`, ...workerVars(servers)],
@@ -165,12 +168,12 @@ async function main() {
   base = devServer.base;
   devServer.child.once("exit", (code, signal) => {
     if (!cleaning) {
-      console.error(`wrangler dev exited early (${code ?? signal}); last lines:\n${logTail.slice(-20).join("\n")}`);
-      stopReason ??= "wrangler dev exiting";
+      console.error(`the Worker's process exited early (${code ?? signal}); last lines:\n${logTail.slice(-20).join("\n")}`);
+      stopReason ??= "the Worker's process exiting";
       stop.abort();
     }
   });
-  console.log(`wrangler dev on ${base}`);
+  console.log(`the Worker on ${base}`);
   console.log(`ready after ${since().toFixed(1)} s`);
 
   // The worker must have built exactly the chain we configured, in that order.
@@ -303,7 +306,7 @@ try {
   healthy = await main();
 } catch (err) {
   console.error(`\nbench:faults failed: ${err.message}`);
-  if (logTail.length) console.error(`last wrangler lines:\n${logTail.slice(-15).join("\n")}`);
+  if (logTail.length) console.error(`last lines of the Worker:\n${logTail.slice(-15).join("\n")}`);
 }
 await cleanup();
 process.exit(healthy ? 0 : stopReason?.startsWith("SIG") ? 130 : 1);

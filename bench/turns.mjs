@@ -1,5 +1,5 @@
 // bench:turns — turn overhead against a bare baseline (issue 7, part 1).
-// Starts two `wrangler dev` of its own (bench/lib/dev-server.mjs): voice-edge (STT none, TTS local,
+// Starts two local Workers of its own (bench/lib/dev-server.mjs, both the same way): voice-edge (STT none, TTS local,
 // per-tenant limits raised out of the way) and the bare baseline of bench/baseline/ (route -> Durable
 // Object RPC -> one SQLite write -> JSON). Then, at each concurrency, drives POST .../turns text turns
 // with autocannon over `calls` calls: baseline, voice-edge ?reply=text, voice-edge default reply
@@ -18,7 +18,7 @@ const UTTERANCES = ["I would like to check my account balance please", "I have a
 export const TARGETS = { throughput: 0.7, p99: 1.5 };
 
 /** The compatibility date and flags of a wrangler.toml (the two must match for a fair baseline). */
-function compat(file) {
+export function compat(file) {
   const toml = readFileSync(file, "utf8");
   return `${/^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]} ${/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)?.[1]}`;
 }
@@ -37,7 +37,7 @@ export async function runTurns(o, log = console.log) {
   // The worker's own count of rows written (SQLite's, D1's), from its archive_written lines.
   const storageLines = [];
   try {
-    log("starting wrangler dev: baseline and voice-edge (D1 migrations first) ...");
+    log("starting the Workers: baseline and voice-edge (D1 migrations first) ...");
     const t0 = performance.now();
     const [baseline, edge] = await Promise.all([
       startDevServer({ label: "baseline", source: join(ROOT, "bench", "baseline"), entries: ["worker.js", "wrangler.toml"], vars: ["BENCH=1"], signal: o.signal }).then((s) => (servers.push(s), s)),

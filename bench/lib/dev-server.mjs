@@ -1,12 +1,16 @@
-// Starts and stops a `wrangler dev` of its own for a bench (bench:faults, bench:turns, bench:gateway):
+// Starts and stops a local Worker of its own for a bench (bench:faults, bench:turns, bench:gateway, bench:stream):
+// - local workerd through wrangler's programmatic API (unstable_startWorker, run by bench/lib/start-worker.mjs)
+//   with the DevTools inspector off: `wrangler dev` always attaches one, and every console.log line then
+//   travels over the DevTools protocol (~3 ms per request for voice-edge locally; production has no inspector).
+//   `inspector: true` runs `wrangler dev --inspector-port <free port>` instead (bench/profile.mjs);
 // - a copy of the worker's source taken at the start (node_modules linked, not copied), so edits
 //   made meanwhile do not rebuild and restart it halfway (a restart forgets breakers and warm isolates);
-// - its settings from a generated --env-file only (the developer's .dev.vars is never read);
-// - its state in a temporary --persist-to directory (.wrangler/state is not touched), where the D1
+// - its settings from a generated env file only (the developer's .dev.vars is never read);
+// - its state in a temporary persist directory (.wrangler/state is not touched), where the D1
 //   migrations are applied first when the config has D1 (`migrate: true`);
-// - a free port of 127.0.0.1 and a free inspector port;
+// - a free port of 127.0.0.1;
 // - its own process group, stopped as a whole by stop() (SIGTERM, then SIGKILL for any workerd or
-//   esbuild child that outlived wrangler), also on process exit as a last resort.
+//   esbuild child that outlived it), also on process exit as a last resort.
 import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -21,6 +25,13 @@ export const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.
  * assets (public/) with what wrangler.toml's [build] needs to bundle its typed client (client/, scripts/).
  */
 export const APP_ENTRIES = ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json", "public", "client", "scripts"];
+
+/** How the benches run the Worker, for their headers (bench/lib/machine.mjs). */
+export const WORKER_RUNTIME =
+  "local workerd via wrangler's unstable_startWorker, DevTools inspector off (wrangler dev's always-attached inspector costs ~3 ms per console.log line locally; production has none)";
+/** The line bench/lib/start-worker.mjs prints when its Worker answers, followed by {"url"}. */
+export const READY_PREFIX = "@@bench-worker-ready";
+const START_WORKER = join(ROOT, "bench", "lib", "start-worker.mjs");
 
 export const sleep = (ms, signal) =>
   new Promise((res) => {
@@ -70,18 +81,20 @@ process.on("exit", () => {
   for (const child of started) killGroup(child, "SIGKILL");
 });
 
-/** Runs wrangler with `args` in `cwd`, in its own process group; lines of its output go to onLine. */
-export function runWrangler(cwd, args, { timeoutMs, onLine, signal } = {}) {
-  const child = spawn(process.execPath, [WRANGLER, ...args], {
+/** Runs node with `argv` in `cwd`, in its own process group; lines of its output go to onLine. */
+function spawnGroup(cwd, argv, { timeoutMs, onLine, signal, keepStdin } = {}) {
+  const child = spawn(process.execPath, argv, {
     cwd,
     detached: true, // own process group, so the whole tree can be stopped at once
-    stdio: ["ignore", "pipe", "pipe"],
+    // keepStdin: a pipe the child reads, so it sees its end if we die without stopping it
+    stdio: [keepStdin ? "pipe" : "ignore", "pipe", "pipe"],
     env: childEnv(),
   });
   started.add(child);
   child.once("exit", () => {
     if (!groupAlive(child)) started.delete(child);
   });
+  child.stdin?.on("error", () => {}); // EPIPE once it is gone
   for (const stream of [child.stdout, child.stderr]) {
     let buf = "";
     stream.setEncoding("utf8");
@@ -97,7 +110,7 @@ export function runWrangler(cwd, args, { timeoutMs, onLine, signal } = {}) {
     child.once("exit", () => clearTimeout(t));
   }
   if (signal) {
-    // A short-lived command (the migrations) also stops with the run; `wrangler dev` is stopped by stop().
+    // A short-lived command (the migrations) also stops with the run; a Worker is stopped by stop().
     const onStop = () => killGroup(child, "SIGKILL");
     signal.addEventListener("abort", onStop, { once: true });
     child.once("exit", () => signal.removeEventListener("abort", onStop));
@@ -105,41 +118,56 @@ export function runWrangler(cwd, args, { timeoutMs, onLine, signal } = {}) {
   return child;
 }
 
+/** Runs wrangler with `args` in `cwd`, in its own process group; lines of its output go to onLine. */
+export function runWrangler(cwd, args, options = {}) {
+  return spawnGroup(cwd, [WRANGLER, ...args], options);
+}
+
 /**
- * Starts `wrangler dev` and waits until `healthPath` answers 200.
+ * Starts the Worker (WORKER_RUNTIME; with `inspector: true`, `wrangler dev` and its inspector) and waits until `healthPath` answers 200.
  * @param {object} o
  * @param {string} o.label          for messages ("voice-edge", "baseline")
  * @param {string} [o.source]       directory to snapshot (default: the repository root)
  * @param {string[]} [o.entries]    what to copy from it (default APP_ENTRIES)
- * @param {string[]} o.vars         NAME=value lines of the generated --env-file
+ * @param {string[]} o.vars         NAME=value lines of the generated env file
  * @param {boolean} [o.migrate]     apply the D1 migrations (binding DB) in the persist directory first
+ * @param {boolean} [o.inspector]   run `wrangler dev --inspector-port <free port>` (DevTools attached) instead
  * @param {string} [o.healthPath]   default /healthz
- * @param {(line: string) => void} [o.onLine]  every line wrangler prints
+ * @param {(line: string) => void} [o.onLine]  every line the Worker (and wrangler) prints
  * @param {AbortSignal} [o.signal]  abandons the start
  * @param {number} [o.readyTimeoutMs]
- * @returns {Promise<{base: string, port: number, tmp: string, persist: string, child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean, stop: () => Promise<void>}>}
+ * @returns {Promise<{base: string, port: number, inspectorPort?: number, tmp: string, persist: string, child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean, stop: () => Promise<void>}>}
  */
 export async function startDevServer(o) {
   const tmp = mkdtempSync(join(tmpdir(), `voice-edge-${o.label.replace(/\W+/g, "-")}-`));
   const app = join(tmp, "app");
   const persist = join(tmp, "state");
   const envFile = join(tmp, "bench.env");
+  const what = o.inspector ? "wrangler dev" : "the Worker (bench/lib/start-worker.mjs)";
   const logTail = [];
+  let ready; // {"url"} from start-worker.mjs's ready line
   const onLine = (line) => {
+    if (!o.inspector && !ready && line.startsWith(READY_PREFIX)) {
+      ready = JSON.parse(line.slice(READY_PREFIX.length));
+      return;
+    }
     logTail.push(line);
     if (logTail.length > 60) logTail.shift();
     o.onLine?.(line);
   };
   let child;
   let stopping;
+  const running = () => child && child.exitCode === null && child.signalCode === null;
   const stop = () => {
     stopping ??= (async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
+      if (running()) {
         const exited = new Promise((res) => child.once("exit", res));
-        killGroup(child, "SIGTERM");
+        // start-worker.mjs disposes its Worker (stops workerd) on SIGTERM; wrangler dev gets it as a group.
+        if (o.inspector) killGroup(child, "SIGTERM");
+        else child.kill("SIGTERM");
         await Promise.race([exited, sleep(5000)]);
       }
-      killGroup(child, "SIGKILL"); // workerd and esbuild children, if any outlived wrangler
+      killGroup(child, "SIGKILL"); // workerd and esbuild children, if any outlived their parent
       for (let i = 0; i < 30 && groupAlive(child); i++) await sleep(100);
       if (child) started.delete(child);
       rmSync(tmp, { recursive: true, force: true });
@@ -158,27 +186,41 @@ export async function startDevServer(o) {
       if (code !== 0) throw new Error(`${o.label}: wrangler d1 migrations apply exited with ${code}; last lines:\n${logTail.slice(-10).join("\n")}`);
     }
 
-    const port = await freePort();
-    const inspectorPort = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    child = runWrangler(
-      app,
-      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false"],
-      { onLine },
-    );
     const deadline = performance.now() + (o.readyTimeoutMs ?? 90_000);
+    const check = () => {
+      if (o.signal?.aborted) throw new Error(`${o.label}: stopped before ${what} was ready`);
+      if (!running()) throw new Error(`${o.label}: ${what} exited (${child.exitCode ?? child.signalCode}); last lines:\n${logTail.slice(-20).join("\n")}`);
+      if (performance.now() > deadline) throw new Error(`${o.label}: ${what} did not answer ${o.healthPath ?? "/healthz"} in time; last lines:\n${logTail.slice(-20).join("\n")}`);
+    };
+    let port;
+    let inspectorPort;
+    if (o.inspector) {
+      port = await freePort();
+      inspectorPort = await freePort();
+      child = runWrangler(
+        app,
+        ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false"],
+        { onLine },
+      );
+    } else {
+      child = spawnGroup(app, [START_WORKER, join(app, "wrangler.toml"), envFile, persist], { onLine, keepStdin: true });
+      while (!ready) {
+        check();
+        await sleep(100);
+      }
+      port = Number(new URL(ready.url).port);
+    }
+    const base = `http://127.0.0.1:${port}`;
     for (;;) {
-      if (o.signal?.aborted) throw new Error(`${o.label}: stopped before wrangler dev was ready`);
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${o.label}: wrangler dev exited (${child.exitCode ?? child.signalCode}); last lines:\n${logTail.slice(-20).join("\n")}`);
+      check();
       const ok = await fetch(base + (o.healthPath ?? "/healthz"), { signal: AbortSignal.timeout(3000) }).then(
         (r) => r.status === 200,
         () => false,
       );
       if (ok) break;
-      if (performance.now() > deadline) throw new Error(`${o.label}: wrangler dev did not answer ${o.healthPath ?? "/healthz"} in time; last lines:\n${logTail.slice(-20).join("\n")}`);
-      await sleep(500);
+      await sleep(o.inspector ? 500 : 100);
     }
-    return { base, port, tmp, persist, child, logTail, exited: () => child.exitCode !== null || child.signalCode !== null, stop };
+    return { base, port, ...(inspectorPort ? { inspectorPort } : {}), tmp, persist, child, logTail, exited: () => !running(), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,9 +1,9 @@
-// The machine and tool versions a bench ran with, printed with its figures.
+// The machine, tool versions and Worker runtime a bench ran with, printed with its figures.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { ROOT, WRANGLER } from "./dev-server.mjs";
+import { ROOT, WORKER_RUNTIME, WRANGLER } from "./dev-server.mjs";
 
 const pkgVersion = (name) => {
   try {
@@ -32,5 +32,6 @@ export function machineLines() {
   return [
     `machine   ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osName()} (${platform()} ${release()} ${arch()}), load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
     `versions  node ${process.version}, wrangler ${wrangler}, workerd ${pkgVersion("workerd")}, miniflare ${pkgVersion("miniflare")}, autocannon ${pkgVersion("autocannon")}`,
+    `worker    ${WORKER_RUNTIME}`,
   ];
 }

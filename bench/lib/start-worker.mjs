@@ -1,0 +1,75 @@
+// Runs one Worker for a bench in local workerd through wrangler's programmatic API
+// (unstable_startWorker), with the DevTools inspector off. `wrangler dev` always attaches the
+// inspector, and every console.log line then travels over the DevTools protocol: milliseconds per
+// line locally, a cost production Workers do not have. Started by bench/lib/dev-server.mjs, in the
+// Worker's snapshot directory and in its own process group (workerd's processes are its children):
+//   node start-worker.mjs <wrangler.toml> <env file> <persist dir>
+// - the settings come from <env file> only (envFiles; the developer's .dev.vars is never read);
+// - the state goes to <persist dir> (the meaning of `wrangler dev --persist-to`);
+// - 127.0.0.1 on a free port (port 0); no file watching (watch: false), so nothing rebuilds it;
+// - every line the Worker logs (console.*) goes to stdout as is, like `wrangler dev` prints it;
+//   wrangler's own messages only from level "warn" up (not its per-request "[wrangler:info] POST ..." lines);
+// - when it answers, one line `READY_PREFIX {"url": "http://127.0.0.1:port"}`;
+// - a restart of the Worker (none is expected; faults.mjs counts them) prints "[start-worker] reloading local server";
+// - SIGTERM, SIGINT or the end of stdin (the parent gone): dispose (workerd stopped) and exit.
+import { unstable_startWorker } from "wrangler";
+import { READY_PREFIX } from "./dev-server.mjs";
+
+const [config, envFile, persist] = process.argv.slice(2);
+
+let worker;
+let quitting;
+function quit(code) {
+  quitting ??= (async () => {
+    const forced = setTimeout(() => process.exit(code || 1), 5000);
+    try {
+      await worker?.dispose();
+    } catch (err) {
+      console.error(`[start-worker] dispose failed: ${err?.message ?? err}`);
+    }
+    clearTimeout(forced);
+    process.exit(code);
+  })();
+  return quitting;
+}
+
+for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => void quit(0));
+process.stdin.on("end", () => void quit(0)).resume();
+process.on("unhandledRejection", (err) => {
+  console.error(`[start-worker] ${err?.stack ?? err}`);
+  void quit(1);
+});
+if (!config || !envFile || !persist) {
+  console.error("usage: node start-worker.mjs <wrangler.toml> <env file> <persist dir>");
+  process.exit(2);
+}
+try {
+  worker = await unstable_startWorker({
+    config,
+    envFiles: [envFile],
+    dev: {
+      inspector: false,
+      server: { hostname: "127.0.0.1", port: 0 },
+      persist,
+      watch: false,
+      logLevel: "warn",
+      structuredLogsHandler: ({ message }) => {
+        process.stdout.write(message.endsWith("\n") ? message : `${message}\n`);
+      },
+    },
+  });
+  // The first reloadComplete is the Worker's start (its bundle loaded into workerd), any later one a restart.
+  let loads = 0;
+  let loaded;
+  const firstLoad = new Promise((res) => (loaded = res));
+  worker.raw.on("reloadComplete", () => {
+    if (loads++ === 0) loaded();
+    else console.log("[start-worker] reloading local server (the Worker restarted)");
+  });
+  await Promise.all([worker.ready, firstLoad]);
+  const url = await worker.url;
+  console.log(`${READY_PREFIX} ${JSON.stringify({ url: url.origin })}`);
+} catch (err) {
+  console.error(`[start-worker] the Worker did not start: ${err?.stack ?? err}`);
+  await quit(1);
+}
