@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../security/crypto";
-import { CallStore, TAIL_TURNS, type StoredAudio } from "./call-store";
+import { CallStore, SYNC_NOW_PENDING_USES, TAIL_TURNS, type StoredAudio } from "./call-store";
 import type { HistoryEntry, SessionRecord } from "./call-types";
 
 const freshObject = () => env.CALL.get(env.CALL.newUniqueId());
@@ -124,6 +124,20 @@ describe("CallStore (the hot tier)", () => {
       expect(store.outbox().map((j) => `${j.job}@${j.nextAt}`)).toEqual(["index@50", "archive@100"]);
       store.clearPending(store.pending());
       expect(store.outbox().map((j) => j.job)).toEqual(["archive"]);
+    });
+  });
+
+  it("makes the queued sync due at once when the row holds SYNC_NOW_PENDING_USES audit uses, so the row stays small", async () => {
+    await runInDurableObject(freshObject(), (_i, state) => {
+      const store = new CallStore(state.storage.sql);
+      const later = Date.now() + 60_000;
+      const turn = (n: number) =>
+        store.appendTurn(session(n), [entry(n, "user")], { use: { action: "call.turn", actor: "k", at: "t", result: "ok" }, enqueueIfAbsent: { job: "index", nextAt: later } });
+      for (let n = 1; n < SYNC_NOW_PENDING_USES; n++) turn(n);
+      expect(store.outbox().map((j) => j.nextAt)).toEqual([later]);
+      turn(SYNC_NOW_PENDING_USES);
+      expect(store.outbox()[0]?.nextAt).toBeLessThanOrEqual(Date.now());
+      expect(store.pending().uses).toHaveLength(SYNC_NOW_PENDING_USES);
     });
   });
 });

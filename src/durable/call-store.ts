@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 const AUDIO_PART_BYTES = 1024 * 1024;
 /** Turns kept in the session row before they move to a history row (one extra row per this many turns). */
 export const TAIL_TURNS = 8;
+/**
+ * Audit uses the session row holds before its queued sync is made due at once. A conversation
+ * takes a turn every few seconds and never gets near it within the sync's minute; a client firing
+ * turns back to back would otherwise grow the row, which every turn reads and rewrites, without bound.
+ */
+export const SYNC_NOW_PENDING_USES = 24;
 
 export type AudioKind = "caller" | "reply";
 export interface StoredAudio {
@@ -177,9 +183,14 @@ export class CallStore {
       this.exec("INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)", first.turnId, first.role, JSON.stringify({ groups: tail }));
       tail = [];
     }
+    const pending = addPending(row.pending, add);
     const queued = add?.enqueueIfAbsent;
-    const jobs = queued && !row.jobs?.[queued.job] ? { ...row.jobs, [queued.job]: newJob(queued.nextAt) } : row.jobs;
-    this.writeRow({ session, tail, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
+    let jobs = queued && !row.jobs?.[queued.job] ? { ...row.jobs, [queued.job]: newJob(queued.nextAt) } : row.jobs;
+    const held = queued && jobs?.[queued.job];
+    if (queued && held && pending.uses.length >= SYNC_NOW_PENDING_USES && held.nextAt > Date.now()) {
+      jobs = { ...jobs, [queued.job]: { ...held, nextAt: Date.now() } };
+    }
+    this.writeRow({ session, tail, pending, ...(jobs ? { jobs } : {}) });
   }
 
   private groups(): TurnGroup[] {
