@@ -91,7 +91,7 @@ export class CallSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new CallStore(ctx.storage.sql);
+    this.store = new CallStore(ctx.storage);
     this.tokens = new StreamTokenStore(ctx.storage.sql);
   }
 
@@ -136,7 +136,7 @@ export class CallSession extends DurableObject<Env> {
           residency: input.residency,
         };
         const id = turnId(0);
-        this.ctx.storage.transactionSync(() => {
+        this.store.transaction(() => {
           this.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
             refs: this.replyAudio(id, spoken.synth),
             metrics: callStartedDeltas(spoken.audio?.cache),
@@ -404,7 +404,7 @@ export class CallSession extends DurableObject<Env> {
       },
       reviseReply: (id, spokenText) =>
         this.queue.run(async () => {
-          this.ctx.storage.transactionSync(() => this.store.reviseReply(id, spokenText));
+          this.store.transaction(() => this.store.reviseReply(id, spokenText));
         }),
     };
   }
@@ -585,7 +585,7 @@ export class CallSession extends DurableObject<Env> {
     // A streamed reply the caller cut short is stored as what was actually played.
     const spokenText = stream?.spokenText(id);
     const replyEntry: HistoryEntry = spokenText === undefined ? { turnId: id, role: "assistant", text: replyText, at: now } : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
-    this.ctx.storage.transactionSync(() => {
+    this.store.transaction(() => {
       // One row: the session, the turn's entries, its reply audio reference, its audit use and metrics.
       this.store.appendTurn(updated, [userEntry, replyEntry], {
         refs: this.replyAudio(id, spoken.synth),
@@ -791,7 +791,7 @@ export class CallSession extends DurableObject<Env> {
   private async wipe(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.store = new CallStore(this.ctx.storage.sql);
+    this.store = new CallStore(this.ctx.storage);
   }
 }
 

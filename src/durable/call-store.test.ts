@@ -21,7 +21,7 @@ function entry(n: number, role: HistoryEntry["role"]): HistoryEntry {
 describe("CallStore (the hot tier)", () => {
   it("splits audio over 1 MiB into parts under the 2 MB row limit and joins them back", async () => {
     await runInDurableObject(freshObject(), async (_i, state) => {
-      const store = new CallStore(state.storage.sql);
+      const store = new CallStore(state.storage);
       const bytes = new Uint8Array(2.5 * 1024 * 1024);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
       const before = store.rowsWritten;
@@ -40,7 +40,7 @@ describe("CallStore (the hot tier)", () => {
 
   it("reads audio stored in the older rowid table with the new parts, in conversation order", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage.sql);
+      const store = new CallStore(state.storage);
       state.storage.sql.exec(
         "INSERT INTO audio (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES ('turn-1', 'caller', 0, 'audio/wav', 'wav', 8000, ?)",
         new Uint8Array([1, 2, 3]),
@@ -63,7 +63,7 @@ describe("CallStore (the hot tier)", () => {
       // An object written before the tail existed: a bare session row and one-entry history rows.
       sql.exec("CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
       sql.exec("INSERT INTO session (id, json) VALUES (1, ?)", JSON.stringify(session(0)));
-      const store = new CallStore(sql);
+      const store = new CallStore(state.storage);
       sql.exec("INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)", JSON.stringify(entry(0, "assistant")));
       expect(store.getSession()?.turnCount).toBe(0);
       const before = store.rowsWritten;
@@ -86,7 +86,7 @@ describe("CallStore (the hot tier)", () => {
 
   it("clears exactly what a sync sent: figures added meanwhile stay pending", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage.sql);
+      const store = new CallStore(state.storage);
       const use = (requestId: string) => ({ action: "call.turn", actor: "key1", at: "t", result: "ok" as const, requestId });
       store.appendTurn(session(1), [entry(1, "user")], { metrics: { a: 1, b: 2.5 }, use: use("r1") });
       const sent = store.pending();
@@ -98,7 +98,7 @@ describe("CallStore (the hot tier)", () => {
 
   it("lists referenced reply audio (speech cache) among stored pieces in conversation order", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage.sql);
+      const store = new CallStore(state.storage);
       const ref = (n: number) => ({ turnId: `turn-${n}`, kind: "reply" as const, mediaType: "audio/wav", format: "wav", sampleRate: 16000, cacheKey: `cache/tts/${n}` });
       store.appendTurn(session(0), [entry(0, "assistant")], { refs: [ref(0)] });
       store.appendTurn(session(1), [entry(1, "user"), entry(1, "assistant")], { refs: [ref(1)] });
@@ -111,7 +111,7 @@ describe("CallStore (the hot tier)", () => {
 
   it("keeps the earliest due time when a job is enqueued twice, in the table or the session row", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage.sql);
+      const store = new CallStore(state.storage);
       store.enqueue("archive", 500);
       store.enqueue("archive", 900);
       store.enqueue("archive", 100);
@@ -127,9 +127,43 @@ describe("CallStore (the hot tier)", () => {
     });
   });
 
+  it("sees a job queued in the outbox table after it found the table empty", async () => {
+    await runInDurableObject(freshObject(), (_i, state) => {
+      const store = new CallStore(state.storage);
+      expect(store.outbox()).toEqual([]);
+      store.enqueue("release", 10); // no session row yet: the job goes to the table
+      expect(store.outbox().map((j) => j.job)).toEqual(["release"]);
+      store.completeJobs(["release"]);
+      expect(store.outbox()).toEqual([]);
+      store.enqueueIfAbsent("release", 20);
+      expect(store.outbox().map((j) => `${j.job}@${j.nextAt}`)).toEqual(["release@20"]);
+    });
+  });
+
+  it("drops its copy of the session row with a transaction that throws (SQLite undid the write)", async () => {
+    await runInDurableObject(freshObject(), (_i, state) => {
+      const store = new CallStore(state.storage);
+      store.putSession(session(1));
+      expect(() =>
+        store.transaction(() => {
+          store.putSession(session(2));
+          expect(store.getSession()?.turnCount).toBe(2);
+          throw new Error("a later step failed");
+        }),
+      ).toThrow("a later step failed");
+      expect(store.getSession()?.turnCount).toBe(1);
+      // What a caller gets is its own: changing it changes nothing stored.
+      const got = store.getSession() as SessionRecord;
+      got.turnCount = 99;
+      expect(store.getSession()?.turnCount).toBe(1);
+      // A new store (the object restarted) reads the same row.
+      expect(new CallStore(state.storage).getSession()?.turnCount).toBe(1);
+    });
+  });
+
   it("makes the queued sync due at once when the row holds SYNC_NOW_PENDING_USES audit uses, so the row stays small", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage.sql);
+      const store = new CallStore(state.storage);
       const later = Date.now() + 60_000;
       const turn = (n: number) =>
         store.appendTurn(session(n), [entry(n, "user")], { use: { action: "call.turn", actor: "k", at: "t", result: "ok" }, enqueueIfAbsent: { job: "index", nextAt: later } });

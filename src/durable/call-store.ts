@@ -132,9 +132,33 @@ function turnNumber(turnId: string): number {
 export class CallStore {
   /** Rows this store has written since the object started (SQLite's own count, what is billed). */
   rowsWritten = 0;
+  private readonly sql: SqlStorage;
+  /**
+   * The session row's JSON as this store last read or wrote it (undefined: not known yet). A turn
+   * reads the row several times (is the call active, what is pending, then its own write); SQLite
+   * reads under load cost more than parsing this text again, and only this store writes the row,
+   * so its own copy stays true. Each read parses a fresh object, so callers may change what they
+   * get. A transaction that throws is rolled back, and the copy is dropped with it (transaction()),
+   * as is what the store knew of the outbox table.
+   */
+  private rowText: string | null | undefined;
+  /** Whether the outbox table is known to be empty (it only fills for objects without a session row). */
+  private outboxTableEmpty = false;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  /** Runs `fn` as one SQLite transaction; if it throws, its writes are undone and so is the cached row. */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.storage.transactionSync(fn);
+    } catch (err) {
+      this.rowText = undefined;
+      this.outboxTableEmpty = false;
+      throw err;
+    }
   }
 
   private exec<T extends Record<string, SqlStorageValue>>(query: string, ...args: unknown[]): T[] {
@@ -145,14 +169,16 @@ export class CallStore {
   }
 
   private readRow(): HotRow | null {
-    const row = this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0];
-    if (!row) return null;
-    const parsed = JSON.parse(row.json) as HotRow | SessionRecord;
+    this.rowText ??= this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0]?.json ?? null;
+    if (this.rowText === null) return null;
+    const parsed = JSON.parse(this.rowText) as HotRow | SessionRecord;
     return "session" in parsed ? parsed : { session: parsed, tail: [], pending: emptyPending() };
   }
 
   private writeRow(row: HotRow): void {
-    this.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", JSON.stringify(row));
+    const text = JSON.stringify(row);
+    this.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", text);
+    this.rowText = text;
   }
 
   getSession(): SessionRecord | null {
@@ -321,6 +347,7 @@ export class CallStore {
       return;
     }
     this.exec("INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO NOTHING", job, nextAt);
+    this.outboxTableEmpty = false;
   }
 
   enqueue(job: string, nextAt: number): void {
@@ -333,11 +360,15 @@ export class CallStore {
       "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",
       job, nextAt,
     );
+    this.outboxTableEmpty = false;
   }
 
   outbox(): OutboxJob[] {
-    const table = this.exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>("SELECT * FROM outbox")
-      .map((r) => ({ job: r.job, attempts: r.attempts, nextAt: r.next_at, state: JSON.parse(r.state) as Record<string, unknown>, lastError: r.last_error }));
+    // Every turn asks (to set the alarm); the table is read until it is found empty, then not again
+    // until this store queues a job there.
+    const rows = this.outboxTableEmpty ? [] : this.exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>("SELECT * FROM outbox");
+    this.outboxTableEmpty = rows.length === 0;
+    const table = rows.map((r) => ({ job: r.job, attempts: r.attempts, nextAt: r.next_at, state: JSON.parse(r.state) as Record<string, unknown>, lastError: r.last_error }));
     const inRow = Object.entries(this.readRow()?.jobs ?? {}).map(([job, j]) => ({ job, ...j }));
     return [...inRow, ...table].sort((a, b) => a.nextAt - b.nextAt);
   }

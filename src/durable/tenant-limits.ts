@@ -153,7 +153,7 @@ export class TenantLimits extends DurableObject<Env> {
     if (!this.isTenant(req.tenantId)) return UNAUTHORIZED;
     const record = await this.keyRecord(req.keyId, req.verified);
     const now = this.now();
-    if (!record || record.keyId !== req.keyId || record.tenantId !== req.tenantId || !(await keyUsable(record, req.keyHash, now))) return UNAUTHORIZED;
+    if (!record || record.keyId !== req.keyId || record.tenantId !== req.tenantId || !keyUsable(record, req.keyHash, now)) return UNAUTHORIZED;
     const key: AuthorizedKey = { keyId: record.keyId, tenantId: record.tenantId, scopes: record.scopes, residency: record.residency };
     if (!hasScope({ kind: "key", ...key }, req.scope)) return { ok: false, reason: "forbidden" };
     const verdict = this.admitRequest(req.rule, now, req.seenCallId);

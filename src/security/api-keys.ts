@@ -1,4 +1,4 @@
-import { randomAlphanumeric, sha256Hex, timingSafeEqualStrings } from "./crypto";
+import { digestsEqual, randomAlphanumeric, sha256Hex } from "./crypto";
 import type { Residency } from "../storage/residency";
 import type { Scope } from "./scopes";
 
@@ -109,8 +109,8 @@ export async function readKeyRecord(db: D1Database, keyId: string): Promise<KeyR
  * constant time, and not revoked. A rotated key is revoked in the future (its grace period) and is
  * refused from that moment on. The Worker (verifyKey) and the limits object both decide with this.
  */
-export async function keyUsable(record: KeyRecord, presentedHash: string, nowMs: number): Promise<boolean> {
-  const matches = await timingSafeEqualStrings(presentedHash, record.keyHash);
+export function keyUsable(record: KeyRecord, presentedHash: string, nowMs: number): boolean {
+  const matches = digestsEqual(presentedHash, record.keyHash);
   const revoked = record.revokedAt !== null && Date.parse(record.revokedAt) <= nowMs;
   return matches && !revoked;
 }
@@ -121,7 +121,7 @@ export async function verifyKey(db: D1Database, presented: string, presentedHash
   if (!keyId) return null;
   const record = await readKeyRecord(db, keyId);
   if (!record) return null;
-  return (await keyUsable(record, presentedHash ?? (await hashKey(presented)), Date.now())) ? record : null;
+  return keyUsable(record, presentedHash ?? (await hashKey(presented)), Date.now()) ? record : null;
 }
 
 export async function listKeys(db: D1Database, tenantId?: string): Promise<StoredKey[]> {

@@ -42,6 +42,17 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
   return crypto.subtle.timingSafeEqual(ha, hb);
 }
 
+/**
+ * Constant-time comparison of two hex digests (a key's SHA-256 against the stored one). A digest's
+ * length is no secret, so equal lengths are compared byte for byte by workerd's timingSafeEqual
+ * without hashing them again: the check runs on every request.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const enc = new TextEncoder();
+  return crypto.subtle.timingSafeEqual(enc.encode(a), enc.encode(b));
+}
+
 /** HMAC-SHA-256 of `data` under a raw key, as hex. */
 export async function hmacSha256Hex(key: Uint8Array, data: string): Promise<string> {
   const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);

@@ -44,12 +44,11 @@ export function apiWithSettings(vars: Record<string, string>) {
 
 /** Moves the call's last activity into the past, as if it had been silent that long. */
 export async function ageCall(tenantId: string, callId: string, seconds: number): Promise<void> {
-  await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-    // The session row holds { session, tail, pending } (src/durable/call-store.ts).
-    const row = state.storage.sql.exec<{ json: string }>("SELECT json FROM session WHERE id = 1").one();
-    const hot = JSON.parse(row.json) as { session: SessionRecord };
-    hot.session.lastActivityAt = new Date(Date.now() - seconds * 1000).toISOString();
-    state.storage.sql.exec("UPDATE session SET json = ? WHERE id = 1", JSON.stringify(hot));
+  await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
+    // Through the object's own store: it keeps a copy of the session row it wrote.
+    const store = (instance as unknown as CallStoreOf).store;
+    const session = store.getSession() as SessionRecord;
+    store.putSession({ ...session, lastActivityAt: new Date(Date.now() - seconds * 1000).toISOString() });
   });
 }
 
