@@ -27,6 +27,25 @@ export function sttSetupHint(): string {
   return `Set STT_PROVIDERS in wrangler.toml [vars] or .dev.vars to one of ${names.join(", ")}.`;
 }
 
+/**
+ * Parsed provider settings per deployment environment, module and region: every speech request
+ * builds its chain, and parsing the same variables with zod each time was measurable CPU. The env
+ * object is the deployment's (a changed variable comes with a new one); failures are not kept, so
+ * a misconfiguration is reported, with its detail, on every request that needs the provider.
+ */
+const settingsCache = new WeakMap<object, Map<string, unknown>>();
+
+function settingsFor<S>(module: ProviderModule<S>, env: Env, region?: string): S {
+  let perEnv = settingsCache.get(env);
+  if (!perEnv) settingsCache.set(env, (perEnv = new Map()));
+  const key = `${module.name}\u0000${region ?? ""}`;
+  if (perEnv.has(key)) return perEnv.get(key) as S;
+  const vars = env as unknown as Record<string, unknown>;
+  const settings = readSettings(module, region === undefined || !module.regions ? env : ({ ...vars, [module.regions.single]: region } as unknown as Env));
+  perEnv.set(key, settings);
+  return settings;
+}
+
 function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: string): T[] {
   return names.flatMap((name) => {
     const module = moduleNamed(name);
@@ -38,9 +57,8 @@ function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: strin
     // One engine per listed region, each validated exactly as the single-region setting would be.
     const vars = env as unknown as Record<string, unknown>;
     const listed = module.regions ? providerList(String(vars[module.regions.list] ?? "")) : [];
-    if (!module.regions || listed.length === 0) return [make(readSettings(module, env), env) as T];
-    const single = module.regions.single;
-    return listed.map((region) => make(readSettings(module, { ...vars, [single]: region } as unknown as Env), env) as T);
+    if (!module.regions || listed.length === 0) return [make(settingsFor(module, env), env) as T];
+    return listed.map((region) => make(settingsFor(module, env, region), env) as T);
   });
 }
 
