@@ -6,6 +6,9 @@
 // time and writes the profile to profiles/<route>.cpuprofile (open it in Chrome DevTools).
 // The snapshot's log() writes no console lines: through the inspector each line costs milliseconds
 // locally and would swamp the profile (production has no inspector).
+// Reading it: synchronous hot spots (DSP such as resample, JSON, zod, redaction) are real. Time an
+// async function spends awaiting I/O (a provider's body, an RPC) can show as its own self time,
+// because the sampler does not always see workerd's isolate as idle while it waits.
 //   npm run bench:profile -- [transcribe|synthesize|turn|call|healthz] [--duration 5] [--connections 1]
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
