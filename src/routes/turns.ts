@@ -83,11 +83,15 @@ export function turnRoutes() {
             : "The request has no Content-Type; send application/json ({ \"text\" } or { \"dtmf\" }), an audio/* body, or multipart/form-data with field 'audio'.",
         );
       }
-      const fingerprint = await sha256Hex(
-        typeof fingerprintSource === "string"
-          ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
-          : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
-      );
+      // What a retry with the same Idempotency-Key must repeat; without a key nothing compares it.
+      const fingerprint =
+        idempotencyKey === null
+          ? ""
+          : await sha256Hex(
+              typeof fingerprintSource === "string"
+                ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
+                : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
+            );
       const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, caller: callerPosition(c.req.raw.cf as CallerCf | undefined), ...actorOf(c.var.principal) };
       const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("turn", (trace) => call.turn({ ...turn, ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
