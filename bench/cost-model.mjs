@@ -11,8 +11,15 @@
 //                    invocations are requests, $12.50/M GB-s, idle objects eligible for hibernation not billed)
 //   D1               https://developers.cloudflare.com/d1/platform/pricing/               (from providers.md)
 //   R2               https://developers.cloudflare.com/r2/pricing/                        (from providers.md)
+//   Workers Logs     https://developers.cloudflare.com/workers/observability/logs/workers-logs/#pricing
+//                    (confirmed 2026-11-26 in cloudflare/cloudflare-docs: 20M log events a month included,
+//                    then $0.60 per million; every console line and every invocation log is an event)
+//   Analytics Engine https://developers.cloudflare.com/analytics/analytics-engine/pricing/ (confirmed
+//                    2026-11-26: 10M data points a month included, then $0.25 per million)
 // Free allowances (e.g. 10M Workers requests, 1M DO requests, 400,000 GB-s a month) are left out:
 // at 1M calls a month they are small next to the totals, and leaving them out overstates, never hides.
+import { readFileSync } from "node:fs";
+
 export const PRICES = {
   workersRequest: 0.3 / 1e6,
   workersCpuMs: 0.02 / 1e6,
@@ -27,7 +34,28 @@ export const PRICES = {
   r2ClassA: 4.5 / 1e6,
   r2ClassB: 0.36 / 1e6,
   r2StorageGbMonth: 0.015,
+  logEvent: 0.6 / 1e6,
+  aeDataPoint: 0.25 / 1e6,
 };
+
+/**
+ * What the shipped wrangler.toml asks of Workers Logs: [observability] and [observability.logs]
+ * (enabled, head_sampling_rate, invocation_logs), read with a few patterns rather than a TOML parser.
+ */
+export function logSettings(file = new URL("../wrangler.toml", import.meta.url)) {
+  const text = readFileSync(file, "utf8");
+  const section = (name) => {
+    const m = new RegExp(`^\\[${name.replace(".", "\\.")}\\]\\s*$([\\s\\S]*?)(?=^\\[|(?![\\s\\S]))`, "m").exec(text);
+    return m?.[1] ?? "";
+  };
+  const value = (body, key) => /^\s*(\S+)\s*=\s*([^#\n]+)/gm[Symbol.matchAll](body).find((m) => m[1] === key)?.[2].trim();
+  const top = section("observability");
+  const logs = section("observability.logs");
+  const enabled = (value(logs, "enabled") ?? value(top, "enabled")) === "true";
+  const sampling = Number(value(logs, "head_sampling_rate") ?? value(top, "head_sampling_rate") ?? 1);
+  const invocationLogs = (value(logs, "invocation_logs") ?? "true") === "true";
+  return { enabled, sampling, invocationLogs };
+}
 export const TARGET_PER_MILLION = 60;
 const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
 
@@ -64,6 +92,10 @@ export function operations(p) {
   // the archive: UPDATE of the row (+ the partial ended-calls entry) + one audit row and its entry,
   // 5 by D1's own count (rows_written of the archive batch, printed by npm run bench).
   const d1Rows = 2 + syncs * 3 + 5;
+  // Workers Logs: the app's own lines, and (if on) one invocation log per invocation.
+  const logs = p.logs ?? logSettings();
+  const logLines = req + 1 + n + 1 + 1 + syncs;
+  const invocations = req + (req + syncs) + (req + 2) + (syncs + 1); // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
   return [
     // ---- Workers
     { product: "Workers", item: "requests", unit: "workersRequest", count: req, from: "create + turns + end (src/routes/calls.ts, turns.ts)" },
@@ -93,6 +125,22 @@ export function operations(p) {
     // ---- R2
     { product: "R2", item: "Class B: TTS cache GETs", unit: "r2ClassB", count: replies, from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
+    // ---- Observability
+    {
+      product: "Workers Logs",
+      item: "log events: the app's structured lines",
+      unit: "logEvent",
+      count: logs.enabled ? logLines * logs.sampling : 0,
+      from: `${logLines} a call: a request line per request (${req}), call_started, a turn line per turn, call_ended, archive_written, call_synced per sync (src/observability/log.ts)${logs.enabled ? (logs.sampling < 1 ? `, × head_sampling_rate ${logs.sampling}` : "") : "; Workers Logs off in wrangler.toml"}`,
+    },
+    {
+      product: "Workers Logs",
+      item: "log events: invocation logs",
+      unit: "logEvent",
+      count: logs.enabled && logs.invocationLogs ? invocations * logs.sampling : 0,
+      from: `${invocations} invocations a call (requests, Durable Object RPCs and alarms): ${logs.enabled && logs.invocationLogs ? "on" : "off (invocation_logs = false in wrangler.toml: the request line carries the same)"}`,
+    },
+    { product: "Analytics Engine", item: "data points", unit: "aeDataPoint", count: n, from: "one per turn (src/observability/metrics-hooks.ts writeTurnDataPoint)" },
     { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 1, from: p.speech ? "one object: the transcript followed by the caller's audio (archive version 4); replies are referenced in the speech cache (src/durable/archiver.ts)" : "one object, the transcript: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)" },
   ];
 }
@@ -106,26 +154,34 @@ export function costModel(input = {}, log = console.log) {
   log(`\n== Scale model (bench/cost-model.mjs): platform cost per 1M calls ==`);
   log(`call shape: ${p.turns} ${p.speech ? "speech" : "text"} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`);
   log("");
-  log(`${"product".padEnd(16)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`);
+  log(`${"product".padEnd(18)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`);
   const byProduct = {};
   for (const o of ops) {
     const usd = o.count * PRICES[o.unit] * M;
     byProduct[o.product] = (byProduct[o.product] ?? 0) + usd;
-    log(`${o.product.padEnd(16)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`);
+    log(`${o.product.padEnd(18)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`);
   }
   const oneOff = Object.values(byProduct).reduce((a, b) => a + b, 0);
   const r2Storage = ((p.r2KiB / 2 ** 20) * M) * PRICES.r2StorageGbMonth; // GB kept for one month
   const d1Storage = ((p.d1KiB / 2 ** 20) * M) * PRICES.d1StorageGbMonth;
   log("");
   log("per 1M calls, by product (requests, compute, rows, operations):");
-  for (const [k, v] of Object.entries(byProduct)) log(`  ${k.padEnd(16)} $${v.toFixed(2).padStart(8)}  (${((v / oneOff) * 100).toFixed(0)}%)`);
-  log(`  ${"total".padEnd(16)} $${oneOff.toFixed(2).padStart(8)}  = $${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`);
+  for (const [k, v] of Object.entries(byProduct)) log(`  ${k.padEnd(18)} $${v.toFixed(2).padStart(8)}  (${((v / oneOff) * 100).toFixed(0)}%)`);
+  log(`  ${"total".padEnd(18)} $${oneOff.toFixed(2).padStart(8)}  = $${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`);
   log(`storage, per month the 1M calls are kept: R2 $${r2Storage.toFixed(2)} (${p.r2KiB.toFixed(0)} KiB a call, ${p.r2Source}; COLD_RETENTION_DAYS=365 keeps it 12 months: $${(r2Storage * 12).toFixed(2)}), D1 $${d1Storage.toFixed(2)} (${p.d1KiB} KiB a call assumed, WARM_RETENTION_DAYS=30)`);
   const withMonth = oneOff + r2Storage + d1Storage;
   log("");
   log(`target (issue 7): ≤ $${TARGET_PER_MILLION} per 1M three-minute calls of 10 turns`);
   log(`  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
   log(`  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
+  // The same call under the other Workers Logs settings a deployer can choose in wrangler.toml.
+  const logsCost = byProduct["Workers Logs"] ?? 0;
+  if (!input.logs) {
+    const variant = (logs) => Object.values(operations({ ...p, logs })).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0);
+    const off = variant({ enabled: false, sampling: 1, invocationLogs: false });
+    const withInvocations = variant({ ...(p.logs ?? logSettings()), enabled: true, invocationLogs: true });
+    log(`  Workers Logs in this figure: $${logsCost.toFixed(2)} (wrangler.toml [observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): $${off.toFixed(2)} -> ${off <= TARGET_PER_MILLION ? "MET" : "NOT MET"}; with invocation logs on as well: $${withInvocations.toFixed(2)}`);
+  }
   const tl = ops.filter((o) => o.item.startsWith("TenantLimits")).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0) + ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
   log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
   return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth };
