@@ -53,8 +53,6 @@ import { annotateScope } from "../observability/scope";
 import { inSpan, runInvocation, SpanKind, type RpcTrace } from "../observability/tracing";
 
 const REDACTED = "[redacted keypad input]";
-/** How far the D1 index, audit log and metrics shards may lag a live call's turns (see applyTurn). */
-export const SYNC_DEBOUNCE_MS = 60_000;
 /**
  * Reply audio already in the speech cache is referenced, not copied, when its entry has at least
  * this much of its TTL left: a call is archived within its idle timeout (plus retries) of its last
@@ -591,10 +589,11 @@ export class CallSession extends DurableObject<Env> {
         refs: this.replyAudio(id, spoken.synth),
         metrics: turnDeltas(result, heard.attempts, spoken.synth?.attempts),
         ...use(input, "call.turn", now),
-        // The D1 list view, the audit log and the metrics shards follow turns at most a minute
-        // behind: one sync (and one alarm) per minute of conversation instead of three writes per
-        // turn, queued in this same row write. Creation and the end sync at once.
-        ...(decision.endCall ? {} : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + SYNC_DEBOUNCE_MS } }),
+        // The D1 list view, the audit log and the metrics shards follow turns at most
+        // SYNC_INTERVAL_SECONDS (a minute) behind: one sync (and one alarm) per interval of
+        // conversation instead of three writes per turn, queued in this same row write. The end
+        // syncs at once.
+        ...(decision.endCall ? {} : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + this.config.SYNC_INTERVAL_SECONDS * 1000 } }),
       });
       // The caller's own audio of a turn that needed masking would still hold what was masked.
       if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted) this.storeCallerAudio(id, input.payload.audio);

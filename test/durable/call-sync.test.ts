@@ -70,6 +70,25 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     for (const e of turns) expect(e).toMatchObject({ actor: keyId, target: callId });
   });
 
+  it("queues the sync SYNC_INTERVAL_SECONDS after a turn (60 s unless set)", async () => {
+    const { tenantId, key } = await tenant();
+    const due = async (vars: Record<string, string>) => {
+      const callId = await startCall(key);
+      const stub = callObject(tenantId, callId);
+      await setCallBindings(tenantId, callId, vars);
+      const before = Date.now();
+      expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+      const sync = (await jobsOf(stub)).find((j) => j.job === "index");
+      return (sync?.nextAt ?? 0) - before;
+    };
+    const byDefault = await due({});
+    expect(byDefault).toBeGreaterThanOrEqual(59_000);
+    expect(byDefault).toBeLessThanOrEqual(61_000);
+    const slower = await due({ SYNC_INTERVAL_SECONDS: "300" });
+    expect(slower).toBeGreaterThanOrEqual(299_000);
+    expect(slower).toBeLessThanOrEqual(301_000);
+  });
+
   it("costs two rows for a turn with caller audio: the session row and the audio's one part", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
