@@ -9,7 +9,7 @@ import { resetHealthForTests } from "../../src/routing/health-registry";
 import agentWav from "../fixtures/audio/agent-16k.wav";
 import { api, startCall, tenant } from "../helpers/api";
 import { callObject, setCallBindings } from "../helpers/objects";
-import { callView, silenceSamples, speechLike, started, wavSamples, type TestStream } from "./stream-client";
+import { assistantEntry, callView, interruptedEntry, silenceSamples, speechLike, started, wavSamples, type TestStream } from "./stream-client";
 
 // Caller speech over the live stream: endpointing (a turn ends after endSilenceMs of silence, and
 // not before), the speech turn's events with a stubbed speech-to-text provider, and barge-in while
@@ -86,11 +86,6 @@ async function waitFor<T>(fn: () => T | undefined, what: string, timeoutMs = 10_
 
 function sendSpeech(s: TestStream, ms = 1200): void {
   s.sendAudio(speechLike(16000, ms), "pcm16", 16000);
-}
-
-async function assistantEntry(tenantId: string, callId: string, turnId: string) {
-  const view = await callView(tenantId, callId);
-  return view?.history.find((h) => h.turnId === turnId && h.role === "assistant") as { text: string; interrupted?: boolean } | undefined;
 }
 
 describe("endpointing", { timeout: 30_000 }, () => {
@@ -227,12 +222,7 @@ describe("barge-in", { timeout: 30_000 }, () => {
     sendSpeech(s);
     await s.next("speech_started");
     expect(await s.next("interrupted")).toEqual({ type: "interrupted", turnId: "turn-1", spokenText: HELLO_REPLY[0] });
-    let entry = await assistantEntry(tenantId, callId, "turn-1");
-    for (let i = 0; i < 50 && !entry?.interrupted; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      entry = await assistantEntry(tenantId, callId, "turn-1");
-    }
-    expect(entry).toMatchObject({ text: HELLO_REPLY[0], interrupted: true });
+    expect(await interruptedEntry(tenantId, callId, "turn-1", 50)).toMatchObject({ text: HELLO_REPLY[0], interrupted: true });
     // The new utterance is then handled as any other (here: no STT provider, so an error).
     s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
     expect(await s.next("error")).toMatchObject({ code: "provider_unavailable" });

@@ -156,6 +156,25 @@ export async function callView(tenantId: string, callId: string): Promise<CallVi
   return (await callObject(tenantId, callId).get()) as unknown as CallView | null;
 }
 
+/** The reply a call's history holds for one turn (its assistant entry), as the call's object has it. */
+export async function assistantEntry(tenantId: string, callId: string, turnId: string): Promise<{ text: string; interrupted?: boolean } | undefined> {
+  const view = await callView(tenantId, callId);
+  return view?.history.find((h) => h.turnId === turnId && h.role === "assistant") as { text: string; interrupted?: boolean } | undefined;
+}
+
+/**
+ * That reply once a barge-in has revised it (`interrupted`), polling every 20 ms up to `tries`
+ * times: the revision is written after the `interrupted` message goes out. Returns the last read.
+ */
+export async function interruptedEntry(tenantId: string, callId: string, turnId: string, tries: number) {
+  let entry = await assistantEntry(tenantId, callId, turnId);
+  for (let i = 0; i < tries && !entry?.interrupted; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    entry = await assistantEntry(tenantId, callId, turnId);
+  }
+  return entry;
+}
+
 /** A WAV fixture as mono samples at `rate` (resampled when it differs). */
 export function wavSamples(wav: Uint8Array, rate?: number): { samples: Int16Array; sampleRate: number } {
   const audio = decodeAudio(wav, "audio/wav", { maxBytes: 10_000_000, maxDurationMs: 600_000 });

@@ -8,7 +8,7 @@ import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, createKey, expectProblem, uid } from "../helpers/api";
 import { callObject, fetchWithSettings } from "../helpers/objects";
 import { twilioSignature } from "../../src/telephony/twilio-signature";
-import { callView, silenceSamples, speechLike, wavSamples } from "../stream/stream-client";
+import { callView, interruptedEntry, silenceSamples, speechLike, wavSamples } from "../stream/stream-client";
 import { CALL_FORM, connectStream, ORIGIN, parseTwiml, settings, TWILIO_TOKEN, TwilioSocket, VOICE_PATH, voiceWebhook, type Outbound } from "./twilio-client";
 
 // The Twilio bridge (src/routes/telephony.ts, src/telephony/twilio-stream.ts): the signed Voice
@@ -213,13 +213,7 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     await setStreamClock(tenantId, callId, ends[0]! - 10); // still in the first sentence
     s.media(speechLike(8000, 1200));
     await s.until((m) => m.event === "clear", "clear");
-    let entry: { text: string; interrupted?: boolean } | undefined;
-    for (let i = 0; i < 100 && !entry?.interrupted; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const view = await callView(tenantId, callId);
-      entry = view?.history.find((h) => h.turnId === "turn-1" && h.role === "assistant") as typeof entry;
-    }
-    expect(entry).toMatchObject({ text: "", interrupted: true });
+    expect(await interruptedEntry(tenantId, callId, "turn-1", 100)).toMatchObject({ text: "", interrupted: true });
     s.stop();
     await s.closed();
   });
