@@ -68,13 +68,24 @@ const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
  * and `npm run bench` prints what a local call really wrote next to this model. Rows read are
  * estimates; priced at $0.001/M they do not matter.
  */
+/**
+ * Syncs of a live call (D1 index row, audit uses, metric deltas) come at most once an interval of
+ * conversation (SYNC_INTERVAL_SECONDS, 60 unless set; call-session.ts applyTurn): queued by the
+ * first turn after the last sync, run by the alarm that long after; the end's archive carries the
+ * rest. A 3-minute call: 2 at 60 s, 1 at 120 s.
+ */
+export function midCallSyncs(p) {
+  return Math.max(0, Math.min(p.turns, Math.ceil((p.minutes * 60) / p.syncSeconds) - 1));
+}
+
+/** What operations cost per 1M calls, in USD. */
+const usdPerMillion = (o) => o.count * PRICES[o.unit] * 1e6;
+const totalPerMillion = (ops) => ops.reduce((a, o) => a + usdPerMillion(o), 0);
+
+/** The operations of one call of shape `p`; `p.logs` is wrangler.toml's log settings (logSettings()). */
 export function operations(p) {
   const n = p.turns;
-  // Syncs of a live call (D1 index row, audit uses, metric deltas) come at most once an interval of
-  // conversation (SYNC_INTERVAL_SECONDS, 60 unless set; call-session.ts applyTurn): queued by the
-  // first turn after the last sync, run by the alarm that long after; the end's archive carries the
-  // rest. A 3-minute call: 2 at 60 s, 1 at 120 s.
-  const syncs = Math.max(0, Math.min(n, Math.ceil((p.minutes * 60) / p.syncSeconds) - 1));
+  const syncs = midCallSyncs(p);
   const req = n + 2; // POST /calls, n × POST /calls/{id}/turns, POST /calls/{id}/end
   const replies = n + 1; // the greeting and one reply per turn
   const misses = p.ttsMissShare * replies;
@@ -94,7 +105,7 @@ export function operations(p) {
   // 5 by D1's own count (rows_written of the archive batch, printed by npm run bench).
   const d1Rows = 2 + syncs * 3 + 5;
   // Workers Logs: the app's own lines, and (if on) one invocation log per invocation.
-  const logs = p.logs ?? logSettings();
+  const logs = p.logs;
   const logLines = req + 1 + n + 1 + 1 + syncs;
   const invocations = req + (req + syncs) + (req + 2) + (syncs + 1); // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
   return [
@@ -150,6 +161,7 @@ export const DEFAULTS = { syncSeconds: 60, speech: false, turns: 10, minutes: 3,
 
 export function costModel(input = {}, log = console.log) {
   const p = { ...DEFAULTS, ...input };
+  p.logs ??= logSettings();
   const ops = operations(p);
   const M = 1e6;
   log(`\n== Scale model (bench/cost-model.mjs): platform cost per 1M calls ==`);
@@ -158,7 +170,7 @@ export function costModel(input = {}, log = console.log) {
   log(`${"product".padEnd(18)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`);
   const byProduct = {};
   for (const o of ops) {
-    const usd = o.count * PRICES[o.unit] * M;
+    const usd = usdPerMillion(o);
     byProduct[o.product] = (byProduct[o.product] ?? 0) + usd;
     log(`${o.product.padEnd(18)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`);
   }
@@ -175,17 +187,17 @@ export function costModel(input = {}, log = console.log) {
   log(`target (issue 7): ≤ $${TARGET_PER_MILLION} per 1M three-minute calls of 10 turns`);
   log(`  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
   log(`  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
-  // The same call under the other Workers Logs settings a deployer can choose in wrangler.toml.
-  const logsCost = byProduct["Workers Logs"] ?? 0;
-  if (!input.logs) {
-    const variant = (logs) => Object.values(operations({ ...p, logs })).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0);
-    const off = variant({ enabled: false, sampling: 1, invocationLogs: false });
-    const withInvocations = variant({ ...(p.logs ?? logSettings()), enabled: true, invocationLogs: true });
-    const slower = Object.values(operations({ ...p, syncSeconds: 120 })).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0);
-    if (p.syncSeconds !== 120) log(`  with SYNC_INTERVAL_SECONDS=120 (metrics, audit and list view up to 2 minutes behind a live call, one mid-call sync instead of ${Math.max(0, Math.min(p.turns, Math.ceil((p.minutes * 60) / p.syncSeconds) - 1))}): $${slower.toFixed(2)} -> ${slower <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
-    log(`  Workers Logs in this figure: $${logsCost.toFixed(2)} (wrangler.toml [observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): $${off.toFixed(2)} -> ${off <= TARGET_PER_MILLION ? "MET" : "NOT MET"}; with invocation logs on as well: $${withInvocations.toFixed(2)}`);
+  // The same call with the other settings a deployer can choose: the sync interval, Workers Logs.
+  const variant = (changes) => totalPerMillion(operations({ ...p, ...changes }));
+  const verdict = (usd) => (usd <= TARGET_PER_MILLION ? "MET" : "NOT MET");
+  if (p.syncSeconds !== 120) {
+    const slower = variant({ syncSeconds: 120 });
+    log(`  with SYNC_INTERVAL_SECONDS=120 (metrics, audit and list view up to 2 minutes behind a live call, one mid-call sync instead of ${midCallSyncs(p)}): $${slower.toFixed(2)} -> ${verdict(slower)}`);
   }
-  const tl = ops.filter((o) => o.item.startsWith("TenantLimits")).reduce((a, o) => a + o.count * PRICES[o.unit] * M, 0) + ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
+  const off = variant({ logs: { enabled: false, sampling: 1, invocationLogs: false } });
+  const withInvocations = variant({ logs: { ...p.logs, enabled: true, invocationLogs: true } });
+  log(`  Workers Logs in this figure: $${(byProduct["Workers Logs"] ?? 0).toFixed(2)} (wrangler.toml [observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): $${off.toFixed(2)} -> ${verdict(off)}; with invocation logs on as well: $${withInvocations.toFixed(2)}`);
+  const tl = totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) + ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
   log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
   return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth };
 }

@@ -36,14 +36,14 @@ export async function runTurns(o, log = console.log) {
   const servers = [];
   // The worker's own count of rows written (SQLite's, D1's), from its archive_written lines.
   const storageLines = [];
-  // Every structured line the Worker wrote (src/observability/log.ts): the cost model prices them as Workers Logs events.
-  const eventLines = [];
+  // How many structured lines the Worker has written (src/observability/log.ts): the cost model prices them as Workers Logs events.
+  const eventLines = { count: 0 };
   try {
     log("starting the Workers: baseline and voice-edge (D1 migrations first) ...");
     const t0 = performance.now();
     const [baseline, edge] = await Promise.all([
       startDevServer({ label: "baseline", source: join(ROOT, "bench", "baseline"), entries: ["worker.js", "wrangler.toml"], vars: ["BENCH=1"], signal: o.signal }).then((s) => (servers.push(s), s)),
-      o.url ? Promise.resolve({ base: o.url }) : startDevServer({ label: "voice-edge", vars: voiceEdgeVars(), migrate: true, signal: o.signal, onLine: (line) => { if (line.includes('{"event":"')) eventLines.push(line); if (/"event":"(archive_written|call_synced)"/.test(line)) storageLines.push(line); } }).then((s) => (servers.push(s), s)),
+      o.url ? Promise.resolve({ base: o.url }) : startDevServer({ label: "voice-edge", vars: voiceEdgeVars(), migrate: true, signal: o.signal, onLine: (line) => { if (line.includes('{"event":"')) eventLines.count++; if (/"event":"(archive_written|call_synced)"/.test(line)) storageLines.push(line); } }).then((s) => (servers.push(s), s)),
     ]);
     log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: baseline ${baseline.base}, voice-edge ${edge.base}${o.url ? " (given)" : ""}`);
 
@@ -108,14 +108,14 @@ export async function runTurns(o, log = console.log) {
  * The storage a call of `turns` default-reply text turns really leaves behind, read from the local
  * D1 and R2 (miniflare's SQLite files in the persist directory), for the cost model's sanity check.
  */
-async function measureOneCall(api, key, edge, turns, log, storageLines = [], eventLines = []) {
+async function measureOneCall(api, key, edge, turns, log, storageLines = [], eventLines = { count: 0 }) {
   const { DatabaseSync } = await import("node:sqlite").catch(() => ({}));
   if (!DatabaseSync) {
     log("\n(sanity check skipped: node:sqlite is not available in this Node)");
     return undefined;
   }
   const tenantKey = await benchKey(api, ADMIN_TOKEN, "bench-cost");
-  const linesBefore = eventLines.length;
+  const linesBefore = eventLines.count;
   const { callId } = await api.must("/api/v1/calls", { method: "POST", token: tenantKey, json: { userId: "cost" } });
   for (let i = 0; i < turns; i++) await api.must(`/api/v1/calls/${callId}/turns`, { method: "POST", token: tenantKey, json: { text: UTTERANCES[i % UTTERANCES.length] } });
   const end = await api.must(`/api/v1/calls/${callId}/end`, { method: "POST", token: tenantKey });
@@ -165,7 +165,7 @@ async function measureOneCall(api, key, edge, turns, log, storageLines = [], eve
     out.rowsWritten = { object: json.objectRowsWritten, d1Archive: json.d1RowsWritten };
   }
   // From the call's create to its archive_written line: the request lines and the call's events.
-  out.logLines = eventLines.slice(linesBefore).length;
+  out.logLines = eventLines.count - linesBefore;
   log(`\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`);
   if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${1 + turns + 2 * Math.floor(turns / 8) + 1} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 5)`);
   else log("rows written: no archive_written line seen for the call");
