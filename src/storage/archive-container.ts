@@ -1,3 +1,4 @@
+import { concatBytes } from "../audio/concat";
 import type { CallArchive } from "./archive-types";
 
 /**
@@ -17,18 +18,12 @@ const HEADER_BYTES = 8;
 export const ARCHIVE_CONTENT_TYPE = "application/vnd.voice-edge.archive";
 
 /** The object body: header, transcript, then the audio pieces in the order the archive lists them. */
-export function encodeArchive(archive: CallArchive, audio: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+export function encodeArchive(archive: CallArchive, audio: readonly Uint8Array[]): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(archive));
-  const out = new Uint8Array(HEADER_BYTES + json.byteLength + audio.reduce((n, a) => n + a.byteLength, 0));
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(4, json.byteLength);
-  out.set(json, HEADER_BYTES);
-  let at = HEADER_BYTES + json.byteLength;
-  for (const piece of audio) {
-    out.set(piece, at);
-    at += piece.byteLength;
-  }
-  return out;
+  const header = new Uint8Array(HEADER_BYTES);
+  header.set(MAGIC, 0);
+  new DataView(header.buffer).setUint32(4, json.byteLength);
+  return concatBytes([header, json, ...audio]);
 }
 
 export class ArchiveFormatError extends Error {}
