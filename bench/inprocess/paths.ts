@@ -10,9 +10,11 @@ import { env } from "cloudflare:workers";
 import { it, vi } from "vitest";
 import { tenantLimits } from "../../src/durable/tenant-limits";
 import worker from "../../src/index";
+import { ADMIN_TOKEN as ADMIN } from "../../test/helpers/api";
 
-const ADMIN = "test-admin-token-0123456789"; // vitest.config.ts
-// A load test, not a tenant: the per-tenant request limit would answer 429s.
+// A load test, not a tenant: the per-tenant request limit would answer 429s. One env object for
+// the whole run, as a deployment has (test/helpers' fetchWithSettings makes one per request, which
+// would defeat the per-env caches of the parsed config and provider settings).
 const e = { ...env, TENANT_REQUESTS_PER_MINUTE: "1000000", TENANT_BURST: "1000000", TENANT_MAX_ACTIVE_CALLS: "100000" } as unknown as Env;
 
 /** One request through the Worker's fetch handler, its body read and its waitUntil work done. */
