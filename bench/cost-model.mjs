@@ -78,6 +78,44 @@ export function midCallSyncs(p) {
   return Math.max(0, Math.min(p.turns, Math.ceil((p.minutes * 60) / p.syncSeconds) - 1));
 }
 
+/**
+ * Rows a call's object writes (src/durable/call-store.ts): create 1 (the session row, with the
+ * greeting); a turn 1 (the session row carries the turn, its audit use, metric deltas and the
+ * queued sync), plus one history row each time the tail of TAIL_TURNS = 8 turns moves out (the
+ * greeting is its first group, so at turn 7, 15, ...; a plain rowid table: no AUTOINCREMENT
+ * sequence row, test/durable/call-sync.test.ts asserts the 2 rows of that turn); a sync 1
+ * (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end 1 (ended
+ * session, end use, archive and release jobs, in one write); the archive writes nothing more on
+ * success: the object empties (deleteAll; not counted as rows written).
+ * Speech turns also keep the caller's audio in the object until the archive: one row a turn (a
+ * part of up to 1 MiB in the WITHOUT ROWID audio_parts table, test/durable/call-sync.test.ts
+ * asserts the turn's 2 rows), which the archive then writes into its one object.
+ */
+export function callObjectRows({ turns, syncs = 0, speech = false }) {
+  return 1 + turns + Math.floor((turns + 1) / 8) + 2 * syncs + 1 + (speech ? turns : 0);
+}
+
+/**
+ * The app's log lines for one call (src/observability/log.ts): one per request, where the
+ * create's, each turn's and the end's are their call events (call_started, turn, call_ended) with
+ * the request's fields, and archive_written, which no request line carries. A mid-call sync
+ * writes none (test/observability/logs.test.ts asserts the lines of a call).
+ */
+export function callLogLines({ turns }) {
+  return turns + 2 + 1;
+}
+
+/**
+ * Rows a call writes to D1, by D1's own rows_written (index entries count; test/storage/d1-rows.test.ts
+ * asserts each): create 3 (the calls row, its primary key's index, calls_by_tenant_created); a sync
+ * 3 (the calls row, no indexed column changed; one audit row for all its uses, with its
+ * audit_by_tenant_at entry); the archive 4 (the ended row and its partial ended-calls entry, the
+ * audit row). The archive's figure is also what `npm run bench` prints for a local call.
+ */
+export function callD1Rows({ syncs }) {
+  return 3 + 3 * syncs + 4;
+}
+
 /** What operations cost per 1M calls, in USD. */
 const usdPerMillion = (o) => o.count * PRICES[o.unit] * 1e6;
 const totalPerMillion = (ops) => ops.reduce((a, o) => a + usdPerMillion(o), 0);
@@ -89,24 +127,11 @@ export function operations(p) {
   const req = n + 2; // POST /calls, n × POST /calls/{id}/turns, POST /calls/{id}/end
   const replies = n + 1; // the greeting and one reply per turn
   const misses = p.ttsMissShare * replies;
-  // The call's object (src/durable/call-store.ts): create 1 (the session row, with the greeting);
-  // a turn 1 (the session row carries the turn, its audit use, metric deltas and the queued sync),
-  // plus a history row and its AUTOINCREMENT sequence row every TAIL_TURNS = 8 turns; a sync 1
-  // (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end 1 (ended
-  // session, end use, archive and release jobs, in one write); the archive writes nothing more on
-  // success: the object empties (deleteAll; not counted as rows written).
-  // Speech turns also keep the caller's audio in the object until the archive: one row a turn (a
-  // part of up to 1 MiB in the WITHOUT ROWID audio_parts table, test/durable/call-sync.test.ts
-  // asserts the turn's 2 rows), which the archive then writes into its one object.
-  const objectRows = 1 + n + 2 * Math.floor(n / 8) + 2 * syncs + 1 + (p.speech ? n : 0);
-  // D1: create: the calls row + its calls_by_tenant_created entry (the ended-calls index is partial);
-  // a sync: the calls row (no indexed column changes) + one audit row and its index entry;
-  // the archive: UPDATE of the row (+ the partial ended-calls entry) + one audit row and its entry,
-  // 5 by D1's own count (rows_written of the archive batch, printed by npm run bench).
-  const d1Rows = 2 + syncs * 3 + 5;
+  const objectRows = callObjectRows({ turns: n, syncs, speech: p.speech });
+  const d1Rows = callD1Rows({ syncs });
   // Workers Logs: the app's own lines, and (if on) one invocation log per invocation.
   const logs = p.logs;
-  const logLines = req + 1 + n + 1 + 1 + syncs;
+  const logLines = callLogLines({ turns: n });
   const invocations = req + (req + syncs) + (req + 2) + (syncs + 1); // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
   return [
     // ---- Workers
@@ -128,12 +153,12 @@ export function operations(p) {
     },
     // ---- Durable Objects: SQLite rows written
     { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2, from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+2 every 8 turns), a sync 2 (${syncs}), the end 1; test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every 8 turns), a sync 2 (${syncs}), the end 1; test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
     { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: syncs + 1, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
     // ---- D1
     { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 + 2, from: "verifyKey on an isolate's cache miss, callIdRecorded at create" },
-    { product: "D1", item: "rows written: index, audit, archive", unit: "d1RowWritten", count: d1Rows, from: `create 2 (calls row + index), a sync 3 (calls row, one audit row + index for all its uses), archive 5 (row + partial index, audit row + index: D1's own rows_written, as npm run bench prints it)` },
+    { product: "D1", item: "rows written: index, audit, archive", unit: "d1RowWritten", count: d1Rows, from: `create 3 (calls row, its primary key index, its calls_by_tenant_created entry), a sync 3 (calls row, one audit row + index for all its uses), archive 4 (row + partial index, audit row + index): D1's own rows_written, test/storage/d1-rows.test.ts` },
     // ---- R2
     { product: "R2", item: "Class B: TTS cache GETs", unit: "r2ClassB", count: replies, from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create" },
     { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
@@ -143,7 +168,7 @@ export function operations(p) {
       item: "log events: the app's structured lines",
       unit: "logEvent",
       count: logs.enabled ? logLines * logs.sampling : 0,
-      from: `${logLines} a call: a request line per request (${req}), call_started, a turn line per turn, call_ended, archive_written, call_synced per sync (src/observability/log.ts)${logs.enabled ? (logs.sampling < 1 ? `, × head_sampling_rate ${logs.sampling}` : "") : "; Workers Logs off in wrangler.toml"}`,
+      from: `${logLines} a call: one line per request (${req}: the create's, the turns' and the end's are call_started, turn and call_ended with the request's fields), archive_written; none per sync (src/observability/log.ts)${logs.enabled ? (logs.sampling < 1 ? `, × head_sampling_rate ${logs.sampling}` : "") : "; Workers Logs off in wrangler.toml"}`,
     },
     {
       product: "Workers Logs",

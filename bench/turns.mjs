@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { callLogLines, callObjectRows } from "./cost-model.mjs";
 import { ADMIN_TOKEN, benchKey, client, UNLIMITED } from "./lib/api.mjs";
 import { ROOT, startDevServer } from "./lib/dev-server.mjs";
 import { f1, f2, load, statusLine } from "./lib/load.mjs";
@@ -43,7 +44,7 @@ export async function runTurns(o, log = console.log) {
     const t0 = performance.now();
     const [baseline, edge] = await Promise.all([
       startDevServer({ label: "baseline", source: join(ROOT, "bench", "baseline"), entries: ["worker.js", "wrangler.toml"], vars: ["BENCH=1"], signal: o.signal }).then((s) => (servers.push(s), s)),
-      o.url ? Promise.resolve({ base: o.url }) : startDevServer({ label: "voice-edge", vars: voiceEdgeVars(), migrate: true, signal: o.signal, onLine: (line) => { if (line.includes('{"event":"')) eventLines.count++; if (/"event":"(archive_written|call_synced)"/.test(line)) storageLines.push(line); } }).then((s) => (servers.push(s), s)),
+      o.url ? Promise.resolve({ base: o.url }) : startDevServer({ label: "voice-edge", vars: voiceEdgeVars(), migrate: true, signal: o.signal, onLine: (line) => { if (line.includes('{"event":"')) eventLines.count++; if (line.includes('"event":"archive_written"')) storageLines.push(line); } }).then((s) => (servers.push(s), s)),
     ]);
     log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: baseline ${baseline.base}, voice-edge ${edge.base}${o.url ? " (given)" : ""}`);
 
@@ -167,9 +168,9 @@ async function measureOneCall(api, key, edge, turns, log, storageLines = [], eve
   // From the call's create to its archive_written line: the request lines and the call's events.
   out.logLines = eventLines.count - linesBefore;
   log(`\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`);
-  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${1 + turns + 2 * Math.floor(turns / 8) + 1} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 5)`);
+  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${callObjectRows({ turns })} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 4)`);
   else log("rows written: no archive_written line seen for the call");
-  log(`log lines the Worker wrote for the call (create to archive): ${out.logLines} (the model says ${turns + 2 + 1 + turns + 1 + 1} without syncs: a line per request, call_started, a line per turn, call_ended, archive_written)`);
+  log(`log lines the Worker wrote for the call (create to archive): ${out.logLines} (the model says ${callLogLines({ turns })}: a line per request, the create's, turns' and end's being their call events, and archive_written)`);
   return out;
 }
 

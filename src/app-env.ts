@@ -1,4 +1,5 @@
 import type { Config } from "./config";
+import type { CarriedEvent } from "./observability/scope";
 import type { Principal } from "./security/scopes";
 
 /** Hono's typing of what every handler can read: bindings plus per-request variables. */
@@ -12,5 +13,7 @@ export interface AppEnv {
     traceId: string;
     /** Set when the call's object recorded this request's key use itself (security/audit-call-use.ts). */
     auditedByCall?: boolean;
+    /** The call event this request caused, handed back by the call's object: the request's log line is that event's (request-context.ts). */
+    callEvent?: CarriedEvent;
   };
 }

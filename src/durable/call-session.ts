@@ -35,6 +35,7 @@ import type {
   ReplyOptions,
   RpcResult,
   SessionRecord,
+  EventOnRequestLine,
   TurnInput,
   TurnPayload,
   TurnResult,
@@ -48,7 +49,7 @@ import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../secur
 import { callEnded } from "../observability/metrics-global";
 import { callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
-import { log } from "../observability/log";
+import { carryEvent, log } from "../observability/log";
 import { annotateScope } from "../observability/scope";
 import { inSpan, runInvocation, SpanKind, type RpcTrace } from "../observability/tracing";
 
@@ -106,7 +107,7 @@ export class CallSession extends DurableObject<Env> {
   // ---------------------------------------------------------------- RPC: lifecycle
 
   async create(input: CreateCallInput): Promise<RpcResult<{ session: SessionRecord; greeting: { text: string; audio?: TurnResult["reply"]["audio"] }; degraded?: string[] }>> {
-    return this.observe("CallSession.create", input, { tenantId: input.tenantId, callId: input.callId }, () => this.queue.run(async () => {
+    return this.observe("CallSession.create", input, { tenantId: input.tenantId, callId: input.callId }, () => this.carrying("call_started", input, () => this.queue.run(async () => {
       try {
         if (this.store.getSession()) {
           throw new ApiError(409, "call_exists", `A call with id '${input.callId}' already exists; choose another callId or omit it.`);
@@ -165,7 +166,7 @@ export class CallSession extends DurableObject<Env> {
       } finally {
         this.deadlines.clear();
       }
-    }));
+    })));
   }
 
   async get(): Promise<CallView | null> {
@@ -197,7 +198,7 @@ export class CallSession extends DurableObject<Env> {
   }
 
   async turn(input: TurnInput): Promise<RpcResult<TurnResult>> {
-    return this.observe("CallSession.turn", input, {}, () => this.queue.run(async () => {
+    return this.observe("CallSession.turn", input, {}, () => this.carrying("turn", input, () => this.queue.run(async () => {
       try {
         const result = await this.applyTurn(input);
         // The flow hung up: a live stream on the call hears it too.
@@ -209,12 +210,12 @@ export class CallSession extends DurableObject<Env> {
       } finally {
         this.deadlines.clear();
       }
-    }));
+    })));
   }
 
   /** `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans, and its key for the audit log. */
-  async end(reason: EndReason = "client", from: { requestId?: string; trace?: RpcTrace; actor?: string } = {}): Promise<RpcResult<EndResult>> {
-    return this.observe("CallSession.end", from, {}, () => this.queue.run(async () => {
+  async end(reason: EndReason = "client", from: { requestId?: string; trace?: RpcTrace; actor?: string } & EventOnRequestLine = {}): Promise<RpcResult<EndResult>> {
+    return this.observe("CallSession.end", from, {}, () => this.carrying("call_ended", from, () => this.queue.run(async () => {
       try {
         const session = this.store.getSession();
         if (!session) throw new ApiError(404, "call_not_found", "No such call.");
@@ -241,7 +242,7 @@ export class CallSession extends DurableObject<Env> {
       } catch (err) {
         return failure(err);
       }
-    }));
+    })));
   }
 
   /** Caller and reply audio of the call (or one turn), in conversation order. */
@@ -448,6 +449,19 @@ export class CallSession extends DurableObject<Env> {
    * RPC inputs carry its request id and trace (a child span of the caller's), since RPC itself
    * carries no trace context. Spans and the log sink's lines are sent in waitUntil.
    */
+  /**
+   * Runs an RPC's body. Its call event (`event`) goes back in the answer when the calling route
+   * writes it on its own request line (EventOnRequestLine), and is printed here otherwise, or if
+   * the RPC failed after logging it (the route logs no event for a failure).
+   */
+  private async carrying<R extends RpcResult<unknown>>(event: string, from: EventOnRequestLine, fn: () => Promise<R>): Promise<R> {
+    const { value, carried } = await carryEvent(from.eventOnRequestLine ? event : undefined, fn);
+    if (!carried) return value;
+    if ("ok" in value) return { ...value, event: carried };
+    log(carried.event, carried.fields);
+    return value;
+  }
+
   private observe<T>(name: string, from: { requestId?: string | undefined; trace?: RpcTrace | undefined }, ids: { tenantId?: string; callId?: string }, fn: () => Promise<T>): Promise<T> {
     const session = this.store.getSession();
     return runInvocation(
@@ -753,9 +767,9 @@ export class CallSession extends DurableObject<Env> {
     }
     const session = this.store.getSession();
     const left = this.store.outbox().map((j) => j.job).filter((j) => !completed.includes(j));
-    // Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here.
+    // Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here. A
+    // mid-call sync writes no line of its own (Workers Logs bills each); a failed one logs outbox_retry.
     if (archived) log("archive_written", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
-    else if (d1RowsWritten) log("call_synced", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
     // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
     const archiveDone = archived !== null || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
     // A pending release lives in this outbox: the object must not empty before it has run.

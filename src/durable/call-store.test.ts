@@ -63,6 +63,9 @@ describe("CallStore (the hot tier)", () => {
       // An object written before the tail existed: a bare session row and one-entry history rows.
       sql.exec("CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
       sql.exec("INSERT INTO session (id, json) VALUES (1, ?)", JSON.stringify(session(0)));
+      // Its history table as it was then, AUTOINCREMENT (new objects' has a plain rowid: test/durable/call-sync.test.ts).
+      sql.exec("DROP TABLE IF EXISTS history"); // made by the object's own store when it started
+      sql.exec("CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL)");
       const store = new CallStore(state.storage);
       sql.exec("INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)", JSON.stringify(entry(0, "assistant")));
       expect(store.getSession()?.turnCount).toBe(0);
@@ -70,7 +73,7 @@ describe("CallStore (the hot tier)", () => {
       for (let n = 1; n <= TAIL_TURNS + 2; n++) {
         const rows = store.rowsWritten;
         store.appendTurn(session(n), [entry(n, "user"), entry(n, "assistant")], { metrics: { t_total: 1 } });
-        // One row for the session row, plus the history row (and its sequence) on the turn that moves the tail.
+        // One row for the session row, plus the history row (and, in this older table, its AUTOINCREMENT sequence) on the turn that moves the tail.
         expect(store.rowsWritten - rows).toBe(n === TAIL_TURNS ? 3 : 1);
       }
       expect(store.rowsWritten - before).toBe(TAIL_TURNS + 2 + 2);

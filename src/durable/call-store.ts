@@ -11,7 +11,10 @@ import type { HistoryEntry, SessionRecord } from "./call-types";
  * "tail": their history entries and references to their cached reply audio) and the figures not
  * yet sent to D1 and the metrics shards (`pending`: audit uses, metric deltas). A turn rewrites
  * that row; every TAIL_TURNS turns the tail moves into one `history` row in the same transaction.
- * The history of a call is the history rows, then the tail.
+ * The history of a call is the history rows, then the tail. `seq` is a plain rowid: rows are never
+ * deleted one by one (the object is emptied whole), so it only grows, and unlike AUTOINCREMENT it
+ * writes no sqlite_sequence row with each insert. (Objects made before keep their AUTOINCREMENT
+ * table, which reads the same.)
  *
  * Audio the speech cache does not hold (the caller's, uncached replies) is stored a part per row
  * in `audio_parts`, WITHOUT ROWID: its primary key is the table, so a part costs one row written.
@@ -20,7 +23,7 @@ import type { HistoryEntry, SessionRecord } from "./call-types";
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL
+  seq INTEGER PRIMARY KEY, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fingerprint_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
@@ -42,7 +45,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 /** SQLite rows in a Durable Object hold at most 2 MB; audio is split into parts below that. */
 const AUDIO_PART_BYTES = 1024 * 1024;
-/** Turns kept in the session row before they move to a history row (one extra row per this many turns). */
+/** Turns kept in the session row before they move to a history row (one extra row written per this many turns). */
 export const TAIL_TURNS = 8;
 /**
  * Audit uses the session row holds before its queued sync is made due at once. A conversation

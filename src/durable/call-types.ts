@@ -1,6 +1,7 @@
 import type { DecodedAudio } from "../audio/decode";
 import type { OutputFormat } from "../audio/output-format";
 import type { Residency } from "../storage/residency";
+import type { CarriedEvent } from "../observability/scope";
 import type { RpcTrace } from "../observability/tracing";
 
 /** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
@@ -71,7 +72,7 @@ export interface ReplyOptions {
 export type { CallerPosition } from "../routing/select";
 import type { CallerPosition } from "../routing/select";
 
-export interface CreateCallInput {
+export interface CreateCallInput extends EventOnRequestLine {
   caller?: CallerPosition;
   tenantId: string;
   callId: string;
@@ -94,7 +95,7 @@ export type TurnPayload =
   | { kind: "dtmf"; digits: string }
   | { kind: "audio"; audio: DecodedAudio };
 
-export interface TurnInput {
+export interface TurnInput extends EventOnRequestLine {
   caller?: CallerPosition;
   payload: TurnPayload;
   reply: ReplyOptions;
@@ -130,4 +131,13 @@ export interface EndResult {
 export interface RpcFailure {
   error: { status: number; code: string; detail: string; headers?: Record<string, string> };
 }
-export type RpcResult<T> = { ok: T } | RpcFailure;
+/** `event`: the call event the RPC caused, when the caller asked to log it on its own request line (eventOnRequestLine). */
+export type RpcResult<T> = { ok: T; event?: CarriedEvent } | RpcFailure;
+
+/**
+ * Set by a route that writes the call event this RPC causes (call_started, turn, call_ended) on
+ * its own request line: the object hands the event back in the answer instead of printing it.
+ */
+export interface EventOnRequestLine {
+  eventOnRequestLine?: boolean;
+}

@@ -7,8 +7,16 @@
  * (a turn logs redaction counts, never the transcript). As a last guard, digit runs shaped like a
  * card number are masked in every string value. With LOG_SINK_URL set, the invocation's lines are
  * also posted to the sink (Elasticsearch _bulk) in waitUntil when it ends (see tracing.ts).
+ *
+ * One line per request: a request that causes a call event (creating a call, a turn, ending it)
+ * writes that event as its own line, with the request's fields on it (request-context.ts), rather
+ * than a request line and an event line. The call's object hands the event back for that
+ * (carryEvent). Events no request caused (streamed turns, idle timeouts, archives, failovers) are
+ * printed by whoever sees them. Workers Logs bills every line.
  */
-import { currentScope } from "./scope";
+import { type CarriedEvent, currentScope, type ObsScope, withScope } from "./scope";
+
+export type { CarriedEvent };
 
 export type LogLevel = "info" | "warn" | "error";
 
@@ -20,8 +28,26 @@ function scrub(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * Runs fn; the first `event` line it logs is not printed but returned, for the calling request to
+ * write on its line (undefined: nothing carried). Other lines print as usual.
+ */
+export async function carryEvent<T>(event: string | undefined, fn: () => Promise<T>): Promise<{ value: T; carried?: CarriedEvent }> {
+  if (!event) return { value: await fn() };
+  const carry: NonNullable<ObsScope["carry"]> = { event };
+  const value = await withScope({ carry }, fn);
+  return carry.line ? { value, carried: carry.line } : { value };
+}
+
 export function log(event: string, fields: Record<string, unknown> = {}, level: LogLevel = "info"): void {
   const scope = currentScope();
+  const carry = scope?.carry;
+  if (carry && carry.event === event && !carry.line) {
+    const carried: Record<string, unknown> = { tenantId: scope.tenantId, callId: scope.callId };
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) carried[k] = v;
+    carry.line = { event, fields: carried };
+    return;
+  }
   const line: Record<string, unknown> = { event, requestId: scope?.requestId, traceId: scope?.traceId, tenantId: scope?.tenantId, callId: scope?.callId };
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) line[k] = v;
   const text = JSON.stringify(line, scrub);

@@ -10,7 +10,7 @@ import { setSpanAttributes } from "./tracing";
 /**
  * Per-request context: a request id (a valid incoming X-Request-Id is echoed, else a new one),
  * the W3C trace id continued from `traceparent`, the parsed config, and one structured log line
- * when the response is done. Behind src/index.ts the ids come from the request's invocation
+ * when the response is done: `request`, or the call event the request caused (`callEvent`). Behind src/index.ts the ids come from the request's invocation
  * scope (whose root span has that trace id); the app alone (tests) decides them here.
  */
 export function requestContext() {
@@ -33,7 +33,10 @@ export function requestContext() {
         const route = routePath(c, -1);
         const status = c.res.status;
         setSpanAttributes({ "http.route": route, "http.response.status_code": status, "voice.tenant_id": tenantId }, route && route !== "/*" ? `${c.req.method} ${route}` : undefined);
-        log("request", {
+        // One line per request: the call event it caused (handed back by the call's object), with
+        // the request's fields on it, or a plain request line.
+        const event = c.get("callEvent");
+        log(event?.event ?? "request", {
           method: c.req.method,
           path: new URL(c.req.url).pathname,
           status,
@@ -42,6 +45,7 @@ export function requestContext() {
           // Which provider and region answered (speech routes), as the client saw it.
           provider: c.res.headers.get("X-Voice-Provider") ?? undefined,
           region: c.res.headers.get("X-Voice-Region") ?? undefined,
+          ...event?.fields,
         });
       }
     });

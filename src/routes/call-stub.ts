@@ -1,5 +1,7 @@
 import type { CallSession } from "../durable/call-session";
-import type { RpcFailure } from "../durable/call-types";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import type { RpcFailure, RpcResult } from "../durable/call-types";
 import { ApiError, errors } from "../errors";
 import type { TenantRef } from "../security/auth";
 import { transcriptExists } from "../storage/cold-store";
@@ -64,6 +66,19 @@ export function unwrap<R extends { ok: unknown } | RpcFailure>(result: R): Extra
     throw new ApiError(e.status as ApiError["status"], e.code, e.detail, e.headers ? { headers: e.headers } : {});
   }
   return (result as Extract<R, { ok: unknown }>).ok;
+}
+
+/**
+ * The answer of an RPC the call's object carried out for this request (create, turn, end): the
+ * object recorded the request's key use itself (no audit row from the route), and handed back the
+ * call event this request's log line is (asked with eventOnRequestLine). A failure throws the
+ * object's ApiError.
+ */
+export function acceptedAnswer<R extends RpcResult<unknown>>(c: Context<AppEnv>, answer: R): Extract<R, { ok: unknown }>["ok"] {
+  const ok = unwrap(answer);
+  c.set("auditedByCall", true);
+  if ("ok" in answer && answer.event) c.set("callEvent", answer.event);
+  return ok;
 }
 
 /**

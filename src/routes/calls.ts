@@ -16,7 +16,7 @@ import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { archiveBucket } from "../storage/residency";
 import { forgetCallResidency, recordCallResidency } from "../storage/residency-store";
-import { archivedCallExists, callStub, notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
+import { acceptedAnswer, archivedCallExists, callStub, notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
@@ -161,13 +161,13 @@ export function callRoutes() {
           reply,
           residency,
           requestId: c.var.requestId,
+          eventOnRequestLine: true,
           ...actorOf(c.var.principal),
           ...(trace ? { trace } : {}),
         }));
         // The object refused to start the call: the directory entry must not claim the id.
         if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
-        created = unwrap(answer);
-        c.set("auditedByCall", true);
+        created = acceptedAnswer(c, answer);
       } catch (err) {
         if (slot.fresh) {
           await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
@@ -283,7 +283,7 @@ export function callRoutes() {
     async (c) => {
       const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("end", (trace) => call.end("client", { requestId: c.var.requestId, ...actorOf(c.var.principal), ...(trace ? { trace } : {}) })), notFoundAnswer);
+      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("end", (trace) => call.end("client", { requestId: c.var.requestId, eventOnRequestLine: true, ...actorOf(c.var.principal), ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) {
         // Already ended and archived: ending again is a no-op that reports the archived state.
         const warm = await readCall(c.env.DB, tenant.tenantId, callId);
@@ -291,9 +291,7 @@ export function callRoutes() {
         if (!view || !view.endedAt) throw errors.callNotFound(callId);
         return c.json({ callId, status: "ended" as const, endedAt: view.endedAt, endReason: view.endReason ?? "client", archive: "done" as const }, 200);
       }
-      const ended = unwrap(answer);
-      c.set("auditedByCall", true);
-      return c.json(ended, 200);
+      return c.json(acceptedAnswer(c, answer), 200);
     },
   );
 

@@ -7,7 +7,7 @@ import { tenantRefOf } from "../security/auth";
 import { actorOf } from "../security/actor";
 import { sha256Hex } from "../security/crypto";
 import { isMultipart, readAudioUpload } from "./audio-body";
-import { notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
+import { acceptedAnswer, notFoundAnswer, onCall, throwEndedOrMissing } from "./call-stub";
 import { turnProviderHeaders } from "./provider-headers";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
@@ -92,11 +92,10 @@ export function turnRoutes() {
                 ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
                 : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
             );
-      const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, caller: callerPosition(c.req.raw.cf as CallerCf | undefined), ...actorOf(c.var.principal) };
+      const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, eventOnRequestLine: true, caller: callerPosition(c.req.raw.cf as CallerCf | undefined), ...actorOf(c.var.principal) };
       const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("turn", (trace) => call.turn({ ...turn, ...(trace ? { trace } : {}) })), notFoundAnswer);
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
-      const result = unwrap(answer);
-      c.set("auditedByCall", true);
+      const result = acceptedAnswer(c, answer);
       return c.json(result, 200, turnProviderHeaders(result));
     },
   );

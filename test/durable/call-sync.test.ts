@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
-import type { CallStore, Pending } from "../../src/durable/call-store";
+import { type CallStore, type Pending, TAIL_TURNS } from "../../src/durable/call-store";
 import { ADMIN_TOKEN, api, startCall, tenant } from "../helpers/api";
 import { callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
@@ -68,6 +68,23 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     expect(turns.map((e) => e.requestId).sort()).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
     expect(entries.filter((e) => e.action === "call.create" && e.target === callId)).toHaveLength(1);
     for (const e of turns) expect(e).toMatchObject({ actor: keyId, target: callId });
+  });
+
+  it(`costs one more row, the history row, on the turn that moves the last ${TAIL_TURNS} turns out of the session row`, async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const stub = callObject(tenantId, callId);
+    const costs: number[] = [];
+    for (let i = 1; i <= TAIL_TURNS; i++) {
+      const before = await rowsWritten(stub);
+      expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+      costs.push((await rowsWritten(stub)) - before);
+    }
+    // The greeting is the tail's first group, so turn TAIL_TURNS - 1 fills it: the session row and
+    // one history row (no AUTOINCREMENT sequence row with it).
+    expect(costs).toEqual(Array.from({ length: TAIL_TURNS }, (_, i) => (i === TAIL_TURNS - 2 ? 2 : 1)));
+    const history = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: { turnId: string; role: string }[] };
+    expect(history.history.map((e) => e.turnId)).toEqual(["turn-0", ...Array.from({ length: TAIL_TURNS }, (_, i) => [`turn-${i + 1}`, `turn-${i + 1}`]).flat()]);
   });
 
   it("queues the sync SYNC_INTERVAL_SECONDS after a turn (60 s unless set)", async () => {

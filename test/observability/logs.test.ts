@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetHealthForTests } from "../../src/routing/health-registry";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
-import { apiRequest, startCall, tenant } from "../helpers/api";
+import { api, apiRequest, startCall, tenant } from "../helpers/api";
 import { fetchWithSettings, setCallBindings } from "../helpers/objects";
 
 afterEach(() => vi.restoreAllMocks());
@@ -62,6 +62,37 @@ describe("structured logs", () => {
     for (const l of events("request")) expect(l).toMatchObject({ requestId: expect.any(String), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
+  it("writes one line per request: a request that caused a call event writes that event, with the request's fields", async () => {
+    const { tenantId, key } = await tenant();
+    const read = captureConsole();
+    const callId = await startCall(key);
+    for (const text of ["billing", "check my balance"]) {
+      expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } })).status).toBe(200);
+    }
+    expect((await api(`/api/v1/calls/${callId}`, { key })).status).toBe(200);
+    expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
+
+    const lines = read();
+    // Five requests, five request lines (they carry method, path, status and ms), whatever their event.
+    const requestLines = lines.filter((l) => "method" in l);
+    expect(requestLines.map((l) => `${String(l.event)} ${String(l.method)} ${String(l.path)} ${String(l.status)}`)).toEqual([
+      `call_started POST /api/v1/calls 201`,
+      `turn POST /api/v1/calls/${callId}/turns 200`,
+      `turn POST /api/v1/calls/${callId}/turns 200`,
+      `request GET /api/v1/calls/${callId} 200`,
+      `call_ended POST /api/v1/calls/${callId}/end 200`,
+    ]);
+    for (const l of requestLines) expect(l).toMatchObject({ requestId: expect.any(String), traceId: expect.stringMatching(/^[0-9a-f]{32}$/), tenantId, ms: expect.any(Number) });
+    // Each call event has exactly one line: the turns' carry the object's fields, and the archive,
+    // which no request line carries, has its own.
+    expect(lines.filter((l) => l.event === "turn")).toHaveLength(2);
+    expect(lines.filter((l) => l.event === "turn")[1]).toMatchObject({ callId, turnId: "turn-2", source: "text", latencyMs: { total: expect.any(Number) } });
+    expect(lines.filter((l) => l.event === "call_started")[0]).toMatchObject({ callId, flow: expect.any(String), language: "en-US" });
+    expect(lines.filter((l) => l.event === "call_ended")[0]).toMatchObject({ callId, reason: "client", turns: 2 });
+    expect(lines.filter((l) => l.event === "archive_written")).toEqual([expect.objectContaining({ callId, d1RowsWritten: expect.any(Number) })]);
+    expect(lines.filter((l) => l.event === "archive_written")[0]).not.toHaveProperty("method");
+  });
+
   it("posts each invocation's lines to LOG_SINK_URL as Elasticsearch _bulk NDJSON", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
@@ -77,7 +108,9 @@ describe("structured logs", () => {
     });
     const res = await fetchWithSettings(sink, apiRequest(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: `card ${CARD}` } }));
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(posts.length).toBe(2)); // the Worker's request and the object's turn
+    expect((await fetchWithSettings(sink, apiRequest(`/api/v1/calls/${callId}/end`, { method: "POST", key }))).status).toBe(200);
+    // The Worker's two requests (their lines are the turn and call_ended events) and the object's end RPC (archive_written).
+    await vi.waitFor(() => expect(posts.length).toBe(3));
     for (const p of posts) {
       expect(p.auth).toBe("ApiKey sink-secret");
       expect(p.type).toBe("application/x-ndjson");
@@ -91,7 +124,7 @@ describe("structured logs", () => {
       expect(p.body).not.toContain("4111");
     }
     const docs = posts.flatMap((p) => p.body.split("\n").filter((l, i) => i % 2 === 1 && l).map((l) => JSON.parse(l) as Record<string, unknown>));
-    expect(docs.map((d) => d.event).sort()).toEqual(["request", "turn"]);
+    expect(docs.map((d) => d.event).sort()).toEqual(["archive_written", "call_ended", "turn"]);
   });
 
   it("a failing sink costs one warning, never the reply", async () => {
@@ -102,6 +135,6 @@ describe("structured logs", () => {
     vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("nope", { status: 500 }));
     const res = await fetchWithSettings({ LOG_SINK_URL: SINK }, apiRequest(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "balance" } }));
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(read().filter((l) => l.event === "log_sink_failed").length).toBeGreaterThanOrEqual(2));
+    await vi.waitFor(() => expect(read().filter((l) => l.event === "log_sink_failed")).toHaveLength(1));
   });
 });
