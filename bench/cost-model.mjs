@@ -57,6 +57,8 @@ export function logSettings(file = new URL("../wrangler.toml", import.meta.url))
   return { enabled, sampling, invocationLogs };
 }
 export const TARGET_PER_MILLION = 60;
+/** src/durable/call-store.ts TAIL_TURNS: turns the session row holds before they move to a history row. */
+const TAIL_TURNS = 16;
 const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
 
 /**
@@ -70,9 +72,9 @@ const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
  */
 /**
  * Syncs of a live call (D1 index row, audit uses, metric deltas) come at most once an interval of
- * conversation (SYNC_INTERVAL_SECONDS, 60 unless set; call-session.ts applyTurn): queued by the
+ * conversation (SYNC_INTERVAL_SECONDS, 90 unless set; call-session.ts applyTurn): queued by the
  * first turn after the last sync, run by the alarm that long after; the end's archive carries the
- * rest. A 3-minute call: 2 at 60 s, 1 at 120 s.
+ * rest. A 3-minute call: 2 at 60 s, 1 at 90 or 120 s.
  */
 export function midCallSyncs(p) {
   return Math.max(0, Math.min(p.turns, Math.ceil((p.minutes * 60) / p.syncSeconds) - 1));
@@ -81,18 +83,19 @@ export function midCallSyncs(p) {
 /**
  * Rows a call's object writes (src/durable/call-store.ts): create 1 (the session row, with the
  * greeting); a turn 1 (the session row carries the turn, its audit use, metric deltas and the
- * queued sync), plus one history row each time the tail of TAIL_TURNS = 8 turns moves out (the
- * greeting is its first group, so at turn 7, 15, ...; a plain rowid table: no AUTOINCREMENT
+ * queued sync), plus one history row each time the tail of TAIL_TURNS = 16 turns moves out (the
+ * greeting is its first group, so at turn 15, 31, ...; a plain rowid table: no AUTOINCREMENT
  * sequence row, test/durable/call-sync.test.ts asserts the 2 rows of that turn); a sync 1
- * (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end 1 (ended
- * session, end use, archive and release jobs, in one write); the archive writes nothing more on
- * success: the object empties (deleteAll; not counted as rows written).
+ * (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end none: the
+ * ended call is archived and its slot released before anything is written, then the object
+ * empties (deleteAll; not counted as rows written). Only an end whose archive or release fails
+ * writes its row (test/durable/archive-outbox.test.ts asserts both).
  * Speech turns also keep the caller's audio in the object until the archive: one row a turn (a
  * part of up to 1 MiB in the WITHOUT ROWID audio_parts table, test/durable/call-sync.test.ts
  * asserts the turn's 2 rows), which the archive then writes into its one object.
  */
 export function callObjectRows({ turns, syncs = 0, speech = false }) {
-  return 1 + turns + Math.floor((turns + 1) / 8) + 2 * syncs + 1 + (speech ? turns : 0);
+  return 1 + turns + Math.floor((turns + 1) / TAIL_TURNS) + 2 * syncs + (speech ? turns : 0);
 }
 
 /**
@@ -112,9 +115,12 @@ export function callLogLines({ turns }) {
  * audit_by_tenant_at entry); the archive 4 (the ended row and its partial ended-calls entry, the
  * audit row). The archive's figure is also what `npm run bench` prints for a local call.
  */
+export const D1_ROWS = { create: 3, sync: 3, archive: 4 };
 export function callD1Rows({ syncs }) {
-  return 3 + 3 * syncs + 4;
+  return D1_ROWS.create + D1_ROWS.sync * syncs + D1_ROWS.archive;
 }
+
+const plural = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** What operations cost per 1M calls, in USD. */
 const usdPerMillion = (o) => o.count * PRICES[o.unit] * 1e6;
@@ -132,7 +138,8 @@ export function operations(p) {
   // Workers Logs: the app's own lines, and (if on) one invocation log per invocation.
   const logs = p.logs;
   const logLines = callLogLines({ turns: n });
-  const invocations = req + (req + syncs) + (req + 2) + (syncs + 1); // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
+  const shardUpdates = 1 + syncs + 1; // the start at create, each sync, the archive
+  const invocations = req + (req + syncs) + (req + 2) + shardUpdates; // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
   return [
     // ---- Workers
     { product: "Workers", item: "requests", unit: "workersRequest", count: req, from: "create + turns + end (src/routes/calls.ts, turns.ts)" },
@@ -142,19 +149,19 @@ export function operations(p) {
     { product: "Durable Objects", item: "TenantLimits.acquireCall / releaseCall RPC", unit: "doRequest", count: 2, from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)" },
     { product: "Durable Objects", item: "CallSession RPC (create, turn, end)", unit: "doRequest", count: req, from: "src/routes/call-stub.ts onCall / callStub(...).create" },
     { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: syncs, from: `the debounced sync: at most one alarm per ${p.syncSeconds} s of conversation (SYNC_INTERVAL_SECONDS)` },
-    { product: "Durable Objects", item: "MetricsShard.add RPC", unit: "doRequest", count: syncs + 1, from: "one per sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)" },
+    { product: "Durable Objects", item: "MetricsShard.add RPC", unit: "doRequest", count: shardUpdates, from: "the call's start at create (voice_calls_active counts it at once; CallSession.countStart), then one per sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)" },
     // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
     {
       product: "Durable Objects",
       item: "duration GB-s",
       unit: "doGbS",
-      count: (DO_MEMORY_GB * ((req * p.turnMs) + (syncs + req + 2 + syncs + 1) * p.smallDoMs)) / 1000,
+      count: (DO_MEMORY_GB * ((req * p.turnMs) + (syncs + req + 2 + shardUpdates) * p.smallDoMs)) / 1000,
       from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms, TenantLimits and shard RPCs × ${p.smallDoMs} ms)`,
     },
     // ---- Durable Objects: SQLite rows written
     { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2, from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every 8 turns), a sync 2 (${syncs}), the end 1; test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
-    { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: syncs + 1, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every 16 turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
+    { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: shardUpdates, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
     // ---- D1
     { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 + 2, from: "verifyKey on an isolate's cache miss, callIdRecorded at create" },
@@ -182,7 +189,7 @@ export function operations(p) {
   ];
 }
 
-export const DEFAULTS = { syncSeconds: 60, speech: false, turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
+export const DEFAULTS = { syncSeconds: 90, speech: false, turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
 
 export function costModel(input = {}, log = console.log) {
   const p = { ...DEFAULTS, ...input };
@@ -215,9 +222,10 @@ export function costModel(input = {}, log = console.log) {
   // The same call with the other settings a deployer can choose: the sync interval, Workers Logs.
   const variant = (changes) => totalPerMillion(operations({ ...p, ...changes }));
   const verdict = (usd) => (usd <= TARGET_PER_MILLION ? "MET" : "NOT MET");
-  if (p.syncSeconds !== 120) {
-    const slower = variant({ syncSeconds: 120 });
-    log(`  with SYNC_INTERVAL_SECONDS=120 (metrics, audit and list view up to 2 minutes behind a live call, one mid-call sync instead of ${midCallSyncs(p)}): $${slower.toFixed(2)} -> ${verdict(slower)}`);
+  // The sync interval: a minute (turn figures, audit log and list view fresher) and two (cheaper).
+  for (const syncSeconds of [60, 120].filter((x) => x !== p.syncSeconds)) {
+    const other = variant({ syncSeconds });
+    log(`  with SYNC_INTERVAL_SECONDS=${syncSeconds} (turn figures, audit log and list view up to ${syncSeconds} s behind a live call; ${plural(midCallSyncs({ ...p, syncSeconds }), "mid-call sync")}, against ${midCallSyncs(p)} by default): $${other.toFixed(2)} -> ${verdict(other)}`);
   }
   const off = variant({ logs: { enabled: false, sampling: 1, invocationLogs: false } });
   const withInvocations = variant({ logs: { ...p.logs, enabled: true, invocationLogs: true } });

@@ -22,7 +22,7 @@ export const ConfigSchema = z.object({
   MAX_TURNS_PER_CALL: intVar(500, 1, 100_000),
   // How far a live call's D1 index, audit log and metrics shards may lag its turns (one sync per
   // this many seconds of conversation; each costs about $7 per 1M calls, see npm run bench:cost).
-  SYNC_INTERVAL_SECONDS: intVar(60, 5, 3600),
+  SYNC_INTERVAL_SECONDS: intVar(90, 5, 3600),
   /**
    * Per-tenant limits (src/security/rate-limit.ts): requests per minute over every API key of the
    * tenant, refilled continuously (the default allows 100 calls each taking a turn every 5 s)...

@@ -47,9 +47,9 @@ async function flushPending(
   job: OutboxJob,
   session: SessionRecord,
   write: (audit: D1PreparedStatement[]) => Promise<number>,
-  options: { clear: boolean } = { clear: true },
+  options: { clear: boolean; pending?: Pending } = { clear: true },
 ): Promise<SyncStats> {
-  const pending: Pending = store.pending();
+  const pending: Pending = options.pending ?? store.pending();
   const sent = (job.state.sentMetrics ?? {}) as Record<string, number>;
   const toSend: Record<string, number> = {};
   for (const [series, v] of Object.entries(pending.metrics)) {
@@ -68,13 +68,22 @@ async function flushPending(
   return { d1RowsWritten };
 }
 
-/** Returns the session as archived (archivedAt set) once both tiers hold the call. */
-export function runArchiveJob(env: Env, store: CallStore, job: OutboxJob): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
-  return inSpan("archive", { "voice.job": JOB_ARCHIVE, "voice.job.attempts": job.attempts }, () => archiveCall(env, store, job));
+/**
+ * What the archive sends when the call's ended state is not in its store yet (CallSession.end
+ * archives before it writes anything): the ended session and the figures pending with the end's.
+ */
+export interface EndingCall {
+  session: SessionRecord;
+  pending: Pending;
 }
 
-async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
-  let session = store.getSession();
+/** Returns the session as archived (archivedAt set) once both tiers hold the call. */
+export function runArchiveJob(env: Env, store: CallStore, job: OutboxJob, ending?: EndingCall): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
+  return inSpan("archive", { "voice.job": JOB_ARCHIVE, "voice.job.attempts": job.attempts }, () => archiveCall(env, store, job, ending));
+}
+
+async function archiveCall(env: Env, store: CallStore, job: OutboxJob, ending?: EndingCall): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
+  let session = ending?.session ?? store.getSession();
   if (!session) return null;
   const history = store.history();
 
@@ -119,7 +128,7 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob): Promise<
   if (!job.state.d1) {
     const archived = session;
     // The last step: the outbox completes the job next, so its progress needs no row of its own.
-    ({ d1RowsWritten } = await flushPending(env, store, job, archived, (audit) => writeCallArchive(env.DB, archived, history, audit), { clear: false }));
+    ({ d1RowsWritten } = await flushPending(env, store, job, archived, (audit) => writeCallArchive(env.DB, archived, history, audit), { clear: false, ...(ending ? { pending: ending.pending } : {}) }));
     job.state.d1 = true;
   }
   return { session, d1RowsWritten };

@@ -23,7 +23,7 @@ import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { indexCall } from "../storage/warm-store";
 import { outboxRetryDelayMs } from "./backoff";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
-import { CallStore, type AudioRef, type AuditUse, type StoredAudio } from "./call-store";
+import { addPending, CallStore, type AudioRef, type AuditUse, type OutboxJob, type StoredAudio } from "./call-store";
 import { resolveCallAudio } from "./call-audio";
 import type {
   CallerPosition,
@@ -46,7 +46,7 @@ import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_
 import { twilioAdapter } from "../telephony/twilio-stream";
 import { CLOSE } from "../stream/protocol";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../security/stream-token";
-import { callEnded } from "../observability/metrics-global";
+import { addToShards, callEnded, namespaceOf } from "../observability/metrics-global";
 import { callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
 import { carryEvent, log } from "../observability/log";
@@ -143,13 +143,13 @@ export class CallSession extends DurableObject<Env> {
           });
         });
         log("call_started", { flow: session.flow, language: session.language, residency: session.residency ?? undefined, greeting: spoken.synth ? { provider: spoken.synth.provider, region: spoken.synth.region, cache: spoken.synth.cache } : undefined, degraded: spoken.degraded });
-        // List views read D1: index the new call now (its row only: the create's audit use and
-        // figures go with the first sync, which the first turn queues, or the archive), and leave
-        // it to a queued sync if D1 is down.
-        try {
-          await indexCall(this.env.DB, session);
-        } catch (err) {
-          log("index_deferred", { error: err instanceof Error ? err.message : String(err) }, "warn");
+        // List views read D1: index the new call now (its row only: the create's audit use goes
+        // with the first sync, which the first turn queues, or the archive), and leave it to a
+        // queued sync if D1 is down. Its start goes to a shard now too, so "calls now" counts it
+        // from the start (awaited before a sync could send it again).
+        const [indexed] = await Promise.allSettled([indexCall(this.env.DB, session), this.countStart(callStartedDeltas(spoken.audio?.cache))]);
+        if (indexed.status === "rejected") {
+          log("index_deferred", { error: indexed.reason instanceof Error ? indexed.reason.message : String(indexed.reason) }, "warn");
           this.store.enqueueIfAbsent(JOB_INDEX, Date.now());
           await this.drainOutbox();
         }
@@ -221,8 +221,9 @@ export class CallSession extends DurableObject<Env> {
         if (!session) throw new ApiError(404, "call_not_found", "No such call.");
         const endUse = use(from, "call.end", new Date().toISOString());
         if (session.status === "active") {
-          this.markEnded(session, reason, endUse.use);
           this.closeStreams("ended_elsewhere");
+          const atOnce = await this.endAtOnce(session, reason, endUse.use);
+          if (atOnce.archived) return { ok: { callId: session.callId, status: "ended", endedAt: atOnce.session.endedAt ?? new Date().toISOString(), endReason: reason, archive: "done" } };
         }
         // Ending an ended call again (its archive still pending) is a use too.
         else if (endUse.use) this.store.putSession(session, endUse);
@@ -268,8 +269,8 @@ export class CallSession extends DurableObject<Env> {
       const session = this.store.getSession();
       if (!session) return;
       if (session.status === "active" && Date.now() >= this.idleDeadline(session)) {
-        this.markEnded(session, "idle_timeout");
         this.closeStreams("idle_timeout");
+        if ((await this.endAtOnce(session, "idle_timeout")).archived) return;
       }
       await this.drainOutbox();
       await this.reschedule();
@@ -604,7 +605,7 @@ export class CallSession extends DurableObject<Env> {
         metrics: turnDeltas(result, heard.attempts, spoken.synth?.attempts),
         ...use(input, "call.turn", now),
         // The D1 list view, the audit log and the metrics shards follow turns at most
-        // SYNC_INTERVAL_SECONDS (a minute) behind: one sync (and one alarm) per interval of
+        // SYNC_INTERVAL_SECONDS (90 s) behind: one sync (and one alarm) per interval of
         // conversation instead of three writes per turn, queued in this same row write. The end
         // syncs at once.
         ...(decision.endCall ? {} : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + this.config.SYNC_INTERVAL_SECONDS * 1000 } }),
@@ -722,14 +723,74 @@ export class CallSession extends DurableObject<Env> {
   // ---------------------------------------------------------------- ending, archive outbox, alarm
 
   private markEnded(session: SessionRecord, reason: EndReason, endUse?: AuditUse): void {
-    const now = new Date().toISOString();
     // One write: the ended session, its figures, and the archive and the release of the call's slot
     // among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) queued.
-    this.store.putSession(
-      { ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now },
-      { metrics: callEnded(reason), ...(endUse ? { use: endUse } : {}), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] },
-    );
+    this.store.putSession(endedRecord(session, reason), { ...endFigures(reason, endUse), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] });
     log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
+  }
+
+  /**
+   * Ends an active call and archives it at once, before anything is written here: the ended call
+   * goes to R2 and D1 and its slot back to the tenant, then the object empties, so the end costs
+   * this object no row. If a step fails, one write records what markEnded would have plus each
+   * job's progress, and the outbox retries the rest with backoff, as after markEnded. A crash
+   * before that write leaves the call active here: the client saw no answer, and ending it again
+   * (or the idle timeout) redoes the same steps. Returns the ended session and whether the call
+   * is archived (and this object empty).
+   */
+  private async endAtOnce(session: SessionRecord, reason: EndReason, endUse?: AuditUse): Promise<{ session: SessionRecord; archived: boolean }> {
+    const ended = endedRecord(session, reason);
+    const pending = addPending(this.store.pending(), endFigures(reason, endUse));
+    const now = Date.now();
+    const archive: OutboxJob = { job: JOB_ARCHIVE, attempts: 0, nextAt: now, state: {}, lastError: null };
+    const release: OutboxJob = { job: JOB_RELEASE, attempts: 0, nextAt: now, state: {}, lastError: null };
+    let archived: { session: SessionRecord; d1RowsWritten: number } | null = null;
+    try {
+      archived = await runArchiveJob(this.env, this.store, archive, { session: ended, pending });
+    } catch (err) {
+      this.jobFailed(archive, err, ended);
+    }
+    let released = false;
+    try {
+      await runReleaseJob(this.env, this.store, ended);
+      released = true;
+    } catch (err) {
+      this.jobFailed(release, err, ended);
+    }
+    log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
+    if (archived) log("archive_written", { tenantId: session.tenantId, callId: session.callId, d1RowsWritten: archived.d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
+    if (archived && released) {
+      await this.wipe();
+      return { session: ended, archived: true };
+    }
+    const left = [...(archived ? [] : [archive]), ...(released ? [] : [release])];
+    // Archived: everything pending went with it (and it covers any queued sync).
+    this.store.putEnded(archived?.session ?? ended, archived ? { metrics: {}, uses: [] } : pending, left, archived !== null);
+    return { session: ended, archived: false };
+  }
+
+  /**
+   * Sends a new call's figures (its start, the greeting's cache result) to a shard at once rather
+   * than with its first sync, a minute or more later: voice_calls_active counts the call from its
+   * start. They stay pending if the shard cannot be reached (the sync sends them then).
+   */
+  private async countStart(deltas: Record<string, number>): Promise<void> {
+    const namespace = namespaceOf(this.env);
+    if (!namespace) return;
+    try {
+      await addToShards({ namespace }, deltas);
+      this.store.sentAhead(deltas);
+    } catch (err) {
+      log("metrics_update_failed", { message: err instanceof Error ? err.message : String(err) }, "warn");
+    }
+  }
+
+  /** A failed outbox job: retried after a backoff that grows with its attempts, never dropped. */
+  private jobFailed(job: OutboxJob, err: unknown, session: SessionRecord | null): void {
+    job.attempts += 1;
+    job.nextAt = Date.now() + outboxRetryDelayMs(job.attempts);
+    job.lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
+    log("outbox_retry", { job: job.job, attempts: job.attempts, tenantId: session?.tenantId, callId: session?.callId, error: job.lastError }, "warn");
   }
 
   private idleDeadline(session: SessionRecord): number {
@@ -757,12 +818,8 @@ export class CallSession extends DurableObject<Env> {
         else if (job.job === JOB_RELEASE) await runReleaseJob(this.env, this.store);
         completed.push(job.job);
       } catch (err) {
-        job.attempts += 1;
-        job.nextAt = Date.now() + outboxRetryDelayMs(job.attempts);
-        job.lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
+        this.jobFailed(job, err, this.store.getSession());
         this.store.updateJob(job);
-        const session = this.store.getSession();
-        log("outbox_retry", { job: job.job, attempts: job.attempts, tenantId: session?.tenantId, callId: session?.callId, error: job.lastError }, "warn");
       }
     }
     const session = this.store.getSession();
@@ -856,6 +913,17 @@ function ttsUnavailable(err: unknown): boolean {
 /** The audit use a request makes of its key on this call, when it says which key (RPC input `actor`). */
 function use(from: { actor?: string | undefined; requestId?: string | undefined }, action: string, at: string): { use?: AuditUse } {
   return from.actor ? { use: { action, actor: from.actor, at, result: "ok", ...(from.requestId ? { requestId: from.requestId } : {}) } } : {};
+}
+
+/** The session as it is once the call has ended now, for `reason`. */
+function endedRecord(session: SessionRecord, reason: EndReason): SessionRecord {
+  const now = new Date().toISOString();
+  return { ...session, status: "ended", endReason: reason, endedAt: now, lastActivityAt: now };
+}
+
+/** What ending a call adds to its pending figures: the ended-calls count and the ending request's key use. */
+function endFigures(reason: EndReason, endUse?: AuditUse): { metrics: Record<string, number>; use?: AuditUse } {
+  return { metrics: callEnded(reason), ...(endUse ? { use: endUse } : {}) };
 }
 
 function round(ms: number): number {

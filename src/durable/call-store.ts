@@ -45,8 +45,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 /** SQLite rows in a Durable Object hold at most 2 MB; audio is split into parts below that. */
 const AUDIO_PART_BYTES = 1024 * 1024;
-/** Turns kept in the session row before they move to a history row (one extra row written per this many turns). */
-export const TAIL_TURNS = 8;
+/**
+ * Turns kept in the session row before they move to a history row (one extra row written per this
+ * many turns). A turn's entries are about half a kilobyte plus its texts, so the row every turn
+ * rewrites stays near 10 KB, while a typical call of a dozen turns writes no history row at all.
+ */
+export const TAIL_TURNS = 16;
 /**
  * Audit uses the session row holds before its queued sync is made due at once. A conversation
  * takes a turn every few seconds and never gets near it within the sync's minute; a client firing
@@ -142,11 +146,13 @@ export class CallStore {
    * reads under load cost more than parsing this text again, and only this store writes the row,
    * so its own copy stays true. Each read parses a fresh object, so callers may change what they
    * get. A transaction that throws is rolled back, and the copy is dropped with it (transaction()),
-   * as is what the store knew of the outbox table.
+   * as is what the store knew of the outbox table; figures sent ahead stay out of the row read again.
    */
   private rowText: string | null | undefined;
   /** Whether the outbox table is known to be empty (it only fills for objects without a session row). */
   private outboxTableEmpty = false;
+  /** Figures sent to a shard since the row was last written (sentAhead): taken out of the pending ones read from storage. */
+  private ahead: Record<string, number> | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -155,11 +161,13 @@ export class CallStore {
 
   /** Runs `fn` as one SQLite transaction; if it throws, its writes are undone and so is the cached row. */
   transaction<T>(fn: () => T): T {
+    const ahead = this.ahead;
     try {
       return this.storage.transactionSync(fn);
     } catch (err) {
       this.rowText = undefined;
       this.outboxTableEmpty = false;
+      this.ahead = ahead;
       throw err;
     }
   }
@@ -172,16 +180,34 @@ export class CallStore {
   }
 
   private readRow(): HotRow | null {
-    this.rowText ??= this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0]?.json ?? null;
-    if (this.rowText === null) return null;
-    const parsed = JSON.parse(this.rowText) as HotRow | SessionRecord;
-    return "session" in parsed ? parsed : { session: parsed, tail: [], pending: emptyPending() };
+    if (this.rowText === undefined) {
+      const stored = this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0]?.json ?? null;
+      this.rowText = stored !== null && this.ahead ? JSON.stringify(withoutSent(parseRow(stored), this.ahead)) : stored;
+    }
+    return this.rowText === null ? null : parseRow(this.rowText);
   }
 
   private writeRow(row: HotRow): void {
     const text = JSON.stringify(row);
     this.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", text);
     this.rowText = text;
+    this.ahead = null;
+  }
+
+  /**
+   * Figures a shard has been sent ahead of the sync (a call's start, so that "calls now" counts it
+   * at once): they leave the pending figures now, and leave storage with the row's next write (the
+   * first turn, or the end), which costs no row of its own. If the object restarts before that
+   * write, the next sync sends them again: the one way a count can be doubled, as with a sync
+   * that stops between the shard update and the object's own write.
+   */
+  sentAhead(metrics: Record<string, number>): void {
+    const row = this.readRow();
+    if (!row) return;
+    this.rowText = JSON.stringify(withoutSent(row, metrics));
+    const ahead = { ...this.ahead };
+    for (const [series, v] of Object.entries(metrics)) ahead[series] = (ahead[series] ?? 0) + v;
+    this.ahead = ahead;
   }
 
   getSession(): SessionRecord | null {
@@ -277,15 +303,22 @@ export class CallStore {
   clearPending(sent: Pending): void {
     const row = this.readRow();
     if (!row) return;
-    const metrics = { ...row.pending.metrics };
-    for (const [series, v] of Object.entries(sent.metrics)) {
-      const left = (metrics[series] ?? 0) - v;
-      if (left === 0) delete metrics[series];
-      else metrics[series] = left;
-    }
     const jobs = { ...row.jobs };
     delete jobs[SYNC_JOB];
-    this.writeRow({ ...row, pending: { metrics, uses: row.pending.uses.slice(sent.uses.length) }, jobs });
+    const left = withoutSent(row, sent.metrics);
+    this.writeRow({ ...left, pending: { ...left.pending, uses: row.pending.uses.slice(sent.uses.length) }, jobs });
+  }
+
+  /**
+   * The row of a call whose end could not finish at once (CallSession.endAtOnce): the ended
+   * session, what is still to be sent, and the jobs left with their progress. `archived`: the
+   * archive sent everything pending and covered the sync, so only `jobs` remain.
+   */
+  putEnded(session: SessionRecord, pending: Pending, jobs: readonly OutboxJob[], archived: boolean): void {
+    const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
+    const kept: NonNullable<HotRow["jobs"]> = archived ? {} : { ...row.jobs };
+    for (const { job, ...rest } of jobs) kept[job] = rest;
+    this.writeRow({ ...row, session, pending, jobs: kept });
   }
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {
@@ -402,6 +435,22 @@ export class CallStore {
   }
 }
 
+function parseRow(text: string): HotRow {
+  const parsed = JSON.parse(text) as HotRow | SessionRecord;
+  return "session" in parsed ? parsed : { session: parsed, tail: [], pending: emptyPending() };
+}
+
+/** The row with `sent` taken out of its pending figures (a series at 0 is dropped). */
+function withoutSent(row: HotRow, sent: Record<string, number>): HotRow {
+  const metrics = { ...row.pending.metrics };
+  for (const [series, v] of Object.entries(sent)) {
+    const left = (metrics[series] ?? 0) - v;
+    if (left === 0) delete metrics[series];
+    else metrics[series] = left;
+  }
+  return { ...row, pending: { ...row.pending, metrics } };
+}
+
 function newJob(nextAt: number): Omit<OutboxJob, "job"> {
   return { attempts: 0, nextAt, state: {}, lastError: null };
 }
@@ -416,7 +465,7 @@ function withQueued(jobs: HotRow["jobs"], queued: readonly { job: string; nextAt
   return out;
 }
 
-function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
+export function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
   if (!add?.metrics && !add?.use) return p;
   const metrics = { ...p.metrics };
   for (const [series, v] of Object.entries(add.metrics ?? {})) metrics[series] = (metrics[series] ?? 0) + v;

@@ -8,7 +8,6 @@ import type { CallStore } from "./call-store";
  */
 export const JOB_RELEASE = "release";
 
-export async function runReleaseJob(env: Env, store: CallStore): Promise<void> {
-  const session = store.getSession();
+export async function runReleaseJob(env: Env, store: CallStore, session = store.getSession()): Promise<void> {
   if (session) await tenantLimits(env, session.tenantId).releaseCall(session.callId);
 }

@@ -20,9 +20,10 @@ function guarded(event: string, f: () => void): void {
 
 /**
  * The deltas of a call's life that its Durable Object keeps with its session row and sends to the
- * shards with its next sync (src/durable/archiver.ts flushPending, at most a minute behind): one
- * shard update a minute of conversation instead of one a turn, and exact, because the figures are
- * stored in the same transaction as the turn they count.
+ * shards with its next sync (src/durable/archiver.ts flushPending, at most SYNC_INTERVAL_SECONDS
+ * behind): one shard update per interval of conversation instead of one a turn, and exact, because
+ * the figures are stored in the same transaction as the turn they count. A call's start is also
+ * sent at once, at create (CallSession.countStart), so "calls now" counts it from its first second.
  */
 export function callStartedDeltas(greetingCache?: "hit" | "miss"): Record<string, number> {
   return { ...callStarted(), ...(greetingCache ? ttsCacheResult(greetingCache) : {}) };

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
 import { api, startCall, tenant } from "../helpers/api";
 import { callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
@@ -79,6 +79,55 @@ describe("archive outbox", () => {
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; status: string };
     expect(view).toMatchObject({ tier: "warm", status: "ended" });
     expect((await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`))?.uploaded).toEqual(firstUpload);
+  });
+
+  it("archives an ended call before writing anything to its object: the end costs the object no row", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    const stub = callObject(tenantId, callId);
+    const before = await runInDurableObject(stub, (instance: CallSession) => (instance as unknown as { store: { rowsWritten: number } }).store.rowsWritten);
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string; endReason: string };
+    vi.restoreAllMocks();
+    expect(ended).toMatchObject({ archive: "done", endReason: "client" });
+    const written = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === "archive_written");
+    expect(written).toMatchObject({ callId, objectRowsWritten: before });
+    // Empty, and the warm tier has the ended call with every use, the end's included.
+    expect(await jobsOf(stub)).toEqual([]);
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { tier: string; status: string; endReason: string };
+    expect(view).toMatchObject({ tier: "warm", status: "ended", endReason: "client" });
+    const uses = await env.DB.prepare("SELECT uses_json FROM audit_log WHERE tenant_id = ? AND target = ? AND uses_json IS NOT NULL").bind(tenantId, callId).all<{ uses_json: string }>();
+    expect(uses.results.flatMap((r) => JSON.parse(r.uses_json) as [string, string, string][]).map((u) => u[2])).toEqual(["call.create", "call.turn", "call.end"]);
+  });
+
+  it("keeps only the slot's release when the archive went through and the release did not", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    const stub = callObject(tenantId, callId);
+    const refusingLimits = new Proxy(env.TENANT_LIMITS, {
+      get(target, prop) {
+        if (prop === "get") return () => ({ releaseCall: () => Promise.reject(new Error("injected limits outage")) });
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await setCallBindings(tenantId, callId, { TENANT_LIMITS: refusingLimits });
+    const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
+    expect(ended.archive).toBe("done");
+    // One job left, the release, with its failure; what was pending went with the archive.
+    expect(await outbox(stub)).toEqual([expect.objectContaining({ job: "release", attempts: 1, last_error: "injected limits outage" })]);
+    const held = await runInDurableObject(stub, (instance: CallSession) => (instance as unknown as { store: { pending(): unknown; getSession(): { archivedAt: string | null } } }).store);
+    expect(held.pending()).toEqual({ metrics: {}, uses: [] });
+    expect(held.getSession().archivedAt).toEqual(expect.any(String));
+
+    await setCallBindings(tenantId, callId, {});
+    await retryNow(stub);
+    expect(await runInDurableObject(stub, (instance: CallSession) => (instance as unknown as { store: { getSession(): unknown } }).store.getSession())).toBeNull();
+    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ? AND target = ?").bind(tenantId, callId).first<{ n: number }>();
+    expect(audit?.n).toBe(1); // the uses were written once, by the archive
   });
 
   it("falls through to the cold tier once D1 no longer holds the call", async () => {

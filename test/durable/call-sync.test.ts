@@ -56,7 +56,7 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     const held = await pending(stub);
     expect(held.uses.map((u) => u.action)).toEqual(["call.create", "call.turn", "call.turn", "call.turn"]);
     expect(held.uses.slice(1).map((u) => u.requestId)).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
-    expect(held.metrics.voice_calls_started_total).toBe(1);
+    expect(held.metrics).not.toHaveProperty("voice_calls_started_total"); // sent at create (the next test)
     expect(held.metrics['voice_turns_total{outcome="ok",source="text"}']).toBe(3);
 
     expect(await syncNow(stub)).toBe(true);
@@ -87,7 +87,24 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     expect(history.history.map((e) => e.turnId)).toEqual(["turn-0", ...Array.from({ length: TAIL_TURNS }, (_, i) => [`turn-${i + 1}`, `turn-${i + 1}`]).flat()]);
   });
 
-  it("queues the sync SYNC_INTERVAL_SECONDS after a turn (60 s unless set)", async () => {
+  it("counts the call's start on the shards at create, and never again with its syncs", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const stub = callObject(tenantId, callId);
+    // Sent at once: nothing about the start is pending any more, though storage still holds it
+    // until the row's next write (a turn), which costs no row of its own.
+    expect((await pending(stub)).metrics).toEqual({});
+    const stored = async () => runInDurableObject(stub, (_i, state) => (JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM session").one().json) as { pending: Pending }).pending.metrics);
+    expect(await stored()).toMatchObject({ voice_calls_started_total: 1 });
+    const before = await rowsWritten(stub);
+    expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+    expect((await rowsWritten(stub)) - before).toBe(1);
+    expect(await stored()).not.toHaveProperty("voice_calls_started_total");
+    expect((await pending(stub)).metrics).not.toHaveProperty("voice_calls_started_total");
+    expect((await pending(stub)).metrics['voice_turns_total{outcome="ok",source="text"}']).toBe(1);
+  });
+
+  it("queues the sync SYNC_INTERVAL_SECONDS after a turn (90 s unless set)", async () => {
     const { tenantId, key } = await tenant();
     const due = async (vars: Record<string, string>) => {
       const callId = await startCall(key);
@@ -99,8 +116,8 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
       return (sync?.nextAt ?? 0) - before;
     };
     const byDefault = await due({});
-    expect(byDefault).toBeGreaterThanOrEqual(59_000);
-    expect(byDefault).toBeLessThanOrEqual(61_000);
+    expect(byDefault).toBeGreaterThanOrEqual(89_000);
+    expect(byDefault).toBeLessThanOrEqual(91_000);
     const slower = await due({ SYNC_INTERVAL_SECONDS: "300" });
     expect(slower).toBeGreaterThanOrEqual(299_000);
     expect(slower).toBeLessThanOrEqual(301_000);
