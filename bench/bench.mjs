@@ -6,7 +6,7 @@
 //                         [--calls 50] [--delay 50] [--url http://127.0.0.1:8787]
 // (--url: run the turn bench against an already-running voice-edge, e.g. `npm run dev`, instead of
 // starting one; ADMIN_TOKEN from the environment; raise its TENANT_* limits or it measures 429s.)
-import { costModel } from "./cost-model.mjs";
+import { callObjectRows, costModel, D1_ROWS } from "./cost-model.mjs";
 import { runGateway } from "./gateway.mjs";
 import { machineLines } from "./lib/machine.mjs";
 import { parseTurnsArgs, runTurns } from "./turns.mjs";
@@ -45,13 +45,15 @@ if ((which === "gateway" || which === "all") && !stop.signal.aborted) {
 }
 if (which === "cost" || which === "all") {
   const input = {};
-  const text1 = turns?.rows.find((r) => r.name === "voice-edge reply=text" && r.connections === 1);
-  if (text1) Object.assign(input, { turnMs: Math.round(text1.r.p50 * 10) / 10, turnMsSource: "measured: p50 of a reply=text turn at concurrency 1, client side, so an upper bound" });
+  // The model's call takes default-reply turns (local TTS through the R2 speech cache), so the
+  // object's time per RPC is that run's, not the reply=text one's.
+  const spoken1 = turns?.rows.find((r) => r.name === "voice-edge local TTS" && r.connections === 1);
+  if (spoken1) Object.assign(input, { turnMs: Math.round(spoken1.r.p50 * 10) / 10, turnMsSource: "measured locally: p50 of a default-reply (local TTS) turn at concurrency 1, client side, so an upper bound for this machine; production's R2 reads take longer" });
   const m = turns?.measured;
   if (m?.r2.objects) Object.assign(input, { r2KiB: m.r2.bytes / 1024, r2Source: `measured: ${m.r2.objects} R2 objects of a ${m.turns}-turn call` });
   costModel(input);
   if (m) {
-    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ${m.r2.objects} (model 1: the transcript)${m.rowsWritten ? `; rows written by the call's object ${m.rowsWritten.object} (model ${1 + m.turns + 2 * Math.floor(m.turns / 8) + 1} without mid-call syncs), D1 archive batch ${m.rowsWritten.d1Archive} (model 5)` : ""}`);
+    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ${m.r2.objects} (model 1: the transcript)${m.rowsWritten ? `; rows written by the call's object ${m.rowsWritten.object} (model ${callObjectRows({ turns: m.turns })} without mid-call syncs), D1 archive batch ${m.rowsWritten.d1Archive} (model ${D1_ROWS.archive})` : ""}`);
   }
 }
 console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

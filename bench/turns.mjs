@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { callLogLines, callObjectRows } from "./cost-model.mjs";
+import { callLogLines, callObjectRows, D1_ROWS } from "./cost-model.mjs";
 import { ADMIN_TOKEN, benchKey, client, UNLIMITED } from "./lib/api.mjs";
 import { ROOT, startDevServer } from "./lib/dev-server.mjs";
 import { f1, f2, load, statusLine } from "./lib/load.mjs";
@@ -18,10 +18,10 @@ import { f1, f2, load, statusLine } from "./lib/load.mjs";
 const UTTERANCES = ["I would like to check my account balance please", "I have a question about my bill", "my internet is not working", "can you help me"];
 export const TARGETS = { throughput: 0.7, p99: 1.5 };
 
-/** The compatibility date and flags of a wrangler.toml (the two must match for a fair baseline). */
+/** The compatibility date and flags and the build's keep_names of a wrangler.toml (they must match for a fair baseline). */
 export function compat(file) {
   const toml = readFileSync(file, "utf8");
-  return `${/^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]} ${/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)?.[1]}`;
+  return `${/^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]} ${/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)?.[1]} keep_names=${/^keep_names\s*=\s*(\w+)/m.exec(toml)?.[1] ?? "true"}`;
 }
 
 export function voiceEdgeVars(extra = []) {
@@ -168,7 +168,7 @@ async function measureOneCall(api, key, edge, turns, log, storageLines = [], eve
   // From the call's create to its archive_written line: the request lines and the call's events.
   out.logLines = eventLines.count - linesBefore;
   log(`\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`);
-  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${callObjectRows({ turns })} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says 4)`);
+  if (out.rowsWritten) log(`rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${callObjectRows({ turns })} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says ${D1_ROWS.archive})`);
   else log("rows written: no archive_written line seen for the call");
   log(`log lines the Worker wrote for the call (create to archive): ${out.logLines} (the model says ${callLogLines({ turns })}: a line per request, the create's, turns' and end's being their call events, and archive_written)`);
   return out;

@@ -28,7 +28,7 @@ export const APP_ENTRIES = ["src", "migrations", "wrangler.toml", "package.json"
 
 /** How the benches run the Worker, for their headers (bench/lib/machine.mjs). */
 export const WORKER_RUNTIME =
-  "local workerd via wrangler's unstable_startWorker, DevTools inspector off (wrangler dev's always-attached inspector costs ~3 ms per console.log line locally; production has none)";
+  "local workerd via wrangler's unstable_startWorker, requests straight to the Worker's own server (not wrangler's dev proxy, a second workerd forwarding every request), DevTools inspector off (wrangler dev's always-attached inspector costs ~3 ms per console.log line locally); production has neither";
 /** The line bench/lib/start-worker.mjs prints when its Worker answers, followed by {"url"}. */
 export const READY_PREFIX = "@@bench-worker-ready";
 const START_WORKER = join(ROOT, "bench", "lib", "start-worker.mjs");
