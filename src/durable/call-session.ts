@@ -446,11 +446,6 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /**
-   * One invocation of this object, traced and logged as part of the request that made it: the
-   * RPC inputs carry its request id and trace (a child span of the caller's), since RPC itself
-   * carries no trace context. Spans and the log sink's lines are sent in waitUntil.
-   */
-  /**
    * Runs an RPC's body. Its call event (`event`) goes back in the answer when the calling route
    * writes it on its own request line (EventOnRequestLine), and is printed here otherwise, or if
    * the RPC failed after logging it (the route logs no event for a failure).
@@ -463,6 +458,11 @@ export class CallSession extends DurableObject<Env> {
     return value;
   }
 
+  /**
+   * One invocation of this object, traced and logged as part of the request that made it: the
+   * RPC inputs carry its request id and trace (a child span of the caller's), since RPC itself
+   * carries no trace context. Spans and the log sink's lines are sent in waitUntil.
+   */
   private observe<T>(name: string, from: { requestId?: string | undefined; trace?: RpcTrace | undefined }, ids: { tenantId?: string; callId?: string }, fn: () => Promise<T>): Promise<T> {
     const session = this.store.getSession();
     return runInvocation(
@@ -764,8 +764,8 @@ export class CallSession extends DurableObject<Env> {
       return { session: ended, archived: true };
     }
     const left = [...(archived ? [] : [archive]), ...(released ? [] : [release])];
-    // Archived: everything pending went with it (and it covers any queued sync).
-    this.store.putEnded(archived?.session ?? ended, archived ? { metrics: {}, uses: [] } : pending, left, archived !== null);
+    // Archived: everything pending went with it.
+    this.store.putEnded(archived?.session ?? ended, archived ? { metrics: {}, uses: [] } : pending, left);
     return { session: ended, archived: false };
   }
 

@@ -311,14 +311,15 @@ export class CallStore {
 
   /**
    * The row of a call whose end could not finish at once (CallSession.endAtOnce): the ended
-   * session, what is still to be sent, and the jobs left with their progress. `archived`: the
-   * archive sent everything pending and covered the sync, so only `jobs` remain.
+   * session, what is still to be sent, and the jobs left (archive, release) with their progress.
+   * They replace any queued sync: the archive sends what a sync would, and a sync run between an
+   * archive attempt that reached the shard and its retry would send the shard the same figures twice.
    */
-  putEnded(session: SessionRecord, pending: Pending, jobs: readonly OutboxJob[], archived: boolean): void {
+  putEnded(session: SessionRecord, pending: Pending, jobs: readonly OutboxJob[]): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
-    const kept: NonNullable<HotRow["jobs"]> = archived ? {} : { ...row.jobs };
-    for (const { job, ...rest } of jobs) kept[job] = rest;
-    this.writeRow({ ...row, session, pending, jobs: kept });
+    const left: NonNullable<HotRow["jobs"]> = {};
+    for (const { job, ...rest } of jobs) left[job] = rest;
+    this.writeRow({ ...row, session, pending, jobs: left });
   }
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {
