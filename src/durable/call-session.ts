@@ -221,8 +221,9 @@ export class CallSession extends DurableObject<Env> {
         if (!session) throw new ApiError(404, "call_not_found", "No such call.");
         const endUse = use(from, "call.end", new Date().toISOString());
         if (session.status === "active") {
-          this.closeStreams("ended_elsewhere");
           const atOnce = await this.endAtOnce(session, reason, endUse.use);
+          // Only now: a stream told the call is over may read it at once, and must find it ended.
+          this.closeStreams("ended_elsewhere");
           if (atOnce.archived) return { ok: { callId: session.callId, status: "ended", endedAt: atOnce.session.endedAt ?? new Date().toISOString(), endReason: reason, archive: "done" } };
         }
         // Ending an ended call again (its archive still pending) is a use too.
@@ -269,8 +270,9 @@ export class CallSession extends DurableObject<Env> {
       const session = this.store.getSession();
       if (!session) return;
       if (session.status === "active" && Date.now() >= this.idleDeadline(session)) {
-        this.closeStreams("idle_timeout");
-        if ((await this.endAtOnce(session, "idle_timeout")).archived) return;
+        const atOnce = await this.endAtOnce(session, "idle_timeout");
+        this.closeStreams("idle_timeout"); // once the end is recorded (see end())
+        if (atOnce.archived) return;
       }
       await this.drainOutbox();
       await this.reschedule();

@@ -1,9 +1,10 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { concat, keyTone, silence, toInt16 } from "../../src/audio/test-signals";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, startCall, tenant } from "../helpers/api";
-import { ageCall, callObject } from "../helpers/objects";
+import { ageCall, callObject, setCallBindings } from "../helpers/objects";
 import { silenceSamples, started, wavSamples } from "./stream-client";
 
 // Keypad and typed turns over the live stream: the keypad fixture and synthesised tones sent as
@@ -184,6 +185,23 @@ describe("the end of the call closes the stream", { timeout: 30_000 }, () => {
     s.send({ type: "stop" });
     expect(await s.next("ended")).toEqual({ type: "ended", reason: "stop" });
     expect(await s.closed).toEqual({ code: 1000, reason: "stop" });
+    expect((await view(key, callId)).status).toBe("ended");
+  });
+
+  it("tells the stream the call ended only once it has: a read right after `ended` finds it ended, however slow the archive", async () => {
+    const { key, tenantId } = await tenant();
+    const callId = await startCall(key);
+    const slowBucket = new Proxy(env.ARCHIVE, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (prop === "put") return async (...args: unknown[]) => (await new Promise((r) => setTimeout(r, 300)), (value as (...a: unknown[]) => unknown).apply(target, args));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await setCallBindings(tenantId, callId, { ARCHIVE: slowBucket });
+    const s = await started(callId, key);
+    s.send({ type: "stop" });
+    expect(await s.next("ended")).toEqual({ type: "ended", reason: "stop" });
     expect((await view(key, callId)).status).toBe("ended");
   });
 
