@@ -9,7 +9,9 @@
 // Reading it: synchronous hot spots (DSP such as resample, JSON, zod, redaction) are real. Time an
 // async function spends awaiting I/O (a provider's body, an RPC) can show as its own self time,
 // because the sampler does not always see workerd's isolate as idle while it waits.
-//   npm run bench:profile -- [transcribe|synthesize|turn|call|healthz] [--duration 5] [--connections 1]
+//   npm run bench:profile -- [transcribe|synthesize|turn|spoken-turn|call|healthz] [--duration 5] [--connections 1]
+// (spoken-turn: a turn with the default reply, the embedded TTS engine through the R2 speech cache,
+// one text over and over, so every reply after the first is a cache hit: a call's usual turn.)
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +22,7 @@ import { f1, load } from "./lib/load.mjs";
 import { startProviderStub } from "./lib/provider-stub.mjs";
 import { voiceEdgeVars } from "./turns.mjs";
 
-const ROUTES = ["transcribe", "synthesize", "turn", "call", "healthz"];
+const ROUTES = ["transcribe", "synthesize", "turn", "spoken-turn", "call", "healthz"];
 const AUDIO = readFileSync(join(ROOT, "test", "fixtures", "audio", "balance-16k.wav"));
 
 function parseArgs(argv) {
@@ -97,7 +99,7 @@ async function main() {
       label: "voice-edge-profile",
       source,
       inspector: true,
-      vars: voiceEdgeVars(["STT_PROVIDERS=openai", "TTS_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`, "TTS_CACHE_TTL_SECONDS=0"]),
+      vars: o.route === "spoken-turn" ? voiceEdgeVars() : voiceEdgeVars(["STT_PROVIDERS=openai", "TTS_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`, "TTS_CACHE_TTL_SECONDS=0"]),
       migrate: true,
     });
     const api = client(edge.base);
@@ -110,6 +112,7 @@ async function main() {
       transcribe: () => ({ method: "POST", path: "/api/v1/voice/transcribe", headers: { ...auth, "content-type": "audio/wav" }, body: AUDIO }),
       synthesize: () => ({ method: "POST", path: "/api/v1/voice/synthesize", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ text: "Your balance is one hundred and twenty dollars." }) }),
       turn: () => ({ method: "POST", path: `/api/v1/calls/${callId}/turns?reply=text`, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ text: "what is my balance" }) }),
+      "spoken-turn": () => ({ method: "POST", path: `/api/v1/calls/${callId}/turns`, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ text: "what is my balance" }) }),
     }[o.route];
     await load({ base: edge.base, connections: o.connections, durationS: 2, request }); // warm-up
     const session = await devtools(edge.inspectorPort);

@@ -71,30 +71,32 @@ export async function runTurns(o, log = console.log) {
     const rows = [];
     for (const connections of o.concurrency) {
       const baseIds = Array.from({ length: o.calls }, (_, i) => `base-${connections}-${i}`);
-      const b = await load({ base: baseline.base, connections, durationS: o.durationS, warmupS: o.warmupS, targets: baseIds, request: (id) => ({ method: "POST", path: `/api/v1/calls/${id}/turns`, headers: { "content-type": "application/json" }, body: body() }) });
+      const b = await load({ base: baseline.base, connections, durationS: o.durationS, warmupS: o.warmupS, cpuSeconds: baseline.cpuSeconds, targets: baseIds, request: (id) => ({ method: "POST", path: `/api/v1/calls/${id}/turns`, headers: { "content-type": "application/json" }, body: body() }) });
       rows.push({ name: "baseline", connections, r: b });
       for (const mode of ["text", "audio"]) {
         const ids = await newCalls(o.calls);
         const path = mode === "text" ? (id) => `/api/v1/calls/${id}/turns?reply=text` : (id) => `/api/v1/calls/${id}/turns`;
-        const r = await load({ base: edge.base, connections, durationS: o.durationS, warmupS: o.warmupS, targets: ids, request: (id) => ({ method: "POST", path: path(id), headers: auth, body: body() }) });
+        const r = await load({ base: edge.base, connections, durationS: o.durationS, warmupS: o.warmupS, cpuSeconds: edge.cpuSeconds, targets: ids, request: (id) => ({ method: "POST", path: path(id), headers: auth, body: body() }) });
         rows.push({ name: mode === "text" ? "voice-edge reply=text" : "voice-edge local TTS", connections, r, baseline: b });
         await endCalls(ids);
       }
     }
 
     log("");
-    log(`${"run".padEnd(24)}${"conc".padStart(5)}${"turns/s".padStart(10)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}   ${"× base turns/s".padStart(14)}${"× base p99".padStart(11)}   answers`);
+    log(`${"run".padEnd(24)}${"conc".padStart(5)}${"turns/s".padStart(10)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}${"CPU ms".padStart(9)}   ${"× base turns/s".padStart(14)}${"× base p99".padStart(11)}${"× base CPU".padStart(11)}   answers`);
     const verdicts = [];
     for (const { name, connections, r, baseline: b } of rows) {
       const tput = b ? r.rps / b.rps : NaN;
       const p99 = b ? r.p99 / b.p99 : NaN;
-      log(`${name.padEnd(24)}${String(connections).padStart(5)}${f1(r.rps).padStart(10)}${f1(r.p50).padStart(9)}${f1(r.p95).padStart(9)}${f1(r.p99).padStart(9)}${f1(r.max).padStart(9)}   ${(b ? f2(tput) : "").padStart(14)}${(b ? f2(p99) : "").padStart(11)}   ${statusLine(r)}`);
-      if (name === "voice-edge reply=text") verdicts.push({ connections, tput, p99 });
+      const cpu = b ? r.cpuMs / b.cpuMs : NaN;
+      log(`${name.padEnd(24)}${String(connections).padStart(5)}${f1(r.rps).padStart(10)}${f1(r.p50).padStart(9)}${f1(r.p95).padStart(9)}${f1(r.p99).padStart(9)}${f1(r.max).padStart(9)}${f2(r.cpuMs).padStart(9)}   ${(b ? f2(tput) : "").padStart(14)}${(b ? f2(p99) : "").padStart(11)}${(b ? f2(cpu) : "").padStart(11)}   ${statusLine(r)}`);
+      if (name === "voice-edge reply=text") verdicts.push({ connections, tput, p99, cpu });
     }
+    log("CPU ms: CPU time the Worker's processes (workerd, wrangler's Node process) spent per answered turn, from /proc (n/a off Linux); the load generator's own is not in it");
     log("");
     log(`targets (issue 7), reply=text turns: throughput ≥ ${TARGETS.throughput}× baseline, p99 ≤ ${TARGETS.p99}× baseline`);
     for (const v of verdicts) {
-      log(`  concurrency ${String(v.connections).padStart(2)}: throughput ${f2(v.tput)}× -> ${v.tput >= TARGETS.throughput ? "MET" : "NOT MET"}; p99 ${f2(v.p99)}× -> ${v.p99 <= TARGETS.p99 ? "MET" : "NOT MET"}`);
+      log(`  concurrency ${String(v.connections).padStart(2)}: throughput ${f2(v.tput)}× -> ${v.tput >= TARGETS.throughput ? "MET" : "NOT MET"}; p99 ${f2(v.p99)}× -> ${v.p99 <= TARGETS.p99 ? "MET" : "NOT MET"} (CPU per turn ${f2(v.cpu)}× the baseline's)`);
     }
 
     let measured;

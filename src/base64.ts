@@ -5,7 +5,15 @@
  */
 const CHUNK = 3 * 8192;
 
+/** Uint8Array.prototype.toBase64 (TC39, in workerd's V8; not yet in every runtime this code meets, nor in TypeScript's lib). */
+type WithToBase64 = Uint8Array & { toBase64?: () => string };
+
 export function bytesToBase64(bytes: Uint8Array): string {
+  // Native where the runtime has it: a spoken reply's audio is hundreds of kilobytes, and the
+  // chunked btoa below was a fifth of a spoken turn's CPU (npm run bench:profile -- spoken-turn).
+  // Same alphabet and padding.
+  const native = (bytes as WithToBase64).toBase64;
+  if (typeof native === "function") return native.call(bytes);
   let out = "";
   for (let i = 0; i < bytes.length; i += CHUNK) {
     out += btoa(String.fromCharCode(...bytes.subarray(i, i + CHUNK)));

@@ -17,6 +17,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { treeCpuSeconds } from "./proc-cpu.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -136,7 +137,7 @@ export function runWrangler(cwd, args, options = {}) {
  * @param {(line: string) => void} [o.onLine]  every line the Worker (and wrangler) prints
  * @param {AbortSignal} [o.signal]  abandons the start
  * @param {number} [o.readyTimeoutMs]
- * @returns {Promise<{base: string, port: number, inspectorPort?: number, tmp: string, persist: string, child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean, stop: () => Promise<void>}>}
+ * @returns {Promise<{base: string, port: number, inspectorPort?: number, tmp: string, persist: string, child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean, stop: () => Promise<void>, cpuSeconds: () => number | null}>}
  */
 export async function startDevServer(o) {
   const tmp = mkdtempSync(join(tmpdir(), `voice-edge-${o.label.replace(/\W+/g, "-")}-`));
@@ -220,7 +221,9 @@ export async function startDevServer(o) {
       if (ok) break;
       await sleep(o.inspector ? 500 : 100);
     }
-    return { base, port, ...(inspectorPort ? { inspectorPort } : {}), tmp, persist, child, logTail, exited: () => !running(), stop };
+    // CPU of the whole Worker (wrangler's Node process, workerd, esbuild), for a bench to divide by the requests it answered.
+    const cpuSeconds = () => treeCpuSeconds(child.pid);
+    return { base, port, ...(inspectorPort ? { inspectorPort } : {}), tmp, persist, child, logTail, exited: () => !running(), stop, cpuSeconds };
   } catch (err) {
     await stop();
     throw err;

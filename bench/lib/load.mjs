@@ -16,12 +16,16 @@ export const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length
  * @param {number} [o.warmupS]
  * @param {unknown[]} [o.targets]           what each request is about (e.g. call ids); default [null]
  * @param {(target: unknown) => {method: string, path: string, headers?: object, body?: string|Buffer}} o.request
- * @returns {Promise<{requests: number, ok: number, statuses: Record<string, number>, errors: number, timeouts: number, seconds: number, rps: number, p50: number, p95: number, p99: number, max: number}>}
+ * @param {() => number | null} [o.cpuSeconds]  the server's CPU seconds so far (bench/lib/proc-cpu.mjs): gives cpuMs, per answered request, over the measured run
+ * @returns {Promise<{requests: number, ok: number, statuses: Record<string, number>, errors: number, timeouts: number, seconds: number, rps: number, p50: number, p95: number, p99: number, max: number, cpuMs: number}>}
  */
 export async function load(o) {
   const targets = o.targets ?? [null];
   if (o.warmupS) await once({ ...o, durationS: o.warmupS }, targets);
-  return once(o, targets);
+  const cpuBefore = o.cpuSeconds?.() ?? null;
+  const r = await once(o, targets);
+  const cpuAfter = cpuBefore === null ? null : o.cpuSeconds();
+  return { ...r, cpuMs: cpuAfter === null || !r.ok ? NaN : ((cpuAfter - cpuBefore) * 1000) / r.ok };
 }
 
 function once(o, targets) {
