@@ -20,8 +20,9 @@ export const ConfigSchema = z.object({
   MAX_TEXT_CHARS: intVar(5000, 1, 100_000),
   MAX_CONTEXT_BYTES: intVar(16 * 1024, 256, 1024 * 1024),
   MAX_TURNS_PER_CALL: intVar(500, 1, 100_000),
-  // How far a live call's D1 index, audit log and metrics shards may lag its turns (one sync per
-  // this many seconds of conversation; each costs about $7 per 1M calls, see npm run bench:cost).
+  // How far a live call's D1 index, audit log and turn figures on the metrics shards may lag its
+  // turns (one sync per this many seconds of conversation; each costs about $6.30 per 1M calls, see
+  // npm run bench:cost). A call's start and end reach the shards at once whatever this is.
   SYNC_INTERVAL_SECONDS: intVar(90, 5, 3600),
   /**
    * Per-tenant limits (src/security/rate-limit.ts): requests per minute over every API key of the

@@ -773,8 +773,9 @@ export class CallSession extends DurableObject<Env> {
 
   /**
    * Sends a new call's figures (its start, the greeting's cache result) to a shard at once rather
-   * than with its first sync, a minute or more later: voice_calls_active counts the call from its
-   * start. They stay pending if the shard cannot be reached (the sync sends them then).
+   * than with its first sync, SYNC_INTERVAL_SECONDS after its first turn: voice_calls_active
+   * counts the call from its start. They stay pending if the shard cannot be reached (the sync
+   * sends them then).
    */
   private async countStart(deltas: Record<string, number>): Promise<void> {
     const namespace = namespaceOf(this.env);
