@@ -6,7 +6,7 @@
 //                         [--calls 50] [--delay 50] [--url http://127.0.0.1:8787]
 // (--url: run the turn bench against an already-running voice-edge, e.g. `npm run dev`, instead of
 // starting one; ADMIN_TOKEN from the environment; raise its TENANT_* limits or it measures 429s.)
-import { callObjectRows, costModel, D1_ROWS } from "./cost-model.mjs";
+import { costModel } from "./cost-model.mjs";
 import { runGateway } from "./gateway.mjs";
 import { machineLines } from "./lib/machine.mjs";
 import { parseTurnsArgs, runTurns } from "./turns.mjs";
@@ -53,7 +53,7 @@ if (which === "cost" || which === "all") {
   if (m?.r2.objects) Object.assign(input, { r2KiB: m.r2.bytes / 1024, r2Source: `measured: ${m.r2.objects} R2 objects of a ${m.turns}-turn call` });
   costModel(input);
   if (m) {
-    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ${m.r2.objects} (model 1: the transcript)${m.rowsWritten ? `; rows written by the call's object ${m.rowsWritten.object} (model ${callObjectRows({ turns: m.turns })} without mid-call syncs), D1 archive batch ${m.rowsWritten.d1Archive} (model ${D1_ROWS.archive})` : ""}`);
+    console.log(`sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ${m.r2.objects} (model 1: the transcript); rows written: as the turn part printed them`);
   }
 }
 console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -57,8 +57,20 @@ export function logSettings(file = new URL("../wrangler.toml", import.meta.url))
   return { enabled, sampling, invocationLogs };
 }
 export const TARGET_PER_MILLION = 60;
-/** src/durable/call-store.ts TAIL_TURNS: turns the session row holds before they move to a history row. */
-const TAIL_TURNS = 16;
+/**
+ * A number the Worker's source sets, read from it (as logSettings reads wrangler.toml) so the
+ * model cannot drift from the code: the first capture of `pattern` in `file` (repository-relative).
+ */
+function fromSource(file, pattern) {
+  const m = pattern.exec(readFileSync(new URL(`../${file}`, import.meta.url), "utf8"));
+  if (!m) throw new Error(`bench/cost-model.mjs: ${pattern} not found in ${file}`);
+  return Number(m[1]);
+}
+
+/** Turns the session row holds before they move to a history row. */
+const TAIL_TURNS = fromSource("src/durable/call-store.ts", /^export const TAIL_TURNS = (\d+);/m);
+/** SYNC_INTERVAL_SECONDS's default. */
+const SYNC_SECONDS_DEFAULT = fromSource("src/config.ts", /SYNC_INTERVAL_SECONDS: intVar\((\d+),/);
 const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
 
 /**
@@ -83,7 +95,7 @@ export function midCallSyncs(p) {
 /**
  * Rows a call's object writes (src/durable/call-store.ts): create 1 (the session row, with the
  * greeting); a turn 1 (the session row carries the turn, its audit use, metric deltas and the
- * queued sync), plus one history row each time the tail of TAIL_TURNS = 16 turns moves out (the
+ * queued sync), plus one history row each time the tail of TAIL_TURNS (16) turns moves out (the
  * greeting is its first group, so at turn 15, 31, ...; a plain rowid table: no AUTOINCREMENT
  * sequence row, test/durable/call-sync.test.ts asserts the 2 rows of that turn); a sync 1
  * (clearPending, which completes the sync job) + its alarm (assumed 1 row); the end none: the
@@ -160,7 +172,7 @@ export function operations(p) {
     },
     // ---- Durable Objects: SQLite rows written
     { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2, from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every 16 turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
+    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every ${TAIL_TURNS} turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
     { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: shardUpdates, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
     { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
     // ---- D1
@@ -189,7 +201,7 @@ export function operations(p) {
   ];
 }
 
-export const DEFAULTS = { syncSeconds: 90, speech: false, turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
+export const DEFAULTS = { syncSeconds: SYNC_SECONDS_DEFAULT, speech: false, turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
 
 export function costModel(input = {}, log = console.log) {
   const p = { ...DEFAULTS, ...input };

@@ -23,7 +23,7 @@ import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { indexCall } from "../storage/warm-store";
 import { outboxRetryDelayMs } from "./backoff";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
-import { addPending, CallStore, type AudioRef, type AuditUse, type OutboxJob, type StoredAudio } from "./call-store";
+import { addPending, CallStore, emptyPending, newJob, type AudioRef, type AuditUse, type OutboxJob, type StoredAudio } from "./call-store";
 import { resolveCallAudio } from "./call-audio";
 import type {
   CallerPosition,
@@ -728,7 +728,12 @@ export class CallSession extends DurableObject<Env> {
     // One write: the ended session, its figures, and the archive and the release of the call's slot
     // among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) queued.
     this.store.putSession(endedRecord(session, reason), { ...endFigures(reason, endUse), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] });
-    log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
+    logEnded(session, reason);
+  }
+
+  /** Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here. */
+  private logArchived(session: SessionRecord | null, d1RowsWritten: number): void {
+    log("archive_written", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
   }
 
   /**
@@ -744,8 +749,8 @@ export class CallSession extends DurableObject<Env> {
     const ended = endedRecord(session, reason);
     const pending = addPending(this.store.pending(), endFigures(reason, endUse));
     const now = Date.now();
-    const archive: OutboxJob = { job: JOB_ARCHIVE, attempts: 0, nextAt: now, state: {}, lastError: null };
-    const release: OutboxJob = { job: JOB_RELEASE, attempts: 0, nextAt: now, state: {}, lastError: null };
+    const archive: OutboxJob = { job: JOB_ARCHIVE, ...newJob(now) };
+    const release: OutboxJob = { job: JOB_RELEASE, ...newJob(now) };
     let archived: { session: SessionRecord; d1RowsWritten: number } | null = null;
     try {
       archived = await runArchiveJob(this.env, this.store, archive, { session: ended, pending });
@@ -759,15 +764,15 @@ export class CallSession extends DurableObject<Env> {
     } catch (err) {
       this.jobFailed(release, err, ended);
     }
-    log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
-    if (archived) log("archive_written", { tenantId: session.tenantId, callId: session.callId, d1RowsWritten: archived.d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
+    logEnded(session, reason);
+    if (archived) this.logArchived(session, archived.d1RowsWritten);
     if (archived && released) {
       await this.wipe();
       return { session: ended, archived: true };
     }
     const left = [...(archived ? [] : [archive]), ...(released ? [] : [release])];
     // Archived: everything pending went with it.
-    this.store.putEnded(archived?.session ?? ended, archived ? { metrics: {}, uses: [] } : pending, left);
+    this.store.putEnded(archived?.session ?? ended, archived ? emptyPending() : pending, left);
     return { session: ended, archived: false };
   }
 
@@ -827,9 +832,8 @@ export class CallSession extends DurableObject<Env> {
     }
     const session = this.store.getSession();
     const left = this.store.outbox().map((j) => j.job).filter((j) => !completed.includes(j));
-    // Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here. A
-    // mid-call sync writes no line of its own (Workers Logs bills each); a failed one logs outbox_retry.
-    if (archived) log("archive_written", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
+    // A mid-call sync writes no line of its own (Workers Logs bills each); a failed one logs outbox_retry.
+    if (archived) this.logArchived(session, d1RowsWritten);
     // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
     const archiveDone = archived !== null || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
     // A pending release lives in this outbox: the object must not empty before it has run.
@@ -916,6 +920,10 @@ function ttsUnavailable(err: unknown): boolean {
 /** The audit use a request makes of its key on this call, when it says which key (RPC input `actor`). */
 function use(from: { actor?: string | undefined; requestId?: string | undefined }, action: string, at: string): { use?: AuditUse } {
   return from.actor ? { use: { action, actor: from.actor, at, result: "ok", ...(from.requestId ? { requestId: from.requestId } : {}) } } : {};
+}
+
+function logEnded(session: SessionRecord, reason: EndReason): void {
+  log("call_ended", { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount });
 }
 
 /** The session as it is once the call has ended now, for `reason`. */

@@ -129,7 +129,7 @@ export interface OutboxJob {
   lastError: string | null;
 }
 
-const emptyPending = (): Pending => ({ metrics: {}, uses: [] });
+export const emptyPending = (): Pending => ({ metrics: {}, uses: [] });
 
 function turnNumber(turnId: string): number {
   const n = Number(/(\d+)$/.exec(turnId)?.[1]);
@@ -205,9 +205,7 @@ export class CallStore {
     const row = this.readRow();
     if (!row) return;
     this.rowText = JSON.stringify(withoutSent(row, metrics));
-    const ahead = { ...this.ahead };
-    for (const [series, v] of Object.entries(metrics)) ahead[series] = (ahead[series] ?? 0) + v;
-    this.ahead = ahead;
+    this.ahead = sumMetrics(this.ahead ?? {}, metrics);
   }
 
   getSession(): SessionRecord | null {
@@ -452,7 +450,7 @@ function withoutSent(row: HotRow, sent: Record<string, number>): HotRow {
   return { ...row, pending: { ...row.pending, metrics } };
 }
 
-function newJob(nextAt: number): Omit<OutboxJob, "job"> {
+export function newJob(nextAt: number): Omit<OutboxJob, "job"> {
   return { attempts: 0, nextAt, state: {}, lastError: null };
 }
 
@@ -468,7 +466,12 @@ function withQueued(jobs: HotRow["jobs"], queued: readonly { job: string; nextAt
 
 export function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
   if (!add?.metrics && !add?.use) return p;
-  const metrics = { ...p.metrics };
-  for (const [series, v] of Object.entries(add.metrics ?? {})) metrics[series] = (metrics[series] ?? 0) + v;
-  return { metrics, uses: add.use ? [...p.uses, add.use] : p.uses };
+  return { metrics: sumMetrics(p.metrics, add.metrics ?? {}), uses: add.use ? [...p.uses, add.use] : p.uses };
+}
+
+/** A new record of `a`'s series with `b`'s added. */
+function sumMetrics(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [series, v] of Object.entries(b)) sum[series] = (sum[series] ?? 0) + v;
+  return sum;
 }

@@ -43,16 +43,19 @@ export function log(event: string, fields: Record<string, unknown> = {}, level: 
   const scope = currentScope();
   const carry = scope?.carry;
   if (carry && carry.event === event && !carry.line) {
-    const carried: Record<string, unknown> = { tenantId: scope.tenantId, callId: scope.callId };
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) carried[k] = v;
-    carry.line = { event, fields: carried };
+    carry.line = { event, fields: withDefined({ tenantId: scope.tenantId, callId: scope.callId }, fields) };
     return;
   }
-  const line: Record<string, unknown> = { event, requestId: scope?.requestId, traceId: scope?.traceId, tenantId: scope?.tenantId, callId: scope?.callId };
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) line[k] = v;
+  const line = withDefined({ event, requestId: scope?.requestId, traceId: scope?.traceId, tenantId: scope?.tenantId, callId: scope?.callId }, fields);
   const text = JSON.stringify(line, scrub);
   if (level === "error") console.error(text);
   else if (level === "warn") console.warn(text);
   else console.log(text);
   if (scope?.sink) scope.sink.push(JSON.stringify({ "@timestamp": new Date().toISOString(), level, ...JSON.parse(text) }));
+}
+
+/** `base` with the defined ones of `fields` added after it (a line's ids first, then its own fields). */
+function withDefined(base: Record<string, unknown>, fields: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) base[k] = v;
+  return base;
 }

@@ -10,8 +10,9 @@ import { setSpanAttributes } from "./tracing";
 /**
  * Per-request context: a request id (a valid incoming X-Request-Id is echoed, else a new one),
  * the W3C trace id continued from `traceparent`, the parsed config, and one structured log line
- * when the response is done: `request`, or the call event the request caused (`callEvent`). Behind src/index.ts the ids come from the request's invocation
- * scope (whose root span has that trace id); the app alone (tests) decides them here.
+ * when the response is done: `request`, or the call event the request caused (`callEvent`).
+ * Behind src/index.ts the ids come from the request's invocation scope (whose root span has that
+ * trace id); the app alone (tests) decides them here.
  */
 export function requestContext() {
   return createMiddleware<AppEnv>(async (c, next) => {
