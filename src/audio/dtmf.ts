@@ -23,7 +23,7 @@
  * accepted, clearly shorter ones are noise or speech); the same key resuming after an interruption
  * shorter than MIN_PAUSE_MS is the same press (debouncing), so a held key yields one digit.
  */
-import { type GoertzelFilter, goertzelFilter, goertzelPower } from "./goertzel";
+import { type GoertzelFilter, goertzelFilter, goertzelPower, goertzelPowers4 } from "./goertzel";
 
 export interface DtmfEvent {
   digit: string;
@@ -108,15 +108,15 @@ export function detectDtmf(samples: Int16Array, sampleRate: number): { digits: s
 
 class BlockAnalyzer {
   readonly blockLength: number;
-  private readonly rows: GoertzelFilter[];
-  private readonly cols: GoertzelFilter[];
+  private readonly rows: Four<GoertzelFilter>;
+  private readonly cols: Four<GoertzelFilter>;
   private readonly colHarmonics: GoertzelFilter[];
   private readonly minTonePower: number;
 
   constructor(sampleRate: number) {
     this.blockLength = Math.round(sampleRate * BLOCK_SECONDS);
-    this.rows = ROW_HZ.map((f) => goertzelFilter(f, sampleRate));
-    this.cols = COL_HZ.map((f) => goertzelFilter(f, sampleRate));
+    this.rows = four(ROW_HZ.map((f) => goertzelFilter(f, sampleRate)));
+    this.cols = four(COL_HZ.map((f) => goertzelFilter(f, sampleRate)));
     this.colHarmonics = COL_HZ.map((f) => goertzelFilter(2 * f, sampleRate));
     this.minTonePower = FULL_SCALE_SINE_POWER * dbToPower(MIN_TONE_DBFS);
   }
@@ -137,16 +137,24 @@ class BlockAnalyzer {
 
     // Goertzel |X|² → mean-square power of the sinusoid: A²/2 = 2·|X|²/n².
     const scale = 2 / (n * n);
-    const row = strongest(this.rows.map((f) => goertzelPower(samples, start, n, mean, f) * scale));
-    const col = strongest(this.cols.map((f) => goertzelPower(samples, start, n, mean, f) * scale));
-    if (row.power < this.minTonePower || col.power < this.minTonePower) return null;
-    if (row.power < RELATIVE_PEAK * row.runnerUp || col.power < RELATIVE_PEAK * col.runnerUp) return null;
+    // The row group alone refuses most speech blocks: the column group is then never computed.
+    const row = strongest(goertzelPowers4(samples, start, n, mean, this.rows).map((p) => p * scale));
+    if (row.power < this.minTonePower || row.power < RELATIVE_PEAK * row.runnerUp) return null;
+    const col = strongest(goertzelPowers4(samples, start, n, mean, this.cols).map((p) => p * scale));
+    if (col.power < this.minTonePower || col.power < RELATIVE_PEAK * col.runnerUp) return null;
     if (row.power > NORMAL_TWIST * col.power || col.power > REVERSE_TWIST * row.power) return null;
     if (row.power + col.power < MIN_TONE_SHARE * blockPower) return null;
     const harmonic = goertzelPower(samples, start, n, mean, this.colHarmonics[col.index]!) * scale;
     if (harmonic * HARMONIC_REJECTION > col.power) return null;
     return KEYPAD[row.index]![col.index]!;
   }
+}
+
+type Four<T> = readonly [T, T, T, T];
+
+function four<T>(items: T[]): Four<T> {
+  if (items.length !== 4) throw new RangeError(`a DTMF tone group has 4 tones, got ${items.length}`);
+  return items as unknown as Four<T>;
 }
 
 function strongest(powers: number[]): { index: number; power: number; runnerUp: number } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goertzelFilter, goertzelPower } from "./goertzel";
+import { goertzelFilter, goertzelPower, goertzelPowers4 } from "./goertzel";
 import { sine, toInt16 } from "./test-signals";
 
 describe("goertzelPower", () => {
@@ -28,5 +28,16 @@ describe("goertzelPower", () => {
     const f = goertzelFilter(1000, 16000);
     expect(goertzelPower(padded, 100, n, 0, f)).toBeCloseTo(goertzelPower(tone, 0, n, 0, f), 6);
     expect(goertzelPower(padded, 0, 100, 0, f)).toBe(0);
+  });
+});
+
+describe("goertzelPowers4", () => {
+  it("gives each of its four filters the figure goertzelPower gives, bit for bit", () => {
+    let seed = 7;
+    const noise = Int16Array.from({ length: 600 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 65536) - 32768);
+    const filters = [697, 770, 852, 941].map((f) => goertzelFilter(f, 16000)) as [ReturnType<typeof goertzelFilter>, ReturnType<typeof goertzelFilter>, ReturnType<typeof goertzelFilter>, ReturnType<typeof goertzelFilter>];
+    for (const [start, length, offset] of [[0, 204, 0], [37, 204, -12.5], [300, 300, 811]] as const) {
+      expect(goertzelPowers4(noise, start, length, offset, filters)).toEqual(filters.map((f) => goertzelPower(noise, start, length, offset, f)));
+    }
   });
 });

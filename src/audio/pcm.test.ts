@@ -23,4 +23,13 @@ describe("16-bit PCM bytes", () => {
     expect(pcm16ToSamples(samplesToPcm16(s, false), false)).toEqual(s);
     expect(Array.from(samplesToPcm16(Int16Array.from([0x0102]), false))).toEqual([0x01, 0x02]);
   });
+
+  it("copies: the samples of a view at an offset, and never shares memory with the input", () => {
+    const all = Int16Array.from([7, 0x0102, -2, 9]);
+    expect(Array.from(samplesToPcm16(all.subarray(1, 3), true))).toEqual([0x02, 0x01, 0xfe, 0xff]);
+    const bytes = Uint8Array.from([1, 0, 2, 0]);
+    const samples = pcm16ToSamples(bytes, true);
+    bytes[0] = 9;
+    expect(Array.from(samples)).toEqual([1, 2]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { downmixToMono, resample } from "./resample";
+import { downmixToMono, kernelMemory, resample, resampleScalar } from "./resample";
 import { power, sine, snrDb, toInt16 } from "./test-signals";
 
 const levelDb = (x: Int16Array, reference: number): number => 10 * Math.log10(power(x, 200, x.length - 200) / reference);
@@ -68,6 +68,42 @@ describe("resample", () => {
       expect(Math.sign(v), `plateau ${plateau}`).toBe(plateau % 2 ? -1 : 1);
     }
     expect(Math.max(...out)).toBe(32767);
+  });
+
+  it("gives what the scalar loop gives, within one step, for every rate pair, length and chunk boundary", () => {
+    let seed = 11;
+    const noise = (n: number) => Int16Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 60000) - 30000);
+    const pairs = [
+      [24000, 16000],
+      [22050, 16000],
+      [16000, 8000],
+      [8000, 16000],
+      [16000, 44100],
+      [44101, 48000],
+    ] as const;
+    // 0 and 1 sample, shorter than the filter, and long enough for several kernel chunks (8192 outputs each).
+    for (const n of [0, 1, 50, 3001, 40_000]) {
+      const x = noise(n);
+      for (const [from, to] of pairs) {
+        const simd = resample(x, from, to);
+        const scalar = resampleScalar(x, from, to);
+        expect(simd.length, `${from} → ${to}, ${n} samples`).toBe(scalar.length);
+        let worst = 0;
+        for (let i = 0; i < simd.length; i++) worst = Math.max(worst, Math.abs(simd[i]! - scalar[i]!));
+        expect(worst, `${from} → ${to}, ${n} samples`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it("leaves none of the caller's audio in the kernel's memory", () => {
+    // A constant comes out as itself (unity gain at DC): 13,334 copies of 12345 in the output and
+    // 20,000 of 12345.0 in the input window, unless the call wiped them.
+    resample(new Int16Array(20_000).fill(12345), 24000, 16000);
+    const memory = kernelMemory();
+    expect(memory).toBeDefined();
+    const count = (view: ArrayLike<number>, value: number) => Array.prototype.filter.call(view, (v: number) => v === value).length;
+    expect(count(new Int16Array(memory!), 12345)).toBeLessThan(10);
+    expect(count(new Float32Array(memory!), 12345)).toBeLessThan(10);
   });
 
   it("rejects rates that are not positive integers", () => {

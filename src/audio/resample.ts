@@ -11,6 +11,7 @@
  * Design (measured for 16 kHz -> 8 kHz): -0.8 dB at 3.4 kHz (top of the telephone band),
  * about -70 dB at the new Nyquist and below -80 dB from there up.
  */
+import kernelModule from "./resample-kernel.wasm";
 
 /** Sinc zero crossings on each side of the centre tap: the length/quality trade-off. */
 const ZERO_CROSSINGS = 20;
@@ -24,30 +25,122 @@ const KAISER_BETA = 7;
  */
 const MAX_PHASES = 4096;
 
+/** A conversion's filter, computed once per rate pair (see plans below). */
+interface Plan {
+  up: number;
+  down: number;
+  /** Taps before the output position (the window is centred on it). */
+  half: number;
+  taps: number;
+  /** Taps per phase row in `table`: `taps` rounded up to a multiple of 8, the padding zero (the SIMD kernel reads 8 at a time). */
+  stride: number;
+  /** Whether every fractional position has its own phase (else positions are rounded, see MAX_PHASES). */
+  exact: boolean;
+  phases: number;
+  table: Float32Array;
+}
+
+/**
+ * Filters by rate pair. A plan depends only on the two rates (constants, never request data), so
+ * an isolate computes each once: for odd pairs the table is thousands of Bessel evaluations. A
+ * deployment sees a handful of pairs; the bound only stops odd upload rates from growing it.
+ */
+const plans = new Map<string, Plan>();
+const MAX_PLANS = 32;
+
+function planFor(fromRate: number, toRate: number): Plan {
+  const key = `${fromRate}:${toRate}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    const g = gcd(fromRate, toRate);
+    const up = toRate / g;
+    const down = fromRate / g;
+    // Cut-off in cycles per *input* sample: below the input Nyquist when upsampling (removes the
+    // spectral images), below the output Nyquist when downsampling (prevents aliasing).
+    const fc = 0.5 * Math.min(1, up / down) * CUTOFF;
+    const half = Math.ceil(ZERO_CROSSINGS / (2 * fc));
+    const taps = 2 * half;
+    const stride = Math.ceil(taps / 8) * 8;
+    const exact = up <= MAX_PHASES;
+    const phases = exact ? up : MAX_PHASES;
+    plan = { up, down, half, taps, stride, exact, phases, table: phaseTable(phases, taps, stride, half, fc) };
+    if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
 export function resample(samples: Int16Array, fromRate: number, toRate: number): Int16Array {
+  return convert(samples, fromRate, toRate, simdKernel());
+}
+
+/**
+ * resample with the plain JavaScript filter loop: what runs where WebAssembly SIMD is missing, and
+ * the reference the SIMD kernel is tested against (src/audio/resample.test.ts).
+ */
+export function resampleScalar(samples: Int16Array, fromRate: number, toRate: number): Int16Array {
+  return convert(samples, fromRate, toRate, null);
+}
+
+function convert(samples: Int16Array, fromRate: number, toRate: number, kernel: Kernel | null): Int16Array {
   for (const rate of [fromRate, toRate]) {
     if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`sample rate must be a positive integer, got ${rate}`);
   }
   if (fromRate === toRate) return samples; // identity: no filtering, no copy
-  const g = gcd(fromRate, toRate);
-  const up = toRate / g;
-  const down = fromRate / g;
+  const plan = planFor(fromRate, toRate);
+  return kernel ? filterSimd(samples, plan, kernel) : filterScalar(samples, plan);
+}
+
+function filterScalar(samples: Int16Array, plan: Plan): Int16Array {
+  const { table, taps, stride } = plan;
   const n = samples.length;
+  const out = new Int16Array(outputLength(n, plan));
+  const cursor = startCursor();
+  const pos = new Int32Array(CHUNK * 2);
+  for (let k0 = 0; k0 < out.length; k0 += CHUNK) {
+    const count = Math.min(CHUNK, out.length - k0);
+    advance(plan, cursor, count, pos);
+    for (let i = 0; i < count; i++) {
+      const first = pos[2 * i]!;
+      const offset = pos[2 * i + 1]! * stride;
+      let acc = 0;
+      // Outside the signal counts as silence; the clamps keep the inner loop free of bounds checks.
+      const jStart = first < 0 ? -first : 0;
+      const jEnd = first + taps > n ? n - first : taps;
+      for (let j = jStart; j < jEnd; j++) acc += table[offset + j]! * samples[first + j]!;
+      out[k0 + i] = acc >= 32767 ? 32767 : acc <= -32768 ? -32768 : Math.round(acc);
+    }
+  }
+  return out;
+}
 
-  // Cut-off in cycles per *input* sample: below the input Nyquist when upsampling (removes the
-  // spectral images), below the output Nyquist when downsampling (prevents aliasing).
-  const fc = 0.5 * Math.min(1, up / down) * CUTOFF;
-  const half = Math.ceil(ZERO_CROSSINGS / (2 * fc));
-  const taps = 2 * half;
-  const exact = up <= MAX_PHASES;
-  const phases = exact ? up : MAX_PHASES;
-  const table = phaseTable(phases, taps, half, fc);
+function outputLength(n: number, plan: Plan): number {
+  return Math.ceil((n * plan.up) / plan.down);
+}
 
-  const outLength = Math.ceil((n * up) / down);
-  const out = new Int16Array(outLength);
-  let base = 0; // integer part of the input position of output sample k
-  let phase = 0; // fractional part, in 1/phases of an input sample
-  for (let k = 0; k < outLength; k++) {
+/** Where the next output sample falls: `base` is the input sample at or before it, `phase` how far past it, in 1/phases of a sample. */
+interface Cursor {
+  k: number;
+  base: number;
+  phase: number;
+}
+
+function startCursor(): Cursor {
+  return { k: 0, base: 0, phase: 0 };
+}
+
+/**
+ * Writes the next `count` outputs' positions into `into` as pairs: the first input sample of the
+ * output's window (base - half + 1, negative at the start) and its phase. An exact plan steps by
+ * the ratio in integers; otherwise each position is rounded to the nearest phase.
+ */
+function advance(plan: Plan, cursor: Cursor, count: number, into: Int32Array): void {
+  const { up, down, exact, phases, half } = plan;
+  // Each output moves the position on by down/up input samples: whole samples and a remainder in 1/up.
+  const wholeStep = Math.floor(down / up);
+  const phaseStep = down % up;
+  let { k, base, phase } = cursor;
+  for (let i = 0; i < count; i++, k++) {
     if (!exact) {
       const t = (k * down) / up;
       base = Math.floor(t);
@@ -57,27 +150,110 @@ export function resample(samples: Int16Array, fromRate: number, toRate: number):
         phase = 0;
       }
     }
-    const first = base - half + 1;
-    const offset = phase * taps;
-    let acc = 0;
-    // Outside the signal counts as silence; the clamps keep the inner loop free of bounds checks.
-    const jStart = first < 0 ? -first : 0;
-    const jEnd = first + taps > n ? n - first : taps;
-    for (let j = jStart; j < jEnd; j++) acc += table[offset + j]! * samples[first + j]!;
-    out[k] = acc >= 32767 ? 32767 : acc <= -32768 ? -32768 : Math.round(acc);
+    into[2 * i] = base - half + 1;
+    into[2 * i + 1] = phase;
     if (exact) {
-      phase += down;
-      const advance = Math.floor(phase / up);
-      base += advance;
-      phase -= advance * up;
+      base += wholeStep;
+      phase += phaseStep;
+      if (phase >= up) {
+        phase -= up;
+        base++;
+      }
     }
+  }
+  cursor.k = k;
+  cursor.base = base;
+  cursor.phase = phase;
+}
+
+/** Output samples per kernel call: bounds the kernel's memory whatever the length of the audio. */
+const CHUNK = 8192;
+
+interface Kernel {
+  memory: WebAssembly.Memory;
+  filter(count: number, positions: number, out: number, pairs: number): void;
+}
+
+/**
+ * The SIMD kernel, instantiated once per isolate (it holds no audio between calls: filterSimd
+ * zeroes what it wrote). null where WebAssembly SIMD is unavailable: the scalar loop then runs.
+ */
+let kernel: Kernel | null | undefined;
+/** The kernel's memory, once instantiated (tests check a call leaves no audio in it). */
+export function kernelMemory(): ArrayBuffer | undefined {
+  return kernel?.memory.buffer;
+}
+
+function simdKernel(): Kernel | null {
+  if (kernel === undefined) {
+    try {
+      const instance = new WebAssembly.Instance(kernelModule, {});
+      kernel = instance.exports as unknown as Kernel;
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
+/**
+ * The same filter with its dot products in WebAssembly SIMD (resample-kernel.wat), several times
+ * faster than the scalar loop (`npm run bench:dsp` prints both). Sums are in float32 (the scalar
+ * loop's in float64), so an output sample may differ from the scalar one by one step (1/32768).
+ *
+ * Works in chunks of CHUNK outputs. For each: the output positions are written as byte offsets
+ * (input window, filter phase), the input samples the chunk reads are copied in as float32 (zero
+ * outside the signal, as the scalar loop treats it), the kernel runs, and its outputs are copied out.
+ */
+function filterSimd(samples: Int16Array, plan: Plan, k: Kernel): Int16Array {
+  const { stride } = plan;
+  const n = samples.length;
+  const out = new Int16Array(outputLength(n, plan));
+  const tableAt = 0;
+  const positionsAt = align16(plan.table.byteLength);
+  const outAt = positionsAt + CHUNK * 8;
+  const inputAt = outAt + CHUNK * 2;
+  // The most input one chunk reads: its span of positions, plus one window of taps.
+  const inputMax = Math.ceil((CHUNK * plan.down) / plan.up) + stride + 2;
+  const needed = inputAt + inputMax * 4;
+  if (k.memory.buffer.byteLength < needed) k.memory.grow(Math.ceil((needed - k.memory.buffer.byteLength) / 65536));
+  const buffer = k.memory.buffer;
+  new Float32Array(buffer, tableAt, plan.table.length).set(plan.table);
+  const pos = new Int32Array(buffer, positionsAt, CHUNK * 2);
+  const cursor = startCursor();
+  try {
+    for (let k0 = 0; k0 < out.length; k0 += CHUNK) {
+      const count = Math.min(CHUNK, out.length - k0);
+      advance(plan, cursor, count, pos);
+      // Positions never move backwards, so the chunk reads from its first output's window start
+      // to its last one's end.
+      const lo = pos[0]!;
+      const hi = pos[2 * (count - 1)]! + stride;
+      const input = new Float32Array(buffer, inputAt, hi - lo);
+      input.fill(0);
+      // A typed-array copy converts each int16 to float32 natively.
+      if (lo < n && hi > 0) input.set(samples.subarray(Math.max(0, lo), Math.min(n, hi)), Math.max(0, lo) - lo);
+      for (let i = 0; i < count; i++) {
+        pos[2 * i] = inputAt + (pos[2 * i]! - lo) * 4;
+        pos[2 * i + 1] = tableAt + pos[2 * i + 1]! * stride * 4;
+      }
+      k.filter(count, positionsAt, outAt, stride / 8);
+      out.set(new Int16Array(buffer, outAt, count), k0);
+    }
+  } finally {
+    // The caller's audio does not stay in the isolate's memory after the call.
+    new Uint8Array(buffer, outAt, CHUNK * 2 + inputMax * 4).fill(0);
   }
   return out;
 }
 
-/** Row p holds the taps for an output that falls p/phases of the way between two input samples. */
-function phaseTable(phases: number, taps: number, half: number, fc: number): Float32Array {
-  const table = new Float32Array(phases * taps);
+function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** Row p holds the taps for an output that falls p/phases of the way between two input samples (row length `stride`, zero-padded). */
+function phaseTable(phases: number, taps: number, stride: number, half: number, fc: number): Float32Array {
+  const table = new Float32Array(phases * stride);
   const i0Beta = besselI0(KAISER_BETA);
   for (let p = 0; p < phases; p++) {
     const frac = p / phases;
@@ -87,11 +263,11 @@ function phaseTable(phases: number, taps: number, half: number, fc: number): Flo
       const r = x / half;
       const window = Math.abs(r) >= 1 ? 0 : besselI0(KAISER_BETA * Math.sqrt(1 - r * r)) / i0Beta;
       const h = 2 * fc * sinc(2 * fc * x) * window;
-      table[p * taps + j] = h;
+      table[p * stride + j] = h;
       sum += h;
     }
     // Unity gain at DC for every phase, so a constant signal stays constant (no phase-dependent ripple).
-    for (let j = 0; j < taps; j++) table[p * taps + j] = table[p * taps + j]! / sum;
+    for (let j = 0; j < taps; j++) table[p * stride + j] = table[p * stride + j]! / sum;
   }
   return table;
 }

@@ -129,6 +129,25 @@ describe("one round trip per tenant request", () => {
     }));
     expect(seen.now - seen.seenAt).toBeLessThan(60_000);
   });
+
+  it("checks a call's seen mark against storage at most every five minutes", async () => {
+    const { tenantId, key } = await warmTenant();
+    const created = await api("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
+    const { callId } = (await created.json()) as { callId: string };
+    const turn = async () => expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+    const seenAt = () => runInDurableObject(tenantLimits(env, tenantId), (_: TenantLimits, state) => state.storage.sql.exec<{ seen_at: number }>("SELECT seen_at FROM active_calls_v2 WHERE call_id = ?", callId).one().seen_at);
+    const ageMark = (at: number) => runInDurableObject(tenantLimits(env, tenantId), (_: TenantLimits, state) => void state.storage.sql.exec("UPDATE active_calls_v2 SET seen_at = ? WHERE call_id = ?", at, callId));
+
+    await turn(); // checked now
+    await ageMark(1);
+    await advanceLimitsClock(tenantId, 4 * 60_000);
+    await turn(); // within five minutes of the check: storage is not asked
+    expect(await seenAt()).toBe(1);
+    await advanceLimitsClock(tenantId, 2 * 60_000);
+    await turn(); // six minutes on: checked again, and the stale mark refreshed
+    const now = await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => instance.now());
+    expect(now - (await seenAt())).toBeLessThan(60_000);
+  });
 });
 
 describe("revocation through the cache", () => {
