@@ -12,7 +12,7 @@
 // - its own process group, stopped as a whole by stop() (SIGTERM, then SIGKILL for any workerd or
 //   esbuild child that outlived it), also on process exit as a last resort.
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -29,7 +29,18 @@ export const APP_ENTRIES = ["src", "migrations", "wrangler.toml", "package.json"
 
 /** How the benches run the Worker, for their headers (bench/lib/machine.mjs). */
 export const WORKER_RUNTIME =
-  "local workerd via wrangler's unstable_startWorker, requests straight to the Worker's own server (not wrangler's dev proxy, a second workerd forwarding every request), DevTools inspector off (wrangler dev's always-attached inspector costs ~3 ms per console.log line locally); production has neither";
+  "local workerd via wrangler's unstable_startWorker, requests straight to the Worker's own server (not wrangler's dev proxy, a second workerd forwarding every request), DevTools inspector off (wrangler dev's always-attached inspector costs ~3 ms per console.log line locally), web console assets off (locally an asset router Worker runs in front of every request, ~3-6 ms of CPU each; production routes assets outside the Worker's CPU); production has none of the three";
+
+/**
+ * wrangler.toml's text without its [assets] table. With assets configured, local workerd puts
+ * wrangler's asset router Worker in front of the app: every API request runs it first, which cost
+ * 3-6 ms of CPU a request on the bench machine (about as much as the app's own turn), even with
+ * run_worker_first. In production Cloudflare routes assets before the Worker runs, and that is not
+ * the Worker's CPU; and no bench requests the web console.
+ */
+export function withoutAssets(toml) {
+  return toml.replace(/^\[assets\]\n(?:(?!\[).*\n?)*/m, "");
+}
 /** The line bench/lib/start-worker.mjs prints when its Worker answers, followed by {"url"}. */
 export const READY_PREFIX = "@@bench-worker-ready";
 const START_WORKER = join(ROOT, "bench", "lib", "start-worker.mjs");
@@ -178,6 +189,8 @@ export async function startDevServer(o) {
   try {
     const source = o.source ?? ROOT;
     for (const entry of o.entries ?? APP_ENTRIES) cpSync(join(source, entry), join(app, entry), { recursive: true });
+    const toml = join(app, "wrangler.toml");
+    writeFileSync(toml, withoutAssets(readFileSync(toml, "utf8")));
     symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
     writeFileSync(envFile, [...o.vars, ""].join("\n"));
 
