@@ -197,9 +197,9 @@ function simdKernel(): Kernel | null {
 }
 
 /**
- * The same filter with its dot products in WebAssembly SIMD (resample-kernel.wat), several times
- * faster than the scalar loop (`npm run bench:dsp` prints both). Sums are in float32 (the scalar
- * loop's in float64), so an output sample may differ from the scalar one by one step (1/32768).
+ * The same filter with its dot products in WebAssembly SIMD (resample-kernel.wat), about 4× faster
+ * than the scalar loop in workerd (`npm run bench:inprocess` times both). Sums are in float32 (the
+ * scalar loop's in float64), so an output sample may differ from the scalar one by one step.
  *
  * Works in chunks of CHUNK outputs. For each: the output positions are written as byte offsets
  * (input window, filter phase), the input samples the chunk reads are copied in as float32 (zero

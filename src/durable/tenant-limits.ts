@@ -204,7 +204,8 @@ export class TenantLimits extends DurableObject<Env> {
    * A slot's "seen" mark only has to beat the stale bound (an hour and more): it is rewritten at
    * most every SEEN_REFRESH_MS, so a turn costs no row write here, and checked against storage at
    * most every SEEN_REFRESH_MS / 2, so a turn does not run even the (writeless) UPDATE: a
-   * statement on the request path of every call request, and a tenth of a millisecond of CPU each.
+   * statement on the path of every request naming a call (0.4 ms of a turn's CPU in
+   * `npm run bench:profile -- turn`, which inflates every figure).
    * After a check at t the mark is at least t - SEEN_REFRESH_MS, so while requests keep naming the
    * call it is never more than 1.5 × SEEN_REFRESH_MS old. (The memory is lost with the object;
    * the next request then checks again.)
