@@ -144,6 +144,7 @@ export function runWrangler(cwd, args, options = {}) {
  * @param {string[]} o.vars         NAME=value lines of the generated env file
  * @param {boolean} [o.migrate]     apply the D1 migrations (binding DB) in the persist directory first
  * @param {boolean} [o.inspector]   run `wrangler dev --inspector-port <free port>` (DevTools attached) instead
+ * @param {boolean} [o.assets]      keep wrangler.toml's [assets] (the web console); the benches leave them out (see withoutAssets)
  * @param {string} [o.healthPath]   default /healthz
  * @param {(line: string) => void} [o.onLine]  every line the Worker (and wrangler) prints
  * @param {AbortSignal} [o.signal]  abandons the start
@@ -189,8 +190,10 @@ export async function startDevServer(o) {
   try {
     const source = o.source ?? ROOT;
     for (const entry of o.entries ?? APP_ENTRIES) cpSync(join(source, entry), join(app, entry), { recursive: true });
-    const toml = join(app, "wrangler.toml");
-    writeFileSync(toml, withoutAssets(readFileSync(toml, "utf8")));
+    if (!o.assets) {
+      const toml = join(app, "wrangler.toml");
+      writeFileSync(toml, withoutAssets(readFileSync(toml, "utf8")));
+    }
     symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
     writeFileSync(envFile, [...o.vars, ""].join("\n"));
 

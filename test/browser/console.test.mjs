@@ -117,6 +117,7 @@ async function run() {
   log("starting wrangler dev");
   const server = await startDevServer({
     label: "console-test",
+    assets: true, // the web console is what this test opens
     vars: [`ADMIN_TOKEN=${ADMIN_TOKEN}`, "ARCHIVE_KEYS=test:dm9pY2UtZWRnZSBjb25zb2xlIHRlc3Qga2V5IDAxMjM=", "DEV_EMULATE_JURISDICTION=true"],
     migrate: true,
   });
