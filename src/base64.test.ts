@@ -35,3 +35,36 @@ describe("bytesToBase64", () => {
     expect(bytesToBase64(whole.subarray(3, 7))).toBe(reference(whole.slice(3, 7)));
   });
 });
+
+describe("base64ToBytes", () => {
+  /** The same function on a runtime without Uint8Array.fromBase64 (atob decodes instead). */
+  function withoutNative<T>(run: () => T): T {
+    const own = Object.getOwnPropertyDescriptor(Uint8Array, "fromBase64");
+    Object.defineProperty(Uint8Array, "fromBase64", { value: undefined, configurable: true });
+    try {
+      return run();
+    } finally {
+      if (own) Object.defineProperty(Uint8Array, "fromBase64", own);
+      else delete (Uint8Array as { fromBase64?: unknown }).fromBase64;
+    }
+  }
+
+  it("decodes natively and through atob alike, padding left out and white space included", () => {
+    expect(typeof (Uint8Array as { fromBase64?: unknown }).fromBase64, "workerd has Uint8Array.fromBase64").toBe("function");
+    for (const n of [0, 1, 2, 3, 4, 5, 24577, 100_001]) {
+      const bytes = randomBytes(n);
+      const text = reference(bytes);
+      for (const variant of [text, text.replace(/=+$/, ""), text.replace(/(.{76})/g, "$1\r\n")]) {
+        expect(base64ToBytes(variant), `native, ${n} bytes`).toEqual(bytes);
+        expect(withoutNative(() => base64ToBytes(variant)), `atob, ${n} bytes`).toEqual(bytes);
+      }
+    }
+  });
+
+  it("refuses text that is not base64, natively and through atob", () => {
+    for (const bad of ["abc!", "a", "ab=c", "{}"]) {
+      expect(() => base64ToBytes(bad), bad).toThrow();
+      expect(() => withoutNative(() => base64ToBytes(bad)), bad).toThrow();
+    }
+  });
+});
