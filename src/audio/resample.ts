@@ -37,6 +37,9 @@ interface Plan {
   /** Whether every fractional position has its own phase (else positions are rounded, see MAX_PHASES). */
   exact: boolean;
   phases: number;
+  /** An exact plan's step from one output to the next: whole input samples, and phases (of `up`) on top. */
+  wholeStep: number;
+  phaseStep: number;
   table: Float32Array;
 }
 
@@ -63,7 +66,8 @@ function planFor(fromRate: number, toRate: number): Plan {
     const stride = Math.ceil(taps / 8) * 8;
     const exact = up <= MAX_PHASES;
     const phases = exact ? up : MAX_PHASES;
-    plan = { up, down, half, taps, stride, exact, phases, table: phaseTable(phases, taps, stride, half, fc) };
+    const steps = { wholeStep: Math.floor(down / up), phaseStep: down % up };
+    plan = { up, down, half, taps, stride, exact, phases, ...steps, table: phaseTable(phases, taps, stride, half, fc) };
     if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
     plans.set(key, plan);
   }
@@ -135,10 +139,7 @@ function startCursor(): Cursor {
  * the ratio in integers; otherwise each position is rounded to the nearest phase.
  */
 function advance(plan: Plan, cursor: Cursor, count: number, into: Int32Array): void {
-  const { up, down, exact, phases, half } = plan;
-  // Each output moves the position on by down/up input samples: whole samples and a remainder in 1/up.
-  const wholeStep = Math.floor(down / up);
-  const phaseStep = down % up;
+  const { up, down, exact, phases, half, wholeStep, phaseStep } = plan;
   let { k, base, phase } = cursor;
   for (let i = 0; i < count; i++, k++) {
     if (!exact) {
@@ -166,12 +167,23 @@ function advance(plan: Plan, cursor: Cursor, count: number, into: Int32Array): v
   cursor.phase = phase;
 }
 
+/** Moves an exact plan's cursor `count` outputs on (what advance does, without writing positions). */
+function skip(plan: Plan, cursor: Cursor, count: number): void {
+  const phases = cursor.phase + count * plan.phaseStep;
+  cursor.k += count;
+  cursor.base += count * plan.wholeStep + Math.floor(phases / plan.up);
+  cursor.phase = phases % plan.up;
+}
+
 /** Output samples per kernel call: bounds the kernel's memory whatever the length of the audio. */
 const CHUNK = 8192;
 
 interface Kernel {
   memory: WebAssembly.Memory;
+  /** Outputs at positions written by the caller (any plan). */
   filter(count: number, positions: number, out: number, pairs: number): void;
+  /** Outputs of an exact plan, stepped in the kernel. */
+  filterSteps(count: number, input: number, phase: number, up: number, phaseStep: number, wholeBytes: number, table: number, strideBytes: number, out: number, pairs: number): void;
 }
 
 /**
@@ -197,13 +209,15 @@ function simdKernel(): Kernel | null {
 }
 
 /**
- * The same filter with its dot products in WebAssembly SIMD (resample-kernel.wat), about 4× faster
+ * The same filter with its dot products in WebAssembly SIMD (resample-kernel.wat), 4× faster
  * than the scalar loop in workerd (`npm run bench:inprocess` times both). Sums are in float32 (the
  * scalar loop's in float64), so an output sample may differ from the scalar one by one step.
  *
- * Works in chunks of CHUNK outputs. For each: the output positions are written as byte offsets
- * (input window, filter phase), the input samples the chunk reads are copied in as float32 (zero
- * outside the signal, as the scalar loop treats it), the kernel runs, and its outputs are copied out.
+ * Works in chunks of CHUNK outputs. For each: the input samples the chunk reads are copied in as
+ * float32 (zero outside the signal, as the scalar loop treats it), the kernel runs, and its outputs
+ * are copied out. An exact plan (every usual rate pair) hands the kernel its first position and
+ * step, and the kernel steps; otherwise each output's position is written for it as byte offsets
+ * (input window, filter phase).
  */
 function filterSimd(samples: Int16Array, plan: Plan, k: Kernel): Int16Array {
   const { stride } = plan;
@@ -221,23 +235,37 @@ function filterSimd(samples: Int16Array, plan: Plan, k: Kernel): Int16Array {
   new Float32Array(buffer, tableAt, plan.table.length).set(plan.table);
   const pos = new Int32Array(buffer, positionsAt, CHUNK * 2);
   const cursor = startCursor();
+  const pairs = stride / 8;
   try {
     for (let k0 = 0; k0 < out.length; k0 += CHUNK) {
       const count = Math.min(CHUNK, out.length - k0);
-      advance(plan, cursor, count, pos);
       // Positions never move backwards, so the chunk reads from its first output's window start
-      // to its last one's end.
-      const lo = pos[0]!;
-      const hi = pos[2 * (count - 1)]! + stride;
+      // (lo) to its last one's end (hi).
+      let lo: number;
+      let hi: number;
+      let run: () => void;
+      if (plan.exact) {
+        // The kernel steps the positions itself: no position is written or read in JavaScript.
+        const { base, phase } = cursor;
+        lo = base - plan.half + 1;
+        hi = lo + (count - 1) * plan.wholeStep + Math.floor((phase + (count - 1) * plan.phaseStep) / plan.up) + stride;
+        run = () => k.filterSteps(count, inputAt, phase, plan.up, plan.phaseStep, plan.wholeStep * 4, tableAt, stride * 4, outAt, pairs);
+        skip(plan, cursor, count);
+      } else {
+        advance(plan, cursor, count, pos);
+        lo = pos[0]!;
+        hi = pos[2 * (count - 1)]! + stride;
+        for (let i = 0; i < count; i++) {
+          pos[2 * i] = inputAt + (pos[2 * i]! - lo) * 4;
+          pos[2 * i + 1] = tableAt + pos[2 * i + 1]! * stride * 4;
+        }
+        run = () => k.filter(count, positionsAt, outAt, pairs);
+      }
       const input = new Float32Array(buffer, inputAt, hi - lo);
       input.fill(0);
       // A typed-array copy converts each int16 to float32 natively.
       if (lo < n && hi > 0) input.set(samples.subarray(Math.max(0, lo), Math.min(n, hi)), Math.max(0, lo) - lo);
-      for (let i = 0; i < count; i++) {
-        pos[2 * i] = inputAt + (pos[2 * i]! - lo) * 4;
-        pos[2 * i + 1] = tableAt + pos[2 * i + 1]! * stride * 4;
-      }
-      k.filter(count, positionsAt, outAt, stride / 8);
+      run();
       out.set(new Int16Array(buffer, outAt, count), k0);
     }
   } finally {
