@@ -11,6 +11,7 @@
  * Design (measured for 16 kHz -> 8 kHz): -0.8 dB at 3.4 kHz (top of the telephone band),
  * about -70 dB at the new Nyquist and below -80 dB from there up.
  */
+import { setBounded } from "../bounded-map";
 import kernelModule from "./resample-kernel.wasm";
 
 /** Sinc zero crossings on each side of the centre tap: the length/quality trade-off. */
@@ -68,8 +69,7 @@ function planFor(fromRate: number, toRate: number): Plan {
     const phases = exact ? up : MAX_PHASES;
     const steps = { wholeStep: Math.floor(down / up), phaseStep: down % up };
     plan = { up, down, half, taps, stride, exact, phases, ...steps, table: phaseTable(phases, taps, stride, half, fc) };
-    if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
-    plans.set(key, plan);
+    setBounded(plans, key, plan, MAX_PLANS);
   }
   return plan;
 }

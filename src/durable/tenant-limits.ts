@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { setBounded } from "../bounded-map";
 import { log } from "../observability/log";
 import { keyUsable, readKeyRecord, type KeyRecord } from "../security/api-keys";
 import { hasScope, type Scope } from "../security/scopes";
@@ -214,12 +215,7 @@ export class TenantLimits extends DurableObject<Env> {
     const checked = this.seenChecked.get(callId);
     if (checked !== undefined && now - checked < SEEN_REFRESH_MS / 2 && now >= checked) return;
     this.sql.exec("UPDATE active_calls_v2 SET seen_at = ?1 WHERE call_id = ?2 AND seen_at < ?3", now, callId, now - SEEN_REFRESH_MS);
-    this.seenChecked.delete(callId);
-    this.seenChecked.set(callId, now);
-    if (this.seenChecked.size > MAX_SEEN_CHECKS) {
-      const oldest = this.seenChecked.keys().next().value;
-      if (oldest !== undefined) this.seenChecked.delete(oldest);
-    }
+    setBounded(this.seenChecked, callId, now, MAX_SEEN_CHECKS);
   }
 
   /** Whether `tenantId` is the name this object was created for (a caller cannot pick another). */
@@ -252,12 +248,7 @@ export class TenantLimits extends DurableObject<Env> {
     const load = readKeyRecord(this.env.DB, keyId)
       .then((record) => {
         if (record && record.tenantId === this.tenantId && this.epoch === epoch) {
-          this.keys.delete(keyId);
-          this.keys.set(keyId, { record, loadedAt: startedAt });
-          if (this.keys.size > MAX_CACHED_KEYS) {
-            const oldest = this.keys.keys().next().value;
-            if (oldest !== undefined) this.keys.delete(oldest);
-          }
+          setBounded(this.keys, keyId, { record, loadedAt: startedAt }, MAX_CACHED_KEYS);
         }
         return record;
       })

@@ -1,3 +1,4 @@
+import { setBounded } from "../bounded-map";
 import type { KeyRecord } from "./api-keys";
 
 /**
@@ -36,13 +37,7 @@ export function cachedKey(keyId: string): KeyIdentity | undefined {
 /** Caches a key verified against D1. */
 export function rememberKey(record: KeyRecord): void {
   const { keyId, tenantId, scopes, residency, keyHash } = record;
-  entries.delete(keyId);
-  entries.set(keyId, { keyId, tenantId, scopes: [...scopes], residency, keyHash });
-  while (entries.size > KEY_CACHE_MAX_ENTRIES) {
-    const oldest = entries.keys().next().value;
-    if (oldest === undefined) break;
-    entries.delete(oldest);
-  }
+  setBounded(entries, keyId, { keyId, tenantId, scopes: [...scopes], residency, keyHash }, KEY_CACHE_MAX_ENTRIES);
 }
 
 /**
