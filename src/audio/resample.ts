@@ -167,12 +167,10 @@ function advance(plan: Plan, cursor: Cursor, count: number, into: Int32Array): v
   cursor.phase = phase;
 }
 
-/** Moves an exact plan's cursor `count` outputs on (what advance does, without writing positions). */
-function skip(plan: Plan, cursor: Cursor, count: number): void {
-  const phases = cursor.phase + count * plan.phaseStep;
-  cursor.k += count;
-  cursor.base += count * plan.wholeStep + Math.floor(phases / plan.up);
-  cursor.phase = phases % plan.up;
+/** Where an exact plan's cursor is `steps` outputs on: advance's stepping, in closed form. */
+function stepped(plan: Plan, cursor: Cursor, steps: number): Cursor {
+  const phases = cursor.phase + steps * plan.phaseStep;
+  return { k: cursor.k + steps, base: cursor.base + steps * plan.wholeStep + Math.floor(phases / plan.up), phase: phases % plan.up };
 }
 
 /** Output samples per kernel call: bounds the kernel's memory whatever the length of the audio. */
@@ -234,7 +232,7 @@ function filterSimd(samples: Int16Array, plan: Plan, k: Kernel): Int16Array {
   const buffer = k.memory.buffer;
   new Float32Array(buffer, tableAt, plan.table.length).set(plan.table);
   const pos = new Int32Array(buffer, positionsAt, CHUNK * 2);
-  const cursor = startCursor();
+  let cursor = startCursor();
   const pairs = stride / 8;
   try {
     for (let k0 = 0; k0 < out.length; k0 += CHUNK) {
@@ -248,9 +246,9 @@ function filterSimd(samples: Int16Array, plan: Plan, k: Kernel): Int16Array {
         // The kernel steps the positions itself: no position is written or read in JavaScript.
         const { base, phase } = cursor;
         lo = base - plan.half + 1;
-        hi = lo + (count - 1) * plan.wholeStep + Math.floor((phase + (count - 1) * plan.phaseStep) / plan.up) + stride;
+        hi = stepped(plan, cursor, count - 1).base - plan.half + 1 + stride;
         run = () => k.filterSteps(count, inputAt, phase, plan.up, plan.phaseStep, plan.wholeStep * 4, tableAt, stride * 4, outAt, pairs);
-        skip(plan, cursor, count);
+        cursor = stepped(plan, cursor, count);
       } else {
         advance(plan, cursor, count, pos);
         lo = pos[0]!;
