@@ -3,14 +3,17 @@
 // RPCs, the call's storage) called in a loop, with no HTTP server, wrangler, load generator or log
 // pipeline in between. Console lines are muted while timing: locally each costs milliseconds on
 // its way to a terminal, which production does not pay. Figures only, nothing asserted.
-// Timing: workerd's clock advances with I/O, so each figure is a batch's total time divided by its
-// size, never a single request's.
+// Timing: see per-call.ts.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { it, vi } from "vitest";
 import { tenantLimits } from "../../src/durable/tenant-limits";
 import worker from "../../src/index";
 import { ADMIN_TOKEN as ADMIN } from "../../test/helpers/api";
+import { perCall } from "./per-call";
+
+/** Requests run before each figure and not counted. */
+const WARM = 100;
 
 // A load test, not a tenant: the per-tenant request limit would answer 429s. One env object for
 // the whole run, as a deployment has (test/helpers' fetchWithSettings makes one per request, which
@@ -32,14 +35,6 @@ async function json<T>(req: Request): Promise<T> {
   return JSON.parse(body) as T;
 }
 
-/** Mean ms per call of `fn` over `n` calls, after `warm` calls not counted. */
-async function perCall(n: number, fn: (i: number) => Promise<unknown>, warm = 100): Promise<number> {
-  for (let i = 0; i < warm; i++) await fn(i);
-  const t = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  return (performance.now() - t) / n;
-}
-
 it("prints the cost of the Worker's request paths", async () => {
   const log = console.log.bind(console);
   const { key } = await json<{ key: string }>(
@@ -57,10 +52,10 @@ it("prints the cost of the Worker's request paths", async () => {
   const rows: [string, number][] = [];
   vi.spyOn(console, "log").mockImplementation(() => {});
   try {
-    rows.push(["GET /healthz (the whole app, no I/O)", await perCall(2000, () => fetchOnce(new Request("http://x/healthz")))]);
-    rows.push(["a Durable Object RPC that does nothing (TenantLimits.keyChanged)", await perCall(1000, () => limits.keyChanged("none"))]);
-    rows.push(["GET /api/v1/calls/{id} (auth RPC + the call's RPC)", await perCall(1000, () => fetchOnce(new Request(`http://x/api/v1/calls/${callId}`, { headers: auth })))]);
-    rows.push(["POST /api/v1/calls/{id}/turns?reply=text", await perCall(1000, turn)]);
+    rows.push(["GET /healthz (the whole app, no I/O)", await perCall(2000, () => fetchOnce(new Request("http://x/healthz")), WARM)]);
+    rows.push(["a Durable Object RPC that does nothing (TenantLimits.keyChanged)", await perCall(1000, () => limits.keyChanged("none"), WARM)]);
+    rows.push(["GET /api/v1/calls/{id} (auth RPC + the call's RPC)", await perCall(1000, () => fetchOnce(new Request(`http://x/api/v1/calls/${callId}`, { headers: auth })), WARM)]);
+    rows.push(["POST /api/v1/calls/{id}/turns?reply=text", await perCall(1000, turn, WARM)]);
   } finally {
     vi.restoreAllMocks();
   }
