@@ -3,7 +3,17 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // public/console/voice-edge-client.js is the minified browser bundle of client/ (npm run build:client).
-  { ignores: ["node_modules", ".wrangler", "worker-configuration.d.ts", "src/providers/local/vendor/**", "dist", "bench/out", "public/console/voice-edge-client.js"] },
+  {
+    ignores: [
+      "node_modules",
+      ".wrangler",
+      "worker-configuration.d.ts",
+      "src/providers/local/vendor/**",
+      "dist",
+      "bench/out",
+      "public/console/voice-edge-client.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -62,7 +72,9 @@ export default tseslint.config(
   },
   {
     files: ["public/console/mic-worklet.js"],
-    languageOptions: { globals: { AudioWorkletProcessor: "readonly", registerProcessor: "readonly", sampleRate: "readonly" } },
+    languageOptions: {
+      globals: { AudioWorkletProcessor: "readonly", registerProcessor: "readonly", sampleRate: "readonly" },
+    },
   },
   {
     rules: {

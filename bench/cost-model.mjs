@@ -48,7 +48,11 @@ export function logSettings(file = new URL("../wrangler.toml", import.meta.url))
     const m = new RegExp(`^\\[${name.replace(".", "\\.")}\\]\\s*$([\\s\\S]*?)(?=^\\[|(?![\\s\\S]))`, "m").exec(text);
     return m?.[1] ?? "";
   };
-  const value = (body, key) => /^\s*(\S+)\s*=\s*([^#\n]+)/gm[Symbol.matchAll](body).find((m) => m[1] === key)?.[2].trim();
+  const value = (body, key) =>
+    body
+      .matchAll(/^\s*(\S+)\s*=\s*([^#\n]+)/gm)
+      .find((m) => m[1] === key)?.[2]
+      .trim();
   const top = section("observability");
   const logs = section("observability.logs");
   const enabled = (value(logs, "enabled") ?? value(top, "enabled")) === "true";
@@ -154,33 +158,123 @@ export function operations(p) {
   const invocations = req + (req + syncs) + (req + 2) + shardUpdates; // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
   return [
     // ---- Workers
-    { product: "Workers", item: "requests", unit: "workersRequest", count: req, from: "create + turns + end (src/routes/calls.ts, turns.ts)" },
-    { product: "Workers", item: "CPU ms", unit: "workersCpuMs", count: req * p.cpuMsPerRequest, from: `assumed ${p.cpuMsPerRequest} ms a request (auth hash, JSON, zod): wrangler dev cannot measure it` },
+    {
+      product: "Workers",
+      item: "requests",
+      unit: "workersRequest",
+      count: req,
+      from: "create + turns + end (src/routes/calls.ts, turns.ts)",
+    },
+    {
+      product: "Workers",
+      item: "CPU ms",
+      unit: "workersCpuMs",
+      count: req * p.cpuMsPerRequest,
+      from: `assumed ${p.cpuMsPerRequest} ms a request (auth hash, JSON, zod): wrangler dev cannot measure it`,
+    },
     // ---- Durable Objects: requests
-    { product: "Durable Objects", item: "TenantLimits.authorize RPC", unit: "doRequest", count: req, from: "every tenant-key request: key check and rate limit in one RPC (src/security/auth.ts)" },
-    { product: "Durable Objects", item: "TenantLimits.acquireCall / releaseCall RPC", unit: "doRequest", count: 2, from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)" },
-    { product: "Durable Objects", item: "CallSession RPC (create, turn, end)", unit: "doRequest", count: req, from: "src/routes/call-stub.ts onCall / callStub(...).create" },
-    { product: "Durable Objects", item: "CallSession alarms", unit: "doRequest", count: syncs, from: `the debounced sync: at most one alarm per ${p.syncSeconds} s of conversation (SYNC_INTERVAL_SECONDS)` },
-    { product: "Durable Objects", item: "MetricsShard.add RPC", unit: "doRequest", count: shardUpdates, from: "the call's start at create (voice_calls_active counts it at once; CallSession.countStart), then one per sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)" },
+    {
+      product: "Durable Objects",
+      item: "TenantLimits.authorize RPC",
+      unit: "doRequest",
+      count: req,
+      from: "every tenant-key request: key check and rate limit in one RPC (src/security/auth.ts)",
+    },
+    {
+      product: "Durable Objects",
+      item: "TenantLimits.acquireCall / releaseCall RPC",
+      unit: "doRequest",
+      count: 2,
+      from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)",
+    },
+    {
+      product: "Durable Objects",
+      item: "CallSession RPC (create, turn, end)",
+      unit: "doRequest",
+      count: req,
+      from: "src/routes/call-stub.ts onCall / callStub(...).create",
+    },
+    {
+      product: "Durable Objects",
+      item: "CallSession alarms",
+      unit: "doRequest",
+      count: syncs,
+      from: `the debounced sync: at most one alarm per ${p.syncSeconds} s of conversation (SYNC_INTERVAL_SECONDS)`,
+    },
+    {
+      product: "Durable Objects",
+      item: "MetricsShard.add RPC",
+      unit: "doRequest",
+      count: shardUpdates,
+      from: "the call's start at create (voice_calls_active counts it at once; CallSession.countStart), then one per sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)",
+    },
     // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
     {
       product: "Durable Objects",
       item: "duration GB-s",
       unit: "doGbS",
-      count: (DO_MEMORY_GB * ((req * p.turnMs) + (syncs + req + 2 + shardUpdates) * p.smallDoMs)) / 1000,
+      count: (DO_MEMORY_GB * (req * p.turnMs + (syncs + req + 2 + shardUpdates) * p.smallDoMs)) / 1000,
       from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms, TenantLimits and shard RPCs × ${p.smallDoMs} ms)`,
     },
     // ---- Durable Objects: SQLite rows written
-    { product: "Durable Objects", item: "SQLite rows written: TenantLimits", unit: "doRowWritten", count: 2, from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)" },
-    { product: "Durable Objects", item: "SQLite rows written: CallSession", unit: "doRowWritten", count: objectRows, from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every ${TAIL_TURNS} turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count` },
-    { product: "Durable Objects", item: "SQLite rows written: MetricsShard", unit: "doRowWritten", count: shardUpdates, from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)" },
-    { product: "Durable Objects", item: "SQLite rows read", unit: "doRowRead", count: 20 * n + 20, from: "estimate: session row reads, outbox scans, history/audio read at archive" },
+    {
+      product: "Durable Objects",
+      item: "SQLite rows written: TenantLimits",
+      unit: "doRowWritten",
+      count: 2,
+      from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)",
+    },
+    {
+      product: "Durable Objects",
+      item: "SQLite rows written: CallSession",
+      unit: "doRowWritten",
+      count: objectRows,
+      from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every ${TAIL_TURNS} turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count`,
+    },
+    {
+      product: "Durable Objects",
+      item: "SQLite rows written: MetricsShard",
+      unit: "doRowWritten",
+      count: shardUpdates,
+      from: "one row a shard update: every series of a shard is one JSON row (src/durable/metrics-shard.ts)",
+    },
+    {
+      product: "Durable Objects",
+      item: "SQLite rows read",
+      unit: "doRowRead",
+      count: 20 * n + 20,
+      from: "estimate: session row reads, outbox scans, history/audio read at archive",
+    },
     // ---- D1
-    { product: "D1", item: "rows read: key lookup", unit: "d1RowRead", count: 2 + 2, from: "verifyKey on an isolate's cache miss, callIdRecorded at create" },
-    { product: "D1", item: "rows written: index, audit, archive", unit: "d1RowWritten", count: d1Rows, from: `create 3 (calls row, its primary key index, its calls_by_tenant_created entry), a sync 3 (calls row, one audit row + index for all its uses), archive 4 (row + partial index, audit row + index): D1's own rows_written, test/storage/d1-rows.test.ts` },
+    {
+      product: "D1",
+      item: "rows read: key lookup",
+      unit: "d1RowRead",
+      count: 2 + 2,
+      from: "verifyKey on an isolate's cache miss, callIdRecorded at create",
+    },
+    {
+      product: "D1",
+      item: "rows written: index, audit, archive",
+      unit: "d1RowWritten",
+      count: d1Rows,
+      from: `create 3 (calls row, its primary key index, its calls_by_tenant_created entry), a sync 3 (calls row, one audit row + index for all its uses), archive 4 (row + partial index, audit row + index): D1's own rows_written, test/storage/d1-rows.test.ts`,
+    },
     // ---- R2
-    { product: "R2", item: "Class B: TTS cache GETs", unit: "r2ClassB", count: replies, from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create" },
-    { product: "R2", item: "Class A: TTS cache PUTs", unit: "r2ClassA", count: misses, from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})` },
+    {
+      product: "R2",
+      item: "Class B: TTS cache GETs",
+      unit: "r2ClassB",
+      count: replies,
+      from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create",
+    },
+    {
+      product: "R2",
+      item: "Class A: TTS cache PUTs",
+      unit: "r2ClassA",
+      count: misses,
+      from: `writeCachedSpeech on a cache miss (${(p.ttsMissShare * 100).toFixed(1)}% of replies, ${p.missSource})`,
+    },
     // ---- Observability
     {
       product: "Workers Logs",
@@ -196,12 +290,41 @@ export function operations(p) {
       count: logs.enabled && logs.invocationLogs ? invocations * logs.sampling : 0,
       from: `${invocations} invocations a call (requests, Durable Object RPCs and alarms): ${logs.enabled && logs.invocationLogs ? "on" : "off (invocation_logs = false in wrangler.toml: the request line carries the same)"}`,
     },
-    { product: "Analytics Engine", item: "data points", unit: "aeDataPoint", count: n, from: "one per turn (src/observability/metrics-hooks.ts writeTurnDataPoint)" },
-    { product: "R2", item: "Class A: archive PUTs", unit: "r2ClassA", count: 1, from: p.speech ? "one object: the transcript followed by the caller's audio (archive version 4); replies are referenced in the speech cache (src/durable/archiver.ts)" : "one object, the transcript: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)" },
+    {
+      product: "Analytics Engine",
+      item: "data points",
+      unit: "aeDataPoint",
+      count: n,
+      from: "one per turn (src/observability/metrics-hooks.ts writeTurnDataPoint)",
+    },
+    {
+      product: "R2",
+      item: "Class A: archive PUTs",
+      unit: "r2ClassA",
+      count: 1,
+      from: p.speech
+        ? "one object: the transcript followed by the caller's audio (archive version 4); replies are referenced in the speech cache (src/durable/archiver.ts)"
+        : "one object, the transcript: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)",
+    },
   ];
 }
 
-export const DEFAULTS = { syncSeconds: SYNC_SECONDS_DEFAULT, speech: false, turns: 10, minutes: 3, cpuMsPerRequest: 5, turnMs: 40, turnMsSource: "assumed", smallDoMs: 2, ttsMissShare: 0.05, missSource: "assumed", r2KiB: 6000, r2Source: "assumed", d1KiB: 8, retentionMonths: 1 };
+export const DEFAULTS = {
+  syncSeconds: SYNC_SECONDS_DEFAULT,
+  speech: false,
+  turns: 10,
+  minutes: 3,
+  cpuMsPerRequest: 5,
+  turnMs: 40,
+  turnMsSource: "assumed",
+  smallDoMs: 2,
+  ttsMissShare: 0.05,
+  missSource: "assumed",
+  r2KiB: 6000,
+  r2Source: "assumed",
+  d1KiB: 8,
+  retentionMonths: 1,
+};
 
 export function costModel(input = {}, log = console.log) {
   const p = { ...DEFAULTS, ...input };
@@ -209,40 +332,61 @@ export function costModel(input = {}, log = console.log) {
   const ops = operations(p);
   const M = 1e6;
   log(`\n== Scale model (bench/cost-model.mjs): platform cost per 1M calls ==`);
-  log(`call shape: ${p.turns} ${p.speech ? "speech" : "text"} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`);
+  log(
+    `call shape: ${p.turns} ${p.speech ? "speech" : "text"} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`,
+  );
   log("");
-  log(`${"product".padEnd(18)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`);
+  log(
+    `${"product".padEnd(18)}${"operation".padEnd(46)}${"per call".padStart(10)}${"$ per 1M calls".padStart(16)}   from`,
+  );
   const byProduct = {};
   for (const o of ops) {
     const usd = usdPerMillion(o);
     byProduct[o.product] = (byProduct[o.product] ?? 0) + usd;
-    log(`${o.product.padEnd(18)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`);
+    log(
+      `${o.product.padEnd(18)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`,
+    );
   }
   const oneOff = Object.values(byProduct).reduce((a, b) => a + b, 0);
-  const r2Storage = ((p.r2KiB / 2 ** 20) * M) * PRICES.r2StorageGbMonth; // GB kept for one month
-  const d1Storage = ((p.d1KiB / 2 ** 20) * M) * PRICES.d1StorageGbMonth;
+  const r2Storage = (p.r2KiB / 2 ** 20) * M * PRICES.r2StorageGbMonth; // GB kept for one month
+  const d1Storage = (p.d1KiB / 2 ** 20) * M * PRICES.d1StorageGbMonth;
   log("");
   log("per 1M calls, by product (requests, compute, rows, operations):");
-  for (const [k, v] of Object.entries(byProduct)) log(`  ${k.padEnd(18)} $${v.toFixed(2).padStart(8)}  (${((v / oneOff) * 100).toFixed(0)}%)`);
-  log(`  ${"total".padEnd(18)} $${oneOff.toFixed(2).padStart(8)}  = $${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`);
-  log(`storage, per month the 1M calls are kept: R2 $${r2Storage.toFixed(2)} (${p.r2KiB.toFixed(0)} KiB a call, ${p.r2Source}; COLD_RETENTION_DAYS=365 keeps it 12 months: $${(r2Storage * 12).toFixed(2)}), D1 $${d1Storage.toFixed(2)} (${p.d1KiB} KiB a call assumed, WARM_RETENTION_DAYS=30)`);
+  for (const [k, v] of Object.entries(byProduct))
+    log(`  ${k.padEnd(18)} $${v.toFixed(2).padStart(8)}  (${((v / oneOff) * 100).toFixed(0)}%)`);
+  log(
+    `  ${"total".padEnd(18)} $${oneOff.toFixed(2).padStart(8)}  = $${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`,
+  );
+  log(
+    `storage, per month the 1M calls are kept: R2 $${r2Storage.toFixed(2)} (${p.r2KiB.toFixed(0)} KiB a call, ${p.r2Source}; COLD_RETENTION_DAYS=365 keeps it 12 months: $${(r2Storage * 12).toFixed(2)}), D1 $${d1Storage.toFixed(2)} (${p.d1KiB} KiB a call assumed, WARM_RETENTION_DAYS=30)`,
+  );
   const withMonth = oneOff + r2Storage + d1Storage;
   log("");
   log(`target (issue 7): ≤ $${TARGET_PER_MILLION} per 1M three-minute calls of 10 turns`);
-  log(`  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
-  log(`  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`);
+  log(
+    `  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`,
+  );
+  log(
+    `  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`,
+  );
   // The same call with the other settings a deployer can choose: the sync interval, Workers Logs.
   const variant = (changes) => totalPerMillion(operations({ ...p, ...changes }));
   const verdict = (usd) => (usd <= TARGET_PER_MILLION ? "MET" : "NOT MET");
   // The sync interval: a minute (turn figures, audit log and list view fresher) and two (cheaper).
   for (const syncSeconds of [60, 120].filter((x) => x !== p.syncSeconds)) {
     const other = variant({ syncSeconds });
-    log(`  with SYNC_INTERVAL_SECONDS=${syncSeconds} (turn figures, audit log and list view up to ${syncSeconds} s behind a live call; ${plural(midCallSyncs({ ...p, syncSeconds }), "mid-call sync")}, against ${midCallSyncs(p)} by default): $${other.toFixed(2)} -> ${verdict(other)}`);
+    log(
+      `  with SYNC_INTERVAL_SECONDS=${syncSeconds} (turn figures, audit log and list view up to ${syncSeconds} s behind a live call; ${plural(midCallSyncs({ ...p, syncSeconds }), "mid-call sync")}, against ${midCallSyncs(p)} by default): $${other.toFixed(2)} -> ${verdict(other)}`,
+    );
   }
   const off = variant({ logs: { enabled: false, sampling: 1, invocationLogs: false } });
   const withInvocations = variant({ logs: { ...p.logs, enabled: true, invocationLogs: true } });
-  log(`  Workers Logs in this figure: $${(byProduct["Workers Logs"] ?? 0).toFixed(2)} (wrangler.toml [observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): $${off.toFixed(2)} -> ${verdict(off)}; with invocation logs on as well: $${withInvocations.toFixed(2)}`);
-  const tl = totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) + ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
+  log(
+    `  Workers Logs in this figure: $${(byProduct["Workers Logs"] ?? 0).toFixed(2)} (wrangler.toml [observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): $${off.toFixed(2)} -> ${verdict(off)}; with invocation logs on as well: $${withInvocations.toFixed(2)}`,
+  );
+  const tl =
+    totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) +
+    ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
   log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
   return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth };
 }
@@ -250,7 +394,17 @@ export function costModel(input = {}, log = console.log) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const o = {};
   const argv = process.argv.slice(2);
-  const names = { "--sync-seconds": "syncSeconds", "--speech": "speech", "--turns": "turns", "--minutes": "minutes", "--cpu-ms": "cpuMsPerRequest", "--turn-ms": "turnMs", "--miss": "ttsMissShare", "--r2-kib": "r2KiB", "--d1-kib": "d1KiB" };
+  const names = {
+    "--sync-seconds": "syncSeconds",
+    "--speech": "speech",
+    "--turns": "turns",
+    "--minutes": "minutes",
+    "--cpu-ms": "cpuMsPerRequest",
+    "--turn-ms": "turnMs",
+    "--miss": "ttsMissShare",
+    "--r2-kib": "r2KiB",
+    "--d1-kib": "d1KiB",
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
     if (!names[flag]) {

@@ -97,7 +97,9 @@ export async function startFaultProvider(options = {}) {
     if (!wire) {
       counts.otherPaths++;
       req.resume();
-      res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found","type":"invalid_request_error"}}');
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end('{"error":{"message":"not found","type":"invalid_request_error"}}');
       return;
     }
     counts.requests++;

@@ -27,7 +27,8 @@ export function badRequest(wire, url, headers) {
   const type = headers["content-type"] ?? "";
   if (wire === "openai") return type.startsWith("multipart/form-data") ? null : "expected a multipart/form-data upload";
   if (!url.searchParams.get("model")) return "expected the model query parameter";
-  if (!(type.startsWith("audio/") || type.startsWith("video/"))) return "expected the audio as the body, with its media type";
+  if (!(type.startsWith("audio/") || type.startsWith("video/")))
+    return "expected the audio as the body, with its media type";
   return null;
 }
 
@@ -63,7 +64,7 @@ export function answer(wire, url, bytes, truncated = false) {
 function durationS(bytes) {
   if (bytes.length >= 12 && bytes.toString("ascii", 0, 4) === "RIFF" && bytes.toString("ascii", 8, 12) === "WAVE") {
     let byteRate = 0;
-    for (let at = 12; at + 8 <= bytes.length; ) {
+    for (let at = 12; at + 8 <= bytes.length;) {
       const id = bytes.toString("ascii", at, at + 4);
       const size = bytes.readUInt32LE(at + 4);
       if (id === "fmt " && at + 16 <= bytes.length) byteRate = bytes.readUInt32LE(at + 16);
@@ -118,16 +119,21 @@ export function badSpeechRequest(json) {
   if (!json || typeof json !== "object") return "expected a JSON body";
   if (typeof json.model !== "string" || !json.model) return "expected model";
   if (typeof json.input !== "string" || !json.input) return "expected input";
-  if (!["mp3", "opus", "aac", "flac", "wav", "pcm"].includes(json.response_format ?? "mp3")) return "unknown response_format";
+  if (!["mp3", "opus", "aac", "flac", "wav", "pcm"].includes(json.response_format ?? "mp3"))
+    return "unknown response_format";
   return null;
 }
 
 /** The answer to a speech request: about 60 ms of a 440 Hz tone per input character, at most 10 s. */
 export function speechAnswer(json) {
   const format = json.response_format ?? "mp3";
-  const samples = Math.min(10 * SPEECH_RATE, Math.max(SPEECH_RATE / 10, Math.round(json.input.length * 0.06 * SPEECH_RATE)));
+  const samples = Math.min(
+    10 * SPEECH_RATE,
+    Math.max(SPEECH_RATE / 10, Math.round(json.input.length * 0.06 * SPEECH_RATE)),
+  );
   const pcm = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / SPEECH_RATE)), i * 2);
+  for (let i = 0; i < samples; i++)
+    pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / SPEECH_RATE)), i * 2);
   if (format === "pcm") return { body: pcm, headers: { "content-type": "audio/pcm" } };
   if (format === "wav") {
     const h = Buffer.alloc(44);
@@ -145,7 +151,14 @@ export function speechAnswer(json) {
     h.writeUInt32LE(pcm.length, 40);
     return { body: Buffer.concat([h, pcm]), headers: { "content-type": "audio/wav" } };
   }
-  if (format === "opus") return { body: Buffer.concat([Buffer.from("OggS\0\x02", "latin1"), Buffer.alloc(512)]), headers: { "content-type": "audio/ogg" } };
+  if (format === "opus")
+    return {
+      body: Buffer.concat([Buffer.from("OggS\0\x02", "latin1"), Buffer.alloc(512)]),
+      headers: { "content-type": "audio/ogg" },
+    };
   // mp3 (and aac/flac, which the adapter never asks for): an empty ID3v2 tag, then silence.
-  return { body: Buffer.concat([Buffer.from("ID3\x04\0\0\0\0\0\0", "latin1"), Buffer.alloc(512)]), headers: { "content-type": "audio/mpeg" } };
+  return {
+    body: Buffer.concat([Buffer.from("ID3\x04\0\0\0\0\0\0", "latin1"), Buffer.alloc(512)]),
+    headers: { "content-type": "audio/mpeg" },
+  };
 }

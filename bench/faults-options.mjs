@@ -50,17 +50,21 @@ export function parseArgs(argv) {
         o.scenario = value;
       } else if (WINDOWS[flag]) {
         const m = /^(\d+)-(\d+)$/.exec(value);
-        if (value !== "none" && !(m && Number(m[1]) < Number(m[2]))) throw new Error(`--${flag} takes FROM-TO (audio turn numbers, TO excluded) or none`);
+        if (value !== "none" && !(m && Number(m[1]) < Number(m[2])))
+          throw new Error(`--${flag} takes FROM-TO (audio turn numbers, TO excluded) or none`);
         o[WINDOWS[flag]] = m ? [Number(m[1]), Number(m[2])] : null;
       } else if (NUMBERS[flag]) {
         o[NUMBERS[flag]] = Number(value);
-        if (!Number.isFinite(o[NUMBERS[flag]]) || o[NUMBERS[flag]] < 0) throw new Error(`--${flag} must be a non-negative number`);
+        if (!Number.isFinite(o[NUMBERS[flag]]) || o[NUMBERS[flag]] < 0)
+          throw new Error(`--${flag} must be a non-negative number`);
       } else throw new Error(`unknown option ${arg}`);
     } else o.turns = Number(arg);
   }
   if (!(Number.isInteger(o.turns) && o.turns > 0)) throw new Error("turns must be a positive integer");
-  if (!(Number.isInteger(o.concurrency) && o.concurrency > 0)) throw new Error("--concurrency must be a positive integer");
-  for (const k of ["faultRate", "faultRateB", "faultRateDg"]) if (o[k] > 1) throw new Error("a fault rate is a share between 0 and 1");
+  if (!(Number.isInteger(o.concurrency) && o.concurrency > 0))
+    throw new Error("--concurrency must be a positive integer");
+  for (const k of ["faultRate", "faultRateB", "faultRateDg"])
+    if (o[k] > 1) throw new Error("a fault rate is a share between 0 and 1");
   return o;
 }
 
@@ -82,7 +86,14 @@ export function scenarioServers(o) {
   return [
     a,
     { label: "B", provider: "openai", faultRate: o.faultRateB, outage: o.outageB, seed: o.seed + 1000, latencyMs: 150 },
-    { label: "dg", provider: "deepgram", faultRate: o.faultRateDg, outage: o.outageDg, seed: o.seed + 2000, latencyMs: 350 },
+    {
+      label: "dg",
+      provider: "deepgram",
+      faultRate: o.faultRateDg,
+      outage: o.outageDg,
+      seed: o.seed + 2000,
+      latencyMs: 350,
+    },
   ];
 }
 

@@ -15,7 +15,11 @@ const latencyRow = (label, xs) =>
   `  ${label.padEnd(36)} ${String(xs.length).padStart(5)} ${num(pct(xs, 50)).padStart(7)} ${num(pct(xs, 95)).padStart(7)} ${num(pct(xs, 99)).padStart(7)} ${num(xs.length ? Math.max(...xs) : NaN).padStart(7)}`;
 const line = (label, value) => console.log(`  ${label.padEnd(38)} ${value}`);
 /** Transcripts differ in case and punctuation between providers (Deepgram's smart_format); the words must not. */
-const words = (text) => (text ?? "").toLowerCase().replace(/[^a-z ]/g, "").trim();
+const words = (text) =>
+  (text ?? "")
+    .toLowerCase()
+    .replace(/[^a-z ]/g, "")
+    .trim();
 
 /** "openai@127.0.0.1:4001#1 failed 500, deepgram@127.0.0.1:4003#1 success" -> [{ id, attempt, outcome }]. */
 function parseAttempts(summary) {
@@ -32,7 +36,13 @@ function classify(event) {
   const served = `${event.provider}@${event.region}`;
   const first = attempts[0]?.id ?? served;
   const kind = first === served ? "retry" : first.split("@")[0] === event.provider ? "region" : "provider";
-  return { kind, attempts, served, calls: attempts.filter((a) => a.attempt > 0).length, skippedOpen: attempts.some((a) => a.outcome === "skipped_open") };
+  return {
+    kind,
+    attempts,
+    served,
+    calls: attempts.filter((a) => a.attempt > 0).length,
+    skippedOpen: attempts.some((a) => a.outcome === "skipped_open"),
+  };
 }
 
 /** The route of a turn through the chain, by server label: "A → B", "A(open) → B → dg". */
@@ -57,7 +67,20 @@ function phases(turnCount, servers) {
   return out;
 }
 
-export function report({ opts, servers, turns: all, controls, calls, polled, runSeconds, runStartS, callerErrors, workerEvents, workerReloads, stopReason }) {
+export function report({
+  opts,
+  servers,
+  turns: all,
+  controls,
+  calls,
+  polled,
+  runSeconds,
+  runStartS,
+  callerErrors,
+  workerEvents,
+  workerReloads,
+  stopReason,
+}) {
   const turns = all.filter((t) => !t.cut); // turns in flight when the cap stopped the run say nothing
   const cut = all.length - turns.length;
   const ids = new Map(servers.map((s) => [`${s.provider}@${s.region}`, s]));
@@ -69,36 +92,87 @@ export function report({ opts, servers, turns: all, controls, calls, polled, run
   const wrongText = ok.filter((t) => words(t.text) !== TRANSCRIPT || !ids.has(`${t.provider}@${t.region}`));
   const breakerLog = workerEvents.filter((e) => e.event === "provider_breaker");
   // Each server's breaker state when a turn was sent, from the worker's transition log.
-  const breakerAt = (id, at) => breakerLog.filter((e) => `${e.provider}@${e.region}` === id && e.at <= at).at(-1)?.to ?? "closed";
+  const breakerAt = (id, at) =>
+    breakerLog.filter((e) => `${e.provider}@${e.region}` === id && e.at <= at).at(-1)?.to ?? "closed";
   const allOpen = (at) => servers.every((s) => breakerAt(`${s.provider}@${s.region}`, at) !== "closed");
 
-  console.log(`\n=== voice-edge under injected STT faults: scenario ${opts.scenario} (${runSeconds.toFixed(1)} s of turns${stopReason ? `, STOPPED EARLY by ${stopReason}` : ""}) ===`);
-  console.log(`fault servers, in the worker's STT chain order (faults split evenly over ${FAULT_KINDS.join(", ")}; slow = 4 s, 429 with Retry-After: 1):`);
+  console.log(
+    `\n=== voice-edge under injected STT faults: scenario ${opts.scenario} (${runSeconds.toFixed(1)} s of turns${stopReason ? `, STOPPED EARLY by ${stopReason}` : ""}) ===`,
+  );
+  console.log(
+    `fault servers, in the worker's STT chain order (faults split evenly over ${FAULT_KINDS.join(", ")}; slow = 4 s, 429 with Retry-After: 1):`,
+  );
   for (const s of servers) {
-    const w = s.window.from !== undefined ? `, ${rel(s.window.from)} to ${rel(s.window.to ?? s.window.from)}` : " (not reached)";
-    console.log(`  ${s.label.padEnd(6)} ${`${s.provider}@${s.region}`.padEnd(28)} ${String(s.latencyMs).padStart(4)} ms, ${String(Math.round(s.faultRate * 100)).padStart(3)}% faults; ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}${w}` : "no outage"}`);
+    const w =
+      s.window.from !== undefined
+        ? `, ${rel(s.window.from)} to ${rel(s.window.to ?? s.window.from)}`
+        : " (not reached)";
+    console.log(
+      `  ${s.label.padEnd(6)} ${`${s.provider}@${s.region}`.padEnd(28)} ${String(s.latencyMs).padStart(4)} ms, ${String(Math.round(s.faultRate * 100)).padStart(3)}% faults; ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}${w}` : "no outage"}`,
+    );
   }
   console.log(`calls: ${calls.created} created, ${calls.ended} ended; times below are from the first turn`);
-  if (workerReloads) console.log(`WARNING: the worker restarted ${workerReloads} time(s) during the run, forgetting its breakers and latencies`);
+  if (workerReloads)
+    console.log(
+      `WARNING: the worker restarted ${workerReloads} time(s) during the run, forgetting its breakers and latencies`,
+    );
 
   console.log("\nsuccess rate by turn kind                  sent     200     503   other   200 share");
   const kindRow = (label, xs) => {
     const n200 = xs.filter((t) => t.status === 200).length;
     const n503 = xs.filter((t) => t.status === 503).length;
-    console.log(`  ${label.padEnd(38)} ${String(xs.length).padStart(6)} ${String(n200).padStart(7)} ${String(n503).padStart(7)} ${String(xs.length - n200 - n503).padStart(7)} ${share(n200, xs.length).padStart(11)}`);
+    console.log(
+      `  ${label.padEnd(38)} ${String(xs.length).padStart(6)} ${String(n200).padStart(7)} ${String(n503).padStart(7)} ${String(xs.length - n200 - n503).padStart(7)} ${share(n200, xs.length).padStart(11)}`,
+    );
   };
   kindRow(`audio${cut ? ` (${cut} more cut off by the stop)` : ""}`, turns);
-  kindRow("text", controls.filter((c) => c.kind === "text"));
-  kindRow("keypad", controls.filter((c) => c.kind === "keypad"));
+  kindRow(
+    "text",
+    controls.filter((c) => c.kind === "text"),
+  );
+  kindRow(
+    "keypad",
+    controls.filter((c) => c.kind === "keypad"),
+  );
   line("audio 200s with a wrong transcript", wrongText.length);
 
   console.log("\nlatency, ms (client round trip)            n     p50     p95     p99     max");
-  console.log(latencyRow("audio, 200", ok.map((t) => t.ms)));
-  console.log(latencyRow("audio, 503", unavailable.map((t) => t.ms)));
-  console.log(latencyRow("audio, 503 while every breaker open*", unavailable.filter((t) => allOpen(t.at)).map((t) => t.ms)));
-  console.log(latencyRow("audio, 503 otherwise*", unavailable.filter((t) => !allOpen(t.at)).map((t) => t.ms)));
-  console.log(latencyRow("text", controls.filter((c) => c.kind === "text").map((c) => c.ms)));
-  console.log(latencyRow("keypad", controls.filter((c) => c.kind === "keypad").map((c) => c.ms)));
+  console.log(
+    latencyRow(
+      "audio, 200",
+      ok.map((t) => t.ms),
+    ),
+  );
+  console.log(
+    latencyRow(
+      "audio, 503",
+      unavailable.map((t) => t.ms),
+    ),
+  );
+  console.log(
+    latencyRow(
+      "audio, 503 while every breaker open*",
+      unavailable.filter((t) => allOpen(t.at)).map((t) => t.ms),
+    ),
+  );
+  console.log(
+    latencyRow(
+      "audio, 503 otherwise*",
+      unavailable.filter((t) => !allOpen(t.at)).map((t) => t.ms),
+    ),
+  );
+  console.log(
+    latencyRow(
+      "text",
+      controls.filter((c) => c.kind === "text").map((c) => c.ms),
+    ),
+  );
+  console.log(
+    latencyRow(
+      "keypad",
+      controls.filter((c) => c.kind === "keypad").map((c) => c.ms),
+    ),
+  );
   console.log("  * the breakers' states when the turn was sent, from the worker's transition log");
 
   console.log("\naudio turns by phase: which servers were down, who answered");
@@ -106,17 +180,26 @@ export function report({ opts, servers, turns: all, controls, calls, polled, run
     const xs = turns.filter((t) => t.i >= p.from && t.i <= p.to);
     if (!xs.length) continue;
     const served = {};
-    for (const t of xs.filter((t) => t.status === 200)) served[labelOf(`${t.provider}@${t.region}`)] = (served[labelOf(`${t.provider}@${t.region}`)] ?? 0) + 1;
+    for (const t of xs.filter((t) => t.status === 200))
+      served[labelOf(`${t.provider}@${t.region}`)] = (served[labelOf(`${t.provider}@${t.region}`)] ?? 0) + 1;
     const n200 = xs.filter((t) => t.status === 200).length;
     const n503 = xs.filter((t) => t.status === 503).length;
-    const by = Object.entries(served).map(([k, n]) => `${k} ${n}`).join(", ");
-    line(`turns ${p.from}–${p.to}, ${p.down ? `${p.down} down` : "none down"}`, `${n200}/${xs.length} answered (${share(n200, xs.length)})${by ? `, by ${by}` : ""}${n503 ? `; ${n503} × 503` : ""}`);
+    const by = Object.entries(served)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    line(
+      `turns ${p.from}–${p.to}, ${p.down ? `${p.down} down` : "none down"}`,
+      `${n200}/${xs.length} answered (${share(n200, xs.length)})${by ? `, by ${by}` : ""}${n503 ? `; ${n503} × 503` : ""}`,
+    );
   }
 
   console.log("\naudio turns served, by provider-region");
   for (const s of servers) {
     const n = ok.filter((t) => `${t.provider}@${t.region}` === `${s.provider}@${s.region}`).length;
-    line(`${s.label.padEnd(6)} ${s.provider}@${s.region}`, `${String(n).padStart(4)}  ${share(n, ok.length)} of the 200s`);
+    line(
+      `${s.label.padEnd(6)} ${s.provider}@${s.region}`,
+      `${String(n).padStart(4)}  ${share(n, ok.length)} of the 200s`,
+    );
   }
 
   const failovers = workerEvents.filter((e) => e.event === "stt_failover").map(classify);
@@ -129,13 +212,26 @@ export function report({ opts, servers, turns: all, controls, calls, polled, run
   const regionFo = count("region");
   const providerFo = count("provider");
   console.log("\nfailovers (the worker's stt_failover lines: 200s that needed more than one provider call)");
-  line("200s after more than one call", `${failovers.length}  (${failovers.reduce((a, f) => a + f.calls, 0)} provider calls)`);
+  line(
+    "200s after more than one call",
+    `${failovers.length}  (${failovers.reduce((a, f) => a + f.calls, 0)} provider calls)`,
+  );
   line("  retried in the same region only", count("retry").length);
-  line("  failed over to another region", `${regionFo.length}${regionFo.some((f) => f.skippedOpen) ? `  (${regionFo.filter((f) => f.skippedOpen).length} of them past an open breaker)` : ""}`);
-  line("  failed over to another provider", `${providerFo.length}${providerFo.some((f) => f.skippedOpen) ? `  (${providerFo.filter((f) => f.skippedOpen).length} of them past an open breaker)` : ""}`);
-  line("turns that needed a failover", `${regionFo.length + providerFo.length}  (${share(regionFo.length + providerFo.length, ok.length)} of the 200s)`);
+  line(
+    "  failed over to another region",
+    `${regionFo.length}${regionFo.some((f) => f.skippedOpen) ? `  (${regionFo.filter((f) => f.skippedOpen).length} of them past an open breaker)` : ""}`,
+  );
+  line(
+    "  failed over to another provider",
+    `${providerFo.length}${providerFo.some((f) => f.skippedOpen) ? `  (${providerFo.filter((f) => f.skippedOpen).length} of them past an open breaker)` : ""}`,
+  );
+  line(
+    "turns that needed a failover",
+    `${regionFo.length + providerFo.length}  (${share(regionFo.length + providerFo.length, ok.length)} of the 200s)`,
+  );
   const routeList = Object.entries(routes).sort((a, b) => b[1] - a[1]);
-  if (routeList.length) line("failover routes (first choice → server)", routeList.map(([r, n]) => `${r} ×${n}`).join(", "));
+  if (routeList.length)
+    line("failover routes (first choice → server)", routeList.map(([r, n]) => `${r} ×${n}`).join(", "));
   console.log("  (a turn can also start at another region when the ordering already put it first: see the phases)");
 
   const unavailableEvents = workerEvents.filter((e) => e.event === "stt_unavailable");
@@ -145,48 +241,96 @@ export function report({ opts, servers, turns: all, controls, calls, polled, run
   const ra = unavailable.map((t) => Number(t.retryAfter)).filter(Number.isFinite);
   const longer = ra.filter((x) => x > 1);
   console.log("\n503 provider_unavailable");
-  line("audio turns answered 503", `${unavailable.length}  (${share(unavailable.length, turns.length)}), ${ra.length} with Retry-After, ${unavailable.length - ra.length} without`);
-  if (ra.length) line("Retry-After", `${ra.length - longer.length} × 1 s; ${longer.length} × 2–30 s${longer.length ? ` (the breakers' wait: p50 ${num(pct(longer, 50))} s, max ${Math.max(...longer)} s)` : ""}`);
-  line("stt_unavailable by reason", Object.entries(reasons).map(([k, n]) => `${k} ${n}`).join(", ") || "none");
-  line("503s after calling providers", `${exhausted.length}  (${exhausted.reduce((a, e) => a + parseAttempts(e.attempts).filter((x) => x.attempt > 0).length, 0)} provider calls; the rest were answered without a call)`);
+  line(
+    "audio turns answered 503",
+    `${unavailable.length}  (${share(unavailable.length, turns.length)}), ${ra.length} with Retry-After, ${unavailable.length - ra.length} without`,
+  );
+  if (ra.length)
+    line(
+      "Retry-After",
+      `${ra.length - longer.length} × 1 s; ${longer.length} × 2–30 s${longer.length ? ` (the breakers' wait: p50 ${num(pct(longer, 50))} s, max ${Math.max(...longer)} s)` : ""}`,
+    );
+  line(
+    "stt_unavailable by reason",
+    Object.entries(reasons)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none",
+  );
+  line(
+    "503s after calling providers",
+    `${exhausted.length}  (${exhausted.reduce((a, e) => a + parseAttempts(e.attempts).filter((x) => x.attempt > 0).length, 0)} provider calls; the rest were answered without a call)`,
+  );
 
   console.log("\nprovider requests, counted by each fault server");
   for (const s of servers) {
     const st = s.server.stats();
-    const faults = Object.entries(st.faults).filter(([k, n]) => n && k !== "outage_500").map(([k, n]) => `${k} ${n}`).join(", ") || "none";
+    const faults =
+      Object.entries(st.faults)
+        .filter(([k, n]) => n && k !== "outage_500")
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ") || "none";
     // Requests during the outage show whether the worker still sent callers there (an untried region learns nothing).
     const outage = s.outage ? `; ${st.faults.outage_500} during its outage` : "";
-    line(`${s.label.padEnd(6)} ${s.provider}`, `${st.requests} requests, ${st.answered} answered; faults: ${faults}${outage}; ${st.clientGone} given up by the worker${st.badRequests ? `; ${st.badRequests} BAD REQUESTS (adapter and server disagree)` : ""}`);
+    line(
+      `${s.label.padEnd(6)} ${s.provider}`,
+      `${st.requests} requests, ${st.answered} answered; faults: ${faults}${outage}; ${st.clientGone} given up by the worker${st.badRequests ? `; ${st.badRequests} BAD REQUESTS (adapter and server disagree)` : ""}`,
+    );
   }
 
   console.log("\nbreaker transitions per provider-region, as the worker logged them");
   for (const s of servers) {
     const id = `${s.provider}@${s.region}`;
     const mine = breakerLog.filter((e) => `${e.provider}@${e.region}` === id);
-    console.log(`  ${s.label.padEnd(6)} ${id}: ${mine.length ? mine.map((e) => `${rel(e.at)} ${e.from} → ${e.to} (${e.reason})`).join(";  ") : "stayed closed"}`);
+    console.log(
+      `  ${s.label.padEnd(6)} ${id}: ${mine.length ? mine.map((e) => `${rel(e.at)} ${e.from} → ${e.to} (${e.reason})`).join(";  ") : "stayed closed"}`,
+    );
   }
-  console.log(`breaker states seen by polling GET /api/v1/providers every 1 s (${polled.samples} polls, ${polled.failures} failed)`);
+  console.log(
+    `breaker states seen by polling GET /api/v1/providers every 1 s (${polled.samples} polls, ${polled.failures} failed)`,
+  );
   for (const s of servers) {
     const id = `${s.provider}@${s.region}`;
     const mine = polled.transitions.filter((t) => t.id === id);
     const lat = polled.latencyMs[id] ?? [];
-    const ewma = lat.length ? `; EWMA latency ${Math.min(...lat)}–${Math.max(...lat)} ms, highest errorRate ${polled.maxErrorRate[id]}` : "";
-    console.log(`  ${s.label.padEnd(6)} ${mine.length ? mine.map((t) => `${rel(t.at)} ${t.from} → ${t.to}`).join(";  ") : "closed throughout"}${ewma}`);
+    const ewma = lat.length
+      ? `; EWMA latency ${Math.min(...lat)}–${Math.max(...lat)} ms, highest errorRate ${polled.maxErrorRate[id]}`
+      : "";
+    console.log(
+      `  ${s.label.padEnd(6)} ${mine.length ? mine.map((t) => `${rel(t.at)} ${t.from} → ${t.to}`).join(";  ") : "closed throughout"}${ewma}`,
+    );
   }
 
   const ctlDown = controls.filter((c) => c.down.length);
   console.log("\ntext and keypad turns (no STT provider involved)");
-  line("answered 200", `${controls.filter((c) => c.status === 200).length} of ${controls.length}${controls.every((c) => c.status === 200) ? "  (all)" : "  <-- NOT ALL"}`);
-  line("sent while a server was down", `${ctlDown.length}, ${ctlDown.filter((c) => c.status === 200).length} answered 200`);
+  line(
+    "answered 200",
+    `${controls.filter((c) => c.status === 200).length} of ${controls.length}${controls.every((c) => c.status === 200) ? "  (all)" : "  <-- NOT ALL"}`,
+  );
+  line(
+    "sent while a server was down",
+    `${ctlDown.length}, ${ctlDown.filter((c) => c.status === 200).length} answered 200`,
+  );
 
   const slowest = [...turns].sort((a, b) => b.ms - a.ms).slice(0, 3);
   console.log("\nslowest audio turns (X-Request-Id, for the worker log)");
-  for (const t of slowest) console.log(`  turn ${String(t.i).padStart(3)} ${rel(t.at)}  ${t.status || t.error}  ${Math.round(t.ms)} ms  ${t.provider ? `${labelOf(`${t.provider}@${t.region}`)}  ` : ""}${t.requestId ?? "-"}`);
+  for (const t of slowest)
+    console.log(
+      `  turn ${String(t.i).padStart(3)} ${rel(t.at)}  ${t.status || t.error}  ${Math.round(t.ms)} ms  ${t.provider ? `${labelOf(`${t.provider}@${t.region}`)}  ` : ""}${t.requestId ?? "-"}`,
+    );
 
-  const problems = [...other.map((t) => ({ what: `audio turn ${t.i}`, ...t })), ...wrongText.map((t) => ({ what: `audio turn ${t.i} (wrong transcript)`, ...t, error: `${t.provider}@${t.region}: ${t.text}` })), ...controls.filter((c) => c.status !== 200).map((c) => ({ what: `${c.kind} turn`, ...c }))];
+  const problems = [
+    ...other.map((t) => ({ what: `audio turn ${t.i}`, ...t })),
+    ...wrongText.map((t) => ({
+      what: `audio turn ${t.i} (wrong transcript)`,
+      ...t,
+      error: `${t.provider}@${t.region}: ${t.text}`,
+    })),
+    ...controls.filter((c) => c.status !== 200).map((c) => ({ what: `${c.kind} turn`, ...c })),
+  ];
   if (problems.length || callerErrors.length) {
     console.log("\nunexpected answers (request id, status, body)");
-    for (const p of problems.slice(0, 20)) console.log(`  ${p.what} ${rel(p.at)}: ${p.requestId ?? "-"} ${p.status || ""} ${p.error ?? p.body ?? ""}`);
+    for (const p of problems.slice(0, 20))
+      console.log(`  ${p.what} ${rel(p.at)}: ${p.requestId ?? "-"} ${p.status || ""} ${p.error ?? p.body ?? ""}`);
     if (problems.length > 20) console.log(`  ... and ${problems.length - 20} more`);
     for (const e of callerErrors) console.log(`  caller stopped: ${e}`);
   }

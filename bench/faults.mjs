@@ -105,7 +105,8 @@ function remember(line) {
   if (brace < 0) return;
   try {
     const event = JSON.parse(clean.slice(brace));
-    if (event.event === "provider_breaker" || event.event === "stt_unavailable" || event.event === "stt_failover") workerEvents.push({ at: since(), ...event });
+    if (event.event === "provider_breaker" || event.event === "stt_unavailable" || event.event === "stt_failover")
+      workerEvents.push({ at: since(), ...event });
   } catch {
     // not one of ours
   }
@@ -113,7 +114,10 @@ function remember(line) {
 
 // ---------------------------------------------------------------------------------------------- HTTP
 let base;
-async function request(path, { method = "GET", token, json, body, contentType, timeoutMs = 10_000, abortable = true } = {}) {
+async function request(
+  path,
+  { method = "GET", token, json, body, contentType, timeoutMs = 10_000, abortable = true } = {},
+) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (json !== undefined) headers["content-type"] = "application/json";
@@ -124,25 +128,45 @@ async function request(path, { method = "GET", token, json, body, contentType, t
       method,
       headers,
       body: json !== undefined ? JSON.stringify(json) : body,
-      signal: abortable ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]) : AbortSignal.timeout(timeoutMs),
+      signal: abortable
+        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal])
+        : AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    return { status: res.status, ms: performance.now() - started, data: jsonOrUndefined(text), text, requestId: res.headers.get("x-request-id"), retryAfter: res.headers.get("retry-after") };
+    return {
+      status: res.status,
+      ms: performance.now() - started,
+      data: jsonOrUndefined(text),
+      text,
+      requestId: res.headers.get("x-request-id"),
+      retryAfter: res.headers.get("retry-after"),
+    };
   } catch (err) {
-    if (stop.signal.aborted && err.name === "AbortError") return { status: 0, ms: performance.now() - started, cut: true, error: "cut off by the stop" };
-    return { status: 0, ms: performance.now() - started, error: err.name === "TimeoutError" ? `client timeout after ${timeoutMs} ms` : `${err.name}: ${err.cause?.code ?? err.message}` };
+    if (stop.signal.aborted && err.name === "AbortError")
+      return { status: 0, ms: performance.now() - started, cut: true, error: "cut off by the stop" };
+    return {
+      status: 0,
+      ms: performance.now() - started,
+      error:
+        err.name === "TimeoutError"
+          ? `client timeout after ${timeoutMs} ms`
+          : `${err.name}: ${err.cause?.code ?? err.message}`,
+    };
   }
 }
 
 async function must(label, promise) {
   const r = await promise;
-  if (r.status < 200 || r.status >= 300) throw new Error(`${label}: ${r.status || r.error} ${r.text?.slice(0, 300) ?? ""}`);
+  if (r.status < 200 || r.status >= 300)
+    throw new Error(`${label}: ${r.status || r.error} ${r.text?.slice(0, 300) ?? ""}`);
   return r.data;
 }
 
 // ---------------------------------------------------------------------------------------------- main
 async function main() {
-  console.log(`bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ${opts.concurrency}, ${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seed ${opts.seed}, cap ${opts.cap} s`);
+  console.log(
+    `bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ${opts.concurrency}, ${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seed ${opts.seed}, cap ${opts.cap} s`,
+  );
   for (const line of machineLines()) console.log(line);
   capTimer = setTimeout(() => {
     console.error(`\noverall cap of ${opts.cap} s reached: stopping`);
@@ -151,16 +175,24 @@ async function main() {
   }, opts.cap * 1000);
 
   const profiles = scenarioServers(opts);
-  const started = await startFaultProviders(profiles.map((p) => ({ name: p.label, seed: p.seed, faultRate: p.faultRate, latencyMs: p.latencyMs })));
+  const started = await startFaultProviders(
+    profiles.map((p) => ({ name: p.label, seed: p.seed, faultRate: p.faultRate, latencyMs: p.latencyMs })),
+  );
   servers = profiles.map((p, i) => ({ ...p, server: started[i], region: `127.0.0.1:${started[i].port}`, window: {} }));
   for (const s of servers) {
-    console.log(`fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`);
+    console.log(
+      `fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`,
+    );
   }
 
   console.log("starting the Worker (D1 migrations applied in a temporary state directory first) ...");
   devServer = await startDevServer({
     label: "faults",
-    vars: [`ADMIN_TOKEN=${ADMIN_TOKEN}`, `ARCHIVE_KEYS=bench:${randomBytes(32).toString("base64")}`, ...workerVars(servers)],
+    vars: [
+      `ADMIN_TOKEN=${ADMIN_TOKEN}`,
+      `ARCHIVE_KEYS=bench:${randomBytes(32).toString("base64")}`,
+      ...workerVars(servers),
+    ],
     migrate: true,
     onLine: remember,
     signal: stop.signal,
@@ -168,7 +200,9 @@ async function main() {
   base = devServer.base;
   devServer.child.once("exit", (code, signal) => {
     if (!cleaning) {
-      console.error(`the Worker's process exited early (${code ?? signal}); last lines:\n${logTail.slice(-20).join("\n")}`);
+      console.error(
+        `the Worker's process exited early (${code ?? signal}); last lines:\n${logTail.slice(-20).join("\n")}`,
+      );
       stopReason ??= "the Worker's process exiting";
       stop.abort();
     }
@@ -181,14 +215,29 @@ async function main() {
   const chain = providers.chains.stt;
   const built = chain.providers.map((p) => `${p.name}@${p.region}`).join(", ");
   const wanted = servers.map((s) => `${s.provider}@${s.region}`).join(", ");
-  if (chain.problem || built !== wanted) throw new Error(`unexpected STT chain: ${JSON.stringify(chain)} (wanted ${wanted})`);
+  if (chain.problem || built !== wanted)
+    throw new Error(`unexpected STT chain: ${JSON.stringify(chain)} (wanted ${wanted})`);
   console.log(`STT chain: ${built}`);
-  const { key } = await must("POST /api/v1/admin/keys", request("/api/v1/admin/keys", { method: "POST", token: ADMIN_TOKEN, json: { tenantId: "bench-faults", scopes: ["calls:write", "calls:read"] } }));
+  const { key } = await must(
+    "POST /api/v1/admin/keys",
+    request("/api/v1/admin/keys", {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      json: { tenantId: "bench-faults", scopes: ["calls:write", "calls:read"] },
+    }),
+  );
   // Warm the isolate with a text turn (the first request of a fresh isolate is slow); no STT call.
-  const warm = await must("POST /api/v1/calls", request("/api/v1/calls?reply=text", { method: "POST", token: key, json: { userId: "warmup" } }));
-  await must("warm-up turn", request(`/api/v1/calls/${warm.callId}/turns?reply=text`, { method: "POST", token: key, json: CONTROL_TURNS[0] }));
+  const warm = await must(
+    "POST /api/v1/calls",
+    request("/api/v1/calls?reply=text", { method: "POST", token: key, json: { userId: "warmup" } }),
+  );
+  await must(
+    "warm-up turn",
+    request(`/api/v1/calls/${warm.callId}/turns?reply=text`, { method: "POST", token: key, json: CONTROL_TURNS[0] }),
+  );
   await request(`/api/v1/calls/${warm.callId}/end`, { method: "POST", token: key });
-  if (servers.some((s) => s.server.stats().requests !== 0)) throw new Error("a fault server was called before the run started");
+  if (servers.some((s) => s.server.stats().requests !== 0))
+    throw new Error("a fault server was called before the run started");
 
   // Breaker polling: state changes of every provider-region as GET /api/v1/providers reports them.
   const polled = { samples: 0, failures: 0, transitions: [], last: {}, maxErrorRate: {}, latencyMs: {} };
@@ -231,7 +280,11 @@ async function main() {
   };
 
   const newCall = async (worker) => {
-    const r = await request("/api/v1/calls?reply=text", { method: "POST", token: key, json: { userId: `caller-${worker}` } });
+    const r = await request("/api/v1/calls?reply=text", {
+      method: "POST",
+      token: key,
+      json: { userId: `caller-${worker}` },
+    });
     if (r.status !== 201 && r.status !== 200) {
       calls.failedToCreate++;
       throw new Error(`POST /api/v1/calls: ${r.status || r.error} ${r.text?.slice(0, 200) ?? ""}`);
@@ -266,9 +319,30 @@ async function main() {
       }
       onCall++;
       const at = since();
-      const r = await request(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", token: key, body: AUDIO, contentType: "audio/wav", timeoutMs: TURN_TIMEOUT_MS });
+      const r = await request(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        token: key,
+        body: AUDIO,
+        contentType: "audio/wav",
+        timeoutMs: TURN_TIMEOUT_MS,
+      });
       const transcript = r.data?.transcript;
-      turns.push({ i, at, down, cut: r.cut, status: r.status, ms: r.ms, provider: transcript?.provider, region: transcript?.region, text: transcript?.text, code: r.data?.code, requestId: r.requestId, retryAfter: r.retryAfter, error: r.error, body: r.status === 200 ? undefined : r.text?.slice(0, 300) });
+      turns.push({
+        i,
+        at,
+        down,
+        cut: r.cut,
+        status: r.status,
+        ms: r.ms,
+        provider: transcript?.provider,
+        region: transcript?.region,
+        text: transcript?.text,
+        code: r.data?.code,
+        requestId: r.requestId,
+        retryAfter: r.retryAfter,
+        error: r.error,
+        body: r.status === 200 ? undefined : r.text?.slice(0, 300),
+      });
       if (r.status === 200 && r.data?.callStatus === "ended") callId = null;
       if (r.status === 404 || r.status === 409) callId = null; // the call ended (or vanished): start another
 
@@ -278,9 +352,23 @@ async function main() {
         const body = CONTROL_TURNS[controlIndex++ % CONTROL_TURNS.length];
         const cat = since();
         const downNow = servers.filter((s) => s.outageOn).map((s) => s.label);
-        const c = await request(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", token: key, json: body, timeoutMs: TURN_TIMEOUT_MS });
+        const c = await request(`/api/v1/calls/${callId}/turns?reply=text`, {
+          method: "POST",
+          token: key,
+          json: body,
+          timeoutMs: TURN_TIMEOUT_MS,
+        });
         if (c.cut) break;
-        controls.push({ kind: "text" in body ? "text" : "keypad", at: cat, down: downNow, status: c.status, ms: c.ms, requestId: c.requestId, error: c.error, body: c.status === 200 ? undefined : c.text?.slice(0, 300) });
+        controls.push({
+          kind: "text" in body ? "text" : "keypad",
+          at: cat,
+          down: downNow,
+          status: c.status,
+          ms: c.ms,
+          requestId: c.requestId,
+          error: c.error,
+          body: c.status === 200 ? undefined : c.text?.slice(0, 300),
+        });
         if (c.status === 200 && c.data?.callStatus === "ended") callId = null;
       }
     }
@@ -298,7 +386,20 @@ async function main() {
   clearInterval(poller);
   const callerErrors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason));
 
-  return report({ opts, servers, turns, controls, calls, polled, runSeconds, runStartS, callerErrors, workerEvents, workerReloads, stopReason });
+  return report({
+    opts,
+    servers,
+    turns,
+    controls,
+    calls,
+    polled,
+    runSeconds,
+    runStartS,
+    callerErrors,
+    workerEvents,
+    workerReloads,
+    stopReason,
+  });
 }
 
 let healthy = false;

@@ -41,8 +41,12 @@ function quietSource() {
   const dir = mkdtempSync(join(tmpdir(), "voice-edge-profile-src-"));
   for (const entry of APP_ENTRIES) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   const file = join(dir, "src", "observability", "log.ts");
-  const quiet = readFileSync(file, "utf8").replace(/if \(level === "error"\)[\s\S]*?else console\.log\(text\);/, "void text;");
-  if (!quiet.includes("void text;")) throw new Error("src/observability/log.ts changed: update quietSource() in bench/profile.mjs");
+  const quiet = readFileSync(file, "utf8").replace(
+    /if \(level === "error"\)[\s\S]*?else console\.log\(text\);/,
+    "void text;",
+  );
+  if (!quiet.includes("void text;"))
+    throw new Error("src/observability/log.ts changed: update quietSource() in bench/profile.mjs");
   writeFileSync(file, quiet);
   return dir;
 }
@@ -62,7 +66,8 @@ async function devtools(inspectorPort) {
     pending.get(msg.id)?.(msg);
     pending.delete(msg.id);
   });
-  const send = (method, params = {}) => new Promise((res) => (pending.set(++id, res), ws.send(JSON.stringify({ id, method, params }))));
+  const send = (method, params = {}) =>
+    new Promise((res) => (pending.set(++id, res), ws.send(JSON.stringify({ id, method, params }))));
   return { send, close: () => ws.close() };
 }
 
@@ -71,7 +76,8 @@ function summarize(profile) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const label = (n) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop() || ""}:${n.callFrame.lineNumber + 1}`;
+  const label = (n) =>
+    `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop() || ""}:${n.callFrame.lineNumber + 1}`;
   const self = new Map();
   const inclusive = new Map();
   profile.samples.forEach((nodeId, i) => {
@@ -99,7 +105,15 @@ async function main() {
       label: "voice-edge-profile",
       source,
       inspector: true,
-      vars: o.route === "spoken-turn" ? voiceEdgeVars() : voiceEdgeVars(["STT_PROVIDERS=openai", "TTS_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`, "TTS_CACHE_TTL_SECONDS=0"]),
+      vars:
+        o.route === "spoken-turn"
+          ? voiceEdgeVars()
+          : voiceEdgeVars([
+              "STT_PROVIDERS=openai",
+              "TTS_PROVIDERS=openai",
+              `OPENAI_BASE_URL=${stub.url}`,
+              "TTS_CACHE_TTL_SECONDS=0",
+            ]),
       migrate: true,
     });
     const api = client(edge.base);
@@ -109,10 +123,30 @@ async function main() {
     const request = {
       healthz: () => ({ method: "GET", path: "/healthz" }),
       call: () => ({ method: "GET", path: `/api/v1/calls/${callId}`, headers: auth }),
-      transcribe: () => ({ method: "POST", path: "/api/v1/voice/transcribe", headers: { ...auth, "content-type": "audio/wav" }, body: AUDIO }),
-      synthesize: () => ({ method: "POST", path: "/api/v1/voice/synthesize", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ text: "Your balance is one hundred and twenty dollars." }) }),
-      turn: () => ({ method: "POST", path: `/api/v1/calls/${callId}/turns?reply=text`, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ text: "what is my balance" }) }),
-      "spoken-turn": () => ({ method: "POST", path: `/api/v1/calls/${callId}/turns`, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ text: "what is my balance" }) }),
+      transcribe: () => ({
+        method: "POST",
+        path: "/api/v1/voice/transcribe",
+        headers: { ...auth, "content-type": "audio/wav" },
+        body: AUDIO,
+      }),
+      synthesize: () => ({
+        method: "POST",
+        path: "/api/v1/voice/synthesize",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ text: "Your balance is one hundred and twenty dollars." }),
+      }),
+      turn: () => ({
+        method: "POST",
+        path: `/api/v1/calls/${callId}/turns?reply=text`,
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ text: "what is my balance" }),
+      }),
+      "spoken-turn": () => ({
+        method: "POST",
+        path: `/api/v1/calls/${callId}/turns`,
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ text: "what is my balance" }),
+      }),
     }[o.route];
     await load({ base: edge.base, connections: o.connections, durationS: 2, request }); // warm-up
     const session = await devtools(edge.inspectorPort);
@@ -126,7 +160,9 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${o.route}.cpuprofile`);
     writeFileSync(file, JSON.stringify(result.profile));
-    console.log(`${o.route}: ${r.requests} requests at ${o.connections} connection(s), ${f1(r.rps)} req/s under the profiler, answers ${JSON.stringify(r.statuses)}; profile written to ${file}`);
+    console.log(
+      `${o.route}: ${r.requests} requests at ${o.connections} connection(s), ${f1(r.rps)} req/s under the profiler, answers ${JSON.stringify(r.statuses)}; profile written to ${file}`,
+    );
     const { self, inclusive } = summarize(result.profile);
     const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
     console.log(`\nself time (ms per request)`);

@@ -73,7 +73,9 @@ async function oneStream(api, base, key, fixture, turns) {
   const out = { ready: false, openAtEnd: false, framesSent: 0, turns: [], clockShiftMs: [], oddFrames: 0, errors: [] };
   const { callId } = await api.must("/api/v1/calls?reply=text", { method: "POST", token: key, json: {} });
   const { token } = await api.must(`/api/v1/calls/${callId}/stream-token`, { method: "POST", token: key });
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/api/v1/calls/${callId}/stream?token=${encodeURIComponent(token)}`);
+  const ws = new WebSocket(
+    `${base.replace(/^http/, "ws")}/api/v1/calls/${callId}/stream?token=${encodeURIComponent(token)}`,
+  );
   ws.binaryType = "arraybuffer";
   const waiters = new Map();
   const wait = (type) => new Promise((res) => waiters.set(type, res));
@@ -125,32 +127,68 @@ async function run(o) {
   console.log(`voice-edge bench (stream), ${new Date().toISOString()}`);
   for (const line of machineLines()) console.log(line);
   const fixture = speechFixture();
-  console.log(`parameters: streams ${o.streams.join(", ")}; ${o.turns} turns per stream; a turn = test/fixtures/audio/agent-16k.wav (speech ${fixture.speechStartMs}-${fixture.speechEndMs} ms) + 1 s of silence as ${FRAME_MS} ms pcm16 frames at ${RATE} Hz, paced in real time; STT: OpenAI-wire stub answering after ${o.delayMs} ms; TTS: the embedded engine, reply=audio (the sentence-by-sentence stream)`);
+  console.log(
+    `parameters: streams ${o.streams.join(", ")}; ${o.turns} turns per stream; a turn = test/fixtures/audio/agent-16k.wav (speech ${fixture.speechStartMs}-${fixture.speechEndMs} ms) + 1 s of silence as ${FRAME_MS} ms pcm16 frames at ${RATE} Hz, paced in real time; STT: OpenAI-wire stub answering after ${o.delayMs} ms; TTS: the embedded engine, reply=audio (the sentence-by-sentence stream)`,
+  );
   let stub;
   let server;
   try {
     let base = o.url;
     if (!base) {
       stub = await startProviderStub({ delayMs: o.delayMs });
-      server = await startDevServer({ label: "voice-edge-stream", vars: voiceEdgeVars(["STT_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`]), migrate: true });
+      server = await startDevServer({
+        label: "voice-edge-stream",
+        vars: voiceEdgeVars(["STT_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`]),
+        migrate: true,
+      });
       base = server.base;
     }
     const api = client(base);
-    const { key } = await api.must("/api/v1/admin/keys", { method: "POST", token: o.url ? (process.env.ADMIN_TOKEN ?? "dev-admin-token-change-me") : ADMIN_TOKEN, json: { tenantId: `bench-stream-${Date.now()}`, scopes: ["calls:write", "calls:read"] } });
+    const { key } = await api.must("/api/v1/admin/keys", {
+      method: "POST",
+      token: o.url ? (process.env.ADMIN_TOKEN ?? "dev-admin-token-change-me") : ADMIN_TOKEN,
+      json: { tenantId: `bench-stream-${Date.now()}`, scopes: ["calls:write", "calls:read"] },
+    });
     console.log(`voice-edge ${base}${o.url ? " (given)" : ""}${stub ? `, STT stub ${stub.url}` : ""}`);
     // One warm-up stream: the first synthesis in an isolate loads the engine.
     await oneStream(api, base, key, fixture, 1);
     console.log("");
-    console.log(`${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}${"turns".padStart(7)}   ${"end of speech → first audio p50/p99 ms".padEnd(40)}${"minus 600 ms endpointing".padEnd(26)}${"server first audio p50/p99".padEnd(28)}${"STT / TTS p50 ms".padEnd(18)}${"clock shift max ms".padStart(19)}${"short frames/turn".padStart(18)}   errors`);
+    console.log(
+      `${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}${"turns".padStart(7)}   ${"end of speech → first audio p50/p99 ms".padEnd(40)}${"minus 600 ms endpointing".padEnd(26)}${"server first audio p50/p99".padEnd(28)}${"STT / TTS p50 ms".padEnd(18)}${"clock shift max ms".padStart(19)}${"short frames/turn".padStart(18)}   errors`,
+    );
     for (const n of o.streams) {
       const started = performance.now();
-      const results = await Promise.all(Array.from({ length: n }, () => oneStream(api, base, key, fixture, o.turns).catch((err) => ({ ready: false, openAtEnd: false, framesSent: 0, turns: [], clockShiftMs: [], oddFrames: 0, errors: [err.message] }))));
+      const results = await Promise.all(
+        Array.from({ length: n }, () =>
+          oneStream(api, base, key, fixture, o.turns).catch((err) => ({
+            ready: false,
+            openAtEnd: false,
+            framesSent: 0,
+            turns: [],
+            clockShiftMs: [],
+            oddFrames: 0,
+            errors: [err.message],
+          })),
+        ),
+      );
       const seconds = (performance.now() - started) / 1000;
       const turns = results.flatMap((r) => r.turns);
-      const e2e = turns.filter((t) => t.firstAudioAt !== undefined && t.speechEndAt !== undefined).map((t) => t.firstAudioAt - t.speechEndAt).sort((a, b) => a - b);
-      const server = turns.map((t) => t.server?.firstAudioMs).filter((v) => typeof v === "number").sort((a, b) => a - b);
-      const stt = turns.map((t) => t.server?.sttMs ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
-      const tts = turns.map((t) => t.server?.ttsMs ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+      const e2e = turns
+        .filter((t) => t.firstAudioAt !== undefined && t.speechEndAt !== undefined)
+        .map((t) => t.firstAudioAt - t.speechEndAt)
+        .sort((a, b) => a - b);
+      const server = turns
+        .map((t) => t.server?.firstAudioMs)
+        .filter((v) => typeof v === "number")
+        .sort((a, b) => a - b);
+      const stt = turns
+        .map((t) => t.server?.sttMs ?? NaN)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
+      const tts = turns
+        .map((t) => t.server?.ttsMs ?? NaN)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
       const shifts = results.flatMap((r) => r.clockShiftMs);
       const errors = results.flatMap((r) => r.errors);
       const held = results.filter((r) => r.ready && r.openAtEnd).length;
@@ -160,8 +198,12 @@ async function run(o) {
       );
     }
     console.log("");
-    console.log("end of speech → first audio is measured by the client (the last loud frame sent → the first reply frame received) and includes the endpointer's 600 ms of silence; 'server first audio' is the server's own time from the end of the turn to its first reply frame (STT stub + NLP + the first sentence's synthesis). The platform's share is the client figure minus 600 ms minus the server's STT and first-sentence TTS time.");
-    console.log("clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms frame, so ≤ 20 ms is exact). short frames/turn: reply frames under 20 ms; each sentence's audio ends with one, so it equals the sentences a reply has (the default flow's replies: 2).");
+    console.log(
+      "end of speech → first audio is measured by the client (the last loud frame sent → the first reply frame received) and includes the endpointer's 600 ms of silence; 'server first audio' is the server's own time from the end of the turn to its first reply frame (STT stub + NLP + the first sentence's synthesis). The platform's share is the client figure minus 600 ms minus the server's STT and first-sentence TTS time.",
+    );
+    console.log(
+      "clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms frame, so ≤ 20 ms is exact). short frames/turn: reply frames under 20 ms; each sentence's audio ends with one, so it equals the sentences a reply has (the default flow's replies: 2).",
+    );
   } finally {
     await server?.stop();
     await stub?.close?.();

@@ -22,7 +22,10 @@ export class VoiceEdgeError extends Error {
   /** Seconds from Retry-After (429 and 503 answers), when the server sent it. */
   readonly retryAfter: number | undefined;
 
-  constructor(problem: Partial<Problem> & { status: number; code: string; detail: string }, extra: { requestId?: string | null; retryAfter?: number } = {}) {
+  constructor(
+    problem: Partial<Problem> & { status: number; code: string; detail: string },
+    extra: { requestId?: string | null; retryAfter?: number } = {},
+  ) {
     super(`${problem.code} (${problem.status}): ${problem.detail}`);
     this.status = problem.status;
     this.code = problem.code;
@@ -45,7 +48,12 @@ export class VoiceEdgeError extends Error {
     if (isProblem(body)) return new VoiceEdgeError({ ...body, status: response.status }, extra);
     const text = typeof body === "string" ? body.trim().slice(0, 200) : "";
     return new VoiceEdgeError(
-      { status: response.status, code: `http_${response.status}`, title: response.statusText, detail: text || `The server answered ${response.status} ${response.statusText}`.trim() },
+      {
+        status: response.status,
+        code: `http_${response.status}`,
+        title: response.statusText,
+        detail: text || `The server answered ${response.status} ${response.statusText}`.trim(),
+      },
       extra,
     );
   }

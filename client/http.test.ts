@@ -29,12 +29,18 @@ describe("typed HTTP client", () => {
     expect(created.greeting?.text).toBeTruthy();
     expect(created.greeting?.audio).toBeUndefined(); // reply=text: no synthesis
 
-    const turn = await ve.textTurn(created.callId, "what is my account balance", { reply: "text", idempotencyKey: "k-1" });
+    const turn = await ve.textTurn(created.callId, "what is my account balance", {
+      reply: "text",
+      idempotencyKey: "k-1",
+    });
     expect(turn.transcript).toMatchObject({ text: "what is my account balance", source: "text" });
     expect(turn.intent.name).toBe("check_balance");
     expect(turn.reply.text).toContain("$42.10");
     // The Idempotency-Key header got through: a retry answers the first turn again.
-    const retried = await ve.textTurn(created.callId, "what is my account balance", { reply: "text", idempotencyKey: "k-1" });
+    const retried = await ve.textTurn(created.callId, "what is my account balance", {
+      reply: "text",
+      idempotencyKey: "k-1",
+    });
     expect(retried.turnId).toBe(turn.turnId);
 
     const history = await ve.getHistory(created.callId);
@@ -51,7 +57,9 @@ describe("typed HTTP client", () => {
   it("keeps openapi-fetch's typed client for every other route", async () => {
     const ve = await client();
     const { callId } = await ve.createCall({}, { reply: "text" });
-    const { data, error, response } = await ve.GET("/api/v1/calls", { params: { query: { status: "active", limit: 5 } } });
+    const { data, error, response } = await ve.GET("/api/v1/calls", {
+      params: { query: { status: "active", limit: 5 } },
+    });
     expect(error).toBeUndefined();
     expect(response.status).toBe(200);
     expect(data?.calls.map((c) => c.callId)).toEqual([callId]);
@@ -68,19 +76,39 @@ describe("typed HTTP client", () => {
 
     const { callId } = await ve.createCall({}, { reply: "text" });
     await ve.endCall(callId);
-    expect(await rejection(ve.textTurn(callId, "hello", { reply: "text" }))).toMatchObject({ status: 409, code: "call_ended" });
+    expect(await rejection(ve.textTurn(callId, "hello", { reply: "text" }))).toMatchObject({
+      status: 409,
+      code: "call_ended",
+    });
     expect(await rejection(ve.createCall({ callId }))).toMatchObject({ status: 409, code: "call_exists" });
   });
 
   it("sends the key as a Bearer header: a wrong key or a missing scope is refused", async () => {
-    const wrong = createVoiceEdgeClient({ baseUrl: BASE, apiKey: "ve_not_a_key", fetch: (req) => exports.default.fetch(req) });
+    const wrong = createVoiceEdgeClient({
+      baseUrl: BASE,
+      apiKey: "ve_not_a_key",
+      fetch: (req) => exports.default.fetch(req),
+    });
     expect(await rejection(wrong.createCall())).toMatchObject({ status: 401, code: "unauthorized" });
     const readOnly = await client(["calls:read"]);
     expect(await rejection(readOnly.createCall())).toMatchObject({ status: 403, code: "forbidden" });
   });
 
   it("reports a non-problem error body with an http_<status> code", () => {
-    const err = VoiceEdgeError.fromResponse(new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway", headers: { "Retry-After": "3" } }), "<html>Bad gateway</html>");
-    expect(err).toMatchObject({ status: 502, code: "http_502", title: "Bad Gateway", retryAfter: 3, detail: "<html>Bad gateway</html>" });
+    const err = VoiceEdgeError.fromResponse(
+      new Response("<html>Bad gateway</html>", {
+        status: 502,
+        statusText: "Bad Gateway",
+        headers: { "Retry-After": "3" },
+      }),
+      "<html>Bad gateway</html>",
+    );
+    expect(err).toMatchObject({
+      status: 502,
+      code: "http_502",
+      title: "Bad Gateway",
+      retryAfter: 3,
+      detail: "<html>Bad gateway</html>",
+    });
   });
 });

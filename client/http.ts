@@ -81,7 +81,11 @@ function trimSlash(url: string): string {
 export function createVoiceEdgeClient(options: VoiceEdgeClientOptions): VoiceEdgeClient {
   const baseUrl = trimSlash(options.baseUrl);
   const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-  const client = createClient<paths>({ baseUrl, fetch: doFetch, ...(options.headers ? { headers: options.headers } : {}) });
+  const client = createClient<paths>({
+    baseUrl,
+    fetch: doFetch,
+    ...(options.headers ? { headers: options.headers } : {}),
+  });
   const auth: Middleware = {
     onRequest({ request }) {
       request.headers.set("Authorization", `Bearer ${options.apiKey}`);
@@ -90,14 +94,23 @@ export function createVoiceEdgeClient(options: VoiceEdgeClientOptions): VoiceEdg
   };
   client.use(auth);
 
-  const turn = async (callId: string, body: { text: string } | { dtmf: string }, { idempotencyKey, ...query }: TurnOptions = {}) =>
+  const turn = async (
+    callId: string,
+    body: { text: string } | { dtmf: string },
+    { idempotencyKey, ...query }: TurnOptions = {},
+  ) =>
     ok(
       await client.POST("/api/v1/calls/{callId}/turns", {
-        params: { path: { callId }, query, ...(idempotencyKey ? { header: { "idempotency-key": idempotencyKey } } : {}) },
+        params: {
+          path: { callId },
+          query,
+          ...(idempotencyKey ? { header: { "idempotency-key": idempotencyKey } } : {}),
+        },
         body,
       }),
     );
-  const getCall = async (callId: string) => ok(await client.GET("/api/v1/calls/{callId}", { params: { path: { callId } } }));
+  const getCall = async (callId: string) =>
+    ok(await client.GET("/api/v1/calls/{callId}", { params: { path: { callId } } }));
 
   const helpers: VoiceEdgeHelpers = {
     createCall: async (body = {}, query = {}) => ok(await client.POST("/api/v1/calls", { params: { query }, body })),
@@ -106,7 +119,8 @@ export function createVoiceEdgeClient(options: VoiceEdgeClientOptions): VoiceEdg
     getCall,
     getHistory: async (callId) => (await getCall(callId)).history,
     endCall: async (callId) => ok(await client.POST("/api/v1/calls/{callId}/end", { params: { path: { callId } } })),
-    createStreamToken: async (callId) => ok(await client.POST("/api/v1/calls/{callId}/stream-token", { params: { path: { callId } } })),
+    createStreamToken: async (callId) =>
+      ok(await client.POST("/api/v1/calls/{callId}/stream-token", { params: { path: { callId } } })),
   };
   return Object.assign(client, helpers);
 }

@@ -2,7 +2,16 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ServerMessage } from "../src/stream/protocol";
 import { createKey, uid } from "../test/helpers/api";
-import { createVoiceEdgeClient, fetchStreamToken, openCallStream, VoiceEdgeError, type SocketEvent, type StreamToken, type WebSocketConstructor, type WebSocketLike } from "./index";
+import {
+  createVoiceEdgeClient,
+  fetchStreamToken,
+  openCallStream,
+  VoiceEdgeError,
+  type SocketEvent,
+  type StreamToken,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./index";
 
 // workerd's own WebSocket fits the constructor type (a type-level check; the browser's is checked the same way).
 const _platformSocket: WebSocketConstructor | undefined = typeof WebSocket === "undefined" ? undefined : WebSocket;
@@ -43,7 +52,10 @@ class FakeSocket implements WebSocketLike {
   }
   /** The server sends a JSON message or a binary frame. */
   push(message: ServerMessage | ArrayBuffer | Blob | Record<string, unknown> | string): void {
-    const data = message instanceof ArrayBuffer || message instanceof Blob || typeof message === "string" ? message : JSON.stringify(message);
+    const data =
+      message instanceof ArrayBuffer || message instanceof Blob || typeof message === "string"
+        ? message
+        : JSON.stringify(message);
     this.fire({ type: "message", data });
   }
   fire(event: SocketEvent): void {
@@ -62,7 +74,13 @@ function fakeServer(onClient: (socket: FakeSocket, data: Sent) => void = () => {
   return { WebSocket, sockets };
 }
 
-const READY = { type: "ready", callId: "c1", format: "pcm16", sampleRate: 16000, vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 600 } } as const;
+const READY = {
+  type: "ready",
+  callId: "c1",
+  format: "pcm16",
+  sampleRate: 16000,
+  vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 600 },
+} as const;
 
 /** Answers `start` with `ready`, and `stop` with `ended` then a close. */
 function echoServer() {
@@ -82,7 +100,12 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 describe("openCallStream", () => {
   it("connects with the token, sends start, and resolves on ready", async () => {
     const server = echoServer();
-    const stream = await openCallStream({ baseUrl: "https://voice.example.com/", callId: "c 1", token: "tok/en", WebSocket: server.WebSocket });
+    const stream = await openCallStream({
+      baseUrl: "https://voice.example.com/",
+      callId: "c 1",
+      token: "tok/en",
+      WebSocket: server.WebSocket,
+    });
     const socket = server.sockets[0]!;
     expect(socket.url).toBe("wss://voice.example.com/api/v1/calls/c%201/stream?token=tok%2Fen");
     expect(socket.binaryType).toBe("arraybuffer");
@@ -125,7 +148,12 @@ describe("openCallStream", () => {
 
   it("emits typed server messages and reply audio in arrival order", async () => {
     const server = echoServer();
-    const stream = await openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: server.WebSocket });
+    const stream = await openCallStream({
+      baseUrl: "https://x.test",
+      callId: "c1",
+      token: "t",
+      WebSocket: server.WebSocket,
+    });
     const seen: string[] = [];
     const audio: number[][] = [];
     stream.on("message", (m) => seen.push(`message:${m.type}`));
@@ -170,44 +198,103 @@ describe("openCallStream", () => {
     const fetch = async (req: Request) => {
       requests.push(req);
       if (req.headers.get("Authorization") === "Bearer good")
-        return Response.json({ token: "minted", expiresAt: new Date(Date.now() + 60_000).toISOString() }, { status: 201 });
-      return new Response(JSON.stringify({ type: "https://voice-edge.dev/problems/unauthorized", title: "Unauthorized", status: 401, detail: "The API key is not valid.", code: "unauthorized", requestId: "r-1" }), {
-        status: 401,
-        headers: { "Content-Type": "application/problem+json" },
-      });
+        return Response.json(
+          { token: "minted", expiresAt: new Date(Date.now() + 60_000).toISOString() },
+          { status: 201 },
+        );
+      return new Response(
+        JSON.stringify({
+          type: "https://voice-edge.dev/problems/unauthorized",
+          title: "Unauthorized",
+          status: 401,
+          detail: "The API key is not valid.",
+          code: "unauthorized",
+          requestId: "r-1",
+        }),
+        {
+          status: 401,
+          headers: { "Content-Type": "application/problem+json" },
+        },
+      );
     };
     const server = echoServer();
-    await openCallStream({ baseUrl: "https://x.test", callId: "c9", apiKey: "good", fetch, WebSocket: server.WebSocket });
+    await openCallStream({
+      baseUrl: "https://x.test",
+      callId: "c9",
+      apiKey: "good",
+      fetch,
+      WebSocket: server.WebSocket,
+    });
     expect(requests[0]!.method).toBe("POST");
     expect(requests[0]!.url).toBe("https://x.test/api/v1/calls/c9/stream-token");
     expect(server.sockets[0]!.url).toBe("wss://x.test/api/v1/calls/c9/stream?token=minted");
 
-    const err = await openCallStream({ baseUrl: "https://x.test", callId: "c9", apiKey: "bad", fetch, WebSocket: server.WebSocket }).catch((e: unknown) => e);
+    const err = await openCallStream({
+      baseUrl: "https://x.test",
+      callId: "c9",
+      apiKey: "bad",
+      fetch,
+      WebSocket: server.WebSocket,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VoiceEdgeError);
     expect(err).toMatchObject({ status: 401, code: "unauthorized", requestId: "r-1" });
     expect(server.sockets).toHaveLength(1); // no socket without a token
-    await expect(openCallStream({ baseUrl: "https://x.test", callId: "c9", WebSocket: server.WebSocket })).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      openCallStream({ baseUrl: "https://x.test", callId: "c9", WebSocket: server.WebSocket }),
+    ).rejects.toBeInstanceOf(TypeError);
   });
 
   it("rejects when the server refuses start, closes first, or never answers", async () => {
-    const refusing = fakeServer((socket) => socket.push({ type: "error", status: 400, code: "invalid_message", title: "Bad Request", detail: 'Invalid "start" message' }));
-    const refused = await openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: refusing.WebSocket }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ name: "VoiceEdgeError", status: 400, code: "invalid_message", detail: 'Invalid "start" message' });
+    const refusing = fakeServer((socket) =>
+      socket.push({
+        type: "error",
+        status: 400,
+        code: "invalid_message",
+        title: "Bad Request",
+        detail: 'Invalid "start" message',
+      }),
+    );
+    const refused = await openCallStream({
+      baseUrl: "https://x.test",
+      callId: "c1",
+      token: "t",
+      WebSocket: refusing.WebSocket,
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      name: "VoiceEdgeError",
+      status: 400,
+      code: "invalid_message",
+      detail: 'Invalid "start" message',
+    });
     expect(refusing.sockets[0]!.readyState).toBe(3); // the client closed it
 
     const gone = fakeServer((socket) => socket.close(4404, "no such call"));
-    await expect(openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: gone.WebSocket })).rejects.toMatchObject({ status: 404, code: "call_not_found" });
+    await expect(
+      openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: gone.WebSocket }),
+    ).rejects.toMatchObject({ status: 404, code: "call_not_found" });
     const ended = fakeServer((socket) => socket.close(4410, "ended"));
-    await expect(openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: ended.WebSocket })).rejects.toMatchObject({ code: "call_ended" });
+    await expect(
+      openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: ended.WebSocket }),
+    ).rejects.toMatchObject({ code: "call_ended" });
 
     const unreachable = fakeServer(() => {}, "fails");
-    await expect(openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: unreachable.WebSocket })).rejects.toMatchObject({
+    await expect(
+      openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: unreachable.WebSocket }),
+    ).rejects.toMatchObject({
       code: "stream_closed",
       detail: expect.stringContaining("1006") as unknown,
     });
 
     const silent = fakeServer(() => {}, false);
-    await expect(openCallStream({ baseUrl: "https://x.test", callId: "c1", token: "t", WebSocket: silent.WebSocket, readyTimeoutMs: 20 })).rejects.toMatchObject({ code: "stream_timeout" });
+    await expect(
+      openCallStream({
+        baseUrl: "https://x.test",
+        callId: "c1",
+        token: "t",
+        WebSocket: silent.WebSocket,
+        readyTimeoutMs: 20,
+      }),
+    ).rejects.toMatchObject({ code: "stream_timeout" });
   });
 });
 
@@ -258,19 +345,30 @@ class WorkerSocket implements WebSocketLike {
 describe("openCallStream against the Worker", () => {
   it("streams a text turn on a real call, then stops", async (ctx) => {
     const apiKey = await createKey(uid("t"));
-    const ve = createVoiceEdgeClient({ baseUrl: "http://voice-edge.test", apiKey, fetch: (req) => exports.default.fetch(req) });
+    const ve = createVoiceEdgeClient({
+      baseUrl: "http://voice-edge.test",
+      apiKey,
+      fetch: (req) => exports.default.fetch(req),
+    });
     const { callId } = await ve.createCall({}, { reply: "text" });
     let token: StreamToken;
     try {
       token = await ve.createStreamToken(callId);
     } catch (err) {
       // The stream routes are not in every checkout yet: skip until POST .../stream-token exists.
-      if (err instanceof VoiceEdgeError && err.code === "not_found") return ctx.skip("no stream routes in this Worker yet");
+      if (err instanceof VoiceEdgeError && err.code === "not_found")
+        return ctx.skip("no stream routes in this Worker yet");
       throw err;
     }
     expect(Date.parse(token.expiresAt)).toBeGreaterThan(Date.now());
 
-    const stream = await openCallStream({ baseUrl: "http://voice-edge.test", callId, token: token.token, start: { format: "pcm16", sampleRate: 16000, reply: "text" }, WebSocket: WorkerSocket });
+    const stream = await openCallStream({
+      baseUrl: "http://voice-edge.test",
+      callId,
+      token: token.token,
+      start: { format: "pcm16", sampleRate: 16000, reply: "text" },
+      WebSocket: WorkerSocket,
+    });
     expect(stream.ready).toMatchObject({ type: "ready", format: "pcm16", sampleRate: 16000 });
     const reply = stream.once("reply");
     expect(stream.sendAudio(new Int16Array(320))).toBe(true); // 20 ms of silence
@@ -289,19 +387,36 @@ describe("openCallStream against the Worker", () => {
     const fetch = (req: Request) => exports.default.fetch(req);
     const ve = createVoiceEdgeClient({ baseUrl: "http://voice-edge.test", apiKey, fetch });
     const { callId } = await ve.createCall({}, { reply: "text" });
-    const token = await fetchStreamToken({ baseUrl: "http://voice-edge.test", apiKey, callId, fetch }).catch((err: unknown) => err);
-    if (token instanceof VoiceEdgeError && token.code === "not_found") return ctx.skip("no stream routes in this Worker yet");
+    const token = await fetchStreamToken({ baseUrl: "http://voice-edge.test", apiKey, callId, fetch }).catch(
+      (err: unknown) => err,
+    );
+    if (token instanceof VoiceEdgeError && token.code === "not_found")
+      return ctx.skip("no stream routes in this Worker yet");
     if (token instanceof Error) throw token;
     const { token: once } = token as StreamToken;
 
     // Single use: a token opens one stream; closing the socket (no `stop`) leaves the call active.
-    const first = await openCallStream({ baseUrl: "http://voice-edge.test", callId, token: once, start: { format: "pcm16", sampleRate: 16000, reply: "text" }, WebSocket: WorkerSocket });
+    const first = await openCallStream({
+      baseUrl: "http://voice-edge.test",
+      callId,
+      token: once,
+      start: { format: "pcm16", sampleRate: 16000, reply: "text" },
+      WebSocket: WorkerSocket,
+    });
     first.close();
     await first.closed;
-    await expect(openCallStream({ baseUrl: "http://voice-edge.test", callId, token: once, WebSocket: WorkerSocket })).rejects.toMatchObject({ code: "stream_closed" });
+    await expect(
+      openCallStream({ baseUrl: "http://voice-edge.test", callId, token: once, WebSocket: WorkerSocket }),
+    ).rejects.toMatchObject({ code: "stream_closed" });
 
     // With a key, openCallStream mints its own token; replies are spoken (the default) in pcm16.
-    const stream = await openCallStream({ baseUrl: "http://voice-edge.test", callId, apiKey, fetch, WebSocket: WorkerSocket });
+    const stream = await openCallStream({
+      baseUrl: "http://voice-edge.test",
+      callId,
+      apiKey,
+      fetch,
+      WebSocket: WorkerSocket,
+    });
     expect(stream.ready).toMatchObject({ format: "pcm16", sampleRate: 16000 });
     let bytes = 0;
     stream.on("audio", (buf) => (bytes += buf.byteLength));

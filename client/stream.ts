@@ -268,9 +268,15 @@ async function toArrayBuffer(data: unknown): Promise<ArrayBuffer | null> {
 
 function closedError(close: StreamClose): VoiceEdgeError {
   const reason = close.reason ? `: ${close.reason}` : "";
-  if (close.code === CLOSE_NOT_FOUND) return new VoiceEdgeError({ status: 404, code: "call_not_found", detail: `No such call for this key${reason}` });
-  if (close.code === CLOSE_CALL_ENDED) return new VoiceEdgeError({ status: 410, code: "call_ended", detail: `The call has ended${reason}` });
-  return new VoiceEdgeError({ status: 0, code: "stream_closed", detail: `The stream closed (WebSocket code ${close.code}${reason})` });
+  if (close.code === CLOSE_NOT_FOUND)
+    return new VoiceEdgeError({ status: 404, code: "call_not_found", detail: `No such call for this key${reason}` });
+  if (close.code === CLOSE_CALL_ENDED)
+    return new VoiceEdgeError({ status: 410, code: "call_ended", detail: `The call has ended${reason}` });
+  return new VoiceEdgeError({
+    status: 0,
+    code: "stream_closed",
+    detail: `The stream closed (WebSocket code ${close.code}${reason})`,
+  });
 }
 
 function trimSlash(url: string): string {
@@ -300,8 +306,12 @@ export async function fetchStreamToken(options: {
   fetch?: ((request: Request) => Promise<Response>) | undefined;
 }): Promise<StreamToken> {
   const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-  const url = absoluteUrl(`${trimSlash(options.baseUrl)}/api/v1/calls/${encodeURIComponent(options.callId)}/stream-token`);
-  const response = await doFetch(new Request(url, { method: "POST", headers: { Authorization: `Bearer ${options.apiKey}` } }));
+  const url = absoluteUrl(
+    `${trimSlash(options.baseUrl)}/api/v1/calls/${encodeURIComponent(options.callId)}/stream-token`,
+  );
+  const response = await doFetch(
+    new Request(url, { method: "POST", headers: { Authorization: `Bearer ${options.apiKey}` } }),
+  );
   if (!response.ok) throw await VoiceEdgeError.fromFetchResponse(response);
   return (await response.json()) as StreamToken;
 }
@@ -315,7 +325,8 @@ export async function openCallStream(options: OpenCallStreamOptions): Promise<Ca
   const { baseUrl, callId } = options;
   let token = options.token;
   if (token === undefined) {
-    if (options.apiKey === undefined) throw new TypeError("openCallStream needs a stream token (or an apiKey to get one)");
+    if (options.apiKey === undefined)
+      throw new TypeError("openCallStream needs a stream token (or an apiKey to get one)");
     token = (await fetchStreamToken({ baseUrl, callId, apiKey: options.apiKey, fetch: options.fetch })).token;
   }
   const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -332,11 +343,20 @@ export async function openCallStream(options: OpenCallStreamOptions): Promise<Ca
     await Promise.race([
       stream.once("ready"),
       new Promise<never>((_, reject) => {
-        offError = stream.on("error", (m) => reject(new VoiceEdgeError({ status: m.status, code: m.code, title: m.title, detail: m.detail })));
+        offError = stream.on("error", (m) =>
+          reject(new VoiceEdgeError({ status: m.status, code: m.code, title: m.title, detail: m.detail })),
+        );
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new VoiceEdgeError({ status: 0, code: "stream_timeout", detail: `No answer to start within ${timeoutMs} ms` })),
+          () =>
+            reject(
+              new VoiceEdgeError({
+                status: 0,
+                code: "stream_timeout",
+                detail: `No answer to start within ${timeoutMs} ms`,
+              }),
+            ),
           timeoutMs,
         );
       }),

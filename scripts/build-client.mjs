@@ -31,10 +31,16 @@ const result = await build({
 });
 
 const inputs = Object.keys(result.metafile.inputs);
-const forbidden = inputs.filter((path) => /(^|\/)node_modules\/zod\//.test(path) || (path.startsWith("src/") && path !== "src/stream/protocol.ts"));
+const forbidden = inputs.filter(
+  (path) => /(^|\/)node_modules\/zod\//.test(path) || (path.startsWith("src/") && path !== "src/stream/protocol.ts"),
+);
 if (forbidden.length > 0) {
-  console.error(`build-client: the browser bundle must not include ${forbidden.slice(0, 5).join(", ")}; import only types from src/.`);
+  console.error(
+    `build-client: the browser bundle must not include ${forbidden.slice(0, 5).join(", ")}; import only types from src/.`,
+  );
   process.exit(1);
 }
 const bytes = result.metafile.outputs[outfile]?.bytes ?? 0;
-console.log(`build-client: ${relative(process.cwd(), `${root}${outfile}`) || outfile} (${(bytes / 1024).toFixed(1)} KiB, ${inputs.length} modules)`);
+console.log(
+  `build-client: ${relative(process.cwd(), `${root}${outfile}`) || outfile} (${(bytes / 1024).toFixed(1)} KiB, ${inputs.length} modules)`,
+);

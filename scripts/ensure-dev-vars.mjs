@@ -19,6 +19,8 @@ if (!existsSync(".dev.vars")) {
   const have = names(".dev.vars");
   const missing = [...names(".dev.vars.example")].filter((n) => !have.has(n));
   if (missing.length) {
-    console.warn(`.dev.vars lacks ${missing.join(", ")} that .dev.vars.example sets; copy those lines over (see the comments there).`);
+    console.warn(
+      `.dev.vars lacks ${missing.join(", ")} that .dev.vars.example sets; copy those lines over (see the comments there).`,
+    );
   }
 }

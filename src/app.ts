@@ -78,7 +78,17 @@ export function createApp() {
   app.route("/", metricsRoutes());
   docsRoutes(app);
 
-  app.notFound((c) => countedProblem(c, problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}; see /docs.`, c.var.requestId)));
+  app.notFound((c) =>
+    countedProblem(
+      c,
+      problem(
+        404,
+        "not_found",
+        `No route for ${c.req.method} ${new URL(c.req.url).pathname}; see /docs.`,
+        c.var.requestId,
+      ),
+    ),
+  );
 
   // The one place errors become responses: public detail out, internal detail to the log.
   app.onError((err, c) => {
@@ -88,14 +98,31 @@ export function createApp() {
       if (api.options.internal) log("api_error", { requestId, code: api.code, internal: api.options.internal }, "warn");
       return countedProblem(c, problem(api.status, api.code, api.detail, requestId), api.options.headers);
     }
-    if (err instanceof HTTPException) return countedProblem(c, httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
+    if (err instanceof HTTPException)
+      return countedProblem(c, httpExceptionProblem(err, c.req.header("Content-Type"), requestId));
     if (err instanceof ConfigError) {
       // Names the variable and the rule it breaks (never its value) so the deployer can fix it.
       log("configuration_error", { requestId, message: err.message }, "error");
-      return countedProblem(c, problem(500, "configuration_error", `This deployment is misconfigured (${err.message}); its operator must fix the setting.`, requestId));
+      return countedProblem(
+        c,
+        problem(
+          500,
+          "configuration_error",
+          `This deployment is misconfigured (${err.message}); its operator must fix the setting.`,
+          requestId,
+        ),
+      );
     }
     log("unhandled_error", { requestId, message: err.message, stack: err.stack }, "error");
-    return countedProblem(c, problem(500, "internal_error", `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`, requestId));
+    return countedProblem(
+      c,
+      problem(
+        500,
+        "internal_error",
+        `Something went wrong on our side; quote request id ${requestId ?? "unknown"} when reporting it.`,
+        requestId,
+      ),
+    );
   });
 
   return app;

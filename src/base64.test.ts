@@ -50,13 +50,18 @@ describe("base64ToBytes", () => {
   }
 
   it("decodes natively and through atob alike, padding left out and white space included", () => {
-    expect(typeof (Uint8Array as { fromBase64?: unknown }).fromBase64, "workerd has Uint8Array.fromBase64").toBe("function");
+    expect(typeof (Uint8Array as { fromBase64?: unknown }).fromBase64, "workerd has Uint8Array.fromBase64").toBe(
+      "function",
+    );
     for (const n of [0, 1, 2, 3, 4, 5, 24577, 100_001]) {
       const bytes = randomBytes(n);
       const text = reference(bytes);
       for (const variant of [text, text.replace(/=+$/, ""), text.replace(/(.{76})/g, "$1\r\n")]) {
         expect(base64ToBytes(variant), `native, ${n} bytes`).toEqual(bytes);
-        expect(withoutNative(() => base64ToBytes(variant)), `atob, ${n} bytes`).toEqual(bytes);
+        expect(
+          withoutNative(() => base64ToBytes(variant)),
+          `atob, ${n} bytes`,
+        ).toEqual(bytes);
       }
     }
   });

@@ -9,9 +9,17 @@ describe("setBounded", () => {
   });
 
   it("makes a key set again the newest, so it is dropped last", () => {
-    const m = new Map([["a", 1], ["b", 2], ["c", 3]]);
+    const m = new Map([
+      ["a", 1],
+      ["b", 2],
+      ["c", 3],
+    ]);
     setBounded(m, "a", 10, 3);
     setBounded(m, "d", 4, 3);
-    expect([...m.entries()]).toEqual([["c", 3], ["a", 10], ["d", 4]]);
+    expect([...m.entries()]).toEqual([
+      ["c", 3],
+      ["a", 10],
+      ["d", 4],
+    ]);
   });
 });

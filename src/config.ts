@@ -30,7 +30,10 @@ export const ConfigSchema = z.object({
    */
   TENANT_REQUESTS_PER_MINUTE: intVar(1200, 1, 1_000_000),
   /** ...of which up to TENANT_BURST at once (the token bucket's size; unset: one minute's worth)... */
-  TENANT_BURST: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(1_000_000).optional()),
+  TENANT_BURST: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int().min(1).max(1_000_000).optional(),
+  ),
   /** ...and calls active at once; POST /calls over it is 429 until one of them ends. */
   TENANT_MAX_ACTIVE_CALLS: intVar(100, 1, 100_000),
   DEFAULT_LANGUAGE: z.string().default("en-US"),
@@ -72,7 +75,10 @@ export const ConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrlVar,
   OTEL_EXPORTER_OTLP_HEADERS: otlpHeadersVar,
   OTEL_EXPORTER_OTLP_TIMEOUT: intVar(5000, 100, 30_000),
-  OTEL_SERVICE_NAME: z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().default("voice-edge")),
+  OTEL_SERVICE_NAME: z.preprocess(
+    (v) => (typeof v === "string" ? v.trim() || undefined : v),
+    z.string().default("voice-edge"),
+  ),
   /**
    * Optional HTTP log sink (src/observability/log.ts): each invocation's log lines are POSTed as
    * Elasticsearch _bulk NDJSON to this URL (e.g. https://es.example.com/voice-logs/_bulk), with
@@ -86,11 +92,22 @@ export const ConfigSchema = z.object({
    * primary and secondary tokens during a rotation. Unset: the Twilio routes answer 503.
    */
   TWILIO_AUTH_TOKEN: z.preprocess(
-    (v) => (typeof v === "string" ? v.split(",").map((t) => t.trim()).filter(Boolean) : v === undefined ? [] : v),
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : v === undefined
+          ? []
+          : v,
     z.array(z.string()),
   ),
   /** The tenant whose calls Twilio's webhook creates (Twilio sends no API key; its signature is the authentication). */
-  TWILIO_TENANT_ID: z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().max(128).optional()),
+  TWILIO_TENANT_ID: z.preprocess(
+    (v) => (typeof v === "string" ? v.trim() || undefined : v),
+    z.string().max(128).optional(),
+  ),
   /**
    * The public https origin Twilio calls (e.g. https://voice.example.com), when it is not the one
    * the Worker sees (a proxy or tunnel): the URL Twilio signed is rebuilt from it, and the

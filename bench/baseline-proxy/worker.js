@@ -15,11 +15,19 @@ export default {
     const base = env.OPENAI_BASE_URL;
     if (url.pathname === "/api/v1/voice/transcribe") {
       const form = new FormData();
-      form.append("file", new File([await request.arrayBuffer()], "audio.wav", { type: request.headers.get("content-type") || "audio/wav" }));
+      form.append(
+        "file",
+        new File([await request.arrayBuffer()], "audio.wav", {
+          type: request.headers.get("content-type") || "audio/wav",
+        }),
+      );
       form.append("model", "whisper-1");
       form.append("response_format", "json");
       const upstream = await fetch(`${base}/v1/audio/transcriptions`, { method: "POST", body: form });
-      return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" } });
+      return new Response(upstream.body, {
+        status: upstream.status,
+        headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" },
+      });
     }
     if (url.pathname === "/api/v1/voice/synthesize") {
       const { text } = await request.json();
@@ -28,7 +36,10 @@ export default {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ model: "tts-1", input: String(text ?? ""), voice: "alloy", response_format: "pcm" }),
       });
-      return new Response(upstream.body, { status: upstream.status, headers: { "content-type": upstream.headers.get("content-type") ?? "audio/pcm" } });
+      return new Response(upstream.body, {
+        status: upstream.status,
+        headers: { "content-type": upstream.headers.get("content-type") ?? "audio/pcm" },
+      });
     }
     return Response.json({ error: "not_found" }, { status: 404 });
   },

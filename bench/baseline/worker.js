@@ -7,11 +7,17 @@ export class BaselineCall extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec("CREATE TABLE IF NOT EXISTS turns (seq INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, at TEXT NOT NULL)");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS turns (seq INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, at TEXT NOT NULL)",
+    );
   }
 
   async turn(text) {
-    const cursor = this.sql.exec("INSERT INTO turns (text, at) VALUES (?, ?) RETURNING seq", text, new Date().toISOString());
+    const cursor = this.sql.exec(
+      "INSERT INTO turns (text, at) VALUES (?, ?) RETURNING seq",
+      text,
+      new Date().toISOString(),
+    );
     return { turnId: `turn-${cursor.one().seq}`, text };
   }
 }

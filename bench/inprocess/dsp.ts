@@ -19,13 +19,33 @@ it("prints the cost of the audio code", async () => {
   const at24k = resampleScalar(samples16k, 16000, 24000);
   const at22k = resampleScalar(samples16k, 16000, 22050);
   const rows: [string, number][] = [
-    ["resample 24 kHz -> 16 kHz (an OpenAI reply), scalar JavaScript", await perCall(100, () => resampleScalar(at24k, 24000, 16000), WARM)],
-    ["resample 24 kHz -> 16 kHz, WebAssembly SIMD (what runs)", await perCall(100, () => resample(at24k, 24000, 16000), WARM)],
-    ["resample 22.05 kHz -> 16 kHz (the embedded engine), scalar JavaScript", await perCall(100, () => resampleScalar(at22k, 22050, 16000), WARM)],
-    ["resample 22.05 kHz -> 16 kHz, WebAssembly SIMD (what runs)", await perCall(100, () => resample(at22k, 22050, 16000), WARM)],
-    ["resample 16 kHz -> 8 kHz (a telephony leg), WebAssembly SIMD", await perCall(100, () => resample(samples16k, 16000, 8000), WARM)],
-    ["DTMF detection on 16 kHz speech (every audio turn and transcribe)", await perCall(100, () => detectDtmf(samples16k, 16000), WARM)],
+    [
+      "resample 24 kHz -> 16 kHz (an OpenAI reply), scalar JavaScript",
+      await perCall(100, () => resampleScalar(at24k, 24000, 16000), WARM),
+    ],
+    [
+      "resample 24 kHz -> 16 kHz, WebAssembly SIMD (what runs)",
+      await perCall(100, () => resample(at24k, 24000, 16000), WARM),
+    ],
+    [
+      "resample 22.05 kHz -> 16 kHz (the embedded engine), scalar JavaScript",
+      await perCall(100, () => resampleScalar(at22k, 22050, 16000), WARM),
+    ],
+    [
+      "resample 22.05 kHz -> 16 kHz, WebAssembly SIMD (what runs)",
+      await perCall(100, () => resample(at22k, 22050, 16000), WARM),
+    ],
+    [
+      "resample 16 kHz -> 8 kHz (a telephony leg), WebAssembly SIMD",
+      await perCall(100, () => resample(samples16k, 16000, 8000), WARM),
+    ],
+    [
+      "DTMF detection on 16 kHz speech (every audio turn and transcribe)",
+      await perCall(100, () => detectDtmf(samples16k, 16000), WARM),
+    ],
   ];
-  console.log(`\n== Audio code (bench/inprocess/dsp.ts), per ${seconds.toFixed(2)} s of audio (test/fixtures/audio/balance-16k.wav) ==`);
+  console.log(
+    `\n== Audio code (bench/inprocess/dsp.ts), per ${seconds.toFixed(2)} s of audio (test/fixtures/audio/balance-16k.wav) ==`,
+  );
   for (const [name, ms] of rows) console.log(`${name.padEnd(72)}${ms.toFixed(3).padStart(8)} ms`);
 });

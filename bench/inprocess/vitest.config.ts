@@ -6,5 +6,14 @@ import base from "../../vitest.config";
 
 export default defineConfig(async (env) => {
   const config = await (typeof base === "function" ? base(env) : base);
-  return { ...config, test: { ...config.test, include: ["bench/inprocess/paths.ts", "bench/inprocess/dsp.ts"], silent: false, testTimeout: 600_000, fileParallelism: false } };
+  return {
+    ...config,
+    test: {
+      ...config.test,
+      include: ["bench/inprocess/paths.ts", "bench/inprocess/dsp.ts"],
+      silent: false,
+      testTimeout: 600_000,
+      fileParallelism: false,
+    },
+  };
 });

@@ -18,7 +18,12 @@ export function client(base) {
     if (contentType) headers["content-type"] = contentType;
     let res;
     try {
-      res = await fetch(base + path, { method, headers, body: json !== undefined ? JSON.stringify(json) : body, signal: AbortSignal.timeout(30_000) });
+      res = await fetch(base + path, {
+        method,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : body,
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (err) {
       throw new Error(`cannot reach ${base}${path} (${err.cause?.code ?? err.message})`, { cause: err });
     }
@@ -27,7 +32,8 @@ export function client(base) {
   };
   const must = async (path, init) => {
     const r = await request(path, init);
-    if (r.status < 200 || r.status >= 300) throw new Error(`${init?.method ?? "GET"} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
+    if (r.status < 200 || r.status >= 300)
+      throw new Error(`${init?.method ?? "GET"} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
     return r.data;
   };
   return { request, must };
@@ -35,9 +41,18 @@ export function client(base) {
 
 /** A tenant API key with the scopes the benches use. */
 export async function benchKey(api, adminToken, tenantId) {
-  const { key } = await api.must("/api/v1/admin/keys", { method: "POST", token: adminToken, json: { tenantId, scopes: ["calls:write", "calls:read", "voice"] } });
+  const { key } = await api.must("/api/v1/admin/keys", {
+    method: "POST",
+    token: adminToken,
+    json: { tenantId, scopes: ["calls:write", "calls:read", "voice"] },
+  });
   return key;
 }
 
 /** Settings that keep the per-tenant limits (src/config.ts, at their maxima) out of a load test's way. */
-export const UNLIMITED = ["TENANT_REQUESTS_PER_MINUTE=1000000", "TENANT_BURST=1000000", "TENANT_MAX_ACTIVE_CALLS=100000", "MAX_TURNS_PER_CALL=100000"];
+export const UNLIMITED = [
+  "TENANT_REQUESTS_PER_MINUTE=1000000",
+  "TENANT_BURST=1000000",
+  "TENANT_MAX_ACTIVE_CALLS=100000",
+  "MAX_TURNS_PER_CALL=100000",
+];

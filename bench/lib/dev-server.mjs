@@ -25,7 +25,16 @@ export const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.
  * What the worker's snapshot copies from the repository root: the Worker, and the web console's
  * assets (public/) with what wrangler.toml's [build] needs to bundle its typed client (client/, scripts/).
  */
-export const APP_ENTRIES = ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json", "public", "client", "scripts"];
+export const APP_ENTRIES = [
+  "src",
+  "migrations",
+  "wrangler.toml",
+  "package.json",
+  "tsconfig.json",
+  "public",
+  "client",
+  "scripts",
+];
 
 /** How the benches run the Worker, for their headers (bench/lib/machine.mjs). */
 export const WORKER_RUNTIME =
@@ -198,16 +207,29 @@ export async function startDevServer(o) {
     writeFileSync(envFile, [...o.vars, ""].join("\n"));
 
     if (o.migrate) {
-      const migrate = runWrangler(app, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, "--env-file", envFile], { timeoutMs: 90_000, onLine, signal: o.signal });
+      const migrate = runWrangler(
+        app,
+        ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, "--env-file", envFile],
+        { timeoutMs: 90_000, onLine, signal: o.signal },
+      );
       const code = await new Promise((res) => migrate.once("exit", (c) => res(c)));
-      if (code !== 0) throw new Error(`${o.label}: wrangler d1 migrations apply exited with ${code}; last lines:\n${logTail.slice(-10).join("\n")}`);
+      if (code !== 0)
+        throw new Error(
+          `${o.label}: wrangler d1 migrations apply exited with ${code}; last lines:\n${logTail.slice(-10).join("\n")}`,
+        );
     }
 
     const deadline = performance.now() + (o.readyTimeoutMs ?? 90_000);
     const check = () => {
       if (o.signal?.aborted) throw new Error(`${o.label}: stopped before ${what} was ready`);
-      if (!running()) throw new Error(`${o.label}: ${what} exited (${child.exitCode ?? child.signalCode}); last lines:\n${logTail.slice(-20).join("\n")}`);
-      if (performance.now() > deadline) throw new Error(`${o.label}: ${what} did not answer ${o.healthPath ?? "/healthz"} in time; last lines:\n${logTail.slice(-20).join("\n")}`);
+      if (!running())
+        throw new Error(
+          `${o.label}: ${what} exited (${child.exitCode ?? child.signalCode}); last lines:\n${logTail.slice(-20).join("\n")}`,
+        );
+      if (performance.now() > deadline)
+        throw new Error(
+          `${o.label}: ${what} did not answer ${o.healthPath ?? "/healthz"} in time; last lines:\n${logTail.slice(-20).join("\n")}`,
+        );
     };
     let port;
     let inspectorPort;
@@ -216,11 +238,27 @@ export async function startDevServer(o) {
       inspectorPort = await freePort();
       child = runWrangler(
         app,
-        ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false"],
+        [
+          "dev",
+          "--port",
+          String(port),
+          "--ip",
+          "127.0.0.1",
+          "--inspector-port",
+          String(inspectorPort),
+          "--persist-to",
+          persist,
+          "--env-file",
+          envFile,
+          "--show-interactive-dev-session=false",
+        ],
         { onLine },
       );
     } else {
-      child = spawnGroup(app, [START_WORKER, join(app, "wrangler.toml"), envFile, persist], { onLine, keepStdin: true });
+      child = spawnGroup(app, [START_WORKER, join(app, "wrangler.toml"), envFile, persist], {
+        onLine,
+        keepStdin: true,
+      });
       while (!ready) {
         check();
         await sleep(100);
@@ -239,7 +277,18 @@ export async function startDevServer(o) {
     }
     // CPU of the whole Worker (wrangler's Node process, workerd, esbuild), for a bench to divide by the requests it answered.
     const cpuSeconds = () => treeCpuSeconds(child.pid);
-    return { base, port, ...(inspectorPort ? { inspectorPort } : {}), tmp, persist, child, logTail, exited: () => !running(), stop, cpuSeconds };
+    return {
+      base,
+      port,
+      ...(inspectorPort ? { inspectorPort } : {}),
+      tmp,
+      persist,
+      child,
+      logTail,
+      exited: () => !running(),
+      stop,
+      cpuSeconds,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -6,7 +6,8 @@
 // Latency is the client-observed time of each answered request (float ms, every one recorded).
 import autocannon from "autocannon";
 
-export const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+export const pct = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 
 /**
  * @param {object} o
@@ -84,4 +85,9 @@ function once(o, targets) {
 export const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
 export const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
 /** "200×1234" or "200×1200, 429×34". */
-export const statusLine = (r) => Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(", ") + (r.errors ? `, errors×${r.errors}` : "") + (r.timeouts ? `, timeouts×${r.timeouts}` : "");
+export const statusLine = (r) =>
+  Object.entries(r.statuses)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(", ") +
+  (r.errors ? `, errors×${r.errors}` : "") +
+  (r.timeouts ? `, timeouts×${r.timeouts}` : "");

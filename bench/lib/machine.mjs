@@ -15,7 +15,9 @@ const pkgVersion = (name) => {
 
 function osName() {
   try {
-    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? `${platform()} ${release()}`;
+    return (
+      /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? `${platform()} ${release()}`
+    );
   } catch {
     return `${platform()} ${release()}`;
   }
@@ -25,12 +27,20 @@ export function machineLines() {
   const cpu = cpus();
   let wrangler = pkgVersion("wrangler");
   try {
-    wrangler = execFileSync(process.execPath, [WRANGLER, "--version"], { encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } }).trim().split("\n").pop();
+    wrangler = execFileSync(process.execPath, [WRANGLER, "--version"], {
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    })
+      .trim()
+      .split("\n")
+      .pop();
   } catch {
     // keep the package version
   }
   return [
-    `machine   ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osName()} (${platform()} ${release()} ${arch()}), load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `machine   ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osName()} (${platform()} ${release()} ${arch()}), load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
     `versions  node ${process.version}, wrangler ${wrangler}, workerd ${pkgVersion("workerd")}, miniflare ${pkgVersion("miniflare")}, autocannon ${pkgVersion("autocannon")}`,
     `worker    ${WORKER_RUNTIME}`,
   ];

@@ -27,7 +27,11 @@ export async function startProviderStub({ delayMs = 50 } = {}) {
       const wire = wireOf(req.method, url.pathname);
       if (wire === "openai") {
         const why = badRequest(wire, url, req.headers);
-        if (why) return void (bad++, reply(400, Buffer.from(JSON.stringify({ error: { message: why } })), { "content-type": "application/json" }));
+        if (why)
+          return void (
+            bad++,
+            reply(400, Buffer.from(JSON.stringify({ error: { message: why } })), { "content-type": "application/json" })
+          );
         const a = answer(wire, url, body);
         return void reply(200, Buffer.from(a.body), a.headers);
       }
@@ -39,7 +43,11 @@ export async function startProviderStub({ delayMs = 50 } = {}) {
           json = null;
         }
         const why = badSpeechRequest(json);
-        if (why) return void (bad++, reply(400, Buffer.from(JSON.stringify({ error: { message: why } })), { "content-type": "application/json" }));
+        if (why)
+          return void (
+            bad++,
+            reply(400, Buffer.from(JSON.stringify({ error: { message: why } })), { "content-type": "application/json" })
+          );
         const a = speechAnswer(json);
         return void reply(200, a.body, a.headers);
       }

@@ -30,11 +30,17 @@ export class Microphone {
 
   async start() {
     if (this.media) return;
-    if (!navigator.mediaDevices?.getUserMedia) throw new Error("this page has no microphone access (browsers allow it on https and localhost pages only)");
+    if (!navigator.mediaDevices?.getUserMedia)
+      throw new Error("this page has no microphone access (browsers allow it on https and localhost pages only)");
     // Noise suppression and gain control are off: they smear keypad tones and the server's VAD
     // sets its own threshold. Echo cancellation keeps the agent's voice out of the microphone.
     const media = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, echoCancellation: this.echoCancellation, noiseSuppression: false, autoGainControl: false },
+      audio: {
+        channelCount: 1,
+        echoCancellation: this.echoCancellation,
+        noiseSuppression: false,
+        autoGainControl: false,
+      },
     });
     try {
       await this.context.audioWorklet.addModule(new URL("./mic-worklet.js", import.meta.url));
@@ -117,7 +123,8 @@ export class ReplyPlayer {
     this.pending.push(buffer);
     this.statsFor(label).receivedBytes += buffer.byteLength;
     const pendingBytes = this.pending.reduce((n, b) => n + b.byteLength, 0);
-    if (pendingBytes >= this.rate) this.flush(); // half a second gathered: play it now
+    if (pendingBytes >= this.rate)
+      this.flush(); // half a second gathered: play it now
     else this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
   }
 
@@ -152,7 +159,9 @@ export class ReplyPlayer {
   async playFile(label, bytes) {
     const s = this.statsFor(label);
     s.receivedBytes += bytes.byteLength;
-    const buffer = await this.context.decodeAudioData(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const buffer = await this.context.decodeAudioData(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
     this.schedule(label, buffer);
     s.done = true;
     this.report(label);

@@ -75,7 +75,15 @@ function el(tag, attrs = {}, ...children) {
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "className") node.className = value;
-    else if (name.startsWith("data-") || name.startsWith("aria-") || name === "role" || name === "scope" || name === "datetime" || name === "type") node.setAttribute(name, String(value));
+    else if (
+      name.startsWith("data-") ||
+      name.startsWith("aria-") ||
+      name === "role" ||
+      name === "scope" ||
+      name === "datetime" ||
+      name === "type"
+    )
+      node.setAttribute(name, String(value));
     else node[name] = value;
   }
   for (const child of children) if (child !== undefined && child !== null) node.append(child);
@@ -91,7 +99,8 @@ function describeError(err) {
     const id = err.requestId ? `; request ${err.requestId}` : "";
     return `${err.detail || err.title || err.message} (${err.status || "network"} ${err.code}${id})`;
   }
-  if (err instanceof DOMException && err.name === "NotAllowedError") return "The microphone was not allowed; allow it in the browser, or use the text box.";
+  if (err instanceof DOMException && err.name === "NotAllowedError")
+    return "The microphone was not allowed; allow it in the browser, or use the text box.";
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -224,7 +233,9 @@ function turnRow(turnId) {
       "tr",
       { "data-turn-id": turnId },
       el("th", { scope: "row" }, turnId),
-      ...["caller", "intent", "confidence", "stt", "nlp", "tts", "first-audio", "played"].map((name) => el("td", { className: `c-${name}` }, "")),
+      ...["caller", "intent", "confidence", "stt", "nlp", "tts", "first-audio", "played"].map((name) =>
+        el("td", { className: `c-${name}` }, ""),
+      ),
     );
     ui.turns.append(row);
   }
@@ -249,7 +260,10 @@ function updatePlayer({ label, playing, stats }) {
     for (const [turn, turnStats] of state.player?.stats ?? []) if (turn !== "greeting") showPlayed(turn, turnStats);
     return;
   }
-  const total = [...state.player.stats.values()].reduce((a, s) => ({ bytes: a.bytes + s.receivedBytes, played: a.played + s.playedMs }), { bytes: 0, played: 0 });
+  const total = [...state.player.stats.values()].reduce(
+    (a, s) => ({ bytes: a.bytes + s.receivedBytes, played: a.played + s.playedMs }),
+    { bytes: 0, played: 0 },
+  );
   ui.player.dataset.receivedBytes = String(total.bytes);
   ui.player.dataset.playedMs = String(Math.round(total.played));
   const what = label === "greeting" ? "the greeting" : `the reply to ${label}`;
@@ -270,7 +284,8 @@ function base64Bytes(base64) {
 function enableLive(on) {
   ui.endCall.disabled = !on;
   ui.startCall.disabled = on || !state.client;
-  for (const control of [ui.textInput, ui.dtmfInput, ...ui.textForm.elements, ...ui.dtmfForm.elements]) control.disabled = !on;
+  for (const control of [ui.textInput, ui.dtmfInput, ...ui.textForm.elements, ...ui.dtmfForm.elements])
+    control.disabled = !on;
   ui.ptt.disabled = !on || !state.mic?.active;
 }
 
@@ -337,7 +352,9 @@ function wireStream(live) {
     live.ended = m.reason;
   });
   stream.on("close", (close) => {
-    const reason = live.ended ? `Call ended (${live.ended}).` : `Stream closed (WebSocket ${close.code}${close.reason ? `: ${close.reason}` : ""}).`;
+    const reason = live.ended
+      ? `Call ended (${live.ended}).`
+      : `Stream closed (WebSocket ${close.code}${close.reason ? `: ${close.reason}` : ""}).`;
     finishLive(live, reason);
   });
 }
@@ -390,14 +407,20 @@ async function startCall() {
   ui.liveCallId.value = callId;
   if (created.greeting) {
     addLine("Agent", created.greeting.text, { turnId: "greeting" });
-    if (created.greeting.audio?.base64) state.player.playFile("greeting", base64Bytes(created.greeting.audio.base64)).catch(showError);
+    if (created.greeting.audio?.base64)
+      state.player.playFile("greeting", base64Bytes(created.greeting.audio.base64)).catch(showError);
   }
 
   setStatus("Connecting the live stream…");
   let stream;
   try {
     const { token } = await state.client.createStreamToken(callId);
-    stream = await openCallStream({ baseUrl: location.origin, callId, token, start: { format: "pcm16", sampleRate: STREAM_RATE, reply: "audio" } });
+    stream = await openCallStream({
+      baseUrl: location.origin,
+      callId,
+      token,
+      start: { format: "pcm16", sampleRate: STREAM_RATE, reply: "audio" },
+    });
   } catch (err) {
     setCallState("idle", "stream failed");
     // A call nobody can talk to is ended at once rather than left to idle out.
@@ -431,7 +454,10 @@ async function endCall() {
   state.player?.stop();
   if (live.stream.isOpen && live.stream.stop()) {
     // `ended` and the close follow; finishLive runs on close.
-    const closed = await Promise.race([live.stream.closed, new Promise((resolve) => setTimeout(() => resolve(undefined), 5000))]);
+    const closed = await Promise.race([
+      live.stream.closed,
+      new Promise((resolve) => setTimeout(() => resolve(undefined), 5000)),
+    ]);
     if (closed) return;
     live.stream.close();
   }
@@ -517,8 +543,15 @@ ui.dtmfForm.addEventListener("submit", (event) => {
 // Past calls
 
 function callRow(call) {
-  const open = el("button", { type: "button", className: "link", "data-call-id": call.callId, "aria-label": `Open call ${call.callId}` }, call.callId);
-  open.addEventListener("click", action(() => openCall(call.callId)));
+  const open = el(
+    "button",
+    { type: "button", className: "link", "data-call-id": call.callId, "aria-label": `Open call ${call.callId}` },
+    call.callId,
+  );
+  open.addEventListener(
+    "click",
+    action(() => openCall(call.callId)),
+  );
   return el(
     "tr",
     { "data-call-id": call.callId },
@@ -546,8 +579,14 @@ async function loadCalls({ more = false } = {}) {
   ui.moreCalls.hidden = !data.nextCursor;
 }
 
-ui.callsForm.addEventListener("submit", action(() => loadCalls(), ui.refreshCalls));
-ui.moreCalls.addEventListener("click", action(() => loadCalls({ more: true }), ui.moreCalls));
+ui.callsForm.addEventListener(
+  "submit",
+  action(() => loadCalls(), ui.refreshCalls),
+);
+ui.moreCalls.addEventListener(
+  "click",
+  action(() => loadCalls({ more: true }), ui.moreCalls),
+);
 
 function fact(name, value) {
   return value === undefined || value === null || value === "" ? [] : [el("dt", {}, name), el("dd", {}, value)];
@@ -557,7 +596,10 @@ function historyLine(entry) {
   const who = entry.role === "user" ? "Caller" : "Agent";
   const details = [];
   if (entry.intent) details.push(`intent ${entry.intent.name} (${Math.round(entry.intent.confidence * 100)}%)`);
-  if (entry.latencyMs) details.push(`STT ${ms(entry.latencyMs.stt)}, NLP ${ms(entry.latencyMs.nlp)}, TTS ${ms(entry.latencyMs.tts)}, total ${ms(entry.latencyMs.total)} ms`);
+  if (entry.latencyMs)
+    details.push(
+      `STT ${ms(entry.latencyMs.stt)}, NLP ${ms(entry.latencyMs.nlp)}, TTS ${ms(entry.latencyMs.tts)}, total ${ms(entry.latencyMs.total)} ms`,
+    );
   if (entry.interrupted) details.push("interrupted");
   return el(
     "li",
@@ -606,7 +648,8 @@ async function openCall(callId) {
   ui.detail.dataset.callId = callId;
   history.replaceState(null, "", `#call=${encodeURIComponent(callId)}`);
   // Move focus only when the person asked for this call (not when a live call ends by itself).
-  if (document.activeElement?.closest?.("#calls-section") || document.activeElement === document.body) ui.detailHeading.focus();
+  if (document.activeElement?.closest?.("#calls-section") || document.activeElement === document.body)
+    ui.detailHeading.focus();
 }
 
 async function loadRecording() {
@@ -614,7 +657,10 @@ async function loadRecording() {
   if (!callId) return;
   resetRecording();
   ui.recordingStatus.textContent = "Loading the recording…";
-  const { data, error, response } = await state.client.GET("/api/v1/calls/{callId}/recording", { params: { path: { callId } }, parseAs: "blob" });
+  const { data, error, response } = await state.client.GET("/api/v1/calls/{callId}/recording", {
+    params: { path: { callId } },
+    parseAs: "blob",
+  });
   if (error || !data) {
     ui.recordingStatus.textContent = "";
     throw VoiceEdgeError.fromResponse(response, error);
@@ -644,7 +690,9 @@ ui.loadRecording.addEventListener("click", action(loadRecording, ui.loadRecordin
 // ---------------------------------------------------------------------------------------------
 // Start
 
-document.addEventListener("securitypolicyviolation", (event) => console.error(`CSP refused ${event.blockedURI || event.violatedDirective}`));
+document.addEventListener("securitypolicyviolation", (event) =>
+  console.error(`CSP refused ${event.blockedURI || event.violatedDirective}`),
+);
 
 const saved = sessionStorage.getItem(KEY_STORAGE);
 useKey(saved ?? undefined);

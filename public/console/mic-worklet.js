@@ -40,7 +40,10 @@ class MicCaptureProcessor extends AudioWorkletProcessor {
     // `sampleRate` is the AudioWorkletGlobalScope's: the context's rate.
     this.ratio = sampleRate / targetRate;
     // Butterworth Q values of a 4th-order filter as two sections; not needed when upsampling.
-    this.filters = this.ratio > 1 ? [new Biquad(sampleRate, 0.45 * targetRate, 0.5412), new Biquad(sampleRate, 0.45 * targetRate, 1.3066)] : [];
+    this.filters =
+      this.ratio > 1
+        ? [new Biquad(sampleRate, 0.45 * targetRate, 0.5412), new Biquad(sampleRate, 0.45 * targetRate, 1.3066)]
+        : [];
     this.frameLength = Math.round((targetRate * FRAME_MS) / 1000);
     this.frame = new Int16Array(this.frameLength);
     this.filled = 0;

@@ -10,5 +10,7 @@ export function concatArrays<T extends Uint8Array | Int16Array>(make: (length: n
   return out;
 }
 
-export const concatBytes = (pieces: readonly Uint8Array[]): Uint8Array => concatArrays((n) => new Uint8Array(n), pieces);
-export const concatSamples = (pieces: readonly Int16Array[]): Int16Array => concatArrays((n) => new Int16Array(n), pieces);
+export const concatBytes = (pieces: readonly Uint8Array[]): Uint8Array =>
+  concatArrays((n) => new Uint8Array(n), pieces);
+export const concatSamples = (pieces: readonly Int16Array[]): Int16Array =>
+  concatArrays((n) => new Int16Array(n), pieces);

@@ -10,7 +10,17 @@ const PROMPT_MS = 2934;
 
 /** A minimal Ogg page: header, one-segment lacing table, payload. */
 function oggPage(serial: number, granule: [number, number], payload: Uint8Array, headerType = 0): Uint8Array {
-  return bytes(ascii("OggS"), [0, headerType], u32le(granule[0]), u32le(granule[1]), u32le(serial), u32le(0), u32le(0), [1, payload.length], payload);
+  return bytes(
+    ascii("OggS"),
+    [0, headerType],
+    u32le(granule[0]),
+    u32le(granule[1]),
+    u32le(serial),
+    u32le(0),
+    u32le(0),
+    [1, payload.length],
+    payload,
+  );
 }
 
 describe("flacDurationMs", () => {

@@ -14,13 +14,19 @@ export function flacDurationMs(bytes: Uint8Array): number | null {
   // "fLaC", then a 4-byte block header whose type (low 7 bits) must be 0 = STREAMINFO, 34 bytes long.
   const info = start + 8;
   if (bytes.length < info + 18 || (bytes[start + 4]! & 0x7f) !== 0) {
-    throw new AudioError("invalid_audio", "The FLAC stream does not begin with the STREAMINFO block every FLAC file must have. Send a complete, valid FLAC file.");
+    throw new AudioError(
+      "invalid_audio",
+      "The FLAC stream does not begin with the STREAMINFO block every FLAC file must have. Send a complete, valid FLAC file.",
+    );
   }
   const b = (i: number): number => bytes[info + i]!;
   // Bytes 10..17 of STREAMINFO pack: sample rate (20 bits), channels-1 (3), bits-1 (5), total samples (36).
   const sampleRate = (b(10) << 12) | (b(11) << 4) | (b(12) >> 4);
   if (sampleRate === 0) {
-    throw new AudioError("invalid_audio", "The FLAC STREAMINFO block gives a sample rate of 0 Hz. Send a valid FLAC file.");
+    throw new AudioError(
+      "invalid_audio",
+      "The FLAC STREAMINFO block gives a sample rate of 0 Hz. Send a valid FLAC file.",
+    );
   }
   const totalSamples = (b(13) & 0x0f) * 2 ** 32 + ((b(14) << 24) >>> 0) + (b(15) << 16) + (b(16) << 8) + b(17);
   return totalSamples === 0 ? null : Math.round((totalSamples * 1000) / sampleRate); // 0 means "unknown" (streamed encode)

@@ -74,7 +74,10 @@ describe("decodeAudio: formats decoded in the Worker", () => {
 
   it("down-mixes stereo WAV and stereo L16 to mono", () => {
     const stereo = Int16Array.from([1000, 3000, -200, -400, 7, 8]);
-    const stereoWav = riffWave([fmtChunk({ tag: 1, channels: 2, sampleRate: 8000, bits: 16 }), chunk("data", samplesToPcm16(stereo, true))]);
+    const stereoWav = riffWave([
+      fmtChunk({ tag: 1, channels: 2, sampleRate: 8000, bits: 16 }),
+      chunk("data", samplesToPcm16(stereo, true)),
+    ]);
     expect(Array.from(pcmOf(decodeAudio(stereoWav, "audio/wav", LIMITS)).samples)).toEqual([2000, -300, 8]);
     const l16 = pcmOf(decodeAudio(samplesToPcm16(stereo, false), "audio/L16;rate=8000;channels=2", LIMITS));
     expect(Array.from(l16.samples)).toEqual([2000, -300, 8]);
@@ -89,12 +92,21 @@ describe("decodeAudio: compressed containers pass through", () => {
   });
 
   it("keeps FLAC bytes and reads the duration from STREAMINFO", () => {
-    expect(decodeAudio(flac, "audio/x-flac", LIMITS)).toMatchObject({ kind: "container", container: "flac", mediaType: "audio/flac", durationMs: 2934 });
+    expect(decodeAudio(flac, "audio/x-flac", LIMITS)).toMatchObject({
+      kind: "container",
+      container: "flac",
+      mediaType: "audio/flac",
+      durationMs: 2934,
+    });
   });
 
   it("reports an unknown duration for WebM and MP3", () => {
     const webm = bytes([0x1a, 0x45, 0xdf, 0xa3], new Uint8Array(40));
-    expect(decodeAudio(webm, "audio/webm;codecs=opus", LIMITS)).toMatchObject({ container: "webm", mediaType: "audio/webm;codecs=opus", durationMs: null });
+    expect(decodeAudio(webm, "audio/webm;codecs=opus", LIMITS)).toMatchObject({
+      container: "webm",
+      mediaType: "audio/webm;codecs=opus",
+      durationMs: null,
+    });
     const mp3 = bytes([0xff, 0xfb, 0x90, 0x00], new Uint8Array(413), [0xff, 0xfb, 0x90, 0x00], new Uint8Array(20));
     expect(decodeAudio(mp3, "audio/mpeg", LIMITS)).toMatchObject({ container: "mp3", durationMs: null });
   });
@@ -171,11 +183,15 @@ describe("decodeAudio: duration limit", () => {
 
   it("applies to raw audio using the declared rate", () => {
     expect(rejection(ulaw, "audio/basic", { ...LIMITS, maxDurationMs: 2000 }).code).toBe("payload_too_large");
-    expect(decodeAudio(ulaw, "audio/PCMU;rate=16000", { ...LIMITS, maxDurationMs: 2000 })).toMatchObject({ durationMs: 1467 });
+    expect(decodeAudio(ulaw, "audio/PCMU;rate=16000", { ...LIMITS, maxDurationMs: 2000 })).toMatchObject({
+      durationMs: 1467,
+    });
   });
 
   it("applies to FLAC and Ogg, whose length is in their headers", () => {
-    expect(rejection(flac, "audio/flac", { ...LIMITS, maxDurationMs: 2000 }).message).toMatch(/lasts 2\.934 s, over the limit of 2 s/);
+    expect(rejection(flac, "audio/flac", { ...LIMITS, maxDurationMs: 2000 }).message).toMatch(
+      /lasts 2\.934 s, over the limit of 2 s/,
+    );
     expect(rejection(ogg, "audio/ogg", { ...LIMITS, maxDurationMs: 2000 }).code).toBe("payload_too_large");
   });
 });

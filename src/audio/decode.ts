@@ -54,7 +54,8 @@ export function decodeAudio(bytes: Uint8Array, contentType: string | null, limit
       return decodeRaw(bytes, type, limits);
     case "container": {
       if (sniffed !== type.container) throw mismatch(sniffed, type);
-      const durationMs = type.container === "flac" ? flacDurationMs(bytes) : type.container === "ogg" ? oggDurationMs(bytes) : null;
+      const durationMs =
+        type.container === "flac" ? flacDurationMs(bytes) : type.container === "ogg" ? oggDurationMs(bytes) : null;
       if (durationMs !== null && durationMs > limits.maxDurationMs) throw tooLong(durationMs, limits);
       return { kind: "container", container: type.container, bytes, mediaType: type.mediaType, durationMs };
     }
@@ -67,14 +68,25 @@ function decodeWav(bytes: Uint8Array, limits: DecodeLimits): DecodedAudio {
   const frames = wav.data.length / (bytesPerSample * wav.channels);
   checkDuration(frames, wav.sampleRate, limits); // before decoding: no work for audio we will refuse
   const interleaved =
-    wav.encoding === "pcm16" ? pcm16ToSamples(wav.data, true) : wav.encoding === "mulaw" ? muLawDecode(wav.data) : aLawDecode(wav.data);
+    wav.encoding === "pcm16"
+      ? pcm16ToSamples(wav.data, true)
+      : wav.encoding === "mulaw"
+        ? muLawDecode(wav.data)
+        : aLawDecode(wav.data);
   return pcm(downmixToMono(interleaved, wav.channels), wav.sampleRate, "audio/wav");
 }
 
-function decodeRaw(bytes: Uint8Array, type: Extract<AudioMediaType, { kind: "raw" }>, limits: DecodeLimits): DecodedAudio {
+function decodeRaw(
+  bytes: Uint8Array,
+  type: Extract<AudioMediaType, { kind: "raw" }>,
+  limits: DecodeLimits,
+): DecodedAudio {
   const bytesPerFrame = (type.encoding === "l16" ? 2 : 1) * type.channels;
   if (bytes.length % bytesPerFrame !== 0) {
-    const what = type.encoding === "l16" ? `16-bit samples${type.channels === 2 ? " in 2 channels" : ""}` : "8-bit samples in 2 channels";
+    const what =
+      type.encoding === "l16"
+        ? `16-bit samples${type.channels === 2 ? " in 2 channels" : ""}`
+        : "8-bit samples in 2 channels";
     throw new AudioError(
       "invalid_audio",
       `The body is ${bytes.length} bytes, which is not a whole number of ${what} as ${type.mediaType} requires; it was probably cut short or is in another format.`,
@@ -82,7 +94,11 @@ function decodeRaw(bytes: Uint8Array, type: Extract<AudioMediaType, { kind: "raw
   }
   checkDuration(bytes.length / bytesPerFrame, type.sampleRate, limits);
   const interleaved =
-    type.encoding === "l16" ? pcm16ToSamples(bytes, false) : type.encoding === "mulaw" ? muLawDecode(bytes) : aLawDecode(bytes);
+    type.encoding === "l16"
+      ? pcm16ToSamples(bytes, false)
+      : type.encoding === "mulaw"
+        ? muLawDecode(bytes)
+        : aLawDecode(bytes);
   return pcm(downmixToMono(interleaved, type.channels), type.sampleRate, type.mediaType);
 }
 
@@ -122,7 +138,10 @@ function mismatch(sniffed: SniffedContainer, type: AudioMediaType): AudioError {
     sniffed === "unknown"
       ? "check that the body is the audio file itself (not JSON, form data or base64) and that Content-Type names its real format"
       : `set Content-Type to ${suggestedType(sniffed)} if the bytes are right`;
-  return new AudioError("invalid_audio", `The body looks like ${LOOKS_LIKE[sniffed]} but Content-Type declares ${declared}; ${fix}.`);
+  return new AudioError(
+    "invalid_audio",
+    `The body looks like ${LOOKS_LIKE[sniffed]} but Content-Type declares ${declared}; ${fix}.`,
+  );
 }
 
 function suggestedType(sniffed: Exclude<SniffedContainer, "unknown">): string {

@@ -110,9 +110,13 @@ describe("DtmfListener presses", () => {
   });
 
   it("treats a 10 ms drop-out as the same press and a 50 ms pause as two presses", () => {
-    const dropout = toInt16(concat(keyTone("7", rate, 80), silence(rate, 10), keyTone("7", rate, 80), silence(rate, 100)));
+    const dropout = toInt16(
+      concat(keyTone("7", rate, 80), silence(rate, 10), keyTone("7", rate, 80), silence(rate, 100)),
+    );
     expect(digits(listen(dropout, rate, [160]))).toBe("7");
-    const twice = toInt16(concat(keyTone("7", rate, 80), silence(rate, 50), keyTone("7", rate, 80), silence(rate, 100)));
+    const twice = toInt16(
+      concat(keyTone("7", rate, 80), silence(rate, 50), keyTone("7", rate, 80), silence(rate, 100)),
+    );
     const two = listen(twice, rate, [160]);
     expect(digits(two)).toBe("77");
     expect(Math.abs(two[1]!.atMs - 130)).toBeLessThanOrEqual(3);

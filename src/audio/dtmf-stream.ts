@@ -79,7 +79,8 @@ export class DtmfListener {
   private readonly cols: GoertzelFilter[];
 
   constructor(sampleRate: number) {
-    if (!Number.isInteger(sampleRate) || sampleRate < 8000) throw new RangeError(`DTMF detection needs an integer sample rate of at least 8000 Hz, got ${sampleRate}`);
+    if (!Number.isInteger(sampleRate) || sampleRate < 8000)
+      throw new RangeError(`DTMF detection needs an integer sample rate of at least 8000 Hz, got ${sampleRate}`);
     this.sampleRate = sampleRate;
     this.step = Math.round((sampleRate * STEP_MS) / 1000);
     this.window = Math.round((sampleRate * WINDOW_MS) / 1000);
@@ -128,7 +129,9 @@ export class DtmfListener {
     for (const e of events) {
       const start = startMs + e.startMs;
       const end = startMs + e.endMs;
-      const known = this.presses.find((p) => p.digit === e.digit && start < p.end + MIN_PAUSE_MS && end > p.start - MIN_PAUSE_MS);
+      const known = this.presses.find(
+        (p) => p.digit === e.digit && start < p.end + MIN_PAUSE_MS && end > p.start - MIN_PAUSE_MS,
+      );
       if (known) {
         known.end = Math.max(known.end, end);
         continue;
@@ -149,7 +152,8 @@ export class DtmfListener {
     const minTone = FULL_SCALE_SINE_POWER * 10 ** (GATE_MIN_TONE_DBFS / 10);
     if (energy / length < 2 * minTone) return false;
     const scale = 2 / (length * length); // |X|² → mean-square power of the sinusoid
-    const strongest = (filters: GoertzelFilter[]): number => Math.max(...filters.map((f) => goertzelPower(this.buffer, start, length, mean, f) * scale));
+    const strongest = (filters: GoertzelFilter[]): number =>
+      Math.max(...filters.map((f) => goertzelPower(this.buffer, start, length, mean, f) * scale));
     const row = strongest(this.rows);
     const col = strongest(this.cols);
     return row >= minTone && col >= minTone && row + col >= GATE_SHARE * (energy / length);

@@ -105,14 +105,16 @@ describe("detectDtmf on synthetic tones", () => {
 
   it("rejects tones shorter than ~40 ms and accepts 40 ms ones (ITU-T Q.24)", () => {
     for (const rate of [8000, 16000]) {
-      for (const ms of [20, 30]) expect(detect(concat(silence(rate, 20), keyTone("5", rate, ms), silence(rate, 20)), rate), `${ms} ms`).toBe("");
+      for (const ms of [20, 30])
+        expect(detect(concat(silence(rate, 20), keyTone("5", rate, ms), silence(rate, 20)), rate), `${ms} ms`).toBe("");
       expect(detect(concat(silence(rate, 20), keyTone("5", rate, 40), silence(rate, 20)), rate)).toBe("5");
     }
   });
 
   it("enforces the twist limits: low group up to 8 dB louder, high group up to 4 dB louder", () => {
     const rate = 8000;
-    const twisted = (lowDb: number, highDb: number): string => detect(concat(keyTone("7", rate, 80, lowDb, highDb), silence(rate, 20)), rate);
+    const twisted = (lowDb: number, highDb: number): string =>
+      detect(concat(keyTone("7", rate, 80, lowDb, highDb), silence(rate, 20)), rate);
     expect(twisted(-10, -16)).toBe("7"); // normal twist 6 dB
     expect(twisted(-10, -20)).toBe(""); // normal twist 10 dB
     expect(twisted(-13, -10)).toBe("7"); // reverse twist 3 dB
@@ -138,7 +140,12 @@ describe("detectDtmf on synthetic tones", () => {
     const pair = keyTone("1", rate, 100);
     expect(detect(pair, rate)).toBe("1");
     const harmonic = sine(2 * 1209, rate, 100, 32767 * 10 ** (-17 / 20), 1.9); // 5 dB below the 1209 Hz tone
-    expect(detect(pair.map((v, i) => v + harmonic[i]!), rate)).toBe("");
+    expect(
+      detect(
+        pair.map((v, i) => v + harmonic[i]!),
+        rate,
+      ),
+    ).toBe("");
   });
 
   it("rejects a pair that carries only a small share of the sound (a louder signal elsewhere in the band)", () => {
@@ -147,7 +154,12 @@ describe("detectDtmf on synthetic tones", () => {
     const high = sine(2600, rate, 100, 32767 * 10 ** (-20 / 20));
     const other = sine(440, rate, 100, 32767 * 10 ** (-20 / 20)).map((v, i) => v + high[i]!);
     expect(detect(pair, rate)).toBe("6");
-    expect(detect(pair.map((v, i) => v + other[i]!), rate)).toBe("");
+    expect(
+      detect(
+        pair.map((v, i) => v + other[i]!),
+        rate,
+      ),
+    ).toBe("");
   });
 
   it("rejects two keys of one row pressed at once (one row tone, two column tones)", () => {
@@ -155,7 +167,12 @@ describe("detectDtmf on synthetic tones", () => {
     const second = sine(1477, rate, 100, 32767 * 10 ** (-12 / 20), 0.8);
     const one = keyTone("1", rate, 100, -9, -12); // a louder row tone keeps twist and energy share in range
     expect(detect(one, rate)).toBe("1");
-    expect(detect(one.map((v, i) => v + second[i]!), rate)).toBe("");
+    expect(
+      detect(
+        one.map((v, i) => v + second[i]!),
+        rate,
+      ),
+    ).toBe("");
   });
 
   it("ignores tones too quiet to be a key press, and hears quiet ones that are", () => {
@@ -179,7 +196,10 @@ describe("detectDtmf on synthetic tones", () => {
   it("bridges drop-outs of up to 15 ms within one press but splits presses 40 ms apart (ITU-T Q.24)", () => {
     for (const rate of [8000, 16000]) {
       for (const gap of [5, 10, 15]) {
-        expect(detect(concat(keyTone("3", rate, 60), silence(rate, gap), keyTone("3", rate, 60)), rate), `${gap} ms`).toBe("3");
+        expect(
+          detect(concat(keyTone("3", rate, 60), silence(rate, gap), keyTone("3", rate, 60)), rate),
+          `${gap} ms`,
+        ).toBe("3");
       }
       expect(detect(concat(keyTone("3", rate, 60), silence(rate, 40), keyTone("3", rate, 60)), rate)).toBe("33");
     }

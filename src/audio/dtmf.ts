@@ -67,7 +67,8 @@ const ENVELOPE_MS = 5;
 const FULL_SCALE_SINE_POWER = (32768 * 32768) / 2;
 
 export function detectDtmf(samples: Int16Array, sampleRate: number): { digits: string; events: DtmfEvent[] } {
-  if (!Number.isFinite(sampleRate) || sampleRate < 8000) throw new RangeError(`DTMF detection needs at least 8 kHz audio, got ${sampleRate}`);
+  if (!Number.isFinite(sampleRate) || sampleRate < 8000)
+    throw new RangeError(`DTMF detection needs at least 8 kHz audio, got ${sampleRate}`);
   const analyzer = new BlockAnalyzer(sampleRate);
   const block = analyzer.blockLength;
   const hop = block >> 1;
@@ -102,7 +103,11 @@ export function detectDtmf(samples: Int16Array, sampleRate: number): { digits: s
   }
   const events = presses
     .filter((p) => p.end - p.start >= (MIN_TONE_MS * sampleRate) / 1000)
-    .map((p) => ({ digit: p.key, startMs: Math.round((p.start * 1000) / sampleRate), endMs: Math.round((p.end * 1000) / sampleRate) }));
+    .map((p) => ({
+      digit: p.key,
+      startMs: Math.round((p.start * 1000) / sampleRate),
+      endMs: Math.round((p.end * 1000) / sampleRate),
+    }));
   return { digits: events.map((e) => e.digit).join(""), events };
 }
 
@@ -171,7 +176,13 @@ function strongest(powers: number[]): { index: number; power: number; runnerUp: 
  * take the short-term power envelope around the run and find where it first and last reaches half
  * of its peak (the half-power crossing of a centred moving average is the edge itself).
  */
-function toneEdges(samples: Int16Array, sampleRate: number, runStart: number, runEnd: number, hop: number): { start: number; end: number } {
+function toneEdges(
+  samples: Int16Array,
+  sampleRate: number,
+  runStart: number,
+  runEnd: number,
+  hop: number,
+): { start: number; end: number } {
   const lo = Math.max(0, runStart - hop);
   const hi = Math.min(samples.length, runEnd + hop);
   const half = Math.max(1, Math.round((ENVELOPE_MS * sampleRate) / 2000));

@@ -34,10 +34,24 @@ describe("goertzelPower", () => {
 describe("goertzelPowers4", () => {
   it("gives each of its four filters the figure goertzelPower gives, bit for bit", () => {
     let seed = 7;
-    const noise = Int16Array.from({ length: 600 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 65536) - 32768);
-    const filters = [697, 770, 852, 941].map((f) => goertzelFilter(f, 16000)) as [ReturnType<typeof goertzelFilter>, ReturnType<typeof goertzelFilter>, ReturnType<typeof goertzelFilter>, ReturnType<typeof goertzelFilter>];
-    for (const [start, length, offset] of [[0, 204, 0], [37, 204, -12.5], [300, 300, 811]] as const) {
-      expect(goertzelPowers4(noise, start, length, offset, filters)).toEqual(filters.map((f) => goertzelPower(noise, start, length, offset, f)));
+    const noise = Int16Array.from(
+      { length: 600 },
+      () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 65536) - 32768,
+    );
+    const filters = [697, 770, 852, 941].map((f) => goertzelFilter(f, 16000)) as [
+      ReturnType<typeof goertzelFilter>,
+      ReturnType<typeof goertzelFilter>,
+      ReturnType<typeof goertzelFilter>,
+      ReturnType<typeof goertzelFilter>,
+    ];
+    for (const [start, length, offset] of [
+      [0, 204, 0],
+      [37, 204, -12.5],
+      [300, 300, 811],
+    ] as const) {
+      expect(goertzelPowers4(noise, start, length, offset, filters)).toEqual(
+        filters.map((f) => goertzelPower(noise, start, length, offset, f)),
+      );
     }
   });
 });

@@ -18,7 +18,13 @@ export function goertzelFilter(frequency: number, sampleRate: number): GoertzelF
  * block's mean, so a DC offset on the line cannot leak into the tone bins). A sinusoid of
  * amplitude A at f gives about (A·length/2)².
  */
-export function goertzelPower(samples: Int16Array, start: number, length: number, offset: number, filter: GoertzelFilter): number {
+export function goertzelPower(
+  samples: Int16Array,
+  start: number,
+  length: number,
+  offset: number,
+  filter: GoertzelFilter,
+): number {
   const c = filter.coefficient;
   let s1 = 0;
   let s2 = 0;
@@ -70,5 +76,10 @@ export function goertzelPowers4(
     e2 = e1;
     e1 = e0;
   }
-  return [a1 * a1 + a2 * a2 - c0 * a1 * a2, b1 * b1 + b2 * b2 - c1 * b1 * b2, d1 * d1 + d2 * d2 - c2 * d1 * d2, e1 * e1 + e2 * e2 - c3 * e1 * e2];
+  return [
+    a1 * a1 + a2 * a2 - c0 * a1 * a2,
+    b1 * b1 + b2 * b2 - c1 * b1 * b2,
+    d1 * d1 + d2 * d2 - c2 * d1 * d2,
+    e1 * e1 + e2 * e2 - c3 * e1 * e2,
+  ];
 }

@@ -14,7 +14,14 @@ function rejection(contentType: string | null): AudioError {
 
 describe("parseAudioMediaType", () => {
   it("maps every WAV alias to wav, whatever the case and parameters", () => {
-    for (const t of ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "AUDIO/WAV", " audio/Wave ; codecs=1"]) {
+    for (const t of [
+      "audio/wav",
+      "audio/x-wav",
+      "audio/wave",
+      "audio/vnd.wave",
+      "AUDIO/WAV",
+      " audio/Wave ; codecs=1",
+    ]) {
       expect(parseAudioMediaType(t)).toEqual({ kind: "wav", mediaType: "audio/wav" });
     }
   });
@@ -27,7 +34,11 @@ describe("parseAudioMediaType", () => {
       channels: 1,
       mediaType: "audio/L16;rate=16000",
     });
-    expect(parseAudioMediaType('audio/l16; Rate="8000"; channels=2')).toMatchObject({ sampleRate: 8000, channels: 2, mediaType: "audio/L16;rate=8000;channels=2" });
+    expect(parseAudioMediaType('audio/l16; Rate="8000"; channels=2')).toMatchObject({
+      sampleRate: 8000,
+      channels: 2,
+      mediaType: "audio/L16;rate=8000;channels=2",
+    });
   });
 
   it("requires a rate for audio/L16", () => {
@@ -37,14 +48,29 @@ describe("parseAudioMediaType", () => {
   });
 
   it("fixes audio/basic at 8 kHz mono mu-law", () => {
-    expect(parseAudioMediaType("audio/basic")).toEqual({ kind: "raw", encoding: "mulaw", sampleRate: 8000, channels: 1, mediaType: "audio/basic" });
+    expect(parseAudioMediaType("audio/basic")).toEqual({
+      kind: "raw",
+      encoding: "mulaw",
+      sampleRate: 8000,
+      channels: 1,
+      mediaType: "audio/basic",
+    });
     expect(parseAudioMediaType("audio/basic;rate=16000")).toMatchObject({ sampleRate: 8000 });
   });
 
   it("reads G.711 types with an optional rate defaulting to 8 kHz", () => {
-    expect(parseAudioMediaType("audio/PCMU")).toMatchObject({ kind: "raw", encoding: "mulaw", sampleRate: 8000, mediaType: "audio/PCMU;rate=8000" });
+    expect(parseAudioMediaType("audio/PCMU")).toMatchObject({
+      kind: "raw",
+      encoding: "mulaw",
+      sampleRate: 8000,
+      mediaType: "audio/PCMU;rate=8000",
+    });
     expect(parseAudioMediaType("audio/x-mulaw;rate=16000")).toMatchObject({ encoding: "mulaw", sampleRate: 16000 });
-    expect(parseAudioMediaType("audio/pcma")).toMatchObject({ encoding: "alaw", sampleRate: 8000, mediaType: "audio/PCMA;rate=8000" });
+    expect(parseAudioMediaType("audio/pcma")).toMatchObject({
+      encoding: "alaw",
+      sampleRate: 8000,
+      mediaType: "audio/PCMA;rate=8000",
+    });
     expect(parseAudioMediaType("audio/x-alaw; rate=24000")).toMatchObject({ encoding: "alaw", sampleRate: 24000 });
   });
 
@@ -70,7 +96,15 @@ describe("parseAudioMediaType", () => {
   });
 
   it("rejects non-audio, unknown and missing types, listing what is accepted", () => {
-    for (const t of ["text/plain", "application/octet-stream", "audio/aac", "video/webm", "application/x-www-form-urlencoded", "", null]) {
+    for (const t of [
+      "text/plain",
+      "application/octet-stream",
+      "audio/aac",
+      "video/webm",
+      "application/x-www-form-urlencoded",
+      "",
+      null,
+    ]) {
       const err = rejection(t);
       expect(err.code).toBe("unsupported_media_type");
       expect(err.message).toMatch(/audio\/wav, audio\/L16;rate=<Hz>.*audio\/flac/);
@@ -80,7 +114,13 @@ describe("parseAudioMediaType", () => {
   });
 
   it("rejects rates and channel counts it cannot process", () => {
-    for (const t of ["audio/L16;rate=96000", "audio/L16;rate=abc", "audio/PCMU;rate=16000.5", "audio/L16;rate=16000;channels=6", "audio/pcma;channels=0"]) {
+    for (const t of [
+      "audio/L16;rate=96000",
+      "audio/L16;rate=abc",
+      "audio/PCMU;rate=16000.5",
+      "audio/L16;rate=16000;channels=6",
+      "audio/pcma;channels=0",
+    ]) {
       expect(rejection(t).code).toBe("unsupported_media_type");
     }
     expect(rejection("audio/L16;rate=96000").message).toMatch(/8000 to 48000/);

@@ -52,7 +52,8 @@ export function parseAudioMediaType(contentType: string | null): AudioMediaType 
     // The value is client-controlled and is forwarded to providers, so only a plain codec list passes.
     const codecs = params.get("codecs")?.toLowerCase();
     const plain = codecs !== undefined && /^[a-z0-9.+-]{1,32}(,[a-z0-9.+-]{1,32}){0,3}$/.test(codecs);
-    const mediaType = plain && !container.canonical.includes(";") ? `${container.canonical};codecs=${codecs}` : container.canonical;
+    const mediaType =
+      plain && !container.canonical.includes(";") ? `${container.canonical};codecs=${codecs}` : container.canonical;
     return { kind: "container", container: container.container, mediaType };
   }
 
@@ -126,7 +127,10 @@ function channelsParam(params: Map<string, string>, essence: string): number {
   const raw = params.get("channels");
   if (raw === undefined) return 1;
   if (raw !== "1" && raw !== "2") {
-    throw new AudioError("unsupported_media_type", `${essence} channels=${truncate(raw)} is not supported; send mono (channels=1) or stereo (channels=2) audio.`);
+    throw new AudioError(
+      "unsupported_media_type",
+      `${essence} channels=${truncate(raw)} is not supported; send mono (channels=1) or stereo (channels=2) audio.`,
+    );
   }
   return Number(raw);
 }

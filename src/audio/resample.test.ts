@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { downmixToMono, kernelMemory, resample, resampleScalar } from "./resample";
 import { power, sine, snrDb, toInt16 } from "./test-signals";
 
-const levelDb = (x: Int16Array, reference: number): number => 10 * Math.log10(power(x, 200, x.length - 200) / reference);
+const levelDb = (x: Int16Array, reference: number): number =>
+  10 * Math.log10(power(x, 200, x.length - 200) / reference);
 
 describe("resample", () => {
   it("returns the input itself when the rates are equal", () => {
@@ -72,7 +73,8 @@ describe("resample", () => {
 
   it("gives what the scalar loop gives, within one step, for every rate pair, length and chunk boundary", () => {
     let seed = 11;
-    const noise = (n: number) => Int16Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 60000) - 30000);
+    const noise = (n: number) =>
+      Int16Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 60000) - 30000);
     const pairs = [
       [24000, 16000],
       [22050, 16000],
@@ -101,7 +103,8 @@ describe("resample", () => {
     resample(new Int16Array(20_000).fill(12345), 24000, 16000);
     const memory = kernelMemory();
     expect(memory).toBeDefined();
-    const count = (view: ArrayLike<number>, value: number) => Array.prototype.filter.call(view, (v: number) => v === value).length;
+    const count = (view: ArrayLike<number>, value: number) =>
+      Array.prototype.filter.call(view, (v: number) => v === value).length;
     expect(count(new Int16Array(memory!), 12345)).toBeLessThan(10);
     expect(count(new Float32Array(memory!), 12345)).toBeLessThan(10);
   });
@@ -114,7 +117,9 @@ describe("resample", () => {
 
 describe("downmixToMono", () => {
   it("averages the channels of each frame", () => {
-    expect(Array.from(downmixToMono(Int16Array.from([100, 300, -32768, -32768, 32767, -32768]), 2))).toEqual([200, -32768, 0]);
+    expect(Array.from(downmixToMono(Int16Array.from([100, 300, -32768, -32768, 32767, -32768]), 2))).toEqual([
+      200, -32768, 0,
+    ]);
     expect(Array.from(downmixToMono(Int16Array.from([3, 6, 9, 30, 60, 90]), 3))).toEqual([6, 60]);
   });
 

@@ -88,7 +88,8 @@ export function resampleScalar(samples: Int16Array, fromRate: number, toRate: nu
 
 function convert(samples: Int16Array, fromRate: number, toRate: number, kernel: Kernel | null): Int16Array {
   for (const rate of [fromRate, toRate]) {
-    if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`sample rate must be a positive integer, got ${rate}`);
+    if (!Number.isInteger(rate) || rate <= 0)
+      throw new RangeError(`sample rate must be a positive integer, got ${rate}`);
   }
   if (fromRate === toRate) return samples; // identity: no filtering, no copy
   const plan = planFor(fromRate, toRate);
@@ -170,7 +171,11 @@ function advance(plan: Plan, cursor: Cursor, count: number, into: Int32Array): v
 /** Where an exact plan's cursor is `steps` outputs on: advance's stepping, in closed form. */
 function stepped(plan: Plan, cursor: Cursor, steps: number): Cursor {
   const phases = cursor.phase + steps * plan.phaseStep;
-  return { k: cursor.k + steps, base: cursor.base + steps * plan.wholeStep + Math.floor(phases / plan.up), phase: phases % plan.up };
+  return {
+    k: cursor.k + steps,
+    base: cursor.base + steps * plan.wholeStep + Math.floor(phases / plan.up),
+    phase: phases % plan.up,
+  };
 }
 
 /** Output samples per kernel call: bounds the kernel's memory whatever the length of the audio. */
@@ -181,7 +186,18 @@ interface Kernel {
   /** Outputs at positions written by the caller (any plan). */
   filter(count: number, positions: number, out: number, pairs: number): void;
   /** Outputs of an exact plan, stepped in the kernel. */
-  filterSteps(count: number, input: number, phase: number, up: number, phaseStep: number, wholeBytes: number, table: number, strideBytes: number, out: number, pairs: number): void;
+  filterSteps(
+    count: number,
+    input: number,
+    phase: number,
+    up: number,
+    phaseStep: number,
+    wholeBytes: number,
+    table: number,
+    strideBytes: number,
+    out: number,
+    pairs: number,
+  ): void;
 }
 
 /**
@@ -247,7 +263,19 @@ function filterSimd(samples: Int16Array, plan: Plan, k: Kernel): Int16Array {
         const { base, phase } = cursor;
         lo = base - plan.half + 1;
         hi = stepped(plan, cursor, count - 1).base - plan.half + 1 + stride;
-        run = () => k.filterSteps(count, inputAt, phase, plan.up, plan.phaseStep, plan.wholeStep * 4, tableAt, stride * 4, outAt, pairs);
+        run = () =>
+          k.filterSteps(
+            count,
+            inputAt,
+            phase,
+            plan.up,
+            plan.phaseStep,
+            plan.wholeStep * 4,
+            tableAt,
+            stride * 4,
+            outAt,
+            pairs,
+          );
         cursor = stepped(plan, cursor, count);
       } else {
         advance(plan, cursor, count, pos);
@@ -327,7 +355,8 @@ function gcd(a: number, b: number): number {
  * that is silent costs 6 dB of level, which speech recognition does not mind.
  */
 export function downmixToMono(interleaved: Int16Array, channels: number): Int16Array {
-  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channel count must be a positive integer, got ${channels}`);
+  if (!Number.isInteger(channels) || channels < 1)
+    throw new RangeError(`channel count must be a positive integer, got ${channels}`);
   if (channels === 1) return interleaved;
   const frames = Math.floor(interleaved.length / channels);
   const out = new Int16Array(frames);

@@ -26,7 +26,9 @@ describe("sniffContainer", () => {
     expect(sniffContainer(bytes(ascii("ID3"), [4, 0, 0, 0, 0, 0, 10], new Uint8Array(10)))).toBe("mp3");
     expect(sniffContainer(mp3Frames())).toBe("mp3");
     // MPEG-2 Layer III, 64 kbit/s at 22.05 kHz: 208-byte frames.
-    expect(sniffContainer(bytes([0xff, 0xf3, 0x80, 0xc4], new Uint8Array(204), [0xff, 0xf3, 0x80, 0xc4], new Uint8Array(8)))).toBe("mp3");
+    expect(
+      sniffContainer(bytes([0xff, 0xf3, 0x80, 0xc4], new Uint8Array(204), [0xff, 0xf3, 0x80, 0xc4], new Uint8Array(8))),
+    ).toBe("mp3");
   });
 
   it("accepts a lone frame header when the body is too short to hold a second frame", () => {

@@ -47,7 +47,12 @@ export function decodeFrame(bytes: Uint8Array, format: StreamFormat, sampleRate:
  * synthesised segments (a sentence) and cut the result with chunkFrames, rather than resampling
  * 20 ms pieces one by one.
  */
-export function encodeForClient(samples: Int16Array, fromRate: number, format: StreamFormat, toRate: number): Uint8Array {
+export function encodeForClient(
+  samples: Int16Array,
+  fromRate: number,
+  format: StreamFormat,
+  toRate: number,
+): Uint8Array {
   checkRate(toRate);
   const converted = resample(samples, fromRate, toRate);
   return format === "mulaw" ? muLawEncode(converted) : samplesToPcm16(converted, true);
@@ -56,10 +61,12 @@ export function encodeForClient(samples: Int16Array, fromRate: number, format: S
 /** Encoded audio cut into frames of `ms` (views into `bytes`, not copies); the last frame may be shorter. */
 export function chunkFrames(bytes: Uint8Array, format: StreamFormat, sampleRate: number, ms = 20): Uint8Array[] {
   checkRate(sampleRate);
-  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`frame duration must be a positive number of ms, got ${ms}`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new RangeError(`frame duration must be a positive number of ms, got ${ms}`);
   const size = frameBytes(format, sampleRate, ms);
   const frames: Uint8Array[] = [];
-  for (let at = 0; at < bytes.byteLength; at += size) frames.push(bytes.subarray(at, Math.min(at + size, bytes.byteLength)));
+  for (let at = 0; at < bytes.byteLength; at += size)
+    frames.push(bytes.subarray(at, Math.min(at + size, bytes.byteLength)));
   return frames;
 }
 

@@ -6,7 +6,10 @@
 
 export function sine(frequency: number, sampleRate: number, ms: number, amplitude = 10000, phase = 0): Float64Array {
   const n = Math.round((sampleRate * ms) / 1000);
-  return Float64Array.from({ length: n }, (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / sampleRate + phase));
+  return Float64Array.from(
+    { length: n },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / sampleRate + phase),
+  );
 }
 
 const ROWS = [697, 770, 852, 941];
@@ -14,7 +17,14 @@ const COLS = [1209, 1336, 1477, 1633];
 export const KEYS = "123A456B789C*0#D";
 
 /** A keypad tone; `lowDb`/`highDb` are each tone's level relative to a full-scale sine. */
-export function keyTone(key: string, sampleRate: number, ms: number, lowDb = -12, highDb = -12, detuneRatio = 1): Float64Array {
+export function keyTone(
+  key: string,
+  sampleRate: number,
+  ms: number,
+  lowDb = -12,
+  highDb = -12,
+  detuneRatio = 1,
+): Float64Array {
   const i = KEYS.indexOf(key);
   if (i < 0) throw new Error(`not a DTMF key: ${key}`);
   const low = sine(ROWS[i >> 2]! * detuneRatio, sampleRate, ms, 32767 * 10 ** (lowDb / 20), 0.4);
@@ -58,7 +68,12 @@ export function power(x: ArrayLike<number>, from = 0, to = x.length): number {
 }
 
 /** Signal-to-error ratio of `actual` against `expected` over [from, to), in dB. */
-export function snrDb(expected: ArrayLike<number>, actual: ArrayLike<number>, from = 0, to = Math.min(expected.length, actual.length)): number {
+export function snrDb(
+  expected: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  from = 0,
+  to = Math.min(expected.length, actual.length),
+): number {
   let signal = 0;
   let error = 0;
   for (let i = from; i < to; i++) {
@@ -109,11 +124,25 @@ export interface FmtFields {
 
 export function fmtChunk(f: FmtFields): Uint8Array {
   const blockAlign = (f.channels * f.bits) / 8;
-  const common = [...u16le(f.tag), ...u16le(f.channels), ...u32le(f.sampleRate), ...u32le(f.sampleRate * blockAlign), ...u16le(blockAlign), ...u16le(f.bits)];
+  const common = [
+    ...u16le(f.tag),
+    ...u16le(f.channels),
+    ...u32le(f.sampleRate),
+    ...u32le(f.sampleRate * blockAlign),
+    ...u16le(blockAlign),
+    ...u16le(f.bits),
+  ];
   if (f.tag !== 0xfffe) return chunk("fmt ", common);
   const tail = f.guidTail ?? [0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
   // cbSize 22, valid bits, channel mask, SubFormat GUID (Data1 little-endian, then the fixed tail).
-  return chunk("fmt ", [...common, ...u16le(22), ...u16le(f.bits), ...u32le(f.channels === 2 ? 3 : 4), ...u32le(f.subformat ?? 1), ...tail]);
+  return chunk("fmt ", [
+    ...common,
+    ...u16le(22),
+    ...u16le(f.bits),
+    ...u32le(f.channels === 2 ? 3 : 4),
+    ...u32le(f.subformat ?? 1),
+    ...tail,
+  ]);
 }
 
 /** A RIFF/WAVE file from chunks; `riffSize` overrides the header size (e.g. 0xFFFFFFFF for streaming writers). */

@@ -103,7 +103,8 @@ describe("Endpointer on recorded speech", () => {
   }
 
   it("gives the same events whatever the framing", () => {
-    const strip = (h: Heard[]): unknown[] => h.map(({ event }) => (event.type === "speech_ended" ? { ...event, audio: Array.from(event.audio) } : event));
+    const strip = (h: Heard[]): unknown[] =>
+      h.map(({ event }) => (event.type === "speech_ended" ? { ...event, audio: Array.from(event.audio) } : event));
     const reference = strip(feed(endpointer(16000), call, [320]));
     expect(strip(feed(endpointer(16000), call, [7, 161, 2000]))).toEqual(reference);
     expect(strip(feed(endpointer(16000), call, [call.length]))).toEqual(reference);
@@ -138,7 +139,8 @@ describe("Endpointer on recorded speech", () => {
 });
 
 describe("Endpointer timing on synthetic speech", () => {
-  const words = (rate: number): Int16Array => toInt16(concat(silence(rate, 300), syllables(rate, WORDS), silence(rate, 800)));
+  const words = (rate: number): Int16Array =>
+    toInt16(concat(silence(rate, 300), syllables(rate, WORDS), silence(rate, 800)));
 
   it("places start and end within 30 ms at 8, 16 and 24 kHz, in 20 ms and in odd frames", () => {
     for (const rate of [8000, 16000, 24000]) {
@@ -169,7 +171,15 @@ describe("Endpointer timing on synthetic speech", () => {
   });
 
   it("honours endSilenceMs: a 400 ms pause splits the turn at 300 ms, not at 600 ms", () => {
-    const twoPhrases = toInt16(concat(silence(16000, 200), syllables(16000, WORDS), silence(16000, 400), syllables(16000, WORDS), silence(16000, 1000)));
+    const twoPhrases = toInt16(
+      concat(
+        silence(16000, 200),
+        syllables(16000, WORDS),
+        silence(16000, 400),
+        syllables(16000, WORDS),
+        silence(16000, 1000),
+      ),
+    );
     const patient = feed(endpointer(16000, { endSilenceMs: 600 }), twoPhrases, [320]);
     expect(summary(patient)).toEqual(["speech_started", "speech_ended"]);
     expect(Math.abs(patient[1]!.event.atMs - (200 + 950 + 400 + 950))).toBeLessThanOrEqual(30);
@@ -185,7 +195,10 @@ describe("Endpointer timing on synthetic speech", () => {
   it("needs minSpeechMs of speech: with 400 ms, a 300 ms word is not speech", () => {
     const word = toInt16(concat(silence(16000, 300), noise(16000, 300, -20), silence(16000, 800)));
     expect(feed(endpointer(16000, { minSpeechMs: 400 }), word, [320])).toEqual([]);
-    expect(summary(feed(endpointer(16000, { minSpeechMs: 250 }), word, [320]))).toEqual(["speech_started", "speech_ended"]);
+    expect(summary(feed(endpointer(16000, { minSpeechMs: 250 }), word, [320]))).toEqual([
+      "speech_started",
+      "speech_ended",
+    ]);
   });
 
   it("honours thresholdDbfs: -30 dBFS speech is heard at -40 but not at -25", () => {
@@ -197,7 +210,14 @@ describe("Endpointer timing on synthetic speech", () => {
   it("cuts an utterance at maxUtteranceMs and starts the next one if the caller keeps talking", () => {
     const monologue = toInt16(concat(silence(16000, 100), noise(16000, 2500, -20), silence(16000, 800)));
     const heard = feed(endpointer(16000, { maxUtteranceMs: 1000 }), monologue, [320]);
-    expect(summary(heard)).toEqual(["speech_started", "speech_ended", "speech_started", "speech_ended", "speech_started", "speech_ended"]);
+    expect(summary(heard)).toEqual([
+      "speech_started",
+      "speech_ended",
+      "speech_started",
+      "speech_ended",
+      "speech_started",
+      "speech_ended",
+    ]);
     const first = ended(heard[1]);
     expect(first.reason).toBe("max_length");
     expect(first.atMs).toBe(1100);

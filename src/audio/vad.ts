@@ -104,12 +104,15 @@ export class Endpointer {
 
   constructor(options: EndpointerOptions) {
     const { sampleRate, thresholdDbfs, minSpeechMs, endSilenceMs, preRollMs = 200, maxUtteranceMs = 30000 } = options;
-    if (!Number.isInteger(sampleRate) || sampleRate < 1000) throw new RangeError(`sample rate must be an integer of at least 1000 Hz, got ${sampleRate}`);
+    if (!Number.isInteger(sampleRate) || sampleRate < 1000)
+      throw new RangeError(`sample rate must be an integer of at least 1000 Hz, got ${sampleRate}`);
     if (!Number.isFinite(thresholdDbfs)) throw new RangeError(`thresholdDbfs must be a number, got ${thresholdDbfs}`);
     for (const [name, value] of Object.entries({ minSpeechMs, endSilenceMs, preRollMs, maxUtteranceMs })) {
-      if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
     }
-    if (maxUtteranceMs < minSpeechMs) throw new RangeError(`maxUtteranceMs (${maxUtteranceMs}) must be at least minSpeechMs (${minSpeechMs})`);
+    if (maxUtteranceMs < minSpeechMs)
+      throw new RangeError(`maxUtteranceMs (${maxUtteranceMs}) must be at least minSpeechMs (${minSpeechMs})`);
     this.sampleRate = sampleRate;
     this.frameLength = Math.round((sampleRate * FRAME_MS) / 1000);
     this.thresholdDbfs = thresholdDbfs;

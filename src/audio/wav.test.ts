@@ -43,7 +43,15 @@ describe("parseWav: real files", () => {
 describe("parseWav: chunk walking", () => {
   it("skips LIST/fact/JUNK chunks and honours the pad byte after an odd-sized chunk", () => {
     const data = samples(8);
-    const wav = parseWav(riffWave([chunk("JUNK", [1, 2, 3]), fmtChunk(PCM), chunk("LIST", samples(5)), chunk("fact", u32le(4)), chunk("data", data)]));
+    const wav = parseWav(
+      riffWave([
+        chunk("JUNK", [1, 2, 3]),
+        fmtChunk(PCM),
+        chunk("LIST", samples(5)),
+        chunk("fact", u32le(4)),
+        chunk("data", data),
+      ]),
+    );
     expect(wav.data).toEqual(data);
   });
 
@@ -54,12 +62,19 @@ describe("parseWav: chunk walking", () => {
   });
 
   it("reads WAVE_FORMAT_EXTENSIBLE with the PCM sub-format, and stereo", () => {
-    const wav = parseWav(riffWave([fmtChunk({ ...PCM, tag: 0xfffe, channels: 2, subformat: 1 }), chunk("data", samples(16))]));
+    const wav = parseWav(
+      riffWave([fmtChunk({ ...PCM, tag: 0xfffe, channels: 2, subformat: 1 }), chunk("data", samples(16))]),
+    );
     expect(wav).toMatchObject({ encoding: "pcm16", channels: 2, sampleRate: 16000 });
   });
 
   it("reads WAVE_FORMAT_EXTENSIBLE with the mu-law sub-format", () => {
-    const wav = parseWav(riffWave([fmtChunk({ tag: 0xfffe, channels: 1, sampleRate: 8000, bits: 8, subformat: 7 }), chunk("data", samples(3))]));
+    const wav = parseWav(
+      riffWave([
+        fmtChunk({ tag: 0xfffe, channels: 1, sampleRate: 8000, bits: 8, subformat: 7 }),
+        chunk("data", samples(3)),
+      ]),
+    );
     expect(wav.encoding).toBe("mulaw");
     expect(wav.data.length).toBe(3);
   });
@@ -122,8 +137,12 @@ describe("parseWav: malformed files are invalid_audio", () => {
   });
 
   it("rejects 0 channels and a 0 Hz sample rate", () => {
-    expect(failure(riffWave([fmtChunk({ ...PCM, channels: 0 }), chunk("data", samples(4))])).code).toBe("invalid_audio");
-    expect(failure(riffWave([fmtChunk({ ...PCM, sampleRate: 0 }), chunk("data", samples(4))])).code).toBe("invalid_audio");
+    expect(failure(riffWave([fmtChunk({ ...PCM, channels: 0 }), chunk("data", samples(4))])).code).toBe(
+      "invalid_audio",
+    );
+    expect(failure(riffWave([fmtChunk({ ...PCM, sampleRate: 0 }), chunk("data", samples(4))])).code).toBe(
+      "invalid_audio",
+    );
   });
 });
 
@@ -131,11 +150,23 @@ describe("parseWav: valid but unsupported files are unsupported_media_type", () 
   const cases: [string, Uint8Array, RegExp][] = [
     ["24-bit PCM", riffWave([fmtChunk({ ...PCM, bits: 24 }), chunk("data", samples(6))]), /24-bit PCM/],
     ["8-bit PCM", riffWave([fmtChunk({ ...PCM, bits: 8 }), chunk("data", samples(6))]), /8-bit PCM/],
-    ["32-bit float", riffWave([fmtChunk({ ...PCM, tag: 3, bits: 32 }), chunk("data", samples(8))]), /32-bit floating-point/],
+    [
+      "32-bit float",
+      riffWave([fmtChunk({ ...PCM, tag: 3, bits: 32 }), chunk("data", samples(8))]),
+      /32-bit floating-point/,
+    ],
     ["MS ADPCM", riffWave([fmtChunk({ ...PCM, tag: 2, bits: 4 }), chunk("data", samples(8))]), /Microsoft ADPCM/],
     ["16-bit mu-law", riffWave([fmtChunk({ ...PCM, tag: 7 }), chunk("data", samples(8))]), /16-bit mu-law/],
-    ["extensible float", riffWave([fmtChunk({ ...PCM, tag: 0xfffe, bits: 32, subformat: 3 }), chunk("data", samples(8))]), /32-bit floating-point/],
-    ["extensible, foreign GUID", riffWave([fmtChunk({ ...PCM, tag: 0xfffe, guidTail: new Array(12).fill(7) }), chunk("data", samples(8))]), /sub-format/],
+    [
+      "extensible float",
+      riffWave([fmtChunk({ ...PCM, tag: 0xfffe, bits: 32, subformat: 3 }), chunk("data", samples(8))]),
+      /32-bit floating-point/,
+    ],
+    [
+      "extensible, foreign GUID",
+      riffWave([fmtChunk({ ...PCM, tag: 0xfffe, guidTail: new Array(12).fill(7) }), chunk("data", samples(8))]),
+      /sub-format/,
+    ],
     ["3 channels", riffWave([fmtChunk({ ...PCM, channels: 3 }), chunk("data", samples(12))]), /3 channels/],
     ["96 kHz", riffWave([fmtChunk({ ...PCM, sampleRate: 96000 }), chunk("data", samples(8))]), /96000 Hz/],
     ["4 kHz", riffWave([fmtChunk({ ...PCM, sampleRate: 4000 }), chunk("data", samples(8))]), /4000 Hz/],
@@ -156,7 +187,9 @@ describe("encodeWav", () => {
     const out = encodeWav(Int16Array.from([1, -2, 3]), 16000);
     const view = new DataView(out.buffer);
     expect(out.length).toBe(50);
-    expect(String.fromCharCode(...out.subarray(0, 4), ...out.subarray(8, 16), ...out.subarray(36, 40))).toBe("RIFFWAVEfmt data");
+    expect(String.fromCharCode(...out.subarray(0, 4), ...out.subarray(8, 16), ...out.subarray(36, 40))).toBe(
+      "RIFFWAVEfmt data",
+    );
     expect(view.getUint32(4, true)).toBe(42);
     expect(view.getUint16(20, true)).toBe(1); // PCM
     expect(view.getUint32(28, true)).toBe(32000); // byte rate
@@ -187,7 +220,9 @@ describe("encodeWavG711", () => {
   });
 
   it("writes A-law as tag 6", () => {
-    expect(parseWav(encodeWavG711(Uint8Array.from([0xd5, 0x55]), 16000, "alaw"))).toMatchObject({ encoding: "alaw", sampleRate: 16000 });
+    expect(parseWav(encodeWavG711(Uint8Array.from([0xd5, 0x55]), 16000, "alaw"))).toMatchObject({
+      encoding: "alaw",
+      sampleRate: 16000,
+    });
   });
 });
-

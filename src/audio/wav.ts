@@ -131,14 +131,20 @@ function dataChunk(bytes: Uint8Array, start: number, size: number, streaming: bo
   }
   length -= length % blockAlign; // a partial final frame cannot be played
   if (length === 0) {
-    throw new AudioError("invalid_audio", "The WAV file contains no audio samples (its data chunk is empty). Send a recording with sound in it.");
+    throw new AudioError(
+      "invalid_audio",
+      "The WAV file contains no audio samples (its data chunk is empty). Send a recording with sound in it.",
+    );
   }
   return bytes.subarray(start, start + length);
 }
 
 function parseFormat(bytes: Uint8Array, view: DataView, at: number, size: number): WavFormat {
   if (size < 16) {
-    throw new AudioError("invalid_audio", `The WAV file's 'fmt ' chunk is ${size} bytes, shorter than the 16 bytes every WAV format header needs.`);
+    throw new AudioError(
+      "invalid_audio",
+      `The WAV file's 'fmt ' chunk is ${size} bytes, shorter than the 16 bytes every WAV format header needs.`,
+    );
   }
   let tag = view.getUint16(at, true);
   const channels = view.getUint16(at + 2, true);
@@ -148,12 +154,18 @@ function parseFormat(bytes: Uint8Array, view: DataView, at: number, size: number
   if (tag === FORMAT_EXTENSIBLE) {
     // WAVE_FORMAT_EXTENSIBLE: the real format is the first field of the SubFormat GUID at offset 24.
     if (size < 40) {
-      throw new AudioError("invalid_audio", "The WAV file uses WAVE_FORMAT_EXTENSIBLE but its 'fmt ' chunk is too short to hold the sub-format. Send a complete WAV file.");
+      throw new AudioError(
+        "invalid_audio",
+        "The WAV file uses WAVE_FORMAT_EXTENSIBLE but its 'fmt ' chunk is too short to hold the sub-format. Send a complete WAV file.",
+      );
     }
     const guid = at + 24;
     const wrapsClassicTag = SUBFORMAT_GUID_TAIL.every((b, i) => bytes[guid + 4 + i] === b);
     if (!wrapsClassicTag || view.getUint16(guid + 2, true) !== 0) {
-      throw new AudioError("unsupported_media_type", `The WAV file's extensible sub-format is not one this service decodes; send ${ACCEPTED}.`);
+      throw new AudioError(
+        "unsupported_media_type",
+        `The WAV file's extensible sub-format is not one this service decodes; send ${ACCEPTED}.`,
+      );
     }
     tag = view.getUint16(guid, true);
   }
@@ -162,16 +174,26 @@ function parseFormat(bytes: Uint8Array, view: DataView, at: number, size: number
   if (tag === FORMAT_PCM && bits === 16) encoding = "pcm16";
   else if (tag === FORMAT_MULAW && bits === 8) encoding = "mulaw";
   else if (tag === FORMAT_ALAW && bits === 8) encoding = "alaw";
-  else throw new AudioError("unsupported_media_type", `The WAV file holds ${describeFormat(tag, bits)} samples; send ${ACCEPTED}.`);
+  else
+    throw new AudioError(
+      "unsupported_media_type",
+      `The WAV file holds ${describeFormat(tag, bits)} samples; send ${ACCEPTED}.`,
+    );
 
   if (channels === 0) {
-    throw new AudioError("invalid_audio", "The WAV file's format header says it has 0 channels. Send a mono or stereo recording.");
+    throw new AudioError(
+      "invalid_audio",
+      "The WAV file's format header says it has 0 channels. Send a mono or stereo recording.",
+    );
   }
   if (channels > 2) {
     throw new AudioError("unsupported_media_type", `The WAV file has ${channels} channels; send mono or stereo audio.`);
   }
   if (sampleRate === 0) {
-    throw new AudioError("invalid_audio", "The WAV file's format header gives a sample rate of 0 Hz. Send a WAV file with a valid header.");
+    throw new AudioError(
+      "invalid_audio",
+      "The WAV file's format header gives a sample rate of 0 Hz. Send a WAV file with a valid header.",
+    );
   }
   if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
     throw new AudioError(

@@ -78,11 +78,23 @@ export interface EndingCall {
 }
 
 /** Returns the session as archived (archivedAt set) once both tiers hold the call. */
-export function runArchiveJob(env: Env, store: CallStore, job: OutboxJob, ending?: EndingCall): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
-  return inSpan("archive", { "voice.job": JOB_ARCHIVE, "voice.job.attempts": job.attempts }, () => archiveCall(env, store, job, ending));
+export function runArchiveJob(
+  env: Env,
+  store: CallStore,
+  job: OutboxJob,
+  ending?: EndingCall,
+): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
+  return inSpan("archive", { "voice.job": JOB_ARCHIVE, "voice.job.attempts": job.attempts }, () =>
+    archiveCall(env, store, job, ending),
+  );
 }
 
-async function archiveCall(env: Env, store: CallStore, job: OutboxJob, ending?: EndingCall): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
+async function archiveCall(
+  env: Env,
+  store: CallStore,
+  job: OutboxJob,
+  ending?: EndingCall,
+): Promise<{ session: SessionRecord; d1RowsWritten: number } | null> {
   let session = ending?.session ?? store.getSession();
   if (!session) return null;
   const history = store.history();
@@ -90,7 +102,16 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob, ending?: 
   if (!job.state.r2) {
     const keys = archiveKeyringState(env);
     if (!keys.ok) {
-      log("archive_encryption_unavailable", { tenantId: session.tenantId, callId: session.callId, problem: keys.problem, action: "call kept in its Durable Object; archive retried with backoff" }, "error");
+      log(
+        "archive_encryption_unavailable",
+        {
+          tenantId: session.tenantId,
+          callId: session.callId,
+          problem: keys.problem,
+          action: "call kept in its Durable Object; archive retried with backoff",
+        },
+        "error",
+      );
       throw archiveKeysUnavailable(keys.problem); // recorded as the job's last error, retried with backoff
     }
     const bucket = archiveBucket(env, session.residency);
@@ -104,9 +125,18 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob, ending?: 
     const copies: Uint8Array[] = [];
     let offset = 0;
     for (const a of store.audio()) {
-      const format = { turnId: a.turnId, kind: a.kind, mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate };
+      const format = {
+        turnId: a.turnId,
+        kind: a.kind,
+        mediaType: a.mediaType,
+        format: a.format,
+        sampleRate: a.sampleRate,
+      };
       if ("cacheKey" in a) {
-        listed.push({ ...format, ref: { cacheKey: a.cacheKey, text: texts.get(a.turnId) ?? "", language: session.language } });
+        listed.push({
+          ...format,
+          ref: { cacheKey: a.cacheKey, text: texts.get(a.turnId) ?? "", language: session.language },
+        });
         continue;
       }
       listed.push({ ...format, inline: true, offset, bytes: a.bytes.byteLength });
@@ -115,7 +145,12 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob, ending?: 
     }
     const archivedAt = new Date().toISOString();
     session = { ...session, archivedAt };
-    await putArchive(env, bucket, { version: 4, archivedAt, session, history, audio: listed, recordingKey: null }, copies);
+    await putArchive(
+      env,
+      bucket,
+      { version: 4, archivedAt, session, history, audio: listed, recordingKey: null },
+      copies,
+    );
     // Progress is kept in the job, which the outbox persists only if a later step fails: on the
     // usual path the object empties right after and the row write would be wasted.
     job.state.r2 = true;
@@ -128,7 +163,14 @@ async function archiveCall(env: Env, store: CallStore, job: OutboxJob, ending?: 
   if (!job.state.d1) {
     const archived = session;
     // The last step: the outbox completes the job next, so its progress needs no row of its own.
-    ({ d1RowsWritten } = await flushPending(env, store, job, archived, (audit) => writeCallArchive(env.DB, archived, history, audit), { clear: false, ...(ending ? { pending: ending.pending } : {}) }));
+    ({ d1RowsWritten } = await flushPending(
+      env,
+      store,
+      job,
+      archived,
+      (audit) => writeCallArchive(env.DB, archived, history, audit),
+      { clear: false, ...(ending ? { pending: ending.pending } : {}) },
+    ));
     job.state.d1 = true;
   }
   return { session, d1RowsWritten };

@@ -26,20 +26,34 @@ export interface ReplyRef {
 type Owner = Pick<SessionRecord, "tenantId" | "callId"> & { residency?: Residency | null | undefined };
 
 /** The audio of one referenced reply: from the speech cache, else synthesized again; null when neither works. */
-export async function replyAudioFromRef(env: Env, owner: Owner, ref: ReplyRef, piece: { format: string; sampleRate: number }): Promise<Uint8Array | null> {
+export async function replyAudioFromRef(
+  env: Env,
+  owner: Owner,
+  ref: ReplyRef,
+  piece: { format: string; sampleRate: number },
+): Promise<Uint8Array | null> {
   const residency = owner.residency ?? null;
-  const cached = await readCacheEntry({ bucket: archiveBucket(env, residency), keys: archiveKeyring(env) }, ref.cacheKey).catch(() => null);
+  const cached = await readCacheEntry(
+    { bucket: archiveBucket(env, residency), keys: archiveKeyring(env) },
+    ref.cacheKey,
+  ).catch(() => null);
   if (cached) return cached;
   if (!ref.text) return null;
   try {
     const config = getConfig(env);
     const engines = orderWithinResidency(ttsChain(env, config), {}, residency, "text-to-speech", regionCatalog(config));
     const reply = { mode: "audio", format: piece.format, sampleRate: piece.sampleRate } as ReplyOptions;
-    const synth = await synthesize(ref.text, ref.language, reply, engines, { cache: ttsCacheFor(env, config.TTS_CACHE_TTL_SECONDS, { tenantId: owner.tenantId, residency }) });
+    const synth = await synthesize(ref.text, ref.language, reply, engines, {
+      cache: ttsCacheFor(env, config.TTS_CACHE_TTL_SECONDS, { tenantId: owner.tenantId, residency }),
+    });
     log("reply_audio_resynthesized", { tenantId: owner.tenantId, callId: owner.callId, provider: synth.provider });
     return synth.audio.bytes;
   } catch (err) {
-    log("reply_audio_missing", { tenantId: owner.tenantId, callId: owner.callId, error: err instanceof Error ? err.message : String(err) }, "warn");
+    log(
+      "reply_audio_missing",
+      { tenantId: owner.tenantId, callId: owner.callId, error: err instanceof Error ? err.message : String(err) },
+      "warn",
+    );
     return null;
   }
 }
@@ -56,13 +70,25 @@ export function replyTexts(history: readonly HistoryEntry[]): Map<string, string
  * conversation order. A reply whose audio cannot be had is left out and logged, never a failure:
  * its text is still in the history.
  */
-export async function resolveCallAudio(env: Env, session: Owner & { language: string }, pieces: (StoredAudio | AudioRef)[], history: readonly HistoryEntry[]): Promise<StoredAudio[]> {
+export async function resolveCallAudio(
+  env: Env,
+  session: Owner & { language: string },
+  pieces: (StoredAudio | AudioRef)[],
+  history: readonly HistoryEntry[],
+): Promise<StoredAudio[]> {
   const texts = replyTexts(history);
   const out = await Promise.all(
     pieces.map(async (p): Promise<StoredAudio | null> => {
       if (!("cacheKey" in p)) return p;
-      const bytes = await replyAudioFromRef(env, session, { cacheKey: p.cacheKey, text: texts.get(p.turnId) ?? "", language: session.language }, p);
-      return bytes ? { turnId: p.turnId, kind: p.kind, mediaType: p.mediaType, format: p.format, sampleRate: p.sampleRate, bytes } : null;
+      const bytes = await replyAudioFromRef(
+        env,
+        session,
+        { cacheKey: p.cacheKey, text: texts.get(p.turnId) ?? "", language: session.language },
+        p,
+      );
+      return bytes
+        ? { turnId: p.turnId, kind: p.kind, mediaType: p.mediaType, format: p.format, sampleRate: p.sampleRate, bytes }
+        : null;
     }),
   );
   return out.filter((p): p is StoredAudio => p !== null);

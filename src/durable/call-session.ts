@@ -23,7 +23,16 @@ import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
 import { indexCall } from "../storage/warm-store";
 import { outboxRetryDelayMs } from "./backoff";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
-import { addPending, CallStore, emptyPending, newJob, type AudioRef, type AuditUse, type OutboxJob, type StoredAudio } from "./call-store";
+import {
+  addPending,
+  CallStore,
+  emptyPending,
+  newJob,
+  type AudioRef,
+  type AuditUse,
+  type OutboxJob,
+  type StoredAudio,
+} from "./call-store";
 import { resolveCallAudio } from "./call-audio";
 import type {
   CallerPosition,
@@ -42,12 +51,29 @@ import type {
 } from "./call-types";
 import { SerialQueue } from "./serial-queue";
 import { ProviderDeadlines } from "./deadlines";
-import { LiveStream, newAttachment, parseStreamOpen, STREAM_OPEN_HEADER, STREAM_TAG, TWILIO_STREAM_TAG, type ReplyChannel, type StreamAttachment, type StreamHost } from "./call-stream";
+import {
+  LiveStream,
+  newAttachment,
+  parseStreamOpen,
+  STREAM_OPEN_HEADER,
+  STREAM_TAG,
+  TWILIO_STREAM_TAG,
+  type ReplyChannel,
+  type StreamAttachment,
+  type StreamHost,
+} from "./call-stream";
 import { twilioAdapter } from "../telephony/twilio-stream";
 import { CLOSE } from "../stream/protocol";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../security/stream-token";
 import { addToShards, callEnded, namespaceOf } from "../observability/metrics-global";
-import { callStartedDeltas, recordCallErased, recordTurnFailed, turnDeltas, turnOutcome, writeTurnDataPoint } from "../observability/metrics-hooks";
+import {
+  callStartedDeltas,
+  recordCallErased,
+  recordTurnFailed,
+  turnDeltas,
+  turnOutcome,
+  writeTurnDataPoint,
+} from "../observability/metrics-hooks";
 import { hmacSha256Hex } from "../security/crypto";
 import { carryEvent, log } from "../observability/log";
 import { annotateScope } from "../observability/scope";
@@ -65,7 +91,14 @@ const MIN_CACHE_LIFE_LEFT_MS = 86_400_000;
 function failure(err: unknown): RpcResult<never> {
   const api = asApiError(err);
   if (!api) throw err;
-  return { error: { status: api.status, code: api.code, detail: api.detail, ...(api.options.headers ? { headers: api.options.headers } : {}) } };
+  return {
+    error: {
+      status: api.status,
+      code: api.code,
+      detail: api.detail,
+      ...(api.options.headers ? { headers: api.options.headers } : {}),
+    },
+  };
 }
 
 function turnId(n: number): string {
@@ -106,67 +139,102 @@ export class CallSession extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- RPC: lifecycle
 
-  async create(input: CreateCallInput): Promise<RpcResult<{ session: SessionRecord; greeting: { text: string; audio?: TurnResult["reply"]["audio"] }; degraded?: string[] }>> {
-    return this.observe("CallSession.create", input, { tenantId: input.tenantId, callId: input.callId }, () => this.carrying("call_started", input, () => this.queue.run(async () => {
-      try {
-        if (this.store.getSession()) {
-          throw new ApiError(409, "call_exists", `A call with id '${input.callId}' already exists; choose another callId or omit it.`);
-        }
-        const { engine, initialState } = this.engineFor(input);
-        const now = new Date().toISOString();
-        const greet = engine.greeting({ state: initialState, context: input.context });
-        const spoken = await this.speak(greet.reply, input.language, input.reply, { tenantId: input.tenantId, residency: input.residency }, input.caller);
-        const session: SessionRecord = {
-          tenantId: input.tenantId,
-          callId: input.callId,
-          userId: input.userId,
-          language: input.language,
-          flow: input.flow,
-          state: greet.nextState,
-          context: input.context,
-          metadata: input.metadata,
-          status: "active",
-          endReason: null,
-          createdAt: now,
-          lastActivityAt: now,
-          endedAt: null,
-          turnCount: 0,
-          archivedAt: null,
-          residency: input.residency,
-        };
-        const id = turnId(0);
-        this.store.transaction(() => {
-          this.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
-            refs: this.replyAudio(id, spoken.synth),
-            metrics: callStartedDeltas(spoken.audio?.cache),
-            ...use(input, "call.create", now),
-          });
-        });
-        log("call_started", { flow: session.flow, language: session.language, residency: session.residency ?? undefined, greeting: spoken.synth ? { provider: spoken.synth.provider, region: spoken.synth.region, cache: spoken.synth.cache } : undefined, degraded: spoken.degraded });
-        // List views read D1: index the new call now (its row only: the create's audit use goes
-        // with the first sync, which the first turn queues, or the archive), and leave it to a
-        // queued sync if D1 is down. Its start goes to a shard now too, so "calls now" counts it
-        // from the start (awaited before a sync could send it again).
-        const [indexed] = await Promise.allSettled([indexCall(this.env.DB, session), this.countStart(callStartedDeltas(spoken.audio?.cache))]);
-        if (indexed.status === "rejected") {
-          log("index_deferred", { error: indexed.reason instanceof Error ? indexed.reason.message : String(indexed.reason) }, "warn");
-          this.store.enqueueIfAbsent(JOB_INDEX, Date.now());
-          await this.drainOutbox();
-        }
-        await this.reschedule();
-        return {
-          ok: {
-            session,
-            greeting: { text: greet.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
-            ...(spoken.degraded ? { degraded: [spoken.degraded] } : {}),
-          },
-        };
-      } catch (err) {
-        return failure(err);
-      } finally {
-        this.deadlines.clear();
-      }
-    })));
+  async create(input: CreateCallInput): Promise<
+    RpcResult<{
+      session: SessionRecord;
+      greeting: { text: string; audio?: TurnResult["reply"]["audio"] };
+      degraded?: string[];
+    }>
+  > {
+    return this.observe("CallSession.create", input, { tenantId: input.tenantId, callId: input.callId }, () =>
+      this.carrying("call_started", input, () =>
+        this.queue.run(async () => {
+          try {
+            if (this.store.getSession()) {
+              throw new ApiError(
+                409,
+                "call_exists",
+                `A call with id '${input.callId}' already exists; choose another callId or omit it.`,
+              );
+            }
+            const { engine, initialState } = this.engineFor(input);
+            const now = new Date().toISOString();
+            const greet = engine.greeting({ state: initialState, context: input.context });
+            const spoken = await this.speak(
+              greet.reply,
+              input.language,
+              input.reply,
+              { tenantId: input.tenantId, residency: input.residency },
+              input.caller,
+            );
+            const session: SessionRecord = {
+              tenantId: input.tenantId,
+              callId: input.callId,
+              userId: input.userId,
+              language: input.language,
+              flow: input.flow,
+              state: greet.nextState,
+              context: input.context,
+              metadata: input.metadata,
+              status: "active",
+              endReason: null,
+              createdAt: now,
+              lastActivityAt: now,
+              endedAt: null,
+              turnCount: 0,
+              archivedAt: null,
+              residency: input.residency,
+            };
+            const id = turnId(0);
+            this.store.transaction(() => {
+              this.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
+                refs: this.replyAudio(id, spoken.synth),
+                metrics: callStartedDeltas(spoken.audio?.cache),
+                ...use(input, "call.create", now),
+              });
+            });
+            log("call_started", {
+              flow: session.flow,
+              language: session.language,
+              residency: session.residency ?? undefined,
+              greeting: spoken.synth
+                ? { provider: spoken.synth.provider, region: spoken.synth.region, cache: spoken.synth.cache }
+                : undefined,
+              degraded: spoken.degraded,
+            });
+            // List views read D1: index the new call now (its row only: the create's audit use goes
+            // with the first sync, which the first turn queues, or the archive), and leave it to a
+            // queued sync if D1 is down. Its start goes to a shard now too, so "calls now" counts it
+            // from the start (awaited before a sync could send it again).
+            const [indexed] = await Promise.allSettled([
+              indexCall(this.env.DB, session),
+              this.countStart(callStartedDeltas(spoken.audio?.cache)),
+            ]);
+            if (indexed.status === "rejected") {
+              log(
+                "index_deferred",
+                { error: indexed.reason instanceof Error ? indexed.reason.message : String(indexed.reason) },
+                "warn",
+              );
+              this.store.enqueueIfAbsent(JOB_INDEX, Date.now());
+              await this.drainOutbox();
+            }
+            await this.reschedule();
+            return {
+              ok: {
+                session,
+                greeting: { text: greet.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) },
+                ...(spoken.degraded ? { degraded: [spoken.degraded] } : {}),
+              },
+            };
+          } catch (err) {
+            return failure(err);
+          } finally {
+            this.deadlines.clear();
+          }
+        }),
+      ),
+    );
   }
 
   async get(): Promise<CallView | null> {
@@ -185,7 +253,11 @@ export class CallSession extends DurableObject<Env> {
           else context[k] = v;
         }
         if (new TextEncoder().encode(JSON.stringify(context)).byteLength > this.config.MAX_CONTEXT_BYTES) {
-          throw new ApiError(413, "payload_too_large", `The merged context would exceed ${this.config.MAX_CONTEXT_BYTES} bytes of JSON; remove keys or send smaller values.`);
+          throw new ApiError(
+            413,
+            "payload_too_large",
+            `The merged context would exceed ${this.config.MAX_CONTEXT_BYTES} bytes of JSON; remove keys or send smaller values.`,
+          );
         }
         const updated: SessionRecord = { ...session, context, lastActivityAt: new Date().toISOString() };
         this.store.putSession(updated);
@@ -198,53 +270,73 @@ export class CallSession extends DurableObject<Env> {
   }
 
   async turn(input: TurnInput): Promise<RpcResult<TurnResult>> {
-    return this.observe("CallSession.turn", input, {}, () => this.carrying("turn", input, () => this.queue.run(async () => {
-      try {
-        const result = await this.applyTurn(input);
-        // The flow hung up: a live stream on the call hears it too.
-        if (result.callStatus === "ended") this.closeStreams("agent_hangup");
-        return { ok: result };
-      } catch (err) {
-        recordTurnFailed(this.env, this.ctx, input.payload);
-        return failure(err);
-      } finally {
-        this.deadlines.clear();
-      }
-    })));
+    return this.observe("CallSession.turn", input, {}, () =>
+      this.carrying("turn", input, () =>
+        this.queue.run(async () => {
+          try {
+            const result = await this.applyTurn(input);
+            // The flow hung up: a live stream on the call hears it too.
+            if (result.callStatus === "ended") this.closeStreams("agent_hangup");
+            return { ok: result };
+          } catch (err) {
+            recordTurnFailed(this.env, this.ctx, input.payload);
+            return failure(err);
+          } finally {
+            this.deadlines.clear();
+          }
+        }),
+      ),
+    );
   }
 
   /** `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans, and its key for the audit log. */
-  async end(reason: EndReason = "client", from: { requestId?: string; trace?: RpcTrace; actor?: string } & EventOnRequestLine = {}): Promise<RpcResult<EndResult>> {
-    return this.observe("CallSession.end", from, {}, () => this.carrying("call_ended", from, () => this.queue.run(async () => {
-      try {
-        const session = this.store.getSession();
-        if (!session) throw new ApiError(404, "call_not_found", "No such call.");
-        const endUse = use(from, "call.end", new Date().toISOString());
-        if (session.status === "active") {
-          const atOnce = await this.endAtOnce(session, reason, endUse.use);
-          // Only now: a stream told the call is over may read it at once, and must find it ended.
-          this.closeStreams("ended_elsewhere");
-          if (atOnce.archived) return { ok: { callId: session.callId, status: "ended", endedAt: atOnce.session.endedAt ?? new Date().toISOString(), endReason: reason, archive: "done" } };
-        }
-        // Ending an ended call again (its archive still pending) is a use too.
-        else if (endUse.use) this.store.putSession(session, endUse);
-        // Read before the outbox runs: a completed archive empties this object.
-        const ended = this.store.getSession() ?? session;
-        const archive = await this.drainOutbox();
-        await this.reschedule();
-        return {
-          ok: {
-            callId: session.callId,
-            status: "ended",
-            endedAt: ended.endedAt ?? new Date().toISOString(),
-            endReason: ended.endReason ?? reason,
-            archive: archive.pending ? "pending" : "done",
-          },
-        };
-      } catch (err) {
-        return failure(err);
-      }
-    })));
+  async end(
+    reason: EndReason = "client",
+    from: { requestId?: string; trace?: RpcTrace; actor?: string } & EventOnRequestLine = {},
+  ): Promise<RpcResult<EndResult>> {
+    return this.observe("CallSession.end", from, {}, () =>
+      this.carrying("call_ended", from, () =>
+        this.queue.run(async () => {
+          try {
+            const session = this.store.getSession();
+            if (!session) throw new ApiError(404, "call_not_found", "No such call.");
+            const endUse = use(from, "call.end", new Date().toISOString());
+            if (session.status === "active") {
+              const atOnce = await this.endAtOnce(session, reason, endUse.use);
+              // Only now: a stream told the call is over may read it at once, and must find it ended.
+              this.closeStreams("ended_elsewhere");
+              if (atOnce.archived)
+                return {
+                  ok: {
+                    callId: session.callId,
+                    status: "ended",
+                    endedAt: atOnce.session.endedAt ?? new Date().toISOString(),
+                    endReason: reason,
+                    archive: "done",
+                  },
+                };
+            }
+            // Ending an ended call again (its archive still pending) is a use too.
+            else if (endUse.use) this.store.putSession(session, endUse);
+            // Read before the outbox runs: a completed archive empties this object.
+            const ended = this.store.getSession() ?? session;
+            const archive = await this.drainOutbox();
+            await this.reschedule();
+            return {
+              ok: {
+                callId: session.callId,
+                status: "ended",
+                endedAt: ended.endedAt ?? new Date().toISOString(),
+                endReason: ended.endReason ?? reason,
+                archive: archive.pending ? "pending" : "done",
+              },
+            };
+          } catch (err) {
+            return failure(err);
+          }
+        }),
+      ),
+    );
   }
 
   /** Caller and reply audio of the call (or one turn), in conversation order. */
@@ -266,27 +358,39 @@ export class CallSession extends DurableObject<Env> {
 
   /** Idle timeout and archive retries share the object's one alarm. */
   override async alarm(): Promise<void> {
-    await this.observe("CallSession.alarm", {}, {}, () => this.queue.run(async () => {
-      const session = this.store.getSession();
-      if (!session) return;
-      if (session.status === "active" && Date.now() >= this.idleDeadline(session)) {
-        const atOnce = await this.endAtOnce(session, "idle_timeout");
-        this.closeStreams("idle_timeout"); // once the end is recorded (see end())
-        if (atOnce.archived) return;
-      }
-      await this.drainOutbox();
-      await this.reschedule();
-    }));
+    await this.observe("CallSession.alarm", {}, {}, () =>
+      this.queue.run(async () => {
+        const session = this.store.getSession();
+        if (!session) return;
+        if (session.status === "active" && Date.now() >= this.idleDeadline(session)) {
+          const atOnce = await this.endAtOnce(session, "idle_timeout");
+          this.closeStreams("idle_timeout"); // once the end is recorded (see end())
+          if (atOnce.archived) return;
+        }
+        await this.drainOutbox();
+        await this.reschedule();
+      }),
+    );
   }
 
   // ---------------------------------------------------------------- live stream (call-stream.ts)
 
   /** A single-use token that opens this call's stream without an Authorization header (security/stream-token.ts). */
-  async issueStreamToken(input: { tenantId: string; callId: string; keyId: string }): Promise<RpcResult<{ token: string; expiresAt: string }>> {
+  async issueStreamToken(input: {
+    tenantId: string;
+    callId: string;
+    keyId: string;
+  }): Promise<RpcResult<{ token: string; expiresAt: string }>> {
     try {
       const session = this.requireActive();
-      if (session.tenantId !== input.tenantId || session.callId !== input.callId) throw new ApiError(404, "call_not_found", "No such call.");
-      const { token, hash } = await mintStreamToken({ tenantId: session.tenantId, callId: session.callId, keyId: input.keyId, residency: session.residency ?? null });
+      if (session.tenantId !== input.tenantId || session.callId !== input.callId)
+        throw new ApiError(404, "call_not_found", "No such call.");
+      const { token, hash } = await mintStreamToken({
+        tenantId: session.tenantId,
+        callId: session.callId,
+        keyId: input.keyId,
+        residency: session.residency ?? null,
+      });
       const now = Date.now();
       const expiresAt = now + STREAM_TOKEN_TTL_MS;
       this.tokens.issue(hash, input.keyId, expiresAt, now);
@@ -306,24 +410,42 @@ export class CallSession extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const open = parseStreamOpen(request.headers.get(STREAM_OPEN_HEADER));
     if (!open || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return problemResponse(problem(400, "bad_request", "The call object accepts only the call stream's WebSocket upgrade."));
+      return problemResponse(
+        problem(400, "bad_request", "The call object accepts only the call stream's WebSocket upgrade."),
+      );
     }
     return this.observe("CallSession.stream", open, { tenantId: open.tenantId, callId: open.callId }, async () => {
       if (open.tokenHash !== undefined && !this.tokens.redeem(open.tokenHash, open.actor ?? "", Date.now())) {
         return problemResponse(
-          problem(401, "unauthorized", "The stream token is not valid: it has expired (tokens last 60 s), was already used, or was issued for another call. Get a new one from POST /api/v1/calls/{callId}/stream-token.", open.requestId),
+          problem(
+            401,
+            "unauthorized",
+            "The stream token is not valid: it has expired (tokens last 60 s), was already used, or was issued for another call. Get a new one from POST /api/v1/calls/{callId}/stream-token.",
+            open.requestId,
+          ),
           { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
         );
       }
       const session = this.store.getSession();
       if (!session || session.tenantId !== open.tenantId || session.callId !== open.callId) {
-        return problemResponse(problem(404, "call_not_found", `No call with id '${open.callId}' exists for this tenant.`, open.requestId));
+        return problemResponse(
+          problem(404, "call_not_found", `No call with id '${open.callId}' exists for this tenant.`, open.requestId),
+        );
       }
       if (session.status !== "active") {
-        return problemResponse(problem(409, "call_ended", `Call '${open.callId}' has ended; start a new call to continue.`, open.requestId));
+        return problemResponse(
+          problem(409, "call_ended", `Call '${open.callId}' has ended; start a new call to continue.`, open.requestId),
+        );
       }
       for (const old of this.streamSockets()) {
-        this.streamFor(old)?.fail({ status: 409, code: "stream_replaced", detail: "Another stream was opened for this call; this one is closed." }, CLOSE.policyViolation);
+        this.streamFor(old)?.fail(
+          {
+            status: 409,
+            code: "stream_replaced",
+            detail: "Another stream was opened for this call; this one is closed.",
+          },
+          CLOSE.policyViolation,
+        );
       }
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       this.ctx.acceptWebSocket(server, [open.twilio ? TWILIO_STREAM_TAG : STREAM_TAG]);
@@ -344,7 +466,13 @@ export class CallSession extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     const stream = this.streamFor(ws);
     if (stream && !stream.attachment.closing) {
-      log("stream_closed", { tenantId: this.store.getSession()?.tenantId, callId: stream.attachment.callId, code, reason: reason.slice(0, 120), by: "client" });
+      log("stream_closed", {
+        tenantId: this.store.getSession()?.tenantId,
+        callId: stream.attachment.callId,
+        code,
+        reason: reason.slice(0, 120),
+        by: "client",
+      });
       // The caller hung up the socket; the call stays active until it is ended or idles out.
       stream.close(CLOSE.normal, "closed by client");
     }
@@ -400,7 +528,10 @@ export class CallSession extends DurableObject<Env> {
       replyText: (id) => this.store.history().find((e) => e.turnId === id && e.role === "assistant")?.text ?? null,
       turn: (stream, payload, endedAt) => this.streamTurn(stream, payload, endedAt),
       stop: async (stream) => {
-        const answer = await this.end("client", { requestId: stream.attachment.requestId, ...(stream.attachment.actor ? { actor: stream.attachment.actor } : {}) });
+        const answer = await this.end("client", {
+          requestId: stream.attachment.requestId,
+          ...(stream.attachment.actor ? { actor: stream.attachment.actor } : {}),
+        });
         // Nothing left to end (the call ended meanwhile, or was erased): close all the same.
         if ("error" in answer || !stream.attachment.closing) stream.end("stop");
       },
@@ -423,28 +554,44 @@ export class CallSession extends DurableObject<Env> {
       ...(a.actor ? { actor: a.actor } : {}),
       ...(a.caller ? { caller: a.caller } : {}),
     };
-    return this.observe("CallSession.streamTurn", input, {}, () => this.queue.run(async () => {
-      if (a.closing) return;
-      try {
-        const result = await this.applyTurn(input, stream);
-        stream.metrics(result.turnId, result.latencyMs, endedAt);
-        if (result.callStatus === "ended") this.closeStreams("agent_hangup");
-      } catch (err) {
-        recordTurnFailed(this.env, this.ctx, payload);
-        const api = asApiError(err);
-        if (!api) {
-          log("stream_turn_failed", { message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }, "error");
-          stream.fail({ status: 500, code: "internal_error", detail: `Something went wrong on our side; quote request id ${a.requestId} when reporting it. Reconnect to continue the call.` }, CLOSE.internalError);
-          return;
+    return this.observe("CallSession.streamTurn", input, {}, () =>
+      this.queue.run(async () => {
+        if (a.closing) return;
+        try {
+          const result = await this.applyTurn(input, stream);
+          stream.metrics(result.turnId, result.latencyMs, endedAt);
+          if (result.callStatus === "ended") this.closeStreams("agent_hangup");
+        } catch (err) {
+          recordTurnFailed(this.env, this.ctx, payload);
+          const api = asApiError(err);
+          if (!api) {
+            log(
+              "stream_turn_failed",
+              {
+                message: err instanceof Error ? err.message : String(err),
+                stack: err instanceof Error ? err.stack : undefined,
+              },
+              "error",
+            );
+            stream.fail(
+              {
+                status: 500,
+                code: "internal_error",
+                detail: `Something went wrong on our side; quote request id ${a.requestId} when reporting it. Reconnect to continue the call.`,
+              },
+              CLOSE.internalError,
+            );
+            return;
+          }
+          if (api.options.internal) log("api_error", { code: api.code, internal: api.options.internal }, "warn");
+          if (api.code === "call_ended") stream.fail(api, CLOSE.callEnded);
+          else if (api.code === "call_not_found") stream.fail(api, CLOSE.notFound);
+          else stream.problem(api);
+        } finally {
+          this.deadlines.clear();
         }
-        if (api.options.internal) log("api_error", { code: api.code, internal: api.options.internal }, "warn");
-        if (api.code === "call_ended") stream.fail(api, CLOSE.callEnded);
-        else if (api.code === "call_not_found") stream.fail(api, CLOSE.notFound);
-        else stream.problem(api);
-      } finally {
-        this.deadlines.clear();
-      }
-    }));
+      }),
+    );
   }
 
   /**
@@ -452,7 +599,11 @@ export class CallSession extends DurableObject<Env> {
    * writes it on its own request line (EventOnRequestLine), and is printed here otherwise, or if
    * the RPC failed after logging it (the route logs no event for a failure).
    */
-  private async carrying<R extends RpcResult<unknown>>(event: string, from: EventOnRequestLine, fn: () => Promise<R>): Promise<R> {
+  private async carrying<R extends RpcResult<unknown>>(
+    event: string,
+    from: EventOnRequestLine,
+    fn: () => Promise<R>,
+  ): Promise<R> {
     const { value, carried } = await carryEvent(from.eventOnRequestLine ? event : undefined, fn);
     if (!carried) return value;
     if ("ok" in value) return { ...value, event: carried };
@@ -465,7 +616,12 @@ export class CallSession extends DurableObject<Env> {
    * RPC inputs carry its request id and trace (a child span of the caller's), since RPC itself
    * carries no trace context. Spans and the log sink's lines are sent in waitUntil.
    */
-  private observe<T>(name: string, from: { requestId?: string | undefined; trace?: RpcTrace | undefined }, ids: { tenantId?: string; callId?: string }, fn: () => Promise<T>): Promise<T> {
+  private observe<T>(
+    name: string,
+    from: { requestId?: string | undefined; trace?: RpcTrace | undefined },
+    ids: { tenantId?: string; callId?: string },
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const session = this.store.getSession();
     return runInvocation(
       {
@@ -509,7 +665,11 @@ export class CallSession extends DurableObject<Env> {
       const seen = this.store.getIdempotent(input.idempotencyKey);
       if (seen) {
         if (seen.fingerprint !== fingerprint) {
-          throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request; use a new key for a new turn.");
+          throw new ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request; use a new key for a new turn.",
+          );
         }
         // A replay is a use of the key like any other (the route leaves its audit record to us).
         const replayUse = use(input, "call.turn", new Date().toISOString());
@@ -518,7 +678,11 @@ export class CallSession extends DurableObject<Env> {
       }
     }
     if (session.turnCount >= this.config.MAX_TURNS_PER_CALL) {
-      throw new ApiError(422, "turn_limit_reached", `This call reached its limit of ${this.config.MAX_TURNS_PER_CALL} turns; end it and start a new call.`);
+      throw new ApiError(
+        422,
+        "turn_limit_reached",
+        `This call reached its limit of ${this.config.MAX_TURNS_PER_CALL} turns; end it and start a new call.`,
+      );
     }
 
     const started = performance.now();
@@ -527,21 +691,42 @@ export class CallSession extends DurableObject<Env> {
       const out = await recognize(
         input.payload,
         session.language,
-        () => orderWithinResidency(sttChain(this.env, this.config), input.caller ?? {}, session.residency, "speech-to-text", regionCatalog(this.config)),
+        () =>
+          orderWithinResidency(
+            sttChain(this.env, this.config),
+            input.caller ?? {},
+            session.residency,
+            "speech-to-text",
+            regionCatalog(this.config),
+          ),
         undefined,
         { timeout: this.deadlines.timeout },
       );
-      span?.setAttributes({ "voice.source": out.source, ...(out.provider ? { "voice.provider": out.provider, "voice.region": out.region ?? "" } : {}) });
+      span?.setAttributes({
+        "voice.source": out.source,
+        ...(out.provider ? { "voice.provider": out.provider, "voice.region": out.region ?? "" } : {}),
+      });
       return out;
     });
     const afterStt = performance.now();
 
     const { engine } = this.engineFor(session);
-    const { result: decision, degraded: nlpDegraded } = await inSpan("nlp", { "voice.stage": "nlp", "voice.flow": session.flow, "voice.state": session.state }, async (span) => {
-      const out = await classifySafely(engine, { text: heard.text, source: heard.source }, { state: session.state, context: session.context });
-      span?.setAttributes({ "voice.intent": out.result.intent.name, ...(out.degraded ? { "voice.degraded": out.degraded } : {}) });
-      return out;
-    });
+    const { result: decision, degraded: nlpDegraded } = await inSpan(
+      "nlp",
+      { "voice.stage": "nlp", "voice.flow": session.flow, "voice.state": session.state },
+      async (span) => {
+        const out = await classifySafely(
+          engine,
+          { text: heard.text, source: heard.source },
+          { state: session.state, context: session.context },
+        );
+        span?.setAttributes({
+          "voice.intent": out.result.intent.name,
+          ...(out.degraded ? { "voice.degraded": out.degraded } : {}),
+        });
+        return out;
+      },
+    );
     const afterNlp = performance.now();
 
     // Cards, security codes (in a payment step or next to "cvv"...) and REDACT_PATTERNS are masked
@@ -565,7 +750,12 @@ export class CallSession extends DurableObject<Env> {
       const out = stream
         ? await this.speakStreaming(id, replyText, session.language, stream, owner, input.caller)
         : await this.speak(replyText, session.language, input.reply, owner, input.caller);
-      if (out.synth) span?.setAttributes({ "voice.provider": out.synth.provider, "voice.region": out.synth.region, "voice.cache": out.synth.cache });
+      if (out.synth)
+        span?.setAttributes({
+          "voice.provider": out.synth.provider,
+          "voice.region": out.synth.region,
+          "voice.cache": out.synth.cache,
+        });
       if (out.degraded) span?.setAttribute("voice.degraded", out.degraded);
       return out;
     });
@@ -582,11 +772,18 @@ export class CallSession extends DurableObject<Env> {
     const redacted: RedactionCounts = decision.secure && heard.text ? { keypad: 1 } : redaction.counts;
     const result: TurnResult = {
       turnId: id,
-      transcript: { text: heardText, confidence: heard.confidence, source: heard.source, ...(heard.provider ? { provider: heard.provider, region: heard.region } : {}) },
+      transcript: {
+        text: heardText,
+        confidence: heard.confidence,
+        source: heard.source,
+        ...(heard.provider ? { provider: heard.provider, region: heard.region } : {}),
+      },
       intent,
       reply: { text: replyText, ...(spoken.audio ? { audio: spoken.audio } : {}) },
       latencyMs,
-      ...(nlpDegraded || spoken.degraded ? { degraded: [nlpDegraded, spoken.degraded].filter((d): d is string => Boolean(d)) } : {}),
+      ...(nlpDegraded || spoken.degraded
+        ? { degraded: [nlpDegraded, spoken.degraded].filter((d): d is string => Boolean(d)) }
+        : {}),
       callStatus: decision.endCall ? "ended" : "active",
     };
     const updated: SessionRecord = {
@@ -596,10 +793,21 @@ export class CallSession extends DurableObject<Env> {
       lastActivityAt: now,
       turnCount: session.turnCount + 1,
     };
-    const userEntry: HistoryEntry = { turnId: id, role: "user", text: heardText, at: now, source: heard.source, intent, latencyMs };
+    const userEntry: HistoryEntry = {
+      turnId: id,
+      role: "user",
+      text: heardText,
+      at: now,
+      source: heard.source,
+      intent,
+      latencyMs,
+    };
     // A streamed reply the caller cut short is stored as what was actually played.
     const spokenText = stream?.spokenText(id);
-    const replyEntry: HistoryEntry = spokenText === undefined ? { turnId: id, role: "assistant", text: replyText, at: now } : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
+    const replyEntry: HistoryEntry =
+      spokenText === undefined
+        ? { turnId: id, role: "assistant", text: replyText, at: now }
+        : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
     this.store.transaction(() => {
       // One row: the session, the turn's entries, its reply audio reference, its audit use and metrics.
       this.store.appendTurn(updated, [userEntry, replyEntry], {
@@ -610,10 +818,13 @@ export class CallSession extends DurableObject<Env> {
         // SYNC_INTERVAL_SECONDS (90 s) behind: one sync (and one alarm) per interval of
         // conversation instead of three writes per turn, queued in this same row write. The end
         // syncs at once.
-        ...(decision.endCall ? {} : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + this.config.SYNC_INTERVAL_SECONDS * 1000 } }),
+        ...(decision.endCall
+          ? {}
+          : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + this.config.SYNC_INTERVAL_SECONDS * 1000 } }),
       });
       // The caller's own audio of a turn that needed masking would still hold what was masked.
-      if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted) this.storeCallerAudio(id, input.payload.audio);
+      if (input.payload.kind === "audio" && !decision.secure && !redaction.redacted)
+        this.storeCallerAudio(id, input.payload.audio);
       if (input.idempotencyKey) this.store.putIdempotent(input.idempotencyKey, fingerprint, JSON.stringify(result));
       if (decision.endCall) this.markEnded(updated, "flow");
     });
@@ -626,10 +837,22 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /** TTS for a reply; a failed synthesis degrades the turn to text instead of failing it. */
-  private async speak(text: string, language: string, reply: ReplyOptions, owner: { tenantId: string; residency: Residency | null }, caller: CallerPosition = {}) {
+  private async speak(
+    text: string,
+    language: string,
+    reply: ReplyOptions,
+    owner: { tenantId: string; residency: Residency | null },
+    caller: CallerPosition = {},
+  ) {
     if (reply.mode === "text" || !text) return { audio: undefined, synth: undefined, degraded: undefined };
     try {
-      const engines = orderWithinResidency(ttsChain(this.env, this.config), caller, owner.residency, "text-to-speech", regionCatalog(this.config));
+      const engines = orderWithinResidency(
+        ttsChain(this.env, this.config),
+        caller,
+        owner.residency,
+        "text-to-speech",
+        regionCatalog(this.config),
+      );
       const synth = await synthesize(text, language, reply, engines, {
         cache: ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, owner),
         resilience: { timeout: this.deadlines.timeout },
@@ -658,20 +881,37 @@ export class CallSession extends DurableObject<Env> {
    * while the rest is made. Stops at a barge-in. Returns what speak() returns, for the sentences
    * that were sent (a failed synthesis degrades the rest of the reply to text, as in speak()).
    */
-  private async speakStreaming(id: string, text: string, language: string, stream: ReplyChannel, owner: { tenantId: string; residency: Residency | null }, caller: CallerPosition = {}) {
+  private async speakStreaming(
+    id: string,
+    text: string,
+    language: string,
+    stream: ReplyChannel,
+    owner: { tenantId: string; residency: Residency | null },
+    caller: CallerPosition = {},
+  ) {
     const reply = stream.replyOptions;
     const sent: Synthesized[] = [];
     let degraded: string | undefined;
     if (reply.mode === "audio" && text) {
       try {
-        const engines = orderWithinResidency(ttsChain(this.env, this.config), caller, owner.residency, "text-to-speech", regionCatalog(this.config));
+        const engines = orderWithinResidency(
+          ttsChain(this.env, this.config),
+          caller,
+          owner.residency,
+          "text-to-speech",
+          regionCatalog(this.config),
+        );
         const cache = ttsCacheFor(this.env, this.config.TTS_CACHE_TTL_SECONDS, owner);
         for (const sentence of splitSentences(text)) {
           if (stream.interrupted(id)) break;
-          const synth = await synthesize(sentence, language, reply, engines, { cache, resilience: { timeout: this.deadlines.timeout } });
+          const synth = await synthesize(sentence, language, reply, engines, {
+            cache,
+            resilience: { timeout: this.deadlines.timeout },
+          });
           if (stream.interrupted(id)) break;
           // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
-          if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate) throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
+          if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate)
+            throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
           stream.audio(id, sentence, synth.audio.bytes);
           sent.push(synth);
         }
@@ -688,14 +928,30 @@ export class CallSession extends DurableObject<Env> {
       sent.length === 1
         ? first
         : {
-            audio: { format: reply.format, sampleRate: reply.sampleRate, mediaType: mediaTypeFor(reply.format, reply.sampleRate), bytes: concatBytes(sent.map((s) => s.audio.bytes)) },
+            audio: {
+              format: reply.format,
+              sampleRate: reply.sampleRate,
+              mediaType: mediaTypeFor(reply.format, reply.sampleRate),
+              bytes: concatBytes(sent.map((s) => s.audio.bytes)),
+            },
             provider: first.provider,
             region: first.region,
             cache: sent.every((s) => s.cache === "hit") ? "hit" : "miss",
             attempts: sent.flatMap((s) => s.attempts ?? []),
           };
     // The turn's result stays inside the object (the stream sent the audio): no base64 copy.
-    return { synth, audio: { format: synth.audio.format, sampleRate: synth.audio.sampleRate, base64: "", provider: synth.provider, region: synth.region, cache: synth.cache }, degraded };
+    return {
+      synth,
+      audio: {
+        format: synth.audio.format,
+        sampleRate: synth.audio.sampleRate,
+        base64: "",
+        provider: synth.provider,
+        region: synth.region,
+        cache: synth.cache,
+      },
+      degraded,
+    };
   }
 
   /**
@@ -707,18 +963,48 @@ export class CallSession extends DurableObject<Env> {
     const a = synth.audio;
     const entry = synth.cacheEntry;
     if (entry && entry.storedAt + this.config.TTS_CACHE_TTL_SECONDS * 1000 - Date.now() >= MIN_CACHE_LIFE_LEFT_MS) {
-      return [{ turnId: id, kind: "reply", mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, cacheKey: entry.objectKey }];
+      return [
+        {
+          turnId: id,
+          kind: "reply",
+          mediaType: a.mediaType,
+          format: a.format,
+          sampleRate: a.sampleRate,
+          cacheKey: entry.objectKey,
+        },
+      ];
     }
-    this.store.putAudio({ turnId: id, kind: "reply", mediaType: a.mediaType, format: a.format, sampleRate: a.sampleRate, bytes: a.bytes });
+    this.store.putAudio({
+      turnId: id,
+      kind: "reply",
+      mediaType: a.mediaType,
+      format: a.format,
+      sampleRate: a.sampleRate,
+      bytes: a.bytes,
+    });
     return [];
   }
 
   private storeCallerAudio(id: string, audio: DecodedAudio): void {
     if (audio.kind === "pcm") {
       // Normalised to PCM16 WAV at its own rate: one format for recordings, whatever came in.
-      this.store.putAudio({ turnId: id, kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: audio.sampleRate, bytes: encodeWav(audio.samples, audio.sampleRate) });
+      this.store.putAudio({
+        turnId: id,
+        kind: "caller",
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: audio.sampleRate,
+        bytes: encodeWav(audio.samples, audio.sampleRate),
+      });
     } else {
-      this.store.putAudio({ turnId: id, kind: "caller", mediaType: audio.mediaType, format: audio.container, sampleRate: 0, bytes: audio.bytes });
+      this.store.putAudio({
+        turnId: id,
+        kind: "caller",
+        mediaType: audio.mediaType,
+        format: audio.container,
+        sampleRate: 0,
+        bytes: audio.bytes,
+      });
     }
   }
 
@@ -727,13 +1013,24 @@ export class CallSession extends DurableObject<Env> {
   private markEnded(session: SessionRecord, reason: EndReason, endUse?: AuditUse): void {
     // One write: the ended session, its figures, and the archive and the release of the call's slot
     // among its tenant's active calls (TENANT_MAX_ACTIVE_CALLS) queued.
-    this.store.putSession(endedRecord(session, reason), { ...endFigures(reason, endUse), enqueue: [{ job: JOB_ARCHIVE, nextAt: Date.now() }, { job: JOB_RELEASE, nextAt: Date.now() }] });
+    this.store.putSession(endedRecord(session, reason), {
+      ...endFigures(reason, endUse),
+      enqueue: [
+        { job: JOB_ARCHIVE, nextAt: Date.now() },
+        { job: JOB_RELEASE, nextAt: Date.now() },
+      ],
+    });
     logEnded(session, reason);
   }
 
   /** Rows written are what D1 and Durable Object storage bill: bench/turns.mjs reads them here. */
   private logArchived(session: SessionRecord | null, d1RowsWritten: number): void {
-    log("archive_written", { tenantId: session?.tenantId, callId: session?.callId, d1RowsWritten, objectRowsWritten: this.store.rowsWritten });
+    log("archive_written", {
+      tenantId: session?.tenantId,
+      callId: session?.callId,
+      d1RowsWritten,
+      objectRowsWritten: this.store.rowsWritten,
+    });
   }
 
   /**
@@ -745,7 +1042,11 @@ export class CallSession extends DurableObject<Env> {
    * (or the idle timeout) redoes the same steps. Returns the ended session and whether the call
    * is archived (and this object empty).
    */
-  private async endAtOnce(session: SessionRecord, reason: EndReason, endUse?: AuditUse): Promise<{ session: SessionRecord; archived: boolean }> {
+  private async endAtOnce(
+    session: SessionRecord,
+    reason: EndReason,
+    endUse?: AuditUse,
+  ): Promise<{ session: SessionRecord; archived: boolean }> {
     const ended = endedRecord(session, reason);
     const pending = addPending(this.store.pending(), endFigures(reason, endUse));
     const now = Date.now();
@@ -798,7 +1099,17 @@ export class CallSession extends DurableObject<Env> {
     job.attempts += 1;
     job.nextAt = Date.now() + outboxRetryDelayMs(job.attempts);
     job.lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
-    log("outbox_retry", { job: job.job, attempts: job.attempts, tenantId: session?.tenantId, callId: session?.callId, error: job.lastError }, "warn");
+    log(
+      "outbox_retry",
+      {
+        job: job.job,
+        attempts: job.attempts,
+        tenantId: session?.tenantId,
+        callId: session?.callId,
+        error: job.lastError,
+      },
+      "warn",
+    );
   }
 
   private idleDeadline(session: SessionRecord): number {
@@ -822,8 +1133,7 @@ export class CallSession extends DurableObject<Env> {
           const done = await runArchiveJob(this.env, this.store, job);
           archived = done?.session ?? null;
           d1RowsWritten += done?.d1RowsWritten ?? 0;
-        }
-        else if (job.job === JOB_RELEASE) await runReleaseJob(this.env, this.store);
+        } else if (job.job === JOB_RELEASE) await runReleaseJob(this.env, this.store);
         completed.push(job.job);
       } catch (err) {
         this.jobFailed(job, err, this.store.getSession());
@@ -831,11 +1141,15 @@ export class CallSession extends DurableObject<Env> {
       }
     }
     const session = this.store.getSession();
-    const left = this.store.outbox().map((j) => j.job).filter((j) => !completed.includes(j));
+    const left = this.store
+      .outbox()
+      .map((j) => j.job)
+      .filter((j) => !completed.includes(j));
     // A mid-call sync writes no line of its own (Workers Logs bills each); a failed one logs outbox_retry.
     if (archived) this.logArchived(session, d1RowsWritten);
     // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
-    const archiveDone = archived !== null || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
+    const archiveDone =
+      archived !== null || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
     // A pending release lives in this outbox: the object must not empty before it has run.
     if (archiveDone && !left.includes(JOB_RELEASE)) {
       // D1 and R2 both hold the call now: reads fall through to them and this object empties.
@@ -884,33 +1198,44 @@ function logTurn(
   ttsAttempts?: readonly AttemptRecord[],
   redacted: RedactionCounts = {},
 ): void {
-  const stage = (provider: string | undefined, region: string | undefined, attempts: readonly AttemptRecord[] | undefined) =>
-    provider ? { provider, region, attempts: attempts?.length ?? 1, failover: new Set(attempts?.map((a) => `${a.provider}@${a.region}`)).size > 1 } : undefined;
+  const stage = (
+    provider: string | undefined,
+    region: string | undefined,
+    attempts: readonly AttemptRecord[] | undefined,
+  ) =>
+    provider
+      ? {
+          provider,
+          region,
+          attempts: attempts?.length ?? 1,
+          failover: new Set(attempts?.map((a) => `${a.provider}@${a.region}`)).size > 1,
+        }
+      : undefined;
   const audio = result.reply.audio;
-  log(
-    "turn",
-    {
-      requestId,
-      tenantId: session.tenantId,
-      callId: session.callId,
-      turnId: result.turnId,
-      source: result.transcript.source,
-      stt: stage(result.transcript.provider, result.transcript.region, sttAttempts),
-      tts: audio ? { ...stage(audio.provider, audio.region, ttsAttempts), cache: audio.cache } : undefined,
-      latencyMs: result.latencyMs,
-      degraded: result.degraded,
-      residency: session.residency ?? undefined,
-      // What was masked (kinds and counts only); the line never carries caller text.
-      redacted: Object.keys(redacted).length ? redacted : undefined,
-    },
-  );
+  log("turn", {
+    requestId,
+    tenantId: session.tenantId,
+    callId: session.callId,
+    turnId: result.turnId,
+    source: result.transcript.source,
+    stt: stage(result.transcript.provider, result.transcript.region, sttAttempts),
+    tts: audio ? { ...stage(audio.provider, audio.region, ttsAttempts), cache: audio.cache } : undefined,
+    latencyMs: result.latencyMs,
+    degraded: result.degraded,
+    residency: session.residency ?? undefined,
+    // What was masked (kinds and counts only); the line never carries caller text.
+    redacted: Object.keys(redacted).length ? redacted : undefined,
+  });
 }
 
 /** Whether a synthesis failure degrades the reply to text (logged) rather than failing the turn. */
 function ttsUnavailable(err: unknown): boolean {
   // Every engine failed, the TTS settings are broken, or no engine may serve this residency:
   // the caller still gets the text reply.
-  if (err instanceof TtsUnavailableError || (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))) {
+  if (
+    err instanceof TtsUnavailableError ||
+    (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))
+  ) {
     log("tts_unavailable", { message: err instanceof ApiError ? err.detail : err.message }, "warn");
     return true;
   }
@@ -918,8 +1243,14 @@ function ttsUnavailable(err: unknown): boolean {
 }
 
 /** The audit use a request makes of its key on this call, when it says which key (RPC input `actor`). */
-function use(from: { actor?: string | undefined; requestId?: string | undefined }, action: string, at: string): { use?: AuditUse } {
-  return from.actor ? { use: { action, actor: from.actor, at, result: "ok", ...(from.requestId ? { requestId: from.requestId } : {}) } } : {};
+function use(
+  from: { actor?: string | undefined; requestId?: string | undefined },
+  action: string,
+  at: string,
+): { use?: AuditUse } {
+  return from.actor
+    ? { use: { action, actor: from.actor, at, result: "ok", ...(from.requestId ? { requestId: from.requestId } : {}) } }
+    : {};
 }
 
 function logEnded(session: SessionRecord, reason: EndReason): void {

@@ -9,8 +9,22 @@ const freshObject = () => env.CALL.get(env.CALL.newUniqueId());
 
 function session(turnCount: number): SessionRecord {
   return {
-    tenantId: "t", callId: "c", userId: null, language: "en-US", flow: "f", state: "s", context: {}, metadata: {}, status: "active",
-    endReason: null, createdAt: "t0", lastActivityAt: "t0", endedAt: null, turnCount, archivedAt: null, residency: null,
+    tenantId: "t",
+    callId: "c",
+    userId: null,
+    language: "en-US",
+    flow: "f",
+    state: "s",
+    context: {},
+    metadata: {},
+    status: "active",
+    endReason: null,
+    createdAt: "t0",
+    lastActivityAt: "t0",
+    endedAt: null,
+    turnCount,
+    archivedAt: null,
+    residency: null,
   };
 }
 
@@ -25,8 +39,17 @@ describe("CallStore (the hot tier)", () => {
       const bytes = new Uint8Array(2.5 * 1024 * 1024);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 10)) & 0xff;
       const before = store.rowsWritten;
-      store.putAudio({ turnId: "turn-1", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 16000, bytes });
-      const parts = state.storage.sql.exec<{ n: number; biggest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(bytes)) AS biggest FROM audio_parts").one();
+      store.putAudio({
+        turnId: "turn-1",
+        kind: "caller",
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: 16000,
+        bytes,
+      });
+      const parts = state.storage.sql
+        .exec<{ n: number; biggest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(bytes)) AS biggest FROM audio_parts")
+        .one();
       expect(parts.n).toBe(3);
       // WITHOUT ROWID: a part is one row written (the rowid table wrote a row and a key-index row).
       expect(store.rowsWritten - before).toBe(3);
@@ -45,8 +68,22 @@ describe("CallStore (the hot tier)", () => {
         "INSERT INTO audio (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES ('turn-1', 'caller', 0, 'audio/wav', 'wav', 8000, ?)",
         new Uint8Array([1, 2, 3]),
       );
-      store.putAudio({ turnId: "turn-2", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 16000, bytes: new Uint8Array([4, 5]) });
-      store.putAudio({ turnId: "turn-1", kind: "reply", mediaType: "audio/wav", format: "wav", sampleRate: 24000, bytes: new Uint8Array([6]) });
+      store.putAudio({
+        turnId: "turn-2",
+        kind: "caller",
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: 16000,
+        bytes: new Uint8Array([4, 5]),
+      });
+      store.putAudio({
+        turnId: "turn-1",
+        kind: "reply",
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: 24000,
+        bytes: new Uint8Array([6]),
+      });
       const pieces = store.audio() as StoredAudio[];
       expect(pieces.map((p) => [p.turnId, p.kind, [...p.bytes]])).toEqual([
         ["turn-1", "caller", [1, 2, 3]],
@@ -65,9 +102,14 @@ describe("CallStore (the hot tier)", () => {
       sql.exec("INSERT INTO session (id, json) VALUES (1, ?)", JSON.stringify(session(0)));
       // Its history table as it was then, AUTOINCREMENT (new objects' has a plain rowid: test/durable/call-sync.test.ts).
       sql.exec("DROP TABLE IF EXISTS history"); // made by the object's own store when it started
-      sql.exec("CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL)");
+      sql.exec(
+        "CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL)",
+      );
       const store = new CallStore(state.storage);
-      sql.exec("INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)", JSON.stringify(entry(0, "assistant")));
+      sql.exec(
+        "INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)",
+        JSON.stringify(entry(0, "assistant")),
+      );
       expect(store.getSession()?.turnCount).toBe(0);
       const before = store.rowsWritten;
       for (let n = 1; n <= TAIL_TURNS + 2; n++) {
@@ -90,7 +132,13 @@ describe("CallStore (the hot tier)", () => {
   it("clears exactly what a sync sent: figures added meanwhile stay pending", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
       const store = new CallStore(state.storage);
-      const use = (requestId: string) => ({ action: "call.turn", actor: "key1", at: "t", result: "ok" as const, requestId });
+      const use = (requestId: string) => ({
+        action: "call.turn",
+        actor: "key1",
+        at: "t",
+        result: "ok" as const,
+        requestId,
+      });
       store.appendTurn(session(1), [entry(1, "user")], { metrics: { a: 1, b: 2.5 }, use: use("r1") });
       const sent = store.pending();
       store.appendTurn(session(2), [entry(2, "user")], { metrics: { a: 1 }, use: use("r2") });
@@ -102,12 +150,38 @@ describe("CallStore (the hot tier)", () => {
   it("lists referenced reply audio (speech cache) among stored pieces in conversation order", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
       const store = new CallStore(state.storage);
-      const ref = (n: number) => ({ turnId: `turn-${n}`, kind: "reply" as const, mediaType: "audio/wav", format: "wav", sampleRate: 16000, cacheKey: `cache/tts/${n}` });
+      const ref = (n: number) => ({
+        turnId: `turn-${n}`,
+        kind: "reply" as const,
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: 16000,
+        cacheKey: `cache/tts/${n}`,
+      });
       store.appendTurn(session(0), [entry(0, "assistant")], { refs: [ref(0)] });
       store.appendTurn(session(1), [entry(1, "user"), entry(1, "assistant")], { refs: [ref(1)] });
-      store.putAudio({ turnId: "turn-1", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 8000, bytes: new Uint8Array([1]) });
-      store.putAudio({ turnId: "turn-10", kind: "reply", mediaType: "audio/wav", format: "wav", sampleRate: 8000, bytes: new Uint8Array([2]) });
-      expect(store.audio().map((a) => `${a.turnId}/${a.kind}/${"cacheKey" in a ? "ref" : "bytes"}`)).toEqual(["turn-0/reply/ref", "turn-1/caller/bytes", "turn-1/reply/ref", "turn-10/reply/bytes"]);
+      store.putAudio({
+        turnId: "turn-1",
+        kind: "caller",
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: 8000,
+        bytes: new Uint8Array([1]),
+      });
+      store.putAudio({
+        turnId: "turn-10",
+        kind: "reply",
+        mediaType: "audio/wav",
+        format: "wav",
+        sampleRate: 8000,
+        bytes: new Uint8Array([2]),
+      });
+      expect(store.audio().map((a) => `${a.turnId}/${a.kind}/${"cacheKey" in a ? "ref" : "bytes"}`)).toEqual([
+        "turn-0/reply/ref",
+        "turn-1/caller/bytes",
+        "turn-1/reply/ref",
+        "turn-10/reply/bytes",
+      ]);
       expect(store.audio("turn-1")).toHaveLength(2);
     });
   });
@@ -169,7 +243,10 @@ describe("CallStore (the hot tier)", () => {
       const store = new CallStore(state.storage);
       const later = Date.now() + 60_000;
       const turn = (n: number) =>
-        store.appendTurn(session(n), [entry(n, "user")], { use: { action: "call.turn", actor: "k", at: "t", result: "ok" }, enqueueIfAbsent: { job: "index", nextAt: later } });
+        store.appendTurn(session(n), [entry(n, "user")], {
+          use: { action: "call.turn", actor: "k", at: "t", result: "ok" },
+          enqueueIfAbsent: { job: "index", nextAt: later },
+        });
       for (let n = 1; n < SYNC_NOW_PENDING_USES; n++) turn(n);
       expect(store.outbox().map((j) => j.nextAt)).toEqual([later]);
       turn(SYNC_NOW_PENDING_USES);

@@ -213,7 +213,10 @@ export class CallStore {
   }
 
   /** Writes the session record, keeping the tail and the pending figures; may queue jobs in the same write. */
-  putSession(session: SessionRecord, add?: { metrics?: Record<string, number>; use?: AuditUse; enqueue?: { job: string; nextAt: number }[] }): void {
+  putSession(
+    session: SessionRecord,
+    add?: { metrics?: Record<string, number>; use?: AuditUse; enqueue?: { job: string; nextAt: number }[] },
+  ): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
     const jobs = withQueued(row.jobs, add?.enqueue ?? []);
     this.writeRow({ ...row, session, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
@@ -227,13 +230,23 @@ export class CallStore {
   appendTurn(
     session: SessionRecord,
     entries: [HistoryEntry, ...HistoryEntry[]],
-    add?: { refs?: AudioRef[]; metrics?: Record<string, number>; use?: AuditUse; enqueueIfAbsent?: { job: string; nextAt: number } },
+    add?: {
+      refs?: AudioRef[];
+      metrics?: Record<string, number>;
+      use?: AuditUse;
+      enqueueIfAbsent?: { job: string; nextAt: number };
+    },
   ): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
     let tail = [...row.tail, { entries, ...(add?.refs?.length ? { refs: add.refs } : {}) }];
     if (tail.length >= TAIL_TURNS) {
       const first = tail[0]?.entries[0] ?? entries[0];
-      this.exec("INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)", first.turnId, first.role, JSON.stringify({ groups: tail }));
+      this.exec(
+        "INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)",
+        first.turnId,
+        first.role,
+        JSON.stringify({ groups: tail }),
+      );
       tail = [];
     }
     const pending = addPending(row.pending, add);
@@ -280,7 +293,9 @@ export class CallStore {
       this.writeRow(row);
       return true;
     }
-    const newest = this.exec<{ seq: number; json: string }>("SELECT seq, json FROM history ORDER BY seq DESC LIMIT 1")[0];
+    const newest = this.exec<{ seq: number; json: string }>(
+      "SELECT seq, json FROM history ORDER BY seq DESC LIMIT 1",
+    )[0];
     const moved = newest ? (JSON.parse(newest.json) as { groups?: TurnGroup[] }) : undefined;
     if (newest && moved?.groups && revise(moved.groups)) {
       this.exec("UPDATE history SET json = ? WHERE seq = ?", JSON.stringify(moved), newest.seq);
@@ -321,7 +336,12 @@ export class CallStore {
   }
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {
-    return this.exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency WHERE key = ?", key)[0] ?? null;
+    return (
+      this.exec<{ fingerprint: string; json: string }>(
+        "SELECT fingerprint, json FROM idempotency WHERE key = ?",
+        key,
+      )[0] ?? null
+    );
   }
 
   /**
@@ -338,7 +358,13 @@ export class CallStore {
   }
 
   putIdempotent(key: string, fingerprint: string, json: string): void {
-    this.exec("INSERT INTO idempotency (key, fingerprint, json, at) VALUES (?, ?, ?, ?)", key, fingerprint, json, new Date().toISOString());
+    this.exec(
+      "INSERT INTO idempotency (key, fingerprint, json, at) VALUES (?, ?, ?, ?)",
+      key,
+      fingerprint,
+      json,
+      new Date().toISOString(),
+    );
   }
 
   putAudio(a: StoredAudio): void {
@@ -346,7 +372,13 @@ export class CallStore {
       const chunk = a.bytes.subarray(off, off + AUDIO_PART_BYTES);
       this.exec(
         "INSERT OR REPLACE INTO audio_parts (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        a.turnId, a.kind, part, a.mediaType, a.format, a.sampleRate, chunk,
+        a.turnId,
+        a.kind,
+        part,
+        a.mediaType,
+        a.format,
+        a.sampleRate,
+        chunk,
       );
     }
   }
@@ -356,7 +388,15 @@ export class CallStore {
    * here with their bytes, and references to the speech cache that the caller resolves.
    */
   audio(turnId?: string): (StoredAudio | AudioRef)[] {
-    const rows = this.exec<{ turn_id: string; kind: string; part: number; media_type: string; format: string; sample_rate: number; bytes: ArrayBuffer }>(
+    const rows = this.exec<{
+      turn_id: string;
+      kind: string;
+      part: number;
+      media_type: string;
+      format: string;
+      sample_rate: number;
+      bytes: ArrayBuffer;
+    }>(
       `SELECT * FROM (SELECT * FROM audio UNION ALL SELECT * FROM audio_parts) ${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
       ...(turnId ? [turnId] : []),
     );
@@ -367,11 +407,20 @@ export class CallStore {
       if (last && "bytes" in last && last.turnId === r.turn_id && last.kind === r.kind) {
         last.bytes = concatBytes([last.bytes, bytes]);
       } else {
-        out.push({ turnId: r.turn_id, kind: r.kind as AudioKind, mediaType: r.media_type, format: r.format, sampleRate: r.sample_rate, bytes });
+        out.push({
+          turnId: r.turn_id,
+          kind: r.kind as AudioKind,
+          mediaType: r.media_type,
+          format: r.format,
+          sampleRate: r.sample_rate,
+          bytes,
+        });
       }
     }
     for (const g of this.groups()) for (const ref of g.refs ?? []) if (!turnId || ref.turnId === turnId) out.push(ref);
-    return out.sort((a, b) => turnNumber(a.turnId) - turnNumber(b.turnId) || (a.kind === b.kind ? 0 : a.kind === "caller" ? -1 : 1));
+    return out.sort(
+      (a, b) => turnNumber(a.turnId) - turnNumber(b.turnId) || (a.kind === b.kind ? 0 : a.kind === "caller" ? -1 : 1),
+    );
   }
 
   /** Enqueues a job unless one is already pending (which keeps its time): no row written then. */
@@ -393,7 +442,8 @@ export class CallStore {
     }
     this.exec(
       "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",
-      job, nextAt,
+      job,
+      nextAt,
     );
     this.outboxTableEmpty = false;
   }
@@ -401,9 +451,19 @@ export class CallStore {
   outbox(): OutboxJob[] {
     // Every turn asks (to set the alarm); the table is read until it is found empty, then not again
     // until this store queues a job there.
-    const rows = this.outboxTableEmpty ? [] : this.exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>("SELECT * FROM outbox");
+    const rows = this.outboxTableEmpty
+      ? []
+      : this.exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>(
+          "SELECT * FROM outbox",
+        );
     this.outboxTableEmpty = rows.length === 0;
-    const table = rows.map((r) => ({ job: r.job, attempts: r.attempts, nextAt: r.next_at, state: JSON.parse(r.state) as Record<string, unknown>, lastError: r.last_error }));
+    const table = rows.map((r) => ({
+      job: r.job,
+      attempts: r.attempts,
+      nextAt: r.next_at,
+      state: JSON.parse(r.state) as Record<string, unknown>,
+      lastError: r.last_error,
+    }));
     const inRow = Object.entries(this.readRow()?.jobs ?? {}).map(([job, j]) => ({ job, ...j }));
     return [...inRow, ...table].sort((a, b) => a.nextAt - b.nextAt);
   }
@@ -417,7 +477,11 @@ export class CallStore {
     }
     this.exec(
       "UPDATE outbox SET attempts = ?, next_at = ?, state = ?, last_error = ? WHERE job = ?",
-      job.attempts, job.nextAt, JSON.stringify(job.state), job.lastError, job.job,
+      job.attempts,
+      job.nextAt,
+      JSON.stringify(job.state),
+      job.lastError,
+      job.job,
     );
   }
 

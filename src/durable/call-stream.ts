@@ -168,7 +168,16 @@ export interface StreamAdapter {
 }
 
 export function newAttachment(open: StreamOpen): StreamAttachment {
-  const a: StreamAttachment = { v: 1, callId: open.callId, requestId: open.requestId, actor: open.actor, caller: open.caller, heard: 0, digits: "", lastDigitMs: -1 };
+  const a: StreamAttachment = {
+    v: 1,
+    callId: open.callId,
+    requestId: open.requestId,
+    actor: open.actor,
+    caller: open.caller,
+    heard: 0,
+    digits: "",
+    lastDigitMs: -1,
+  };
   if (open.twilio) a.twilio = { marks: 0 };
   return a;
 }
@@ -195,7 +204,12 @@ export interface StreamHost {
 export interface ReplyChannel {
   /** Reply settings for synthesis: the client's format and rate, or text only. */
   readonly replyOptions: ReplyOptions;
-  understood(m: { turnId: string; transcript: { text: string; source: "text" | "dtmf" | "speech" }; intent: { name: string; confidence: number }; replyText: string }): void;
+  understood(m: {
+    turnId: string;
+    transcript: { text: string; source: "text" | "dtmf" | "speech" };
+    intent: { name: string; confidence: number };
+    replyText: string;
+  }): void;
   /** Sends one synthesised sentence (already in the client's format and rate). */
   audio(turnId: string, sentence: string, bytes: Uint8Array): void;
   /** True once the caller barged in on this turn's reply: send nothing more. */
@@ -261,7 +275,11 @@ export class LiveStream implements ReplyChannel {
 
   get replyOptions(): ReplyOptions {
     const start = this.state.start;
-    return { mode: start?.reply ?? "text", format: start?.format === "mulaw" ? "mulaw" : "pcm", sampleRate: start?.sampleRate ?? 16000 };
+    return {
+      mode: start?.reply ?? "text",
+      format: start?.format === "mulaw" ? "mulaw" : "pcm",
+      sampleRate: start?.sampleRate ?? 16000,
+    };
   }
 
   // ------------------------------------------------------------------ incoming
@@ -274,26 +292,51 @@ export class LiveStream implements ReplyChannel {
       else if (typeof message === "string") await this.receiveText(message);
       else await this.receiveAudio(new Uint8Array(message));
     } catch (err) {
-      log("stream_error", { message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }, "error");
-      this.fail({ status: 500, code: "internal_error", detail: `Something went wrong on our side; quote request id ${this.state.requestId} when reporting it. Reconnect to continue the call.` }, CLOSE.internalError);
+      log(
+        "stream_error",
+        {
+          message: err instanceof Error ? err.message : String(err),
+          stack: err instanceof Error ? err.stack : undefined,
+        },
+        "error",
+      );
+      this.fail(
+        {
+          status: 500,
+          code: "internal_error",
+          detail: `Something went wrong on our side; quote request id ${this.state.requestId} when reporting it. Reconnect to continue the call.`,
+        },
+        CLOSE.internalError,
+      );
     }
   }
 
   private async receiveText(text: string): Promise<void> {
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
-      if (parsed.code === "message_too_large") return this.fail({ status: 413, code: "payload_too_large", detail: parsed.detail }, CLOSE.tooBig);
-      if (parsed.code === "invalid_json") return this.fail({ status: 400, code: "invalid_json", detail: parsed.detail }, CLOSE.invalidPayload);
+      if (parsed.code === "message_too_large")
+        return this.fail({ status: 413, code: "payload_too_large", detail: parsed.detail }, CLOSE.tooBig);
+      if (parsed.code === "invalid_json")
+        return this.fail({ status: 400, code: "invalid_json", detail: parsed.detail }, CLOSE.invalidPayload);
       // A bad `start` (or anything before one) leaves no usable stream; a bad text or dtmf message
       // (or a type this server does not know) is refused and the stream goes on.
-      if (!this.state.start || typeOf(text) === "start") return this.fail({ status: 400, code: parsed.code, detail: parsed.detail }, CLOSE.invalidPayload);
+      if (!this.state.start || typeOf(text) === "start")
+        return this.fail({ status: 400, code: parsed.code, detail: parsed.detail }, CLOSE.invalidPayload);
       return this.problem({ status: 400, code: parsed.code, detail: parsed.detail });
     }
     const m = parsed.message;
     switch (m.type) {
       case "start": {
         if (this.state.start) {
-          return this.fail({ status: 409, code: "already_started", detail: "The stream was already started; send `start` once, as the first message. Open a new stream to change the audio format." }, CLOSE.policyViolation);
+          return this.fail(
+            {
+              status: 409,
+              code: "already_started",
+              detail:
+                "The stream was already started; send `start` once, as the first message. Open a new stream to change the audio format.",
+            },
+            CLOSE.policyViolation,
+          );
         }
         this.begin({ format: m.format, sampleRate: m.sampleRate, reply: m.reply, vad: m.vad });
         return;
@@ -304,7 +347,12 @@ export class LiveStream implements ReplyChannel {
         if (!this.requireStart()) return;
         const typed = m.text.trim();
         const max = this.host.maxTextChars();
-        if ([...typed].length > max) return this.problem({ status: 422, code: "text_too_long", detail: `text is limited to ${max} characters; split it into several turns.` });
+        if ([...typed].length > max)
+          return this.problem({
+            status: 422,
+            code: "text_too_long",
+            detail: `text is limited to ${max} characters; split it into several turns.`,
+          });
         await this.enqueue({ kind: "text", text: typed }, performance.now());
         return;
       }
@@ -320,7 +368,13 @@ export class LiveStream implements ReplyChannel {
   begin(start: StartSettings): void {
     this.state.start = start;
     this.save();
-    this.send({ type: "ready", callId: this.state.callId, format: start.format, sampleRate: start.sampleRate, vad: start.vad });
+    this.send({
+      type: "ready",
+      callId: this.state.callId,
+      format: start.format,
+      sampleRate: start.sampleRate,
+      vad: start.vad,
+    });
   }
 
   /** The caller is done: ends the call (which closes this stream). */
@@ -346,7 +400,14 @@ export class LiveStream implements ReplyChannel {
 
   private requireStart(): boolean {
     if (this.state.start) return true;
-    this.fail({ status: 400, code: "start_required", detail: 'The first message must be `start`, e.g. {"type":"start","format":"pcm16","sampleRate":16000}.' }, CLOSE.policyViolation);
+    this.fail(
+      {
+        status: 400,
+        code: "start_required",
+        detail: 'The first message must be `start`, e.g. {"type":"start","format":"pcm16","sampleRate":16000}.',
+      },
+      CLOSE.policyViolation,
+    );
     return false;
   }
 
@@ -354,14 +415,23 @@ export class LiveStream implements ReplyChannel {
   async receiveAudio(bytes: Uint8Array): Promise<void> {
     const start = this.state.start;
     if (!start) {
-      return this.fail({ status: 400, code: "start_required", detail: 'Audio arrived before `start`; send {"type":"start","format":"pcm16","sampleRate":16000} (your format and rate) first, then binary audio frames.' }, CLOSE.unsupportedData);
+      return this.fail(
+        {
+          status: 400,
+          code: "start_required",
+          detail:
+            'Audio arrived before `start`; send {"type":"start","format":"pcm16","sampleRate":16000} (your format and rate) first, then binary audio frames.',
+        },
+        CLOSE.unsupportedData,
+      );
     }
     let samples: Int16Array;
     try {
       samples = decodeFrame(bytes, start.format, start.sampleRate);
     } catch (err) {
       if (!(err instanceof AudioError)) throw err;
-      if (err.code === "payload_too_large") return this.fail({ status: 413, code: "payload_too_large", detail: err.message }, CLOSE.tooBig);
+      if (err.code === "payload_too_large")
+        return this.fail({ status: 413, code: "payload_too_large", detail: err.message }, CLOSE.tooBig);
       return this.fail({ status: 400, code: err.code, detail: err.message }, CLOSE.invalidPayload);
     }
     if (samples.length === 0) return;
@@ -373,7 +443,8 @@ export class LiveStream implements ReplyChannel {
     const work: Promise<void>[] = [];
     for (const d of digits) this.onDigit(d, work);
     for (const e of events) this.onEndpoint(e, start, work);
-    if (this.state.digits && this.ms(this.state.heard) - this.state.lastDigitMs >= DTMF_INTERDIGIT_MS) this.flushDigits(work);
+    if (this.state.digits && this.ms(this.state.heard) - this.state.lastDigitMs >= DTMF_INTERDIGIT_MS)
+      this.flushDigits(work);
     this.save();
     await Promise.all(work);
   }
@@ -451,7 +522,11 @@ export class LiveStream implements ReplyChannel {
 
   private async enqueue(payload: TurnPayload, endedAt: number): Promise<void> {
     if (this.pendingTurns >= MAX_PENDING_TURNS) {
-      this.problem({ status: 429, code: "rate_limited", detail: `This stream already has ${MAX_PENDING_TURNS} turns waiting; wait for their replies before sending more.` });
+      this.problem({
+        status: 429,
+        code: "rate_limited",
+        detail: `This stream already has ${MAX_PENDING_TURNS} turns waiting; wait for their replies before sending more.`,
+      });
       return;
     }
     this.pendingTurns++;
@@ -489,7 +564,11 @@ export class LiveStream implements ReplyChannel {
       this.reply = undefined;
       // Through the call's turn order: the turn is stored, its reply is rewritten after it.
       void this.host.reviseReply(reply.turnId, spokenText).catch((err: unknown) => {
-        log("stream_revise_failed", { turnId: reply.turnId, message: err instanceof Error ? err.message : String(err) }, "error");
+        log(
+          "stream_revise_failed",
+          { turnId: reply.turnId, message: err instanceof Error ? err.message : String(err) },
+          "error",
+        );
       });
     }
   }
@@ -500,17 +579,35 @@ export class LiveStream implements ReplyChannel {
     const p = this.state.playback;
     if (!p) return undefined;
     const text = this.host.replyText(p.turnId) ?? "";
-    this.reply = { turnId: p.turnId, sentences: splitSentences(text), ends: p.ends, sending: false, committed: true, interrupted: false };
+    this.reply = {
+      turnId: p.turnId,
+      sentences: splitSentences(text),
+      ends: p.ends,
+      sending: false,
+      committed: true,
+      interrupted: false,
+    };
     return this.reply;
   }
 
   // ------------------------------------------------------------------ ReplyChannel
 
-  understood(m: { turnId: string; transcript: { text: string; source: "text" | "dtmf" | "speech" }; intent: { name: string; confidence: number }; replyText: string }): void {
+  understood(m: {
+    turnId: string;
+    transcript: { text: string; source: "text" | "dtmf" | "speech" };
+    intent: { name: string; confidence: number };
+    replyText: string;
+  }): void {
     // A new reply replaces whatever was still playing of the last one.
     this.reply = { turnId: m.turnId, sentences: [], ends: [], sending: true, committed: false, interrupted: false };
     delete this.state.playback;
-    this.send({ type: "transcript", turnId: m.turnId, text: m.transcript.text, final: true, source: m.transcript.source });
+    this.send({
+      type: "transcript",
+      turnId: m.turnId,
+      text: m.transcript.text,
+      final: true,
+      source: m.transcript.source,
+    });
     this.send({ type: "intent", turnId: m.turnId, name: m.intent.name, confidence: m.intent.confidence });
     this.send({ type: "reply", turnId: m.turnId, text: m.replyText });
   }
@@ -560,7 +657,14 @@ export class LiveStream implements ReplyChannel {
   /** The turn's closing figures; firstAudioMs from `endedAt` (performance.now() when the caller's turn ended). */
   metrics(turnId: string, latency: { stt: number; nlp: number; tts: number }, endedAt: number): void {
     const first = this.firstAudio?.turnId === turnId ? this.firstAudio.at : undefined;
-    this.send({ type: "metrics", turnId, sttMs: latency.stt, nlpMs: latency.nlp, ttsMs: latency.tts, firstAudioMs: first === undefined ? null : Math.max(0, Math.round(first - endedAt)) });
+    this.send({
+      type: "metrics",
+      turnId,
+      sttMs: latency.stt,
+      nlpMs: latency.nlp,
+      ttsMs: latency.tts,
+      firstAudioMs: first === undefined ? null : Math.max(0, Math.round(first - endedAt)),
+    });
   }
 
   // ------------------------------------------------------------------ outgoing

@@ -91,9 +91,7 @@ export interface CreateCallInput extends EventOnRequestLine {
 }
 
 export type TurnPayload =
-  | { kind: "text"; text: string }
-  | { kind: "dtmf"; digits: string }
-  | { kind: "audio"; audio: DecodedAudio };
+  { kind: "text"; text: string } | { kind: "dtmf"; digits: string } | { kind: "audio"; audio: DecodedAudio };
 
 export interface TurnInput extends EventOnRequestLine {
   caller?: CallerPosition;
@@ -111,9 +109,25 @@ export interface TurnInput extends EventOnRequestLine {
 
 export interface TurnResult {
   turnId: string;
-  transcript: { text: string; confidence: number; source: "text" | "dtmf" | "speech"; provider?: string; region?: string };
+  transcript: {
+    text: string;
+    confidence: number;
+    source: "text" | "dtmf" | "speech";
+    provider?: string;
+    region?: string;
+  };
   intent: { name: string; confidence: number; slots: Record<string, string> };
-  reply: { text: string; audio?: { format: OutputFormat; sampleRate: number; base64: string; provider: string; region: string; cache: "hit" | "miss" } };
+  reply: {
+    text: string;
+    audio?: {
+      format: OutputFormat;
+      sampleRate: number;
+      base64: string;
+      provider: string;
+      region: string;
+      cache: "hit" | "miss";
+    };
+  };
   latencyMs: LatencyMs;
   degraded?: string[];
   callStatus: CallStatus;

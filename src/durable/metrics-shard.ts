@@ -29,10 +29,13 @@ export class MetricsShard extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec("CREATE TABLE IF NOT EXISTS shard (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
     // Shards written before the one-row layout kept a row per series: fold them in once.
-    const legacy = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'counters'").one().n;
+    const legacy = this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'counters'")
+      .one().n;
     if (legacy) {
       const state = this.state();
-      for (const r of this.sql.exec<{ series: string; value: number }>("SELECT series, value FROM counters")) state.counters[r.series] = (state.counters[r.series] ?? 0) + r.value;
+      for (const r of this.sql.exec<{ series: string; value: number }>("SELECT series, value FROM counters"))
+        state.counters[r.series] = (state.counters[r.series] ?? 0) + r.value;
       ctx.storage.transactionSync(() => {
         this.save(state);
         this.sql.exec("DROP TABLE counters");
@@ -52,7 +55,8 @@ export class MetricsShard extends DurableObject<Env> {
   /** Adds each delta (a finite number; others are ignored) to its series. Returns the series changed. */
   async add(deltas: Record<string, number>): Promise<number> {
     const valid = Object.entries(deltas).filter(
-      ([series, delta]) => series.length <= MAX_SERIES_CHARS && SERIES.test(series) && Number.isFinite(delta) && delta !== 0,
+      ([series, delta]) =>
+        series.length <= MAX_SERIES_CHARS && SERIES.test(series) && Number.isFinite(delta) && delta !== 0,
     );
     if (!valid.length) return 0;
     const state = this.state();

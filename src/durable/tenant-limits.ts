@@ -162,11 +162,24 @@ export class TenantLimits extends DurableObject<Env> {
     if (!this.isTenant(req.tenantId)) return UNAUTHORIZED;
     const record = await this.keyRecord(req.keyId, req.verified);
     const now = this.now();
-    if (!record || record.keyId !== req.keyId || record.tenantId !== req.tenantId || !keyUsable(record, req.keyHash, now)) return UNAUTHORIZED;
-    const key: AuthorizedKey = { keyId: record.keyId, tenantId: record.tenantId, scopes: record.scopes, residency: record.residency };
+    if (
+      !record ||
+      record.keyId !== req.keyId ||
+      record.tenantId !== req.tenantId ||
+      !keyUsable(record, req.keyHash, now)
+    )
+      return UNAUTHORIZED;
+    const key: AuthorizedKey = {
+      keyId: record.keyId,
+      tenantId: record.tenantId,
+      scopes: record.scopes,
+      residency: record.residency,
+    };
     if (!hasScope({ kind: "key", ...key }, req.scope)) return { ok: false, reason: "forbidden" };
     const verdict = this.admitRequest(req.rule, now, req.seenCallId);
-    return verdict.ok ? { ok: true, key } : { ok: false, reason: "rate_limited", retryAfterSeconds: verdict.retryAfterSeconds, key };
+    return verdict.ok
+      ? { ok: true, key }
+      : { ok: false, reason: "rate_limited", retryAfterSeconds: verdict.retryAfterSeconds, key };
   }
 
   /**
@@ -214,7 +227,12 @@ export class TenantLimits extends DurableObject<Env> {
   private markSeen(callId: string, now: number): void {
     const checked = this.seenChecked.get(callId);
     if (checked !== undefined && now - checked < SEEN_REFRESH_MS / 2 && now >= checked) return;
-    this.sql.exec("UPDATE active_calls_v2 SET seen_at = ?1 WHERE call_id = ?2 AND seen_at < ?3", now, callId, now - SEEN_REFRESH_MS);
+    this.sql.exec(
+      "UPDATE active_calls_v2 SET seen_at = ?1 WHERE call_id = ?2 AND seen_at < ?3",
+      now,
+      callId,
+      now - SEEN_REFRESH_MS,
+    );
     setBounded(this.seenChecked, callId, now, MAX_SEEN_CHECKS);
   }
 
@@ -299,10 +317,13 @@ export class TenantLimits extends DurableObject<Env> {
 
   /** Moves the rows of the first schema's table into active_calls_v2, once, and drops it (and its index). */
   private migrateActiveCalls(): void {
-    const old = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'active_calls'").toArray().length > 0;
+    const old =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'active_calls'").toArray().length > 0;
     if (!old) return;
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec("INSERT OR IGNORE INTO active_calls_v2 (call_id, acquired_at, seen_at) SELECT call_id, acquired_at, seen_at FROM active_calls");
+      this.sql.exec(
+        "INSERT OR IGNORE INTO active_calls_v2 (call_id, acquired_at, seen_at) SELECT call_id, acquired_at, seen_at FROM active_calls",
+      );
       this.sql.exec("DROP TABLE active_calls");
     });
   }

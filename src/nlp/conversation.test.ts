@@ -68,7 +68,10 @@ describe("state transitions", () => {
   });
 
   it("a state name from another flow restarts this flow's initial state", async () => {
-    const r = await contactCenter.classify({ text: "billing", source: "speech" }, { state: "card_number", context: {} });
+    const r = await contactCenter.classify(
+      { text: "billing", source: "speech" },
+      { state: "card_number", context: {} },
+    );
     expect(r.intent.name).toBe("billing");
     expect(r.nextState).toBe("start");
     const proto = await contactCenter.classify({ text: "asdf", source: "speech" }, { state: "toString", context: {} });
@@ -80,8 +83,14 @@ describe("fallback and escalation", () => {
   it("reprompts after the first miss and escalates to an agent on the second", async () => {
     const call = new Call(contactCenter);
     const first = await call.turn("asdfgh");
-    expect(first).toMatchObject({ intent: { name: "fallback" }, nextState: "start", contextUpdates: { fallbackMisses: 1 } });
-    expect(first.reply).toBe(`Sorry, I didn't catch that. ${MENU} Or press 1 for balance, 2 for billing, 3 for support, 0 for an agent.`);
+    expect(first).toMatchObject({
+      intent: { name: "fallback" },
+      nextState: "start",
+      contextUpdates: { fallbackMisses: 1 },
+    });
+    expect(first.reply).toBe(
+      `Sorry, I didn't catch that. ${MENU} Or press 1 for balance, 2 for billing, 3 for support, 0 for an agent.`,
+    );
 
     const second = await call.turn("purple monkey dishwasher");
     expect(second.intent.name).toBe("human_agent");
@@ -107,7 +116,10 @@ describe("fallback and escalation", () => {
   });
 
   it("ignores a corrupt miss counter in the context", async () => {
-    const r = await contactCenter.classify({ text: "asdfgh", source: "speech" }, { state: "start", context: { fallbackMisses: "lots" } });
+    const r = await contactCenter.classify(
+      { text: "asdfgh", source: "speech" },
+      { state: "start", context: { fallbackMisses: "lots" } },
+    );
     expect(r.intent.name).toBe("fallback");
     expect(r.contextUpdates).toEqual({ fallbackMisses: 1 });
   });
@@ -134,7 +146,11 @@ describe("fallback policy is per flow", () => {
     expect((await call.turn("banana")).reply).toBe("Hmm?");
     expect((await call.turn("banana")).reply).toBe("Hmm? Please say yes or no.");
     const third = await call.turn("banana");
-    expect(third).toMatchObject({ intent: { name: "fallback" }, contextUpdates: { fallbackMisses: 3 }, nextState: "ask" });
+    expect(third).toMatchObject({
+      intent: { name: "fallback" },
+      contextUpdates: { fallbackMisses: 3 },
+      nextState: "ask",
+    });
   });
 
   it("appends the prompt of the state being entered, but not of the state it stays in", async () => {

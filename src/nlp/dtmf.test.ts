@@ -53,7 +53,9 @@ describe("keypad keys are scoped to the current state", () => {
 
   it("the same key selects different intents in different states", async () => {
     expect((await payments.classify(press("1"), { state: "start", context: {} })).intent.name).toBe("make_payment");
-    expect((await payments.classify(press("1"), { state: "confirm", context: {} })).intent.name).toBe("confirm_payment");
+    expect((await payments.classify(press("1"), { state: "confirm", context: {} })).intent.name).toBe(
+      "confirm_payment",
+    );
   });
 
   it("a key whose intent is not allowed in the state falls back", async () => {

@@ -151,7 +151,8 @@ export class FlowIntentEngine implements IntentEngine {
     const typos = input.source === "text"; // only typed text has spelling mistakes
     const { intent, confidence } = this.classifier.classify(input.text, scope.names, { typos });
     const best = intent === undefined ? undefined : this.intentsByName.get(intent);
-    if (best && confidence >= this.threshold) return this.finish(turn, this.matched(turn, best, confidence, input.text));
+    if (best && confidence >= this.threshold)
+      return this.finish(turn, this.matched(turn, best, confidence, input.text));
 
     const spokenDigits = collect ? collectedDigits(input) : undefined;
     if (spokenDigits !== undefined) return this.finish(turn, this.collected(turn, spokenDigits));
@@ -206,7 +207,8 @@ export class FlowIntentEngine implements IntentEngine {
   private missed(turn: Turn, confidence: number, retry?: { reply: string | undefined }): Outcome {
     const misses = turn.misses + 1;
     const fallback = this.flow.fallback;
-    const escalateTo = fallback.escalateIntent === undefined ? undefined : this.intentsByName.get(fallback.escalateIntent);
+    const escalateTo =
+      fallback.escalateIntent === undefined ? undefined : this.intentsByName.get(fallback.escalateIntent);
     if (escalateTo && misses >= (fallback.escalateAfter ?? DEFAULT_ESCALATE_AFTER)) {
       const outcome = this.matched({ ...turn, misses }, escalateTo, confidence);
       return { ...outcome, contextUpdates: { ...outcome.contextUpdates, [MISS_COUNTER_KEY]: 0 } };

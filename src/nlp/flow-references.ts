@@ -43,20 +43,36 @@ function checkStates(flow: FlowShape, report: Report): void {
     if (!collect) continue;
     if (collect.digits && collect.digits.min > collect.digits.max) {
       report(`state "${name}": collect.digits.min (${collect.digits.min}) exceeds max (${collect.digits.max})`, [
-        "states", name, "collect", "digits",
+        "states",
+        name,
+        "collect",
+        "digits",
       ]);
     }
     if (collect.pattern !== undefined && !compiles(collect.pattern)) {
-      report(`state "${name}": collect.pattern is not a valid regular expression`, ["states", name, "collect", "pattern"]);
+      report(`state "${name}": collect.pattern is not a valid regular expression`, [
+        "states",
+        name,
+        "collect",
+        "pattern",
+      ]);
     }
     if (collect.slot === MISS_COUNTER_KEY) {
-      report(`state "${name}": collect.slot may not be "${MISS_COUNTER_KEY}" (reserved)`, ["states", name, "collect", "slot"]);
+      report(`state "${name}": collect.slot may not be "${MISS_COUNTER_KEY}" (reserved)`, [
+        "states",
+        name,
+        "collect",
+        "slot",
+      ]);
     }
     if (collect.reply !== undefined) {
       for (const path of referencedPaths(collect.reply)) {
         if (path.startsWith("slots.") && path !== `slots.${collect.slot}`) {
           report(`state "${name}": collect.reply uses {{${path}}} but the step only collects "${collect.slot}"`, [
-            "states", name, "collect", "reply",
+            "states",
+            name,
+            "collect",
+            "reply",
           ]);
         }
       }
@@ -73,7 +89,8 @@ function checkSlots(intent: FlowIntent, index: number, report: Report): void {
     seen.add(slot.name);
     if (slot.name === MISS_COUNTER_KEY) report(`${where}: the name is reserved`, [...path, "name"]);
     if (slot.type === "enum" && !slot.values) report(`${where}: enum slots need "values"`, path);
-    if (slot.type !== "enum" && slot.values) report(`${where}: "values" only applies to enum slots`, [...path, "values"]);
+    if (slot.type !== "enum" && slot.values)
+      report(`${where}: "values" only applies to enum slots`, [...path, "values"]);
     if (slot.type === "regex" && slot.pattern === undefined) report(`${where}: regex slots need "pattern"`, path);
     if (slot.pattern !== undefined && !compiles(slot.pattern)) {
       report(`${where}: pattern is not a valid regular expression`, [...path, "pattern"]);
@@ -82,7 +99,9 @@ function checkSlots(intent: FlowIntent, index: number, report: Report): void {
   for (const path of referencedPaths(intent.reply)) {
     if (path.startsWith("slots.") && !seen.has(path.slice("slots.".length))) {
       report(`intent "${intent.name}": reply uses {{${path}}} but the intent declares no such slot`, [
-        "intents", index, "reply",
+        "intents",
+        index,
+        "reply",
       ]);
     }
   }
@@ -99,15 +118,26 @@ function checkIntents(flow: FlowShape, report: Report): void {
       report(`intent name "${intent.name}" is reserved for the engine`, ["intents", i, "name"]);
     }
     if (intent.nextState !== undefined && !Object.hasOwn(flow.states, intent.nextState)) {
-      report(`${where}: nextState "${intent.nextState}" is not a defined state (${known})`, ["intents", i, "nextState"]);
+      report(`${where}: nextState "${intent.nextState}" is not a defined state (${known})`, [
+        "intents",
+        i,
+        "nextState",
+      ]);
     }
     (intent.states ?? []).forEach((state, s) => {
       if (!Object.hasOwn(flow.states, state)) {
-        report(`${where}: states lists "${state}", which is not a defined state (${known})`, ["intents", i, "states", s]);
+        report(`${where}: states lists "${state}", which is not a defined state (${known})`, [
+          "intents",
+          i,
+          "states",
+          s,
+        ]);
       }
     });
     const triggerable =
-      intent.examples.length > 0 || intent.keywords.length > 0 || (intent.dtmf?.length ?? 0) > 0 ||
+      intent.examples.length > 0 ||
+      intent.keywords.length > 0 ||
+      (intent.dtmf?.length ?? 0) > 0 ||
       intent.name === flow.fallback.escalateIntent;
     if (!triggerable) report(`${where} can never match: give it examples, keywords or dtmf keys`, ["intents", i]);
     checkSlots(intent, i, report);
@@ -129,7 +159,10 @@ function checkDtmf(flow: FlowShape, report: Report): void {
         const other = owner.get(key);
         if (other !== undefined && other !== intent.name) {
           report(`state "${stateName}": keypad key "${key}" is mapped to both "${other}" and "${intent.name}"`, [
-            "intents", flow.intents.indexOf(intent), "dtmf", k,
+            "intents",
+            flow.intents.indexOf(intent),
+            "dtmf",
+            k,
           ]);
         } else owner.set(key, intent.name);
       });

@@ -37,7 +37,12 @@ describe("tokenize keeps number punctuation that slots need", () => {
 
   it("keeps dates and dashed digit groups as one token", () => {
     expect(tokenize("on 1/5/2026 or 2026-01-05, card 4111-1111")).toEqual([
-      "on", "1/5/2026", "or", "2026-01-05", "card", "4111-1111",
+      "on",
+      "1/5/2026",
+      "or",
+      "2026-01-05",
+      "card",
+      "4111-1111",
     ]);
   });
 

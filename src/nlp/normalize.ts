@@ -62,9 +62,7 @@ function expandOne(word: string): string {
 
 /** Expands contractions in already-lowercased text: "i'd like" → "i would like". */
 export function expandContractions(lower: string): string {
-  return lower
-    .replace(/[a-z]+'[a-z]+/g, expandOne)
-    .replace(/[a-z]+/g, (w) => INFORMAL.get(w) ?? w);
+  return lower.replace(/[a-z]+'[a-z]+/g, expandOne).replace(/[a-z]+/g, (w) => INFORMAL.get(w) ?? w);
 }
 
 /**

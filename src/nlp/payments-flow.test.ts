@@ -36,8 +36,14 @@ describe("a call can run the payments flow instead of the default", () => {
       [say("I want to pay fifty dollars"), press(`${CARD}#`), press("0128"), say("yes go ahead")],
       at("start"),
     );
-    expect(pay).toMatchObject({ intent: { name: "make_payment", slots: { amount: "50.00" } }, nextState: "card_number", secure: false });
-    expect(pay?.reply).toBe("Okay, let's take your payment. Please enter your card number on your keypad, followed by the pound key.");
+    expect(pay).toMatchObject({
+      intent: { name: "make_payment", slots: { amount: "50.00" } },
+      nextState: "card_number",
+      secure: false,
+    });
+    expect(pay?.reply).toBe(
+      "Okay, let's take your payment. Please enter your card number on your keypad, followed by the pound key.",
+    );
 
     expect(card).toMatchObject({ intent: { name: "collect", confidence: 1 }, nextState: "expiry", secure: true });
     expect(card?.intent.slots).toEqual({ cardNumber: "************1111" });
@@ -47,7 +53,12 @@ describe("a call can run the payments flow instead of the default", () => {
     expect(expiry).toMatchObject({ nextState: "confirm", secure: true, contextUpdates: { cardExpiry: "****" } });
     expect(expiry?.reply).toContain("Shall I submit a payment of 50.00 with this card?");
 
-    expect(confirm).toMatchObject({ intent: { name: "confirm_payment" }, nextState: "done", endCall: true, secure: false });
+    expect(confirm).toMatchObject({
+      intent: { name: "confirm_payment" },
+      nextState: "done",
+      endCall: true,
+      secure: false,
+    });
 
     const everything = JSON.stringify([pay, card, expiry, confirm]);
     expect(everything).not.toContain(CARD);
@@ -55,7 +66,10 @@ describe("a call can run the payments flow instead of the default", () => {
   });
 
   it("accepts card digits read aloud, still masked and flagged secure", async () => {
-    const r = await engine.classify(say("four one one one one one one one one one one one one one one one"), at("card_number"));
+    const r = await engine.classify(
+      say("four one one one one one one one one one one one one one one one"),
+      at("card_number"),
+    );
     expect(r).toMatchObject({ intent: { name: "collect", slots: { cardNumber: "************1111" } }, secure: true });
   });
 });

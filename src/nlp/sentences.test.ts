@@ -24,11 +24,20 @@ describe("splitSentences: where sentences end", () => {
   });
 
   it("keeps closing quotes and brackets with their sentence", () => {
-    expect(raw('He said "stop." Then he left. (It was late.) The end.')).toEqual(['He said "stop."', "Then he left.", "(It was late.)", "The end."]);
+    expect(raw('He said "stop." Then he left. (It was late.) The end.')).toEqual([
+      'He said "stop."',
+      "Then he left.",
+      "(It was late.)",
+      "The end.",
+    ]);
   });
 
   it("does not split decimals, amounts, times or dotted names", () => {
-    expect(raw("The rate is 3.5 percent, or $1,234.56 a year. We open at 9.30 and close at 17:00. See example.com for more.")).toEqual([
+    expect(
+      raw(
+        "The rate is 3.5 percent, or $1,234.56 a year. We open at 9.30 and close at 17:00. See example.com for more.",
+      ),
+    ).toEqual([
       "The rate is 3.5 percent, or $1,234.56 a year.",
       "We open at 9.30 and close at 17:00.",
       "See example.com for more.",
@@ -36,7 +45,11 @@ describe("splitSentences: where sentences end", () => {
   });
 
   it("does not split after titles, Latin abbreviations or initials", () => {
-    expect(raw("Dr. Smith and Mrs. Jones will call. Bring ID, e.g. a passport, i.e. something official. J. R. R. Tolkien agrees.")).toEqual([
+    expect(
+      raw(
+        "Dr. Smith and Mrs. Jones will call. Bring ID, e.g. a passport, i.e. something official. J. R. R. Tolkien agrees.",
+      ),
+    ).toEqual([
       "Dr. Smith and Mrs. Jones will call.",
       "Bring ID, e.g. a passport, i.e. something official.",
       "J. R. R. Tolkien agrees.",
@@ -45,10 +58,25 @@ describe("splitSentences: where sentences end", () => {
   });
 
   it("ends a sentence on etc., p.m., No. ... only when a capitalised word follows", () => {
-    expect(raw("Apples, pears, etc. are in stock. Apples, pears, etc. You name it.")).toEqual(["Apples, pears, etc. are in stock.", "Apples, pears, etc.", "You name it."]);
-    expect(raw("Call at 5 p.m. tomorrow. Or at 6 p.m. Thanks.")).toEqual(["Call at 5 p.m. tomorrow.", "Or at 6 p.m.", "Thanks."]);
-    expect(raw("Account No. 5 is closed. I said no. Then I left.")).toEqual(["Account No. 5 is closed.", "I said no.", "Then I left."]);
-    expect(raw("Made in the U.S. and sold in the U.S. Now shipping.")).toEqual(["Made in the U.S. and sold in the U.S.", "Now shipping."]);
+    expect(raw("Apples, pears, etc. are in stock. Apples, pears, etc. You name it.")).toEqual([
+      "Apples, pears, etc. are in stock.",
+      "Apples, pears, etc.",
+      "You name it.",
+    ]);
+    expect(raw("Call at 5 p.m. tomorrow. Or at 6 p.m. Thanks.")).toEqual([
+      "Call at 5 p.m. tomorrow.",
+      "Or at 6 p.m.",
+      "Thanks.",
+    ]);
+    expect(raw("Account No. 5 is closed. I said no. Then I left.")).toEqual([
+      "Account No. 5 is closed.",
+      "I said no.",
+      "Then I left.",
+    ]);
+    expect(raw("Made in the U.S. and sold in the U.S. Now shipping.")).toEqual([
+      "Made in the U.S. and sold in the U.S.",
+      "Now shipping.",
+    ]);
   });
 
   it("keeps list numbers with their item, but a number can end a sentence", () => {
@@ -66,14 +94,20 @@ describe("splitSentences: where sentences end", () => {
 
 describe("splitSentences: chunks worth synthesising", () => {
   it("merges short fragments with the next sentence so the first chunk is not tiny", () => {
-    expect(splitSentences("Hi! OK. Your balance is 42 dollars and 10 cents. Is there anything else I can help you with today?")).toEqual([
+    expect(
+      splitSentences(
+        "Hi! OK. Your balance is 42 dollars and 10 cents. Is there anything else I can help you with today?",
+      ),
+    ).toEqual([
       "Hi! OK. Your balance is 42 dollars and 10 cents.",
       "Is there anything else I can help you with today?",
     ]);
   });
 
   it("joins a short last fragment to the one before", () => {
-    expect(splitSentences("Your payment of 20 dollars is scheduled for Friday. Goodbye!")).toEqual(["Your payment of 20 dollars is scheduled for Friday. Goodbye!"]);
+    expect(splitSentences("Your payment of 20 dollars is scheduled for Friday. Goodbye!")).toEqual([
+      "Your payment of 20 dollars is scheduled for Friday. Goodbye!",
+    ]);
     expect(splitSentences("Thanks.")).toEqual(["Thanks."]);
   });
 
@@ -92,12 +126,15 @@ describe("splitSentences: chunks worth synthesising", () => {
     // One word longer than the limit stays whole.
     const url = `https://example.com/${"x".repeat(300)}`;
     expect(splitSentences(`Go to ${url} now`, { maxChars: 100 })).toEqual([`Go to ${url} now`]);
-    expect(splitSentences(`Please go to this page: ${url}`, { maxChars: 100 })).toEqual(["Please go to this page:", url]);
+    expect(splitSentences(`Please go to this page: ${url}`, { maxChars: 100 })).toEqual([
+      "Please go to this page:",
+      url,
+    ]);
   });
 
   it("keeps every character: chunks joined with spaces give the text back, up to whitespace", () => {
     const texts = [
-      "Hi! OK. Your balance is 42 dollars.\n\nDr. Smith said: \"Call at 5 p.m. tomorrow.\" Is that fine? Yes… I think so.  Thanks, etc. Bye",
+      'Hi! OK. Your balance is 42 dollars.\n\nDr. Smith said: "Call at 5 p.m. tomorrow." Is that fine? Yes… I think so.  Thanks, etc. Bye',
       "1. Balance\n2. Payments\n3. Speak to an agent\nSay the number, or press it on your keypad.",
       Array.from({ length: 40 }, (_, i) => (i % 3 ? `Sentence number ${i} is here.` : `Short ${i}!`)).join(" "),
       "a ".repeat(400),

@@ -27,7 +27,31 @@ export interface SplitOptions {
 }
 
 /** Titles and Latin abbreviations: more text always follows. Lower case, without the final period. */
-const NEVER_FINAL = new Set(["mr", "mrs", "ms", "mx", "dr", "prof", "rev", "hon", "st", "mt", "sgt", "capt", "lt", "col", "gen", "gov", "sen", "e.g", "i.e", "cf", "vs", "viz", "approx"]);
+const NEVER_FINAL = new Set([
+  "mr",
+  "mrs",
+  "ms",
+  "mx",
+  "dr",
+  "prof",
+  "rev",
+  "hon",
+  "st",
+  "mt",
+  "sgt",
+  "capt",
+  "lt",
+  "col",
+  "gen",
+  "gov",
+  "sen",
+  "e.g",
+  "i.e",
+  "cf",
+  "vs",
+  "viz",
+  "approx",
+]);
 /** Abbreviations that may also end a sentence: they do when a capitalised word follows. */
 const MAYBE_FINAL = new Set([
   "etc",
@@ -90,14 +114,16 @@ function sentenceSpans(text: string): Span[] {
 /** Does the punctuation `mark` at `at` end a sentence that began at `sentenceStart`? */
 function endsSentence(text: string, at: number, mark: string, sentenceStart: number): boolean {
   if (!mark.startsWith(".") || mark.startsWith("..")) return true; // ! ? … and "..." always do
-  const wordStart = Math.max(text.lastIndexOf(" ", at - 1), text.lastIndexOf("\n", at - 1), text.lastIndexOf("\t", at - 1)) + 1;
+  const wordStart =
+    Math.max(text.lastIndexOf(" ", at - 1), text.lastIndexOf("\n", at - 1), text.lastIndexOf("\t", at - 1)) + 1;
   const word = text.slice(wordStart, at).replace(OPENING, "");
   const lower = word.toLowerCase();
   if (word === "") return true;
   if (NEVER_FINAL.has(lower)) return false;
   if (/^\p{Lu}$/u.test(word)) return false; // an initial
   if (/^\d+$/.test(word) && text.slice(sentenceStart, wordStart).trim() === "") return false; // "1. " opening a list item
-  if (MAYBE_FINAL.has(lower) || word.includes(".") || /^\p{Ll}$/u.test(word)) return nextWordCapitalised(text, at + mark.length);
+  if (MAYBE_FINAL.has(lower) || word.includes(".") || /^\p{Ll}$/u.test(word))
+    return nextWordCapitalised(text, at + mark.length);
   return true;
 }
 

@@ -108,7 +108,10 @@ describe("slots through the engine", () => {
   });
 
   it("fills a digits slot from spoken digits", async () => {
-    const r = await engine.classify({ text: "check the balance for account one two three four", source: "speech" }, start);
+    const r = await engine.classify(
+      { text: "check the balance for account one two three four", source: "speech" },
+      start,
+    );
     expect(r.intent).toMatchObject({ name: "check_balance", slots: { accountNumber: "1234" } });
   });
 });

@@ -39,9 +39,9 @@ describe("renderTemplate", () => {
   });
 
   it("never reads inherited properties", () => {
-    expect(renderTemplate("[{{context.constructor|safe}}][{{context.__proto__|safe}}][{{slots.amount.length|safe}}]", data)).toBe(
-      "[safe][safe][safe]",
-    );
+    expect(
+      renderTemplate("[{{context.constructor|safe}}][{{context.__proto__|safe}}][{{slots.amount.length|safe}}]", data),
+    ).toBe("[safe][safe][safe]");
   });
 
   it("leaves malformed placeholders as literal text and never throws", () => {

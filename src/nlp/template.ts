@@ -38,7 +38,12 @@ export function renderTemplate(template: string, data: TemplateData): string {
     return out;
   });
   // An empty placeholder would leave "Hello , welcome" or double spaces for the TTS to read.
-  return emptied ? rendered.replace(/ {2,}/g, " ").replace(/ ([,.?!;:])/g, "$1").trim() : rendered;
+  return emptied
+    ? rendered
+        .replace(/ {2,}/g, " ")
+        .replace(/ ([,.?!;:])/g, "$1")
+        .trim()
+    : rendered;
 }
 
 /** The placeholder paths in a template ("slots.amount"), for validating flows. */

@@ -32,7 +32,10 @@ function scrub(this: unknown, key: string, value: unknown): unknown {
  * Runs fn; the first `event` line it logs is not printed but returned, for the calling request to
  * write on its line (undefined: nothing carried). Other lines print as usual.
  */
-export async function carryEvent<T>(event: string | undefined, fn: () => Promise<T>): Promise<{ value: T; carried?: CarriedEvent }> {
+export async function carryEvent<T>(
+  event: string | undefined,
+  fn: () => Promise<T>,
+): Promise<{ value: T; carried?: CarriedEvent }> {
   if (!event) return { value: await fn() };
   const carry: NonNullable<ObsScope["carry"]> = { event };
   const value = await withScope({ carry }, fn);
@@ -46,12 +49,16 @@ export function log(event: string, fields: Record<string, unknown> = {}, level: 
     carry.line = { event, fields: withDefined({ tenantId: scope.tenantId, callId: scope.callId }, fields) };
     return;
   }
-  const line = withDefined({ event, requestId: scope?.requestId, traceId: scope?.traceId, tenantId: scope?.tenantId, callId: scope?.callId }, fields);
+  const line = withDefined(
+    { event, requestId: scope?.requestId, traceId: scope?.traceId, tenantId: scope?.tenantId, callId: scope?.callId },
+    fields,
+  );
   const text = JSON.stringify(line, scrub);
   if (level === "error") console.error(text);
   else if (level === "warn") console.warn(text);
   else console.log(text);
-  if (scope?.sink) scope.sink.push(JSON.stringify({ "@timestamp": new Date().toISOString(), level, ...JSON.parse(text) }));
+  if (scope?.sink)
+    scope.sink.push(JSON.stringify({ "@timestamp": new Date().toISOString(), level, ...JSON.parse(text) }));
 }
 
 /** `base` with the defined ones of `fields` added after it (a line's ids first, then its own fields). */

@@ -34,7 +34,11 @@ function shardStub(set: ShardSet, i: number): DurableObjectStub<MetricsShard> {
 }
 
 /** Adds the deltas to one shard picked at random (exact: the sum over shards is what counts). */
-export async function addToShards(set: ShardSet, deltas: Record<string, number>, random: () => number = Math.random): Promise<void> {
+export async function addToShards(
+  set: ShardSet,
+  deltas: Record<string, number>,
+  random: () => number = Math.random,
+): Promise<void> {
   const n = set.shards ?? METRICS_SHARDS;
   await shardStub(set, Math.min(n - 1, Math.floor(random() * n))).add(deltas);
 }
@@ -57,7 +61,11 @@ export function namespaceOf(env: Env): ShardNamespace | undefined {
  * Adds deltas to the global counters off the critical path: handed to waitUntil, and a failure is
  * logged, never thrown (a metric must not fail a call).
  */
-export function addGlobal(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, deltas: Record<string, number>): void {
+export function addGlobal(
+  env: Env,
+  ctx: { waitUntil(p: Promise<unknown>): void },
+  deltas: Record<string, number>,
+): void {
   const namespace = namespaceOf(env);
   if (!namespace) return;
   try {
@@ -88,7 +96,9 @@ export type TurnOutcome = "ok" | "degraded" | "error";
 
 export const callStarted = (): Record<string, number> => ({ [seriesKey(CALLS_STARTED)]: 1 });
 export const callEnded = (reason: string): Record<string, number> => ({ [seriesKey(CALLS_ENDED, { reason })]: 1 });
-export const turnDone = (source: TurnSource, outcome: TurnOutcome): Record<string, number> => ({ [seriesKey(TURNS, { source, outcome })]: 1 });
+export const turnDone = (source: TurnSource, outcome: TurnOutcome): Record<string, number> => ({
+  [seriesKey(TURNS, { source, outcome })]: 1,
+});
 
 /**
  * Histograms are kept in the shards too: turns run in call Durable Objects, which are often not
@@ -96,7 +106,12 @@ export const turnDone = (source: TurnSource, outcome: TurnOutcome): Record<strin
  * observation adds 1 to the one bucket it falls in (stored non-cumulative under `<name>_raw`),
  * plus `_sum` and `_count`; rendering makes the buckets cumulative.
  */
-export function histogramDeltas(name: string, labels: Labels, value: number, buckets: readonly number[] = LATENCY_BUCKETS_MS): Record<string, number> {
+export function histogramDeltas(
+  name: string,
+  labels: Labels,
+  value: number,
+  buckets: readonly number[] = LATENCY_BUCKETS_MS,
+): Record<string, number> {
   if (!Number.isFinite(value) || value < 0) return {};
   const i = buckets.findIndex((le) => value <= le);
   const le = i < 0 ? "+Inf" : String(buckets[i]);
@@ -127,7 +142,10 @@ export function turnLatencyDeltas(
   add(histogramDeltas(STAGE_LATENCY, { stage: "total" }, latencyMs.total));
   for (const kind of ["stt", "tts"] as const) {
     for (const a of attempts[kind] ?? []) {
-      if (TIMED_OUTCOMES.has(a.outcome)) add(histogramDeltas(PROVIDER_LATENCY, { kind, provider: a.provider, region: a.region, outcome: a.outcome }, a.ms));
+      if (TIMED_OUTCOMES.has(a.outcome))
+        add(
+          histogramDeltas(PROVIDER_LATENCY, { kind, provider: a.provider, region: a.region, outcome: a.outcome }, a.ms),
+        );
     }
   }
   return deltas;
@@ -138,11 +156,20 @@ function codeLabel(code: string): string {
   return /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : "other";
 }
 
-export const httpError = (status: number, code: string): Record<string, number> => ({ [seriesKey(HTTP_ERRORS, { code: codeLabel(code), status: String(status) })]: 1 });
-export const ttsCacheResult = (result: "hit" | "miss"): Record<string, number> => ({ [seriesKey(TTS_CACHE, { result })]: 1 });
+export const httpError = (status: number, code: string): Record<string, number> => ({
+  [seriesKey(HTTP_ERRORS, { code: codeLabel(code), status: String(status) })]: 1,
+});
+export const ttsCacheResult = (result: "hit" | "miss"): Record<string, number> => ({
+  [seriesKey(TTS_CACHE, { result })]: 1,
+});
 
 /** The exposition of a sharded histogram: raw per-bucket counts made cumulative, per label set. */
-function renderHistogram(name: string, help: string, sums: ReadonlyMap<string, number>, buckets: readonly number[] = LATENCY_BUCKETS_MS): string {
+function renderHistogram(
+  name: string,
+  help: string,
+  sums: ReadonlyMap<string, number>,
+  buckets: readonly number[] = LATENCY_BUCKETS_MS,
+): string {
   const groups = new Map<string, { labels: Record<string, string>; raw: Map<string, number> }>();
   for (const [series, v] of sums) {
     if (familyOf(series) !== `${name}_raw`) continue;
@@ -173,7 +200,8 @@ function renderHistogram(name: string, help: string, sums: ReadonlyMap<string, n
 function parseLabels(series: string): Record<string, string> {
   const labels: Record<string, string> = {};
   const body = series.slice(series.indexOf("{") + 1, series.lastIndexOf("}"));
-  for (const m of body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_x, c: string) => (c === "n" ? "\n" : c));
+  for (const m of body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+    labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_x, c: string) => (c === "n" ? "\n" : c));
   return labels;
 }
 
@@ -186,13 +214,21 @@ function familyOf(series: string): string {
 
 /** The global families as exposition text, from the summed shard counters. */
 export function renderGlobal(sums: ReadonlyMap<string, number>): string {
-  const of = (name: string) => [...sums].filter(([series]) => familyOf(series) === name).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const of = (name: string) =>
+    [...sums].filter(([series]) => familyOf(series) === name).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const started = sums.get(seriesKey(CALLS_STARTED)) ?? 0;
   const ended = of(CALLS_ENDED).reduce((n, [, v]) => n + v, 0);
   return [
     renderFamily(CALLS_STARTED, "counter", `Calls created. ${GLOBAL}`, [[seriesKey(CALLS_STARTED), started]]),
-    renderFamily(CALLS_ENDED, "counter", `Calls ended, by reason: client (POST /end), flow (the flow hung up), idle_timeout, erased (deleted while active). ${GLOBAL}`, of(CALLS_ENDED)),
-    renderFamily(CALLS_ACTIVE, "gauge", `Calls active now: started minus ended. ${GLOBAL}`, [[seriesKey(CALLS_ACTIVE), Math.max(0, started - ended)]]),
+    renderFamily(
+      CALLS_ENDED,
+      "counter",
+      `Calls ended, by reason: client (POST /end), flow (the flow hung up), idle_timeout, erased (deleted while active). ${GLOBAL}`,
+      of(CALLS_ENDED),
+    ),
+    renderFamily(CALLS_ACTIVE, "gauge", `Calls active now: started minus ended. ${GLOBAL}`, [
+      [seriesKey(CALLS_ACTIVE), Math.max(0, started - ended)],
+    ]),
     renderFamily(
       TURNS,
       "counter",
@@ -209,7 +245,17 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
       `Duration of each provider call made for a call turn (retries counted one by one; skips and cache hits not), in milliseconds, by kind (stt, tts), provider, region and outcome (success, failed, timeout, refused, aborted). ${GLOBAL}`,
       sums,
     ),
-    renderFamily(HTTP_ERRORS, "counter", `Problem responses (status >= 400) by problem code and HTTP status. ${GLOBAL}`, of(HTTP_ERRORS)),
-    renderFamily(TTS_CACHE, "counter", `Syntheses that consulted the speech cache, by result: hit (served from R2, no provider call) or miss (synthesized). ${GLOBAL}`, of(TTS_CACHE)),
+    renderFamily(
+      HTTP_ERRORS,
+      "counter",
+      `Problem responses (status >= 400) by problem code and HTTP status. ${GLOBAL}`,
+      of(HTTP_ERRORS),
+    ),
+    renderFamily(
+      TTS_CACHE,
+      "counter",
+      `Syntheses that consulted the speech cache, by result: hit (served from R2, no provider call) or miss (synthesized). ${GLOBAL}`,
+      of(TTS_CACHE),
+    ),
   ].join("");
 }

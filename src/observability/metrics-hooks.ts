@@ -5,7 +5,17 @@
  */
 import type { TurnPayload, TurnResult } from "../durable/call-types";
 import type { AttemptRecord } from "../routing/attempts";
-import { addGlobal, callEnded, callStarted, httpError, ttsCacheResult, turnDone, turnLatencyDeltas, type TurnOutcome, type TurnSource } from "./metrics-global";
+import {
+  addGlobal,
+  callEnded,
+  callStarted,
+  httpError,
+  ttsCacheResult,
+  turnDone,
+  turnLatencyDeltas,
+  type TurnOutcome,
+  type TurnSource,
+} from "./metrics-global";
 import { log } from "./log";
 
 type Ctx = { waitUntil(p: Promise<unknown>): void };
@@ -54,12 +64,20 @@ export function recordTurnFailed(env: Env, ctx: Ctx, payload: TurnPayload): void
 }
 
 /** A turn that was answered: its count by source and outcome, stage and provider latencies, cache result. */
-export function turnDeltas(result: TurnResult, sttAttempts?: readonly AttemptRecord[], ttsAttempts?: readonly AttemptRecord[]): Record<string, number> {
+export function turnDeltas(
+  result: TurnResult,
+  sttAttempts?: readonly AttemptRecord[],
+  ttsAttempts?: readonly AttemptRecord[],
+): Record<string, number> {
   const source = result.transcript.source;
   const cache = result.reply.audio?.cache;
   return {
     ...turnDone(source, turnOutcome(result)),
-    ...turnLatencyDeltas(result.latencyMs, { stt: source === "speech", tts: Boolean(result.reply.audio) || Boolean(ttsAttempts?.length) }, { stt: sttAttempts, tts: ttsAttempts }),
+    ...turnLatencyDeltas(
+      result.latencyMs,
+      { stt: source === "speech", tts: Boolean(result.reply.audio) || Boolean(ttsAttempts?.length) },
+      { stt: sttAttempts, tts: ttsAttempts },
+    ),
     ...(cache ? ttsCacheResult(cache) : {}),
   };
 }
@@ -74,7 +92,13 @@ export function turnOutcome(result: TurnResult): TurnOutcome {
  * NLP, TTS and total ms. Query it with the SQL API (`SELECT blob1, quantileWeighted(0.95)(double4,
  * _sample_interval) ... FROM voice_edge_turns GROUP BY blob1`).
  */
-export function writeTurnDataPoint(env: Env, tenantId: string, source: TurnSource, outcome: TurnOutcome, result: TurnResult): void {
+export function writeTurnDataPoint(
+  env: Env,
+  tenantId: string,
+  source: TurnSource,
+  outcome: TurnOutcome,
+  result: TurnResult,
+): void {
   const analytics = (env as { ANALYTICS?: AnalyticsEngineDataset }).ANALYTICS;
   if (!analytics?.writeDataPoint) return;
   const l = result.latencyMs;

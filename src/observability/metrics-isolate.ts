@@ -19,7 +19,9 @@ isolateRegistry.register(
     `Circuit breaker state of each provider-region this isolate has used: 1 for its current state, 0 for the others. ${PER_ISOLATE} Breakers learn per isolate (see GET /api/v1/providers).`,
     () =>
       healthSnapshot().flatMap((h) =>
-        CIRCUIT_STATES.map((state) => [{ provider: h.provider, region: h.region, state }, h.breaker.state === state ? 1 : 0] as const),
+        CIRCUIT_STATES.map(
+          (state) => [{ provider: h.provider, region: h.region, state }, h.breaker.state === state ? 1 : 0] as const,
+        ),
       ),
   ),
 );

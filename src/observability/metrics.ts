@@ -56,7 +56,12 @@ export function formatValue(v: number): string {
 export type MetricType = "counter" | "gauge" | "histogram";
 
 /** One family: its HELP and TYPE lines, then its samples (`name{labels} value`). */
-export function renderFamily(name: string, type: MetricType, help: string, samples: readonly (readonly [series: string, value: number])[]): string {
+export function renderFamily(
+  name: string,
+  type: MetricType,
+  help: string,
+  samples: readonly (readonly [series: string, value: number])[],
+): string {
   const lines = [`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`];
   for (const [series, value] of samples) lines.push(`${series} ${formatValue(value)}`);
   return lines.join("\n") + "\n";

@@ -37,4 +37,3 @@ export const optionalUrlVar = z.preprocess(
     .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL")
     .optional(),
 );
-

@@ -33,7 +33,10 @@ export function requestContext() {
         annotateScope({ tenantId });
         const route = routePath(c, -1);
         const status = c.res.status;
-        setSpanAttributes({ "http.route": route, "http.response.status_code": status, "voice.tenant_id": tenantId }, route && route !== "/*" ? `${c.req.method} ${route}` : undefined);
+        setSpanAttributes(
+          { "http.route": route, "http.response.status_code": status, "voice.tenant_id": tenantId },
+          route && route !== "/*" ? `${c.req.method} ${route}` : undefined,
+        );
         // One line per request: the call event it caused (handed back by the call's object), with
         // the request's fields on it, or a plain request line.
         const event = c.get("callEvent");

@@ -12,7 +12,15 @@
  * RPC carries it explicitly as a W3C traceparent in the inputs (see rpcTrace), and the object's
  * spans continue that trace.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Span } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Span,
+} from "@opentelemetry/api";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import { TracerProvider, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace";
@@ -45,7 +53,9 @@ export function observabilitySettings(env: Env): ObservabilitySettings {
           serviceName: config.OTEL_SERVICE_NAME,
         }
       : undefined,
-    sink: config.LOG_SINK_URL ? { url: config.LOG_SINK_URL, auth: config.LOG_SINK_AUTH, timeoutMs: config.OTEL_EXPORTER_OTLP_TIMEOUT } : undefined,
+    sink: config.LOG_SINK_URL
+      ? { url: config.LOG_SINK_URL, auth: config.LOG_SINK_AUTH, timeoutMs: config.OTEL_EXPORTER_OTLP_TIMEOUT }
+      : undefined,
   };
 }
 
@@ -69,7 +79,11 @@ const resources = new Map<string, Resource>();
 function resourceFor(serviceName: string): Resource {
   let r = resources.get(serviceName);
   if (!r) {
-    r = resourceFromAttributes({ "service.name": serviceName, "cloud.provider": "cloudflare", "cloud.platform": "cloudflare.workers" });
+    r = resourceFromAttributes({
+      "service.name": serviceName,
+      "cloud.provider": "cloudflare",
+      "cloud.platform": "cloudflare.workers",
+    });
     resources.set(serviceName, r);
   }
   return r;
@@ -104,7 +118,13 @@ export async function runInvocation<T>(inv: Invocation, fn: (span: Span | undefi
   const settings = observabilitySettings(inv.env);
   const parent = parseTraceparent(inv.traceparent);
   const traceId = parent?.traceId ?? inv.traceId ?? newTraceId();
-  const scope: ObsScope = { requestId: inv.requestId, traceId, tenantId: inv.tenantId, callId: inv.callId, sink: settings.sink ? [] : undefined };
+  const scope: ObsScope = {
+    requestId: inv.requestId,
+    traceId,
+    tenantId: inv.tenantId,
+    callId: inv.callId,
+    sink: settings.sink ? [] : undefined,
+  };
   let span: Span | undefined;
   let collector: CollectingProcessor | undefined;
   // A client that asked not to sample (flags 00) gets no spans from us either.
@@ -117,8 +137,27 @@ export async function runInvocation<T>(inv: Invocation, fn: (span: Span | undefi
       spanProcessors: [collector],
     });
     const tracer = provider.getTracer("voice-edge");
-    const parentCtx = parent ? trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true }) : ROOT_CONTEXT;
-    span = tracer.startSpan(inv.name, { kind: inv.kind, attributes: compact({ ...inv.attributes, "voice.request_id": inv.requestId, "voice.tenant_id": inv.tenantId, "voice.call_id": inv.callId }) }, parentCtx);
+    const parentCtx = parent
+      ? trace.setSpanContext(ROOT_CONTEXT, {
+          traceId,
+          spanId: parent.spanId,
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: true,
+        })
+      : ROOT_CONTEXT;
+    span = tracer.startSpan(
+      inv.name,
+      {
+        kind: inv.kind,
+        attributes: compact({
+          ...inv.attributes,
+          "voice.request_id": inv.requestId,
+          "voice.tenant_id": inv.tenantId,
+          "voice.call_id": inv.callId,
+        }),
+      },
+      parentCtx,
+    );
     scope.trace = { tracer, ctx: trace.setSpan(parentCtx, span) };
   }
   try {
@@ -134,8 +173,12 @@ export async function runInvocation<T>(inv: Invocation, fn: (span: Span | undefi
 
 async function flush(settings: ObservabilitySettings, spans: ReadableSpan[], lines: string[]): Promise<void> {
   await Promise.all([
-    settings.traces && spans.length ? exportSpans(settings.traces, spans).catch((err: unknown) => warnOnce("trace_export_failed", err)) : undefined,
-    settings.sink && lines.length ? postLines(settings.sink, lines).catch((err: unknown) => warnOnce("log_sink_failed", err)) : undefined,
+    settings.traces && spans.length
+      ? exportSpans(settings.traces, spans).catch((err: unknown) => warnOnce("trace_export_failed", err))
+      : undefined,
+    settings.sink && lines.length
+      ? postLines(settings.sink, lines).catch((err: unknown) => warnOnce("log_sink_failed", err))
+      : undefined,
   ]);
 }
 
@@ -185,7 +228,12 @@ function markError(span: Span | undefined, err: unknown): void {
 }
 
 /** Runs fn in a child span of the active one (or just runs it when tracing is off). */
-export async function inSpan<T>(name: string, attributes: Record<string, unknown>, fn: (span: Span | undefined) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  attributes: Record<string, unknown>,
+  fn: (span: Span | undefined) => Promise<T>,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
   const t = currentScope()?.trace;
   if (!t) return fn(undefined);
   const span = t.tracer.startSpan(name, { kind, attributes: compact(attributes) }, t.ctx);
@@ -234,7 +282,8 @@ export function traceAttempt(a: AttemptRecord): void {
     },
     t.ctx,
   );
-  if (a.outcome === "failed" || a.outcome === "timeout") span.setStatus({ code: SpanStatusCode.ERROR, message: a.errorKind ?? a.outcome });
+  if (a.outcome === "failed" || a.outcome === "timeout")
+    span.setStatus({ code: SpanStatusCode.ERROR, message: a.errorKind ?? a.outcome });
   span.end(end);
 }
 
@@ -249,7 +298,10 @@ export function rpcTrace(): RpcTrace | undefined {
   const scope = currentScope();
   if (!scope?.traceId) return undefined;
   const active = scope.trace ? trace.getSpan(scope.trace.ctx)?.spanContext() : undefined;
-  return { traceId: scope.traceId, ...(active ? { traceparent: formatTraceparent(active.traceId, active.spanId) } : {}) };
+  return {
+    traceId: scope.traceId,
+    ...(active ? { traceparent: formatTraceparent(active.traceId, active.spanId) } : {}),
+  };
 }
 
 /**
@@ -257,5 +309,10 @@ export function rpcTrace(): RpcTrace | undefined {
  * input (RPC carries no trace context itself), so the object's span is this span's child.
  */
 export function rpcCall<T>(method: string, fn: (trace: RpcTrace | undefined) => Promise<T>): Promise<T> {
-  return inSpan(`CallSession.${method} rpc`, { "rpc.system": "cloudflare_durable_object_rpc", "rpc.service": "CallSession", "rpc.method": method }, () => fn(rpcTrace()), SpanKind.CLIENT);
+  return inSpan(
+    `CallSession.${method} rpc`,
+    { "rpc.system": "cloudflare_durable_object_rpc", "rpc.service": "CallSession", "rpc.method": method },
+    () => fn(rpcTrace()),
+    SpanKind.CLIENT,
+  );
 }

@@ -14,7 +14,11 @@ const limits = { maxBytes: 10 << 20, maxDurationMs: 300_000 };
 const speech = { kind: "audio" as const, audio: decodeAudio(balanceWav, "audio/wav", limits) };
 const ogg = { kind: "audio" as const, audio: decodeAudio(balanceOgg, "audio/ogg", limits) };
 
-function engine(name: string, behaviour: (input: SttInput) => Promise<string>, containers: Container[] = []): SpeechToText & { seen: SttInput[] } {
+function engine(
+  name: string,
+  behaviour: (input: SttInput) => Promise<string>,
+  containers: Container[] = [],
+): SpeechToText & { seen: SttInput[] } {
   const seen: SttInput[] = [];
   return {
     name,
@@ -43,7 +47,10 @@ describe("recognize: the STT stage", () => {
   });
 
   it("fails over to the next provider when one fails", async () => {
-    const r = await recognize(speech, "en-US", () => [engine("a", failing(new ProviderError("a", "retryable", "HTTP 503"))), engine("b", async () => "hello")]);
+    const r = await recognize(speech, "en-US", () => [
+      engine("a", failing(new ProviderError("a", "retryable", "HTTP 503"))),
+      engine("b", async () => "hello"),
+    ]);
     expect(r).toMatchObject({ text: "hello", provider: "b" });
   });
 
@@ -63,18 +70,26 @@ describe("recognize: the STT stage", () => {
       engine("b", failing(new ProviderError("b", "auth", "HTTP 401", { status: 401 }))),
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ status: 503, code: "provider_unavailable", options: { headers: { "Retry-After": "7" } } });
+    expect(err).toMatchObject({
+      status: 503,
+      code: "provider_unavailable",
+      options: { headers: { "Retry-After": "7" } },
+    });
     expect((err as ApiError).detail).not.toContain("401");
   });
 
   it("blames the audio (400) when every provider refused it as bad input", async () => {
-    const err = await recognize(speech, "en-US", () => [engine("a", failing(new ProviderError("a", "permanent", "HTTP 400 bad audio", { status: 400 })))]).catch((e: unknown) => e);
+    const err = await recognize(speech, "en-US", () => [
+      engine("a", failing(new ProviderError("a", "permanent", "HTTP 400 bad audio", { status: 400 }))),
+    ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AudioError);
     expect(err).toMatchObject({ code: "invalid_audio" });
   });
 
   it("lets programming errors through instead of hiding them as provider failures", async () => {
-    await expect(recognize(speech, "en-US", () => [engine("a", failing(new TypeError("bug")))])).rejects.toThrow(TypeError);
+    await expect(recognize(speech, "en-US", () => [engine("a", failing(new TypeError("bug")))])).rejects.toThrow(
+      TypeError,
+    );
   });
 });
 
@@ -88,9 +103,17 @@ describe("recognize through the routing layer", () => {
       calls++;
       throw new ProviderError("a", "retryable", "HTTP 503", { status: 503 });
     });
-    const r = await recognize(speech, "en-US", () => [flaky, engine("b", async () => "hello")], undefined, { ...quick, registry: new HealthRegistry() });
+    const r = await recognize(speech, "en-US", () => [flaky, engine("b", async () => "hello")], undefined, {
+      ...quick,
+      registry: new HealthRegistry(),
+    });
     expect(calls).toBe(3);
-    expect(r.attempts?.map((a) => `${a.provider}#${a.attempt}:${a.outcome}`)).toEqual(["a#1:failed", "a#2:failed", "a#3:failed", "b#1:success"]);
+    expect(r.attempts?.map((a) => `${a.provider}#${a.attempt}:${a.outcome}`)).toEqual([
+      "a#1:failed",
+      "a#2:failed",
+      "a#3:failed",
+      "b#1:success",
+    ]);
   });
 
   it("answers 503 at once, with Retry-After until a breaker half-opens, when every provider's breaker is open", async () => {
@@ -99,7 +122,11 @@ describe("recognize through the routing layer", () => {
     registry.get("a", "a-region").breaker.onAuthFailure();
     const err = await recognize(speech, "en-US", () => [a], undefined, { registry }).catch((e: unknown) => e);
     expect(a.seen).toHaveLength(0);
-    expect(err).toMatchObject({ status: 503, code: "provider_unavailable", options: { headers: { "Retry-After": "30" } } });
+    expect(err).toMatchObject({
+      status: 503,
+      code: "provider_unavailable",
+      options: { headers: { "Retry-After": "30" } },
+    });
     expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["skipped_open"]);
   });
 
@@ -109,7 +136,10 @@ describe("recognize through the routing layer", () => {
     const err = await recognize(
       speech,
       "en-US",
-      () => [engine("a", failing(new ProviderError("a", "permanent", "HTTP 400", { status: 400 }))), engine("b", async () => "unused")],
+      () => [
+        engine("a", failing(new ProviderError("a", "permanent", "HTTP 400", { status: 400 }))),
+        engine("b", async () => "unused"),
+      ],
       undefined,
       { registry },
     ).catch((e: unknown) => e);
@@ -118,7 +148,13 @@ describe("recognize through the routing layer", () => {
   });
 
   it("carries the attempts on a 415 refusal", async () => {
-    const err = await recognize(speech, "en-US", () => [engine("a", failing(new AudioError("unsupported_media_type", "no thanks")))], undefined, { registry: new HealthRegistry() }).catch((e: unknown) => e);
+    const err = await recognize(
+      speech,
+      "en-US",
+      () => [engine("a", failing(new AudioError("unsupported_media_type", "no thanks")))],
+      undefined,
+      { registry: new HealthRegistry() },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AudioError);
     expect(err).toMatchObject({ code: "unsupported_media_type", message: "no thanks" });
     expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["refused"]);
@@ -129,9 +165,17 @@ describe("recognize through the routing layer", () => {
       name: "slow",
       region: "r",
       containers: [],
-      transcribe: (_input, signal) => new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new ProviderError("slow", "permanent", "request aborted by the client")))),
+      transcribe: (_input, signal) =>
+        new Promise((_resolve, reject) =>
+          signal?.addEventListener("abort", () =>
+            reject(new ProviderError("slow", "permanent", "request aborted by the client")),
+          ),
+        ),
     };
-    const r = await recognize(speech, "en-US", () => [hanging, engine("b", async () => "made it")], undefined, { registry: new HealthRegistry(), deadlineMs: 200 });
+    const r = await recognize(speech, "en-US", () => [hanging, engine("b", async () => "made it")], undefined, {
+      registry: new HealthRegistry(),
+      deadlineMs: 200,
+    });
     expect(r).toMatchObject({ text: "made it", provider: "b" });
     expect(r.attempts?.[0]).toMatchObject({ provider: "slow", outcome: "timeout" });
   });
@@ -143,7 +187,9 @@ describe("recognize through the routing layer", () => {
       controller.abort();
       throw new ProviderError("a", "permanent", "request aborted by the client");
     });
-    const err = await recognize(speech, "en-US", () => [hangUp, b], controller.signal, { registry: new HealthRegistry() }).catch((e: unknown) => e);
+    const err = await recognize(speech, "en-US", () => [hangUp, b], controller.signal, {
+      registry: new HealthRegistry(),
+    }).catch((e: unknown) => e);
     expect(b.seen).toHaveLength(0);
     expect(err).toMatchObject({ status: 503 });
     expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["aborted"]);

@@ -50,7 +50,9 @@ export const STT_BASE_SLOW_CALL_MS = 2500;
 /** The audio's length, or for containers whose length we cannot read (mp3, webm) an overestimate at 16 kbit/s. */
 function audioMs(durationMs: number | null, input: SttInput): number {
   if (durationMs !== null) return durationMs;
-  return input.kind === "pcm" ? (input.samples.length / input.sampleRate) * 1000 : Math.min(300_000, input.bytes.length / 2);
+  return input.kind === "pcm"
+    ? (input.samples.length / input.sampleRate) * 1000
+    : Math.min(300_000, input.bytes.length / 2);
 }
 
 /**
@@ -125,13 +127,18 @@ async function transcribeWithFailover(
   options: RecognizeOptions,
 ): Promise<Recognized> {
   try {
-    const { value: result, provider, attempts } = await callWithResilience(providers, (p, attemptSignal) => p.transcribe(input, attemptSignal), {
+    const {
+      value: result,
+      provider,
+      attempts,
+    } = await callWithResilience(providers, (p, attemptSignal) => p.transcribe(input, attemptSignal), {
       ...options,
       deadlineMs: options.deadlineMs ?? STT_BASE_DEADLINE_MS + lengthMs,
       slowCallMs: options.slowCallMs ?? STT_BASE_SLOW_CALL_MS + lengthMs / 4,
       signal,
     });
-    if (attempts.length > 1) log("stt_failover", { provider: provider.name, region: provider.region, attempts: summarize(attempts) }, "warn");
+    if (attempts.length > 1)
+      log("stt_failover", { provider: provider.name, region: provider.region, attempts: summarize(attempts) }, "warn");
     return {
       text: result.text,
       confidence: result.confidence,
@@ -153,17 +160,31 @@ function sttFailure(failure: AllProvidersFailedError): Error {
   const refusals = failure.errors.filter((f): f is AudioError => f instanceof AudioError);
   const providerErrors = failure.errors.filter((f): f is ProviderError => f instanceof ProviderError);
   // Only when every provider was asked and each refused the request does the client's audio take the blame.
-  const everyoneAsked = failure.reason === "exhausted" && !failure.attempts.some((a) => a.outcome.startsWith("skipped_"));
+  const everyoneAsked =
+    failure.reason === "exhausted" && !failure.attempts.some((a) => a.outcome.startsWith("skipped_"));
   if (everyoneAsked && refusals[0] && providerErrors.length === 0) {
     return new SttAudioError(refusals[0].code, refusals[0].message, failure.attempts);
   }
-  if (everyoneAsked && providerErrors.length && providerErrors.every((e) => e.kind === "permanent" && [400, 415, 422].includes(e.options.status ?? 0))) {
-    return new SttAudioError("invalid_audio", "The speech-to-text provider could not decode this audio; check that the bytes match the declared format.", failure.attempts);
+  if (
+    everyoneAsked &&
+    providerErrors.length &&
+    providerErrors.every((e) => e.kind === "permanent" && [400, 415, 422].includes(e.options.status ?? 0))
+  ) {
+    return new SttAudioError(
+      "invalid_audio",
+      "The speech-to-text provider could not decode this audio; check that the bytes match the declared format.",
+      failure.attempts,
+    );
   }
-  return new ApiError(503, "provider_unavailable", "Speech recognition is unavailable right now; retry shortly, or send text or keypad tones.", {
-    internal: [summarize(failure.attempts), ...providerErrors.map((e) => e.message)].join("; ").slice(0, 1000),
-    headers: { "Retry-After": String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))) },
-    // The attempts travel with the error (attemptsOf(err) finds them) for failover logs.
-    cause: failure,
-  });
+  return new ApiError(
+    503,
+    "provider_unavailable",
+    "Speech recognition is unavailable right now; retry shortly, or send text or keypad tones.",
+    {
+      internal: [summarize(failure.attempts), ...providerErrors.map((e) => e.message)].join("; ").slice(0, 1000),
+      headers: { "Retry-After": String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))) },
+      // The attempts travel with the error (attemptsOf(err) finds them) for failover logs.
+      cause: failure,
+    },
+  );
 }

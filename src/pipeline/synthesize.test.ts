@@ -12,7 +12,10 @@ import { synthesize, TtsUnavailableError } from "./synthesize";
 const reply: ReplyOptions = { mode: "audio", format: "wav", sampleRate: 16000 };
 const quick = { sleep: async () => {}, random: () => 0 };
 
-function engine(name: string, behaviour: (req: TtsRequest) => Promise<Int16Array> | Int16Array): TextToSpeech & { seen: TtsRequest[] } {
+function engine(
+  name: string,
+  behaviour: (req: TtsRequest) => Promise<Int16Array> | Int16Array,
+): TextToSpeech & { seen: TtsRequest[] } {
   const seen: TtsRequest[] = [];
   return {
     name,
@@ -33,19 +36,39 @@ const throwing = (err: Error) => () => {
 describe("synthesize through the routing layer", () => {
   it("fails over to the next engine and reports the attempts", async () => {
     const registry = new HealthRegistry();
-    const out = await synthesize("Hello.", "en-US", reply, [engine("a", throwing(new ProviderError("a", "auth", "HTTP 403", { status: 403 }))), engine("b", tone)], {
-      resilience: { ...quick, registry },
+    const out = await synthesize(
+      "Hello.",
+      "en-US",
+      reply,
+      [engine("a", throwing(new ProviderError("a", "auth", "HTTP 403", { status: 403 }))), engine("b", tone)],
+      {
+        resilience: { ...quick, registry },
+      },
+    );
+    expect(out).toMatchObject({
+      provider: "b",
+      region: "b-region",
+      cache: "miss",
+      audio: { format: "wav", mediaType: "audio/wav" },
     });
-    expect(out).toMatchObject({ provider: "b", region: "b-region", cache: "miss", audio: { format: "wav", mediaType: "audio/wav" } });
     expect(out.attempts?.map((a) => `${a.provider}:${a.outcome}`)).toEqual(["a:failed", "b:success"]);
     expect(registry.get("a", "a-region").breaker.state).toBe("open");
   });
 
   it("moves on from an engine that fails with a plain error (say, eSpeak left out of the build), counting it", async () => {
     const registry = new HealthRegistry();
-    const out = await synthesize("Hello.", "en-US", reply, [engine("local", throwing(new Error("the embedded eSpeak NG engine is not included in this build"))), engine("b", tone)], {
-      resilience: { ...quick, registry },
-    });
+    const out = await synthesize(
+      "Hello.",
+      "en-US",
+      reply,
+      [
+        engine("local", throwing(new Error("the embedded eSpeak NG engine is not included in this build"))),
+        engine("b", tone),
+      ],
+      {
+        resilience: { ...quick, registry },
+      },
+    );
     expect(out.provider).toBe("b");
     expect(out.attempts?.[0]).toMatchObject({ provider: "local", outcome: "failed", errorKind: "invalid_response" });
     expect(registry.get("local", "local-region").breaker.snapshot().calls).toBe(1);
@@ -57,7 +80,11 @@ describe("synthesize through the routing layer", () => {
       "Bonjour.",
       "fr-FR",
       reply,
-      [engine("local", throwing(new UnsupportedLanguageError("English only"))), engine("long", throwing(new TextTooLongError("too long"))), engine("b", tone)],
+      [
+        engine("local", throwing(new UnsupportedLanguageError("English only"))),
+        engine("long", throwing(new TextTooLongError("too long"))),
+        engine("b", tone),
+      ],
       { resilience: { ...quick, registry } },
     );
     expect(out.provider).toBe("b");
@@ -67,7 +94,11 @@ describe("synthesize through the routing layer", () => {
 
   it("lets a bug through instead of degrading to text", async () => {
     const b = engine("b", tone);
-    await expect(synthesize("Hello.", "en-US", reply, [engine("a", throwing(new TypeError("bug"))), b], { resilience: { registry: new HealthRegistry() } })).rejects.toThrow(TypeError);
+    await expect(
+      synthesize("Hello.", "en-US", reply, [engine("a", throwing(new TypeError("bug"))), b], {
+        resilience: { registry: new HealthRegistry() },
+      }),
+    ).rejects.toThrow(TypeError);
     expect(b.seen).toHaveLength(0);
   });
 
@@ -76,7 +107,10 @@ describe("synthesize through the routing layer", () => {
       "Hello.",
       "en-US",
       reply,
-      [engine("a", throwing(new ProviderError("a", "retryable", "HTTP 429", { status: 429, retryAfterMs: 20_000 }))), engine("b", throwing(new ProviderError("b", "invalid_response", "empty audio")))],
+      [
+        engine("a", throwing(new ProviderError("a", "retryable", "HTTP 429", { status: 429, retryAfterMs: 20_000 }))),
+        engine("b", throwing(new ProviderError("b", "invalid_response", "empty audio"))),
+      ],
       { resilience: { ...quick, registry: new HealthRegistry() } },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TtsUnavailableError);
@@ -89,17 +123,30 @@ describe("synthesize through the routing layer", () => {
   });
 
   it("still says when no engine produces the encoding", async () => {
-    await expect(synthesize("Hello.", "en-US", { ...reply, format: "mp3" }, [engine("a", tone)])).rejects.toThrow(/no TTS provider configured for mp3/);
+    await expect(synthesize("Hello.", "en-US", { ...reply, format: "mp3" }, [engine("a", tone)])).rejects.toThrow(
+      /no TTS provider configured for mp3/,
+    );
   });
 
   it("plays cached speech for an engine even while its breaker is open", async () => {
     const registry = new HealthRegistry();
-    const cache = { bucket: env.ARCHIVE, ttlSeconds: 3600, keys: archiveKeyring(env), tenantId: `t-${crypto.randomUUID()}` };
+    const cache = {
+      bucket: env.ARCHIVE,
+      ttlSeconds: 3600,
+      keys: archiveKeyring(env),
+      tenantId: `t-${crypto.randomUUID()}`,
+    };
     const a = engine("a", tone);
-    const first = await synthesize("Please hold.", "en-US", reply, [a, engine("b", tone)], { cache, resilience: { registry } });
+    const first = await synthesize("Please hold.", "en-US", reply, [a, engine("b", tone)], {
+      cache,
+      resilience: { registry },
+    });
     expect(first).toMatchObject({ provider: "a", cache: "miss" });
     registry.get("a", "a-region").breaker.onAuthFailure();
-    const second = await synthesize("Please hold.", "en-US", reply, [a, engine("b", tone)], { cache, resilience: { registry } });
+    const second = await synthesize("Please hold.", "en-US", reply, [a, engine("b", tone)], {
+      cache,
+      resilience: { registry },
+    });
     expect(second).toMatchObject({ provider: "a", cache: "hit" });
     expect(second.audio.bytes).toEqual(first.audio.bytes);
     expect(second.attempts?.map((x) => x.outcome)).toEqual(["cached"]);
@@ -107,8 +154,14 @@ describe("synthesize through the routing layer", () => {
   });
 
   it("synthesizes anyway when the cache cannot be read", async () => {
-    const broken = { get: async () => Promise.reject(new Error("R2 down")), put: async () => Promise.reject(new Error("R2 down")) } as unknown as R2Bucket;
-    const out = await synthesize("Hello.", "en-US", reply, [engine("a", tone)], { cache: { bucket: broken, ttlSeconds: 60, keys: archiveKeyring(env), tenantId: "t" }, resilience: { registry: new HealthRegistry() } });
+    const broken = {
+      get: async () => Promise.reject(new Error("R2 down")),
+      put: async () => Promise.reject(new Error("R2 down")),
+    } as unknown as R2Bucket;
+    const out = await synthesize("Hello.", "en-US", reply, [engine("a", tone)], {
+      cache: { bucket: broken, ttlSeconds: 60, keys: archiveKeyring(env), tenantId: "t" },
+      resilience: { registry: new HealthRegistry() },
+    });
     expect(out).toMatchObject({ provider: "a", cache: "miss" });
   });
 });

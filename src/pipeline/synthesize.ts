@@ -2,7 +2,13 @@ import { AudioError } from "../audio/errors";
 import { encodeReply, mediaTypeFor } from "../audio/output-format";
 import type { ReplyAudio, ReplyOptions } from "../durable/call-types";
 import { ProviderError } from "../providers/errors";
-import { readCachedSpeech, writeCachedSpeech, type CacheEntry, type TtsCache, type TtsCacheKey } from "../providers/tts-cache";
+import {
+  readCachedSpeech,
+  writeCachedSpeech,
+  type CacheEntry,
+  type TtsCache,
+  type TtsCacheKey,
+} from "../providers/tts-cache";
 import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
 import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
@@ -84,7 +90,13 @@ export async function synthesize(
     sampleRate: reply.sampleRate,
     text,
   });
-  const request = { text, language, sampleRate: reply.sampleRate, encoding, ...(options.voice ? { voice: options.voice } : {}) };
+  const request = {
+    text,
+    language,
+    sampleRate: reply.sampleRate,
+    encoding,
+    ...(options.voice ? { voice: options.voice } : {}),
+  };
   const resilience = options.resilience ?? {};
   const chars = [...text].length;
   try {
@@ -127,18 +139,39 @@ export async function synthesize(
       });
     }
     const { cacheEntry: _entry, ...audio } = out.value as ReplyAudio & { cacheEntry?: CacheEntry };
-    return { audio, provider: provider.name, region: provider.region, cache: out.cached ? "hit" : "miss", attempts, ...(cacheEntry ? { cacheEntry } : {}) };
+    return {
+      audio,
+      provider: provider.name,
+      region: provider.region,
+      cache: out.cached ? "hit" : "miss",
+      attempts,
+      ...(cacheEntry ? { cacheEntry } : {}),
+    };
   } catch (err) {
     if (!(err instanceof AllProvidersFailedError)) throw err;
     const detail = err.errors.map((e) => (e instanceof Error ? e.message : String(e)));
-    throw new TtsUnavailableError([summarize(err.attempts), ...detail].join("; ").slice(0, 1000), err.attempts, err.retryAfterMs, { cause: err });
+    throw new TtsUnavailableError(
+      [summarize(err.attempts), ...detail].join("; ").slice(0, 1000),
+      err.attempts,
+      err.retryAfterMs,
+      { cause: err },
+    );
   }
 }
 
 function toReplyAudio(out: TtsResult, reply: ReplyOptions): ReplyAudio {
   return out.kind === "encoded"
-    ? { format: out.format, sampleRate: out.sampleRate ?? reply.sampleRate, mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate), bytes: out.bytes }
-    : { format: reply.format, sampleRate: reply.sampleRate, ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate) };
+    ? {
+        format: out.format,
+        sampleRate: out.sampleRate ?? reply.sampleRate,
+        mediaType: out.mediaType || mediaTypeFor(out.format, reply.sampleRate),
+        bytes: out.bytes,
+      }
+    : {
+        format: reply.format,
+        sampleRate: reply.sampleRate,
+        ...encodeReply(out.samples, out.sampleRate, reply.format, reply.sampleRate),
+      };
 }
 
 /**
@@ -155,7 +188,13 @@ function asEngineFailure(engine: TextToSpeech, err: unknown): unknown {
   if (err.name === "UnsupportedLanguageError" || err.name === "TextTooLongError") {
     return new ProviderError(engine.name, "permanent", err.message, { cause: err });
   }
-  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError) return err;
+  if (
+    err instanceof TypeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError ||
+    err instanceof RangeError
+  )
+    return err;
   // An abort (DOMException) is recognised by the routing layer from the signal itself.
   if (err.name === "AbortError" || err.name === "TimeoutError") return err;
   return new ProviderError(engine.name, "invalid_response", err.message, { cause: err });

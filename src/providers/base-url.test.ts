@@ -5,7 +5,9 @@ import { baseUrlFromList, checkBaseUrl, endpointId } from "./base-url";
 const RULES = { example: "https://api.example.com", keySetting: "EXAMPLE_KEY" };
 
 /** A schema reading a list the way the OpenAI adapter does: the list, and the entry the registry picked. */
-const listSchema = z.object({ URLS: z.string(), URL: z.string().optional() }).transform((s, ctx) => baseUrlFromList(s.URLS, s.URL, ctx, "URLS", RULES) ?? z.NEVER);
+const listSchema = z
+  .object({ URLS: z.string(), URL: z.string().optional() })
+  .transform((s, ctx) => baseUrlFromList(s.URLS, s.URL, ctx, "URLS", RULES) ?? z.NEVER);
 
 describe("base URLs", () => {
   it.each([
@@ -41,14 +43,21 @@ describe("base URLs", () => {
 
   it("takes the registry's lowercased entry back in the list's own spelling", () => {
     const urls = "http://127.0.0.1:9001/v1, https://gw.example.com/Whisper";
-    expect(listSchema.parse({ URLS: urls, URL: "https://gw.example.com/whisper" })).toBe("https://gw.example.com/Whisper");
+    expect(listSchema.parse({ URLS: urls, URL: "https://gw.example.com/whisper" })).toBe(
+      "https://gw.example.com/Whisper",
+    );
     expect(listSchema.parse({ URLS: urls, URL: "http://127.0.0.1:9001/v1" })).toBe("http://127.0.0.1:9001");
     expect(listSchema.parse({ URLS: urls })).toBe("http://127.0.0.1:9001"); // read directly: the first entry
   });
 
   it("refuses a bad entry by its position, and the same endpoint listed twice", () => {
-    const issues = (URLS: string) => listSchema.safeParse({ URLS }).error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    expect(issues("https://a.example.com, http://b.example.com")).toEqual(["URLS: entry 2 must be an https URL (plain http is allowed only for localhost or 127.0.0.1)"]);
-    expect(issues("https://a.example.com/v1, https://b.example.com, https://A.example.com/")).toEqual(["URLS: entries 1 and 3 are the same endpoint; list each server once"]);
+    const issues = (URLS: string) =>
+      listSchema.safeParse({ URLS }).error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(issues("https://a.example.com, http://b.example.com")).toEqual([
+      "URLS: entry 2 must be an https URL (plain http is allowed only for localhost or 127.0.0.1)",
+    ]);
+    expect(issues("https://a.example.com/v1, https://b.example.com, https://A.example.com/")).toEqual([
+      "URLS: entries 1 and 3 are the same endpoint; list each server once",
+    ]);
   });
 });

@@ -25,7 +25,10 @@ export interface BaseUrlRules {
 }
 
 /** Origin plus optional path prefix, no trailing slash and no "/v1" — or what is wrong with it. */
-export function checkBaseUrl(value: string, rules: BaseUrlRules): { url: string; problems: [] } | { url?: undefined; problems: string[] } {
+export function checkBaseUrl(
+  value: string,
+  rules: BaseUrlRules,
+): { url: string; problems: [] } | { url?: undefined; problems: string[] } {
   let url: URL;
   try {
     url = new URL(value);
@@ -37,7 +40,8 @@ export function checkBaseUrl(value: string, rules: BaseUrlRules): { url: string;
     problems.push("must be an https URL (plain http is allowed only for localhost or 127.0.0.1)");
   }
   if (url.username || url.password) problems.push(`must not contain credentials; put the key in ${rules.keySetting}`);
-  if (url.search || url.hash || value.includes("?") || value.includes("#")) problems.push("must not have a query string or fragment");
+  if (url.search || url.hash || value.includes("?") || value.includes("#"))
+    problems.push("must not have a query string or fragment");
   if (problems.length) return { problems };
   const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
   return { url: `${url.origin}${path}`, problems: [] };
@@ -68,7 +72,13 @@ export function listEntries(value: string): string[] {
  * each engine its entry lowercased in the single setting (region ids are case-insensitive); URL
  * paths are not, so the entry's own spelling is taken back from the list.
  */
-export function baseUrlFromList(list: string, chosen: string | undefined, ctx: z.RefinementCtx, path: string, rules: BaseUrlRules): string | undefined {
+export function baseUrlFromList(
+  list: string,
+  chosen: string | undefined,
+  ctx: z.RefinementCtx,
+  path: string,
+  rules: BaseUrlRules,
+): string | undefined {
   const entries = listEntries(list);
   const urls: string[] = [];
   const ids = new Map<string, number>();
@@ -83,7 +93,8 @@ export function baseUrlFromList(list: string, chosen: string | undefined, ctx: z
     if (checked.url === undefined) return;
     const id = endpointId(checked.url).toLowerCase();
     const twin = ids.get(id);
-    if (twin !== undefined) problem(`entries ${twin + 1} and ${index + 1} are the same endpoint; list each server once`);
+    if (twin !== undefined)
+      problem(`entries ${twin + 1} and ${index + 1} are the same endpoint; list each server once`);
     ids.set(id, index);
     urls.push(checked.url);
   });
@@ -95,7 +106,12 @@ export function baseUrlFromList(list: string, chosen: string | undefined, ctx: z
 }
 
 /** One base URL setting checked inside a schema: the normalised URL, or undefined after adding its problems under `path`. */
-export function baseUrlFromSetting(value: string, ctx: z.RefinementCtx, path: string, rules: BaseUrlRules): string | undefined {
+export function baseUrlFromSetting(
+  value: string,
+  ctx: z.RefinementCtx,
+  path: string,
+  rules: BaseUrlRules,
+): string | undefined {
   const checked = checkBaseUrl(value, rules);
   for (const message of checked.problems) ctx.addIssue({ code: "custom", path: [path], message });
   return checked.url;

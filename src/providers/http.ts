@@ -28,17 +28,31 @@ export async function providerFetch(url: string, init: RequestInit, options: Pro
   try {
     res = await (options.fetcher ?? fetch)(url, { ...init, signal });
   } catch (err) {
-    if (options.signal?.aborted) throw new ProviderError(options.provider, "permanent", "request aborted by the client", { cause: err });
-    if (timeout.aborted) throw new ProviderError(options.provider, "retryable", `no answer within ${options.timeoutMs} ms`, { cause: err });
-    throw new ProviderError(options.provider, "retryable", `network error calling ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+    if (options.signal?.aborted)
+      throw new ProviderError(options.provider, "permanent", "request aborted by the client", { cause: err });
+    if (timeout.aborted)
+      throw new ProviderError(options.provider, "retryable", `no answer within ${options.timeoutMs} ms`, {
+        cause: err,
+      });
+    throw new ProviderError(
+      options.provider,
+      "retryable",
+      `network error calling ${redactUrl(url)}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (res.ok) return res;
   const body = (await res.text().catch(() => "")).slice(0, 500);
   const retryAfterMs = parseRetryAfter(res.headers.get("Retry-After"));
-  throw new ProviderError(options.provider, kindForStatus(res.status), `HTTP ${res.status} from ${redactUrl(url)}${body ? `: ${body}` : ""}`, {
-    status: res.status,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  });
+  throw new ProviderError(
+    options.provider,
+    kindForStatus(res.status),
+    `HTTP ${res.status} from ${redactUrl(url)}${body ? `: ${body}` : ""}`,
+    {
+      status: res.status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    },
+  );
 }
 
 /** Parses a provider's JSON answer; a 2xx with a body we cannot read is an invalid_response. */

@@ -16,7 +16,15 @@ import type { SpeechToText, TextToSpeech } from "./types";
  * name a setting that does not exist.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [localModule, googleModule, azureModule, deepgramModule, openaiModule, workersAiModule, pollyModule];
+export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [
+  localModule,
+  googleModule,
+  azureModule,
+  deepgramModule,
+  openaiModule,
+  workersAiModule,
+  pollyModule,
+];
 
 function moduleNamed(name: string): ProviderModule<unknown> | undefined {
   return PROVIDER_MODULES.find((m) => m.name === name);
@@ -41,7 +49,10 @@ function settingsFor<S>(module: ProviderModule<S>, env: Env, region?: string): S
   const key = `${module.name}\u0000${region ?? ""}`;
   if (perEnv.has(key)) return perEnv.get(key) as S;
   const vars = env as unknown as Record<string, unknown>;
-  const settings = readSettings(module, region === undefined || !module.regions ? env : ({ ...vars, [module.regions.single]: region } as unknown as Env));
+  const settings = readSettings(
+    module,
+    region === undefined || !module.regions ? env : ({ ...vars, [module.regions.single]: region } as unknown as Env),
+  );
   perEnv.set(key, settings);
   return settings;
 }
@@ -51,8 +62,14 @@ function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: strin
     const module = moduleNamed(name);
     const make = module?.[kind];
     if (!module || !make) {
-      const known = PROVIDER_MODULES.filter((m) => m[kind]).map((m) => m.name).join(", ");
-      throw new ApiError(503, "provider_misconfigured", `${setting} names '${name}', which is not a ${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`);
+      const known = PROVIDER_MODULES.filter((m) => m[kind])
+        .map((m) => m.name)
+        .join(", ");
+      throw new ApiError(
+        503,
+        "provider_misconfigured",
+        `${setting} names '${name}', which is not a ${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`,
+      );
     }
     // One engine per listed region, each validated exactly as the single-region setting would be.
     const vars = env as unknown as Record<string, unknown>;
@@ -82,7 +99,11 @@ export function pinProvider<T extends { name: string }>(chain: T[], pinned: stri
   if (!pinned) return chain;
   const hit = chain.filter((p) => p.name === pinned);
   if (!hit.length) {
-    throw new ApiError(400, "unknown_provider", `Provider '${pinned}' is not configured for ${kind}; configured: ${chain.map((p) => p.name).join(", ") || "none"}.`);
+    throw new ApiError(
+      400,
+      "unknown_provider",
+      `Provider '${pinned}' is not configured for ${kind}; configured: ${chain.map((p) => p.name).join(", ") || "none"}.`,
+    );
   }
   return hit;
 }

@@ -37,7 +37,10 @@ export interface TtsCache {
 /** The R2 object key of one cache entry: a keyed hash (HMAC) of everything that makes the audio. */
 export async function cacheObjectKey(keys: ArchiveKeyring, k: TtsCacheKey): Promise<string> {
   const name = JSON.stringify([k.tenantId, k.provider, k.voice, k.language, k.format, k.sampleRate, k.text]);
-  return TTS_CACHE_PREFIX + toHex(await crypto.subtle.sign("HMAC", await keys.cacheNameKey(), new TextEncoder().encode(name)));
+  return (
+    TTS_CACHE_PREFIX +
+    toHex(await crypto.subtle.sign("HMAC", await keys.cacheNameKey(), new TextEncoder().encode(name)))
+  );
 }
 
 /** Envs already told that the cache is off for want of ARCHIVE_KEYS (one warning each, not one per reply). */
@@ -71,7 +74,11 @@ export interface CacheEntry {
   storedAt: number;
 }
 
-export async function readCachedSpeech(cache: TtsCache, k: TtsCacheKey, now = Date.now()): Promise<(ReplyAudio & { cacheEntry: CacheEntry }) | null> {
+export async function readCachedSpeech(
+  cache: TtsCache,
+  k: TtsCacheKey,
+  now = Date.now(),
+): Promise<(ReplyAudio & { cacheEntry: CacheEntry }) | null> {
   const key = await cacheObjectKey(cache.keys, k);
   const obj = await cache.bucket.get(key);
   if (!obj) return null;
@@ -87,15 +94,26 @@ export async function readCachedSpeech(cache: TtsCache, k: TtsCacheKey, now = Da
 }
 
 /** One cache entry's audio by its object name (a call's reference to it); null when it is gone. */
-export async function readCacheEntry(cache: Pick<TtsCache, "bucket" | "keys">, objectKey: string): Promise<Uint8Array | null> {
+export async function readCacheEntry(
+  cache: Pick<TtsCache, "bucket" | "keys">,
+  objectKey: string,
+): Promise<Uint8Array | null> {
   if (!objectKey.startsWith(TTS_CACHE_PREFIX)) return null;
   const obj = await cache.bucket.get(objectKey);
   return obj ? decryptObject(cache.keys, objectKey, await obj.arrayBuffer()) : null;
 }
 
-export async function writeCachedSpeech(cache: TtsCache, k: TtsCacheKey, audio: ReplyAudio, now = Date.now()): Promise<CacheEntry> {
+export async function writeCachedSpeech(
+  cache: TtsCache,
+  k: TtsCacheKey,
+  audio: ReplyAudio,
+  now = Date.now(),
+): Promise<CacheEntry> {
   const key = await cacheObjectKey(cache.keys, k);
   const { body, metadata } = await encryptObject(cache.keys, key, audio.bytes);
-  await cache.bucket.put(key, body, { httpMetadata: { contentType: audio.mediaType }, customMetadata: { ...metadata, provider: k.provider } });
+  await cache.bucket.put(key, body, {
+    httpMetadata: { contentType: audio.mediaType },
+    customMetadata: { ...metadata, provider: k.provider },
+  });
   return { objectKey: key, storedAt: now };
 }

@@ -18,10 +18,17 @@ export function parseAnswer<S extends z.ZodType>(provider: string, schema: S, va
 }
 
 /** A 2xx synthesis must carry audio of the kind we asked for: non-empty, not an error document, the right container. */
-export function checkSpeechBytes(provider: string, bytes: Uint8Array, contentType: string | null, expected: "pcm" | "mp3" | "ogg"): void {
-  const fail = (why: string) => new ProviderError(provider, "invalid_response", `200 answer is not ${expected} audio: ${why}`);
+export function checkSpeechBytes(
+  provider: string,
+  bytes: Uint8Array,
+  contentType: string | null,
+  expected: "pcm" | "mp3" | "ogg",
+): void {
+  const fail = (why: string) =>
+    new ProviderError(provider, "invalid_response", `200 answer is not ${expected} audio: ${why}`);
   if (bytes.length === 0) throw fail("the body is empty");
-  if (contentType && /^(text\/|application\/(json|xml|problem))/i.test(contentType)) throw fail(`Content-Type is ${contentType.slice(0, 60)}`);
+  if (contentType && /^(text\/|application\/(json|xml|problem))/i.test(contentType))
+    throw fail(`Content-Type is ${contentType.slice(0, 60)}`);
   if (expected === "pcm") {
     if (bytes.length % 2 !== 0) throw fail(`${bytes.length} bytes is not a whole number of 16-bit samples`);
     return;

@@ -35,7 +35,11 @@ async function readLimited(req: Request, max: number): Promise<Uint8Array> {
 }
 
 function tooLarge(max: number): ApiError {
-  return new ApiError(413, "payload_too_large", `Audio bodies are limited to ${max} bytes (${(max / 1048576).toFixed(1)} MiB); send a shorter recording.`);
+  return new ApiError(
+    413,
+    "payload_too_large",
+    `Audio bodies are limited to ${max} bytes (${(max / 1048576).toFixed(1)} MiB); send a shorter recording.`,
+  );
 }
 
 export function isMultipart(contentType: string | undefined): boolean {
@@ -51,7 +55,10 @@ export async function readAudioUpload(c: Context<AppEnv>): Promise<AudioUpload> 
   const cfg = c.var.config;
   const contentType = c.req.header("Content-Type") ?? "";
   // Multipart framing adds a little; the audio part itself is checked against the limit below.
-  const raw = await readLimited(c.req.raw, isMultipart(contentType) ? cfg.MAX_AUDIO_BYTES + 64 * 1024 : cfg.MAX_AUDIO_BYTES);
+  const raw = await readLimited(
+    c.req.raw,
+    isMultipart(contentType) ? cfg.MAX_AUDIO_BYTES + 64 * 1024 : cfg.MAX_AUDIO_BYTES,
+  );
   const limits = { maxBytes: cfg.MAX_AUDIO_BYTES, maxDurationMs: cfg.MAX_AUDIO_SECONDS * 1000 };
   if (!isMultipart(contentType)) {
     return { audio: decodeAudio(raw, contentType || null, limits), raw, contentType, fields: {} };
@@ -60,7 +67,11 @@ export async function readAudioUpload(c: Context<AppEnv>): Promise<AudioUpload> 
   try {
     form = await new Response(raw, { headers: { "Content-Type": contentType } }).formData();
   } catch {
-    throw new ApiError(400, "invalid_request", "The multipart/form-data body could not be parsed; send the file in a field named 'audio'.");
+    throw new ApiError(
+      400,
+      "invalid_request",
+      "The multipart/form-data body could not be parsed; send the file in a field named 'audio'.",
+    );
   }
   const file = form.get("audio");
   if (!file || typeof file === "string") {

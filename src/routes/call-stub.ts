@@ -25,10 +25,19 @@ const EU_HINTS: ReadonlySet<LocationHint> = new Set(["weur", "eeur"]);
  * namespace of the call's residency. A location hint (given when the call is created) places a
  * new object near the caller; an EU call takes only European hints (the jurisdiction decides).
  */
-export function callStub(env: Env, tenantId: string, callId: string, residency: Residency | null, locationHint?: LocationHint): CallRpc {
+export function callStub(
+  env: Env,
+  tenantId: string,
+  callId: string,
+  residency: Residency | null,
+  locationHint?: LocationHint,
+): CallRpc {
   const ns = callNamespace(env, residency);
   const hint = residency === "eu" && locationHint && !EU_HINTS.has(locationHint) ? undefined : locationHint;
-  return ns.get(ns.idFromName(callObjectName(tenantId, callId)), hint ? { locationHint: hint } : undefined) as unknown as CallRpc;
+  return ns.get(
+    ns.idFromName(callObjectName(tenantId, callId)),
+    hint ? { locationHint: hint } : undefined,
+  ) as unknown as CallRpc;
 }
 
 /** Where a call lives: its tenant's residency, else the one the call asked for (the D1 call directory). */
@@ -57,7 +66,8 @@ export async function onCall<R>(
 }
 
 /** For RPC answers that are results: "no such call" from the object. */
-export const notFoundAnswer = (r: { ok: unknown } | RpcFailure): boolean => "error" in r && r.error.code === "call_not_found";
+export const notFoundAnswer = (r: { ok: unknown } | RpcFailure): boolean =>
+  "error" in r && r.error.code === "call_not_found";
 
 /** Turns an RPC failure back into the ApiError the object raised. */
 export function unwrap<R extends { ok: unknown } | RpcFailure>(result: R): Extract<R, { ok: unknown }>["ok"] {
@@ -74,7 +84,10 @@ export function unwrap<R extends { ok: unknown } | RpcFailure>(result: R): Extra
  * call event this request's log line is (asked with eventOnRequestLine). A failure throws the
  * object's ApiError.
  */
-export function acceptedAnswer<R extends RpcResult<unknown>>(c: Context<AppEnv>, answer: R): Extract<R, { ok: unknown }>["ok"] {
+export function acceptedAnswer<R extends RpcResult<unknown>>(
+  c: Context<AppEnv>,
+  answer: R,
+): Extract<R, { ok: unknown }>["ok"] {
   const ok = unwrap(answer);
   c.set("auditedByCall", true);
   if ("ok" in answer && answer.event) c.set("callEvent", answer.event);
@@ -85,12 +98,25 @@ export function acceptedAnswer<R extends RpcResult<unknown>>(c: Context<AppEnv>,
  * A call's object empties once the call is archived, so "no such call" from the object may still
  * mean an ended call that D1 or R2 holds: that is 409 call_ended, not 404.
  */
-export async function throwEndedOrMissing(env: Env, tenantId: string, callId: string, residency: Residency | null): Promise<never> {
+export async function throwEndedOrMissing(
+  env: Env,
+  tenantId: string,
+  callId: string,
+  residency: Residency | null,
+): Promise<never> {
   if (await archivedCallExists(env, tenantId, callId, residency)) throw errors.callEnded(callId);
   throw errors.callNotFound(callId);
 }
 
 /** Whether D1 or R2 holds the call (an ended call whose object has emptied) or the directory names it. */
-export async function archivedCallExists(env: Env, tenantId: string, callId: string, residency: Residency | null): Promise<boolean> {
-  return (await callIdRecorded(env.DB, tenantId, callId)) || (await transcriptExists(archiveBucket(env, residency), tenantId, callId));
+export async function archivedCallExists(
+  env: Env,
+  tenantId: string,
+  callId: string,
+  residency: Residency | null,
+): Promise<boolean> {
+  return (
+    (await callIdRecorded(env.DB, tenantId, callId)) ||
+    (await transcriptExists(archiveBucket(env, residency), tenantId, callId))
+  );
 }

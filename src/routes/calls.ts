@@ -16,7 +16,15 @@ import { locationHintFor, type CallerLocation } from "../storage/location-hint";
 import { callExists, deleteCallRows, listCalls, readCall } from "../storage/warm-store";
 import { archiveBucket } from "../storage/residency";
 import { forgetCallResidency, recordCallResidency } from "../storage/residency-store";
-import { acceptedAnswer, archivedCallExists, callStub, notFoundAnswer, onCall, throwEndedOrMissing, unwrap } from "./call-stub";
+import {
+  acceptedAnswer,
+  archivedCallExists,
+  callStub,
+  notFoundAnswer,
+  onCall,
+  throwEndedOrMissing,
+  unwrap,
+} from "./call-stub";
 import { ttsChain } from "../providers/registry";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { replyOptions } from "./reply-options";
@@ -70,8 +78,18 @@ function publicView(v: CallViewRecord, tier: Tier) {
 }
 
 /** Reads a call through the tiers: the live object, then D1, then the R2 archive of its residency. */
-export async function readThroughTiers(env: Env, tenant: TenantRef, callId: string): Promise<{ view: CallViewRecord; tier: Tier } | null> {
-  const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.get(), (view) => view === null);
+export async function readThroughTiers(
+  env: Env,
+  tenant: TenantRef,
+  callId: string,
+): Promise<{ view: CallViewRecord; tier: Tier } | null> {
+  const { answer: hot, residency } = await onCall(
+    env,
+    tenant,
+    callId,
+    (call) => call.get(),
+    (view) => view === null,
+  );
   if (hot) return { view: hot, tier: "hot" };
   const warm = await readCall(env.DB, tenant.tenantId, callId);
   if (warm) return { view: warm, tier: "warm" };
@@ -95,7 +113,11 @@ function decodeCursor(cursor: string): { createdAt: string; callId: string } {
   } catch {
     // fall through to the 400 below
   }
-  throw new ApiError(400, "invalid_request", "The cursor is not one this API returned; pass nextCursor from the previous page unchanged.");
+  throw new ApiError(
+    400,
+    "invalid_request",
+    "The cursor is not one this API returned; pass nextCursor from the previous page unchanged.",
+  );
 }
 
 const tags = ["calls"];
@@ -110,7 +132,10 @@ export function callRoutes() {
       tags,
       summary: "Start a call",
       ...scoped("calls:write"),
-      request: { query: ReplyQuery, body: { content: { "application/json": { schema: CreateCallBody } }, required: false } },
+      request: {
+        query: ReplyQuery,
+        body: { content: { "application/json": { schema: CreateCallBody } }, required: false },
+      },
       responses: {
         201: { description: "Call started", content: { "application/json": { schema: CreateCallResponse } } },
         ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
@@ -128,14 +153,24 @@ export function callRoutes() {
         throw errors.tooLarge(`metadata and context are each limited to ${cfg.MAX_CONTEXT_BYTES} bytes of JSON.`);
       }
       const flow = body.flow ?? DEFAULT_FLOW_ID;
-      if (!getFlow(flow)) throw new ApiError(422, "unknown_flow", `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`);
+      if (!getFlow(flow))
+        throw new ApiError(
+          422,
+          "unknown_flow",
+          `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`,
+        );
       const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
       const residency = tenant.residency ?? body.residency ?? null;
-      const callExistsError = new ApiError(409, "call_exists", `A call with id '${callId}' already exists; choose another callId or omit it.`);
+      const callExistsError = new ApiError(
+        409,
+        "call_exists",
+        `A call with id '${callId}' already exists; choose another callId or omit it.`,
+      );
       // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
       // A generated id (16 random base62 characters, ~95 bits) is new: only an id the client chose needs the lookup (a D1
       // read and an R2 HEAD, which R2 bills).
-      if (body.callId !== undefined && (await archivedCallExists(c.env, tenantId, callId, residency))) throw callExistsError;
+      if (body.callId !== undefined && (await archivedCallExists(c.env, tenantId, callId, residency)))
+        throw callExistsError;
       // A slot among the tenant's active calls (429 rate_limited over TENANT_MAX_ACTIVE_CALLS); a call
       // that is then not created gives back the slot this request took.
       const slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
@@ -145,39 +180,52 @@ export function callRoutes() {
         // tenant's other calls live, and the directory must know it before the object exists.
         const ownResidency = residency !== null && tenant.residency === null;
         if (ownResidency) {
-          if ((await callStub(c.env, tenantId, callId, null).get()) || (await transcriptExists(c.env.ARCHIVE, tenantId, callId))) throw callExistsError;
+          if (
+            (await callStub(c.env, tenantId, callId, null).get()) ||
+            (await transcriptExists(c.env.ARCHIVE, tenantId, callId))
+          )
+            throw callExistsError;
           await recordCallResidency(c.env.DB, tenantId, callId, residency);
         }
         const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
-        const answer = await rpcCall("create", (trace) => callStub(c.env, tenantId, callId, residency, locationHint).create({
-          caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
-          tenantId,
-          callId,
-          userId: body.userId ?? null,
-          language: body.language ?? cfg.DEFAULT_LANGUAGE,
-          flow,
-          metadata,
-          context,
-          reply,
-          residency,
-          requestId: c.var.requestId,
-          eventOnRequestLine: true,
-          ...actorOf(c.var.principal),
-          ...(trace ? { trace } : {}),
-        }));
+        const answer = await rpcCall("create", (trace) =>
+          callStub(c.env, tenantId, callId, residency, locationHint).create({
+            caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
+            tenantId,
+            callId,
+            userId: body.userId ?? null,
+            language: body.language ?? cfg.DEFAULT_LANGUAGE,
+            flow,
+            metadata,
+            context,
+            reply,
+            residency,
+            requestId: c.var.requestId,
+            eventOnRequestLine: true,
+            ...actorOf(c.var.principal),
+            ...(trace ? { trace } : {}),
+          }),
+        );
         // The object refused to start the call: the directory entry must not claim the id.
-        if ("error" in answer && ownResidency && answer.error.code !== "call_exists") await forgetCallResidency(c.env.DB, tenantId, callId);
+        if ("error" in answer && ownResidency && answer.error.code !== "call_exists")
+          await forgetCallResidency(c.env.DB, tenantId, callId);
         created = acceptedAnswer(c, answer);
       } catch (err) {
         if (slot.fresh) {
           await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
             // The slot expires on its own (callRule); until then the tenant has one fewer.
-            log("call_slot_release_failed", { requestId: c.var.requestId, tenantId, callId, error: e instanceof Error ? e.message : String(e) }, "error");
+            log(
+              "call_slot_release_failed",
+              { requestId: c.var.requestId, tenantId, callId, error: e instanceof Error ? e.message : String(e) },
+              "error",
+            );
           });
         }
         throw err;
       }
-      const expiresAt = new Date(Date.parse(created.session.lastActivityAt) + cfg.CALL_IDLE_TIMEOUT_SECONDS * 1000).toISOString();
+      const expiresAt = new Date(
+        Date.parse(created.session.lastActivityAt) + cfg.CALL_IDLE_TIMEOUT_SECONDS * 1000,
+      ).toISOString();
       c.header("Location", `/api/v1/calls/${callId}`);
       return c.json(
         {
@@ -204,7 +252,14 @@ export function callRoutes() {
       ...scoped("calls:read"),
       request: { query: ListCallsQuery },
       responses: {
-        200: { description: "A page of calls", content: { "application/json": { schema: z.object({ calls: z.array(CallSummary), nextCursor: z.string().optional() }) } } },
+        200: {
+          description: "A page of calls",
+          content: {
+            "application/json": {
+              schema: z.object({ calls: z.array(CallSummary), nextCursor: z.string().optional() }),
+            },
+          },
+        },
         ...problemResponses(400, 401, 403),
       },
     }),
@@ -221,7 +276,13 @@ export function callRoutes() {
       });
       const page = calls.slice(0, q.limit);
       const last = page[page.length - 1];
-      return c.json({ calls: page, ...(calls.length > q.limit && last ? { nextCursor: encodeCursor(last.createdAt, last.callId) } : {}) }, 200);
+      return c.json(
+        {
+          calls: page,
+          ...(calls.length > q.limit && last ? { nextCursor: encodeCursor(last.createdAt, last.callId) } : {}),
+        },
+        200,
+      );
     },
   );
 
@@ -233,12 +294,20 @@ export function callRoutes() {
       summary: "Read a call (hot → warm → cold)",
       ...scoped("calls:read"),
       request: { params: CallIdParam },
-      responses: { 200: { description: "The call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404) },
+      responses: {
+        200: { description: "The call", content: { "application/json": { schema: CallView } } },
+        ...problemResponses(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const { callId } = c.req.valid("param");
       const found = await readThroughTiers(c.env, tenantRefOf(c.var.principal), callId);
-      await appendAudit(c.env.DB, c.var.principal, { action: "call.read", target: callId, result: found ? "ok" : "not_found", requestId: c.var.requestId });
+      await appendAudit(c.env.DB, c.var.principal, {
+        action: "call.read",
+        target: callId,
+        result: found ? "ok" : "not_found",
+        requestId: c.var.requestId,
+      });
       if (!found) throw errors.callNotFound(callId);
       return c.json(publicView(found.view, found.tier), 200);
     },
@@ -253,9 +322,15 @@ export function callRoutes() {
       ...scoped("calls:write"),
       request: {
         params: CallIdParam,
-        body: { content: { "application/json": { schema: z.object({ context: JsonObject }).strict() } }, required: true },
+        body: {
+          content: { "application/json": { schema: z.object({ context: JsonObject }).strict() } },
+          required: true,
+        },
       },
-      responses: { 200: { description: "The updated call", content: { "application/json": { schema: CallView } } }, ...problemResponses(400, 401, 403, 404, 409, 413) },
+      responses: {
+        200: { description: "The updated call", content: { "application/json": { schema: CallView } } },
+        ...problemResponses(400, 401, 403, 404, 409, 413),
+      },
     }),
     async (c) => {
       const tenant = tenantRefOf(c.var.principal);
@@ -264,7 +339,13 @@ export function callRoutes() {
       if (byteSize(context) > c.var.config.MAX_CONTEXT_BYTES) {
         throw errors.tooLarge(`context is limited to ${c.var.config.MAX_CONTEXT_BYTES} bytes of JSON.`);
       }
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => call.patchContext(context), notFoundAnswer);
+      const { answer, residency } = await onCall(
+        c.env,
+        tenant,
+        callId,
+        (call) => call.patchContext(context),
+        notFoundAnswer,
+      );
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
       return c.json(publicView(unwrap(answer), "hot"), 200);
     },
@@ -278,18 +359,45 @@ export function callRoutes() {
       summary: "End a call and archive it",
       ...scoped("calls:write"),
       request: { params: CallIdParam },
-      responses: { 200: { description: "Ended", content: { "application/json": { schema: EndResponse } } }, ...problemResponses(400, 401, 403, 404) },
+      responses: {
+        200: { description: "Ended", content: { "application/json": { schema: EndResponse } } },
+        ...problemResponses(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("end", (trace) => call.end("client", { requestId: c.var.requestId, eventOnRequestLine: true, ...actorOf(c.var.principal), ...(trace ? { trace } : {}) })), notFoundAnswer);
+      const { answer, residency } = await onCall(
+        c.env,
+        tenant,
+        callId,
+        (call) =>
+          rpcCall("end", (trace) =>
+            call.end("client", {
+              requestId: c.var.requestId,
+              eventOnRequestLine: true,
+              ...actorOf(c.var.principal),
+              ...(trace ? { trace } : {}),
+            }),
+          ),
+        notFoundAnswer,
+      );
       if (notFoundAnswer(answer)) {
         // Already ended and archived: ending again is a no-op that reports the archived state.
         const warm = await readCall(c.env.DB, tenant.tenantId, callId);
-        const view = warm ?? (await readTranscript(c.env, archiveBucket(c.env, residency), tenant.tenantId, callId))?.session;
+        const view =
+          warm ?? (await readTranscript(c.env, archiveBucket(c.env, residency), tenant.tenantId, callId))?.session;
         if (!view || !view.endedAt) throw errors.callNotFound(callId);
-        return c.json({ callId, status: "ended" as const, endedAt: view.endedAt, endReason: view.endReason ?? "client", archive: "done" as const }, 200);
+        return c.json(
+          {
+            callId,
+            status: "ended" as const,
+            endedAt: view.endedAt,
+            endReason: view.endReason ?? "client",
+            archive: "done" as const,
+          },
+          200,
+        );
       }
       return c.json(acceptedAnswer(c, answer), 200);
     },
@@ -310,7 +418,13 @@ export function callRoutes() {
       const tenantId = tenant.tenantId;
       const { callId } = c.req.valid("param");
       // The object first, so a pending archive cannot write the call back after we delete it.
-      const { answer: hot, residency } = await onCall(c.env, tenant, callId, (call) => call.erase(), (existed) => !existed);
+      const { answer: hot, residency } = await onCall(
+        c.env,
+        tenant,
+        callId,
+        (call) => call.erase(),
+        (existed) => !existed,
+      );
       // The erased object can no longer release the call's slot (a pending release went with it).
       await releaseCallSlot(c.env, tenantId, callId);
       const warm = await callExists(c.env.DB, tenantId, callId);
@@ -319,7 +433,12 @@ export function callRoutes() {
       // Last, so an interrupted erasure can be retried and still find where the call lived.
       await forgetCallResidency(c.env.DB, tenantId, callId);
       const existed = hot || warm || cold > 0;
-      await appendAudit(c.env.DB, c.var.principal, { action: "call.erase", target: callId, result: existed ? "ok" : "not_found", requestId: c.var.requestId });
+      await appendAudit(c.env.DB, c.var.principal, {
+        action: "call.erase",
+        target: callId,
+        result: existed ? "ok" : "not_found",
+        requestId: c.var.requestId,
+      });
       if (!existed) throw errors.callNotFound(callId);
       return c.body(null, 204);
     },
@@ -332,7 +451,15 @@ export function callRoutes() {
       tags,
       summary: "The call's audio (or one turn's) as WAV",
       ...scoped("calls:read"),
-      request: { params: CallIdParam, query: z.object({ turnId: z.string().regex(/^turn-\d{1,6}$/, "turnId looks like turn-3").optional() }) },
+      request: {
+        params: CallIdParam,
+        query: z.object({
+          turnId: z
+            .string()
+            .regex(/^turn-\d{1,6}$/, "turnId looks like turn-3")
+            .optional(),
+        }),
+      },
       responses: {
         200: { description: "Audio", content: { "audio/wav": binaryBody } },
         ...problemResponses(400, 401, 403, 404),
@@ -342,11 +469,26 @@ export function callRoutes() {
       const { callId } = c.req.valid("param");
       const { turnId } = c.req.valid("query");
       const audio = await recordingAudio(c.env, tenantRefOf(c.var.principal), callId, turnId);
-      await appendAudit(c.env.DB, c.var.principal, { action: "recording.read", target: turnId ? `${callId}/${turnId}` : callId, result: audio ? "ok" : "not_found", requestId: c.var.requestId });
+      await appendAudit(c.env.DB, c.var.principal, {
+        action: "recording.read",
+        target: turnId ? `${callId}/${turnId}` : callId,
+        result: audio ? "ok" : "not_found",
+        requestId: c.var.requestId,
+      });
       if (!audio) {
-        throw new ApiError(404, "recording_not_found", turnId ? `Call '${callId}' has no audio for ${turnId}.` : `Call '${callId}' has no recorded audio.`);
+        throw new ApiError(
+          404,
+          "recording_not_found",
+          turnId ? `Call '${callId}' has no audio for ${turnId}.` : `Call '${callId}' has no recorded audio.`,
+        );
       }
-      return new Response(audio.bytes, { headers: { "Content-Type": audio.contentType, "Content-Disposition": `attachment; filename="${callId}${turnId ? "-" + turnId : ""}.wav"`, "X-Voice-Tier": audio.tier } });
+      return new Response(audio.bytes, {
+        headers: {
+          "Content-Type": audio.contentType,
+          "Content-Disposition": `attachment; filename="${callId}${turnId ? "-" + turnId : ""}.wav"`,
+          "X-Voice-Tier": audio.tier,
+        },
+      });
     },
   );
 
@@ -356,7 +498,13 @@ export function callRoutes() {
 /** A call's audio from the live object, else from the R2 archive of its residency (decrypted; unreadable objects fail closed). */
 async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnId: string | undefined) {
   const tenantId = tenant.tenantId;
-  const { answer: hot, residency } = await onCall(env, tenant, callId, (call) => call.audio(turnId), (pieces) => pieces.length === 0);
+  const { answer: hot, residency } = await onCall(
+    env,
+    tenant,
+    callId,
+    (call) => call.audio(turnId),
+    (pieces) => pieces.length === 0,
+  );
   if (hot.length) return { ...piecesToResponse(hot), tier: "hot" };
   const bucket = archiveBucket(env, residency);
   const stored = await readArchive(env, bucket, tenantId, callId);

@@ -25,7 +25,9 @@ async function probe(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>>
 function chainCheck(build: () => { name: string }[], emptyDetail: string): z.infer<typeof Check> {
   try {
     const chain = build();
-    return chain.length ? { ok: true, detail: chain.map((p) => p.name).join(", ") } : { ok: false, detail: emptyDetail };
+    return chain.length
+      ? { ok: true, detail: chain.map((p) => p.name).join(", ") }
+      : { ok: false, detail: emptyDetail };
   } catch (err) {
     const api = asApiError(err);
     if (!api) throw err;
@@ -48,14 +50,17 @@ async function probesCheck(db: D1Database, mode: ProbeMode): Promise<z.infer<typ
   try {
     probes = await readProbes(db);
   } catch {
-    return mode === "off" ? { ok: true, detail: "probing off" } : { ok: false, detail: "the probe results could not be read from D1" };
+    return mode === "off"
+      ? { ok: true, detail: "probing off" }
+      : { ok: false, detail: "the probe results could not be read from D1" };
   }
   const label = (p: StoredProbe) => `${p.provider}@${p.region} ${p.kind}`;
   const failing = probes.filter((p) => !p.ok && !p.stale);
   const stale = probes.filter((p) => p.stale);
   const fresh = probes.length - stale.length;
   const parts: string[] = [];
-  if (failing.length) parts.push(`failing: ${failing.map((p) => `${label(p)} (${p.status ?? p.errorKind ?? "failed"})`).join(", ")}`);
+  if (failing.length)
+    parts.push(`failing: ${failing.map((p) => `${label(p)} (${p.status ?? p.errorKind ?? "failed"})`).join(", ")}`);
   if (fresh - failing.length > 0) parts.push(`${fresh - failing.length} ok`);
   if (stale.length) parts.push(`stale (older than 15 min): ${stale.map(label).join(", ")}`);
   if (!probes.length) parts.push(mode === "off" ? "probing off" : "no probe results yet");
@@ -71,12 +76,22 @@ async function probesCheck(db: D1Database, mode: ProbeMode): Promise<z.infer<typ
 async function encryptionCheck(env: Env): Promise<z.infer<typeof Check>> {
   const state = archiveKeyringState(env);
   if (!state.ok) {
-    return { ok: false, detail: `${state.problem}: archives cannot be written (ended calls wait in their Durable Objects) or read back` };
+    return {
+      ok: false,
+      detail: `${state.problem}: archives cannot be written (ended calls wait in their Durable Objects) or read back`,
+    };
   }
   const { keyring } = state;
   const imported = await probe(() => keyring.cryptoKey(keyring.currentKid) as Promise<CryptoKey>);
-  if (!imported.ok) return { ok: false, detail: `ARCHIVE_KEYS: the current key '${keyring.currentKid}' does not import as an AES-256-GCM key` };
-  return { ok: true, detail: `AES-256-GCM; new writes use key '${keyring.currentKid}' (${keyring.kids.length} key${keyring.kids.length === 1 ? "" : "s"})` };
+  if (!imported.ok)
+    return {
+      ok: false,
+      detail: `ARCHIVE_KEYS: the current key '${keyring.currentKid}' does not import as an AES-256-GCM key`,
+    };
+  return {
+    ok: true,
+    detail: `AES-256-GCM; new writes use key '${keyring.currentKid}' (${keyring.kids.length} key${keyring.kids.length === 1 ? "" : "s"})`,
+  };
 }
 
 export function healthRoutes() {
@@ -88,7 +103,12 @@ export function healthRoutes() {
       path: "/healthz",
       tags: ["health"],
       summary: "Liveness",
-      responses: { 200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } } },
+      responses: {
+        200: {
+          description: "Alive",
+          content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } },
+        },
+      },
     }),
     (c) => c.json({ status: "ok" as const }, 200),
   );
@@ -109,13 +129,23 @@ export function healthRoutes() {
         d1: await probe(() => c.env.DB.prepare("SELECT 1").first()),
         r2: await probe(() => c.env.ARCHIVE.head("readyz-probe")),
         encryption: await encryptionCheck(c.env),
-        stt: chainCheck(() => sttChain(c.env, c.var.config), "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)"),
-        tts: chainCheck(() => ttsChain(c.env, c.var.config), "no text-to-speech provider configured: replies are text only"),
+        stt: chainCheck(
+          () => sttChain(c.env, c.var.config),
+          "no speech-to-text provider configured: audio with speech is refused (keypad tones and text work)",
+        ),
+        tts: chainCheck(
+          () => ttsChain(c.env, c.var.config),
+          "no text-to-speech provider configured: replies are text only",
+        ),
         breakers: breakerCheck(),
         probes: await probesCheck(c.env.DB, c.var.config.PROVIDER_PROBES),
       };
       const storageOk = checks.d1?.ok && checks.r2?.ok && checks.encryption?.ok;
-      const status: z.infer<typeof Ready>["status"] = !storageOk ? "unavailable" : Object.values(checks).every((x) => x.ok) ? "ready" : "degraded";
+      const status: z.infer<typeof Ready>["status"] = !storageOk
+        ? "unavailable"
+        : Object.values(checks).every((x) => x.ok)
+          ? "ready"
+          : "degraded";
       return c.json({ status, checks }, status === "unavailable" ? 503 : 200);
     },
   );

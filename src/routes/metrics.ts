@@ -20,7 +20,8 @@ export function metricsRoutes() {
       method: "get",
       path: "/metrics",
       tags: ["operators"],
-      summary: "Prometheus metrics: global call and turn counters, this isolate's latency histograms, errors, breakers and TTS cache",
+      summary:
+        "Prometheus metrics: global call and turn counters, this isolate's latency histograms, errors, breakers and TTS cache",
       description:
         "Prometheus text exposition 0.0.4. Series whose HELP says 'Global' are summed over the MetricsShard Durable Objects; 'Per isolate' series count what the isolate answering the scrape saw. voice_metrics_global_up is 0 when the global counters could not be read (they are then left out rather than reported low).",
       ...scoped("admin", { allowOperator: true }),
@@ -38,12 +39,21 @@ export function metricsRoutes() {
           global = renderGlobal(await readShards({ namespace }));
           up = 1;
         } catch (err) {
-          log("metrics_read_failed", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "warn");
+          log(
+            "metrics_read_failed",
+            { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
+            "warn",
+          );
         }
       }
       const body =
         global +
-        renderFamily("voice_metrics_global_up", "gauge", "1 when every MetricsShard answered this scrape and the global series are present, else 0.", [["voice_metrics_global_up", up]]) +
+        renderFamily(
+          "voice_metrics_global_up",
+          "gauge",
+          "1 when every MetricsShard answered this scrape and the global series are present, else 0.",
+          [["voice_metrics_global_up", up]],
+        ) +
         renderIsolateMetrics();
       return c.text(body, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Cache-Control": "no-store" });
     },

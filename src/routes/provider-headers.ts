@@ -11,7 +11,9 @@ export function turnProviderHeaders(result: TurnResult): Record<string, string> 
     ["stt", result.transcript.provider ? result.transcript : undefined],
     ["tts", result.reply.audio],
   ];
-  const used = stages.filter((s): s is [string, { provider: string; region: string }] => Boolean(s[1]?.provider && s[1].region));
+  const used = stages.filter((s): s is [string, { provider: string; region: string }] =>
+    Boolean(s[1]?.provider && s[1].region),
+  );
   if (!used.length) return {};
   return {
     "X-Voice-Provider": used.map(([stage, s]) => `${stage}=${token(s.provider)}`).join(", "),

@@ -28,11 +28,17 @@ const ProbeView = z.object({
   region: z.string(),
   kind: z.enum(["stt", "tts"]),
   ok: z.boolean(),
-  status: z.number().int().optional().openapi({ description: "The provider's HTTP status, when it answered with an error." }),
+  status: z
+    .number()
+    .int()
+    .optional()
+    .openapi({ description: "The provider's HTTP status, when it answered with an error." }),
   errorKind: z
     .enum(["retryable", "permanent", "auth", "invalid_response", "timeout", "audio", "settings", "error"])
     .optional()
-    .openapi({ description: "settings: the engine could not be built from its settings (the error names the setting)." }),
+    .openapi({
+      description: "settings: the engine could not be built from its settings (the error names the setting).",
+    }),
   error: z.string().optional(),
   latencyMs: z.number().optional(),
   probedAt: z.string(),
@@ -42,14 +48,24 @@ const ProbeView = z.object({
 
 const ProvidersView = z
   .object({
-    scope: z.literal("isolate").openapi({ description: "Health is learned per isolate; see the README on what is shared." }),
+    scope: z
+      .literal("isolate")
+      .openapi({ description: "Health is learned per isolate; see the README on what is shared." }),
     chains: z.object({
-      stt: z.object({ providers: z.array(z.object({ name: z.string(), region: z.string() })), problem: z.string().optional() }),
-      tts: z.object({ providers: z.array(z.object({ name: z.string(), region: z.string() })), problem: z.string().optional() }),
+      stt: z.object({
+        providers: z.array(z.object({ name: z.string(), region: z.string() })),
+        problem: z.string().optional(),
+      }),
+      tts: z.object({
+        providers: z.array(z.object({ name: z.string(), region: z.string() })),
+        problem: z.string().optional(),
+      }),
     }),
     health: z.array(RegionHealth),
     probing: z.enum(PROBE_MODES).openapi({ description: "PROVIDER_PROBES: what the 5-minute cron probes." }),
-    probes: z.array(ProbeView).openapi({ description: "The latest active probe per provider-region and kind, from D1: the same in every isolate." }),
+    probes: z.array(ProbeView).openapi({
+      description: "The latest active probe per provider-region and kind, from D1: the same in every isolate.",
+    }),
     probesProblem: z.string().optional().openapi({ description: "Why the probe results could not be read." }),
   })
   .openapi("Providers");
@@ -74,7 +90,10 @@ export function providerRoutes() {
       tags: ["operators"],
       summary: "Configured provider chains and each provider-region's breaker, latency and load",
       ...scoped("admin", { allowOperator: true }),
-      responses: { 200: { description: "Providers", content: { "application/json": { schema: ProvidersView } } }, ...problemResponses(401, 403) },
+      responses: {
+        200: { description: "Providers", content: { "application/json": { schema: ProvidersView } } },
+        ...problemResponses(401, 403),
+      },
     }),
     async (c) => {
       const health = healthSnapshot().map((h) => ({
@@ -94,13 +113,21 @@ export function providerRoutes() {
       try {
         probes = await readProbes(c.env.DB);
       } catch (err) {
-        log("provider_probes_unreadable", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "warn");
-        probesProblem = "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
+        log(
+          "provider_probes_unreadable",
+          { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
+          "warn",
+        );
+        probesProblem =
+          "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
       }
       return c.json(
         {
           scope: "isolate" as const,
-          chains: { stt: describeChain(() => sttChain(c.env, c.var.config)), tts: describeChain(() => ttsChain(c.env, c.var.config)) },
+          chains: {
+            stt: describeChain(() => sttChain(c.env, c.var.config)),
+            tts: describeChain(() => ttsChain(c.env, c.var.config)),
+          },
           health,
           probing: c.var.config.PROVIDER_PROBES,
           probes,

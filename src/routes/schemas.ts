@@ -41,7 +41,11 @@ export const problemResponses = (...statuses: number[]) =>
     [...new Set(statuses.includes(401) ? [...statuses, 429] : statuses)].map((s) => [
       s,
       s === 429
-        ? { description: "Too many requests for this tenant (rate_limited); retry after Retry-After seconds", headers: { "Retry-After": { schema: { type: "integer" as const } } }, content: problemContent }
+        ? {
+            description: "Too many requests for this tenant (rate_limited); retry after Retry-After seconds",
+            headers: { "Retry-After": { schema: { type: "integer" as const } } },
+            content: problemContent,
+          }
         : { description: "Problem details (RFC 9457)", content: problemContent },
     ]),
   );
@@ -73,7 +77,11 @@ export function audioBodyContent(extraFormFields: string[] = []) {
 export const ReplyQuery = z.object({
   reply: z.enum(["audio", "text"]).optional().openapi({ description: "`text` skips speech synthesis" }),
   format: z.enum(OUTPUT_FORMATS).optional().openapi({ description: "reply audio format (default wav)" }),
-  sampleRate: z.coerce.number().int().pipe(z.union([z.literal(8000), z.literal(16000), z.literal(22050), z.literal(24000)])).optional(),
+  sampleRate: z.coerce
+    .number()
+    .int()
+    .pipe(z.union([z.literal(8000), z.literal(16000), z.literal(22050), z.literal(24000)]))
+    .optional(),
 });
 
 export const AudioOut = z.object({
@@ -97,7 +105,10 @@ export const HistoryEntry = z.object({
   source: z.enum(["text", "dtmf", "speech"]).optional(),
   intent: Intent.optional(),
   latencyMs: LatencyMs.optional(),
-  interrupted: z.literal(true).optional().openapi({ description: "A reply the caller talked over on the live stream: `text` is what was played before the interruption." }),
+  interrupted: z.literal(true).optional().openapi({
+    description:
+      "A reply the caller talked over on the live stream: `text` is what was played before the interruption.",
+  }),
 });
 
 /** Data residency of a tenant or call (src/storage/residency.ts). */
@@ -132,7 +143,8 @@ export const CreateCallBody = z
     metadata: JsonObject.optional(),
     context: JsonObject.optional(),
     residency: Residency.optional().openapi({
-      description: "Keep this call in the EU: its Durable Object in the EU jurisdiction, its archive in the EU bucket, its speech in EU provider regions. Calls of an EU tenant are always EU.",
+      description:
+        "Keep this call in the EU: its Durable Object in the EU jurisdiction, its archive in the EU bucket, its speech in EU provider regions. Calls of an EU tenant are always EU.",
     }),
   })
   .strict()
@@ -154,14 +166,24 @@ export const CreateCallResponse = z
 export const TurnJsonBody = z
   .union([
     z.object({ text: z.string().min(1, "text must not be empty") }).strict(),
-    z.object({ dtmf: z.string().regex(/^[0-9*#A-Da-d]{1,64}$/, "dtmf must be 1-64 keypad characters (0-9, *, #, A-D)") }).strict(),
+    z
+      .object({
+        dtmf: z.string().regex(/^[0-9*#A-Da-d]{1,64}$/, "dtmf must be 1-64 keypad characters (0-9, *, #, A-D)"),
+      })
+      .strict(),
   ])
   .openapi("TurnInput", { description: "A text turn `{ text }` or a keypad turn `{ dtmf }`" });
 
 export const TurnResponse = z
   .object({
     turnId: z.string(),
-    transcript: z.object({ text: z.string(), confidence: z.number(), source: z.enum(["text", "dtmf", "speech"]), provider: z.string().optional(), region: z.string().optional() }),
+    transcript: z.object({
+      text: z.string(),
+      confidence: z.number(),
+      source: z.enum(["text", "dtmf", "speech"]),
+      provider: z.string().optional(),
+      region: z.string().optional(),
+    }),
     intent: Intent,
     reply: z.object({ text: z.string(), audio: AudioOut.optional() }),
     latencyMs: LatencyMs,
@@ -206,10 +228,14 @@ export const Scope = z.enum(SCOPES);
 
 export const CreateKeyBody = z
   .object({
-    tenantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenantId must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"),
+    tenantId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "tenantId must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"),
     scopes: z.array(Scope).min(1),
     name: z.string().min(1).max(100).optional(),
-    residency: Residency.optional().openapi({ description: "The tenant's data residency, fixed by its first key; later keys may repeat it or omit it." }),
+    residency: Residency.optional().openapi({
+      description: "The tenant's data residency, fixed by its first key; later keys may repeat it or omit it.",
+    }),
   })
   .strict()
   .openapi("CreateKey");

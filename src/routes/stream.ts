@@ -5,7 +5,13 @@ import { STREAM_OPEN_HEADER, type StreamOpen } from "../durable/call-stream";
 import { ApiError, problem } from "../errors";
 import { CLOSE } from "../stream/protocol";
 import { tenantRefOf } from "../security/auth";
-import { parseStreamToken, STREAM_TOKEN_TTL_MS, streamAuth, streamTokenHash, usesStreamToken } from "../security/stream-token";
+import {
+  parseStreamToken,
+  STREAM_TOKEN_TTL_MS,
+  streamAuth,
+  streamTokenHash,
+  usesStreamToken,
+} from "../security/stream-token";
 import type { Residency } from "../storage/residency";
 import { callerPosition, type CallerCf } from "../routing/order";
 import { callStub, notFoundAnswer, onCall, throwEndedOrMissing, unwrap, type CallRpc } from "./call-stub";
@@ -19,7 +25,9 @@ const streamStub = (call: CallRpc): StreamStub => call as unknown as StreamStub;
 const StreamTokenResponse = z
   .object({
     token: z.string().openapi({ description: "Pass as `?token=` to GET /api/v1/calls/{callId}/stream; single use." }),
-    expiresAt: z.string().openapi({ description: `When the token stops working (${STREAM_TOKEN_TTL_MS / 1000} s after it was issued).` }),
+    expiresAt: z
+      .string()
+      .openapi({ description: `When the token stops working (${STREAM_TOKEN_TTL_MS / 1000} s after it was issued).` }),
   })
   .openapi("StreamToken");
 
@@ -35,7 +43,8 @@ export function streamRoutes() {
     type: "apiKey",
     in: "query",
     name: "token",
-    description: "A single-use stream token from POST /api/v1/calls/{callId}/stream-token (for browsers, which cannot set headers on a WebSocket).",
+    description:
+      "A single-use stream token from POST /api/v1/calls/{callId}/stream-token (for browsers, which cannot set headers on a WebSocket).",
   });
 
   app.openapi(
@@ -44,7 +53,8 @@ export function streamRoutes() {
       path: "/{callId}/stream-token",
       tags,
       summary: "A single-use token (60 s) that opens the call's live stream",
-      description: "For browsers, which cannot send an Authorization header with a WebSocket: pass the token as `?token=` to GET /api/v1/calls/{callId}/stream. It opens one stream, once, within 60 s, for this call only, and stops working when the key that made it is revoked.",
+      description:
+        "For browsers, which cannot send an Authorization header with a WebSocket: pass the token as `?token=` to GET /api/v1/calls/{callId}/stream. It opens one stream, once, within 60 s, for this call only, and stops working when the key that made it is revoked.",
       ...scoped("calls:write"),
       request: { params: CallIdParam },
       responses: {
@@ -56,7 +66,13 @@ export function streamRoutes() {
       const tenant = tenantRefOf(c.var.principal);
       const { callId } = c.req.valid("param");
       const keyId = c.var.principal.kind === "key" ? c.var.principal.keyId : "";
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => streamStub(call).issueStreamToken({ tenantId: tenant.tenantId, callId, keyId }), notFoundAnswer);
+      const { answer, residency } = await onCall(
+        c.env,
+        tenant,
+        callId,
+        (call) => streamStub(call).issueStreamToken({ tenantId: tenant.tenantId, callId, keyId }),
+        notFoundAnswer,
+      );
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
       c.header("Cache-Control", "no-store");
       return c.json(unwrap(answer), 201);
@@ -70,22 +86,32 @@ export function streamRoutes() {
       tags,
       summary: "The call's live stream (WebSocket)",
       description:
-        "Upgrades to a WebSocket on the call's Durable Object: caller audio in, events and reply audio out. Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends `ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, `interrupted`, `metrics`, `error` and `ended`. The messages are described in docs/stream-protocol.schema.json and the README (\"Live call stream\"). Authenticate with a Bearer key (scope calls:write) or `?token=`.",
+        'Upgrades to a WebSocket on the call\'s Durable Object: caller audio in, events and reply audio out. Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends `ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, `interrupted`, `metrics`, `error` and `ended`. The messages are described in docs/stream-protocol.schema.json and the README ("Live call stream"). Authenticate with a Bearer key (scope calls:write) or `?token=`.',
       middleware: [streamAuth()] as const,
       security: [...scoped("calls:write").security, { streamToken: [] }],
       request: {
         params: CallIdParam,
-        query: z.object({ token: z.string().optional().openapi({ description: "A stream token, instead of an Authorization header." }) }),
+        query: z.object({
+          token: z.string().optional().openapi({ description: "A stream token, instead of an Authorization header." }),
+        }),
       },
       responses: {
-        101: { description: "Switching Protocols: the WebSocket is open. For a call that does not exist for this tenant, or has ended, it carries one `error` message (call_not_found, call_ended) and closes with 4404 or 4410." },
+        101: {
+          description:
+            "Switching Protocols: the WebSocket is open. For a call that does not exist for this tenant, or has ended, it carries one `error` message (call_not_found, call_ended) and closes with 4404 or 4410.",
+        },
         ...problemResponses(400, 401, 403, 426),
       },
     }),
     async (c) => {
       const { callId } = c.req.valid("param");
       if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-        throw new ApiError(426, "upgrade_required", "This route is a WebSocket: connect with a WebSocket client (Upgrade: websocket).", { headers: { Upgrade: "websocket" } });
+        throw new ApiError(
+          426,
+          "upgrade_required",
+          "This route is a WebSocket: connect with a WebSocket client (Upgrade: websocket).",
+          { headers: { Upgrade: "websocket" } },
+        );
       }
       const tenant = tenantRefOf(c.var.principal);
       const token = usesStreamToken(c) ? c.req.query("token") : undefined;
@@ -98,7 +124,11 @@ export function streamRoutes() {
         caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
       };
       const upgrade = (call: CallRpc) =>
-        streamStub(call).fetch(new Request("https://call-session/stream", { headers: { Upgrade: "websocket", [STREAM_OPEN_HEADER]: JSON.stringify(open) } }));
+        streamStub(call).fetch(
+          new Request("https://call-session/stream", {
+            headers: { Upgrade: "websocket", [STREAM_OPEN_HEADER]: JSON.stringify(open) },
+          }),
+        );
       let res: Response;
       let residency: Residency | null;
       if (token !== undefined) {
@@ -122,9 +152,15 @@ export function streamRoutes() {
       // No such call (another tenant's included) or an ended one: a browser sees no status or body
       // of a refused upgrade, so the socket opens, says why in an `error` message, and closes
       // with 4404 or 4410.
-      if (refusal.code === "call_not_found" || refusal.code === "call_ended") return refuseOnSocket(refusal, c.var.requestId);
+      if (refusal.code === "call_not_found" || refusal.code === "call_ended")
+        return refuseOnSocket(refusal, c.var.requestId);
       const wwwAuthenticate = res.headers.get("WWW-Authenticate");
-      throw new ApiError(refusal.status as ApiError["status"], refusal.code, refusal.detail, wwwAuthenticate ? { headers: { "WWW-Authenticate": wwwAuthenticate } } : {});
+      throw new ApiError(
+        refusal.status as ApiError["status"],
+        refusal.code,
+        refusal.detail,
+        wwwAuthenticate ? { headers: { "WWW-Authenticate": wwwAuthenticate } } : {},
+      );
     },
   );
   return app;

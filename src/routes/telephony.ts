@@ -54,7 +54,11 @@ interface TwilioSettings {
 
 function settings(cfg: Config): TwilioSettings {
   if (cfg.TWILIO_AUTH_TOKEN.length === 0 || !cfg.TWILIO_TENANT_ID) {
-    throw new ApiError(503, "not_configured", "The Twilio bridge is not configured on this deployment: its operator must set TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID.");
+    throw new ApiError(
+      503,
+      "not_configured",
+      "The Twilio bridge is not configured on this deployment: its operator must set TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID.",
+    );
   }
   return { tokens: cfg.TWILIO_AUTH_TOKEN, tenantId: cfg.TWILIO_TENANT_ID };
 }
@@ -82,15 +86,24 @@ function wssBase(base: string): string {
  */
 function refuseBearer(c: Context<AppEnv>): void {
   if (/^bearer\s/i.test(c.req.header("Authorization") ?? "")) {
-    throw new ApiError(403, "forbidden", "API keys cannot call the Twilio routes; only Twilio may, signing with the account's Auth Token (X-Twilio-Signature).");
+    throw new ApiError(
+      403,
+      "forbidden",
+      "API keys cannot call the Twilio routes; only Twilio may, signing with the account's Auth Token (X-Twilio-Signature).",
+    );
   }
 }
 
 /** Not signed by Twilio with this account's token: 401, as for a missing or invalid API key elsewhere. */
 function unsigned(): ApiError {
-  return new ApiError(401, "invalid_signature", "The X-Twilio-Signature header is missing or does not match this request; only Twilio, signing with this account's Auth Token, may call this route.", {
-    headers: { "WWW-Authenticate": 'TwilioSignature realm="voice-edge"' },
-  });
+  return new ApiError(
+    401,
+    "invalid_signature",
+    "The X-Twilio-Signature header is missing or does not match this request; only Twilio, signing with this account's Auth Token, may call this route.",
+    {
+      headers: { "WWW-Authenticate": 'TwilioSignature realm="voice-edge"' },
+    },
+  );
 }
 
 const tags = ["telephony"];
@@ -102,7 +115,8 @@ export function telephonyRoutes() {
     type: "apiKey",
     in: "header",
     name: TWILIO_SIGNATURE_HEADER,
-    description: "Twilio's request signature (HMAC-SHA1 with the account's Auth Token, TWILIO_AUTH_TOKEN); these routes take no API key.",
+    description:
+      "Twilio's request signature (HMAC-SHA1 with the account's Auth Token, TWILIO_AUTH_TOKEN); these routes take no API key.",
   });
 
   // Documented here, served by the plain handlers below (the webhook's form body is Twilio's, read as signed).
@@ -114,7 +128,16 @@ export function telephonyRoutes() {
     description:
       "Configure as the Voice webhook (HTTP POST) of a Twilio number. Checks X-Twilio-Signature, creates a call for TWILIO_TENANT_ID and answers TwiML: <Say> the greeting, then <Connect><Stream> to GET /api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter. A call that cannot be started is answered with <Say>…<Hangup/>. 503 until TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID are set.",
     security,
-    request: { body: { content: { "application/x-www-form-urlencoded": { schema: z.object({ CallSid: z.string().optional(), AccountSid: z.string().optional() }).passthrough() } }, required: true } },
+    request: {
+      body: {
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: z.object({ CallSid: z.string().optional(), AccountSid: z.string().optional() }).passthrough(),
+          },
+        },
+        required: true,
+      },
+    },
     responses: {
       200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } },
       ...problemResponses(401, 403, 413, 503),
@@ -138,14 +161,18 @@ export function telephonyRoutes() {
   app.post("/twilio/voice", async (c) => {
     const twilio = settings(c.var.config);
     refuseBearer(c);
-    const tooLarge = () => new ApiError(413, "payload_too_large", `Webhook bodies are limited to ${MAX_FORM_BYTES} bytes.`);
+    const tooLarge = () =>
+      new ApiError(413, "payload_too_large", `Webhook bodies are limited to ${MAX_FORM_BYTES} bytes.`);
     if (Number(c.req.header("Content-Length") ?? 0) > MAX_FORM_BYTES) throw tooLarge();
     const raw = await c.req.raw.arrayBuffer();
     if (raw.byteLength > MAX_FORM_BYTES) throw tooLarge();
     const body = new TextDecoder().decode(raw);
-    const form = /application\/x-www-form-urlencoded/i.test(c.req.header("Content-Type") ?? "") ? new URLSearchParams(body) : new URLSearchParams();
+    const form = /application\/x-www-form-urlencoded/i.test(c.req.header("Content-Type") ?? "")
+      ? new URLSearchParams(body)
+      : new URLSearchParams();
     const signedUrl = publicBase(c) + rawPathAndQuery(c.req.url);
-    if (!(await verifyTwilioSignature(twilio.tokens, signedUrl, form, c.req.header(TWILIO_SIGNATURE_HEADER)))) throw unsigned();
+    if (!(await verifyTwilioSignature(twilio.tokens, signedUrl, form, c.req.header(TWILIO_SIGNATURE_HEADER))))
+      throw unsigned();
 
     const cfg = c.var.config;
     const tenantId = twilio.tenantId;
@@ -153,20 +180,34 @@ export function telephonyRoutes() {
     // call instead of starting a second one; the tenant's residency places it (an EU tenant's
     // phone calls stay in the EU like its other calls).
     const callSid = form.get("CallSid");
-    const callId = typeof callSid === "string" && /^CA[0-9a-f]{32}$/i.test(callSid) ? `twilio_${callSid}` : `call_${randomAlphanumeric(16)}`;
+    const callId =
+      typeof callSid === "string" && /^CA[0-9a-f]{32}$/i.test(callSid)
+        ? `twilio_${callSid}`
+        : `call_${randomAlphanumeric(16)}`;
     const residency = await tenantResidencyOf(c.env.DB, tenantId);
-    const twiml = (xml: string) => c.body(xml, 200, { "Content-Type": TWIML_CONTENT_TYPE, "Cache-Control": "no-store" });
+    const twiml = (xml: string) =>
+      c.body(xml, 200, { "Content-Type": TWIML_CONTENT_TYPE, "Cache-Control": "no-store" });
     let slot: { fresh: boolean };
     try {
       slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
     } catch (err) {
-      log("twilio_call_refused", { requestId: c.var.requestId, reason: err instanceof ApiError ? err.code : "error" }, "warn");
+      log(
+        "twilio_call_refused",
+        { requestId: c.var.requestId, reason: err instanceof ApiError ? err.code : "error" },
+        "warn",
+      );
       return twiml(sayHangupTwiml(SORRY));
     }
     let greeting: string;
     try {
       const answer = await rpcCall("create", (trace) =>
-        callStub(c.env, tenantId, callId, residency, locationHintFor(c.req.raw.cf as CallerLocation | undefined)).create({
+        callStub(
+          c.env,
+          tenantId,
+          callId,
+          residency,
+          locationHintFor(c.req.raw.cf as CallerLocation | undefined),
+        ).create({
           caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
           tenantId,
           callId,
@@ -187,7 +228,11 @@ export function telephonyRoutes() {
       greeting = "error" in answer && answer.error.code === "call_exists" ? "" : unwrap(answer).greeting.text;
     } catch (err) {
       if (slot.fresh) await releaseCallSlot(c.env, tenantId, callId).catch(() => undefined);
-      log("twilio_call_failed", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "error");
+      log(
+        "twilio_call_failed",
+        { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
+        "error",
+      );
       return twiml(sayHangupTwiml(SORRY));
     }
     log("twilio_call_started", { requestId: c.var.requestId, tenantId, callId });
@@ -197,7 +242,11 @@ export function telephonyRoutes() {
       return twiml(connectStreamTwiml({ streamUrl, parameters, ...(greeting ? { say: greeting } : {}) }));
     } catch (err) {
       // A greeting XML cannot carry (a control character in a flow's text): connect without it.
-      log("twilio_greeting_skipped", { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) }, "warn");
+      log(
+        "twilio_greeting_skipped",
+        { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
+        "warn",
+      );
       return twiml(connectStreamTwiml({ streamUrl, parameters }));
     }
   });
@@ -208,14 +257,33 @@ export function telephonyRoutes() {
     const callId = c.req.param("callId");
     // Twilio signs the handshake over the wss:// URL it opened, with no parameters.
     const signedUrl = wssBase(publicBase(c)) + rawPathAndQuery(c.req.url);
-    if (!(await verifyTwilioSignature(twilio.tokens, signedUrl, {}, c.req.header(TWILIO_SIGNATURE_HEADER), { trailingSlash: true }))) throw unsigned();
+    if (
+      !(await verifyTwilioSignature(twilio.tokens, signedUrl, {}, c.req.header(TWILIO_SIGNATURE_HEADER), {
+        trailingSlash: true,
+      }))
+    )
+      throw unsigned();
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError(426, "upgrade_required", "This route is Twilio's Media Streams WebSocket (Upgrade: websocket).", { headers: { Upgrade: "websocket" } });
+      throw new ApiError(
+        426,
+        "upgrade_required",
+        "This route is Twilio's Media Streams WebSocket (Upgrade: websocket).",
+        { headers: { Upgrade: "websocket" } },
+      );
     }
     if (!CALL_ID.test(callId)) throw new ApiError(404, "call_not_found", "No such call.");
     const open: StreamOpen = { tenantId: twilio.tenantId, callId, requestId: c.var.requestId, twilio: true };
-    const stub = callStub(c.env, twilio.tenantId, callId, await tenantResidencyOf(c.env.DB, twilio.tenantId)) as CallRpc as unknown as StreamStub;
-    const res = await stub.fetch(new Request("https://call-session/stream", { headers: { Upgrade: "websocket", [STREAM_OPEN_HEADER]: JSON.stringify(open) } }));
+    const stub = callStub(
+      c.env,
+      twilio.tenantId,
+      callId,
+      await tenantResidencyOf(c.env.DB, twilio.tenantId),
+    ) as CallRpc as unknown as StreamStub;
+    const res = await stub.fetch(
+      new Request("https://call-session/stream", {
+        headers: { Upgrade: "websocket", [STREAM_OPEN_HEADER]: JSON.stringify(open) },
+      }),
+    );
     if (res.status === 101 && res.webSocket) return new Response(null, { status: 101, webSocket: res.webSocket });
     const p = (await res.json()) as { status: number; code: string; detail: string };
     throw new ApiError(p.status as ApiError["status"], p.code, p.detail);

@@ -23,7 +23,12 @@ function jsonTurn(body: { text: string } | { dtmf: string }, maxChars: number): 
   if ("text" in body) {
     const text = body.text.trim();
     if (!text) throw new ApiError(400, "invalid_request", "text must contain something other than white space.");
-    if ([...text].length > maxChars) throw new ApiError(422, "text_too_long", `text is limited to ${maxChars} characters; split it into several turns.`);
+    if ([...text].length > maxChars)
+      throw new ApiError(
+        422,
+        "text_too_long",
+        `text is limited to ${maxChars} characters; split it into several turns.`,
+      );
     return { kind: "text", text };
   }
   return { kind: "dtmf", digits: body.dtmf.toUpperCase() };
@@ -80,7 +85,7 @@ export function turnRoutes() {
           "unsupported_media_type",
           contentType
             ? `Content-Type '${contentType}' is not a turn; send application/json ({ "text" } or { "dtmf" }), an audio/* body, or multipart/form-data with field 'audio'.`
-            : "The request has no Content-Type; send application/json ({ \"text\" } or { \"dtmf\" }), an audio/* body, or multipart/form-data with field 'audio'.",
+            : 'The request has no Content-Type; send application/json ({ "text" } or { "dtmf" }), an audio/* body, or multipart/form-data with field \'audio\'.',
         );
       }
       // What a retry with the same Idempotency-Key must repeat; without a key nothing compares it.
@@ -90,10 +95,28 @@ export function turnRoutes() {
           : await sha256Hex(
               typeof fingerprintSource === "string"
                 ? `${contentType}\n${JSON.stringify(reply)}\n${fingerprintSource}`
-                : concatBytes([new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`), fingerprintSource]),
+                : concatBytes([
+                    new TextEncoder().encode(`${contentType}\n${JSON.stringify(reply)}\n`),
+                    fingerprintSource,
+                  ]),
             );
-      const turn = { payload, reply, idempotencyKey, fingerprint, requestId: c.var.requestId, eventOnRequestLine: true, caller: callerPosition(c.req.raw.cf as CallerCf | undefined), ...actorOf(c.var.principal) };
-      const { answer, residency } = await onCall(c.env, tenant, callId, (call) => rpcCall("turn", (trace) => call.turn({ ...turn, ...(trace ? { trace } : {}) })), notFoundAnswer);
+      const turn = {
+        payload,
+        reply,
+        idempotencyKey,
+        fingerprint,
+        requestId: c.var.requestId,
+        eventOnRequestLine: true,
+        caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
+        ...actorOf(c.var.principal),
+      };
+      const { answer, residency } = await onCall(
+        c.env,
+        tenant,
+        callId,
+        (call) => rpcCall("turn", (trace) => call.turn({ ...turn, ...(trace ? { trace } : {}) })),
+        notFoundAnswer,
+      );
       if (notFoundAnswer(answer)) await throwEndedOrMissing(c.env, tenant.tenantId, callId, residency);
       const result = acceptedAnswer(c, answer);
       return c.json(result, 200, turnProviderHeaders(result));

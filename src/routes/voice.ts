@@ -29,7 +29,9 @@ const TranscribeResponse = z
     region: z.string(),
     audioDurationMs: z.number().nullable(),
     latencyMs: z.number(),
-    words: z.array(z.object({ word: z.string(), startMs: z.number(), endMs: z.number(), confidence: z.number() })).optional(),
+    words: z
+      .array(z.object({ word: z.string(), startMs: z.number(), endMs: z.number(), confidence: z.number() }))
+      .optional(),
   })
   .openapi("Transcription");
 
@@ -61,7 +63,10 @@ export function voiceRoutes() {
           content: audioBodyContent(["language", "provider"]),
         },
       },
-      responses: { 200: { description: "Transcript", content: { "application/json": { schema: TranscribeResponse } } }, ...problemResponses(400, 401, 403, 413, 415, 503) },
+      responses: {
+        200: { description: "Transcript", content: { "application/json": { schema: TranscribeResponse } } },
+        ...problemResponses(400, 401, 403, 413, 415, 503),
+      },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -71,10 +76,22 @@ export function voiceRoutes() {
       const pinned = upload.fields.provider ?? query.provider;
       // A pinned provider is checked up front (a bad pin is the client's error, whatever the audio);
       // "local" pins the embedded engine. Unpinned, the chain is built only if the audio holds speech.
-      const pinnedChain = pinned === undefined ? undefined : pinned === "local" ? [] : pinProvider(sttChain(c.env, c.var.config), pinned, "speech-to-text");
+      const pinnedChain =
+        pinned === undefined
+          ? undefined
+          : pinned === "local"
+            ? []
+            : pinProvider(sttChain(c.env, c.var.config), pinned, "speech-to-text");
       const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
       const { residency } = tenantRefOf(c.var.principal);
-      const stt = () => orderWithinResidency(pinnedChain ?? sttChain(c.env, c.var.config), caller, residency, "speech-to-text", regionCatalog(c.var.config));
+      const stt = () =>
+        orderWithinResidency(
+          pinnedChain ?? sttChain(c.env, c.var.config),
+          caller,
+          residency,
+          "speech-to-text",
+          regionCatalog(c.var.config),
+        );
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
       // Card numbers, security codes next to "cvv"... and REDACT_PATTERNS are masked (see
@@ -112,7 +129,10 @@ export function voiceRoutes() {
       ...scoped("voice"),
       request: { body: { content: { "application/json": { schema: SynthesizeBody } }, required: true } },
       responses: {
-        200: { description: "Audio", content: { "audio/wav": binaryBody, "audio/basic": binaryBody, "audio/pcm": binaryBody } },
+        200: {
+          description: "Audio",
+          content: { "audio/wav": binaryBody, "audio/basic": binaryBody, "audio/pcm": binaryBody },
+        },
         ...problemResponses(400, 401, 403, 415, 422, 503),
       },
     }),
@@ -120,15 +140,29 @@ export function voiceRoutes() {
       const body = c.req.valid("json");
       const cfg = c.var.config;
       if ([...body.text].length > cfg.MAX_TEXT_CHARS) {
-        throw new ApiError(422, "text_too_long", `text is limited to ${cfg.MAX_TEXT_CHARS} characters; split it into several requests.`);
+        throw new ApiError(
+          422,
+          "text_too_long",
+          `text is limited to ${cfg.MAX_TEXT_CHARS} characters; split it into several requests.`,
+        );
       }
       const owner = tenantRefOf(c.var.principal);
       const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
-      const tts = orderWithinResidency(pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"), caller, owner.residency, "text-to-speech", regionCatalog(cfg));
+      const tts = orderWithinResidency(
+        pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"),
+        caller,
+        owner.residency,
+        "text-to-speech",
+        regionCatalog(cfg),
+      );
       const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate }, () => tts);
       const cache = ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, owner);
       try {
-        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, { voice: body.voice, signal: c.req.raw.signal, cache });
+        const out = await synthesize(body.text, body.language ?? cfg.DEFAULT_LANGUAGE, reply, tts, {
+          voice: body.voice,
+          signal: c.req.raw.signal,
+          cache,
+        });
         if (cache) recordTtsCache(c.env, c.executionCtx, out.cache);
         return new Response(out.audio.bytes, {
           headers: {
@@ -140,10 +174,15 @@ export function voiceRoutes() {
         });
       } catch (err) {
         if (err instanceof TtsUnavailableError) {
-          throw new ApiError(503, "provider_unavailable", "No text-to-speech provider could synthesize this text right now; retry shortly.", {
-            internal: err.message,
-            headers: { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
-          });
+          throw new ApiError(
+            503,
+            "provider_unavailable",
+            "No text-to-speech provider could synthesize this text right now; retry shortly.",
+            {
+              internal: err.message,
+              headers: { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) },
+            },
+          );
         }
         throw err;
       }

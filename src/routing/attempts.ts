@@ -77,13 +77,20 @@ export class AllProvidersFailedError extends Error {
 /** "a@eu#1 failed 503, a@eu#2 timeout, b@us skipped_open" — short, for log lines. */
 export function summarize(attempts: readonly AttemptRecord[]): string {
   return attempts
-    .map((a) => `${a.provider}@${a.region}${a.attempt ? `#${a.attempt}` : ""} ${a.outcome}${a.status ? ` ${a.status}` : a.errorKind && a.outcome !== a.errorKind ? ` ${a.errorKind}` : ""}`)
+    .map(
+      (a) =>
+        `${a.provider}@${a.region}${a.attempt ? `#${a.attempt}` : ""} ${a.outcome}${a.status ? ` ${a.status}` : a.errorKind && a.outcome !== a.errorKind ? ` ${a.errorKind}` : ""}`,
+    )
     .join(", ");
 }
 
 /** The attempt records an error carries, on itself or its cause (TtsUnavailableError, ApiError with cause). */
 export function attemptsOf(err: unknown): readonly AttemptRecord[] | undefined {
-  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e && typeof e === "object" && depth < 4;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const attempts = (e as { attempts?: unknown }).attempts;
     if (Array.isArray(attempts)) return attempts as AttemptRecord[];
   }

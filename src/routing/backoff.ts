@@ -11,12 +11,19 @@ export const BACKOFF_BASE_MS = 100;
 export const BACKOFF_CAP_MS = 2000;
 
 /** Full-jitter delay before retry number `retry` (1 = the first retry). */
-export function backoffDelayMs(retry: number, random: () => number = Math.random, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
+export function backoffDelayMs(
+  retry: number,
+  random: () => number = Math.random,
+  baseMs = BACKOFF_BASE_MS,
+  capMs = BACKOFF_CAP_MS,
+): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(retry - 1, 30)));
   return Math.floor(random() * ceiling);
 }
 
-export type RetryWait = { wait: true; delayMs: number; source: "backoff" | "retry_after" } | { wait: false; reason: "retry_after_beyond_deadline" | "backoff_beyond_deadline" };
+export type RetryWait =
+  | { wait: true; delayMs: number; source: "backoff" | "retry_after" }
+  | { wait: false; reason: "retry_after_beyond_deadline" | "backoff_beyond_deadline" };
 
 /**
  * The wait before a retry, or none when it does not fit: a provider's Retry-After is honoured (it
@@ -24,7 +31,13 @@ export type RetryWait = { wait: true; delayMs: number; source: "backoff" | "retr
  * provider's usual latency) before `availableMs` runs out; otherwise waiting would only burn the
  * caller's time, and failing over to the next provider is better.
  */
-export function retryWait(options: { retry: number; retryAfterMs?: number | undefined; availableMs: number; neededMs?: number; random?: () => number }): RetryWait {
+export function retryWait(options: {
+  retry: number;
+  retryAfterMs?: number | undefined;
+  availableMs: number;
+  neededMs?: number;
+  random?: () => number;
+}): RetryWait {
   const needed = options.neededMs ?? 0;
   if (options.retryAfterMs !== undefined) {
     return options.retryAfterMs + needed < options.availableMs
@@ -32,7 +45,9 @@ export function retryWait(options: { retry: number; retryAfterMs?: number | unde
       : { wait: false, reason: "retry_after_beyond_deadline" };
   }
   const delayMs = backoffDelayMs(options.retry, options.random);
-  return delayMs + needed < options.availableMs ? { wait: true, delayMs, source: "backoff" } : { wait: false, reason: "backoff_beyond_deadline" };
+  return delayMs + needed < options.availableMs
+    ? { wait: true, delayMs, source: "backoff" }
+    : { wait: false, reason: "backoff_beyond_deadline" };
 }
 
 /** setTimeout as a promise that rejects with the signal's reason when the caller goes away. */

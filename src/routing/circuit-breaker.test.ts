@@ -25,7 +25,15 @@ function breaker(options: Partial<ConstructorParameters<typeof CircuitBreaker>[0
 
 describe("CircuitBreaker", () => {
   it("has voice-sized defaults", () => {
-    expect(BREAKER_DEFAULTS).toEqual({ windowSize: 20, minCalls: 5, failureRateThreshold: 0.5, slowCallMs: 2500, slowCallRateThreshold: 0.8, openMs: 30_000, halfOpenCalls: 3 });
+    expect(BREAKER_DEFAULTS).toEqual({
+      windowSize: 20,
+      minCalls: 5,
+      failureRateThreshold: 0.5,
+      slowCallMs: 2500,
+      slowCallRateThreshold: 0.8,
+      openMs: 30_000,
+      halfOpenCalls: 3,
+    });
   });
 
   it("stays closed below minCalls, then opens when the failure rate reaches the threshold", () => {
@@ -80,7 +88,11 @@ describe("CircuitBreaker", () => {
     expect(b.state).toBe("half_open");
     b.onSuccess(10);
     expect(b.state).toBe("closed");
-    expect(transitions.map((t) => `${t.from}->${t.to}:${t.reason}`)).toEqual(["closed->open:failure_rate", "open->half_open:wait_elapsed", "half_open->closed:probes_succeeded"]);
+    expect(transitions.map((t) => `${t.from}->${t.to}:${t.reason}`)).toEqual([
+      "closed->open:failure_rate",
+      "open->half_open:wait_elapsed",
+      "half_open->closed:probes_succeeded",
+    ]);
     expect(b.snapshot()).toMatchObject({ state: "closed", calls: 0, transitions: 3 });
     expect(b.snapshot().openedAt).toBeUndefined();
   });

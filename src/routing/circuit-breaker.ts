@@ -199,15 +199,21 @@ export class CircuitBreaker {
         if (this.window.length > this.options.windowSize) this.window.shift();
         const calls = this.window.length;
         if (calls < this.options.minCalls) return;
-        if (this.window.filter((o) => o.failed).length / calls >= this.options.failureRateThreshold) this.transition("open", "failure_rate");
-        else if (this.window.filter((o) => o.slow).length / calls >= this.options.slowCallRateThreshold) this.transition("open", "slow_rate");
+        if (this.window.filter((o) => o.failed).length / calls >= this.options.failureRateThreshold)
+          this.transition("open", "failure_rate");
+        else if (this.window.filter((o) => o.slow).length / calls >= this.options.slowCallRateThreshold)
+          this.transition("open", "slow_rate");
         return;
       }
     }
   }
 
   private refresh(): void {
-    if (this.current === "open" && this.openedAt !== undefined && this.options.now() >= this.openedAt + this.options.openMs) {
+    if (
+      this.current === "open" &&
+      this.openedAt !== undefined &&
+      this.options.now() >= this.openedAt + this.options.openMs
+    ) {
       this.transition("half_open", "wait_elapsed");
     }
   }

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_CAPACITY, getHealth, HealthRegistry, healthKey, healthSnapshot, resetHealthForTests, type HealthTransitionEvent } from "./health-registry";
+import {
+  DEFAULT_CAPACITY,
+  getHealth,
+  HealthRegistry,
+  healthKey,
+  healthSnapshot,
+  resetHealthForTests,
+  type HealthTransitionEvent,
+} from "./health-registry";
 
 describe("HealthRegistry", () => {
   afterEach(() => resetHealthForTests());

@@ -6,7 +6,12 @@
  * not per-request data, and every request in the isolate should benefit from what earlier ones
  * learned. Each isolate learns on its own; nothing here is persisted or shared across isolates.
  */
-import { CircuitBreaker, type BreakerSnapshot, type BreakerTransition, type CircuitBreakerOptions } from "./circuit-breaker";
+import {
+  CircuitBreaker,
+  type BreakerSnapshot,
+  type BreakerTransition,
+  type CircuitBreakerOptions,
+} from "./circuit-breaker";
 import { DEFAULT_EWMA_ALPHA, LatencyStats, type LatencySnapshot } from "./latency";
 import { RetryBudget, type RetryBudgetOptions } from "./retry-budget";
 import { log } from "../observability/log";
@@ -142,12 +147,18 @@ export class HealthRegistry {
 }
 
 function checkCapacity(capacity: number): void {
-  if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+  if (!(Number.isInteger(capacity) && capacity >= 1))
+    throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
 }
 
 /** The isolate's registry. Breaker changes are logged as one JSON line each, like other events. */
 export const healthRegistry = new HealthRegistry({
-  onTransition: (t) => log("provider_breaker", { provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason }, "warn"),
+  onTransition: (t) =>
+    log(
+      "provider_breaker",
+      { provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason },
+      "warn",
+    ),
 });
 
 export function getHealth(provider: string, region: string): ProviderHealth {

@@ -33,7 +33,9 @@ const ids = (engines: readonly Engine[]) => engines.map((e) => `${e.name}@${e.re
 const zoneOf = (e: Engine) => findRegion(REGION_CATALOG, e.name, e.region)?.zone;
 
 /** A TTS chain "azure,polly,local" deployed in every catalog region of both clouds. */
-const EVERYWHERE = [...catalogFor("azure"), ...catalogFor("polly"), ...catalogFor("local")].map((r) => engine(`${r.provider}@${r.region}`));
+const EVERYWHERE = [...catalogFor("azure"), ...catalogFor("polly"), ...catalogFor("local")].map((r) =>
+  engine(`${r.provider}@${r.region}`),
+);
 /** A smaller TTS chain "azure,polly,workers-ai,local", small enough to assert every fallback. */
 const FEW = [
   "azure@eastus",
@@ -57,19 +59,71 @@ describe("orderForCaller on every continent (all Azure and Polly regions, then t
   // nearest EU members: the UK, Switzerland, Norway, Qatar... are gone (Dublin for the US East coast,
   // Gävle over the pole for Seattle and Tokyo, Milan for Africa and the Gulf).
   it.each<[City, string[], string[]]>([
-    ["frankfurt", ["azure@germanywestcentral", "azure@switzerlandnorth", "azure@westeurope"], ["azure@germanywestcentral", "azure@westeurope", "azure@francecentral"]],
-    ["london", ["azure@uksouth", "azure@ukwest", "azure@francecentral"], ["azure@francecentral", "azure@westeurope", "azure@northeurope"]],
-    ["warsaw", ["azure@germanywestcentral", "azure@swedencentral", "azure@switzerlandnorth"], ["azure@germanywestcentral", "azure@swedencentral", "azure@westeurope"]],
-    ["virginia", ["azure@eastus", "azure@eastus2", "azure@canadacentral"], ["azure@northeurope", "azure@francecentral", "azure@westeurope"]],
-    ["seattle", ["azure@westus2", "azure@westus", "azure@westcentralus"], ["azure@northeurope", "azure@swedencentral", "azure@westeurope"]],
-    ["saoPaulo", ["azure@brazilsouth", "polly@sa-east-1", "azure@southafricanorth"], ["azure@northeurope", "azure@francecentral", "azure@italynorth"]],
-    ["tokyo", ["azure@japaneast", "azure@japanwest", "azure@koreacentral"], ["azure@swedencentral", "azure@westeurope", "azure@germanywestcentral"]],
-    ["singapore", ["azure@southeastasia", "azure@eastasia", "azure@centralindia"], ["azure@swedencentral", "azure@germanywestcentral", "azure@italynorth"]],
-    ["sydney", ["azure@australiaeast", "polly@ap-southeast-2", "azure@southeastasia"], ["azure@swedencentral", "azure@germanywestcentral", "azure@italynorth"]],
-    ["johannesburg", ["azure@southafricanorth", "polly@af-south-1", "azure@qatarcentral"], ["azure@italynorth", "azure@germanywestcentral", "azure@francecentral"]],
-    ["cairo", ["azure@qatarcentral", "azure@uaenorth", "azure@italynorth"], ["azure@italynorth", "azure@germanywestcentral", "azure@francecentral"]],
-    ["dubai", ["azure@uaenorth", "azure@qatarcentral", "azure@centralindia"], ["azure@italynorth", "azure@germanywestcentral", "azure@swedencentral"]],
-    ["mumbai", ["azure@centralindia", "azure@uaenorth", "azure@qatarcentral"], ["azure@swedencentral", "azure@italynorth", "azure@germanywestcentral"]],
+    [
+      "frankfurt",
+      ["azure@germanywestcentral", "azure@switzerlandnorth", "azure@westeurope"],
+      ["azure@germanywestcentral", "azure@westeurope", "azure@francecentral"],
+    ],
+    [
+      "london",
+      ["azure@uksouth", "azure@ukwest", "azure@francecentral"],
+      ["azure@francecentral", "azure@westeurope", "azure@northeurope"],
+    ],
+    [
+      "warsaw",
+      ["azure@germanywestcentral", "azure@swedencentral", "azure@switzerlandnorth"],
+      ["azure@germanywestcentral", "azure@swedencentral", "azure@westeurope"],
+    ],
+    [
+      "virginia",
+      ["azure@eastus", "azure@eastus2", "azure@canadacentral"],
+      ["azure@northeurope", "azure@francecentral", "azure@westeurope"],
+    ],
+    [
+      "seattle",
+      ["azure@westus2", "azure@westus", "azure@westcentralus"],
+      ["azure@northeurope", "azure@swedencentral", "azure@westeurope"],
+    ],
+    [
+      "saoPaulo",
+      ["azure@brazilsouth", "polly@sa-east-1", "azure@southafricanorth"],
+      ["azure@northeurope", "azure@francecentral", "azure@italynorth"],
+    ],
+    [
+      "tokyo",
+      ["azure@japaneast", "azure@japanwest", "azure@koreacentral"],
+      ["azure@swedencentral", "azure@westeurope", "azure@germanywestcentral"],
+    ],
+    [
+      "singapore",
+      ["azure@southeastasia", "azure@eastasia", "azure@centralindia"],
+      ["azure@swedencentral", "azure@germanywestcentral", "azure@italynorth"],
+    ],
+    [
+      "sydney",
+      ["azure@australiaeast", "polly@ap-southeast-2", "azure@southeastasia"],
+      ["azure@swedencentral", "azure@germanywestcentral", "azure@italynorth"],
+    ],
+    [
+      "johannesburg",
+      ["azure@southafricanorth", "polly@af-south-1", "azure@qatarcentral"],
+      ["azure@italynorth", "azure@germanywestcentral", "azure@francecentral"],
+    ],
+    [
+      "cairo",
+      ["azure@qatarcentral", "azure@uaenorth", "azure@italynorth"],
+      ["azure@italynorth", "azure@germanywestcentral", "azure@francecentral"],
+    ],
+    [
+      "dubai",
+      ["azure@uaenorth", "azure@qatarcentral", "azure@centralindia"],
+      ["azure@italynorth", "azure@germanywestcentral", "azure@swedencentral"],
+    ],
+    [
+      "mumbai",
+      ["azure@centralindia", "azure@uaenorth", "azure@qatarcentral"],
+      ["azure@swedencentral", "azure@italynorth", "azure@germanywestcentral"],
+    ],
   ])("%s: %j first; with residency eu %j", (city, firstThree, firstThreeEu) => {
     const all = order(EVERYWHERE, city);
     expect(all.slice(0, 3)).toEqual(firstThree);
@@ -89,19 +143,71 @@ describe("orderForCaller: every fallback, with and without residency", () => {
   // The configured order counts (150 ms per position, ~5,000 km): Azure's regions come before
   // Polly's unless Polly's are a continent nearer (Sydney, Johannesburg: Polly's local region first).
   it.each<[City, string, string]>([
-    ["frankfurt", "westeurope swedencentral eu-central-1 eastus brazilsouth southeastasia us-west-2 af-south-1 ap-southeast-2", "westeurope swedencentral eu-central-1"],
-    ["london", "westeurope swedencentral eu-central-1 eastus brazilsouth southeastasia us-west-2 af-south-1 ap-southeast-2", "westeurope swedencentral eu-central-1"],
-    ["warsaw", "swedencentral westeurope eu-central-1 eastus southeastasia brazilsouth us-west-2 af-south-1 ap-southeast-2", "swedencentral westeurope eu-central-1"],
-    ["virginia", "eastus westeurope swedencentral brazilsouth us-west-2 eu-central-1 southeastasia af-south-1 ap-southeast-2", "westeurope swedencentral eu-central-1"],
-    ["seattle", "eastus us-west-2 swedencentral westeurope brazilsouth southeastasia eu-central-1 ap-southeast-2 af-south-1", "swedencentral westeurope eu-central-1"],
-    ["saoPaulo", "brazilsouth eastus westeurope swedencentral af-south-1 eu-central-1 us-west-2 southeastasia ap-southeast-2", "westeurope swedencentral eu-central-1"],
-    ["tokyo", "southeastasia swedencentral westeurope eastus ap-southeast-2 us-west-2 eu-central-1 brazilsouth af-south-1", "swedencentral westeurope eu-central-1"],
-    ["singapore", "southeastasia swedencentral westeurope ap-southeast-2 af-south-1 eu-central-1 eastus brazilsouth us-west-2", "swedencentral westeurope eu-central-1"],
-    ["sydney", "ap-southeast-2 southeastasia brazilsouth eastus swedencentral af-south-1 westeurope us-west-2 eu-central-1", "swedencentral westeurope eu-central-1"],
-    ["johannesburg", "af-south-1 brazilsouth southeastasia westeurope swedencentral eastus eu-central-1 ap-southeast-2 us-west-2", "westeurope swedencentral eu-central-1"],
-    ["cairo", "westeurope swedencentral eu-central-1 southeastasia eastus brazilsouth af-south-1 us-west-2 ap-southeast-2", "westeurope swedencentral eu-central-1"],
-    ["dubai", "swedencentral westeurope southeastasia eu-central-1 eastus brazilsouth af-south-1 ap-southeast-2 us-west-2", "swedencentral westeurope eu-central-1"],
-    ["mumbai", "southeastasia swedencentral westeurope eu-central-1 eastus af-south-1 brazilsouth ap-southeast-2 us-west-2", "swedencentral westeurope eu-central-1"],
+    [
+      "frankfurt",
+      "westeurope swedencentral eu-central-1 eastus brazilsouth southeastasia us-west-2 af-south-1 ap-southeast-2",
+      "westeurope swedencentral eu-central-1",
+    ],
+    [
+      "london",
+      "westeurope swedencentral eu-central-1 eastus brazilsouth southeastasia us-west-2 af-south-1 ap-southeast-2",
+      "westeurope swedencentral eu-central-1",
+    ],
+    [
+      "warsaw",
+      "swedencentral westeurope eu-central-1 eastus southeastasia brazilsouth us-west-2 af-south-1 ap-southeast-2",
+      "swedencentral westeurope eu-central-1",
+    ],
+    [
+      "virginia",
+      "eastus westeurope swedencentral brazilsouth us-west-2 eu-central-1 southeastasia af-south-1 ap-southeast-2",
+      "westeurope swedencentral eu-central-1",
+    ],
+    [
+      "seattle",
+      "eastus us-west-2 swedencentral westeurope brazilsouth southeastasia eu-central-1 ap-southeast-2 af-south-1",
+      "swedencentral westeurope eu-central-1",
+    ],
+    [
+      "saoPaulo",
+      "brazilsouth eastus westeurope swedencentral af-south-1 eu-central-1 us-west-2 southeastasia ap-southeast-2",
+      "westeurope swedencentral eu-central-1",
+    ],
+    [
+      "tokyo",
+      "southeastasia swedencentral westeurope eastus ap-southeast-2 us-west-2 eu-central-1 brazilsouth af-south-1",
+      "swedencentral westeurope eu-central-1",
+    ],
+    [
+      "singapore",
+      "southeastasia swedencentral westeurope ap-southeast-2 af-south-1 eu-central-1 eastus brazilsouth us-west-2",
+      "swedencentral westeurope eu-central-1",
+    ],
+    [
+      "sydney",
+      "ap-southeast-2 southeastasia brazilsouth eastus swedencentral af-south-1 westeurope us-west-2 eu-central-1",
+      "swedencentral westeurope eu-central-1",
+    ],
+    [
+      "johannesburg",
+      "af-south-1 brazilsouth southeastasia westeurope swedencentral eastus eu-central-1 ap-southeast-2 us-west-2",
+      "westeurope swedencentral eu-central-1",
+    ],
+    [
+      "cairo",
+      "westeurope swedencentral eu-central-1 southeastasia eastus brazilsouth af-south-1 us-west-2 ap-southeast-2",
+      "westeurope swedencentral eu-central-1",
+    ],
+    [
+      "dubai",
+      "swedencentral westeurope southeastasia eu-central-1 eastus brazilsouth af-south-1 ap-southeast-2 us-west-2",
+      "swedencentral westeurope eu-central-1",
+    ],
+    [
+      "mumbai",
+      "southeastasia swedencentral westeurope eu-central-1 eastus af-south-1 brazilsouth ap-southeast-2 us-west-2",
+      "swedencentral westeurope eu-central-1",
+    ],
   ])("%s: %s", (city, expected, expectedEu) => {
     // Region ids in order; Workers AI and the local engine (no location: no proximity) end the list.
     const regions = (s: string) => s.split(" ");
@@ -111,7 +217,15 @@ describe("orderForCaller: every fallback, with and without residency", () => {
   });
 
   it("leaves nothing for an EU-resident call when no configured region is in the EU", () => {
-    const nonEu = ["azure@eastus", "azure@uksouth", "azure@switzerlandnorth", "polly@eu-west-2", "google@global", "deepgram@global", "workers-ai@global"].map(engine);
+    const nonEu = [
+      "azure@eastus",
+      "azure@uksouth",
+      "azure@switzerlandnorth",
+      "polly@eu-west-2",
+      "google@global",
+      "deepgram@global",
+      "workers-ai@global",
+    ].map(engine);
     for (const city of Object.keys(CF) as City[]) expect(order(nonEu, city, "eu")).toEqual([]);
     expect(order([engine("azure@eastus")], "frankfurt", "eu")).toEqual([]); // a single engine is checked too
     // A region the catalog does not know has no known residency: never EU.
@@ -131,7 +245,9 @@ describe("orderForCaller: every fallback, with and without residency", () => {
 
   it("ranks by the given catalog", () => {
     // Move "westeurope" to Sydney: now the nearest Azure region for a Sydney caller.
-    const catalog: RegionInfo[] = REGION_CATALOG.map((r) => (r.provider === "azure" && r.region === "westeurope" ? { ...r, lat: -33.9, lon: 151.2 } : r));
+    const catalog: RegionInfo[] = REGION_CATALOG.map((r) =>
+      r.provider === "azure" && r.region === "westeurope" ? { ...r, lat: -33.9, lon: 151.2 } : r,
+    );
     const ranked = orderForCaller(FEW, callerPosition(CF.sydney), { catalog, registry: new HealthRegistry() });
     expect(ids(ranked)[0]).toBe("azure@westeurope");
   });
@@ -152,12 +268,16 @@ describe("callerPosition", () => {
 
   it("without a position, keeps the configured order", () => {
     const chain = ["azure@southeastasia", "azure@westeurope", "polly@eu-central-1", "local@edge"].map(engine);
-    expect(ids(orderForCaller(chain, callerPosition(undefined), { registry: new HealthRegistry() }))).toEqual(ids(chain));
+    expect(ids(orderForCaller(chain, callerPosition(undefined), { registry: new HealthRegistry() }))).toEqual(
+      ids(chain),
+    );
   });
 });
 
 describe("per-region capacity from the catalog", () => {
-  const catalog: RegionInfo[] = REGION_CATALOG.map((r) => (r.provider === "polly" && r.region === "eu-central-1" ? { ...r, capacity: 4 } : r));
+  const catalog: RegionInfo[] = REGION_CATALOG.map((r) =>
+    r.provider === "polly" && r.region === "eu-central-1" ? { ...r, capacity: 4 } : r,
+  );
   const chain = ["polly@eu-central-1", "polly@eu-west-1"].map(engine);
 
   it("becomes the region's admission limit in the registry, the others keeping the default", () => {
@@ -187,6 +307,8 @@ describe("per-region capacity from the catalog", () => {
     registry.get("polly", "eu-central-1").inFlight = 3;
     // 3 of 32 in flight: Frankfurt still goes to Frankfurt; 3 of 4: Virginia answers sooner.
     expect(ids(orderForCaller(nearAndFar, callerPosition(CF.frankfurt), { registry }))[0]).toBe("polly@eu-central-1");
-    expect(ids(orderForCaller(nearAndFar, callerPosition(CF.frankfurt), { catalog, registry }))[0]).toBe("polly@us-east-1");
+    expect(ids(orderForCaller(nearAndFar, callerPosition(CF.frankfurt), { catalog, registry }))[0]).toBe(
+      "polly@us-east-1",
+    );
   });
 });

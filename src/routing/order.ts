@@ -40,7 +40,11 @@ export interface OrderOptions {
  * it, so the limit is in force before the first call to a region (and reverts when the catalog
  * no longer sets one).
  */
-export function orderForCaller<T extends { name: string; region: string }>(chain: readonly T[], caller: CallerPosition, options: OrderOptions = {}): T[] {
+export function orderForCaller<T extends { name: string; region: string }>(
+  chain: readonly T[],
+  caller: CallerPosition,
+  options: OrderOptions = {},
+): T[] {
   const registry = options.registry ?? healthRegistry;
   const catalog = options.catalog ?? REGION_CATALOG;
   const infos = chain.map((engine) => findRegion(catalog, engine.name, engine.region));
@@ -67,7 +71,12 @@ export function orderForCaller<T extends { name: string; region: string }>(chain
     caller,
     (c) => {
       const h = registry.get(c.provider, c.region);
-      return { state: h.breaker.snapshot().state, latencyMs: h.latency.rankingLatency(PRIOR_SERVICE_MS), inFlight: h.inFlight, capacity: h.capacity };
+      return {
+        state: h.breaker.snapshot().state,
+        latencyMs: h.latency.rankingLatency(PRIOR_SERVICE_MS),
+        inFlight: h.inFlight,
+        capacity: h.capacity,
+      };
     },
     { residency: options.residency, keepOpen: true },
   );

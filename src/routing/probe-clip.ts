@@ -36,7 +36,10 @@ async function makeClip(env: Env): Promise<ProbeClip> {
   if (!engine) throw new Error("the embedded engine is not in this build");
   const speech = await engine.synthesize({ text: PROBE_TEXT, language: "en-US", sampleRate: PROBE_CLIP_RATE });
   if (speech.kind === "encoded") throw new Error("the embedded engine returned encoded audio");
-  return { samples: trimSilence(resample(speech.samples, speech.sampleRate, PROBE_CLIP_RATE), PROBE_CLIP_RATE), sampleRate: PROBE_CLIP_RATE };
+  return {
+    samples: trimSilence(resample(speech.samples, speech.sampleRate, PROBE_CLIP_RATE), PROBE_CLIP_RATE),
+    sampleRate: PROBE_CLIP_RATE,
+  };
 }
 
 /** Drops eSpeak's leading and trailing silence, keeping 50 ms either side of the speech. */

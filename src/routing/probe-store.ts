@@ -22,7 +22,18 @@ export async function storeResults(db: D1Database, results: readonly ProbeResult
     ...results.map((r) =>
       db
         .prepare(UPSERT)
-        .bind(r.provider, r.region, r.kind, r.ok ? 1 : 0, r.status ?? null, r.errorKind ?? null, r.error ?? null, r.latencyMs ?? null, r.probedAt, r.ok ? 0 : 1),
+        .bind(
+          r.provider,
+          r.region,
+          r.kind,
+          r.ok ? 1 : 0,
+          r.status ?? null,
+          r.errorKind ?? null,
+          r.error ?? null,
+          r.latencyMs ?? null,
+          r.probedAt,
+          r.ok ? 0 : 1,
+        ),
     ),
     db
       .prepare(

@@ -26,9 +26,6 @@ import { storeResults } from "./probe-store";
 import { log } from "../observability/log";
 import { start, untilAborted } from "./abortable";
 
-
-
-
 /** The cron expression (wrangler.toml [triggers]) that runs probes; the daily one runs retention. */
 export const PROBE_CRON = "*/5 * * * *";
 export const PROBE_MODES = ["off", "tts", "all"] as const;
@@ -105,15 +102,34 @@ export async function runProbes(env: Env, now: Date, options: ProbeOptions = {})
     targets = [...stt.filter((t) => !("engine" in t) || clip), ...targets];
   }
 
-  const results = await inPool(targets, options.concurrency ?? PROBE_CONCURRENCY, (t) => probeOne(t, { clip, config, timeoutMs, probedAt }));
+  const results = await inPool(targets, options.concurrency ?? PROBE_CONCURRENCY, (t) =>
+    probeOne(t, { clip, config, timeoutMs, probedAt }),
+  );
   await storeResults(env.DB, results);
 
   const failed = results.filter((r) => !r.ok);
   for (const f of failed) {
-    log("provider_probe_failed", { provider: f.provider, region: f.region, kind: f.kind, status: f.status ?? null, errorKind: f.errorKind, error: f.error }, "warn");
+    log(
+      "provider_probe_failed",
+      {
+        provider: f.provider,
+        region: f.region,
+        kind: f.kind,
+        status: f.status ?? null,
+        errorKind: f.errorKind,
+        error: f.error,
+      },
+      "warn",
+    );
   }
   const ms = Date.now() - started;
-  log("provider_probes", { mode, probed: results.length, failed: failed.length, ms, ...(sttSkipped ? { sttSkipped } : {}) });
+  log("provider_probes", {
+    mode,
+    probed: results.length,
+    failed: failed.length,
+    ms,
+    ...(sttSkipped ? { sttSkipped } : {}),
+  });
   return { mode, probed: results.length, failed: failed.length, ms, results };
 }
 
@@ -145,7 +161,13 @@ function buildTargets(env: Env, config: Config, kind: ProbeKind): Target[] {
         buildOne(oneRegion, config, kind, name, regionLabel(region, `${regions.list}#${i + 1}`)).forEach(add);
       });
     } else {
-      buildOne(env, config, kind, name, regionLabel(regions ? String(vars[regions.single] ?? "") : "", "default")).forEach(add);
+      buildOne(
+        env,
+        config,
+        kind,
+        name,
+        regionLabel(regions ? String(vars[regions.single] ?? "") : "", "default"),
+      ).forEach(add);
     }
   }
   return out;
@@ -154,13 +176,25 @@ function buildTargets(env: Env, config: Config, kind: ProbeKind): Target[] {
 function buildOne(env: Env, config: Config, kind: ProbeKind, name: string, region: string): Target[] {
   try {
     if (kind === "stt") {
-      return sttChain(env, { ...config, STT_PROVIDERS: name }).map((engine) => ({ kind, provider: engine.name, region: engine.region, engine }));
+      return sttChain(env, { ...config, STT_PROVIDERS: name }).map((engine) => ({
+        kind,
+        provider: engine.name,
+        region: engine.region,
+        engine,
+      }));
     }
-    return ttsChain(env, { ...config, TTS_PROVIDERS: name }).map((engine) => ({ kind, provider: engine.name, region: engine.region, engine }));
+    return ttsChain(env, { ...config, TTS_PROVIDERS: name }).map((engine) => ({
+      kind,
+      provider: engine.name,
+      region: engine.region,
+      engine,
+    }));
   } catch (err) {
     const api = asApiError(err);
     const error = api ? api.detail : `${err instanceof Error ? err.name : "error"} while building the engine`;
-    return [{ kind, provider: name, region, failure: { errorKind: api ? "settings" : "error", error: truncate(error) } }];
+    return [
+      { kind, provider: name, region, failure: { errorKind: api ? "settings" : "error", error: truncate(error) } },
+    ];
   }
 }
 
@@ -186,13 +220,22 @@ async function probeOne(target: Target, ctx: ProbeContext): Promise<ProbeResult>
   const signal = AbortSignal.timeout(ctx.timeoutMs);
   const t0 = Date.now();
   try {
-    await untilAborted(start<unknown>(() => {
-      if (target.kind === "tts") {
-        return target.engine.synthesize({ text: PROBE_TEXT, language: ctx.config.DEFAULT_LANGUAGE, sampleRate: 16_000, encoding: "pcm" }, signal);
-      }
-      const clip = ctx.clip!;
-      return target.engine.transcribe({ kind: "pcm", samples: clip.samples, sampleRate: clip.sampleRate, language: "en-US" }, signal);
-    }), signal);
+    await untilAborted(
+      start<unknown>(() => {
+        if (target.kind === "tts") {
+          return target.engine.synthesize(
+            { text: PROBE_TEXT, language: ctx.config.DEFAULT_LANGUAGE, sampleRate: 16_000, encoding: "pcm" },
+            signal,
+          );
+        }
+        const clip = ctx.clip!;
+        return target.engine.transcribe(
+          { kind: "pcm", samples: clip.samples, sampleRate: clip.sampleRate, language: "en-US" },
+          signal,
+        );
+      }),
+      signal,
+    );
     const latencyMs = Date.now() - t0;
     feedHealth(target, { ok: true, ms: latencyMs });
     return { ...base, ok: true, latencyMs };
@@ -205,10 +248,18 @@ async function probeOne(target: Target, ctx: ProbeContext): Promise<ProbeResult>
 }
 
 /** A failure as kind, status and public message. Our own timeout wins over what the adapter made of the abort. */
-function classify(err: unknown, signal: AbortSignal, timeoutMs: number): { errorKind: ProbeErrorKind; status?: number; error: string } {
+function classify(
+  err: unknown,
+  signal: AbortSignal,
+  timeoutMs: number,
+): { errorKind: ProbeErrorKind; status?: number; error: string } {
   if (signal.aborted) return { errorKind: "timeout", error: `no answer within ${timeoutMs} ms` };
   if (err instanceof ProviderError) {
-    return { errorKind: err.kind, ...(err.options.status !== undefined ? { status: err.options.status } : {}), error: truncate(err.message) };
+    return {
+      errorKind: err.kind,
+      ...(err.options.status !== undefined ? { status: err.options.status } : {}),
+      error: truncate(err.message),
+    };
   }
   if (err instanceof AudioError) return { errorKind: "audio", error: truncate(err.message) };
   const api = asApiError(err);
@@ -223,7 +274,10 @@ function classify(err: unknown, signal: AbortSignal, timeoutMs: number): { error
  * provider faults count against the breaker, refusals of the request do not. An open breaker is
  * left alone (it half-opens on its own time), and so is a half-open one with no trial slot free.
  */
-function feedHealth(target: { provider: string; region: string }, outcome: { ok: true; ms: number } | { ok: false; ms: number; errorKind: ProbeErrorKind }): void {
+function feedHealth(
+  target: { provider: string; region: string },
+  outcome: { ok: true; ms: number } | { ok: false; ms: number; errorKind: ProbeErrorKind },
+): void {
   const health = getHealth(target.provider, target.region);
   const permitted = health.breaker.tryAcquire();
   if (outcome.ok) {

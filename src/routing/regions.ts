@@ -49,7 +49,14 @@ const azure = (region: string, lat: number, lon: number, zone: ResidencyZone): R
   endpoint: `${region}.stt.speech.microsoft.com`,
   ttsEndpoint: `${region}.tts.speech.microsoft.com`,
 });
-const polly = (region: string, lat: number, lon: number, zone: ResidencyZone): RegionInfo => ({ provider: "polly", region, lat, lon, zone, endpoint: `polly.${region}.amazonaws.com` });
+const polly = (region: string, lat: number, lon: number, zone: ResidencyZone): RegionInfo => ({
+  provider: "polly",
+  region,
+  lat,
+  lon,
+  zone,
+  endpoint: `polly.${region}.amazonaws.com`,
+});
 
 export const REGION_CATALOG: readonly RegionInfo[] = [
   azure("eastus", 37.4, -79.0, "us"),
@@ -86,9 +93,33 @@ export const REGION_CATALOG: readonly RegionInfo[] = [
   azure("koreacentral", 37.6, 127.0, "other"),
   azure("australiaeast", -33.9, 151.2, "other"),
   // Google Cloud multi-region endpoints (src/providers/google/endpoints.ts); "global" may be served from anywhere.
-  { provider: "google", region: "us", lat: 41.3, lon: -95.9, zone: "us", endpoint: "us-speech.googleapis.com", ttsEndpoint: "us-texttospeech.googleapis.com" },
-  { provider: "google", region: "eu", lat: 50.4, lon: 3.8, zone: "eu", endpoint: "eu-speech.googleapis.com", ttsEndpoint: "eu-texttospeech.googleapis.com" },
-  { provider: "google", region: "global", lat: 41.3, lon: -95.9, zone: "other", endpoint: "speech.googleapis.com", ttsEndpoint: "texttospeech.googleapis.com" },
+  {
+    provider: "google",
+    region: "us",
+    lat: 41.3,
+    lon: -95.9,
+    zone: "us",
+    endpoint: "us-speech.googleapis.com",
+    ttsEndpoint: "us-texttospeech.googleapis.com",
+  },
+  {
+    provider: "google",
+    region: "eu",
+    lat: 50.4,
+    lon: 3.8,
+    zone: "eu",
+    endpoint: "eu-speech.googleapis.com",
+    ttsEndpoint: "eu-texttospeech.googleapis.com",
+  },
+  {
+    provider: "google",
+    region: "global",
+    lat: 41.3,
+    lon: -95.9,
+    zone: "other",
+    endpoint: "speech.googleapis.com",
+    ttsEndpoint: "texttospeech.googleapis.com",
+  },
   // Deepgram: the default API (US) and the EU endpoint, one host for /v1/listen and /v1/speak.
   { provider: "deepgram", region: "global", lat: 37.8, lon: -122.4, zone: "us", endpoint: "api.deepgram.com" },
   { provider: "deepgram", region: "eu", lat: 50.1, lon: 8.7, zone: "eu", endpoint: "api.eu.deepgram.com" },
@@ -145,23 +176,47 @@ export function findRegion(catalog: readonly RegionInfo[], provider: string, reg
 /** A bare lower-case host[:port], as the adapters put it in their URLs (no scheme, path or credentials). */
 const host = z
   .string()
-  .refine((v) => URL.canParse(`https://${v}`) && new URL(`https://${v}`).host === v, "must be a bare lower-case host such as stt.example.eu or stt.example.eu:8443 (no scheme or path)");
+  .refine(
+    (v) => URL.canParse(`https://${v}`) && new URL(`https://${v}`).host === v,
+    "must be a bare lower-case host such as stt.example.eu or stt.example.eu:8443 (no scheme or path)",
+  );
 
 export const regionOverrideSchema = z
   .strictObject({
     provider: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "must be a provider name such as azure, polly or openai"),
     // Endpoint ids of self-hosted servers carry a port or a path prefix ("localhost:8000", "gw.example.com/a").
-    region: z.string().regex(/^[\x21-\x7e]{1,253}$/, "must be the region id the adapter reports (no spaces), e.g. westeurope or stt.example.eu"),
-    lat: z.number().min(-90, "must be a latitude between -90 and 90").max(90, "must be a latitude between -90 and 90").optional(),
-    lon: z.number().min(-180, "must be a longitude between -180 and 180").max(180, "must be a longitude between -180 and 180").optional(),
+    region: z
+      .string()
+      .regex(
+        /^[\x21-\x7e]{1,253}$/,
+        "must be the region id the adapter reports (no spaces), e.g. westeurope or stt.example.eu",
+      ),
+    lat: z
+      .number()
+      .min(-90, "must be a latitude between -90 and 90")
+      .max(90, "must be a latitude between -90 and 90")
+      .optional(),
+    lon: z
+      .number()
+      .min(-180, "must be a longitude between -180 and 180")
+      .max(180, "must be a longitude between -180 and 180")
+      .optional(),
     // "edge" is not offered: only our own in-process engine can promise that data goes nowhere.
     zone: z.enum(["eu", "us", "other"], { error: 'must be "eu", "us" or "other"' }).optional(),
     endpoint: host.optional(),
     ttsEndpoint: host.optional(),
-    capacity: z.number().int("must be a whole number of calls").min(1, "must be between 1 and 10000").max(10_000, "must be between 1 and 10000").optional(),
+    capacity: z
+      .number()
+      .int("must be a whole number of calls")
+      .min(1, "must be between 1 and 10000")
+      .max(10_000, "must be between 1 and 10000")
+      .optional(),
     weight: z.number().min(0.1, "must be between 0.1 and 10").max(10, "must be between 0.1 and 10").optional(),
   })
-  .refine((e) => (e.lat === undefined) === (e.lon === undefined), { message: "lat and lon must be given together", path: ["lon"] });
+  .refine((e) => (e.lat === undefined) === (e.lon === undefined), {
+    message: "lat and lon must be given together",
+    path: ["lon"],
+  });
 
 export type RegionOverride = z.infer<typeof regionOverrideSchema>;
 
@@ -189,7 +244,10 @@ export const regionOverridesVar = z
     try {
       return JSON.parse(value);
     } catch (err) {
-      ctx.addIssue({ code: "custom", message: `must be valid JSON (a JSON array of region entries): ${err instanceof Error ? err.message : String(err)}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be valid JSON (a JSON array of region entries): ${err instanceof Error ? err.message : String(err)}`,
+      });
       return z.NEVER;
     }
   })
@@ -212,7 +270,9 @@ export function mergeCatalog(base: readonly RegionInfo[], overrides: readonly Re
 const catalogs = new WeakMap<object, readonly RegionInfo[]>();
 
 /** The region catalog in effect for a parsed configuration (merged once per config object). */
-export function regionCatalog(config: { readonly PROVIDER_REGIONS_CATALOG?: readonly RegionOverride[] | undefined }): readonly RegionInfo[] {
+export function regionCatalog(config: {
+  readonly PROVIDER_REGIONS_CATALOG?: readonly RegionOverride[] | undefined;
+}): readonly RegionInfo[] {
   const overrides = config.PROVIDER_REGIONS_CATALOG;
   if (!overrides?.length) return REGION_CATALOG;
   let catalog = catalogs.get(config);

@@ -5,7 +5,8 @@ import type { RegionInfo } from "./regions";
 import type { CallerPosition } from "./select";
 
 /** Settings that give each provider an EU region, for the hint when none is configured. */
-const EU_SETTINGS = "AZURE_SPEECH_REGIONS=westeurope, GOOGLE_LOCATION=eu, DEEPGRAM_REGION=eu or POLLY_REGIONS=eu-central-1";
+const EU_SETTINGS =
+  "AZURE_SPEECH_REGIONS=westeurope, GOOGLE_LOCATION=eu, DEEPGRAM_REGION=eu or POLLY_REGIONS=eu-central-1";
 
 /**
  * The provider chain for one request, ordered for the caller and confined to the residency's zone.

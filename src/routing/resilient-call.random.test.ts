@@ -17,8 +17,28 @@ type Kind = "ok" | "slow" | "retryable" | "retry_after" | "invalid" | "permanent
 type Profile = Partial<Record<Kind, number>>;
 
 const PROFILES: Record<string, Profile> = {
-  a: { ok: 0.48, slow: 0.05, retryable: 0.1, retry_after: 0.1, invalid: 0.05, permanent: 0.05, audio: 0.05, hang: 0.1, auth: 0.02 },
-  b: { ok: 0.66, slow: 0.05, retryable: 0.07, retry_after: 0.05, invalid: 0.03, permanent: 0.05, audio: 0.03, hang: 0.05, auth: 0.01 },
+  a: {
+    ok: 0.48,
+    slow: 0.05,
+    retryable: 0.1,
+    retry_after: 0.1,
+    invalid: 0.05,
+    permanent: 0.05,
+    audio: 0.05,
+    hang: 0.1,
+    auth: 0.02,
+  },
+  b: {
+    ok: 0.66,
+    slow: 0.05,
+    retryable: 0.07,
+    retry_after: 0.05,
+    invalid: 0.03,
+    permanent: 0.05,
+    audio: 0.03,
+    hang: 0.05,
+    auth: 0.01,
+  },
   // Bad credentials are rare and open a breaker for 30 s at once; c never has them.
   c: { ok: 0.81, slow: 0.02, retryable: 0.1, hang: 0.03, permanent: 0.04 },
 };
@@ -57,7 +77,18 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
       { name: "b", region: "us" },
       { name: "c", region: "ap" },
     ];
-    const stats = { ok: 0, failed: 0, allSkipped: 0, retries: 0, timeouts: 0, refused: 0, saturated: 0, skippedOpen: 0, cameFromB: 0, cameFromC: 0 };
+    const stats = {
+      ok: 0,
+      failed: 0,
+      allSkipped: 0,
+      retries: 0,
+      timeouts: 0,
+      refused: 0,
+      saturated: 0,
+      skippedOpen: 0,
+      cameFromB: 0,
+      cameFromC: 0,
+    };
     const problems: string[] = [];
     const check = (cond: boolean, what: string) => {
       if (!cond) problems.push(what);
@@ -106,15 +137,31 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
       const started = clock.now();
       let attempts: readonly AttemptRecord[];
       try {
-        const out = await callWithResilience(providers, call, { deadlineMs: DEADLINE_MS, registry, now: clock.now, sleep: clock.sleep, timeout: clock.timeout, random: dice });
+        const out = await callWithResilience(providers, call, {
+          deadlineMs: DEADLINE_MS,
+          registry,
+          now: clock.now,
+          sleep: clock.sleep,
+          timeout: clock.timeout,
+          random: dice,
+        });
         attempts = out.attempts;
         stats.ok++;
         if (out.provider.name === "b") stats.cameFromB++;
         if (out.provider.name === "c") stats.cameFromC++;
         const last = attempts.at(-1);
-        check(last?.outcome === "success" && last.provider === out.provider.name, `call ${n}: success is not the last record`);
-        check(attempts.filter((a) => a.outcome === "success").length === 1, `call ${n}: not exactly one success record`);
-        check(out.value === answers.get(out.provider.name) && made.at(-1) === out.provider.name, `call ${n}: value not from the provider called last`);
+        check(
+          last?.outcome === "success" && last.provider === out.provider.name,
+          `call ${n}: success is not the last record`,
+        );
+        check(
+          attempts.filter((a) => a.outcome === "success").length === 1,
+          `call ${n}: not exactly one success record`,
+        );
+        check(
+          out.value === answers.get(out.provider.name) && made.at(-1) === out.provider.name,
+          `call ${n}: value not from the provider called last`,
+        );
       } catch (err) {
         check(err instanceof AllProvidersFailedError, `call ${n}: threw ${String(err)}`);
         if (!(err instanceof AllProvidersFailedError)) continue;
@@ -123,32 +170,56 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
         check(!attempts.some((a) => a.outcome === "success"), `call ${n}: failed despite a success`);
         check(err.reason !== "aborted", `call ${n}: aborted without a caller signal`);
         const onlySkips = attempts.every((a) => a.outcome === "skipped_open" || a.outcome === "skipped_saturated");
-        check((err.reason === "all_skipped") === (onlySkips && made.length === 0), `call ${n}: reason ${err.reason} does not match the records`);
+        check(
+          (err.reason === "all_skipped") === (onlySkips && made.length === 0),
+          `call ${n}: reason ${err.reason} does not match the records`,
+        );
         if (err.allSkipped) {
           stats.allSkipped++;
-          check(err.retryAfterMs > 0 && err.retryAfterMs <= 30_000, `call ${n}: Retry-After ${err.retryAfterMs} for all skipped`);
+          check(
+            err.retryAfterMs > 0 && err.retryAfterMs <= 30_000,
+            `call ${n}: Retry-After ${err.retryAfterMs} for all skipped`,
+          );
         }
-        check(err.errors.length === attempts.filter((a) => ["failed", "refused", "timeout"].includes(a.outcome)).length, `call ${n}: errors do not match the records`);
+        check(
+          err.errors.length === attempts.filter((a) => ["failed", "refused", "timeout"].includes(a.outcome)).length,
+          `call ${n}: errors do not match the records`,
+        );
       }
       if (busy) registry.get(busy.name, busy.region).inFlight -= 4;
 
       const elapsed = clock.now() - started;
       check(elapsed <= DEADLINE_MS, `call ${n}: took ${elapsed} ms, over the deadline`);
       // Records of real calls are exactly the calls made, in order.
-      check(JSON.stringify(attempts.filter((a) => a.attempt > 0).map((a) => a.provider)) === JSON.stringify(made), `call ${n}: records ${JSON.stringify(attempts)} vs calls ${made.join(",")}`);
+      check(
+        JSON.stringify(attempts.filter((a) => a.attempt > 0).map((a) => a.provider)) === JSON.stringify(made),
+        `call ${n}: records ${JSON.stringify(attempts)} vs calls ${made.join(",")}`,
+      );
       // Preference order, each provider's records contiguous, attempts numbered 1..k ≤ 3.
       const order = attempts.map((a) => a.provider).filter((x, i, all) => all[i - 1] !== x);
       check(new Set(order).size === order.length, `call ${n}: went back to a provider`);
-      check(order.every((x, i) => i === 0 || providers.findIndex((p) => p.name === x) > providers.findIndex((p) => p.name === order[i - 1])), `call ${n}: out of preference order`);
+      check(
+        order.every(
+          (x, i) =>
+            i === 0 || providers.findIndex((p) => p.name === x) > providers.findIndex((p) => p.name === order[i - 1]),
+        ),
+        `call ${n}: out of preference order`,
+      );
       for (const p of providers) {
         const numbers = attempts.filter((a) => a.provider === p.name && a.attempt > 0).map((a) => a.attempt);
-        check(numbers.length <= MAX_ATTEMPTS && numbers.every((k, i) => k === i + 1), `call ${n}: ${p.name} attempts ${numbers.join(",")}`);
+        check(
+          numbers.length <= MAX_ATTEMPTS && numbers.every((k, i) => k === i + 1),
+          `call ${n}: ${p.name} attempts ${numbers.join(",")}`,
+        );
       }
       // A retry only follows a retryable failure or a timeout.
       attempts.forEach((a, i) => {
         if (a.attempt > 1) {
           const before = attempts[i - 1];
-          check(before?.provider === a.provider && (before.errorKind === "retryable" || before.errorKind === "timeout"), `call ${n}: retry after ${before?.outcome}/${before?.errorKind}`);
+          check(
+            before?.provider === a.provider && (before.errorKind === "retryable" || before.errorKind === "timeout"),
+            `call ${n}: retry after ${before?.outcome}/${before?.errorKind}`,
+          );
         }
       });
       // Half-open lets at most 3 trial calls count (refused ones free their slot) before deciding.
@@ -185,7 +256,8 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
         check(t.from === state, `${p.name}: transition from ${t.from} while ${state}`);
         check(ALLOWED.has(`${t.from}->${t.to}`), `${p.name}: ${t.from}->${t.to}`);
         if (t.to === "open") openedAt = t.at;
-        if (t.to === "half_open") check(t.at - openedAt >= 30_000, `${p.name}: half-open ${t.at - openedAt} ms after opening`);
+        if (t.to === "half_open")
+          check(t.at - openedAt >= 30_000, `${p.name}: half-open ${t.at - openedAt} ms after opening`);
         state = t.to;
       }
       // (A snapshot may itself half-open an open breaker whose wait is over: count after it.)

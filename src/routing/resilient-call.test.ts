@@ -73,7 +73,11 @@ describe("callWithResilience", () => {
 
   it("fails over in preference order without retrying auth or invalid_response failures", async () => {
     const { options, caller, calls, registry } = setup();
-    const out = await callWithResilience([p("a"), p("b"), p("c")], caller({ a: [fail("auth", { status: 401 })], b: [fail("invalid_response")], c: [ok("from c")] }), options);
+    const out = await callWithResilience(
+      [p("a"), p("b"), p("c")],
+      caller({ a: [fail("auth", { status: 401 })], b: [fail("invalid_response")], c: [ok("from c")] }),
+      options,
+    );
     expect(out.value).toBe("from c");
     expect(calls.map((c) => `${c.name}#${c.attempt}`)).toEqual(["a#1", "b#1", "c#1"]);
     expect(summarize(out.attempts)).toBe("a@r1#1 failed 401, b@r1#1 failed invalid_response, c@r1#1 success");
@@ -83,7 +87,11 @@ describe("callWithResilience", () => {
 
   it("retries a retryable failure with jittered backoff, up to maxAttemptsPerProvider, then fails over", async () => {
     const { options, caller, calls, sleeps, registry } = setup();
-    const out = await callWithResilience([p("a"), p("b")], caller({ a: [fail("retryable", { status: 503 })], b: [ok("b")] }), options);
+    const out = await callWithResilience(
+      [p("a"), p("b")],
+      caller({ a: [fail("retryable", { status: 503 })], b: [ok("b")] }),
+      options,
+    );
     expect(out.value).toBe("b");
     expect(calls.map((c) => `${c.name}#${c.attempt}`)).toEqual(["a#1", "a#2", "a#3", "b#1"]);
     expect(sleeps).toEqual([50, 100]); // random 0.5 of 100 and 200 ms
@@ -93,27 +101,42 @@ describe("callWithResilience", () => {
 
   it("honours maxAttemptsPerProvider = 1 (no retries)", async () => {
     const { options, caller, calls } = setup();
-    await callWithResilience([p("a"), p("b")], caller({ a: [fail("retryable")], b: [ok("b")] }), { ...options, maxAttemptsPerProvider: 1 });
+    await callWithResilience([p("a"), p("b")], caller({ a: [fail("retryable")], b: [ok("b")] }), {
+      ...options,
+      maxAttemptsPerProvider: 1,
+    });
     expect(calls.map((c) => c.name)).toEqual(["a", "b"]);
   });
 
   it("refunds the retry's cost when the retry succeeds", async () => {
     const { options, caller, registry } = setup();
-    const out = await callWithResilience([p("a")], caller({ a: [fail("retryable", { status: 502 }), ok("second time")] }), options);
+    const out = await callWithResilience(
+      [p("a")],
+      caller({ a: [fail("retryable", { status: 502 }), ok("second time")] }),
+      options,
+    );
     expect(out.value).toBe("second time");
     expect(registry.get("a", "r1").budget.tokens).toBe(500);
   });
 
   it("charges a timeout-sized retry for a dropped connection (retryable without a status)", async () => {
     const { options, caller, registry } = setup();
-    await callWithResilience([p("a"), p("b")], caller({ a: [fail("retryable"), fail("retryable"), fail("auth")], b: [ok("b")] }), options);
+    await callWithResilience(
+      [p("a"), p("b")],
+      caller({ a: [fail("retryable"), fail("retryable"), fail("auth")], b: [ok("b")] }),
+      options,
+    );
     expect(registry.get("a", "r1").budget.tokens).toBe(480);
   });
 
   it("waits out a Retry-After that fits in the time left", async () => {
     const { options, caller, sleeps, clock } = setup();
     const started = clock.now();
-    const out = await callWithResilience([p("a")], caller({ a: [fail("retryable", { status: 429, retryAfterMs: 3000 }), ok("after the wait")] }), options);
+    const out = await callWithResilience(
+      [p("a")],
+      caller({ a: [fail("retryable", { status: 429, retryAfterMs: 3000 }), ok("after the wait")] }),
+      options,
+    );
     expect(out.value).toBe("after the wait");
     expect(sleeps).toEqual([3000]);
     expect(clock.now() - started).toBe(3000);
@@ -124,7 +147,10 @@ describe("callWithResilience", () => {
     const err = await fails(
       callWithResilience(
         [p("a"), p("b")],
-        caller({ a: [fail("retryable", { status: 429, retryAfterMs: 7000 })], b: [fail("retryable", { status: 503, retryAfterMs: 9000 })] }),
+        caller({
+          a: [fail("retryable", { status: 429, retryAfterMs: 7000 })],
+          b: [fail("retryable", { status: 503, retryAfterMs: 9000 })],
+        }),
         options,
       ),
     );
@@ -137,7 +163,11 @@ describe("callWithResilience", () => {
 
   it("does not retry once the retry budget is spent: it fails over instead", async () => {
     const { options, caller, calls } = setup({ retryBudget: { capacity: 4 } });
-    const out = await callWithResilience([p("a"), p("b")], caller({ a: [fail("retryable", { status: 503 })], b: [ok("b")] }), options);
+    const out = await callWithResilience(
+      [p("a"), p("b")],
+      caller({ a: [fail("retryable", { status: 503 })], b: [ok("b")] }),
+      options,
+    );
     expect(out.value).toBe("b");
     expect(calls.map((c) => c.name)).toEqual(["a", "b"]);
   });
@@ -147,7 +177,11 @@ describe("callWithResilience", () => {
     const refuse: Step = async () => {
       throw new AudioError("unsupported_media_type", "no webm here");
     };
-    const out = await callWithResilience([p("a"), p("b"), p("c")], caller({ a: [fail("permanent", { status: 400 })], b: [refuse], c: [ok("c")] }), options);
+    const out = await callWithResilience(
+      [p("a"), p("b"), p("c")],
+      caller({ a: [fail("permanent", { status: 400 })], b: [refuse], c: [ok("c")] }),
+      options,
+    );
     expect(out.value).toBe("c");
     expect(calls.map((c) => c.name)).toEqual(["a", "b", "c"]);
     expect(out.attempts.map((a) => [a.outcome, a.errorKind])).toEqual([
@@ -164,7 +198,9 @@ describe("callWithResilience", () => {
     const bug: Step = async () => {
       throw new TypeError("undefined is not a function");
     };
-    await expect(callWithResilience([p("a"), p("b")], caller({ a: [bug], b: [ok("b")] }), options)).rejects.toThrow(TypeError);
+    await expect(callWithResilience([p("a"), p("b")], caller({ a: [bug], b: [ok("b")] }), options)).rejects.toThrow(
+      TypeError,
+    );
     expect(calls.map((c) => c.name)).toEqual(["a"]);
     expect(registry.get("a", "r1").breaker.snapshot().calls).toBe(0);
     expect(registry.get("a", "r1").inFlight).toBe(0);
@@ -198,7 +234,10 @@ describe("callWithResilience", () => {
     const err = await fails(callWithResilience([p("b"), p("a")], caller({}), options));
     expect(calls).toEqual([]);
     expect(err).toMatchObject({ reason: "all_skipped", retryAfterMs: 20_000 });
-    expect(err.attempts.map((a) => `${a.provider}:${a.outcome}:${a.attempt}`)).toEqual(["b:skipped_open:0", "a:skipped_open:0"]);
+    expect(err.attempts.map((a) => `${a.provider}:${a.outcome}:${a.attempt}`)).toEqual([
+      "b:skipped_open:0",
+      "a:skipped_open:0",
+    ]);
   });
 
   it("skips a half-open provider whose trial calls are all taken, suggesting a retry in 1 s", async () => {
@@ -225,7 +264,11 @@ describe("callWithResilience", () => {
 
   it("stops retrying a provider whose breaker opened between attempts", async () => {
     const { options, caller, calls } = setup({ breaker: { minCalls: 2 } });
-    const out = await callWithResilience([p("a"), p("b")], caller({ a: [fail("retryable", { status: 503 })], b: [ok("b")] }), options);
+    const out = await callWithResilience(
+      [p("a"), p("b")],
+      caller({ a: [fail("retryable", { status: 503 })], b: [ok("b")] }),
+      options,
+    );
     expect(out.value).toBe("b");
     expect(calls.map((c) => `${c.name}#${c.attempt}`)).toEqual(["a#1", "a#2", "b#1"]);
     expect(out.attempts.map((a) => a.outcome)).toEqual(["failed", "failed", "skipped_open", "success"]);
@@ -235,7 +278,11 @@ describe("callWithResilience", () => {
     it("aborts a hanging provider at its share of the deadline and gives the next one what remains", async () => {
       const { options, caller, calls, clock, registry } = setup();
       const started = clock.now();
-      const out = await callWithResilience([p("a"), p("b")], caller({ a: [(signal) => clock.hang(signal)], b: [ok("b", 300, clock)] }), options);
+      const out = await callWithResilience(
+        [p("a"), p("b")],
+        caller({ a: [(signal) => clock.hang(signal)], b: [ok("b", 300, clock)] }),
+        options,
+      );
       expect(out.value).toBe("b");
       expect(calls.map((c) => [c.name, c.at - started])).toEqual([
         ["a", 0],
@@ -256,7 +303,9 @@ describe("callWithResilience", () => {
       const started = clock.now();
       const err = await fails(callWithResilience([p("a")], caller({ a: [(signal) => clock.hang(signal)] }), options));
       expect(clock.now() - started).toBe(8000);
-      expect(err.attempts).toEqual([{ provider: "a", region: "r1", attempt: 1, outcome: "timeout", ms: 8000, errorKind: "timeout" }]);
+      expect(err.attempts).toEqual([
+        { provider: "a", region: "r1", attempt: 1, outcome: "timeout", ms: 8000, errorKind: "timeout" },
+      ]);
       expect(err.errors[0]).toBeInstanceOf(ProviderError);
     });
 
@@ -293,11 +342,19 @@ describe("callWithResilience", () => {
     it("holds with the real AbortSignal.timeout too (no virtual clock)", async () => {
       const registry = new HealthRegistry();
       const hanging = (signal: AbortSignal) =>
-        new Promise<string>((_resolve, reject) => signal.addEventListener("abort", () => reject(new ProviderError("a", "permanent", "request aborted by the client"))));
-      const out = await callWithResilience([p("a"), p("b")], (provider, signal) => (provider.name === "a" ? hanging(signal) : Promise.resolve("b")), {
-        deadlineMs: 400,
-        registry,
-      });
+        new Promise<string>((_resolve, reject) =>
+          signal.addEventListener("abort", () =>
+            reject(new ProviderError("a", "permanent", "request aborted by the client")),
+          ),
+        );
+      const out = await callWithResilience(
+        [p("a"), p("b")],
+        (provider, signal) => (provider.name === "a" ? hanging(signal) : Promise.resolve("b")),
+        {
+          deadlineMs: 400,
+          registry,
+        },
+      );
       expect(out.value).toBe("b");
       // providerFetch calls any abort "by the client"; the routing layer knows it was its own timeout.
       expect(out.attempts[0]).toMatchObject({ provider: "a", outcome: "timeout" });
@@ -313,12 +370,19 @@ describe("callWithResilience", () => {
       signal.throwIfAborted();
       return "never";
     };
-    const err = await fails(callWithResilience([p("a"), p("b")], caller({ a: [hangUp], b: [ok("b")] }), { ...options, signal: caller_.signal }));
+    const err = await fails(
+      callWithResilience([p("a"), p("b")], caller({ a: [hangUp], b: [ok("b")] }), {
+        ...options,
+        signal: caller_.signal,
+      }),
+    );
     expect(err.reason).toBe("aborted");
     expect(calls.map((c) => c.name)).toEqual(["a"]);
     expect(err.attempts.map((a) => a.outcome)).toEqual(["aborted"]);
     expect(registry.get("a", "r1").breaker.snapshot().calls).toBe(0);
-    await expect(fails(callWithResilience([p("a")], caller({}), { ...options, signal: AbortSignal.abort() }))).resolves.toMatchObject({ reason: "aborted" });
+    await expect(
+      fails(callWithResilience([p("a")], caller({}), { ...options, signal: AbortSignal.abort() })),
+    ).resolves.toMatchObject({ reason: "aborted" });
   });
 
   it("stops when the caller goes away during a backoff", async () => {
@@ -341,11 +405,17 @@ describe("callWithResilience", () => {
   it("serves a cached answer per provider before its breaker and admission, without calling it", async () => {
     const { options, caller, calls, registry } = setup();
     registry.get("a", "r1").breaker.onAuthFailure();
-    const out = await callWithResilience([p("a"), p("b")], caller({ b: [ok("fresh b")] }), { ...options, cached: (x) => (x.name === "a" ? "cached a" : undefined) });
+    const out = await callWithResilience([p("a"), p("b")], caller({ b: [ok("fresh b")] }), {
+      ...options,
+      cached: (x) => (x.name === "a" ? "cached a" : undefined),
+    });
     expect(out).toMatchObject({ value: "cached a", cached: true, provider: { name: "a" } });
     expect(out.attempts.map((a) => a.outcome)).toEqual(["cached"]);
     expect(calls).toEqual([]);
-    const miss = await callWithResilience([p("a"), p("b")], caller({ b: [ok("fresh b")] }), { ...options, cached: async () => undefined });
+    const miss = await callWithResilience([p("a"), p("b")], caller({ b: [ok("fresh b")] }), {
+      ...options,
+      cached: async () => undefined,
+    });
     expect(miss).toMatchObject({ value: "fresh b", cached: false });
     expect(miss.attempts.map((a) => a.outcome)).toEqual(["skipped_open", "success"]);
   });
@@ -368,6 +438,8 @@ describe("callWithResilience", () => {
   it("refuses nonsense options", async () => {
     const { options, caller } = setup();
     await expect(callWithResilience([p("a")], caller({}), { ...options, deadlineMs: 0 })).rejects.toThrow(RangeError);
-    await expect(callWithResilience([p("a")], caller({}), { ...options, maxAttemptsPerProvider: 0 })).rejects.toThrow(RangeError);
+    await expect(callWithResilience([p("a")], caller({}), { ...options, maxAttemptsPerProvider: 0 })).rejects.toThrow(
+      RangeError,
+    );
   });
 });

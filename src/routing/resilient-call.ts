@@ -70,7 +70,8 @@ export async function callWithResilience<P extends ProviderRef, T>(
   const random = options.random ?? Math.random;
   const timeout = options.timeout ?? ((ms: number) => AbortSignal.timeout(ms));
   const maxAttempts = options.maxAttemptsPerProvider ?? DEFAULT_MAX_ATTEMPTS_PER_PROVIDER;
-  if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new RangeError(`maxAttemptsPerProvider must be a positive integer, got ${maxAttempts}`);
+  if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1))
+    throw new RangeError(`maxAttemptsPerProvider must be a positive integer, got ${maxAttempts}`);
   if (!(options.deadlineMs > 0)) throw new RangeError(`deadlineMs must be positive, got ${options.deadlineMs}`);
 
   const deadlineAt = now() + options.deadlineMs;
@@ -154,7 +155,14 @@ export async function callWithResilience<P extends ProviderRef, T>(
           health.breaker.onFailure(ms, options.slowCallMs);
           health.latency.recordFailure(ms);
           record(provider, { attempt, outcome: "timeout", ms, errorKind: "timeout", ...waited });
-          errors.push(new ProviderError(provider.name, "retryable", `no answer within ${Math.round(budgetMs)} ms (its share of the deadline)`, { cause: err }));
+          errors.push(
+            new ProviderError(
+              provider.name,
+              "retryable",
+              `no answer within ${Math.round(budgetMs)} ms (its share of the deadline)`,
+              { cause: err },
+            ),
+          );
           retry = { cost: "timeout" };
         } else if (err instanceof AudioError) {
           health.breaker.onIgnored();
@@ -163,7 +171,12 @@ export async function callWithResilience<P extends ProviderRef, T>(
           break;
         } else if (err instanceof ProviderError) {
           const { status, retryAfterMs } = err.options;
-          const detail = { errorKind: err.kind, ...(status !== undefined ? { status } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...waited };
+          const detail = {
+            errorKind: err.kind,
+            ...(status !== undefined ? { status } : {}),
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            ...waited,
+          };
           errors.push(err);
           if (err.kind === "permanent") {
             health.breaker.onIgnored();
@@ -177,14 +190,23 @@ export async function callWithResilience<P extends ProviderRef, T>(
           if (retryAfterMs !== undefined) longestRetryAfterMs = Math.max(longestRetryAfterMs ?? 0, retryAfterMs);
           if (err.kind !== "retryable") break;
           // A retryable error with no HTTP status is a timeout or dropped connection (see providerFetch).
-          retry = { cost: status === undefined || status === 408 || status === 504 ? "timeout" : "error", ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+          retry = {
+            cost: status === undefined || status === 408 || status === 504 ? "timeout" : "error",
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          };
         } else {
           health.breaker.onIgnored();
           throw err;
         }
 
         if (attempt >= maxAttempts) break;
-        const wait = retryWait({ retry: attempt, retryAfterMs: retry.retryAfterMs, availableMs: sliceEnd - now(), neededMs: health.latency.latency.value ?? 0, random });
+        const wait = retryWait({
+          retry: attempt,
+          retryAfterMs: retry.retryAfterMs,
+          availableMs: sliceEnd - now(),
+          neededMs: health.latency.latency.value ?? 0,
+          random,
+        });
         if (!wait.wait) break;
         const cost = health.budget.tryAcquire(retry.cost);
         if (!cost) break;
@@ -202,7 +224,13 @@ export async function callWithResilience<P extends ProviderRef, T>(
 
   const called = attempts.some((a) => a.outcome !== "skipped_open" && a.outcome !== "skipped_saturated");
   if (!called && attempts.length > 0) {
-    throw new AllProvidersFailedError("all_skipped", attempts, errors, Math.max(0, Math.min(...skippedWaits)), longestRetryAfterMs);
+    throw new AllProvidersFailedError(
+      "all_skipped",
+      attempts,
+      errors,
+      Math.max(0, Math.min(...skippedWaits)),
+      longestRetryAfterMs,
+    );
   }
   throw new AllProvidersFailedError("exhausted", attempts, errors, longestRetryAfterMs ?? 0, longestRetryAfterMs);
 }

@@ -19,7 +19,12 @@ export interface RetryBudgetOptions {
   successRefund: number;
 }
 
-export const RETRY_BUDGET_DEFAULTS: RetryBudgetOptions = { capacity: 500, retryCost: 5, timeoutRetryCost: 10, successRefund: 1 };
+export const RETRY_BUDGET_DEFAULTS: RetryBudgetOptions = {
+  capacity: 500,
+  retryCost: 5,
+  timeoutRetryCost: 10,
+  successRefund: 1,
+};
 
 export class RetryBudget {
   readonly options: RetryBudgetOptions;
@@ -44,6 +49,9 @@ export class RetryBudget {
 
   /** A success: refunds the cost of the retry that led to it, or successRefund when there was none. */
   onSuccess(retryCost = 0): void {
-    this.available = Math.min(this.options.capacity, this.available + (retryCost > 0 ? retryCost : this.options.successRefund));
+    this.available = Math.min(
+      this.options.capacity,
+      this.available + (retryCost > 0 ? retryCost : this.options.successRefund),
+    );
   }
 }

@@ -7,7 +7,14 @@ const TOKYO = { lat: 35.68, lon: 139.69 };
 const VIRGINIA = { lat: 38.95, lon: -77.45 };
 
 // A fixed subset, so these tests keep their meaning as the catalog grows (order.test.ts covers it all).
-const SIX_POLLY_REGIONS = new Set(["us-east-1", "us-west-2", "eu-central-1", "eu-west-1", "ap-northeast-1", "ap-southeast-2"]);
+const SIX_POLLY_REGIONS = new Set([
+  "us-east-1",
+  "us-west-2",
+  "eu-central-1",
+  "eu-west-1",
+  "ap-northeast-1",
+  "ap-southeast-2",
+]);
 const polly = catalogFor("polly")
   .filter((r) => SIX_POLLY_REGIONS.has(r.region))
   .map((r): Candidate => ({ ...r, preference: 0 }));
@@ -39,22 +46,39 @@ describe("rankRegions", () => {
   });
 
   it("lets measured latency and load outweigh distance", () => {
-    const slowNear = (c: Candidate): RegionHealthView => ({ ...healthy(), latencyMs: c.region === "eu-central-1" ? 3000 : 300 });
+    const slowNear = (c: Candidate): RegionHealthView => ({
+      ...healthy(),
+      latencyMs: c.region === "eu-central-1" ? 3000 : 300,
+    });
     expect(rankRegions(polly, FRANKFURT, slowNear)[0]?.region).toBe("eu-west-1");
-    const busyNear = (c: Candidate): RegionHealthView => ({ ...healthy(), inFlight: c.region === "eu-central-1" ? 31 : 0 });
+    const busyNear = (c: Candidate): RegionHealthView => ({
+      ...healthy(),
+      inFlight: c.region === "eu-central-1" ? 31 : 0,
+    });
     expect(rankRegions(polly, FRANKFURT, busyNear)[0]?.region).toBe("eu-west-1");
   });
 
   it("keeps an EU-resident call in EU regions, even a far-away caller's", () => {
     const ranked = rankRegions(polly, TOKYO, healthy, { residency: "eu" });
     expect(ranked.map((r) => r.zone)).toEqual(["eu", "eu"]);
-    const allEuOpen = (c: Candidate): RegionHealthView => ({ ...healthy(), state: c.zone === "eu" ? "open" : "closed" });
+    const allEuOpen = (c: Candidate): RegionHealthView => ({
+      ...healthy(),
+      state: c.zone === "eu" ? "open" : "closed",
+    });
     expect(rankRegions(polly, FRANKFURT, allEuOpen, { residency: "eu" })).toEqual([]);
   });
 
   it("lets the in-process engine through any residency, and nothing else outside the zone", () => {
-    expect(rankRegions([...polly, local], TOKYO, healthy, { residency: "eu" }).map((r) => r.region)).toEqual(["eu-central-1", "eu-west-1", "edge"]);
-    expect(rankRegions([...polly, local], TOKYO, healthy, { residency: "us" }).map((r) => r.region)).toEqual(["us-west-2", "us-east-1", "edge"]);
+    expect(rankRegions([...polly, local], TOKYO, healthy, { residency: "eu" }).map((r) => r.region)).toEqual([
+      "eu-central-1",
+      "eu-west-1",
+      "edge",
+    ]);
+    expect(rankRegions([...polly, local], TOKYO, healthy, { residency: "us" }).map((r) => r.region)).toEqual([
+      "us-west-2",
+      "us-east-1",
+      "edge",
+    ]);
     expect(rankRegions([local], FRANKFURT, healthy, { residency: "eu" }).map((r) => r.zone)).toEqual(["edge"]);
   });
 

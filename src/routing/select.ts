@@ -67,7 +67,9 @@ export function rankRegions(
 ): RankedRegion[] {
   const located = caller.lat !== undefined && caller.lon !== undefined;
   const distance = (c: Candidate) =>
-    located && c.lat !== undefined && c.lon !== undefined ? greatCircleKm(caller.lat as number, caller.lon as number, c.lat, c.lon) : null;
+    located && c.lat !== undefined && c.lon !== undefined
+      ? greatCircleKm(caller.lat as number, caller.lon as number, c.lat, c.lon)
+      : null;
   // A candidate of unknown location (the in-process engine, Workers AI, a self-hosted endpoint)
   // claims no proximity: it is costed like the farthest located one, so geography never promotes
   // a fallback engine over the deployer's cloud regions; its chain position and health still count.
@@ -79,12 +81,16 @@ export function rankRegions(
     const h = health(c);
     if (h?.state === "open" && !options.keepOpen) continue;
     const distanceKm = distance(c);
-    const network = distanceKm !== null ? distanceKm / KM_PER_REQUEST_MS : located ? Math.max(farthest, UNKNOWN_NETWORK_MS) : 0;
+    const network =
+      distanceKm !== null ? distanceKm / KM_PER_REQUEST_MS : located ? Math.max(farthest, UNKNOWN_NETWORK_MS) : 0;
     const service = h?.latencyMs ?? PRIOR_SERVICE_MS;
     const utilisation = h && h.capacity > 0 ? Math.min(0.95, h.inFlight / h.capacity) : 0;
     const load = 1 / (1 - utilisation);
     const scoreMs =
-      (network + service) * load + c.preference * PREFERENCE_PENALTY_MS + (h?.state === "half_open" ? HALF_OPEN_PENALTY_MS : h?.state === "open" ? OPEN_PENALTY_MS : 0) - ((c.weight ?? 1) - 1) * 100;
+      (network + service) * load +
+      c.preference * PREFERENCE_PENALTY_MS +
+      (h?.state === "half_open" ? HALF_OPEN_PENALTY_MS : h?.state === "open" ? OPEN_PENALTY_MS : 0) -
+      ((c.weight ?? 1) - 1) * 100;
     ranked.push({ ...c, scoreMs, distanceKm });
   }
   return ranked.sort((a, b) => a.scoreMs - b.scoreMs);

@@ -24,7 +24,11 @@ export class VirtualClock {
   /** AbortSignal.timeout on the virtual clock. */
   readonly timeout = (ms: number): AbortSignal => {
     const controller = new AbortController();
-    this.timers.push({ at: this.t + ms, seq: this.seq++, fire: () => controller.abort(new DOMException(`timed out after ${ms} ms`, "TimeoutError")) });
+    this.timers.push({
+      at: this.t + ms,
+      seq: this.seq++,
+      fire: () => controller.abort(new DOMException(`timed out after ${ms} ms`, "TimeoutError")),
+    });
     return controller.signal;
   };
 

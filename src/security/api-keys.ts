@@ -59,14 +59,21 @@ export async function createKey(
   const createdAt = new Date().toISOString();
   const scopes = [...new Set(input.scopes)];
   await db
-    .prepare(
-      "INSERT INTO api_keys (key_id, tenant_id, name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
+    .prepare("INSERT INTO api_keys (key_id, tenant_id, name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
     .bind(keyId, input.tenantId, input.name ?? null, JSON.stringify(scopes), await sha256Hex(key), createdAt)
     .run();
   return {
     key,
-    stored: { keyId, tenantId: input.tenantId, name: input.name ?? null, scopes, createdAt, revokedAt: null, lastUsedAt: null, residency: input.residency },
+    stored: {
+      keyId,
+      tenantId: input.tenantId,
+      name: input.name ?? null,
+      scopes,
+      createdAt,
+      revokedAt: null,
+      lastUsedAt: null,
+      residency: input.residency,
+    },
   };
 }
 
@@ -156,8 +163,17 @@ export async function revokeKey(db: D1Database, keyId: string, at: Date = new Da
  * `graceSeconds` (0: at once), so a fleet can switch keys without a moment with none that works.
  * Like revokeKey, it only writes D1; the caller tells the tenant's limits object.
  */
-export async function rotateKey(db: D1Database, old: StoredKey, graceSeconds: number): Promise<{ key: string; stored: StoredKey; previousExpiresAt: string }> {
-  const created = await createKey(db, { tenantId: old.tenantId, scopes: old.scopes, name: old.name ?? undefined, residency: old.residency });
+export async function rotateKey(
+  db: D1Database,
+  old: StoredKey,
+  graceSeconds: number,
+): Promise<{ key: string; stored: StoredKey; previousExpiresAt: string }> {
+  const created = await createKey(db, {
+    tenantId: old.tenantId,
+    scopes: old.scopes,
+    name: old.name ?? undefined,
+    residency: old.residency,
+  });
   const expires = new Date(Date.now() + graceSeconds * 1000);
   await revokeKey(db, old.keyId, expires);
   return { ...created, previousExpiresAt: expires.toISOString() };
@@ -169,9 +185,16 @@ export async function rotateKey(db: D1Database, old: StoredKey, graceSeconds: nu
  * key's revocation cleared only if it is still the one this rotation set (a revocation made since
  * stands). Both in one batch, so either both happen or neither.
  */
-export async function undoRotation(db: D1Database, oldKeyId: string, newKeyId: string, previousExpiresAt: string): Promise<void> {
+export async function undoRotation(
+  db: D1Database,
+  oldKeyId: string,
+  newKeyId: string,
+  previousExpiresAt: string,
+): Promise<void> {
   await db.batch([
     db.prepare("DELETE FROM api_keys WHERE key_id = ?").bind(newKeyId),
-    db.prepare("UPDATE api_keys SET revoked_at = NULL WHERE key_id = ? AND revoked_at = ?").bind(oldKeyId, previousExpiresAt),
+    db
+      .prepare("UPDATE api_keys SET revoked_at = NULL WHERE key_id = ? AND revoked_at = ?")
+      .bind(oldKeyId, previousExpiresAt),
   ]);
 }

@@ -37,9 +37,18 @@ export function auditCallUse() {
     // transaction as the change, and reaches D1 with the call's next sync (durable/archiver.ts).
     if (!route || c.res.status === 429 || c.get("auditedByCall")) return;
     const target = route.pattern.exec(path)?.[1] ?? c.res.headers.get("Location")?.split("/").pop();
-    const entry: AuditEntry = { action: route.action, result: resultOf(c.res.status), requestId: c.var.requestId, ...(target ? { target: decodeURIComponent(target) } : {}) };
+    const entry: AuditEntry = {
+      action: route.action,
+      result: resultOf(c.res.status),
+      requestId: c.var.requestId,
+      ...(target ? { target: decodeURIComponent(target) } : {}),
+    };
     const write = appendAudit(c.env.DB, principal, entry).catch((err: unknown) => {
-      log("audit_write_failed", { requestId: c.var.requestId, action: entry.action, error: err instanceof Error ? err.message : String(err) }, "error");
+      log(
+        "audit_write_failed",
+        { requestId: c.var.requestId, action: entry.action, error: err instanceof Error ? err.message : String(err) },
+        "error",
+      );
     });
     c.executionCtx.waitUntil(write);
   });

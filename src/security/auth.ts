@@ -90,7 +90,12 @@ export function requireScope(options: RequireScopeOptions) {
  * A tenant key's principal, or the 401/403/429 it earns; exactly one TenantLimits RPC for a key
  * that matches its record, none for one that does not, and no D1 read when the key id is cached.
  */
-async function authorizeTenantKey(c: Context<AppEnv>, presented: string, keyHash: string, scope: Scope): Promise<Principal> {
+async function authorizeTenantKey(
+  c: Context<AppEnv>,
+  presented: string,
+  keyHash: string,
+  scope: Scope,
+): Promise<Principal> {
   const keyId = keyIdOf(presented);
   if (!keyId) throw unauthorized();
   let known: KeyIdentity | undefined = cachedKey(keyId);
@@ -107,7 +112,15 @@ async function authorizeTenantKey(c: Context<AppEnv>, presented: string, keyHash
   const { tenantId } = known;
   let verdict: AuthorizeVerdict;
   try {
-    verdict = await tenantLimits(c.env, tenantId).authorize({ tenantId, keyId, keyHash, scope, rule, seenCallId: seenCallIdOf(c), verified });
+    verdict = await tenantLimits(c.env, tenantId).authorize({
+      tenantId,
+      keyId,
+      keyHash,
+      scope,
+      rule,
+      seenCallId: seenCallIdOf(c),
+      verified,
+    });
   } catch (err) {
     if (!isOverloaded(err)) throw err;
     // The key's hash matched (above): a swamped object is its tenant sending too much.

@@ -7,7 +7,15 @@ import { providerList, type Config } from "../config";
 /** Headers a browser client sends: the key, bodies, retries, request and trace ids. */
 const ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "traceparent"];
 /** Response headers a browser client may read (ids, which provider answered, throttling). */
-const EXPOSE_HEADERS = ["X-Request-Id", "X-Voice-Provider", "X-Voice-Region", "X-Voice-Cache", "X-Voice-Tier", "Retry-After", "Location"];
+const EXPOSE_HEADERS = [
+  "X-Request-Id",
+  "X-Voice-Provider",
+  "X-Voice-Region",
+  "X-Voice-Cache",
+  "X-Voice-Tier",
+  "Retry-After",
+  "Location",
+];
 
 /**
  * CORS by allow-list (CORS_ORIGINS: exact origins, comma-separated). An origin not on the list

@@ -68,7 +68,12 @@ export function seenCallIdOf(c: Context<AppEnv>): string | undefined {
  * Takes a slot for a call about to be created, or throws 429. `fresh` says this request took it
  * (false: the call id already held one), so only then does a failed creation give it back.
  */
-export async function acquireCallSlot(env: Env, cfg: Config, tenantId: string, callId: string): Promise<{ fresh: boolean }> {
+export async function acquireCallSlot(
+  env: Env,
+  cfg: Config,
+  tenantId: string,
+  callId: string,
+): Promise<{ fresh: boolean }> {
   const rule = callRule(cfg);
   const verdict = await tenantLimits(env, tenantId).acquireCall(callId, rule);
   if (!verdict.ok) {

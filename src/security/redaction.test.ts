@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, getConfig } from "../config";
 import { getFlow } from "../nlp/flows";
-import { coversCounts, isPaymentStep, luhnValid, redact, redactPatternsVar, redactTurn, redactWords, type RedactOptions } from "./redaction";
+import {
+  coversCounts,
+  isPaymentStep,
+  luhnValid,
+  redact,
+  redactPatternsVar,
+  redactTurn,
+  redactWords,
+  type RedactOptions,
+} from "./redaction";
 
 const card = (last4: string) => `[redacted card ending ${last4}]`;
 const CODE = "[redacted code]";
@@ -14,7 +23,11 @@ const cards: Row[] = [
   ["Visa keyed in groups of four", "4111 1111 1111 1111", card("1111")],
   ["Visa keyed with dashes", "4111-1111-1111-1111", card("1111")],
   ["Visa keyed with dots", "4111.1111.1111.1111", card("1111")],
-  ["Visa, another test number, in a sentence", "my card is 4012888888881881 thanks", `my card is ${card("1881")} thanks`],
+  [
+    "Visa, another test number, in a sentence",
+    "my card is 4012888888881881 thanks",
+    `my card is ${card("1881")} thanks`,
+  ],
   ["Mastercard in groups", "5555 5555 5555 4444", card("4444")],
   ["Mastercard 2-series with dashes", "2223-0031-2200-3222", card("3222")],
   ["Amex 4-6-5", "3782 822463 10005", card("0005")],
@@ -24,9 +37,17 @@ const cards: Row[] = [
   ["19-digit card", "6011 0000 0000 0000 001", card("0001")],
   ["spoken digit by digit", "four one one one one one one one one one one one one one one one", card("1111")],
   ["spoken in groups with commas", "four one one one, one one one one, one one one one, one one one one", card("1111")],
-  ["spoken with double and triple", "Four triple one, double one double one, double one double one, double one double one.", `${card("1111")}.`],
+  [
+    "spoken with double and triple",
+    "Four triple one, double one double one, double one double one, double one double one.",
+    `${card("1111")}.`,
+  ],
   ["spoken with oh for zero", "five one oh five one oh five one oh five one oh five one oh oh", card("5100")],
-  ["spoken with zero and 'and' between groups", "four zero one two and eight eight eight eight and eight eight eight eight and one eight eight one", card("1881")],
+  [
+    "spoken with zero and 'and' between groups",
+    "four zero one two and eight eight eight eight and eight eight eight eight and one eight eight one",
+    card("1881"),
+  ],
   ["spoken in pairs", "forty one eleven, eleven eleven, eleven eleven, eleven eleven", card("1111")],
   ["keyed group then spoken digits", "4111 one one one one one one one one one one one one", card("1111")],
   ["capitalised spoken digits", "Four One One One One One One One One One One One One One One One", card("1111")],
@@ -40,7 +61,11 @@ const cards: Row[] = [
     "my card number is three seven eight two eight two two four six three one oh oh oh five and it expires oh nine twenty seven",
     `my card number is ${card("0005")} and it expires oh nine twenty seven`,
   ],
-  ["two cards in one text", "use 4111111111111111 or else 5555-5555-5555-4444 please", `use ${card("1111")} or else ${card("4444")} please`],
+  [
+    "two cards in one text",
+    "use 4111111111111111 or else 5555-5555-5555-4444 please",
+    `use ${card("1111")} or else ${card("4444")} please`,
+  ],
   ["a card followed by more digits (the expiry stays)", "4111 1111 1111 1111 0925", `${card("1111")} 0925`],
 ];
 
@@ -72,8 +97,18 @@ const codes: Row[] = [
 const NI = { name: "ni_number", regex: /[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]/gi };
 const EMAIL = { name: "email", regex: /[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/gi };
 const patterns: Row[] = [
-  ["a UK National Insurance number", "my NI number is AB 12 34 56 C.", "my NI number is [redacted ni_number].", { patterns: [NI] }],
-  ["two emails", "write to Jane.Doe@example.com or ops@example.org", "write to [redacted email] or [redacted email]", { patterns: [EMAIL] }],
+  [
+    "a UK National Insurance number",
+    "my NI number is AB 12 34 56 C.",
+    "my NI number is [redacted ni_number].",
+    { patterns: [NI] },
+  ],
+  [
+    "two emails",
+    "write to Jane.Doe@example.com or ops@example.org",
+    "write to [redacted email] or [redacted email]",
+    { patterns: [EMAIL] },
+  ],
 ];
 
 describe("redact", () => {
@@ -121,7 +156,9 @@ describe("redactTurn", () => {
   it("masks slot values and replies taken from a redacted text", () => {
     const turn = redactTurn("my cvv is one two three and card 4111111111111111", {});
     expect(turn.text).toBe(`my cvv is ${CODE} and card ${card("1111")}`);
-    expect(turn.derivedValues({ code: "123", account: "4111111111111111", amount: "25.00", misses: 0 as unknown as string })).toEqual({
+    expect(
+      turn.derivedValues({ code: "123", account: "4111111111111111", amount: "25.00", misses: 0 as unknown as string }),
+    ).toEqual({
       code: CODE,
       account: card("1111"),
       amount: "25.00",
@@ -139,7 +176,12 @@ describe("redactTurn", () => {
 
 describe("redactWords", () => {
   const spoken = "my card is four one one one one one one one one one one one one one one one thanks".split(" ");
-  const words = spoken.map((word, i) => ({ word, startMs: i * 100, endMs: i * 100 + 80, confidence: i === 5 ? 0.6 : 0.9 }));
+  const words = spoken.map((word, i) => ({
+    word,
+    startMs: i * 100,
+    endMs: i * 100 + 80,
+    confidence: i === 5 ? 0.6 : 0.9,
+  }));
 
   it("merges the words of a masked span into one entry carrying the mask", () => {
     const out = redactWords(words);
@@ -179,7 +221,9 @@ describe("REDACT_PATTERNS", () => {
   });
 
   it("compiles valid patterns with the flags gi", () => {
-    const [p] = configWith(JSON.stringify([{ name: "email", pattern: "[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}" }])).REDACT_PATTERNS;
+    const [p] = configWith(
+      JSON.stringify([{ name: "email", pattern: "[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}" }]),
+    ).REDACT_PATTERNS;
     expect(p?.name).toBe("email");
     expect(p?.regex.flags).toBe("gi");
     expect(redact("Mail ME@Example.COM", { patterns: [p!] }).text).toBe("Mail [redacted email]");
@@ -188,13 +232,33 @@ describe("REDACT_PATTERNS", () => {
   it.each([
     ["not JSON", "[{name:", /REDACT_PATTERNS: must be valid JSON/],
     ["not an array", JSON.stringify({ name: "x", pattern: "x" }), /REDACT_PATTERNS/],
-    ["a pattern that does not compile", JSON.stringify([{ name: "broken", pattern: "([a-z]" }]), /REDACT_PATTERNS\.0\.pattern: must be a valid regular expression/],
-    ["a pattern that matches empty text", JSON.stringify([{ name: "any", pattern: "a*" }]), /REDACT_PATTERNS\.0\.pattern: must not match empty text/],
-    ["a pattern over the length cap", JSON.stringify([{ name: "long", pattern: "a".repeat(201) }]), /REDACT_PATTERNS\.0\.pattern: must be at most 200/],
-    ["a built-in name", JSON.stringify([{ name: "card", pattern: "x" }]), /REDACT_PATTERNS\.0\.name: card, code and keypad are built-in/],
+    [
+      "a pattern that does not compile",
+      JSON.stringify([{ name: "broken", pattern: "([a-z]" }]),
+      /REDACT_PATTERNS\.0\.pattern: must be a valid regular expression/,
+    ],
+    [
+      "a pattern that matches empty text",
+      JSON.stringify([{ name: "any", pattern: "a*" }]),
+      /REDACT_PATTERNS\.0\.pattern: must not match empty text/,
+    ],
+    [
+      "a pattern over the length cap",
+      JSON.stringify([{ name: "long", pattern: "a".repeat(201) }]),
+      /REDACT_PATTERNS\.0\.pattern: must be at most 200/,
+    ],
+    [
+      "a built-in name",
+      JSON.stringify([{ name: "card", pattern: "x" }]),
+      /REDACT_PATTERNS\.0\.name: card, code and keypad are built-in/,
+    ],
     ["a name with spaces", JSON.stringify([{ name: "my pattern", pattern: "x" }]), /REDACT_PATTERNS\.0\.name/],
     ["flags smuggled in as a field", JSON.stringify([{ name: "x", pattern: "x", flags: "m" }]), /REDACT_PATTERNS\.0/],
-    ["too many patterns", JSON.stringify(Array.from({ length: 21 }, (_, i) => ({ name: `p${i}`, pattern: "x" }))), /REDACT_PATTERNS/],
+    [
+      "too many patterns",
+      JSON.stringify(Array.from({ length: 21 }, (_, i) => ({ name: `p${i}`, pattern: "x" }))),
+      /REDACT_PATTERNS/,
+    ],
   ])("refuses %s with the setting's name", (_what, value, message) => {
     expect(() => configWith(value)).toThrow(ConfigError);
     expect(() => configWith(value)).toThrow(message);

@@ -87,15 +87,44 @@ export function luhnValid(digits: string): boolean {
 // ---------------------------------------------------------------- scanning digit runs
 
 const DIGIT_WORDS = wordTable({
-  zero: "0", oh: "0", o: "0", nought: "0", naught: "0",
-  one: "1", two: "2", three: "3", four: "4", five: "5", six: "6", seven: "7", eight: "8", nine: "9",
+  zero: "0",
+  oh: "0",
+  o: "0",
+  nought: "0",
+  naught: "0",
+  one: "1",
+  two: "2",
+  three: "3",
+  four: "4",
+  five: "5",
+  six: "6",
+  seven: "7",
+  eight: "8",
+  nine: "9",
 });
 /** Read in pairs ("forty one eleven"): recognizers sometimes write those as words. */
 const TEENS = wordTable({
-  ten: "10", eleven: "11", twelve: "12", thirteen: "13", fourteen: "14", fifteen: "15", sixteen: "16",
-  seventeen: "17", eighteen: "18", nineteen: "19",
+  ten: "10",
+  eleven: "11",
+  twelve: "12",
+  thirteen: "13",
+  fourteen: "14",
+  fifteen: "15",
+  sixteen: "16",
+  seventeen: "17",
+  eighteen: "18",
+  nineteen: "19",
 });
-const TENS = wordTable({ twenty: "2", thirty: "3", forty: "4", fifty: "5", sixty: "6", seventy: "7", eighty: "8", ninety: "9" });
+const TENS = wordTable({
+  twenty: "2",
+  thirty: "3",
+  forty: "4",
+  fifty: "5",
+  sixty: "6",
+  seventy: "7",
+  eighty: "8",
+  ninety: "9",
+});
 const REPEATS = wordTable({ double: 2, triple: 3 });
 /** "oh"/"o" are zero only next to other digits ("five oh two"), never on their own ("oh, right"). */
 const ZERO_LETTERS = new Set(["oh", "o"]);
@@ -249,7 +278,14 @@ function cardSpans(chain: readonly Item[]): { spans: Span[]; covered: boolean[] 
     const rank = (w: (typeof windows)[number]): number => LENGTH_PREFERENCE.indexOf(w.digits.length);
     const best = cluster.reduce((a, b) => (rank(b) < rank(a) ? b : a));
     for (let k = from; k <= to; k++) covered[k] = true;
-    spans.push({ start: (chain[from] as Item).start, end: (chain[to] as Item).end, kind: "card", name: "card", mask: cardMask(best.digits), digits: best.digits });
+    spans.push({
+      start: (chain[from] as Item).start,
+      end: (chain[to] as Item).end,
+      kind: "card",
+      name: "card",
+      mask: cardMask(best.digits),
+      digits: best.digits,
+    });
     cluster = [];
   };
   let reach = -1;
@@ -280,7 +316,10 @@ export function mentionsSecurityCode(text: string): boolean {
  * Whether a flow state is a payment step, whose answers may be a security code: a `secure` state,
  * a state or `collect` slot named for card data, or a state whose prompt asks for a security code.
  */
-export function isPaymentStep(name: string, state: { secure?: boolean; prompt?: string; collect?: { slot: string } } | undefined): boolean {
+export function isPaymentStep(
+  name: string,
+  state: { secure?: boolean; prompt?: string; collect?: { slot: string } } | undefined,
+): boolean {
   if (!state) return false;
   if (state.secure === true) return true;
   if (PAYMENT_NAME.test(name) || PAYMENT_NAME.test(state.collect?.slot ?? "")) return true;
@@ -325,7 +364,7 @@ function codeSpans(text: string, chain: readonly Item[], covered: readonly boole
 /** Pieces of at most `max` characters, cut at whitespace where possible. */
 function chunks(text: string, max: number): [number, number][] {
   const out: [number, number][] = [];
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = Math.min(text.length, start + max);
     if (end < text.length) {
       const cut = text.lastIndexOf(" ", end);
@@ -345,7 +384,13 @@ function patternSpans(text: string, patterns: readonly RedactPattern[], max: num
     for (const p of patterns) {
       for (const m of piece.matchAll(p.regex)) {
         if (m[0].length === 0) continue;
-        spans.push({ start: from + m.index, end: from + m.index + m[0].length, kind: "pattern", name: p.name, mask: patternMask(p.name) });
+        spans.push({
+          start: from + m.index,
+          end: from + m.index + m[0].length,
+          kind: "pattern",
+          name: p.name,
+          mask: patternMask(p.name),
+        });
       }
     }
   }
@@ -373,7 +418,8 @@ function findSpans(text: string, options: RedactOptions): Span[] {
     if (prev && span.start < prev.end) {
       // Overlap: one mask over both, the stronger kind's (a card over a pattern that hit its digits).
       const end = Math.max(prev.end, span.end);
-      merged[merged.length - 1] = PRIORITY[span.kind] < PRIORITY[prev.kind] ? { ...span, start: prev.start, end } : { ...prev, end };
+      merged[merged.length - 1] =
+        PRIORITY[span.kind] < PRIORITY[prev.kind] ? { ...span, start: prev.start, end } : { ...prev, end };
     } else {
       merged.push(span);
     }
@@ -431,7 +477,8 @@ export function redactTurn(text: string, options: RedactOptions = {}): TurnRedac
     counts: count(spans),
     redacted: spans.length > 0,
     derived,
-    derivedValues: (record) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? derived(v) : v])),
+    derivedValues: (record) =>
+      Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? derived(v) : v])),
   };
 }
 
@@ -489,7 +536,10 @@ const RESERVED_NAMES = new Set(["card", "code", "keypad"]);
 const PatternEntry = z.strictObject({
   name: z
     .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, "must start with a letter and contain only letters, digits, _ and - (at most 40)")
+    .regex(
+      /^[A-Za-z][A-Za-z0-9_-]{0,39}$/,
+      "must start with a letter and contain only letters, digits, _ and - (at most 40)",
+    )
     .refine((n) => !RESERVED_NAMES.has(n.toLowerCase()), "card, code and keypad are built-in kinds"),
   pattern: z.string().min(1).max(MAX_REDACT_PATTERN_LENGTH, `must be at most ${MAX_REDACT_PATTERN_LENGTH} characters`),
 });
@@ -508,7 +558,10 @@ export const redactPatternsVar = z
     try {
       return JSON.parse(value);
     } catch (err) {
-      ctx.addIssue({ code: "custom", message: `must be valid JSON (an array of {"name", "pattern"}): ${err instanceof Error ? err.message : String(err)}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be valid JSON (an array of {"name", "pattern"}): ${err instanceof Error ? err.message : String(err)}`,
+      });
       return z.NEVER;
     }
   })
@@ -520,7 +573,11 @@ export const redactPatternsVar = z
       try {
         regex = new RegExp(entry.pattern, "gi");
       } catch (err) {
-        ctx.addIssue({ code: "custom", path: [i, "pattern"], message: `must be a valid regular expression: ${err instanceof Error ? err.message : String(err)}` });
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "pattern"],
+          message: `must be a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+        });
         return;
       }
       if (new RegExp(entry.pattern, "i").test("")) {

@@ -79,7 +79,9 @@ function base64url(text: string): string {
 function fromBase64url(text: string): string {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+    Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+  );
 }
 
 /**
@@ -90,7 +92,9 @@ export class StreamTokenStore {
   constructor(private readonly sql: SqlStorage) {}
 
   private table(): void {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS stream_tokens (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS stream_tokens (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    );
   }
 
   /** Stores a minted token's hash; expired ones, and the oldest beyond MAX_TOKENS_PER_CALL, are dropped. */
@@ -107,19 +111,31 @@ export class StreamTokenStore {
   /** Redeems a token: true once, for an unexpired token of this key; the token is gone either way. */
   redeem(hash: string, keyId: string, now: number): boolean {
     this.table();
-    const row = this.sql.exec<{ key_id: string; expires_at: number }>("DELETE FROM stream_tokens WHERE hash = ? RETURNING key_id, expires_at", hash).toArray()[0];
+    const row = this.sql
+      .exec<{ key_id: string; expires_at: number }>(
+        "DELETE FROM stream_tokens WHERE hash = ? RETURNING key_id, expires_at",
+        hash,
+      )
+      .toArray()[0];
     return row !== undefined && row.key_id === keyId && row.expires_at > now;
   }
 }
 
 function invalidToken(): ApiError {
-  return new ApiError(401, "unauthorized", "The stream token is not valid: it has expired (tokens last 60 s), was already used, or its key was revoked. Get a new one from POST /api/v1/calls/{callId}/stream-token.", {
-    headers: { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
-  });
+  return new ApiError(
+    401,
+    "unauthorized",
+    "The stream token is not valid: it has expired (tokens last 60 s), was already used, or its key was revoked. Get a new one from POST /api/v1/calls/{callId}/stream-token.",
+    {
+      headers: { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
+    },
+  );
 }
 
 /** Whether the request authenticates with `?token=` (no Authorization header: a Bearer key wins). */
-export function usesStreamToken(c: { req: { query(name: string): string | undefined; header(name: string): string | undefined } }): boolean {
+export function usesStreamToken(c: {
+  req: { query(name: string): string | undefined; header(name: string): string | undefined };
+}): boolean {
   return c.req.query("token") !== undefined && c.req.header("Authorization") === undefined;
 }
 
@@ -138,7 +154,13 @@ export function streamAuth() {
     const key = await readKeyRecord(c.env.DB, claims.keyId);
     const revoked = key?.revokedAt != null && Date.parse(key.revokedAt) <= Date.now();
     if (!key || key.tenantId !== claims.tenantId || revoked) throw invalidToken();
-    const principal = { kind: "key" as const, keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes, residency: key.residency };
+    const principal = {
+      kind: "key" as const,
+      keyId: key.keyId,
+      tenantId: key.tenantId,
+      scopes: key.scopes,
+      residency: key.residency,
+    };
     if (!hasScope(principal, "calls:write")) throw invalidToken();
     c.set("principal", principal);
     await next();

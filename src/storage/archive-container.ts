@@ -37,5 +37,8 @@ export function decodeArchive(plain: Uint8Array): { archive: CallArchive; audio:
   const length = new DataView(plain.buffer, plain.byteOffset, plain.byteLength).getUint32(4);
   const end = HEADER_BYTES + length;
   if (end > plain.byteLength) throw new ArchiveFormatError("archive object is truncated");
-  return { archive: JSON.parse(new TextDecoder().decode(plain.subarray(HEADER_BYTES, end))) as CallArchive, audio: plain.subarray(end) };
+  return {
+    archive: JSON.parse(new TextDecoder().decode(plain.subarray(HEADER_BYTES, end))) as CallArchive,
+    audio: plain.subarray(end),
+  };
 }

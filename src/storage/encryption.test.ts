@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { bytesToBase64 } from "../base64";
 import { ApiError } from "../errors";
-import { archiveKeyring, archiveKeyringState, ArchiveKeysError, decryptObject, encryptedKid, encryptObject, parseArchiveKeys } from "./encryption";
+import {
+  archiveKeyring,
+  archiveKeyringState,
+  ArchiveKeysError,
+  decryptObject,
+  encryptedKid,
+  encryptObject,
+  parseArchiveKeys,
+} from "./encryption";
 
 const rawKey = (fill: number) => bytesToBase64(new Uint8Array(32).fill(fill));
 const A = `a:${rawKey(1)}`;
@@ -34,7 +42,9 @@ describe("archive encryption", () => {
     const encWav = await encryptObject(keys, "k.wav", wav);
     expect(text(encWav.body)).not.toContain("RIFF");
     expect(await decryptObject(keys, "k.wav", encWav.body.buffer)).toEqual(wav);
-    expect(await decryptObject(keys, "empty", (await encryptObject(keys, "empty", new Uint8Array(0))).body)).toEqual(new Uint8Array(0));
+    expect(await decryptObject(keys, "empty", (await encryptObject(keys, "empty", new Uint8Array(0))).body)).toEqual(
+      new Uint8Array(0),
+    );
   });
 
   it("uses a fresh 96-bit IV for every object", async () => {
@@ -60,12 +70,17 @@ describe("archive encryption", () => {
     const keys = parseArchiveKeys(A);
     const { body } = await encryptObject(keys, OBJECT, SECRET);
     // Same key id, other key material: the tag does not verify.
-    expect(await failure(decryptObject(parseArchiveKeys(`a:${rawKey(9)}`), OBJECT, body))).toMatchObject({ status: 500, code: "archive_unreadable" });
+    expect(await failure(decryptObject(parseArchiveKeys(`a:${rawKey(9)}`), OBJECT, body))).toMatchObject({
+      status: 500,
+      code: "archive_unreadable",
+    });
     // Any flipped byte, in the header, the ciphertext or the tag.
     for (const at of [8, 20, body.byteLength - 20, body.byteLength - 1]) {
       const tampered = body.slice();
       tampered[at] = (tampered[at] ?? 0) ^ 0x01;
-      expect((await failure(decryptObject(keys, OBJECT, tampered))).code).toMatch(/^archive_(unreadable|key_unavailable)$/);
+      expect((await failure(decryptObject(keys, OBJECT, tampered))).code).toMatch(
+        /^archive_(unreadable|key_unavailable)$/,
+      );
     }
     // The key id is authenticated: relabelling a body as another key held by the keyring fails.
     const both = parseArchiveKeys(`${A},b:${rawKey(1)}`);
@@ -73,7 +88,9 @@ describe("archive encryption", () => {
     relabelled[7] = "b".charCodeAt(0);
     expect(await failure(decryptObject(both, OBJECT, relabelled))).toMatchObject({ code: "archive_unreadable" });
     // Truncated to nothing but the header.
-    expect(await failure(decryptObject(keys, OBJECT, body.subarray(0, 20)))).toMatchObject({ code: "archive_unreadable" });
+    expect(await failure(decryptObject(keys, OBJECT, body.subarray(0, 20)))).toMatchObject({
+      code: "archive_unreadable",
+    });
   });
 
   it("fails closed on an unknown key id and on plaintext (pre-encryption) objects", async () => {
@@ -101,12 +118,17 @@ describe("archive encryption", () => {
     expect(fresh.metadata["ve-kid"]).toBe("b");
     expect(encryptedKid(fresh.body)).toBe("b");
     // Only once A is dropped do its objects stop decrypting, and they fail closed.
-    expect(await failure(decryptObject(parseArchiveKeys(B), OBJECT, old.body))).toMatchObject({ code: "archive_key_unavailable" });
+    expect(await failure(decryptObject(parseArchiveKeys(B), OBJECT, old.body))).toMatchObject({
+      code: "archive_key_unavailable",
+    });
     expect(text(await decryptObject(parseArchiveKeys(B), OBJECT, fresh.body))).toBe(SECRET);
   });
 
   it("derives a cache-naming key from the current key only", async () => {
-    const sign = async (v: string) => new Uint8Array(await crypto.subtle.sign("HMAC", await parseArchiveKeys(v).cacheNameKey(), new TextEncoder().encode("x")));
+    const sign = async (v: string) =>
+      new Uint8Array(
+        await crypto.subtle.sign("HMAC", await parseArchiveKeys(v).cacheNameKey(), new TextEncoder().encode("x")),
+      );
     expect(await sign(A)).toEqual(await sign(`${A},${B}`));
     expect(await sign(A)).not.toEqual(await sign(`${B},${A}`));
   });

@@ -67,7 +67,10 @@ const Entry = z.string().transform((entry, ctx) => {
   }
   const raw = base64ToBytes(b64);
   if (raw.byteLength !== KEY_BYTES) {
-    ctx.addIssue({ code: "custom", message: `the key must be ${KEY_BYTES} bytes for AES-256, not ${raw.byteLength} (make one with \`openssl rand -base64 32\`)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `the key must be ${KEY_BYTES} bytes for AES-256, not ${raw.byteLength} (make one with \`openssl rand -base64 32\`)`,
+    });
     return z.NEVER;
   }
   return { kid, raw };
@@ -86,7 +89,8 @@ const ArchiveKeysSchema = z
     const seen = new Map<string, number>();
     entries.forEach((e, i) => {
       const first = seen.get(e.kid);
-      if (first !== undefined) ctx.addIssue({ code: "custom", path: [i], message: `repeats the key id of entry ${first + 1}` });
+      if (first !== undefined)
+        ctx.addIssue({ code: "custom", path: [i], message: `repeats the key id of entry ${first + 1}` });
       else seen.set(e.kid, i);
     });
   });
@@ -133,7 +137,13 @@ export class ArchiveKeyring {
    */
   cacheNameKey(): Promise<CryptoKey> {
     this.#nameKey ??= (async () => {
-      const ikm = await crypto.subtle.importKey("raw", this.#raw.get(this.currentKid) as Uint8Array<ArrayBuffer>, "HKDF", false, ["deriveKey"]);
+      const ikm = await crypto.subtle.importKey(
+        "raw",
+        this.#raw.get(this.currentKid) as Uint8Array<ArrayBuffer>,
+        "HKDF",
+        false,
+        ["deriveKey"],
+      );
       return crypto.subtle.deriveKey(
         { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: CACHE_NAME_INFO },
         ikm,
@@ -151,7 +161,9 @@ export function parseArchiveKeys(value: string | undefined): ArchiveKeyring {
   if (value === undefined || !value.trim()) throw new ArchiveKeysError("ARCHIVE_KEYS is not set");
   const parsed = ArchiveKeysSchema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => (typeof i.path[0] === "number" ? `entry ${i.path[0] + 1} ${i.message}` : i.message));
+    const issues = parsed.error.issues.map((i) =>
+      typeof i.path[0] === "number" ? `entry ${i.path[0] + 1} ${i.message}` : i.message,
+    );
     throw new ArchiveKeysError(`ARCHIVE_KEYS is invalid: ${issues.join("; ")}`);
   }
   return new ArchiveKeyring(parsed.data);
@@ -182,9 +194,14 @@ export function archiveKeyringState(env: ArchiveKeysEnv): KeyringState {
 
 /** The 503 for a deployment without usable ARCHIVE_KEYS; `problem` (logs only) says what is wrong with it. */
 export function archiveKeysUnavailable(problem: string): ApiError {
-  return new ApiError(503, "archive_key_unavailable", "Archived calls are encrypted and this deployment has no usable archive keys (ARCHIVE_KEYS); an operator must configure them.", {
-    internal: problem,
-  });
+  return new ApiError(
+    503,
+    "archive_key_unavailable",
+    "Archived calls are encrypted and this deployment has no usable archive keys (ARCHIVE_KEYS); an operator must configure them.",
+    {
+      internal: problem,
+    },
+  );
 }
 
 /** The env's keyring; without a usable ARCHIVE_KEYS a 503 that names the setting, never a fallback to plaintext. */
@@ -221,7 +238,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** Encrypts `bytes` for the R2 object `objectKey` under the keyring's current key. */
-export async function encryptObject(keyring: ArchiveKeyring, objectKey: string, bytes: Uint8Array | string): Promise<EncryptedObject> {
+export async function encryptObject(
+  keyring: ArchiveKeyring,
+  objectKey: string,
+  bytes: Uint8Array | string,
+): Promise<EncryptedObject> {
   const kid = keyring.currentKid;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const head = header(kid, iv);
@@ -231,14 +252,22 @@ export async function encryptObject(keyring: ArchiveKeyring, objectKey: string, 
     await (keyring.cryptoKey(kid) as Promise<CryptoKey>),
     plaintext as Uint8Array<ArrayBuffer>,
   );
-  return { body: concat(head, new Uint8Array(ciphertext)), metadata: { "ve-enc": `${ENCRYPTION_ALG}-v${VERSION}`, "ve-kid": kid } };
+  return {
+    body: concat(head, new Uint8Array(ciphertext)),
+    metadata: { "ve-enc": `${ENCRYPTION_ALG}-v${VERSION}`, "ve-kid": kid },
+  };
 }
 
 function unreadable(objectKey: string, why: string, cause?: unknown): ApiError {
-  return new ApiError(500, "archive_unreadable", "Archived data could not be decrypted: it is damaged or was not written by this service. Nothing of it is returned.", {
-    internal: `R2 object '${objectKey}': ${why}`,
-    cause,
-  });
+  return new ApiError(
+    500,
+    "archive_unreadable",
+    "Archived data could not be decrypted: it is damaged or was not written by this service. Nothing of it is returned.",
+    {
+      internal: `R2 object '${objectKey}': ${why}`,
+      cause,
+    },
+  );
 }
 
 /** The key id of an encrypted body, or null when `body` does not start with a version-1 header. */
@@ -256,26 +285,45 @@ export function encryptedKid(body: Uint8Array): string | null {
  * Decrypts a body written by encryptObject for the same `objectKey`. Fails closed: a body that is
  * not encrypted, a key id the keyring lacks, or a failed tag check throws an ApiError.
  */
-export async function decryptObject(keyring: ArchiveKeyring, objectKey: string, body: Uint8Array | ArrayBuffer): Promise<Uint8Array<ArrayBuffer>> {
+export async function decryptObject(
+  keyring: ArchiveKeyring,
+  objectKey: string,
+  body: Uint8Array | ArrayBuffer,
+): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
   const kid = encryptedKid(bytes);
-  if (kid === null) throw unreadable(objectKey, "not encrypted (no VEENC v1 header); refused, never served as plaintext");
+  if (kid === null)
+    throw unreadable(objectKey, "not encrypted (no VEENC v1 header); refused, never served as plaintext");
   const key = keyring.cryptoKey(kid);
   if (!key) {
-    throw new ApiError(503, "archive_key_unavailable", "This archived data is encrypted with a key this deployment no longer holds; an operator must restore it to ARCHIVE_KEYS.", {
-      internal: `R2 object '${objectKey}' is encrypted with key id '${kid}', which ARCHIVE_KEYS does not hold (it holds: ${keyring.kids.join(", ")})`,
-    });
+    throw new ApiError(
+      503,
+      "archive_key_unavailable",
+      "This archived data is encrypted with a key this deployment no longer holds; an operator must restore it to ARCHIVE_KEYS.",
+      {
+        internal: `R2 object '${objectKey}' is encrypted with key id '${kid}', which ARCHIVE_KEYS does not hold (it holds: ${keyring.kids.join(", ")})`,
+      },
+    );
   }
   const headLength = MAGIC.length + 2 + kid.length + IV_BYTES;
   const head = bytes.subarray(0, headLength);
   try {
     const plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: bytes.subarray(headLength - IV_BYTES, headLength), additionalData: concat(head, utf8(objectKey)), tagLength: TAG_BITS },
+      {
+        name: "AES-GCM",
+        iv: bytes.subarray(headLength - IV_BYTES, headLength),
+        additionalData: concat(head, utf8(objectKey)),
+        tagLength: TAG_BITS,
+      },
       await key,
       bytes.subarray(headLength),
     );
     return new Uint8Array(plaintext);
   } catch (err) {
-    throw unreadable(objectKey, `authentication failed under key id '${kid}' (wrong key material for that id, tampered, or moved from another object key)`, err);
+    throw unreadable(
+      objectKey,
+      `authentication failed under key id '${kid}' (wrong key material for that id, tampered, or moved from another object key)`,
+      err,
+    );
   }
 }

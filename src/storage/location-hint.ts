@@ -7,7 +7,25 @@
 export type LocationHint = "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
 
 /** Countries of the Middle East region, which Cloudflare's continent codes put in Asia. */
-const MIDDLE_EAST = new Set(["AE", "BH", "IL", "IQ", "IR", "JO", "KW", "LB", "OM", "PS", "QA", "SA", "SY", "TR", "YE", "CY", "EG"]);
+const MIDDLE_EAST = new Set([
+  "AE",
+  "BH",
+  "IL",
+  "IQ",
+  "IR",
+  "JO",
+  "KW",
+  "LB",
+  "OM",
+  "PS",
+  "QA",
+  "SA",
+  "SY",
+  "TR",
+  "YE",
+  "CY",
+  "EG",
+]);
 /** Eastern Europe hint: east of roughly 20°E within Europe. */
 const EASTERN_EUROPE_LONGITUDE = 20;
 /** North America splits at -100°: Denver and west go to wnam; Dallas, Chicago and the east coast to enam. */

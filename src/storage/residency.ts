@@ -30,19 +30,30 @@ export function archiveBuckets(env: Env): { residency: Residency | null; bucket:
  * apart under an "eu/" name prefix in the plain namespace. In production the call works, and if it
  * ever failed the request fails too: an EU call is never quietly placed outside the jurisdiction.
  */
-export function callNamespace(env: Env, residency: Residency | null | undefined): DurableObjectNamespace<import("../durable/call-session").CallSession> {
+export function callNamespace(
+  env: Env,
+  residency: Residency | null | undefined,
+): DurableObjectNamespace<import("../durable/call-session").CallSession> {
   if (residency !== "eu") return env.CALL;
   try {
     return env.CALL.jurisdiction("eu");
   } catch (err) {
     if (env.DEV_EMULATE_JURISDICTION === "true") return emulatedJurisdiction(env.CALL, "eu");
-    throw new ApiError(503, "residency_unavailable", "EU-resident calls need Durable Objects in the EU jurisdiction, which this runtime does not provide.", {
-      internal: err instanceof Error ? err.message : String(err),
-    });
+    throw new ApiError(
+      503,
+      "residency_unavailable",
+      "EU-resident calls need Durable Objects in the EU jurisdiction, which this runtime does not provide.",
+      {
+        internal: err instanceof Error ? err.message : String(err),
+      },
+    );
   }
 }
 
-function emulatedJurisdiction<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>, jurisdiction: string): DurableObjectNamespace<T> {
+function emulatedJurisdiction<T extends Rpc.DurableObjectBranded | undefined>(
+  ns: DurableObjectNamespace<T>,
+  jurisdiction: string,
+): DurableObjectNamespace<T> {
   return new Proxy(ns, {
     get(target, prop, receiver) {
       if (prop === "idFromName") return (name: string) => target.idFromName(`${jurisdiction}/${name}`);

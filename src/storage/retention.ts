@@ -27,7 +27,10 @@ async function deleteOlderThan(bucket: R2Bucket, prefix: string, cutoff: number)
   return deleted;
 }
 
-export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: number; coldDeleted: number; cacheDeleted: number }> {
+export async function runRetention(
+  env: Env,
+  now: Date,
+): Promise<{ warmMoved: number; coldDeleted: number; cacheDeleted: number }> {
   const cfg = getConfig(env);
   const warmCutoff = new Date(now.getTime() - cfg.WARM_RETENTION_DAYS * DAY_MS).toISOString();
   const coldCutoff = now.getTime() - cfg.COLD_RETENTION_DAYS * DAY_MS;
@@ -52,7 +55,9 @@ export async function runRetention(env: Env, now: Date): Promise<{ warmMoved: nu
     cacheDeleted += await deleteOlderThan(bucket, TTS_CACHE_PREFIX, now.getTime() - cfg.TTS_CACHE_TTL_SECONDS * 1000);
   }
   // Directory entries of EU calls whose archive has expired: nothing is left for them to locate.
-  await env.DB.prepare("DELETE FROM call_residency WHERE created_at < ?").bind(new Date(coldCutoff).toISOString()).run();
+  await env.DB.prepare("DELETE FROM call_residency WHERE created_at < ?")
+    .bind(new Date(coldCutoff).toISOString())
+    .run();
 
   log("retention", { warmMoved, coldDeleted, cacheDeleted, warmCutoff });
   return { warmMoved, coldDeleted, cacheDeleted };

@@ -54,8 +54,21 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
        WHERE calls.status = 'active'`,
     )
     .bind(
-      s.tenantId, s.callId, s.userId, s.language, s.flow, s.status, s.endReason, s.createdAt, s.lastActivityAt,
-      s.endedAt, s.turnCount, JSON.stringify(s.context), JSON.stringify(s.metadata), s.archivedAt, s.residency ?? null,
+      s.tenantId,
+      s.callId,
+      s.userId,
+      s.language,
+      s.flow,
+      s.status,
+      s.endReason,
+      s.createdAt,
+      s.lastActivityAt,
+      s.endedAt,
+      s.turnCount,
+      JSON.stringify(s.context),
+      JSON.stringify(s.metadata),
+      s.archivedAt,
+      s.residency ?? null,
     );
 }
 
@@ -72,25 +85,53 @@ export async function indexCall(db: D1Database, s: SessionRecord, also: D1Prepar
  * a billed write each), and whatever else the call's last sync sends, in one transaction (a D1
  * batch). Returns D1's count of rows written.
  */
-export async function writeCallArchive(db: D1Database, s: SessionRecord, history: HistoryEntry[], also: D1PreparedStatement[] = []): Promise<number> {
-  return rowsWritten(await tracedBatch(db, "archive_call", [
-    // The row exists unless every index job failed; then it is created here, else left alone.
-    db
-      .prepare(
-        `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
+export async function writeCallArchive(
+  db: D1Database,
+  s: SessionRecord,
+  history: HistoryEntry[],
+  also: D1PreparedStatement[] = [],
+): Promise<number> {
+  return rowsWritten(
+    await tracedBatch(db, "archive_call", [
+      // The row exists unless every index job failed; then it is created here, else left alone.
+      db
+        .prepare(
+          `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
            ended_at, turn_count, context_json, metadata_json, archived_at, residency)
          VALUES (?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 0, '{}', ?, NULL, ?) ON CONFLICT (tenant_id, call_id) DO NOTHING`,
-      )
-      .bind(s.tenantId, s.callId, s.userId, s.language, s.flow, s.createdAt, s.lastActivityAt, JSON.stringify(s.metadata), s.residency ?? null),
-    // The ended row always wins over whatever an index job wrote before.
-    db
-      .prepare(
-        `UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, context_json = ?,
+        )
+        .bind(
+          s.tenantId,
+          s.callId,
+          s.userId,
+          s.language,
+          s.flow,
+          s.createdAt,
+          s.lastActivityAt,
+          JSON.stringify(s.metadata),
+          s.residency ?? null,
+        ),
+      // The ended row always wins over whatever an index job wrote before.
+      db
+        .prepare(
+          `UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, context_json = ?,
            archived_at = ?, history_json = ? WHERE tenant_id = ? AND call_id = ?`,
-      )
-      .bind(s.status, s.endReason, s.endedAt, s.lastActivityAt, s.turnCount, JSON.stringify(s.context), s.archivedAt, JSON.stringify(history), s.tenantId, s.callId),
-    ...also,
-  ]));
+        )
+        .bind(
+          s.status,
+          s.endReason,
+          s.endedAt,
+          s.lastActivityAt,
+          s.turnCount,
+          JSON.stringify(s.context),
+          s.archivedAt,
+          JSON.stringify(history),
+          s.tenantId,
+          s.callId,
+        ),
+      ...also,
+    ]),
+  );
 }
 
 function rowsWritten(results: D1Result[]): number {
@@ -99,7 +140,12 @@ function rowsWritten(results: D1Result[]): number {
 
 /** A D1 batch in its own span (a no-op unless the invocation is traced). */
 function tracedBatch(db: D1Database, op: string, statements: D1PreparedStatement[]): Promise<D1Result[]> {
-  return inSpan("d1.batch", { "voice.storage": "d1", "voice.d1.op": op, "voice.statements": statements.length }, () => db.batch(statements), SpanKind.CLIENT);
+  return inSpan(
+    "d1.batch",
+    { "voice.storage": "d1", "voice.d1.op": op, "voice.statements": statements.length },
+    () => db.batch(statements),
+    SpanKind.CLIENT,
+  );
 }
 
 function toSession(r: CallRow): SessionRecord {
@@ -124,7 +170,10 @@ function toSession(r: CallRow): SessionRecord {
 }
 
 export async function callExists(db: D1Database, tenantId: string, callId: string): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 AS x FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first();
+  const row = await db
+    .prepare("SELECT 1 AS x FROM calls WHERE tenant_id = ? AND call_id = ?")
+    .bind(tenantId, callId)
+    .first();
   return row !== null;
 }
 
@@ -137,19 +186,22 @@ export async function readCall(db: D1Database, tenantId: string, callId: string)
   if (!row) return null;
   // Calls archived since migration 0005 carry their history in the row; older ones in turns rows.
   if (row.history_json) return { ...toSession(row), history: JSON.parse(row.history_json) as HistoryEntry[] };
-  const history = ((turns?.results ?? []) as TurnRow[]).flatMap((t): HistoryEntry[] => [{
-    turnId: t.turn_id,
-    role: t.role,
-    text: t.text,
-    at: t.at,
-    ...(t.source ? { source: t.source as HistoryEntry["source"] & string } : {}),
-    ...(t.intent ? { intent: JSON.parse(t.intent) as HistoryEntry["intent"] & object } : {}),
-    ...(t.total_ms !== null
-      ? { latencyMs: { stt: t.stt_ms ?? 0, nlp: t.nlp_ms ?? 0, tts: t.tts_ms ?? 0, total: t.total_ms } }
-      : {}),
-  },
-  // The reply shares its turn's row (rows written before migration 0004 have none: it is a row of its own).
-  ...(t.reply_text !== null && t.reply_text !== undefined ? [{ turnId: t.turn_id, role: "assistant" as const, text: t.reply_text, at: t.reply_at ?? t.at }] : []),
+  const history = ((turns?.results ?? []) as TurnRow[]).flatMap((t): HistoryEntry[] => [
+    {
+      turnId: t.turn_id,
+      role: t.role,
+      text: t.text,
+      at: t.at,
+      ...(t.source ? { source: t.source as HistoryEntry["source"] & string } : {}),
+      ...(t.intent ? { intent: JSON.parse(t.intent) as HistoryEntry["intent"] & object } : {}),
+      ...(t.total_ms !== null
+        ? { latencyMs: { stt: t.stt_ms ?? 0, nlp: t.nlp_ms ?? 0, tts: t.tts_ms ?? 0, total: t.total_ms } }
+        : {}),
+    },
+    // The reply shares its turn's row (rows written before migration 0004 have none: it is a row of its own).
+    ...(t.reply_text !== null && t.reply_text !== undefined
+      ? [{ turnId: t.turn_id, role: "assistant" as const, text: t.reply_text, at: t.reply_at ?? t.at }]
+      : []),
   ]);
   return { ...toSession(row), history };
 }

@@ -35,21 +35,34 @@ describe("parseClientMessage: valid messages", () => {
   });
 
   it("keeps explicit start settings and defaults only the missing VAD fields", () => {
-    expect(accepted({ type: "start", format: "pcm16", sampleRate: 24000, reply: "text", vad: { endSilenceMs: 900 } })).toEqual({
+    expect(
+      accepted({ type: "start", format: "pcm16", sampleRate: 24000, reply: "text", vad: { endSilenceMs: 900 } }),
+    ).toEqual({
       type: "start",
       format: "pcm16",
       sampleRate: 24000,
       reply: "text",
       vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 900 },
     });
-    const edges = accepted({ type: "start", format: "pcm16", sampleRate: 16000, vad: { thresholdDbfs: -80, minSpeechMs: 2000, endSilenceMs: 200 } });
+    const edges = accepted({
+      type: "start",
+      format: "pcm16",
+      sampleRate: 16000,
+      vad: { thresholdDbfs: -80, minSpeechMs: 2000, endSilenceMs: 200 },
+    });
     expect(edges.type === "start" && edges.vad).toEqual({ thresholdDbfs: -80, minSpeechMs: 2000, endSilenceMs: 200 });
   });
 
   it("accepts text, dtmf and stop", () => {
-    expect(accepted({ type: "text", text: "What is my balance?" })).toEqual({ type: "text", text: "What is my balance?" });
+    expect(accepted({ type: "text", text: "What is my balance?" })).toEqual({
+      type: "text",
+      text: "What is my balance?",
+    });
     expect(accepted({ type: "text", text: "x".repeat(2000) })).toMatchObject({ type: "text" });
-    expect(accepted({ type: "dtmf", digits: "0123456789*#ABCD" })).toEqual({ type: "dtmf", digits: "0123456789*#ABCD" });
+    expect(accepted({ type: "dtmf", digits: "0123456789*#ABCD" })).toEqual({
+      type: "dtmf",
+      digits: "0123456789*#ABCD",
+    });
     expect(accepted({ type: "stop" })).toEqual({ type: "stop" });
   });
 });
@@ -64,7 +77,10 @@ describe("parseClientMessage: refusals name the problem", () => {
   it("not an object, no type, unknown type", () => {
     expect(refused("[1,2]")).toMatchObject({ code: "invalid_message", detail: expect.stringContaining("JSON object") });
     expect(refused("null").code).toBe("invalid_message");
-    expect(refused('{"format":"pcm16"}')).toMatchObject({ code: "invalid_message", detail: expect.stringContaining('no "type" field') });
+    expect(refused('{"format":"pcm16"}')).toMatchObject({
+      code: "invalid_message",
+      detail: expect.stringContaining('no "type" field'),
+    });
     const r = refused('{"type":"hello"}');
     expect(r.code).toBe("unknown_message_type");
     expect(r.detail).toContain('"hello"');
@@ -79,11 +95,31 @@ describe("parseClientMessage: refusals name the problem", () => {
     [{ type: "start", format: "pcm16", sampleRate: "16000" }, 'field "sampleRate"', '(got "16000")'],
     [{ type: "start", format: "pcm16" }, 'field "sampleRate" is required', ""],
     [{ type: "start", format: "pcm16", sampleRate: 8000, reply: "video" }, 'field "reply"', '"audio" or "text"'],
-    [{ type: "start", format: "pcm16", sampleRate: 8000, vad: { thresholdDbfs: -5 } }, 'field "vad.thresholdDbfs"', "-80 to -10"],
-    [{ type: "start", format: "pcm16", sampleRate: 8000, vad: { minSpeechMs: 30 } }, 'field "vad.minSpeechMs"', "40 to 2000"],
-    [{ type: "start", format: "pcm16", sampleRate: 8000, vad: { minSpeechMs: 100.5 } }, 'field "vad.minSpeechMs"', "whole number"],
-    [{ type: "start", format: "pcm16", sampleRate: 8000, vad: { endSilenceMs: 5000 } }, 'field "vad.endSilenceMs"', "200 to 3000"],
-    [{ type: "start", format: "pcm16", sampleRate: 8000, vad: { endSilence: 800 } }, 'unknown field "vad.endSilence"', ""],
+    [
+      { type: "start", format: "pcm16", sampleRate: 8000, vad: { thresholdDbfs: -5 } },
+      'field "vad.thresholdDbfs"',
+      "-80 to -10",
+    ],
+    [
+      { type: "start", format: "pcm16", sampleRate: 8000, vad: { minSpeechMs: 30 } },
+      'field "vad.minSpeechMs"',
+      "40 to 2000",
+    ],
+    [
+      { type: "start", format: "pcm16", sampleRate: 8000, vad: { minSpeechMs: 100.5 } },
+      'field "vad.minSpeechMs"',
+      "whole number",
+    ],
+    [
+      { type: "start", format: "pcm16", sampleRate: 8000, vad: { endSilenceMs: 5000 } },
+      'field "vad.endSilenceMs"',
+      "200 to 3000",
+    ],
+    [
+      { type: "start", format: "pcm16", sampleRate: 8000, vad: { endSilence: 800 } },
+      'unknown field "vad.endSilence"',
+      "",
+    ],
     [{ type: "start", format: "pcm16", sampleRate: 8000, vad: "fast" }, 'field "vad"', "object"],
     [{ type: "start", format: "pcm16", sampleRate: 8000, rate: 8000 }, 'unknown field "rate"', ""],
     [{ type: "text", text: "" }, 'field "text"', "1 to 2000"],
@@ -116,7 +152,13 @@ describe("parseClientMessage: refusals name the problem", () => {
 describe("server messages", () => {
   it("accepts one of each kind and refuses an unknown type", () => {
     const messages: ServerMessage[] = [
-      { type: "ready", callId: "c1", format: "mulaw", sampleRate: 8000, vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 600 } },
+      {
+        type: "ready",
+        callId: "c1",
+        format: "mulaw",
+        sampleRate: 8000,
+        vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 600 },
+      },
       { type: "speech_started", atMs: 320 },
       { type: "transcript", text: "my balance", final: true, source: "speech", turnId: "t1" },
       { type: "transcript", text: "my bal", final: false, source: "speech" },
@@ -137,19 +179,44 @@ describe("server messages", () => {
 
 describe("close codes", () => {
   it("uses the standard codes, and 4xxx codes that mirror HTTP statuses", () => {
-    expect(CLOSE).toEqual({ normal: 1000, unsupportedData: 1003, invalidPayload: 1007, policyViolation: 1008, tooBig: 1009, internalError: 1011, callEnded: 4410, notFound: 4404 });
+    expect(CLOSE).toEqual({
+      normal: 1000,
+      unsupportedData: 1003,
+      invalidPayload: 1007,
+      policyViolation: 1008,
+      tooBig: 1009,
+      internalError: 1011,
+      callEnded: 4410,
+      notFound: 4404,
+    });
   });
 });
 
 describe("docs/stream-protocol.schema.json", () => {
   it("is what streamProtocolJsonSchema() generates", () => {
-    expect(committedSchema, `docs/stream-protocol.schema.json is stale; regenerate it with:\n  ${STREAM_SCHEMA_REGENERATE}\n`).toEqual(streamProtocolJsonSchema());
+    expect(
+      committedSchema,
+      `docs/stream-protocol.schema.json is stale; regenerate it with:\n  ${STREAM_SCHEMA_REGENERATE}\n`,
+    ).toEqual(streamProtocolJsonSchema());
   });
 
   it("documents every client and server message type", () => {
     const { client, server } = streamProtocolJsonSchema();
-    const types = (s: Record<string, unknown>): unknown[] => (s.oneOf as { properties: { type: { const: unknown } } }[]).map((o) => o.properties.type.const);
+    const types = (s: Record<string, unknown>): unknown[] =>
+      (s.oneOf as { properties: { type: { const: unknown } } }[]).map((o) => o.properties.type.const);
     expect(types(client)).toEqual(["start", "text", "dtmf", "stop"]);
-    expect(types(server)).toEqual(["ready", "speech_started", "transcript", "dtmf", "intent", "reply", "reply_done", "interrupted", "metrics", "error", "ended"]);
+    expect(types(server)).toEqual([
+      "ready",
+      "speech_started",
+      "transcript",
+      "dtmf",
+      "intent",
+      "reply",
+      "reply_done",
+      "interrupted",
+      "metrics",
+      "error",
+      "ended",
+    ]);
   });
 });

@@ -97,7 +97,11 @@ const endSilenceMs = z
 
 export const vadSettingsSchema = z
   .strictObject(
-    { thresholdDbfs: thresholdDbfs.default(-40), minSpeechMs: minSpeechMs.default(120), endSilenceMs: endSilenceMs.default(600) },
+    {
+      thresholdDbfs: thresholdDbfs.default(-40),
+      minSpeechMs: minSpeechMs.default(120),
+      endSilenceMs: endSilenceMs.default(600),
+    },
     { error: 'must be an object such as {"endSilenceMs": 800}' },
   )
   .describe("Voice activity detection (endpointing) settings; every field is optional.");
@@ -140,7 +144,12 @@ export const stopMessageSchema = z
   .strictObject({ type: z.literal("stop") })
   .describe("Ends the stream and the caller's side of the call; the server answers `ended` and closes.");
 
-export const clientMessageSchema = z.discriminatedUnion("type", [startMessageSchema, textMessageSchema, dtmfMessageSchema, stopMessageSchema]);
+export const clientMessageSchema = z.discriminatedUnion("type", [
+  startMessageSchema,
+  textMessageSchema,
+  dtmfMessageSchema,
+  stopMessageSchema,
+]);
 
 /** Messages as the server sees them after parsing (defaults filled in). */
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
@@ -164,14 +173,15 @@ export const readyMessageSchema = z
     callId: z.string().min(1),
     format: streamFormatSchema,
     sampleRate: streamSampleRateSchema,
-    vad: z
-      .object({ thresholdDbfs, minSpeechMs, endSilenceMs })
-      .describe("The effective settings, defaults filled in."),
+    vad: z.object({ thresholdDbfs, minSpeechMs, endSilenceMs }).describe("The effective settings, defaults filled in."),
   })
   .describe("Answer to `start`: audio may flow from now on.");
 
 export const speechStartedMessageSchema = z
-  .object({ type: z.literal("speech_started"), atMs: ms.describe("Start of the speech, ms of caller audio since `start`.") })
+  .object({
+    type: z.literal("speech_started"),
+    atMs: ms.describe("Start of the speech, ms of caller audio since `start`."),
+  })
   .describe("The caller started speaking (a client playing a reply should stop it: barge-in).");
 
 export const transcriptMessageSchema = z
@@ -194,7 +204,7 @@ export const intentMessageSchema = z
 
 export const replyMessageSchema = z
   .object({ type: z.literal("reply"), turnId, text: z.string() })
-  .describe("The agent's reply text; its audio (reply: \"audio\") follows as binary frames.");
+  .describe('The agent\'s reply text; its audio (reply: "audio") follows as binary frames.');
 
 export const replyDoneMessageSchema = z
   .object({ type: z.literal("reply_done"), turnId })
@@ -215,7 +225,9 @@ export const metricsMessageSchema = z
     sttMs: ms.describe("Speech to text; 0 for typed and keypad turns."),
     nlpMs: ms,
     ttsMs: ms.describe("Synthesis of the whole reply; 0 when no audio was synthesised."),
-    firstAudioMs: ms.nullable().describe("From the end of the caller's turn to the first reply audio frame; null when no audio was sent."),
+    firstAudioMs: ms
+      .nullable()
+      .describe("From the end of the caller's turn to the first reply audio frame; null when no audio was sent."),
   })
   .describe("Latencies of one turn, in milliseconds.");
 
@@ -230,7 +242,10 @@ export const errorMessageSchema = z
   .describe("A problem (RFC 9457 fields). The stream stays open unless a close follows.");
 
 export const endedMessageSchema = z
-  .object({ type: z.literal("ended"), reason: z.string().min(1).describe("e.g. stop, agent_hangup, idle_timeout, ended_elsewhere.") })
+  .object({
+    type: z.literal("ended"),
+    reason: z.string().min(1).describe("e.g. stop, agent_hangup, idle_timeout, ended_elsewhere."),
+  })
   .describe("The call is over; the server closes the socket next.");
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
@@ -270,9 +285,15 @@ export type EndedMessage = z.infer<typeof endedMessageSchema>;
  */
 export type ClientMessageErrorCode = "message_too_large" | "invalid_json" | "unknown_message_type" | "invalid_message";
 
-export type ParseClientMessageResult = { ok: true; message: ClientMessage } | { ok: false; code: ClientMessageErrorCode; detail: string };
+export type ParseClientMessageResult =
+  { ok: true; message: ClientMessage } | { ok: false; code: ClientMessageErrorCode; detail: string };
 
-const MESSAGE_SCHEMAS = { start: startMessageSchema, text: textMessageSchema, dtmf: dtmfMessageSchema, stop: stopMessageSchema } as const;
+const MESSAGE_SCHEMAS = {
+  start: startMessageSchema,
+  text: textMessageSchema,
+  dtmf: dtmfMessageSchema,
+  stop: stopMessageSchema,
+} as const;
 const TYPE_LIST = CLIENT_MESSAGE_TYPES.map((t) => `"${t}"`).join(", ");
 const utf8 = new TextEncoder();
 
@@ -281,21 +302,34 @@ export function parseClientMessage(text: string): ParseClientMessageResult {
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so short messages skip the encoding.
   const size = text.length * 3 <= MAX_TEXT_MESSAGE_BYTES ? text.length : utf8.encode(text).length;
   if (size > MAX_TEXT_MESSAGE_BYTES) {
-    return fail("message_too_large", `Text messages are limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; this one has ${size}. Send audio as binary frames, and typed text of at most ${MAX_TEXT_CHARS} characters.`);
+    return fail(
+      "message_too_large",
+      `Text messages are limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; this one has ${size}. Send audio as binary frames, and typed text of at most ${MAX_TEXT_CHARS} characters.`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return fail("invalid_json", `The message is not valid JSON (${err instanceof Error ? err.message : String(err)}). Text messages must be JSON objects such as {"type":"stop"}; audio goes in binary frames.`);
+    return fail(
+      "invalid_json",
+      `The message is not valid JSON (${err instanceof Error ? err.message : String(err)}). Text messages must be JSON objects such as {"type":"stop"}; audio goes in binary frames.`,
+    );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return fail("invalid_message", `A message must be a JSON object with a "type" field (one of ${TYPE_LIST}); got ${describeJson(value)}.`);
+    return fail(
+      "invalid_message",
+      `A message must be a JSON object with a "type" field (one of ${TYPE_LIST}); got ${describeJson(value)}.`,
+    );
   }
   const type = (value as Record<string, unknown>).type;
-  if (type === undefined) return fail("invalid_message", `The message has no "type" field; it must be one of ${TYPE_LIST}.`);
+  if (type === undefined)
+    return fail("invalid_message", `The message has no "type" field; it must be one of ${TYPE_LIST}.`);
   if (typeof type !== "string" || !Object.hasOwn(MESSAGE_SCHEMAS, type)) {
-    return fail("unknown_message_type", `Unknown message type ${JSON.stringify(type)}: it must be one of ${TYPE_LIST}.`);
+    return fail(
+      "unknown_message_type",
+      `Unknown message type ${JSON.stringify(type)}: it must be one of ${TYPE_LIST}.`,
+    );
   }
   const result = MESSAGE_SCHEMAS[type as keyof typeof MESSAGE_SCHEMAS].safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, message: result.data };
@@ -315,7 +349,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `unknown field${issue.keys.length > 1 ? "s" : ""} ${names}`;
   }
   // JSON has no undefined, so an undefined input is a missing field.
-  if (issue.input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value")) return `field "${path}" is required`;
+  if (issue.input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value"))
+    return `field "${path}" is required`;
   const got = issue.input === undefined ? "" : ` (got ${describeJson(issue.input)})`;
   return path ? `field "${path}" ${issue.message}${got}` : `${issue.message}${got}`;
 }
@@ -333,7 +368,11 @@ function describeJson(value: unknown): string {
  * fields optional, defaults noted), `server` what the server sends. Committed as
  * docs/stream-protocol.schema.json; a test keeps the two equal.
  */
-export function streamProtocolJsonSchema(): { $comment: string; client: Record<string, unknown>; server: Record<string, unknown> } {
+export function streamProtocolJsonSchema(): {
+  $comment: string;
+  client: Record<string, unknown>;
+  server: Record<string, unknown>;
+} {
   return {
     $comment: `Generated from src/stream/protocol.ts; do not edit. Regenerate with: ${STREAM_SCHEMA_REGENERATE}`,
     client: z.toJSONSchema(clientMessageSchema, { io: "input" }),

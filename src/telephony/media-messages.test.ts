@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { clearMessage, markMessage, mediaMessage, mediaPayloadBytes, parseTwilioMessage, type ParseResult, type TwilioMessage } from "./media-messages";
+import {
+  clearMessage,
+  markMessage,
+  mediaMessage,
+  mediaPayloadBytes,
+  parseTwilioMessage,
+  type ParseResult,
+  type TwilioMessage,
+} from "./media-messages";
 
 /**
  * Samples copied from https://www.twilio.com/docs/voice/media-streams/websocket-messages. The docs
@@ -107,7 +115,11 @@ function withField(sample: string, path: string[], value: unknown): string {
 
 describe("parseTwilioMessage: Twilio's documented samples", () => {
   it("connected", () => {
-    expect(ok(parseTwilioMessage(SAMPLES.connected))).toEqual({ event: "connected", protocol: "Call", version: "1.0.0" });
+    expect(ok(parseTwilioMessage(SAMPLES.connected))).toEqual({
+      event: "connected",
+      protocol: "Call",
+      version: "1.0.0",
+    });
   });
 
   it("start", () => {
@@ -163,7 +175,12 @@ describe("parseTwilioMessage: Twilio's documented samples", () => {
   });
 
   it("mark", () => {
-    expect(ok(parseTwilioMessage(SAMPLES.mark))).toEqual({ event: "mark", sequenceNumber: "4", streamSid: STREAM, mark: { name: "my label" } });
+    expect(ok(parseTwilioMessage(SAMPLES.mark))).toEqual({
+      event: "mark",
+      sequenceNumber: "4",
+      streamSid: STREAM,
+      mark: { name: "my label" },
+    });
   });
 
   it("narrows on event", () => {
@@ -173,7 +190,11 @@ describe("parseTwilioMessage: Twilio's documented samples", () => {
   });
 
   it("reads a start message without customParameters as none, and drops unknown fields", () => {
-    const m = ok(parseTwilioMessage(withField(withField(SAMPLES.start, ["start", "customParameters"], undefined), ["start", "futureField"], 1)));
+    const m = ok(
+      parseTwilioMessage(
+        withField(withField(SAMPLES.start, ["start", "customParameters"], undefined), ["start", "futureField"], 1),
+      ),
+    );
     if (m.event !== "start") throw new Error("not start");
     expect(m.start.customParameters).toEqual({});
     expect("futureField" in m.start).toBe(false);
@@ -182,7 +203,10 @@ describe("parseTwilioMessage: Twilio's documented samples", () => {
 
 describe("parseTwilioMessage: errors", () => {
   it("binary frames", () => {
-    expect(err(parseTwilioMessage(new Uint8Array(3)))).toEqual({ kind: "binary_frame", detail: expect.stringMatching(/3 bytes/) });
+    expect(err(parseTwilioMessage(new Uint8Array(3)))).toEqual({
+      kind: "binary_frame",
+      detail: expect.stringMatching(/3 bytes/),
+    });
     expect(err(parseTwilioMessage(new ArrayBuffer(8))).kind).toBe("binary_frame");
   });
 
@@ -196,7 +220,10 @@ describe("parseTwilioMessage: errors", () => {
     expect(err(parseTwilioMessage("[1,2]")).kind).toBe("not_an_event");
     expect(err(parseTwilioMessage("null")).kind).toBe("not_an_event");
     expect(err(parseTwilioMessage('"media"')).kind).toBe("not_an_event");
-    expect(err(parseTwilioMessage('{"event": 3}'))).toEqual({ kind: "not_an_event", detail: 'no string "event" field' });
+    expect(err(parseTwilioMessage('{"event": 3}'))).toEqual({
+      kind: "not_an_event",
+      detail: 'no string "event" field',
+    });
   });
 
   it("unknown events are reported as such (a caller may ignore them)", () => {
@@ -216,16 +243,40 @@ describe("parseTwilioMessage: errors", () => {
   it("names the field of a known event that is not the documented shape", () => {
     const cases: [string, string, RegExp][] = [
       ["numeric sequenceNumber", withField(SAMPLES.mediaInbound, ["sequenceNumber"], 4), /sequenceNumber/],
-      ["non-digit chunk", withField(SAMPLES.mediaInbound, ["media", "chunk"], "two"), /media\.chunk: expected a string of decimal digits/],
-      ["payload not base64", withField(SAMPLES.mediaInbound, ["media", "payload"], "not base64!"), /media\.payload: expected base64/],
+      [
+        "non-digit chunk",
+        withField(SAMPLES.mediaInbound, ["media", "chunk"], "two"),
+        /media\.chunk: expected a string of decimal digits/,
+      ],
+      [
+        "payload not base64",
+        withField(SAMPLES.mediaInbound, ["media", "payload"], "not base64!"),
+        /media\.payload: expected base64/,
+      ],
       ["unknown track", withField(SAMPLES.mediaInbound, ["media", "track"], "sideways"), /media\.track/],
       ["missing streamSid", withField(SAMPLES.mediaInbound, ["streamSid"], undefined), /streamSid/],
-      ["another encoding", withField(SAMPLES.start, ["start", "mediaFormat", "encoding"], "audio/L16"), /start\.mediaFormat\.encoding/],
-      ["another sample rate", withField(SAMPLES.start, ["start", "mediaFormat", "sampleRate"], 16000), /start\.mediaFormat\.sampleRate/],
-      ["sample rate as a string", withField(SAMPLES.start, ["start", "mediaFormat", "sampleRate"], "8000"), /start\.mediaFormat\.sampleRate/],
+      [
+        "another encoding",
+        withField(SAMPLES.start, ["start", "mediaFormat", "encoding"], "audio/L16"),
+        /start\.mediaFormat\.encoding/,
+      ],
+      [
+        "another sample rate",
+        withField(SAMPLES.start, ["start", "mediaFormat", "sampleRate"], 16000),
+        /start\.mediaFormat\.sampleRate/,
+      ],
+      [
+        "sample rate as a string",
+        withField(SAMPLES.start, ["start", "mediaFormat", "sampleRate"], "8000"),
+        /start\.mediaFormat\.sampleRate/,
+      ],
       ["stereo", withField(SAMPLES.start, ["start", "mediaFormat", "channels"], 2), /start\.mediaFormat\.channels/],
       ["missing callSid", withField(SAMPLES.start, ["start", "callSid"], undefined), /start\.callSid/],
-      ["custom parameter not a string", withField(SAMPLES.start, ["start", "customParameters", "FirstName"], 1), /start\.customParameters\.FirstName/],
+      [
+        "custom parameter not a string",
+        withField(SAMPLES.start, ["start", "customParameters", "FirstName"], 1),
+        /start\.customParameters\.FirstName/,
+      ],
       ["two DTMF digits", withField(SAMPLES.dtmf, ["dtmf", "digit"], "12"), /dtmf\.digit: expected one DTMF key/],
       ["mark without name", withField(SAMPLES.mark, ["mark"], {}), /mark\.name/],
       ["stop without accountSid", withField(SAMPLES.stop, ["stop", "accountSid"], undefined), /stop\.accountSid/],
@@ -240,7 +291,11 @@ describe("parseTwilioMessage: errors", () => {
   });
 
   it("does not echo field values in the detail", () => {
-    const e = err(parseTwilioMessage(withField(SAMPLES.start, ["start", "customParameters", "FirstName"], { secret: "Jane Doe 555-0100" })));
+    const e = err(
+      parseTwilioMessage(
+        withField(SAMPLES.start, ["start", "customParameters", "FirstName"], { secret: "Jane Doe 555-0100" }),
+      ),
+    );
     expect(e.detail).not.toContain("555-0100");
   });
 });
@@ -260,18 +315,31 @@ describe("outbound messages", () => {
   });
 
   it("mediaMessage encodes known bytes exactly", () => {
-    expect(mediaMessage("MZ1", new Uint8Array([0xff, 0x7f, 0x00]))).toBe('{"event":"media","streamSid":"MZ1","media":{"payload":"/38A"}}');
+    expect(mediaMessage("MZ1", new Uint8Array([0xff, 0x7f, 0x00]))).toBe(
+      '{"event":"media","streamSid":"MZ1","media":{"payload":"/38A"}}',
+    );
   });
 
   it("markMessage and clearMessage match the documented examples", () => {
-    expect(JSON.parse(markMessage(STREAM, "my label"))).toEqual({ event: "mark", streamSid: STREAM, mark: { name: "my label" } });
+    expect(JSON.parse(markMessage(STREAM, "my label"))).toEqual({
+      event: "mark",
+      streamSid: STREAM,
+      mark: { name: "my label" },
+    });
     expect(JSON.parse(clearMessage(STREAM))).toEqual({ event: "clear", streamSid: STREAM });
-    expect(markMessage("MZ1", 'say "hi"\n')).toBe('{"event":"mark","streamSid":"MZ1","mark":{"name":"say \\"hi\\"\\n"}}');
+    expect(markMessage("MZ1", 'say "hi"\n')).toBe(
+      '{"event":"mark","streamSid":"MZ1","mark":{"name":"say \\"hi\\"\\n"}}',
+    );
   });
 
   it("a mark we send parses back as the mark Twilio echoes, once it has a sequenceNumber", () => {
     const echoed = { ...(JSON.parse(markMessage(STREAM, "turn-3")) as object), sequenceNumber: "9" };
-    expect(ok(parseTwilioMessage(JSON.stringify(echoed)))).toEqual({ event: "mark", sequenceNumber: "9", streamSid: STREAM, mark: { name: "turn-3" } });
+    expect(ok(parseTwilioMessage(JSON.stringify(echoed)))).toEqual({
+      event: "mark",
+      sequenceNumber: "9",
+      streamSid: STREAM,
+      mark: { name: "turn-3" },
+    });
   });
 
   it("refuses an empty streamSid, mark name or frame", () => {

@@ -148,8 +148,10 @@ const fail = (kind: TwilioMessageErrorKind, detail: string, event?: string): Par
 
 /** Parse one WebSocket frame from Twilio (pass `event.data` as is). */
 export function parseTwilioMessage(data: string | ArrayBuffer | ArrayBufferView): ParseResult {
-  if (typeof data !== "string") return fail("binary_frame", `binary frame of ${data.byteLength} bytes; Twilio sends JSON text frames`);
-  if (data.length > MAX_TWILIO_MESSAGE_CHARS) return fail("too_large", `message of ${data.length} characters exceeds ${MAX_TWILIO_MESSAGE_CHARS}`);
+  if (typeof data !== "string")
+    return fail("binary_frame", `binary frame of ${data.byteLength} bytes; Twilio sends JSON text frames`);
+  if (data.length > MAX_TWILIO_MESSAGE_CHARS)
+    return fail("too_large", `message of ${data.length} characters exceeds ${MAX_TWILIO_MESSAGE_CHARS}`);
   let json: unknown;
   try {
     json = JSON.parse(data);
@@ -157,10 +159,12 @@ export function parseTwilioMessage(data: string | ArrayBuffer | ArrayBufferView)
     // The SyntaxError text quotes the input, so it is not passed on.
     return fail("invalid_json", `not valid JSON (${data.length} characters)`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return fail("not_an_event", "not a JSON object");
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    return fail("not_an_event", "not a JSON object");
   const event = (json as { event?: unknown }).event;
   if (typeof event !== "string") return fail("not_an_event", 'no string "event" field');
-  if (!(TWILIO_EVENTS as readonly string[]).includes(event)) return fail("unknown_event", `unknown event "${event.slice(0, 40)}"`, event.slice(0, 40));
+  if (!(TWILIO_EVENTS as readonly string[]).includes(event))
+    return fail("unknown_event", `unknown event "${event.slice(0, 40)}"`, event.slice(0, 40));
   const parsed = twilioMessageSchema.safeParse(json);
   if (parsed.success) return { ok: true, message: parsed.data };
   const where = parsed.error.issues

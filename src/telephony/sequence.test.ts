@@ -17,7 +17,16 @@ describe("SequenceCounter", () => {
   it("reports nothing for consecutive numbers", () => {
     const c = new SequenceCounter("sequenceNumber");
     for (let n = 1; n <= 100; n++) expect(c.observe(n)).toBeNull();
-    expect(c.stats()).toEqual({ observed: 100, first: 1, highest: 100, gaps: 0, skipped: 0, late: 0, duplicates: 0, lost: 0 });
+    expect(c.stats()).toEqual({
+      observed: 100,
+      first: 1,
+      highest: 100,
+      gaps: 0,
+      skipped: 0,
+      late: 0,
+      duplicates: 0,
+      lost: 0,
+    });
   });
 
   it("takes the first number as the baseline", () => {
@@ -44,7 +53,16 @@ describe("SequenceCounter", () => {
     expect(c.observe(2)).toEqual({ counter: "chunk:inbound", kind: "duplicate", expected: 4, got: 2 });
     expect(c.observe(3)).toEqual({ counter: "chunk:inbound", kind: "duplicate", expected: 4, got: 3 });
     expect(c.observe(4)).toBeNull();
-    expect(c.stats()).toEqual({ observed: 6, first: 1, highest: 4, gaps: 1, skipped: 1, late: 1, duplicates: 2, lost: 0 });
+    expect(c.stats()).toEqual({
+      observed: 6,
+      first: 1,
+      highest: 4,
+      gaps: 1,
+      skipped: 1,
+      late: 1,
+      duplicates: 2,
+      lost: 0,
+    });
   });
 
   it("swapped neighbours: a gap of one, then the late one", () => {
@@ -111,7 +129,9 @@ describe("TwilioSequenceTracker", () => {
     const t = new TwilioSequenceTracker();
     t.observe(media(2, 1));
     // sequenceNumber 3 (say a mark) was lost; the chunks are contiguous.
-    expect(t.observe(media(4, 2))).toEqual([{ counter: "sequenceNumber", kind: "gap", expected: 3, got: 4, missing: 1 }]);
+    expect(t.observe(media(4, 2))).toEqual([
+      { counter: "sequenceNumber", kind: "gap", expected: 3, got: 4, missing: 1 },
+    ]);
   });
 
   it("reports reordered frames as late", () => {
@@ -130,7 +150,9 @@ describe("TwilioSequenceTracker", () => {
     expect(t.observe(media(2, 1, "inbound"))).toEqual([]);
     expect(t.observe(media(3, 1, "outbound"))).toEqual([]);
     expect(t.observe(media(4, 2, "inbound"))).toEqual([]);
-    expect(t.observe(media(5, 3, "outbound"))).toEqual([{ counter: "chunk:outbound", kind: "gap", expected: 2, got: 3, missing: 1 }]);
+    expect(t.observe(media(5, 3, "outbound"))).toEqual([
+      { counter: "chunk:outbound", kind: "gap", expected: 2, got: 3, missing: 1 },
+    ]);
     expect(Object.keys(t.stats().chunks).sort()).toEqual(["inbound", "outbound"]);
   });
 

@@ -15,14 +15,26 @@ import { signedUrlVariants, twilioSignature, twilioSigningString, verifyTwilioSi
 const TOKEN = "12345";
 
 const DOC_URL = "https://example.com/myapp.php?foo=1&bar=2";
-const DOC_PARAMS = { Digits: "1234", To: "+18005551212", From: "+14158675310", Caller: "+14158675310", CallSid: "CA1234567890ABCDE" };
+const DOC_PARAMS = {
+  Digits: "1234",
+  To: "+18005551212",
+  From: "+14158675310",
+  Caller: "+14158675310",
+  CallSid: "CA1234567890ABCDE",
+};
 const DOC_SIGNATURE = "L/OH5YylLD5NRKLltdqwSvS0BnU=";
 /** The concatenation the docs page spells out, step by step. */
 const DOC_SIGNED_STRING =
   "https://example.com/myapp.php?foo=1&bar=2CallSidCA1234567890ABCDECaller+14158675310Digits1234From+14158675310To+18005551212";
 
 const LEGACY_URL = "https://mycompany.com/myapp.php?foo=1&bar=2";
-const LEGACY_PARAMS = { CallSid: "CA1234567890ABCDE", Caller: "+14158675309", Digits: "1234", From: "+14158675309", To: "+18005551212" };
+const LEGACY_PARAMS = {
+  CallSid: "CA1234567890ABCDE",
+  Caller: "+14158675309",
+  Digits: "1234",
+  From: "+14158675309",
+  To: "+18005551212",
+};
 const LEGACY_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
 
 describe("twilioSignature", () => {
@@ -57,7 +69,9 @@ describe("twilioSignature", () => {
   });
 
   it("sorts names case-sensitively in byte order (upper case before lower case)", () => {
-    expect(twilioSigningString("u", { b: "1", B: "2", a: "3", "\u{1F600}": "4", "\uFFFD": "5" })).toBe("uB2a3b1\uFFFD5\u{1F600}4");
+    expect(twilioSigningString("u", { b: "1", B: "2", a: "3", "\u{1F600}": "4", "\uFFFD": "5" })).toBe(
+      "uB2a3b1\uFFFD5\u{1F600}4",
+    );
   });
 
   it("signs a GET or WebSocket handshake over the URL alone", async () => {
@@ -112,7 +126,17 @@ describe("verifyTwilioSignature", () => {
   });
 
   it("rejects a missing or garbage header", async () => {
-    for (const header of [undefined, null, "", "garbage", "FAIL", `NOT${DOC_SIGNATURE}`, DOC_SIGNATURE.toLowerCase(), ` ${DOC_SIGNATURE}`, LEGACY_SIGNATURE]) {
+    for (const header of [
+      undefined,
+      null,
+      "",
+      "garbage",
+      "FAIL",
+      `NOT${DOC_SIGNATURE}`,
+      DOC_SIGNATURE.toLowerCase(),
+      ` ${DOC_SIGNATURE}`,
+      LEGACY_SIGNATURE,
+    ]) {
       expect(await verifyTwilioSignature(TOKEN, DOC_URL, DOC_PARAMS, header), String(header)).toBe(false);
     }
   });
@@ -121,23 +145,72 @@ describe("verifyTwilioSignature", () => {
     // Vectors from twilio-php / twilio-csharp RequestValidatorTest (token 12345, LEGACY_PARAMS).
     it("accepts a signature over the URL with the default port added (:443, :80)", async () => {
       expect(await verifyTwilioSignature(TOKEN, LEGACY_URL, LEGACY_PARAMS, "kvajT1Ptam85bY51eRf/AJRuM3w=")).toBe(true);
-      expect(await verifyTwilioSignature(TOKEN, "http://mycompany.com/myapp.php?foo=1&bar=2", LEGACY_PARAMS, "0ZXoZLH/DfblKGATFgpif+LLRf4=")).toBe(true);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "http://mycompany.com/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          "0ZXoZLH/DfblKGATFgpif+LLRf4=",
+        ),
+      ).toBe(true);
     });
 
     it("accepts a signature over the URL without the port when the URL has one", async () => {
-      expect(await verifyTwilioSignature(TOKEN, "https://mycompany.com:1234/myapp.php?foo=1&bar=2", LEGACY_PARAMS, LEGACY_SIGNATURE)).toBe(true);
-      expect(await verifyTwilioSignature(TOKEN, "https://mycompany.com:443/myapp.php?foo=1&bar=2", LEGACY_PARAMS, LEGACY_SIGNATURE)).toBe(true);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "https://mycompany.com:1234/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          LEGACY_SIGNATURE,
+        ),
+      ).toBe(true);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "https://mycompany.com:443/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          LEGACY_SIGNATURE,
+        ),
+      ).toBe(true);
     });
 
     it("accepts a signature over the URL with its own non-default port", async () => {
-      expect(await verifyTwilioSignature(TOKEN, "https://mycompany.com:1234/myapp.php?foo=1&bar=2", LEGACY_PARAMS, "CYn1h0gLBdNxDGkKJg6hYohgeD8=")).toBe(true);
-      expect(await verifyTwilioSignature(TOKEN, "http://mycompany.com:1234/myapp.php?foo=1&bar=2", LEGACY_PARAMS, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=")).toBe(true);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "https://mycompany.com:1234/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          "CYn1h0gLBdNxDGkKJg6hYohgeD8=",
+        ),
+      ).toBe(true);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "http://mycompany.com:1234/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=",
+        ),
+      ).toBe(true);
     });
 
     it("does not normalise the host's case (the signed bytes are the URL as configured)", async () => {
       // twilio-csharp TestValidateDictionaryMixedCase / ...WithIncorrectSignature
-      expect(await verifyTwilioSignature(TOKEN, "https://MyCompany.com/myapp.php?foo=1&bar=2", LEGACY_PARAMS, "g9IN/x4Cft2g517EjYvEvM/W7LU=")).toBe(true);
-      expect(await verifyTwilioSignature(TOKEN, "https://MyCompany.com/myapp.php?foo=1&bar=2", LEGACY_PARAMS, LEGACY_SIGNATURE)).toBe(false);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "https://MyCompany.com/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          "g9IN/x4Cft2g517EjYvEvM/W7LU=",
+        ),
+      ).toBe(true);
+      expect(
+        await verifyTwilioSignature(
+          TOKEN,
+          "https://MyCompany.com/myapp.php?foo=1&bar=2",
+          LEGACY_PARAMS,
+          LEGACY_SIGNATURE,
+        ),
+      ).toBe(false);
     });
 
     it("accepts a URL with credentials signed with or without them", async () => {
@@ -152,12 +225,20 @@ describe("verifyTwilioSignature", () => {
       const signedWithSlash = await twilioSignature(TOKEN, `${wss}/`);
       expect(await verifyTwilioSignature(TOKEN, wss, {}, signedWithSlash)).toBe(false);
       expect(await verifyTwilioSignature(TOKEN, wss, {}, signedWithSlash, { trailingSlash: true })).toBe(true);
-      expect(await verifyTwilioSignature(TOKEN, wss, {}, await twilioSignature(TOKEN, wss), { trailingSlash: true })).toBe(true);
+      expect(
+        await verifyTwilioSignature(TOKEN, wss, {}, await twilioSignature(TOKEN, wss), { trailingSlash: true }),
+      ).toBe(true);
     });
 
     it("lists the variants, the URL as given first", () => {
-      expect(signedUrlVariants("https://a.example/p?q=1")).toEqual(["https://a.example/p?q=1", "https://a.example:443/p?q=1"]);
-      expect(signedUrlVariants("https://a.example:8443/p")).toEqual(["https://a.example:8443/p", "https://a.example/p"]);
+      expect(signedUrlVariants("https://a.example/p?q=1")).toEqual([
+        "https://a.example/p?q=1",
+        "https://a.example:443/p?q=1",
+      ]);
+      expect(signedUrlVariants("https://a.example:8443/p")).toEqual([
+        "https://a.example:8443/p",
+        "https://a.example/p",
+      ]);
       expect(signedUrlVariants("wss://a.example/m", { trailingSlash: true })).toEqual([
         "wss://a.example/m",
         "wss://a.example:443/m",
@@ -165,7 +246,10 @@ describe("verifyTwilioSignature", () => {
         "wss://a.example:443/m/",
       ]);
       expect(signedUrlVariants("wss://a.example", { trailingSlash: true })).toContain("wss://a.example/");
-      expect(signedUrlVariants("https://a.example/p/?q=1", { trailingSlash: true })).toEqual(["https://a.example/p/?q=1", "https://a.example:443/p/?q=1"]);
+      expect(signedUrlVariants("https://a.example/p/?q=1", { trailingSlash: true })).toEqual([
+        "https://a.example/p/?q=1",
+        "https://a.example:443/p/?q=1",
+      ]);
       expect(signedUrlVariants("http://[::1]:8080/x")).toEqual(["http://[::1]:8080/x", "http://[::1]/x"]);
       expect(signedUrlVariants("not a url")).toEqual(["not a url"]);
     });

@@ -44,7 +44,8 @@ export const TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature";
  * received: every field, untrimmed. `new URLSearchParams(await request.text())` gives them.
  * Pass `{}` (or `[]`) for a GET or a WebSocket handshake.
  */
-export type TwilioParams = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]> | URLSearchParams;
+export type TwilioParams =
+  Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]> | URLSearchParams;
 
 export interface VerifyOptions {
   /** Also try the URL with a `/` appended to its path (Media Streams WSS handshakes; see above). */
@@ -160,7 +161,8 @@ export async function verifyTwilioSignature(
   const checks: Promise<boolean>[] = [];
   for (const variant of signedUrlVariants(url, options)) {
     const data = twilioSigningString(variant, params);
-    for (const token of tokens) checks.push(hmacSha1Base64(token, data).then((expected) => timingSafeEqualStrings(expected, header)));
+    for (const token of tokens)
+      checks.push(hmacSha1Base64(token, data).then((expected) => timingSafeEqualStrings(expected, header)));
   }
   const results = await Promise.all(checks);
   return results.some(Boolean);

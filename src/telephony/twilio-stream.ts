@@ -55,16 +55,28 @@ export const twilioAdapter: StreamAdapter = {
         return;
       case "start": {
         if (stream.attachment.start) {
-          log("twilio_stream_bad_message", { kind: "second_start", detail: "a second start message was ignored" }, "warn");
+          log(
+            "twilio_stream_bad_message",
+            { kind: "second_start", detail: "a second start message was ignored" },
+            "warn",
+          );
           return;
         }
         const callId = m.start.customParameters[CALL_ID_PARAMETER];
         if (callId !== stream.attachment.callId) {
-          log("twilio_stream_call_mismatch", { callId: stream.attachment.callId, parameter: callId === undefined ? "missing" : "different" }, "warn");
+          log(
+            "twilio_stream_call_mismatch",
+            { callId: stream.attachment.callId, parameter: callId === undefined ? "missing" : "different" },
+            "warn",
+          );
           stream.close(CLOSE.policyViolation, "call id mismatch");
           return;
         }
-        stream.setTwilio({ ...(stream.attachment.twilio ?? { marks: 0 }), streamSid: m.streamSid, callSid: m.start.callSid });
+        stream.setTwilio({
+          ...(stream.attachment.twilio ?? { marks: 0 }),
+          streamSid: m.streamSid,
+          callSid: m.start.callSid,
+        });
         stream.begin(startSettings());
         return;
       }
@@ -83,7 +95,11 @@ export const twilioAdapter: StreamAdapter = {
     if (message.type === "interrupted") {
       if (sid) stream.sendRaw(clearMessage(sid));
     } else if (message.type === "error") {
-      log("twilio_stream_problem", { status: message.status, code: message.code, detail: message.detail }, message.status >= 500 ? "error" : "warn");
+      log(
+        "twilio_stream_problem",
+        { status: message.status, code: message.code, detail: message.detail },
+        message.status >= 500 ? "error" : "warn",
+      );
     }
   },
 

@@ -5,7 +5,12 @@ const DECL = '<?xml version="1.0" encoding="UTF-8"?>';
 
 describe("connectStreamTwiml", () => {
   it("connects to the stream with its parameters", () => {
-    expect(connectStreamTwiml({ streamUrl: "wss://voice.example.com/twilio/media", parameters: { callId: "call_123", token: "abc" } })).toBe(
+    expect(
+      connectStreamTwiml({
+        streamUrl: "wss://voice.example.com/twilio/media",
+        parameters: { callId: "call_123", token: "abc" },
+      }),
+    ).toBe(
       `${DECL}<Response><Connect><Stream url="wss://voice.example.com/twilio/media">` +
         `<Parameter name="callId" value="call_123"/><Parameter name="token" value="abc"/>` +
         `</Stream></Connect></Response>`,
@@ -45,14 +50,17 @@ describe("connectStreamTwiml", () => {
     const xml = connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: { callId: value } });
     expect(xml.match(/<Hangup\/>/g)).toBeNull();
     const attr = /<Parameter name="callId" value="([^"]*)"\/>/.exec(xml)?.[1] ?? "";
-    const unescaped = attr.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e] ?? "");
+    const unescaped = attr.replace(
+      /&(lt|gt|quot|apos|amp);/g,
+      (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e] ?? "",
+    );
     expect(unescaped).toBe(value);
   });
 
   it("keeps non-ASCII text as is", () => {
-    expect(connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: { name: "Zoë 👋" }, say: "¡Hola!" })).toContain(
-      '<Say>¡Hola!</Say><Connect><Stream url="wss://example.com/s"><Parameter name="name" value="Zoë 👋"/>',
-    );
+    expect(
+      connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: { name: "Zoë 👋" }, say: "¡Hola!" }),
+    ).toContain('<Say>¡Hola!</Say><Connect><Stream url="wss://example.com/s"><Parameter name="name" value="Zoë 👋"/>');
   });
 
   it("requires an absolute wss:// URL without query string, fragment or credentials", () => {
@@ -74,11 +82,15 @@ describe("connectStreamTwiml", () => {
     const streamUrl = "wss://example.com/s";
     expect(() => connectStreamTwiml({ streamUrl, parameters: { "": "x" } })).toThrow(/empty name/);
     expect(connectStreamTwiml({ streamUrl, parameters: { k: "v".repeat(498) } })).toContain("v".repeat(498));
-    expect(() => connectStreamTwiml({ streamUrl, parameters: { k: "v".repeat(499) } })).toThrow(/500 characters|under 500/);
+    expect(() => connectStreamTwiml({ streamUrl, parameters: { k: "v".repeat(499) } })).toThrow(
+      /500 characters|under 500/,
+    );
   });
 
   it("refuses characters XML 1.0 cannot carry", () => {
-    expect(() => connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: { callId: "a\u0000b" } })).toThrow(/U\+0000/);
+    expect(() => connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: { callId: "a\u0000b" } })).toThrow(
+      /U\+0000/,
+    );
     expect(() => sayHangupTwiml("bell\u0007")).toThrow(/U\+0007/);
     expect(() => sayHangupTwiml("lone \uD800 surrogate")).toThrow(/U\+D800/);
     expect(() => sayHangupTwiml("\uFFFF")).toThrow(/U\+FFFF/);
@@ -93,7 +105,9 @@ describe("sayHangupTwiml", () => {
   });
 
   it("escapes the text", () => {
-    expect(sayHangupTwiml(`Q&A <closed> "now"`)).toBe(`${DECL}<Response><Say>Q&amp;A &lt;closed&gt; &quot;now&quot;</Say><Hangup/></Response>`);
+    expect(sayHangupTwiml(`Q&A <closed> "now"`)).toBe(
+      `${DECL}<Response><Say>Q&amp;A &lt;closed&gt; &quot;now&quot;</Say><Hangup/></Response>`,
+    );
   });
 
   it("just hangs up on empty text", () => {

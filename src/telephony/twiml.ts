@@ -62,10 +62,13 @@ export function checkStreamUrl(streamUrl: string): void {
   } catch {
     throw new TypeError("streamUrl is not an absolute URL");
   }
-  if (url.protocol !== "wss:") throw new TypeError(`streamUrl must be wss:// (Twilio supports no other protocol), got ${url.protocol}//`);
+  if (url.protocol !== "wss:")
+    throw new TypeError(`streamUrl must be wss:// (Twilio supports no other protocol), got ${url.protocol}//`);
   if (!url.hostname) throw new TypeError("streamUrl has no host");
   if (url.search || streamUrl.includes("?")) {
-    throw new TypeError("streamUrl must not have a query string (Twilio does not support one); pass per-call data as parameters");
+    throw new TypeError(
+      "streamUrl must not have a query string (Twilio does not support one); pass per-call data as parameters",
+    );
   }
   if (url.hash || streamUrl.includes("#")) throw new TypeError("streamUrl must not have a fragment");
   if (url.username || url.password) throw new TypeError("streamUrl must not carry credentials");
@@ -91,7 +94,9 @@ export function connectStreamTwiml(options: ConnectStreamOptions): string {
   for (const [name, value] of Object.entries(options.parameters ?? {})) {
     if (!name) throw new TypeError("a stream parameter has an empty name");
     if (name.length + value.length > MAX_PARAMETER_CHARS) {
-      throw new TypeError(`stream parameter "${name.slice(0, 40)}" is ${name.length + value.length} characters (name + value); Twilio requires under 500`);
+      throw new TypeError(
+        `stream parameter "${name.slice(0, 40)}" is ${name.length + value.length} characters (name + value); Twilio requires under 500`,
+      );
     }
     params += `<Parameter name="${escapeXmlAttribute(name, "parameter name")}" value="${escapeXmlAttribute(value, `parameter ${name}`)}"/>`;
   }

@@ -15,10 +15,20 @@ interface CallBody {
 describe("call lifecycle", () => {
   it("starts a call with a spoken greeting", async () => {
     const { key } = await tenant();
-    const res = await api("/api/v1/calls", { method: "POST", key, json: { callId: "c-greet", userId: "u1", metadata: { channel: "web" } } });
+    const res = await api("/api/v1/calls", {
+      method: "POST",
+      key,
+      json: { callId: "c-greet", userId: "u1", metadata: { channel: "web" } },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("X-Request-Id")).toBeTruthy();
-    const body = (await res.json()) as { callId: string; status: string; createdAt: string; expiresAt: string; greeting: { text: string; audio: { format: string; sampleRate: number; base64: string } } };
+    const body = (await res.json()) as {
+      callId: string;
+      status: string;
+      createdAt: string;
+      expiresAt: string;
+      greeting: { text: string; audio: { format: string; sampleRate: number; base64: string } };
+    };
     expect(body.callId).toBe("c-greet");
     expect(body.status).toBe("active");
     expect(Date.parse(body.expiresAt) - Date.parse(body.createdAt)).toBe(300_000);
@@ -34,13 +44,21 @@ describe("call lifecycle", () => {
     const generated = await startCall(key);
     expect(generated).toMatch(/^call_[A-Za-z0-9]{16}$/);
     await startCall(key, { callId: "dup" });
-    await expectProblem(await api("/api/v1/calls", { method: "POST", key, json: { callId: "dup" } }), 409, "call_exists");
+    await expectProblem(
+      await api("/api/v1/calls", { method: "POST", key, json: { callId: "dup" } }),
+      409,
+      "call_exists",
+    );
   });
 
   it("reads a live call from the hot tier and merges context", async () => {
     const { key } = await tenant();
     const callId = await startCall(key, { context: { name: "Ada" } });
-    const patched = await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { balance: "$42.10", name: null } } });
+    const patched = await api(`/api/v1/calls/${callId}`, {
+      method: "PATCH",
+      key,
+      json: { context: { balance: "$42.10", name: null } },
+    });
     expect(patched.status).toBe(200);
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as CallBody;
     expect(view.tier).toBe("hot");
@@ -51,7 +69,11 @@ describe("call lifecycle", () => {
   it("uses session context in replies", async () => {
     const { key } = await tenant();
     const callId = await startCall(key, { context: { balance: "$42.10" } });
-    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "what is my account balance" } });
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "what is my account balance" },
+    });
     const turn = (await res.json()) as { reply: { text: string }; intent: { name: string } };
     expect(turn.intent.name).toBe("check_balance");
     expect(turn.reply.text).toContain("$42.10");
@@ -60,7 +82,11 @@ describe("call lifecycle", () => {
   it("ends, archives to D1 and R2, then reads from the warm tier", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);
-    await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "I want to check my balance" } });
+    await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "I want to check my balance" },
+    });
     const ended = await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
     expect(ended.status).toBe(200);
     const end = (await ended.json()) as { status: string; archive: string; endedAt: string };
@@ -75,8 +101,16 @@ describe("call lifecycle", () => {
 
     // ending again is harmless, and turns are refused
     expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
-    await expectProblem(await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "hello?" } }), 409, "call_ended");
-    await expectProblem(await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: 1 } } }), 409, "call_ended");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "hello?" } }),
+      409,
+      "call_ended",
+    );
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: 1 } } }),
+      409,
+      "call_ended",
+    );
     await expectProblem(await api("/api/v1/calls", { method: "POST", key, json: { callId } }), 409, "call_exists");
   });
 
@@ -85,14 +119,22 @@ describe("call lifecycle", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await startCall(key, { callId: `list-${i}` }));
     await api(`/api/v1/calls/list-0/end`, { method: "POST", key });
-    const first = (await (await api("/api/v1/calls?limit=3", { key })).json()) as { calls: { callId: string }[]; nextCursor?: string };
+    const first = (await (await api("/api/v1/calls?limit=3", { key })).json()) as {
+      calls: { callId: string }[];
+      nextCursor?: string;
+    };
     expect(first.calls).toHaveLength(3);
     expect(first.nextCursor).toBeTruthy();
-    const second = (await (await api(`/api/v1/calls?limit=3&cursor=${first.nextCursor}`, { key })).json()) as { calls: { callId: string }[]; nextCursor?: string };
+    const second = (await (await api(`/api/v1/calls?limit=3&cursor=${first.nextCursor}`, { key })).json()) as {
+      calls: { callId: string }[];
+      nextCursor?: string;
+    };
     const seen = [...first.calls, ...second.calls].map((c) => c.callId);
     expect(new Set(seen)).toEqual(new Set(ids));
     expect(second.nextCursor).toBeUndefined();
-    const ended = (await (await api("/api/v1/calls?status=ended", { key })).json()) as { calls: { callId: string; status: string }[] };
+    const ended = (await (await api("/api/v1/calls?status=ended", { key })).json()) as {
+      calls: { callId: string; status: string }[];
+    };
     expect(ended.calls).toEqual([expect.objectContaining({ callId: "list-0", status: "ended" })]);
   });
 
@@ -107,11 +149,15 @@ describe("call lifecycle", () => {
     expect(live.headers.get("Content-Type")).toBe("audio/wav");
     expect(live.headers.get("X-Voice-Tier")).toBe("hot");
     const liveBytes = new Uint8Array(await live.arrayBuffer());
-    const liveTurn = new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key })).arrayBuffer());
+    const liveTurn = new Uint8Array(
+      await (await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key })).arrayBuffer(),
+    );
     await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
     // A call with no caller audio archives one object: its spoken replies are referenced in the
     // speech cache, not copied, and the whole-call recording is built from them when asked for.
-    const objects = (await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects.map((o) => o.key.slice(callPrefix(tenantId, callId).length));
+    const objects = (await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects.map((o) =>
+      o.key.slice(callPrefix(tenantId, callId).length),
+    );
     expect(objects.sort()).toEqual(["transcript.json"]);
     const archived = await api(`/api/v1/calls/${callId}/recording`, { key });
     expect(archived.headers.get("X-Voice-Tier")).toBe("cold");
@@ -119,28 +165,36 @@ describe("call lifecycle", () => {
     const oneTurn = await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key });
     expect(oneTurn.status).toBe(200);
     expect(new Uint8Array(await oneTurn.arrayBuffer())).toEqual(liveTurn); // sliced from the bundle
-    await expectProblem(await api(`/api/v1/calls/${callId}/recording?turnId=turn-9`, { key }), 404, "recording_not_found");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/recording?turnId=turn-9`, { key }),
+      404,
+      "recording_not_found",
+    );
   });
 
-  it("rebuilds an archived recording when the speech cache entries it refers to are gone", { timeout: 20_000 }, async () => {
-    const { tenantId, key } = await tenant();
-    const res = await api("/api/v1/calls", { method: "POST", key, json: {} });
-    const { callId } = (await res.json()) as { callId: string };
-    await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { dtmf: "1" } });
-    const live = new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording`, { key })).arrayBuffer());
-    await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
-    const archive = await readTranscript(env, env.ARCHIVE, tenantId, callId);
-    const refs = (archive?.audio ?? []).flatMap((a) => ("ref" in a ? [a.ref] : []));
-    expect(refs.map((r) => r.text.length > 0)).toEqual([true, true]); // the greeting and the reply, with their words
-    await env.ARCHIVE.delete(refs.map((r) => r.cacheKey));
-    const rebuilt = await api(`/api/v1/calls/${callId}/recording`, { key });
-    expect(rebuilt.status).toBe(200);
-    // The same words spoken again by the embedded engine: a recording of the same length (within
-    // a few samples), not a missing piece. (Digests, not toEqual: a diff of ~0.5 MB never ends.)
-    const again = new Uint8Array(await rebuilt.arrayBuffer());
-    expect(new TextDecoder().decode(again.subarray(0, 4))).toBe("RIFF");
-    expect(Math.abs(again.byteLength - live.byteLength)).toBeLessThan(live.byteLength / 100);
-  });
+  it(
+    "rebuilds an archived recording when the speech cache entries it refers to are gone",
+    { timeout: 20_000 },
+    async () => {
+      const { tenantId, key } = await tenant();
+      const res = await api("/api/v1/calls", { method: "POST", key, json: {} });
+      const { callId } = (await res.json()) as { callId: string };
+      await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { dtmf: "1" } });
+      const live = new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording`, { key })).arrayBuffer());
+      await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
+      const archive = await readTranscript(env, env.ARCHIVE, tenantId, callId);
+      const refs = (archive?.audio ?? []).flatMap((a) => ("ref" in a ? [a.ref] : []));
+      expect(refs.map((r) => r.text.length > 0)).toEqual([true, true]); // the greeting and the reply, with their words
+      await env.ARCHIVE.delete(refs.map((r) => r.cacheKey));
+      const rebuilt = await api(`/api/v1/calls/${callId}/recording`, { key });
+      expect(rebuilt.status).toBe(200);
+      // The same words spoken again by the embedded engine: a recording of the same length (within
+      // a few samples), not a missing piece. (Digests, not toEqual: a diff of ~0.5 MB never ends.)
+      const again = new Uint8Array(await rebuilt.arrayBuffer());
+      expect(new TextDecoder().decode(again.subarray(0, 4))).toBe("RIFF");
+      expect(Math.abs(again.byteLength - live.byteLength)).toBeLessThan(live.byteLength / 100);
+    },
+  );
 
   it("erases a call from every tier and audits it", async () => {
     const { key } = await tenant();
@@ -150,7 +204,11 @@ describe("call lifecycle", () => {
     await expectProblem(await api(`/api/v1/calls/${callId}`, { key }), 404, "call_not_found");
     await expectProblem(await api(`/api/v1/calls/${callId}/recording`, { key }), 404, "recording_not_found");
     await expectProblem(await api(`/api/v1/calls/${callId}`, { method: "DELETE", key }), 404, "call_not_found");
-    const audit = (await (await api("/api/v1/admin/audit", { key })).json()) as { entries: { action: string; target: string; result: string }[] };
-    expect(audit.entries).toContainEqual(expect.objectContaining({ action: "call.erase", target: callId, result: "ok" }));
+    const audit = (await (await api("/api/v1/admin/audit", { key })).json()) as {
+      entries: { action: string; target: string; result: string }[];
+    };
+    expect(audit.entries).toContainEqual(
+      expect.objectContaining({ action: "call.erase", target: callId, result: "ok" }),
+    );
   });
 });

@@ -20,11 +20,27 @@ describe("an audio turn with a cloud STT provider configured", () => {
       seen.push(req.clone());
       return Response.json({
         metadata: { request_id: "r1" },
-        results: { channels: [{ alternatives: [{ transcript: "i would like to check my account balance please", confidence: 0.97, words: [] }] }] },
+        results: {
+          channels: [
+            {
+              alternatives: [
+                { transcript: "i would like to check my account balance please", confidence: 0.97, words: [] },
+              ],
+            },
+          ],
+        },
       });
     });
-    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
-    const turn = (await res.json()) as { transcript: { text: string; source: string; provider: string }; intent: { name: string } };
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      body: balanceWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
+    const turn = (await res.json()) as {
+      transcript: { text: string; source: string; provider: string };
+      intent: { name: string };
+    };
     expect(res.status, JSON.stringify(turn)).toBe(200);
     expect(turn.transcript).toMatchObject({ source: "speech", provider: "deepgram" });
     expect(turn.intent.name).toBe("check_balance");
@@ -40,7 +56,12 @@ describe("an audio turn with a cloud STT provider configured", () => {
     const callId = await startCall(key);
     await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
     const spy = vi.spyOn(globalThis, "fetch");
-    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      body: dtmfWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     expect(((await res.json()) as { transcript: { text: string } }).transcript.text).toBe("1234#");
     expect(spy).not.toHaveBeenCalled();
   });
@@ -50,9 +71,17 @@ describe("an audio turn with a cloud STT provider configured", () => {
     const callId = await startCall(key);
     await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-secret-key" });
     vi.spyOn(globalThis, "fetch").mockResolvedValue(
-      Response.json({ err_code: "INSUFFICIENT_PERMISSIONS", err_msg: "key dg-secret-key lacks scope" }, { status: 401 }),
+      Response.json(
+        { err_code: "INSUFFICIENT_PERMISSIONS", err_msg: "key dg-secret-key lacks scope" },
+        { status: 401 },
+      ),
     );
-    const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    const res = await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      body: balanceWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     const text = await res.text();
     expect(res.status).toBe(503);
     expect(text).toContain("provider_unavailable");
@@ -67,11 +96,25 @@ describe("with broken provider settings, the local engine still serves", () => {
     const callId = await startCall(key);
     // Blank, not absent: a developer's .dev.vars must not fill it in (blank counts as unset).
     await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "" });
-    const keys = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+    const keys = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      body: dtmfWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     expect(keys.status).toBe(200);
-    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
+    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "billing" },
+    });
     expect(text.status).toBe(200);
-    const speech = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    const speech = await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      body: balanceWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     expect(speech.status).toBe(503);
     const problem = (await speech.json()) as { code: string; detail: string };
     expect(problem.code).toBe("provider_misconfigured");
@@ -81,7 +124,11 @@ describe("with broken provider settings, the local engine still serves", () => {
   it("answers in text with degraded: tts_unavailable when the TTS settings are incomplete", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    await setCallBindings(tenantId, callId, { TTS_PROVIDERS: "polly", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+    await setCallBindings(tenantId, callId, {
+      TTS_PROVIDERS: "polly",
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+    });
     const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "billing" } });
     const turn = (await res.json()) as { reply: { text: string; audio?: unknown }; degraded?: string[] };
     expect(res.status).toBe(200);

@@ -53,7 +53,11 @@ describe("geography-aware provider regions", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const host = new URL(new Request(input, init).url).host;
       hosts.push(host);
-      if (host.includes("eu-central-1")) return new Response(JSON.stringify({ message: "down" }), { status: 503, headers: { "x-amzn-ErrorType": "ServiceFailureException" } });
+      if (host.includes("eu-central-1"))
+        return new Response(JSON.stringify({ message: "down" }), {
+          status: 503,
+          headers: { "x-amzn-ErrorType": "ServiceFailureException" },
+        });
       return new Response(MP3, { headers: { "Content-Type": "audio/mpeg", "x-amzn-RequestCharacters": "10" } });
     });
     const res = await synthesizeFrom(CITIES.frankfurt, key);

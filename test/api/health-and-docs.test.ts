@@ -13,7 +13,13 @@ describe("health", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
     expect(body.status).toBe("degraded");
-    expect(body.checks).toMatchObject({ d1: { ok: true }, r2: { ok: true }, tts: { ok: true }, stt: { ok: false }, probes: { ok: true } });
+    expect(body.checks).toMatchObject({
+      d1: { ok: true },
+      r2: { ok: true },
+      tts: { ok: true },
+      stt: { ok: false },
+      probes: { ok: true },
+    });
   });
 
   it("reports open circuit breakers", async () => {
@@ -27,17 +33,26 @@ describe("health", () => {
   });
 
   it("echoes a valid X-Request-Id and replaces an invalid one", async () => {
-    expect((await api("/healthz", { headers: { "X-Request-Id": "client-req-12345" } })).headers.get("X-Request-Id")).toBe("client-req-12345");
-    const replaced = (await api("/healthz", { headers: { "X-Request-Id": "bad id with spaces" } })).headers.get("X-Request-Id");
+    expect(
+      (await api("/healthz", { headers: { "X-Request-Id": "client-req-12345" } })).headers.get("X-Request-Id"),
+    ).toBe("client-req-12345");
+    const replaced = (await api("/healthz", { headers: { "X-Request-Id": "bad id with spaces" } })).headers.get(
+      "X-Request-Id",
+    );
     expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
 describe("OpenAPI", () => {
   it("documents every contract route, generated from the zod schemas", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await api("/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe("3.1.0");
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes).toEqual(
       expect.arrayContaining([
         "GET /healthz",
@@ -65,7 +80,9 @@ describe("OpenAPI", () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.startsWith("/api/")) continue;
       for (const method of Object.keys(ops)) {
-        const res = await api(path.replace("{callId}", "some-call").replace("{keyId}", "AAAAAAAAAAAA"), { method: method.toUpperCase() });
+        const res = await api(path.replace("{callId}", "some-call").replace("{keyId}", "AAAAAAAAAAAA"), {
+          method: method.toUpperCase(),
+        });
         expect(res.status, `${method} ${path}`).toBe(401);
       }
     }

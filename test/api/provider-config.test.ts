@@ -33,7 +33,11 @@ describe("provider configuration", () => {
 
 describe("readiness and formats follow the provider settings", () => {
   it("reports an incomplete provider as a failed readiness check naming the setting", async () => {
-    const res = await fetchWith({ STT_PROVIDERS: "google", GOOGLE_API_KEY: "", GOOGLE_SERVICE_ACCOUNT_JSON: "" }, "/readyz", {});
+    const res = await fetchWith(
+      { STT_PROVIDERS: "google", GOOGLE_API_KEY: "", GOOGLE_SERVICE_ACCOUNT_JSON: "" },
+      "/readyz",
+      {},
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
     expect(body.status).toBe("degraded");
@@ -44,9 +48,17 @@ describe("readiness and formats follow the provider settings", () => {
 
   it("synthesizes mp3 through Polly when it is configured, falling back to nothing else for mp3", async () => {
     const { key } = await tenant();
-    const vars = { TTS_PROVIDERS: "polly,local", AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+    const vars = {
+      TTS_PROVIDERS: "polly,local",
+      AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    };
     const mp3 = new Uint8Array([0xff, 0xfb, 0x90, 0x64, ...new Array(400).fill(0)]);
-    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response(mp3, { headers: { "Content-Type": "audio/mpeg", "x-amzn-RequestCharacters": "12" } }));
+    const spy = vi
+      .spyOn(globalThis, "fetch")
+      .mockImplementation(
+        async () => new Response(mp3, { headers: { "Content-Type": "audio/mpeg", "x-amzn-RequestCharacters": "12" } }),
+      );
     const res = await fetchWith(vars, "/api/v1/voice/synthesize", {
       method: "POST",
       headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },

@@ -44,10 +44,17 @@ function providers(downHosts: string[] = []) {
     const url = new URL(req.url);
     seen.push({ method: req.method, url, headers: req.headers, body: new Uint8Array(await req.arrayBuffer()) });
     if (downHosts.includes(url.host)) {
-      return new Response(JSON.stringify({ message: "Service unavailable" }), { status: 503, headers: { "x-amzn-ErrorType": "ServiceFailureException", "Content-Type": "application/json" } });
+      return new Response(JSON.stringify({ message: "Service unavailable" }), {
+        status: 503,
+        headers: { "x-amzn-ErrorType": "ServiceFailureException", "Content-Type": "application/json" },
+      });
     }
-    if (url.host.startsWith("polly.")) return new Response(new Uint8Array(3200), { headers: { "Content-Type": "audio/pcm", "x-amzn-RequestCharacters": "10" } });
-    if (url.pathname === "/v1/speak") return new Response(new Uint8Array(3200), { headers: { "Content-Type": "audio/l16" } });
+    if (url.host.startsWith("polly."))
+      return new Response(new Uint8Array(3200), {
+        headers: { "Content-Type": "audio/pcm", "x-amzn-RequestCharacters": "10" },
+      });
+    if (url.pathname === "/v1/speak")
+      return new Response(new Uint8Array(3200), { headers: { "Content-Type": "audio/l16" } });
     if (url.pathname === "/v1/listen") return Response.json(LISTEN_ANSWER);
     return new Response("unexpected", { status: 404 });
   });
@@ -56,7 +63,11 @@ function providers(downHosts: string[] = []) {
 
 async function cron(vars: Record<string, string>, cronString = PROBE_CRON, at = new Date()) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: cronString }), { ...env, ...vars } as Env, ctx);
+  await worker.scheduled(
+    createScheduledController({ scheduledTime: at, cron: cronString }),
+    { ...env, ...vars } as Env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
 }
 
@@ -77,10 +88,14 @@ async function rows(): Promise<Row[]> {
   return (await env.DB.prepare("SELECT * FROM provider_probes ORDER BY kind, provider, region").all<Row>()).results;
 }
 
-const row = (all: Row[], provider: string, region: string, kind = "tts") => all.find((r) => r.provider === provider && r.region === region && r.kind === kind);
+const row = (all: Row[], provider: string, region: string, kind = "tts") =>
+  all.find((r) => r.provider === provider && r.region === region && r.kind === kind);
 
 async function admin(path: string, vars: Record<string, string>) {
-  return fetchWithSettings(vars, new Request(`http://voice-edge.test${path}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }));
+  return fetchWithSettings(
+    vars,
+    new Request(`http://voice-edge.test${path}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }),
+  );
 }
 
 const clearProbes = () => env.DB.prepare("DELETE FROM provider_probes").run();
@@ -107,16 +122,36 @@ describe("active provider probes (5-minute cron)", () => {
   it("tts: one request per text-to-speech provider-region in its wire format, the local engine skipped, results in D1", async () => {
     const { seen } = providers(["polly.eu-central-1.amazonaws.com"]);
     const at = new Date("2031-05-04T10:05:00.000Z");
-    await cron({ ...POLLY, ...DEEPGRAM, TTS_PROVIDERS: "polly,deepgram,local", STT_PROVIDERS: "deepgram", PROVIDER_PROBES: "tts" }, PROBE_CRON, at);
+    await cron(
+      {
+        ...POLLY,
+        ...DEEPGRAM,
+        TTS_PROVIDERS: "polly,deepgram,local",
+        STT_PROVIDERS: "deepgram",
+        PROVIDER_PROBES: "tts",
+      },
+      PROBE_CRON,
+      at,
+    );
 
     expect(seen.map((s) => s.url.host).sort()).toEqual(
-      ["api.deepgram.com", "polly.ap-northeast-1.amazonaws.com", "polly.eu-central-1.amazonaws.com", "polly.us-east-1.amazonaws.com"].sort(),
+      [
+        "api.deepgram.com",
+        "polly.ap-northeast-1.amazonaws.com",
+        "polly.eu-central-1.amazonaws.com",
+        "polly.us-east-1.amazonaws.com",
+      ].sort(),
     );
     for (const polly of seen.filter((s) => s.url.host.startsWith("polly."))) {
       expect(polly.method).toBe("POST");
       expect(polly.url.pathname).toBe("/v1/speech");
       expect(polly.headers.get("Authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\//);
-      expect(JSON.parse(new TextDecoder().decode(polly.body))).toMatchObject({ Text: "voice edge", TextType: "text", OutputFormat: "pcm", VoiceId: "Joanna" });
+      expect(JSON.parse(new TextDecoder().decode(polly.body))).toMatchObject({
+        Text: "voice edge",
+        TextType: "text",
+        OutputFormat: "pcm",
+        VoiceId: "Joanna",
+      });
     }
     const speak = seen.find((s) => s.url.host === "api.deepgram.com")!;
     expect(speak.url.pathname).toBe("/v1/speak");
@@ -132,9 +167,20 @@ describe("active provider probes (5-minute cron)", () => {
       "tts polly@eu-central-1",
       "tts polly@us-east-1",
     ]);
-    expect(row(stored, "polly", "us-east-1")).toMatchObject({ ok: 1, status: null, error: null, probed_at: at.toISOString(), consecutive_failures: 0 });
+    expect(row(stored, "polly", "us-east-1")).toMatchObject({
+      ok: 1,
+      status: null,
+      error: null,
+      probed_at: at.toISOString(),
+      consecutive_failures: 0,
+    });
     expect(row(stored, "polly", "us-east-1")?.latency_ms).toBeGreaterThanOrEqual(0);
-    expect(row(stored, "polly", "eu-central-1")).toMatchObject({ ok: 0, status: 503, error_kind: "retryable", consecutive_failures: 1 });
+    expect(row(stored, "polly", "eu-central-1")).toMatchObject({
+      ok: 0,
+      status: 503,
+      error_kind: "retryable",
+      consecutive_failures: 1,
+    });
     expect(row(stored, "polly", "eu-central-1")?.error).toMatch(/^polly: /);
     expect(JSON.stringify(stored)).not.toContain(AWS_SECRET);
   });
@@ -153,7 +199,13 @@ describe("active provider probes (5-minute cron)", () => {
   it("records broken settings as a failed probe naming the setting, and still probes the rest", async () => {
     const { seen } = providers();
     // One malformed region in Polly's list, and Deepgram with no key at all.
-    await cron({ ...POLLY, POLLY_REGIONS: "us-east-1,Mars North", TTS_PROVIDERS: "deepgram,polly", DEEPGRAM_API_KEY: "", PROVIDER_PROBES: "tts" });
+    await cron({
+      ...POLLY,
+      POLLY_REGIONS: "us-east-1,Mars North",
+      TTS_PROVIDERS: "deepgram,polly",
+      DEEPGRAM_API_KEY: "",
+      PROVIDER_PROBES: "tts",
+    });
     expect(seen.map((s) => s.url.host)).toEqual(["polly.us-east-1.amazonaws.com"]);
     const stored = await rows();
     expect(stored).toHaveLength(3);
@@ -194,9 +246,19 @@ describe("active provider probes (5-minute cron)", () => {
           init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
         }),
     );
-    const run = await runProbes({ ...env, ...POLLY, POLLY_REGIONS: "us-east-1", PROVIDER_PROBES: "tts" } as unknown as Env, new Date(), { timeoutMs: 50 });
+    const run = await runProbes(
+      { ...env, ...POLLY, POLLY_REGIONS: "us-east-1", PROVIDER_PROBES: "tts" } as unknown as Env,
+      new Date(),
+      { timeoutMs: 50 },
+    );
     expect(run).toMatchObject({ mode: "tts", probed: 1, failed: 1 });
-    expect(run.results[0]).toMatchObject({ provider: "polly", region: "us-east-1", ok: false, errorKind: "timeout", error: "no answer within 50 ms" });
+    expect(run.results[0]).toMatchObject({
+      provider: "polly",
+      region: "us-east-1",
+      ok: false,
+      errorKind: "timeout",
+      error: "no answer within 50 ms",
+    });
     expect(row(await rows(), "polly", "us-east-1")).toMatchObject({ ok: 0, error_kind: "timeout" });
   });
 
@@ -210,7 +272,10 @@ describe("active provider probes (5-minute cron)", () => {
       return new Response(new Uint8Array(3200), { headers: { "Content-Type": "audio/pcm" } });
     });
     const regions = "us-east-1,us-west-2,eu-west-1,eu-central-1,ap-northeast-1,ap-southeast-2,sa-east-1";
-    const run = await runProbes({ ...env, ...POLLY, POLLY_REGIONS: regions, PROVIDER_PROBES: "tts" } as unknown as Env, new Date());
+    const run = await runProbes(
+      { ...env, ...POLLY, POLLY_REGIONS: regions, PROVIDER_PROBES: "tts" } as unknown as Env,
+      new Date(),
+    );
     expect(run).toMatchObject({ probed: 7, failed: 0 });
     expect(most).toBe(4);
   });
@@ -228,7 +293,9 @@ describe("active provider probes (5-minute cron)", () => {
     providers();
     await cron({ ...POLLY, POLLY_REGIONS: "eu-central-1", PROVIDER_PROBES: "tts" });
     stored = await rows();
-    expect(stored.map((r) => `${r.provider}@${r.region} ${r.ok} ${r.consecutive_failures}`)).toEqual(["polly@eu-central-1 1 0"]);
+    expect(stored.map((r) => `${r.provider}@${r.region} ${r.ok} ${r.consecutive_failures}`)).toEqual([
+      "polly@eu-central-1 1 0",
+    ]);
   });
 
   it("dispatches by cron: the daily trigger runs retention, not probes", async () => {
@@ -245,7 +312,9 @@ describe("active provider probes (5-minute cron)", () => {
     await cron({ ...POLLY, PROVIDER_PROBES: "tts" }, "*/5 * * * *");
     expect(spy).toHaveBeenCalledTimes(3);
     expect(logs.some((l) => l.includes('"event":"retention"'))).toBe(false);
-    const summary = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === "provider_probes");
+    const summary = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === "provider_probes");
     expect(summary).toMatchObject({ event: "provider_probes", probed: 3, failed: 0 });
     expect(typeof summary?.ms).toBe("number");
   });
@@ -255,8 +324,12 @@ describe("active provider probes (5-minute cron)", () => {
     const warnings: string[] = [];
     vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warnings.push(String(line)));
     await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
-    const failed = warnings.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === "provider_probe_failed");
-    expect(failed).toEqual([expect.objectContaining({ provider: "polly", region: "eu-central-1", kind: "tts", status: 503 })]);
+    const failed = warnings
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === "provider_probe_failed");
+    expect(failed).toEqual([
+      expect.objectContaining({ provider: "polly", region: "eu-central-1", kind: "tts", status: 503 }),
+    ]);
     expect(String(failed[0]?.error)).toMatch(/^polly: /);
   });
 });
@@ -286,7 +359,13 @@ describe("probe results in every isolate's views", () => {
     expect(body.probing).toBe("tts");
     expect(body.health).toEqual([]);
     expect(body.probes).toHaveLength(3);
-    expect(body.probes.find((p) => p.region === "eu-central-1")).toMatchObject({ provider: "polly", kind: "tts", ok: false, status: 503, stale: false });
+    expect(body.probes.find((p) => p.region === "eu-central-1")).toMatchObject({
+      provider: "polly",
+      kind: "tts",
+      ok: false,
+      status: 503,
+      stale: false,
+    });
     const ok = body.probes.find((p) => p.region === "us-east-1");
     expect(ok).toMatchObject({ ok: true, stale: false });
     expect(ok).not.toHaveProperty("status");
@@ -301,11 +380,15 @@ describe("probe results in every isolate's views", () => {
     const vars = { ...POLLY, PROVIDER_PROBES: "tts" };
     type Ready = { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
 
-    const before = (await (await fetchWithSettings(vars, new Request("http://voice-edge.test/readyz"))).json()) as Ready;
+    const before = (await (
+      await fetchWithSettings(vars, new Request("http://voice-edge.test/readyz"))
+    ).json()) as Ready;
     expect(before.checks.probes).toEqual({ ok: true, detail: "no probe results yet" });
 
     await cron(vars);
-    const failing = (await (await fetchWithSettings(vars, new Request("http://voice-edge.test/readyz"))).json()) as Ready;
+    const failing = (await (
+      await fetchWithSettings(vars, new Request("http://voice-edge.test/readyz"))
+    ).json()) as Ready;
     expect(failing.status).toBe("degraded");
     expect(failing.checks.probes?.ok).toBe(false);
     expect(failing.checks.probes?.detail).toContain("failing: polly@eu-central-1 tts (503)");

@@ -3,14 +3,21 @@ import { ADMIN_TOKEN, api, createKey, expectProblem, tenant, uid } from "../help
 
 interface ProvidersBody {
   scope: string;
-  chains: { stt: { providers: { name: string }[]; problem?: string }; tts: { providers: { name: string; region: string }[] } };
+  chains: {
+    stt: { providers: { name: string }[]; problem?: string };
+    tts: { providers: { name: string; region: string }[] };
+  };
   health: { provider: string; region: string; state: string; inFlight: number; capacity: number; latencyMs?: number }[];
 }
 
 describe("GET /api/v1/providers", () => {
   it("is for operators and admin keys only", async () => {
     await expectProblem(await api("/api/v1/providers"), 401, "unauthorized");
-    await expectProblem(await api("/api/v1/providers", { key: await createKey(uid("t"), ["calls:read", "voice"]) }), 403, "forbidden");
+    await expectProblem(
+      await api("/api/v1/providers", { key: await createKey(uid("t"), ["calls:read", "voice"]) }),
+      403,
+      "forbidden",
+    );
     expect((await api("/api/v1/providers", { key: ADMIN_TOKEN })).status).toBe(200);
   });
 
@@ -27,7 +34,10 @@ describe("GET /api/v1/providers", () => {
   });
 
   it("says whether active probing is on and lists the last probe results (none while it is off)", async () => {
-    const body = (await (await api("/api/v1/providers", { key: ADMIN_TOKEN })).json()) as ProvidersBody & { probing: string; probes: unknown[] };
+    const body = (await (await api("/api/v1/providers", { key: ADMIN_TOKEN })).json()) as ProvidersBody & {
+      probing: string;
+      probes: unknown[];
+    };
     expect(body.probing).toBe("off");
     expect(Array.isArray(body.probes)).toBe(true);
   });

@@ -21,9 +21,14 @@ function expectNoCard(text: string): void {
 
 /** Deepgram's answer for a transcript, words included (as the adapter asks for them). */
 function deepgramSays(transcript: string) {
-  const words = transcript.split(" ").map((word, i) => ({ word, start: i * 0.3, end: i * 0.3 + 0.25, confidence: 0.95 }));
+  const words = transcript
+    .split(" ")
+    .map((word, i) => ({ word, start: i * 0.3, end: i * 0.3 + 0.25, confidence: 0.95 }));
   return vi.spyOn(globalThis, "fetch").mockImplementation(async () =>
-    Response.json({ metadata: { request_id: "r1" }, results: { channels: [{ alternatives: [{ transcript, confidence: 0.95, words }] }] } }),
+    Response.json({
+      metadata: { request_id: "r1" },
+      results: { channels: [{ alternatives: [{ transcript, confidence: 0.95, words }] }] },
+    }),
   );
 }
 
@@ -38,11 +43,18 @@ describe("a card number said in a turn", () => {
     vi.spyOn(console, "error").mockImplementation(capture);
 
     const send = () =>
-      api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: `my card number is ${SPACED}` }, headers: { "Idempotency-Key": "card-1" } });
+      api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: { text: `my card number is ${SPACED}` },
+        headers: { "Idempotency-Key": "card-1" },
+      });
     const first = await send();
     const firstText = await first.text();
     expect(first.status, firstText).toBe(200);
-    expect((JSON.parse(firstText) as { transcript: { text: string } }).transcript.text).toBe(`my card number is ${MASK}`);
+    expect((JSON.parse(firstText) as { transcript: { text: string } }).transcript.text).toBe(
+      `my card number is ${MASK}`,
+    );
     expectNoCard(firstText);
 
     const replay = await send();
@@ -58,12 +70,16 @@ describe("a card number said in a turn", () => {
     const ended = await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
     expect(await ended.json()).toMatchObject({ archive: "done" });
 
-    const warm = await env.DB.prepare("SELECT history_json FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first<{ history_json: string }>();
+    const warm = await env.DB.prepare("SELECT history_json FROM calls WHERE tenant_id = ? AND call_id = ?")
+      .bind(tenantId, callId)
+      .first<{ history_json: string }>();
     const entries = JSON.parse(warm?.history_json ?? "[]") as { text: string }[];
     expect(entries.length).toBeGreaterThanOrEqual(2);
     expect(entries.map((r) => r.text)).toContain(`my card number is ${MASK}`);
     expectNoCard(warm?.history_json ?? "");
-    const call = await env.DB.prepare("SELECT context_json FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first<{ context_json: string }>();
+    const call = await env.DB.prepare("SELECT context_json FROM calls WHERE tenant_id = ? AND call_id = ?")
+      .bind(tenantId, callId)
+      .first<{ context_json: string }>();
     expectNoCard(call?.context_json ?? "");
 
     // The cold copy, read back through the API (R2 objects may be encrypted at rest) and raw.
@@ -88,7 +104,12 @@ describe("a card number said in a turn", () => {
     const callId = await startCall(key);
     await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key" });
     deepgramSays(SPOKEN);
-    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      body: balanceWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     const text = await res.text();
     expect(res.status, text).toBe(200);
     expect(JSON.parse(text)).toMatchObject({ transcript: { text: `my card number is ${MASK}`, source: "speech" } });
@@ -100,15 +121,30 @@ describe("a card number said in a turn", () => {
   it("masks a security code and the slot taken from it, and configured patterns", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    await setCallBindings(tenantId, callId, { REDACT_PATTERNS: JSON.stringify([{ name: "email", pattern: "[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}" }]) });
-    const code = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "what is my balance, my security code is 1234" } });
-    const body = (await code.json()) as { transcript: { text: string }; intent: { name: string; slots: Record<string, string> } };
+    await setCallBindings(tenantId, callId, {
+      REDACT_PATTERNS: JSON.stringify([{ name: "email", pattern: "[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}" }]),
+    });
+    const code = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "what is my balance, my security code is 1234" },
+    });
+    const body = (await code.json()) as {
+      transcript: { text: string };
+      intent: { name: string; slots: Record<string, string> };
+    };
     expect(body.transcript.text).toBe("what is my balance, my security code is [redacted code]");
     expect(body.intent.name).toBe("check_balance");
     expect(body.intent.slots.accountNumber).toBe("[redacted code]");
 
-    const mail = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "my email is jane@example.com" } });
-    expect(((await mail.json()) as { transcript: { text: string } }).transcript.text).toBe("my email is [redacted email]");
+    const mail = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "my email is jane@example.com" },
+    });
+    expect(((await mail.json()) as { transcript: { text: string } }).transcript.text).toBe(
+      "my email is [redacted email]",
+    );
 
     const view = await (await api(`/api/v1/calls/${callId}`, { key })).text();
     expect(view).not.toContain("1234");
@@ -122,7 +158,10 @@ describe("a card number said in a turn", () => {
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "pay my bill" } });
     const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: SPACED } });
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ transcript: { text: "[redacted keypad input]" }, intent: { slots: { cardNumber: "************1111" } } });
+    expect(JSON.parse(text)).toMatchObject({
+      transcript: { text: "[redacted keypad input]" },
+      intent: { slots: { cardNumber: "************1111" } },
+    });
     expectNoCard(text);
   });
 });
@@ -134,10 +173,17 @@ describe("idempotency records of a turn with a card number", () => {
     const fingerprints: string[] = [];
     for (let i = 0; i < 2; i++) {
       const callId = await startCall(key);
-      const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: body, headers: { "Idempotency-Key": "same-key" } });
+      const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: body,
+        headers: { "Idempotency-Key": "same-key" },
+      });
       expect(res.status).toBe(200);
       await runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-        const rows = state.storage.sql.exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency").toArray();
+        const rows = state.storage.sql
+          .exec<{ fingerprint: string; json: string }>("SELECT fingerprint, json FROM idempotency")
+          .toArray();
         expect(rows).toHaveLength(1);
         expect(rows[0]!.json).not.toContain("4111");
         fingerprints.push(rows[0]!.fingerprint);
@@ -161,7 +207,11 @@ describe("POST /api/v1/voice/transcribe", () => {
     const res = await fetchWithSettings({ STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key" }, req);
     const text = await res.text();
     expect(res.status, text).toBe(200);
-    const body = JSON.parse(text) as { text: string; provider: string; words?: { word: string; startMs: number; endMs: number }[] };
+    const body = JSON.parse(text) as {
+      text: string;
+      provider: string;
+      words?: { word: string; startMs: number; endMs: number }[];
+    };
     expect(body).toMatchObject({ text: `my card number is ${MASK} thanks`, provider: "deepgram" });
     expect(body.words?.map((w) => w.word)).toEqual(["my", "card", "number", "is", MASK, "thanks"]);
     expect(text).not.toContain("one one one one");

@@ -11,7 +11,10 @@ beforeEach(() => resetHealthForTests());
 
 const VIRGINIA = { latitude: "38.95", longitude: "-77.45", continent: "NA", country: "US" };
 const MP3 = new Uint8Array([0xff, 0xfb, 0x90, 0x64, ...new Array(400).fill(0)]);
-const POLLY = { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+const POLLY = {
+  AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
 
 async function keyResponse(json: Record<string, unknown>) {
   return api("/api/v1/admin/keys", { method: "POST", key: ADMIN_TOKEN, json: { scopes: ALL_SCOPES, ...json } });
@@ -46,7 +49,11 @@ describe("tenant residency", () => {
 
   it("refuses a residency it does not know", async () => {
     await expectProblem(await keyResponse({ tenantId: uid("t"), residency: "us" }), 400, "invalid_request");
-    await expectProblem(await api("/api/v1/calls", { method: "POST", key: (await tenant()).key, json: { residency: "mars" } }), 400, "invalid_request");
+    await expectProblem(
+      await api("/api/v1/calls", { method: "POST", key: (await tenant()).key, json: { residency: "mars" } }),
+      400,
+      "invalid_request",
+    );
   });
 });
 
@@ -61,7 +68,11 @@ describe("an EU tenant's call", () => {
     expect(await callObject(tenantId, callId, "eu").get()).not.toBeNull();
     expect(await callObject(tenantId, callId, null).get()).toBeNull();
 
-    const turn = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "what is my balance" } });
+    const turn = await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      json: { text: "what is my balance" },
+    });
     expect(turn.status).toBe(200);
     const hot = await api(`/api/v1/calls/${callId}`, { key });
     expect(await hot.json()).toMatchObject({ tier: "hot", residency: "eu", turnCount: 1 });
@@ -72,9 +83,15 @@ describe("an EU tenant's call", () => {
     expect((await env.ARCHIVE_EU.list({ prefix: "cache/tts/" })).objects.length).toBeGreaterThan(0);
     expect(await env.ARCHIVE.head(coldKeys.transcript(tenantId, callId))).toBeNull();
 
-    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({ tier: "warm", residency: "eu" });
+    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({
+      tier: "warm",
+      residency: "eu",
+    });
     await env.DB.prepare("DELETE FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).run();
-    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({ tier: "cold", residency: "eu" });
+    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({
+      tier: "cold",
+      residency: "eu",
+    });
     const recording = await api(`/api/v1/calls/${callId}/recording`, { key });
     expect(recording.status).toBe(200);
     expect(recording.headers.get("X-Voice-Tier")).toBe("cold");
@@ -94,7 +111,11 @@ describe("a call that asks for EU residency", () => {
     expect(await callObject(tenantId, callId, "eu").get()).not.toBeNull();
     expect(await callObject(tenantId, callId, null).get()).toBeNull();
 
-    const turn = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "what is my balance" } });
+    const turn = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "what is my balance" },
+    });
     expect(turn.status).toBe(200);
     const patched = await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { plan: "gold" } } });
     expect(await patched.json()).toMatchObject({ context: { plan: "gold" }, residency: "eu" });
@@ -108,18 +129,27 @@ describe("a call that asks for EU residency", () => {
     expect(await env.ARCHIVE_EU.head(coldKeys.transcript(tenantId, callId))).not.toBeNull();
     expect(await env.ARCHIVE.head(coldKeys.transcript(tenantId, callId))).toBeNull();
     await env.DB.prepare("DELETE FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).run();
-    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({ tier: "cold", residency: "eu" });
+    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({
+      tier: "cold",
+      residency: "eu",
+    });
 
     expect((await api(`/api/v1/calls/${callId}`, { method: "DELETE", key })).status).toBe(204);
     expect((await env.ARCHIVE_EU.list({ prefix: `tenants/${tenantId}/` })).objects).toHaveLength(0);
-    const directory = await env.DB.prepare("SELECT 1 FROM call_residency WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first();
+    const directory = await env.DB.prepare("SELECT 1 FROM call_residency WHERE tenant_id = ? AND call_id = ?")
+      .bind(tenantId, callId)
+      .first();
     expect(directory).toBeNull();
   });
 
   it("cannot take the id of an existing call of its tenant", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);
-    await expectProblem(await api("/api/v1/calls", { method: "POST", key, json: { callId, residency: "eu" } }), 409, "call_exists");
+    await expectProblem(
+      await api("/api/v1/calls", { method: "POST", key, json: { callId, residency: "eu" } }),
+      409,
+      "call_exists",
+    );
   });
 });
 
@@ -139,7 +169,11 @@ describe("EU provider regions", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const host = new URL(new Request(input, init).url).host;
       hosts.push(host);
-      if (fail(host)) return new Response(JSON.stringify({ message: "down" }), { status: 503, headers: { "x-amzn-ErrorType": "ServiceFailureException" } });
+      if (fail(host))
+        return new Response(JSON.stringify({ message: "down" }), {
+          status: 503,
+          headers: { "x-amzn-ErrorType": "ServiceFailureException" },
+        });
       return new Response(MP3, { headers: { "Content-Type": "audio/mpeg", "x-amzn-RequestCharacters": "10" } });
     });
     return hosts;
@@ -179,22 +213,44 @@ describe("EU provider regions", () => {
     const hosts: string[] = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       hosts.push(new URL(new Request(input, init).url).host);
-      return Response.json({ metadata: { request_id: "r1" }, results: { channels: [{ alternatives: [{ transcript: "check my balance", confidence: 0.9, words: [] }] }] } });
+      return Response.json({
+        metadata: { request_id: "r1" },
+        results: { channels: [{ alternatives: [{ transcript: "check my balance", confidence: 0.9, words: [] }] }] },
+      });
     });
     const speak = () =>
-      api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+      api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        body: balanceWav,
+        headers: { "Content-Type": "audio/wav" },
+      });
 
-    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global,eu" }, "eu");
+    await setCallBindings(
+      tenantId,
+      callId,
+      { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global,eu" },
+      "eu",
+    );
     const heard = await speak();
     expect(await heard.json()).toMatchObject({ transcript: { provider: "deepgram", region: "eu" } });
     expect(heard.headers.get("X-Voice-Provider")).toBe("stt=deepgram");
     expect(heard.headers.get("X-Voice-Region")).toBe("stt=eu");
     expect(hosts).toEqual(["api.eu.deepgram.com"]);
 
-    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global" }, "eu");
+    await setCallBindings(
+      tenantId,
+      callId,
+      { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global" },
+      "eu",
+    );
     await expectProblem(await speak(), 503, "residency_unavailable");
     expect(hosts).toHaveLength(1);
-    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "what is my balance" } });
+    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "what is my balance" },
+    });
     expect(text.status).toBe(200);
   });
 });
@@ -203,8 +259,16 @@ describe("EU calls where the runtime has no jurisdictions", () => {
   it("are refused, never placed outside the jurisdiction, unless development emulation is on", async () => {
     const { key } = await tenant({ residency: "eu" });
     const start = () =>
-      new Request("http://voice-edge.test/api/v1/calls?reply=text", { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }, body: "{}" });
-    await expectProblem(await fetchWithSettings({ DEV_EMULATE_JURISDICTION: "" }, start()), 503, "residency_unavailable");
+      new Request("http://voice-edge.test/api/v1/calls?reply=text", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        body: "{}",
+      });
+    await expectProblem(
+      await fetchWithSettings({ DEV_EMULATE_JURISDICTION: "" }, start()),
+      503,
+      "residency_unavailable",
+    );
     expect((await fetchWithSettings({}, start())).status).toBe(201);
   });
 });

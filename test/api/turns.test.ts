@@ -41,10 +41,18 @@ describe("turns", () => {
   it("names the provider and region of each stage in X-Voice-Provider / X-Voice-Region", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);
-    const spoken = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "what is my balance" } });
+    const spoken = await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      json: { text: "what is my balance" },
+    });
     expect(spoken.headers.get("X-Voice-Provider")).toBe("tts=local");
     expect(spoken.headers.get("X-Voice-Region")).toBe("tts=edge");
-    const textOnly = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "what is my balance" } });
+    const textOnly = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "what is my balance" },
+    });
     expect(textOnly.headers.get("X-Voice-Provider")).toBeNull();
   });
 
@@ -84,7 +92,12 @@ describe("turns", () => {
   it("refuses speech with 503 naming the settings to add when no STT provider is configured", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);
-    const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav" } });
+    const res = await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      body: balanceWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     const p = await expectProblem(res, 503, "provider_unavailable");
     expect(p.detail).toContain("STT_PROVIDERS");
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: unknown[] };
@@ -94,7 +107,12 @@ describe("turns", () => {
   it("refuses compressed audio the local engine cannot decode with 415", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);
-    const res = await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, body: balanceOgg, headers: { "Content-Type": "audio/ogg" } });
+    const res = await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      body: balanceOgg,
+      headers: { "Content-Type": "audio/ogg" },
+    });
     await expectProblem(res, 415, "unsupported_media_type");
   });
 
@@ -115,7 +133,11 @@ describe("turns", () => {
     const t = await turn(key, callId, { json: { text: "that's all, goodbye" } }, "?reply=text");
     expect(t.intent.name).toBe("goodbye");
     expect(t.callStatus).toBe("ended");
-    await expectProblem(await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "hello" } }), 409, "call_ended");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "hello" } }),
+      409,
+      "call_ended",
+    );
   });
 });
 
@@ -123,7 +145,13 @@ describe("idempotency and ordering", () => {
   it("returns the first answer for a retried Idempotency-Key and adds no second turn", async () => {
     const { key } = await tenant();
     const callId = await startCall(key);
-    const send = () => api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" }, headers: { "Idempotency-Key": "retry-1" } });
+    const send = () =>
+      api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: { text: "billing" },
+        headers: { "Idempotency-Key": "retry-1" },
+      });
     const first = await (await send()).json();
     const second = await (await send()).json();
     expect(second).toEqual(first);
@@ -136,7 +164,12 @@ describe("idempotency and ordering", () => {
     const callId = await startCall(key);
     const headers = { "Idempotency-Key": "k-2" };
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" }, headers });
-    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "support" }, headers });
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "support" },
+      headers,
+    });
     await expectProblem(res, 422, "idempotency_key_reused");
   });
 
@@ -145,12 +178,19 @@ describe("idempotency and ordering", () => {
     const callId = await startCall(key);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: `message number ${i}` } }).then((r) => r.json() as Promise<Turn>),
+        api(`/api/v1/calls/${callId}/turns?reply=text`, {
+          method: "POST",
+          key,
+          json: { text: `message number ${i}` },
+        }).then((r) => r.json() as Promise<Turn>),
       ),
     );
     const turnIds = results.map((r) => r.turnId).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
     expect(turnIds).toEqual(Array.from({ length: 20 }, (_, i) => `turn-${i + 1}`));
-    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { turnCount: number; history: { turnId: string; role: string; text: string }[] };
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+      turnCount: number;
+      history: { turnId: string; role: string; text: string }[];
+    };
     expect(view.turnCount).toBe(20);
     const users = view.history.filter((h) => h.role === "user");
     expect(users).toHaveLength(20);

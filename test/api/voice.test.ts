@@ -8,7 +8,12 @@ import { api, expectProblem, tenant } from "../helpers/api";
 describe("POST /api/v1/voice/transcribe", () => {
   it("transcribes keypad tones with the embedded detector", async () => {
     const { key } = await tenant();
-    const res = await api("/api/v1/voice/transcribe?language=en-GB", { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/x-wav" } });
+    const res = await api("/api/v1/voice/transcribe?language=en-GB", {
+      method: "POST",
+      key,
+      body: dtmfWav,
+      headers: { "Content-Type": "audio/x-wav" },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ text: "1234#", source: "dtmf", language: "en-GB", provider: "local", region: "edge" });
@@ -18,26 +23,62 @@ describe("POST /api/v1/voice/transcribe", () => {
 
   it("reports silence as an empty transcript", async () => {
     const { key } = await tenant();
-    const res = await api("/api/v1/voice/transcribe", { method: "POST", key, body: silence, headers: { "Content-Type": "audio/wav" } });
+    const res = await api("/api/v1/voice/transcribe", {
+      method: "POST",
+      key,
+      body: silence,
+      headers: { "Content-Type": "audio/wav" },
+    });
     expect(await res.json()).toMatchObject({ text: "", audioDurationMs: 2000 });
   });
 
   it("accepts telephony mu-law (WAV and raw audio/basic) and refuses speech without a provider", async () => {
     const { key } = await tenant();
-    await expectProblem(await api("/api/v1/voice/transcribe", { method: "POST", key, body: balanceMulaw, headers: { "Content-Type": "audio/wav" } }), 503, "provider_unavailable");
-    await expectProblem(await api("/api/v1/voice/transcribe", { method: "POST", key, body: balanceRaw, headers: { "Content-Type": "audio/basic" } }), 503, "provider_unavailable");
+    await expectProblem(
+      await api("/api/v1/voice/transcribe", {
+        method: "POST",
+        key,
+        body: balanceMulaw,
+        headers: { "Content-Type": "audio/wav" },
+      }),
+      503,
+      "provider_unavailable",
+    );
+    await expectProblem(
+      await api("/api/v1/voice/transcribe", {
+        method: "POST",
+        key,
+        body: balanceRaw,
+        headers: { "Content-Type": "audio/basic" },
+      }),
+      503,
+      "provider_unavailable",
+    );
   });
 
   it("refuses an unknown pinned provider", async () => {
     const { key } = await tenant();
-    await expectProblem(await api("/api/v1/voice/transcribe?provider=nope", { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } }), 400, "unknown_provider");
+    await expectProblem(
+      await api("/api/v1/voice/transcribe?provider=nope", {
+        method: "POST",
+        key,
+        body: dtmfWav,
+        headers: { "Content-Type": "audio/wav" },
+      }),
+      400,
+      "unknown_provider",
+    );
   });
 });
 
 describe("POST /api/v1/voice/synthesize", () => {
   it("returns WAV audio with provider headers", async () => {
     const { key } = await tenant();
-    const res = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "Your balance is forty two dollars." } });
+    const res = await api("/api/v1/voice/synthesize", {
+      method: "POST",
+      key,
+      json: { text: "Your balance is forty two dollars." },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("audio/wav");
     expect(res.headers.get("X-Voice-Provider")).toBe("local");
@@ -50,16 +91,36 @@ describe("POST /api/v1/voice/synthesize", () => {
 
   it("returns 8 kHz mu-law as audio/basic", async () => {
     const { key } = await tenant();
-    const res = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "Hello.", format: "mulaw" } });
+    const res = await api("/api/v1/voice/synthesize", {
+      method: "POST",
+      key,
+      json: { text: "Hello.", format: "mulaw" },
+    });
     expect(res.headers.get("Content-Type")).toBe("audio/basic");
   });
 
   it("refuses bad requests", async () => {
     const { key } = await tenant();
-    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "" } }), 400, "invalid_request");
-    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "x".repeat(5001) } }), 422, "text_too_long");
-    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", format: "mp3" } }), 415, "unsupported_media_type");
-    await expectProblem(await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", sampleRate: 11025 } }), 400, "invalid_request");
+    await expectProblem(
+      await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "" } }),
+      400,
+      "invalid_request",
+    );
+    await expectProblem(
+      await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "x".repeat(5001) } }),
+      422,
+      "text_too_long",
+    );
+    await expectProblem(
+      await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", format: "mp3" } }),
+      415,
+      "unsupported_media_type",
+    );
+    await expectProblem(
+      await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", sampleRate: 11025 } }),
+      400,
+      "invalid_request",
+    );
   });
 });
 
@@ -73,7 +134,11 @@ describe("TTS cache", () => {
     const second = await api("/api/v1/voice/synthesize", { method: "POST", key, json: body });
     expect(second.headers.get("X-Voice-Cache")).toBe("hit");
     expect(new Uint8Array(await second.arrayBuffer())).toEqual(firstBytes);
-    const otherRate = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { ...body, sampleRate: 8000 } });
+    const otherRate = await api("/api/v1/voice/synthesize", {
+      method: "POST",
+      key,
+      json: { ...body, sampleRate: 8000 },
+    });
     expect(otherRate.headers.get("X-Voice-Cache")).toBe("miss");
   });
 

@@ -42,7 +42,8 @@ const cleanups = [];
 async function cleanUp() {
   for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
 }
-const log = (message) => console.log(`[console-test +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
+const log = (message) =>
+  console.log(`[console-test +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
 /** The keypad fixture as a PCM WAV with silence around it (same rate, mono 16-bit). */
 function fakeMicrophoneWav() {
@@ -50,10 +51,16 @@ function fakeMicrophoneWav() {
   assert.equal(wav.toString("ascii", 0, 4), "RIFF", "fixture is not RIFF");
   let fmt;
   let data;
-  for (let at = 12; at + 8 <= wav.length; ) {
+  for (let at = 12; at + 8 <= wav.length;) {
     const id = wav.toString("ascii", at, at + 4);
     const size = wav.readUInt32LE(at + 4);
-    if (id === "fmt ") fmt = { format: wav.readUInt16LE(at + 8), channels: wav.readUInt16LE(at + 10), rate: wav.readUInt32LE(at + 12), bits: wav.readUInt16LE(at + 22) };
+    if (id === "fmt ")
+      fmt = {
+        format: wav.readUInt16LE(at + 8),
+        channels: wav.readUInt16LE(at + 10),
+        rate: wav.readUInt32LE(at + 12),
+        bits: wav.readUInt16LE(at + 22),
+      };
     if (id === "data") data = wav.subarray(at + 8, at + 8 + size);
     at += 8 + size + (size & 1);
   }
@@ -108,7 +115,8 @@ async function waitFor(page, what, fn, arg, timeout = 30_000) {
 const text = (page, selector) => page.$eval(selector, (node) => node.textContent.trim());
 
 async function run() {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const tmp = mkdtempSync(join(tmpdir(), "voice-edge-console-test-"));
   const micWav = join(tmp, "microphone.wav");
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
@@ -118,7 +126,11 @@ async function run() {
   const server = await startDevServer({
     label: "console-test",
     assets: true, // the web console is what this test opens
-    vars: [`ADMIN_TOKEN=${ADMIN_TOKEN}`, "ARCHIVE_KEYS=test:dm9pY2UtZWRnZSBjb25zb2xlIHRlc3Qga2V5IDAxMjM=", "DEV_EMULATE_JURISDICTION=true"],
+    vars: [
+      `ADMIN_TOKEN=${ADMIN_TOKEN}`,
+      "ARCHIVE_KEYS=test:dm9pY2UtZWRnZSBjb25zb2xlIHRlc3Qga2V5IDAxMjM=",
+      "DEV_EMULATE_JURISDICTION=true",
+    ],
     migrate: true,
   });
   cleanups.push(() => server.stop());
@@ -127,7 +139,11 @@ async function run() {
   const problems = [];
   try {
     log(`wrangler dev on ${server.base}`);
-    const { key } = await api(server.base, "/api/v1/admin/keys", { method: "POST", token: ADMIN_TOKEN, body: { tenantId: "console-test", scopes: ["calls:write", "calls:read"], name: "console test" } });
+    const { key } = await api(server.base, "/api/v1/admin/keys", {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: { tenantId: "console-test", scopes: ["calls:write", "calls:read"], name: "console test" },
+    });
 
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
@@ -160,14 +176,29 @@ async function run() {
     assert.equal(response.status(), 200);
     assert.match(page.url(), /\/console\/$/, "/console redirects to /console/");
     const csp = response.headers()["content-security-policy"] ?? "";
-    for (const part of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "media-src 'self' blob:", "frame-ancestors 'none'"]) assert.ok(csp.includes(part), `CSP has ${part}: ${csp}`);
+    for (const part of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "connect-src 'self'",
+      "media-src 'self' blob:",
+      "frame-ancestors 'none'",
+    ])
+      assert.ok(csp.includes(part), `CSP has ${part}: ${csp}`);
     assert.equal(response.headers()["x-content-type-options"], "nosniff");
     assert.match(response.headers()["permissions-policy"] ?? "", /microphone=\(self\)/);
 
     // Every control has an accessible name.
     const unnamed = await page.$$eval("input, select, button, textarea, meter", (nodes) =>
       nodes
-        .filter((node) => !(node.type === "hidden") && !(node.labels?.length || node.getAttribute("aria-label") || (node.tagName === "BUTTON" && node.textContent.trim())))
+        .filter(
+          (node) =>
+            !(node.type === "hidden") &&
+            !(
+              node.labels?.length ||
+              node.getAttribute("aria-label") ||
+              (node.tagName === "BUTTON" && node.textContent.trim())
+            ),
+        )
         .map((node) => node.id || node.outerHTML.slice(0, 60)),
     );
     assert.deepEqual(unnamed, [], "controls without a label");
@@ -177,7 +208,9 @@ async function run() {
     await page.focus("#api-key");
     await page.keyboard.type(key);
     await page.keyboard.press("Enter");
-    await waitFor(page, "the key to be taken", () => document.querySelector("#key-state").textContent.startsWith("Key set"));
+    await waitFor(page, "the key to be taken", () =>
+      document.querySelector("#key-state").textContent.startsWith("Key set"),
+    );
     assert.equal(await page.evaluate(() => sessionStorage.getItem("voice-edge.console.apiKey")), key);
     assert.equal(await page.$eval("#api-key", (node) => node.value), "", "the key field is cleared");
 
@@ -186,11 +219,21 @@ async function run() {
     await page.focus("#language");
     await tabTo(page, "#start-call");
     await page.keyboard.press("Enter");
-    await waitFor(page, "the call to be live", () => document.querySelector("main").dataset.callState === "live", undefined, 60_000);
+    await waitFor(
+      page,
+      "the call to be live",
+      () => document.querySelector("main").dataset.callState === "live",
+      undefined,
+      60_000,
+    );
     const callId = await page.$eval("#live-call-id", (node) => node.value);
     assert.match(callId, /^[A-Za-z0-9_-]+$/);
     log(`call ${callId} is live`);
-    assert.equal(await page.$eval("#ptt", (node) => node.disabled), false, "push-to-talk is enabled (the microphone opened)");
+    assert.equal(
+      await page.$eval("#ptt", (node) => node.disabled),
+      false,
+      "push-to-talk is enabled (the microphone opened)",
+    );
 
     // Push-to-talk: Space held on the button while the fake microphone plays the keys.
     await page.focus("#ptt");
@@ -198,8 +241,16 @@ async function run() {
     assert.equal(await page.$eval("#ptt", (node) => node.getAttribute("aria-pressed")), "true");
     log("talking: holding Space while the keypad tones play");
     // Pressed within LEAD_SILENCE_S of the microphone opening, the button catches every key; later, the first ones are missed.
-    await waitFor(page, "the keys 1234# to be heard", () => document.querySelector("#keys-heard").value === "1234#", undefined, LEAD_SILENCE_S * 1000 + 15_000).catch(async (err) => {
-      throw new Error(`${err.message} (heard "${await page.$eval("#keys-heard", (node) => node.value)}")`, { cause: err });
+    await waitFor(
+      page,
+      "the keys 1234# to be heard",
+      () => document.querySelector("#keys-heard").value === "1234#",
+      undefined,
+      LEAD_SILENCE_S * 1000 + 15_000,
+    ).catch(async (err) => {
+      throw new Error(`${err.message} (heard "${await page.$eval("#keys-heard", (node) => node.value)}")`, {
+        cause: err,
+      });
     });
     await page.keyboard.up("Space");
     assert.equal(await page.$eval("#ptt", (node) => node.getAttribute("aria-pressed")), "false");
@@ -207,21 +258,35 @@ async function run() {
 
     // The keypad turn: transcript, intent, reply, latency, and its audio played to the end.
     await waitFor(page, "the keypad turn in the transcript", () =>
-      [...document.querySelectorAll("#transcript li.caller")].some((li) => li.querySelector(".text")?.textContent === "1234#"),
+      [...document.querySelectorAll("#transcript li.caller")].some(
+        (li) => li.querySelector(".text")?.textContent === "1234#",
+      ),
     );
     await waitFor(page, "turn-1's reply and metrics", () => {
       const row = document.querySelector('#turns tr[data-turn-id="turn-1"]');
       return row?.dataset.metrics === "true" && document.querySelector('#transcript li.agent[data-turn-id="turn-1"]');
     });
-    const turn1 = await page.$eval('#turns tr[data-turn-id="turn-1"]', (row) => [...row.cells].map((cell) => cell.textContent.trim()));
+    const turn1 = await page.$eval('#turns tr[data-turn-id="turn-1"]', (row) =>
+      [...row.cells].map((cell) => cell.textContent.trim()),
+    );
     log(`turn-1: ${turn1.join(" | ")}`);
     assert.equal(turn1[1], "1234#");
     assert.ok(turn1[2].length > 0, "turn-1 has an intent");
     for (const cell of turn1.slice(4, 8)) assert.match(cell, /^\d+$/, "per-stage latency in ms");
     const replyText = await text(page, '#transcript li.agent[data-turn-id="turn-1"] .text');
     assert.ok(replyText.length > 0, "turn-1 has a reply text");
-    await waitFor(page, "turn-1's reply audio to play to the end", () => Number(document.querySelector('#turns tr[data-turn-id="turn-1"]')?.dataset.playedMs) > 0, undefined, 30_000);
-    const played = await page.$eval("#player", (node) => ({ ms: Number(node.dataset.playedMs), bytes: Number(node.dataset.receivedBytes), text: node.textContent }));
+    await waitFor(
+      page,
+      "turn-1's reply audio to play to the end",
+      () => Number(document.querySelector('#turns tr[data-turn-id="turn-1"]')?.dataset.playedMs) > 0,
+      undefined,
+      30_000,
+    );
+    const played = await page.$eval("#player", (node) => ({
+      ms: Number(node.dataset.playedMs),
+      bytes: Number(node.dataset.receivedBytes),
+      text: node.textContent,
+    }));
     assert.ok(played.bytes > 0 && played.ms > 0, `reply audio received and played: ${JSON.stringify(played)}`);
     log(`reply "${replyText}"; ${played.text} (${played.bytes} bytes received in all)`);
 
@@ -230,7 +295,13 @@ async function run() {
     await page.focus("#text-input");
     await page.keyboard.type("what is my account balance");
     await page.keyboard.press("Enter");
-    await waitFor(page, "turn-2's reply and metrics", () => document.querySelector('#turns tr[data-turn-id="turn-2"]')?.dataset.metrics === "true" && document.querySelector('#transcript li.agent[data-turn-id="turn-2"]'));
+    await waitFor(
+      page,
+      "turn-2's reply and metrics",
+      () =>
+        document.querySelector('#turns tr[data-turn-id="turn-2"]')?.dataset.metrics === "true" &&
+        document.querySelector('#transcript li.agent[data-turn-id="turn-2"]'),
+    );
 
     // End the call with the keyboard: the page shows the ended call's history.
     log("ending the call");
@@ -243,11 +314,25 @@ async function run() {
     log("browsing the calls");
     await page.focus("#refresh-calls");
     await page.keyboard.press("Enter");
-    await waitFor(page, "the call, ended, in the list", (id) => document.querySelector(`#calls tr[data-call-id="${id}"] td`)?.textContent === "ended", callId);
+    await waitFor(
+      page,
+      "the call, ended, in the list",
+      (id) => document.querySelector(`#calls tr[data-call-id="${id}"] td`)?.textContent === "ended",
+      callId,
+    );
     await page.focus(`#calls button[data-call-id="${callId}"]`);
     await page.keyboard.press("Enter");
-    await waitFor(page, "the call's history", (id) => document.querySelector("#detail-section").dataset.callId === id && !document.querySelector("#detail-section").hidden, callId);
-    const history = await page.$$eval("#history li", (items) => items.map((li) => li.querySelector(".text")?.textContent));
+    await waitFor(
+      page,
+      "the call's history",
+      (id) =>
+        document.querySelector("#detail-section").dataset.callId === id &&
+        !document.querySelector("#detail-section").hidden,
+      callId,
+    );
+    const history = await page.$$eval("#history li", (items) =>
+      items.map((li) => li.querySelector(".text")?.textContent),
+    );
     assert.ok(history.includes("1234#"), `history has the keypad turn: ${JSON.stringify(history)}`);
     assert.ok(history.includes(replyText), "history has the reply");
     assert.ok(history.includes("what is my account balance"), "history has the typed turn");
@@ -256,13 +341,29 @@ async function run() {
     log("loading the recording");
     await page.focus("#load-recording");
     await page.keyboard.press("Enter");
-    await waitFor(page, "the recording's metadata", () => Number(document.querySelector("#recording").dataset.durationMs) > 0, undefined, 30_000);
-    const recording = await page.$eval("#recording", (audio) => ({ src: audio.src, ms: Number(audio.dataset.durationMs), hidden: audio.hidden }));
+    await waitFor(
+      page,
+      "the recording's metadata",
+      () => Number(document.querySelector("#recording").dataset.durationMs) > 0,
+      undefined,
+      30_000,
+    );
+    const recording = await page.$eval("#recording", (audio) => ({
+      src: audio.src,
+      ms: Number(audio.dataset.durationMs),
+      hidden: audio.hidden,
+    }));
     assert.match(recording.src, /^blob:/);
     assert.equal(recording.hidden, false);
     assert.ok(recording.ms > 500, `recording lasts ${recording.ms} ms`);
     await page.$eval("#recording", (audio) => audio.play());
-    await waitFor(page, "the recording to play", () => document.querySelector("#recording").currentTime > 0.2, undefined, 10_000);
+    await waitFor(
+      page,
+      "the recording to play",
+      () => document.querySelector("#recording").currentTime > 0.2,
+      undefined,
+      10_000,
+    );
     await page.$eval("#recording", (audio) => audio.pause());
     log(`recording: ${await text(page, "#recording-status")}`);
 
@@ -275,23 +376,39 @@ async function run() {
     log(`screenshot: ${SCREENSHOT}`);
 
     // Paging: more calls (over the API) than a page holds; the console's call is on the second page.
-    for (let i = 0; i < EXTRA_CALLS; i++) await api(server.base, "/api/v1/calls?reply=text", { method: "POST", token: key, body: { metadata: { n: i } } });
+    for (let i = 0; i < EXTRA_CALLS; i++)
+      await api(server.base, "/api/v1/calls?reply=text", { method: "POST", token: key, body: { metadata: { n: i } } });
     await page.focus("#refresh-calls");
     await page.keyboard.press("Enter");
-    await waitFor(page, "a first page of 10 calls", (id) => document.querySelectorAll("#calls tbody tr[data-call-id]").length === 10 && !document.querySelector(`#calls tr[data-call-id="${id}"]`) && !document.querySelector("#more-calls").hidden, callId);
+    await waitFor(
+      page,
+      "a first page of 10 calls",
+      (id) =>
+        document.querySelectorAll("#calls tbody tr[data-call-id]").length === 10 &&
+        !document.querySelector(`#calls tr[data-call-id="${id}"]`) &&
+        !document.querySelector("#more-calls").hidden,
+      callId,
+    );
     await page.focus("#more-calls");
     await page.keyboard.press("Enter");
     await waitFor(
       page,
       "the second page of calls",
-      ({ id, total }) => document.querySelectorAll("#calls tbody tr[data-call-id]").length === total && document.querySelector(`#calls tr[data-call-id="${id}"]`),
+      ({ id, total }) =>
+        document.querySelectorAll("#calls tbody tr[data-call-id]").length === total &&
+        document.querySelector(`#calls tr[data-call-id="${id}"]`),
       { id: callId, total: EXTRA_CALLS + 1 },
     );
     assert.equal(await page.$eval("#more-calls", (node) => node.hidden), true, "no third page");
 
     // A reload keeps the key (this tab's sessionStorage) and reopens the call from the URL.
     await page.reload({ waitUntil: "load" });
-    await waitFor(page, "the call reopened after a reload", (id) => document.querySelector("#detail-section").dataset.callId === id, callId);
+    await waitFor(
+      page,
+      "the call reopened after a reload",
+      (id) => document.querySelector("#detail-section").dataset.callId === id,
+      callId,
+    );
 
     assert.deepEqual(problems, [], "no CSP violation, console error or page error");
     log("passed");
@@ -299,8 +416,12 @@ async function run() {
     if (page) {
       const failure = join(tmpdir(), `console-test-failure-${Date.now()}.png`);
       await page.screenshot({ path: failure, fullPage: true }).catch(() => undefined);
-      const events = await page.$$eval("#events li", (items) => items.map((li) => li.textContent).slice(-30)).catch(() => []);
-      console.error(`[console-test] failure screenshot: ${failure}\n[console-test] page status: ${await text(page, "#status").catch(() => "?")}\n[console-test] stream events:\n  ${events.join("\n  ")}`);
+      const events = await page
+        .$$eval("#events li", (items) => items.map((li) => li.textContent).slice(-30))
+        .catch(() => []);
+      console.error(
+        `[console-test] failure screenshot: ${failure}\n[console-test] page status: ${await text(page, "#status").catch(() => "?")}\n[console-test] stream events:\n  ${events.join("\n  ")}`,
+      );
     }
     console.error(`[console-test] browser problems:\n  ${problems.join("\n  ") || "(none)"}`);
     console.error(`[console-test] wrangler dev, last lines:\n  ${server.logTail.slice(-25).join("\n  ")}`);

@@ -18,7 +18,8 @@ function storeOf(instance: CallSession): CallStore {
 }
 
 const rowsWritten = (stub: Stub) => runInDurableObject(stub, (instance: CallSession) => storeOf(instance).rowsWritten);
-const pending = (stub: Stub) => runInDurableObject(stub, (instance: CallSession): Pending => storeOf(instance).pending());
+const pending = (stub: Stub) =>
+  runInDurableObject(stub, (instance: CallSession): Pending => storeOf(instance).pending());
 
 /** Makes the pending sync due now and runs the alarm. */
 async function syncNow(stub: Stub) {
@@ -28,7 +29,13 @@ async function syncNow(stub: Stub) {
 
 /** Audit rows about one call (the key's own creation is another target). */
 async function auditRows(tenantId: string, callId: string) {
-  return (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ? AND target = ?").bind(tenantId, callId).first<{ n: number }>())?.n ?? 0;
+  return (
+    (
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ? AND target = ?")
+        .bind(tenantId, callId)
+        .first<{ n: number }>()
+    )?.n ?? 0
+  );
 }
 
 const failingDb = new Proxy(env.DB, {
@@ -47,7 +54,12 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     const stub = callObject(tenantId, callId);
     for (let i = 1; i <= 3; i++) {
       const before = await rowsWritten(stub);
-      const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" }, headers: { "X-Request-Id": `sync-turn-${i}` } });
+      const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: { text: "billing" },
+        headers: { "X-Request-Id": `sync-turn-${i}` },
+      });
       expect(res.status).toBe(200);
       expect((await rowsWritten(stub)) - before, `turn ${i}`).toBe(1);
     }
@@ -63,7 +75,9 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     expect(await auditRows(tenantId, callId)).toBe(1); // four uses, one row
     expect(await pending(stub)).toEqual({ metrics: {}, uses: [] });
     // The API still lists one entry per use, each with its own request id.
-    const { entries } = (await (await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as { entries: { action: string; actor: string; requestId: string; target: string }[] };
+    const { entries } = (await (
+      await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })
+    ).json()) as { entries: { action: string; actor: string; requestId: string; target: string }[] };
     const turns = entries.filter((e) => e.action === "call.turn");
     expect(turns.map((e) => e.requestId).sort()).toEqual(["sync-turn-1", "sync-turn-2", "sync-turn-3"]);
     expect(entries.filter((e) => e.action === "call.create" && e.target === callId)).toHaveLength(1);
@@ -77,14 +91,22 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     const costs: number[] = [];
     for (let i = 1; i <= TAIL_TURNS; i++) {
       const before = await rowsWritten(stub);
-      expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+      expect(
+        (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+          .status,
+      ).toBe(200);
       costs.push((await rowsWritten(stub)) - before);
     }
     // The greeting is the tail's first group, so turn TAIL_TURNS - 1 fills it: the session row and
     // one history row (no AUTOINCREMENT sequence row with it).
     expect(costs).toEqual(Array.from({ length: TAIL_TURNS }, (_, i) => (i === TAIL_TURNS - 2 ? 2 : 1)));
-    const history = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: { turnId: string; role: string }[] };
-    expect(history.history.map((e) => e.turnId)).toEqual(["turn-0", ...Array.from({ length: TAIL_TURNS }, (_, i) => [`turn-${i + 1}`, `turn-${i + 1}`]).flat()]);
+    const history = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+      history: { turnId: string; role: string }[];
+    };
+    expect(history.history.map((e) => e.turnId)).toEqual([
+      "turn-0",
+      ...Array.from({ length: TAIL_TURNS }, (_, i) => [`turn-${i + 1}`, `turn-${i + 1}`]).flat(),
+    ]);
   });
 
   it("counts the call's start on the shards at create, and never again with its syncs", async () => {
@@ -94,10 +116,22 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     // Sent at once: nothing about the start is pending any more, though storage still holds it
     // until the row's next write (a turn), which costs no row of its own.
     expect((await pending(stub)).metrics).toEqual({});
-    const stored = async () => runInDurableObject(stub, (_i, state) => (JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM session").one().json) as { pending: Pending }).pending.metrics);
+    const stored = async () =>
+      runInDurableObject(
+        stub,
+        (_i, state) =>
+          (
+            JSON.parse(state.storage.sql.exec<{ json: string }>("SELECT json FROM session").one().json) as {
+              pending: Pending;
+            }
+          ).pending.metrics,
+      );
     expect(await stored()).toMatchObject({ voice_calls_started_total: 1 });
     const before = await rowsWritten(stub);
-    expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+    expect(
+      (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+        .status,
+    ).toBe(200);
     expect((await rowsWritten(stub)) - before).toBe(1);
     expect(await stored()).not.toHaveProperty("voice_calls_started_total");
     expect((await pending(stub)).metrics).not.toHaveProperty("voice_calls_started_total");
@@ -111,7 +145,10 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
       const stub = callObject(tenantId, callId);
       await setCallBindings(tenantId, callId, vars);
       const before = Date.now();
-      expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+      expect(
+        (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+          .status,
+      ).toBe(200);
       const sync = (await jobsOf(stub)).find((j) => j.job === "index");
       return (sync?.nextAt ?? 0) - before;
     };
@@ -128,7 +165,12 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     const callId = await startCall(key);
     const stub = callObject(tenantId, callId);
     const before = await rowsWritten(stub);
-    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+    const res = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      body: dtmfWav,
+      headers: { "Content-Type": "audio/wav" },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { transcript: { source: string } }).transcript.source).toBe("dtmf");
     expect((await rowsWritten(stub)) - before).toBe(2);

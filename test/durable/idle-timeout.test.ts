@@ -32,7 +32,12 @@ describe("idle timeout", () => {
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
     await ageCall(tenantId, callId, 301);
     expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
-    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { status: string; tier: string; endReason: string; history: unknown[] };
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+      status: string;
+      tier: string;
+      endReason: string;
+      history: unknown[];
+    };
     expect(view).toMatchObject({ status: "ended", tier: "warm", endReason: "idle_timeout" });
     expect(view.history).toHaveLength(3);
     expect(await env.ARCHIVE.head(`tenants/${tenantId}/calls/${callId}/transcript.json`)).not.toBeNull();
@@ -43,7 +48,11 @@ describe("idle timeout", () => {
     const callId = await startCall(key);
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
     await evictDurableObject(callObject(tenantId, callId));
-    const t = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "technical support" } });
+    const t = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "technical support" },
+    });
     expect(((await t.json()) as { turnId: string }).turnId).toBe("turn-2");
     const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: unknown[]; tier: string };
     expect(view.history).toHaveLength(5);
@@ -52,7 +61,12 @@ describe("idle timeout", () => {
   it("indexes a live call in D1 at most SYNC_INTERVAL_SECONDS (90 s) behind its turns, with one alarm, not one per turn", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    const indexed = async () => (await env.DB.prepare("SELECT turn_count FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, callId).first<{ turn_count: number }>())?.turn_count;
+    const indexed = async () =>
+      (
+        await env.DB.prepare("SELECT turn_count FROM calls WHERE tenant_id = ? AND call_id = ?")
+          .bind(tenantId, callId)
+          .first<{ turn_count: number }>()
+      )?.turn_count;
     expect(await indexed()).toBe(0); // creation indexes at once
     for (const text of ["billing", "technical support"]) {
       await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } });

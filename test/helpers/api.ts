@@ -32,8 +32,16 @@ export function uid(prefix: string): string {
 
 export const ALL_SCOPES = ["calls:write", "calls:read", "voice", "admin"];
 
-export async function createKey(tenantId: string, scopes: string[] = ALL_SCOPES, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await api("/api/v1/admin/keys", { method: "POST", key: ADMIN_TOKEN, json: { tenantId, scopes, ...extra } });
+export async function createKey(
+  tenantId: string,
+  scopes: string[] = ALL_SCOPES,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await api("/api/v1/admin/keys", {
+    method: "POST",
+    key: ADMIN_TOKEN,
+    json: { tenantId, scopes, ...extra },
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { key: string }).key;
 }
@@ -41,16 +49,27 @@ export async function createKey(tenantId: string, scopes: string[] = ALL_SCOPES,
 /** A fresh tenant with one all-scopes key (EU-resident with `{ residency: "eu" }`). */
 export async function tenant(options: { residency?: "eu" } = {}): Promise<{ tenantId: string; key: string }> {
   const tenantId = uid("t");
-  return { tenantId, key: await createKey(tenantId, ALL_SCOPES, options.residency ? { residency: options.residency } : {}) };
+  return {
+    tenantId,
+    key: await createKey(tenantId, ALL_SCOPES, options.residency ? { residency: options.residency } : {}),
+  };
 }
 
-export async function startCall(key: string, body: Record<string, unknown> = {}, query = "?reply=text"): Promise<string> {
+export async function startCall(
+  key: string,
+  body: Record<string, unknown> = {},
+  query = "?reply=text",
+): Promise<string> {
   const res = await api(`/api/v1/calls${query}`, { method: "POST", key, json: body });
   expect(res.status, await res.clone().text()).toBe(201);
   return ((await res.json()) as { callId: string }).callId;
 }
 
-export async function expectProblem(res: Response, status: number, code: string): Promise<{ detail: string; code: string }> {
+export async function expectProblem(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ detail: string; code: string }> {
   const text = await res.text();
   expect(res.status, text).toBe(status);
   expect(res.headers.get("Content-Type")).toBe("application/problem+json");

@@ -9,7 +9,11 @@ import { callObjectName } from "../../src/storage/layout";
 import { callNamespace, type Residency } from "../../src/storage/residency";
 
 /** The Durable Object of one call, as the Worker addresses it (in its residency's namespace). */
-export function callObject(tenantId: string, callId: string, residency: Residency | null = null): DurableObjectStub<CallSession> {
+export function callObject(
+  tenantId: string,
+  callId: string,
+  residency: Residency | null = null,
+): DurableObjectStub<CallSession> {
   const ns = callNamespace(env, residency);
   return ns.get(ns.idFromName(callObjectName(tenantId, callId))) as DurableObjectStub<CallSession>;
 }

@@ -26,7 +26,7 @@ export function fakeFetch(responder: Responder | Response | (Response | Responde
       headers: request.headers,
       body,
       text: () => new TextDecoder().decode(body),
-      json: <T,>() => JSON.parse(new TextDecoder().decode(body)) as T,
+      json: <T>() => JSON.parse(new TextDecoder().decode(body)) as T,
     };
     const index = requests.length;
     requests.push(recorded);
@@ -42,7 +42,9 @@ export function fakeFetch(responder: Responder | Response | (Response | Responde
 export function hangingFetch(): typeof fetch {
   return ((_input: RequestInfo | URL, init?: RequestInit) =>
     new Promise<Response>((_resolve, reject) => {
-      init?.signal?.addEventListener("abort", () => reject(init.signal?.reason ?? new DOMException("aborted", "AbortError")));
+      init?.signal?.addEventListener("abort", () =>
+        reject(init.signal?.reason ?? new DOMException("aborted", "AbortError")),
+      );
     })) as typeof fetch;
 }
 

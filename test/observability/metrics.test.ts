@@ -82,7 +82,11 @@ function parseProm(text: string): Map<string, Family> {
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a sample line: ${line}`);
     const name = m[1] as string;
-    family(familyName(name, families)).samples.push({ name, labels: parseLabels(m[2]), value: parseValue(m[3] as string) });
+    family(familyName(name, families)).samples.push({
+      name,
+      labels: parseLabels(m[2]),
+      value: parseValue(m[3] as string),
+    });
   }
   for (const [name, f] of families) {
     expect(f.help, `HELP of ${name}`).toBeTruthy();
@@ -102,7 +106,10 @@ function checkHistogram(name: string, f: Family): void {
   for (const [key, samples] of groups) {
     const buckets = samples.filter((s) => s.name === `${name}_bucket`);
     const count = samples.find((s) => s.name === `${name}_count`);
-    expect(samples.find((s) => s.name === `${name}_sum`), `${name}${key} _sum`).toBeDefined();
+    expect(
+      samples.find((s) => s.name === `${name}_sum`),
+      `${name}${key} _sum`,
+    ).toBeDefined();
     expect(buckets.length, `${name}${key} buckets`).toBeGreaterThan(1);
     let last = -Infinity;
     let lastValue = 0;
@@ -158,7 +165,13 @@ describe("GET /metrics", () => {
 
   it("is listed in /openapi.json with its admin scope and a text/plain answer", async () => {
     const doc = (await (await api("/openapi.json")).json()) as {
-      paths: Record<string, Record<string, { security?: { bearer?: string[] }[]; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { security?: { bearer?: string[] }[]; responses: Record<string, { content?: Record<string, unknown> }> }
+        >
+      >;
     };
     const op = doc.paths["/metrics"]?.get;
     expect(op?.security).toEqual([{ bearer: ["admin"] }]);
@@ -199,12 +212,15 @@ describe("GET /metrics", () => {
       api(`/api/v1/calls/${callId}/turns${query}`, { method: "POST", key, ...init });
     expect((await turn({ json: { text: "what is my balance" } })).status).toBe(200);
     expect((await turn({ body: dtmfWav, headers: { "Content-Type": "audio/wav" } }, "?reply=text")).status).toBe(200);
-    expect((await turn({ body: silenceWav, headers: { "Content-Type": "audio/wav" } }, "?reply=text")).status).toBe(200);
+    expect((await turn({ body: silenceWav, headers: { "Content-Type": "audio/wav" } }, "?reply=text")).status).toBe(
+      200,
+    );
     expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
     const second = await startCall(key, {}, "");
     expect((await api(`/api/v1/calls/${second}/end`, { method: "POST", key })).status).toBe(200);
 
-    const d = (f: Map<string, Family>, name: string, labels: Record<string, string> = {}) => value(f, name, labels) - value(before, name, labels);
+    const d = (f: Map<string, Family>, name: string, labels: Record<string, string> = {}) =>
+      value(f, name, labels) - value(before, name, labels);
     const after = await eventually(
       (f) =>
         d(f, "voice_calls_started_total") >= 2 &&
@@ -216,7 +232,8 @@ describe("GET /metrics", () => {
     // Other test files run beside this one: global counters may have moved more, never less.
     expect(d(after, "voice_calls_started_total")).toBeGreaterThanOrEqual(2);
     expect(d(after, "voice_calls_ended_total", { reason: "client" })).toBeGreaterThanOrEqual(2);
-    for (const source of ["text", "dtmf", "speech"]) expect(d(after, "voice_turns_total", { source, outcome: "ok" }), source).toBeGreaterThanOrEqual(1);
+    for (const source of ["text", "dtmf", "speech"])
+      expect(d(after, "voice_turns_total", { source, outcome: "ok" }), source).toBeGreaterThanOrEqual(1);
     const ended = value(after, "voice_calls_ended_total");
     expect(value(after, "voice_calls_active")).toBe(Math.max(0, value(after, "voice_calls_started_total") - ended));
 
@@ -227,7 +244,9 @@ describe("GET /metrics", () => {
     expect(d(after, "voice_tts_cache_requests_total", { result: "miss" })).toBeGreaterThanOrEqual(2);
     expect(d(after, "voice_tts_cache_requests_total", { result: "hit" })).toBeGreaterThanOrEqual(1);
     // Provider calls are timed for turns (the text turn's reply); the greetings were not turns.
-    expect(d(after, "voice_provider_latency_ms_count", { kind: "tts", provider: "local", outcome: "success" })).toBeGreaterThanOrEqual(1);
+    expect(
+      d(after, "voice_provider_latency_ms_count", { kind: "tts", provider: "local", outcome: "success" }),
+    ).toBeGreaterThanOrEqual(1);
 
     // Aggregates only: no tenant or call id appears anywhere.
     const { text } = await scrape();
@@ -239,9 +258,19 @@ describe("GET /metrics", () => {
     const before = (await scrape()).families;
     const callId = await startCall(key);
     expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
-    await expectProblem(await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "hello" } }), 409, "call_ended");
-    const after = await eventually((f) => value(f, "voice_turns_total", { source: "text", outcome: "error" }) > value(before, "voice_turns_total", { source: "text", outcome: "error" }));
-    expect(value(after, "voice_turns_total", { source: "text", outcome: "error" })).toBeGreaterThan(value(before, "voice_turns_total", { source: "text", outcome: "error" }));
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "hello" } }),
+      409,
+      "call_ended",
+    );
+    const after = await eventually(
+      (f) =>
+        value(f, "voice_turns_total", { source: "text", outcome: "error" }) >
+        value(before, "voice_turns_total", { source: "text", outcome: "error" }),
+    );
+    expect(value(after, "voice_turns_total", { source: "text", outcome: "error" })).toBeGreaterThan(
+      value(before, "voice_turns_total", { source: "text", outcome: "error" }),
+    );
   });
 
   it("counts errors by problem code", async () => {
@@ -259,9 +288,15 @@ describe("GET /metrics", () => {
       getHealth("deepgram", "eu").breaker.onAuthFailure();
       getHealth("local", "edge");
       const { families } = await scrape();
-      expect(value(families, "voice_provider_circuit_state", { provider: "deepgram", region: "eu", state: "open" })).toBe(1);
-      expect(value(families, "voice_provider_circuit_state", { provider: "deepgram", region: "eu", state: "closed" })).toBe(0);
-      expect(value(families, "voice_provider_circuit_state", { provider: "local", region: "edge", state: "closed" })).toBe(1);
+      expect(
+        value(families, "voice_provider_circuit_state", { provider: "deepgram", region: "eu", state: "open" }),
+      ).toBe(1);
+      expect(
+        value(families, "voice_provider_circuit_state", { provider: "deepgram", region: "eu", state: "closed" }),
+      ).toBe(0);
+      expect(
+        value(families, "voice_provider_circuit_state", { provider: "local", region: "edge", state: "closed" }),
+      ).toBe(1);
     } finally {
       resetHealthForTests();
     }
@@ -278,7 +313,9 @@ describe("sharded global counters", () => {
     expect(sums.get(a)).toBe(200);
     expect(sums.get(b)).toBe(Array.from({ length: 200 }, (_, i) => i % 3).reduce((x, y) => x + y, 0));
     // Spread: more than one shard took updates.
-    const perShard = await Promise.all(Array.from({ length: 8 }, (_, i) => env.METRICS.get(env.METRICS.idFromName(`${set.prefix}-${i}`)).read()));
+    const perShard = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => env.METRICS.get(env.METRICS.idFromName(`${set.prefix}-${i}`)).read()),
+    );
     expect(perShard.filter((p) => (p[a] ?? 0) > 0).length).toBeGreaterThan(1);
   });
 
@@ -290,7 +327,17 @@ describe("sharded global counters", () => {
 
   it("ignore malformed series and non-finite or zero deltas, and keep fractional ones (latency sums)", async () => {
     const stub = env.METRICS.get(env.METRICS.idFromName(uid("test-shard")));
-    expect(await stub.add({ "bad name": 1, "x\ny": 1, sum_ms: 1.5, fine_total: 2, zero_total: 0, nan_total: Number.NaN, inf_total: Number.POSITIVE_INFINITY })).toBe(2);
+    expect(
+      await stub.add({
+        "bad name": 1,
+        "x\ny": 1,
+        sum_ms: 1.5,
+        fine_total: 2,
+        zero_total: 0,
+        nan_total: Number.NaN,
+        inf_total: Number.POSITIVE_INFINITY,
+      }),
+    ).toBe(2);
     expect(await stub.read()).toEqual({ sum_ms: 1.5, fine_total: 2 });
   });
 
@@ -309,7 +356,8 @@ describe("metrics building blocks", () => {
     // Observations as the shards hold them (one raw bucket each), summed as a scrape sums them.
     const sums = new Map<string, number>();
     for (const v of [5, 10, 11, 300, 20_000]) {
-      for (const [k, n] of Object.entries(histogramDeltas(STAGE_LATENCY, { stage: 'x"y' }, v))) sums.set(k, (sums.get(k) ?? 0) + n);
+      for (const [k, n] of Object.entries(histogramDeltas(STAGE_LATENCY, { stage: 'x"y' }, v)))
+        sums.set(k, (sums.get(k) ?? 0) + n);
     }
     const lines = renderGlobal(sums).split("\n");
     expect(lines).toContain('voice_turn_stage_latency_ms_bucket{le="10",stage="x\\"y"} 2');
@@ -327,14 +375,19 @@ describe("metrics building blocks", () => {
 
   it("writes one Analytics Engine point per turn, indexed by tenant", () => {
     const points: AnalyticsEngineDataPoint[] = [];
-    const fake = { ...env, ANALYTICS: { writeDataPoint: (p?: AnalyticsEngineDataPoint) => p && points.push(p) } } as unknown as Env;
+    const fake = {
+      ...env,
+      ANALYTICS: { writeDataPoint: (p?: AnalyticsEngineDataPoint) => p && points.push(p) },
+    } as unknown as Env;
     const result = {
       transcript: { text: "hi", confidence: 1, source: "speech", provider: "deepgram", region: "eu" },
       reply: { text: "hello", audio: { provider: "local" } },
       latencyMs: { stt: 120, nlp: 3, tts: 80, total: 205 },
     } as unknown as TurnResult;
     writeTurnDataPoint(fake, "t_1", "speech", "ok", result);
-    expect(points).toEqual([{ indexes: ["t_1"], blobs: ["t_1", "speech", "ok", "deepgram", "local"], doubles: [120, 3, 80, 205] }]);
+    expect(points).toEqual([
+      { indexes: ["t_1"], blobs: ["t_1", "speech", "ok", "deepgram", "local"], doubles: [120, 3, 80, 205] },
+    ]);
     // Without the binding nothing is written and nothing throws.
     writeTurnDataPoint({ ...env, ANALYTICS: undefined } as unknown as Env, "t_1", "speech", "ok", result);
   });

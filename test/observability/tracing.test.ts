@@ -11,17 +11,43 @@ afterEach(() => vi.restoreAllMocks());
 beforeEach(() => resetHealthForTests());
 
 const COLLECTOR = "https://collector.test";
-const OTEL = { OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR, OTEL_EXPORTER_OTLP_HEADERS: "x-honeycomb-team=hc-secret%3D1,x-other=2", OTEL_EXPORTER_OTLP_TIMEOUT: "300" };
+const OTEL = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR,
+  OTEL_EXPORTER_OTLP_HEADERS: "x-honeycomb-team=hc-secret%3D1,x-other=2",
+  OTEL_EXPORTER_OTLP_TIMEOUT: "300",
+};
 const CLIENT_TRACE = "0af7651916cd43dd8448eb211c80319c";
 const CLIENT_SPAN = "b7ad6b7169203331";
 
-interface OtlpAttr { key: string; value: { stringValue?: string; intValue?: number | string; boolValue?: boolean } }
-interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: OtlpAttr[]; status?: { code?: number } }
-interface Span { traceId: string; spanId: string; parent: string | undefined; name: string; kind: number; attrs: Record<string, unknown>; service: string }
+interface OtlpAttr {
+  key: string;
+  value: { stringValue?: string; intValue?: number | string; boolValue?: boolean };
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: OtlpAttr[];
+  status?: { code?: number };
+}
+interface Span {
+  traceId: string;
+  spanId: string;
+  parent: string | undefined;
+  name: string;
+  kind: number;
+  attrs: Record<string, unknown>;
+  service: string;
+}
 
 function parseOtlp(body: string): Span[] {
-  const payload = JSON.parse(body) as { resourceSpans: { resource: { attributes: OtlpAttr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-  const value = (a: OtlpAttr) => a.value.stringValue ?? (a.value.intValue !== undefined ? Number(a.value.intValue) : a.value.boolValue);
+  const payload = JSON.parse(body) as {
+    resourceSpans: { resource: { attributes: OtlpAttr[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+  };
+  const value = (a: OtlpAttr) =>
+    a.value.stringValue ?? (a.value.intValue !== undefined ? Number(a.value.intValue) : a.value.boolValue);
   return payload.resourceSpans.flatMap((rs) =>
     rs.scopeSpans.flatMap((ss) =>
       ss.spans.map((s) => ({
@@ -38,7 +64,18 @@ function parseOtlp(body: string): Span[] {
 }
 
 const deepgramAnswer = () =>
-  Response.json({ metadata: { request_id: "r1" }, results: { channels: [{ alternatives: [{ transcript: "i would like to check my account balance please", confidence: 0.97, words: [] }] }] } });
+  Response.json({
+    metadata: { request_id: "r1" },
+    results: {
+      channels: [
+        {
+          alternatives: [
+            { transcript: "i would like to check my account balance please", confidence: 0.97, words: [] },
+          ],
+        },
+      ],
+    },
+  });
 
 /** Intercepts the collector (recording each export and its headers) and Deepgram (failing `sttFailures` times first). */
 function intercept(options: { sttFailures?: number; collector?: (req: Request) => Promise<Response> } = {}) {
@@ -66,14 +103,22 @@ async function tracedCall(vars: Record<string, string> = OTEL) {
 }
 
 function audioTurn(key: string, callId: string, headers: Record<string, string> = {}): Request {
-  return apiRequest(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, body: balanceWav, headers: { "Content-Type": "audio/wav", ...headers } });
+  return apiRequest(`/api/v1/calls/${callId}/turns?reply=text`, {
+    method: "POST",
+    key,
+    body: balanceWav,
+    headers: { "Content-Type": "audio/wav", ...headers },
+  });
 }
 
 describe("tracing over OTLP/HTTP", () => {
   it("exports request → DO turn → stt → provider attempts, nlp, tts, continuing the client's traceparent", async () => {
     const { tenantId, key, callId } = await tracedCall();
     const collector = intercept({ sttFailures: 1 });
-    const res = await fetchWithSettings(OTEL, audioTurn(key, callId, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` }));
+    const res = await fetchWithSettings(
+      OTEL,
+      audioTurn(key, callId, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` }),
+    );
     expect(res.status, await res.clone().text()).toBe(200);
     // The object exports in its own waitUntil, after the Worker's.
     await vi.waitFor(() => expect(collector.spans().some((s) => s.name === "CallSession.turn")).toBe(true));
@@ -102,7 +147,12 @@ describe("tracing over OTLP/HTTP", () => {
     expect(nlp.attrs).toMatchObject({ "voice.intent": "check_balance" });
     const attempts = spans.filter((s) => s.name === "provider.attempt" && s.parent === stt.spanId);
     expect(attempts.map((a) => a.attrs)).toEqual([
-      expect.objectContaining({ "voice.provider": "deepgram", "voice.attempt": 1, "voice.outcome": "failed", "http.response.status_code": 503 }),
+      expect.objectContaining({
+        "voice.provider": "deepgram",
+        "voice.attempt": 1,
+        "voice.outcome": "failed",
+        "http.response.status_code": 503,
+      }),
       expect.objectContaining({ "voice.provider": "deepgram", "voice.attempt": 2, "voice.outcome": "success" }),
     ]);
     expect(attempts.every((a) => typeof a.attrs["voice.region"] === "string")).toBe(true);
@@ -137,7 +187,8 @@ describe("tracing over OTLP/HTTP", () => {
     const failedExports = () => warn.mock.calls.filter((c) => String(c[0]).includes("trace_export_failed")).length;
     for (const [i, collector] of [
       async () => new Response("down", { status: 500 }),
-      (req: Request) => new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))),
+      (req: Request) =>
+        new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))),
     ].entries()) {
       const { key, callId } = await tracedCall();
       intercept({ collector });

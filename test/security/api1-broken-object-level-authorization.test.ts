@@ -10,9 +10,21 @@ describe("tenant isolation", () => {
     const b = await tenant();
     const callId = await startCall(a.key);
     await expectProblem(await api(`/api/v1/calls/${callId}`, { key: b.key }), 404, "call_not_found");
-    await expectProblem(await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key: b.key, json: { text: "hi" } }), 404, "call_not_found");
-    await expectProblem(await api(`/api/v1/calls/${callId}`, { method: "PATCH", key: b.key, json: { context: { x: 1 } } }), 404, "call_not_found");
-    await expectProblem(await api(`/api/v1/calls/${callId}/end`, { method: "POST", key: b.key }), 404, "call_not_found");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key: b.key, json: { text: "hi" } }),
+      404,
+      "call_not_found",
+    );
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}`, { method: "PATCH", key: b.key, json: { context: { x: 1 } } }),
+      404,
+      "call_not_found",
+    );
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/end`, { method: "POST", key: b.key }),
+      404,
+      "call_not_found",
+    );
     await expectProblem(await api(`/api/v1/calls/${callId}`, { method: "DELETE", key: b.key }), 404, "call_not_found");
     const list = (await (await api("/api/v1/calls", { key: b.key })).json()) as { calls: unknown[] };
     expect(list.calls).toEqual([]);
@@ -34,7 +46,10 @@ describe("tenant isolation", () => {
       const theirs = await api(`/api/v1/calls/${callId}${path}`, { ...init, key: b.key });
       const nobody = await api(`/api/v1/calls/no-such-call-${callId}${path}`, { ...init, key: b.key });
       expect(theirs.status, path).toBe(nobody.status);
-      const [t, n] = [(await theirs.json()) as { code: string; detail: string }, (await nobody.json()) as { code: string; detail: string }];
+      const [t, n] = [
+        (await theirs.json()) as { code: string; detail: string },
+        (await nobody.json()) as { code: string; detail: string },
+      ];
       expect(t.code, path).toBe(n.code);
       expect(t.detail.replace(callId, "ID"), path).toBe(n.detail.replace(`no-such-call-${callId}`, "ID"));
     }
@@ -47,7 +62,9 @@ describe("tenant isolation", () => {
     expect((await api(`/api/v1/calls/${callId}/recording`, { key: a.key })).status).toBe(200);
     await expectProblem(await api(`/api/v1/calls/${callId}/recording`, { key: b.key }), 404, "recording_not_found");
     await expectProblem(await api(`/api/v1/admin/audit?tenantId=${a.tenantId}`, { key: b.key }), 403, "forbidden");
-    const own = (await (await api("/api/v1/admin/audit", { key: b.key })).json()) as { entries: { tenantId: string }[] };
+    const own = (await (await api("/api/v1/admin/audit", { key: b.key })).json()) as {
+      entries: { tenantId: string }[];
+    };
     expect(own.entries.every((e) => e.tenantId === b.tenantId)).toBe(true);
   });
 

@@ -32,7 +32,11 @@ describe("per-tenant request rate", () => {
     expect(created.status).toBe(201);
     const { callId } = (await created.json()) as { callId: string };
 
-    const turns = await Promise.all(Array.from({ length: 8 }, (_, i) => call(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: `hello number ${i}` } })));
+    const turns = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: `hello number ${i}` } }),
+      ),
+    );
     const ok = turns.filter((r) => r.status === 200);
     const refused = turns.filter((r) => r.status !== 200);
     expect(ok).toHaveLength(4); // the bucket held 5; the call took one
@@ -88,7 +92,11 @@ describe("per-tenant request rate", () => {
   it("does not limit the operator token or the health endpoints", async () => {
     const strict = apiWithSettings({ TENANT_REQUESTS_PER_MINUTE: "1" });
     for (let i = 0; i < 3; i++) {
-      const res = await strict("/api/v1/admin/keys", { method: "POST", key: ADMIN_TOKEN, json: { tenantId: uid("t"), scopes: ["calls:read"] } });
+      const res = await strict("/api/v1/admin/keys", {
+        method: "POST",
+        key: ADMIN_TOKEN,
+        json: { tenantId: uid("t"), scopes: ["calls:read"] },
+      });
       expect(res.status).toBe(201);
       expect((await strict("/healthz")).status).toBe(200);
     }
@@ -107,7 +115,10 @@ describe("configured caps refuse oversized input and store nothing", () => {
   async function callWithOneTurn() {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key, { context: { keep: true } });
-    expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+    expect(
+      (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+        .status,
+    ).toBe(200);
     const before = JSON.stringify(await hot(tenantId, callId));
     const unchanged = async () => expect(JSON.stringify(await hot(tenantId, callId))).toBe(before);
     return { tenantId, key, callId, unchanged };
@@ -121,18 +132,38 @@ describe("configured caps refuse oversized input and store nothing", () => {
   it("a JSON body over the JSON limit is refused unread (413)", async () => {
     const { key, callId, unchanged } = await callWithOneTurn();
     // MAX_TEXT_CHARS * 4 + MAX_CONTEXT_BYTES * 2 + 8 KiB = 61,000 bytes with the defaults.
-    await expectProblem(await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "a".repeat(70_000) } }), 413, "payload_too_large");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "a".repeat(70_000) } }),
+      413,
+      "payload_too_large",
+    );
     await unchanged();
     const fresh = await tenant();
-    await expectProblem(await api("/api/v1/calls", { method: "POST", key: fresh.key, json: { metadata: { blob: "x".repeat(70_000) } } }), 413, "payload_too_large");
+    await expectProblem(
+      await api("/api/v1/calls", { method: "POST", key: fresh.key, json: { metadata: { blob: "x".repeat(70_000) } } }),
+      413,
+      "payload_too_large",
+    );
     await noCalls(fresh.key);
   });
 
   it("audio over MAX_AUDIO_BYTES or MAX_AUDIO_SECONDS (413)", async () => {
     const { key, callId, unchanged } = await callWithOneTurn();
-    const audio = (bytes: Uint8Array) => ({ method: "POST", key, body: bytes, headers: { "Content-Type": "audio/wav" } });
-    await expectProblem(await apiWithSettings({ MAX_AUDIO_BYTES: "1024" })(`/api/v1/calls/${callId}/turns`, audio(balanceWav)), 413, "payload_too_large");
-    const tooLong = await apiWithSettings({ MAX_AUDIO_SECONDS: "1" })(`/api/v1/calls/${callId}/turns`, audio(silenceWav));
+    const audio = (bytes: Uint8Array) => ({
+      method: "POST",
+      key,
+      body: bytes,
+      headers: { "Content-Type": "audio/wav" },
+    });
+    await expectProblem(
+      await apiWithSettings({ MAX_AUDIO_BYTES: "1024" })(`/api/v1/calls/${callId}/turns`, audio(balanceWav)),
+      413,
+      "payload_too_large",
+    );
+    const tooLong = await apiWithSettings({ MAX_AUDIO_SECONDS: "1" })(
+      `/api/v1/calls/${callId}/turns`,
+      audio(silenceWav),
+    );
     const { detail } = await expectProblem(tooLong, 413, "payload_too_large");
     expect(detail).toMatch(/over the limit of 1 s/);
     await unchanged();
@@ -140,30 +171,64 @@ describe("configured caps refuse oversized input and store nothing", () => {
 
   it("text over MAX_TEXT_CHARS (422)", async () => {
     const { key, callId, unchanged } = await callWithOneTurn();
-    await expectProblem(await apiWithSettings({ MAX_TEXT_CHARS: "10" })(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "eleven char" } }), 422, "text_too_long");
+    await expectProblem(
+      await apiWithSettings({ MAX_TEXT_CHARS: "10" })(`/api/v1/calls/${callId}/turns`, {
+        method: "POST",
+        key,
+        json: { text: "eleven char" },
+      }),
+      422,
+      "text_too_long",
+    );
     await unchanged();
   });
 
   it("metadata over MAX_CONTEXT_BYTES at creation, and a context that would grow past it by merging (413)", async () => {
     const fresh = await tenant();
-    await expectProblem(await api("/api/v1/calls", { method: "POST", key: fresh.key, json: { metadata: { blob: "x".repeat(17 * 1024) } } }), 413, "payload_too_large");
+    await expectProblem(
+      await api("/api/v1/calls", {
+        method: "POST",
+        key: fresh.key,
+        json: { metadata: { blob: "x".repeat(17 * 1024) } },
+      }),
+      413,
+      "payload_too_large",
+    );
     await noCalls(fresh.key);
 
     const { tenantId, key, callId } = await callWithOneTurn();
     const half = "y".repeat(9 * 1024);
-    expect((await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: half } } })).status).toBe(200);
+    expect(
+      (await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: half } } })).status,
+    ).toBe(200);
     const grown = JSON.stringify(await hot(tenantId, callId));
     // Each patch is small enough; the merged context would not be.
-    await expectProblem(await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { b: half } } }), 413, "payload_too_large");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { b: half } } }),
+      413,
+      "payload_too_large",
+    );
     expect(JSON.stringify(await hot(tenantId, callId))).toBe(grown);
   });
 
   it("turns, and so history, beyond MAX_TURNS_PER_CALL (422)", async () => {
     const { tenantId, key, callId } = await callWithOneTurn();
     await setCallBindings(tenantId, callId, { MAX_TURNS_PER_CALL: "2" });
-    expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "technical support" } })).status).toBe(200);
+    expect(
+      (
+        await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+          method: "POST",
+          key,
+          json: { text: "technical support" },
+        })
+      ).status,
+    ).toBe(200);
     const full = JSON.stringify(await hot(tenantId, callId));
-    await expectProblem(await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "one more" } }), 422, "turn_limit_reached");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "one more" } }),
+      422,
+      "turn_limit_reached",
+    );
     expect(JSON.stringify(await hot(tenantId, callId))).toBe(full);
     expect((await hot(tenantId, callId))?.history).toHaveLength(1 + 2 * 2);
     await setCallBindings(tenantId, callId, {});
@@ -172,7 +237,9 @@ describe("configured caps refuse oversized input and store nothing", () => {
 
 describe("documentation of the limit", () => {
   it("lists 429 with Retry-After on every authenticated operation in /openapi.json", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
+    };
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (!op.responses["401"]) continue;

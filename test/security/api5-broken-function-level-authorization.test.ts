@@ -49,10 +49,18 @@ describe("function-level authorization, route by route from the OpenAPI document
       if (!op.path.startsWith("/api/")) continue;
       const pair = keys.get(op.scope as Scope);
       if (!pair) throw new Error(`${op.method} ${op.path}: no scope`);
-      const denied = await api(concrete(op.path), { method: op.method.toUpperCase(), key: pair.without, ...bodyFor(op.method) });
+      const denied = await api(concrete(op.path), {
+        method: op.method.toUpperCase(),
+        key: pair.without,
+        ...bodyFor(op.method),
+      });
       expect(denied.status, `${op.method} ${op.path} without ${op.scope}`).toBe(403);
       expect(((await denied.json()) as { code: string }).code).toBe("forbidden");
-      const admitted = await api(concrete(op.path), { method: op.method.toUpperCase(), key: pair.with, ...bodyFor(op.method) });
+      const admitted = await api(concrete(op.path), {
+        method: op.method.toUpperCase(),
+        key: pair.with,
+        ...bodyFor(op.method),
+      });
       expect([401, 403], `${op.method} ${op.path} with ${op.scope}`).not.toContain(admitted.status);
     }
   });
@@ -60,7 +68,11 @@ describe("function-level authorization, route by route from the OpenAPI document
   it("lets the operator token reach only the operator routes", async () => {
     for (const op of await operations()) {
       if (!op.path.startsWith("/api/")) continue;
-      const res = await api(concrete(op.path), { method: op.method.toUpperCase(), key: ADMIN_TOKEN, ...bodyFor(op.method) });
+      const res = await api(concrete(op.path), {
+        method: op.method.toUpperCase(),
+        key: ADMIN_TOKEN,
+        ...bodyFor(op.method),
+      });
       const operatorRoute = op.path.startsWith("/api/v1/admin/") || op.path === "/api/v1/providers";
       if (operatorRoute) expect([401, 403], `${op.method} ${op.path}`).not.toContain(res.status);
       else expect(res.status, `${op.method} ${op.path}`).toBe(403);

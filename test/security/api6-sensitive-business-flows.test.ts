@@ -3,7 +3,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tenantLimits } from "../../src/durable/tenant-limits";
 import { api, expectProblem, tenant, type ApiInit } from "../helpers/api";
-import { advanceLimitsClock, ageCall, apiWithSettings, callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
+import {
+  advanceLimitsClock,
+  ageCall,
+  apiWithSettings,
+  callObject,
+  jobsOf,
+  makeJobsDue,
+  setCallBindings,
+} from "../helpers/objects";
 
 // OWASP API6:2023 Unrestricted Access to Sensitive Business Flows: a call holds speech providers,
 // a Durable Object and storage for as long as it lasts, so a tenant may hold at most
@@ -18,7 +26,12 @@ function limited(path: string, init: ApiInit = {}, vars: Record<string, string> 
   return apiWithSettings(vars)(path, init);
 }
 
-function open(key: string, callId: string, extra: Record<string, unknown> = {}, vars: Record<string, string> = settings): Promise<Response> {
+function open(
+  key: string,
+  callId: string,
+  extra: Record<string, unknown> = {},
+  vars: Record<string, string> = settings,
+): Promise<Response> {
   return limited("/api/v1/calls?reply=text", { method: "POST", key, json: { callId, ...extra } }, vars);
 }
 
@@ -77,7 +90,11 @@ describe("concurrent calls per tenant", () => {
 
   it("releases the slot when the flow ends the call", async () => {
     const { tenantId, key } = await fullTenant();
-    const res = await api("/api/v1/calls/c1/turns?reply=text", { method: "POST", key, json: { text: "that's all, goodbye" } });
+    const res = await api("/api/v1/calls/c1/turns?reply=text", {
+      method: "POST",
+      key,
+      json: { text: "that's all, goodbye" },
+    });
     expect(((await res.json()) as { callStatus: string }).callStatus).toBe("ended");
     expect(await slots(tenantId)).toEqual(["c2"]);
     await expectOpened(await open(key, "c3"));
@@ -111,7 +128,9 @@ describe("concurrent calls per tenant", () => {
     expect(ended.status).toBe("ended");
     const stub = callObject(tenantId, "c1");
     const outbox = () => jobsOf(stub);
-    expect(await outbox()).toContainEqual(expect.objectContaining({ job: "release", lastError: "injected limits outage" }));
+    expect(await outbox()).toContainEqual(
+      expect.objectContaining({ job: "release", lastError: "injected limits outage" }),
+    );
     // The slot is still held, and the object still holds the call (a pending release lives in its outbox).
     expect(await slots(tenantId)).toEqual(["c1", "c2"]);
     expect(((await stub.get()) as { status: string } | null)?.status).toBe("ended");
@@ -132,7 +151,9 @@ describe("concurrent calls per tenant", () => {
       get(target, prop) {
         if (prop === "prepare") {
           return (sql: string) =>
-            /INSERT INTO call_residency/.test(sql) ? { bind: () => ({ run: () => Promise.reject(new Error("injected D1 outage")) }) } : target.prepare(sql);
+            /INSERT INTO call_residency/.test(sql)
+              ? { bind: () => ({ run: () => Promise.reject(new Error("injected D1 outage")) }) }
+              : target.prepare(sql);
         }
         const value = Reflect.get(target, prop) as unknown;
         return typeof value === "function" ? value.bind(target) : value;
@@ -161,7 +182,9 @@ describe("concurrent calls per tenant", () => {
     const bound = (2 * 300 + 3600) * 1000;
     await advanceLimitsClock(tenantId, bound * 0.6);
     // A turn on c2 marks its slot as seen (in the request-rate round trip); c1 is left alone.
-    expect((await api("/api/v1/calls/c2/turns?reply=text", { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+    expect(
+      (await api("/api/v1/calls/c2/turns?reply=text", { method: "POST", key, json: { text: "billing" } })).status,
+    ).toBe(200);
     await advanceLimitsClock(tenantId, bound * 0.6);
     // c1's release was "lost" (it never ended): its slot has gone stale; c2's has not.
     await expectOpened(await open(key, "c3"));

@@ -9,23 +9,43 @@ import { api, startCall, tenant } from "../helpers/api";
 
 afterEach(() => vi.restoreAllMocks());
 
-const EVIL = ["http://169.254.169.254/latest/meta-data/", "http://localhost:8787/api/v1/admin/keys", "https://evil.example/x", "file:///etc/passwd", "gopher://evil.example:25/"];
+const EVIL = [
+  "http://169.254.169.254/latest/meta-data/",
+  "http://localhost:8787/api/v1/admin/keys",
+  "https://evil.example/x",
+  "file:///etc/passwd",
+  "gopher://evil.example:25/",
+];
 
 describe("server-side request forgery", () => {
   it("fetches nothing, whatever URL a request carries", async () => {
     const outbound = vi.spyOn(globalThis, "fetch");
     const { key } = await tenant();
     for (const url of EVIL) {
-      const synth = await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hello", provider: url } });
+      const synth = await api("/api/v1/voice/synthesize", {
+        method: "POST",
+        key,
+        json: { text: "hello", provider: url },
+      });
       expect(synth.status, url).toBeGreaterThanOrEqual(400);
       expect(synth.status, url).toBeLessThan(500);
       await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: url, voice: url } });
       await api("/api/v1/voice/synthesize", { method: "POST", key, json: { text: "hi", language: url } });
-      const pinned = await api(`/api/v1/voice/transcribe?provider=${encodeURIComponent(url)}`, { method: "POST", key, body: toneWav, headers: { "Content-Type": "audio/wav" } });
+      const pinned = await api(`/api/v1/voice/transcribe?provider=${encodeURIComponent(url)}`, {
+        method: "POST",
+        key,
+        body: toneWav,
+        headers: { "Content-Type": "audio/wav" },
+      });
       expect(pinned.status, url).toBeGreaterThanOrEqual(400);
       expect(pinned.status, url).toBeLessThan(500);
       const callId = await startCall(key, { metadata: { webhook: url, callback_url: url }, context: { url } });
-      await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: url }, headers: { Referer: url, "X-Forwarded-Host": url, Forwarded: `host=${url}` } });
+      await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: { text: url },
+        headers: { Referer: url, "X-Forwarded-Host": url, Forwarded: `host=${url}` },
+      });
       await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { recordingUrl: url } } });
     }
     expect(outbound).not.toHaveBeenCalled();

@@ -22,7 +22,10 @@ describe("security misconfiguration", () => {
     expectSecurityHeaders(await api("/api/v1/calls", { key }), "list");
     expectSecurityHeaders(await api("/api/v1/calls"), "401");
     expectSecurityHeaders(await api("/nowhere"), "404");
-    expectSecurityHeaders(await api("/api/v1/calls", { method: "POST", key, body: "{", headers: { "Content-Type": "application/json" } }), "400");
+    expectSecurityHeaders(
+      await api("/api/v1/calls", { method: "POST", key, body: "{", headers: { "Content-Type": "application/json" } }),
+      "400",
+    );
   });
 
   it("answers no browser origin by default", async () => {
@@ -33,7 +36,10 @@ describe("security misconfiguration", () => {
   it("allows exactly the configured origins, preflight included", async () => {
     const vars = { CORS_ORIGINS: "https://app.example, https://console.example" };
     const { key } = await tenant();
-    const allowed = await fetchWithSettings(vars, request("/api/v1/calls", { headers: { Origin: "https://app.example", Authorization: `Bearer ${key}` } }));
+    const allowed = await fetchWithSettings(
+      vars,
+      request("/api/v1/calls", { headers: { Origin: "https://app.example", Authorization: `Bearer ${key}` } }),
+    );
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
     expect(allowed.headers.get("Access-Control-Allow-Origin")).not.toBe("*");
@@ -41,14 +47,24 @@ describe("security misconfiguration", () => {
 
     const preflight = await fetchWithSettings(
       vars,
-      request("/api/v1/calls", { method: "OPTIONS", headers: { Origin: "https://console.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" } }),
+      request("/api/v1/calls", {
+        method: "OPTIONS",
+        headers: {
+          Origin: "https://console.example",
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "authorization, content-type",
+        },
+      }),
     );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("https://console.example");
     expect(preflight.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
 
     for (const origin of ["https://evil.example", "https://app.example.evil.example", "null", "http://app.example"]) {
-      const refused = await fetchWithSettings(vars, request("/api/v1/calls", { headers: { Origin: origin, Authorization: `Bearer ${key}` } }));
+      const refused = await fetchWithSettings(
+        vars,
+        request("/api/v1/calls", { headers: { Origin: origin, Authorization: `Bearer ${key}` } }),
+      );
       expect(refused.headers.get("Access-Control-Allow-Origin"), origin).toBeNull();
     }
   });
@@ -67,7 +83,11 @@ describe("security misconfiguration", () => {
     const secret = "sk-live-very-secret-value-0123456789";
     const res = await fetchWithSettings(
       { TTS_PROVIDERS: "openai", OPENAI_API_KEY: secret, OPENAI_BASE_URL: `http://user:${secret}@example.com` },
-      request("/api/v1/voice/synthesize", { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }, body: JSON.stringify({ text: "hi" }) }),
+      request("/api/v1/voice/synthesize", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ text: "hi" }),
+      }),
     );
     expect(res.status).toBe(503);
     expect(await res.text()).not.toContain(secret);

@@ -16,12 +16,22 @@ describe("API inventory", () => {
         .filter((r) => !DOC_ROUTES.has(r)),
     );
     const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     expect([...served].sort()).toEqual([...documented].sort());
   });
 
   it("answers undocumented paths, other versions and debug endpoints with a 404 problem", async () => {
-    for (const path of ["/api/v0/calls", "/api/v2/calls", "/api/v1/debug", "/admin", "/.env", "/api/v1/admin/keys/export", "/metrics.json"]) {
+    for (const path of [
+      "/api/v0/calls",
+      "/api/v2/calls",
+      "/api/v1/debug",
+      "/admin",
+      "/.env",
+      "/api/v1/admin/keys/export",
+      "/metrics.json",
+    ]) {
       const res = await api(path);
       expect(res.status, path).toBe(404);
       expect(res.headers.get("Content-Type")).toBe("application/problem+json");

@@ -5,12 +5,22 @@ import { ADMIN_TOKEN, api, startCall, tenant } from "../helpers/api";
 // The audit log: every key use on call data, every read of a call or recording, every erasure
 // and key change, with who, tenant, action, target, time, request id and result; append-only.
 
-type Entry = { actor: string; tenantId: string; action: string; target: string | null; requestId: string | null; result: string; at: string };
+type Entry = {
+  actor: string;
+  tenantId: string;
+  action: string;
+  target: string | null;
+  requestId: string | null;
+  result: string;
+  at: string;
+};
 
 async function auditOf(tenantId: string, expected: number): Promise<Entry[]> {
   // Call-changing uses are written after the response (waitUntil): wait for them to land.
   for (let i = 0; i < 50; i++) {
-    const { entries } = (await (await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as { entries: Entry[] };
+    const { entries } = (await (
+      await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })
+    ).json()) as { entries: Entry[] };
     if (entries.length >= expected) return entries;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -22,7 +32,12 @@ describe("audit log", () => {
     const { tenantId, key } = await tenant();
     const keyId = key.split("_")[1] as string;
     const callId = await startCall(key, {}, ""); // with a spoken greeting, so there is a recording
-    const turn = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "hello" }, headers: { "X-Request-Id": "audit-turn-0001" } });
+    const turn = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "hello" },
+      headers: { "X-Request-Id": "audit-turn-0001" },
+    });
     expect(turn.status).toBe(200);
     await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: 1 } } });
     await api(`/api/v1/calls/${callId}`, { key });
@@ -64,7 +79,9 @@ describe("audit log", () => {
       expect(res.status, method).toBe(404);
     }
     // Nothing was added or removed, through the API or in the table (a call's uses share one row).
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?").bind(tenantId).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?")
+      .bind(tenantId)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(2);
     expect(await auditOf(tenantId, before.length)).toEqual(before);
   });

@@ -121,11 +121,16 @@ describe("one round trip per tenant request", () => {
     expect(w.rpcs).toEqual(["authorize", "acquireCall"]);
     w.reset();
     await advanceLimitsClock(tenantId, 11 * 60_000);
-    expect((await w.fetch(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
+    expect(
+      (await w.fetch(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+        .status,
+    ).toBe(200);
     expect(w.rpcs).toEqual(["authorize"]);
     const seen = await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits, state) => ({
       now: instance.now(),
-      seenAt: state.storage.sql.exec<{ seen_at: number }>("SELECT seen_at FROM active_calls_v2 WHERE call_id = ?", callId).one().seen_at,
+      seenAt: state.storage.sql
+        .exec<{ seen_at: number }>("SELECT seen_at FROM active_calls_v2 WHERE call_id = ?", callId)
+        .one().seen_at,
     }));
     expect(seen.now - seen.seenAt).toBeLessThan(60_000);
   });
@@ -134,9 +139,25 @@ describe("one round trip per tenant request", () => {
     const { tenantId, key } = await warmTenant();
     const created = await api("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
     const { callId } = (await created.json()) as { callId: string };
-    const turn = async () => expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } })).status).toBe(200);
-    const seenAt = () => runInDurableObject(tenantLimits(env, tenantId), (_: TenantLimits, state) => state.storage.sql.exec<{ seen_at: number }>("SELECT seen_at FROM active_calls_v2 WHERE call_id = ?", callId).one().seen_at);
-    const ageMark = (at: number) => runInDurableObject(tenantLimits(env, tenantId), (_: TenantLimits, state) => void state.storage.sql.exec("UPDATE active_calls_v2 SET seen_at = ? WHERE call_id = ?", at, callId));
+    const turn = async () =>
+      expect(
+        (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+          .status,
+      ).toBe(200);
+    const seenAt = () =>
+      runInDurableObject(
+        tenantLimits(env, tenantId),
+        (_: TenantLimits, state) =>
+          state.storage.sql
+            .exec<{ seen_at: number }>("SELECT seen_at FROM active_calls_v2 WHERE call_id = ?", callId)
+            .one().seen_at,
+      );
+    const ageMark = (at: number) =>
+      runInDurableObject(
+        tenantLimits(env, tenantId),
+        (_: TenantLimits, state) =>
+          void state.storage.sql.exec("UPDATE active_calls_v2 SET seen_at = ? WHERE call_id = ?", at, callId),
+      );
 
     await turn(); // checked now
     await ageMark(1);
@@ -172,7 +193,11 @@ describe("revocation through the cache", () => {
   it("keeps a rotated key working until its grace period ends, by the object's clock, then refuses it", async () => {
     const { tenantId, key } = await warmTenant();
     // 20 s of grace, under the object's key TTL: only the rotation's notice tells the object of it.
-    const rotated = await api(`/api/v1/admin/keys/${keyIdOf(key)}/rotate`, { method: "POST", key: ADMIN_TOKEN, json: { graceSeconds: 20 } });
+    const rotated = await api(`/api/v1/admin/keys/${keyIdOf(key)}/rotate`, {
+      method: "POST",
+      key: ADMIN_TOKEN,
+      json: { graceSeconds: 20 },
+    });
     expect(rotated.status).toBe(201);
     const next = ((await rotated.json()) as { key: string }).key;
     expect((await api("/api/v1/calls", { key })).status).toBe(200);
@@ -204,7 +229,9 @@ describe("revocation through the cache", () => {
 
   it("takes a change made in D1 outside the API within the object's key TTL", async () => {
     const { tenantId, key } = await warmTenant();
-    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE key_id = ?").bind(new Date(Date.now() - 1000).toISOString(), keyIdOf(key)).run();
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE key_id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), keyIdOf(key))
+      .run();
     await advanceLimitsClock(tenantId, KEY_TTL_MS);
     await expectProblem(await api("/api/v1/calls", { key }), 401, "unauthorized");
   });
@@ -220,20 +247,32 @@ describe("revocation through the cache", () => {
     // Repeating it with the object reachable completes it, and the key is refused.
     expect((await api(`/api/v1/admin/keys/${keyIdOf(key)}`, { method: "DELETE", key: ADMIN_TOKEN })).status).toBe(204);
     await expectProblem(await api("/api/v1/calls", { key }), 401, "unauthorized");
-    const audit = (await (await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as { entries: { action: string; result: string }[] };
+    const audit = (await (await api(`/api/v1/admin/audit?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as {
+      entries: { action: string; result: string }[];
+    };
     expect(audit.entries.filter((e) => e.action === "key.revoke").map((e) => e.result)).toEqual(["ok", "error"]);
   });
 
   it("undoes a rotation whose old key's object cannot be told, so repeating it works", async () => {
     const { tenantId, key } = await warmTenant();
     const failing = instrumented({ keyChanged: () => Promise.reject(new Error("injected limits outage")) });
-    const res = await failing.fetch(`/api/v1/admin/keys/${keyIdOf(key)}/rotate`, { method: "POST", key: ADMIN_TOKEN, json: { graceSeconds: 0 } });
+    const res = await failing.fetch(`/api/v1/admin/keys/${keyIdOf(key)}/rotate`, {
+      method: "POST",
+      key: ADMIN_TOKEN,
+      json: { graceSeconds: 0 },
+    });
     await expectProblem(res, 503, "key_change_unconfirmed");
-    const keys = (await (await api(`/api/v1/admin/keys?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as { keys: { keyId: string; revokedAt: string | null }[] };
+    const keys = (await (await api(`/api/v1/admin/keys?tenantId=${tenantId}`, { key: ADMIN_TOKEN })).json()) as {
+      keys: { keyId: string; revokedAt: string | null }[];
+    };
     expect(keys.keys).toEqual([expect.objectContaining({ keyId: keyIdOf(key), revokedAt: null })]);
     expect((await api("/api/v1/calls", { key })).status).toBe(200);
 
-    const again = await api(`/api/v1/admin/keys/${keyIdOf(key)}/rotate`, { method: "POST", key: ADMIN_TOKEN, json: { graceSeconds: 0 } });
+    const again = await api(`/api/v1/admin/keys/${keyIdOf(key)}/rotate`, {
+      method: "POST",
+      key: ADMIN_TOKEN,
+      json: { graceSeconds: 0 },
+    });
     expect(again.status).toBe(201);
     await expectProblem(await api("/api/v1/calls", { key }), 401, "unauthorized");
     expect((await api("/api/v1/calls", { key: ((await again.json()) as { key: string }).key })).status).toBe(200);
@@ -250,7 +289,13 @@ describe("keys and tenants", () => {
     await expectProblem(await w.fetch("/api/v1/calls", { key: guessed }), 401, "unauthorized"); // D1 path
     expect(w.rpcs).toEqual([]);
     // The object refuses it on its own too.
-    const verdict = await tenantLimits(env, tenantId).authorize({ tenantId, keyId: keyIdOf(key), keyHash: await hashKey(guessed), scope: "calls:read", rule: RULE });
+    const verdict = await tenantLimits(env, tenantId).authorize({
+      tenantId,
+      keyId: keyIdOf(key),
+      keyHash: await hashKey(guessed),
+      scope: "calls:read",
+      rule: RULE,
+    });
     expect(verdict).toEqual({ ok: false, reason: "unauthorized" });
     expect((await api("/api/v1/calls", { key })).status).toBe(200);
   });
@@ -261,7 +306,14 @@ describe("keys and tenants", () => {
     const aRecord = await record(a.key);
     const keyHash = await hashKey(a.key);
     const ask = (req: Partial<AuthorizeRequest>) =>
-      tenantLimits(env, b.tenantId).authorize({ tenantId: b.tenantId, keyId: aRecord.keyId, keyHash, scope: "calls:read", rule: RULE, ...req });
+      tenantLimits(env, b.tenantId).authorize({
+        tenantId: b.tenantId,
+        keyId: aRecord.keyId,
+        keyHash,
+        scope: "calls:read",
+        rule: RULE,
+        ...req,
+      });
     // B's object: A's key with B's tenant, with A's tenant, and with A's record handed over as verified.
     expect(await ask({})).toEqual({ ok: false, reason: "unauthorized" });
     expect(await ask({ tenantId: a.tenantId })).toEqual({ ok: false, reason: "unauthorized" });
@@ -311,7 +363,8 @@ describe("limits in the same round trip", () => {
   it("refuses a key without the route's scope before it spends a token", async () => {
     const call = limited("2");
     const readOnly = await createKey(`t_scope_${Date.now()}`, ["calls:read"]);
-    for (let i = 0; i < 3; i++) await expectProblem(await call("/api/v1/calls", { method: "POST", key: readOnly, json: {} }), 403, "forbidden");
+    for (let i = 0; i < 3; i++)
+      await expectProblem(await call("/api/v1/calls", { method: "POST", key: readOnly, json: {} }), 403, "forbidden");
     expect((await call("/api/v1/calls", { key: readOnly })).status).toBe(200);
     expect((await call("/api/v1/calls", { key: readOnly })).status).toBe(200);
     await expectProblem(await call("/api/v1/calls", { key: readOnly }), 429, "rate_limited");
@@ -325,7 +378,11 @@ describe("limits in the same round trip", () => {
       get: () => ({ authorize: () => Promise.reject(overloaded) }),
     };
     const ctx = createExecutionContext();
-    const res = await worker.fetch(apiRequest("/api/v1/calls", { key }), { ...env, TENANT_LIMITS: namespace } as unknown as Env, ctx);
+    const res = await worker.fetch(
+      apiRequest("/api/v1/calls", { key }),
+      { ...env, TENANT_LIMITS: namespace } as unknown as Env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.headers.get("Retry-After")).toBe("1");
     await expectProblem(res, 429, "rate_limited");
@@ -338,15 +395,25 @@ describe("TenantLimits storage", () => {
     const result = await runInDurableObject(stub, async (_instance: TenantLimits, state) => {
       const sql = state.storage.sql;
       // An object created before the change: the old table, its index, two slots.
-      sql.exec("CREATE TABLE active_calls (call_id TEXT PRIMARY KEY, acquired_at INTEGER NOT NULL, seen_at INTEGER NOT NULL)");
+      sql.exec(
+        "CREATE TABLE active_calls (call_id TEXT PRIMARY KEY, acquired_at INTEGER NOT NULL, seen_at INTEGER NOT NULL)",
+      );
       sql.exec("CREATE INDEX active_calls_seen ON active_calls (seen_at)");
       sql.exec("INSERT INTO active_calls VALUES ('a', 1, 10), ('b', 2, 20)");
       const migrated = new TenantLimits(state, env);
       const again = new TenantLimits(state, env); // a second start finds nothing left to move
       void again;
       return {
-        rows: sql.exec<{ call_id: string; acquired_at: number; seen_at: number }>("SELECT * FROM active_calls_v2 ORDER BY call_id").toArray(),
-        schema: sql.exec<{ type: string; name: string; sql: string | null }>("SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'active_calls%'").toArray(),
+        rows: sql
+          .exec<{ call_id: string; acquired_at: number; seen_at: number }>(
+            "SELECT * FROM active_calls_v2 ORDER BY call_id",
+          )
+          .toArray(),
+        schema: sql
+          .exec<{ type: string; name: string; sql: string | null }>(
+            "SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'active_calls%'",
+          )
+          .toArray(),
         active: await migrated.activeCalls(),
       };
     });

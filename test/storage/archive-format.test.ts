@@ -14,8 +14,22 @@ import { api, tenant, uid } from "../helpers/api";
 function session(tenantId: string, callId: string): SessionRecord {
   const at = "2026-11-20T10:00:00.000Z";
   return {
-    tenantId, callId, userId: null, language: "en-US", flow: "banking", state: "menu", context: {}, metadata: {}, status: "ended",
-    endReason: "client", createdAt: at, lastActivityAt: at, endedAt: at, turnCount: 1, archivedAt: at, residency: null,
+    tenantId,
+    callId,
+    userId: null,
+    language: "en-US",
+    flow: "banking",
+    state: "menu",
+    context: {},
+    metadata: {},
+    status: "ended",
+    endReason: "client",
+    createdAt: at,
+    lastActivityAt: at,
+    endedAt: at,
+    turnCount: 1,
+    archivedAt: at,
+    residency: null,
   };
 }
 
@@ -27,7 +41,14 @@ function tone(ms: number, rate: number): Int16Array {
 
 describe("archive container", () => {
   it("round-trips the transcript and the audio pieces, and reads a JSON-only archive with no audio", () => {
-    const archive = { version: 4, archivedAt: "t", session: session("t", "c"), history: [], audio: [], recordingKey: null } as CallArchive;
+    const archive = {
+      version: 4,
+      archivedAt: "t",
+      session: session("t", "c"),
+      history: [],
+      audio: [],
+      recordingKey: null,
+    } as CallArchive;
     const a = new Uint8Array([1, 2, 3]);
     const b = new Uint8Array([4, 5]);
     const { archive: back, audio } = decodeArchive(encodeArchive(archive, [a, b]));
@@ -61,12 +82,36 @@ describe("archives written before version 4", () => {
         { turnId: "turn-1", role: "assistant", text: "Your bill is ready.", at: "2026-11-20T10:00:00.000Z" },
       ],
       audio: [
-        { turnId: "turn-1", kind: "caller", mediaType: "audio/wav", format: "wav", sampleRate: 8000, key: bundleKey, offset: 0, bytes: caller.byteLength },
-        { turnId: "turn-1", kind: "reply", mediaType: "audio/wav", format: "wav", sampleRate: 8000, key: bundleKey, offset: caller.byteLength, bytes: reply.byteLength },
+        {
+          turnId: "turn-1",
+          kind: "caller",
+          mediaType: "audio/wav",
+          format: "wav",
+          sampleRate: 8000,
+          key: bundleKey,
+          offset: 0,
+          bytes: caller.byteLength,
+        },
+        {
+          turnId: "turn-1",
+          kind: "reply",
+          mediaType: "audio/wav",
+          format: "wav",
+          sampleRate: 8000,
+          key: bundleKey,
+          offset: caller.byteLength,
+          bytes: reply.byteLength,
+        },
       ],
       recordingKey: null,
     };
-    await putObject(env, env.ARCHIVE, coldKeys.transcript(tenantId, callId), JSON.stringify(archive), "application/json");
+    await putObject(
+      env,
+      env.ARCHIVE,
+      coldKeys.transcript(tenantId, callId),
+      JSON.stringify(archive),
+      "application/json",
+    );
 
     const view = await api(`/api/v1/calls/${callId}`, { key });
     expect(view.status).toBe(200);

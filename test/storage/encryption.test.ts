@@ -4,7 +4,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
 import type { ReplyOptions } from "../../src/durable/call-types";
 import { synthesize } from "../../src/pipeline/synthesize";
-import { cacheObjectKey, readCachedSpeech, TTS_CACHE_PREFIX, ttsCacheFor, type TtsCacheKey } from "../../src/providers/tts-cache";
+import {
+  cacheObjectKey,
+  readCachedSpeech,
+  TTS_CACHE_PREFIX,
+  ttsCacheFor,
+  type TtsCacheKey,
+} from "../../src/providers/tts-cache";
 import type { TextToSpeech } from "../../src/providers/types";
 import { HealthRegistry } from "../../src/routing/health-registry";
 import { archiveKeyring, encryptedKid } from "../../src/storage/encryption";
@@ -43,32 +49,51 @@ async function rawObjects(bucket: R2Bucket, prefix: string) {
   const out = [];
   for (const o of listed.objects) {
     const obj = await bucket.get(o.key);
-    out.push({ key: o.key, body: new Uint8Array(await obj!.arrayBuffer()), metadata: o.customMetadata ?? {}, contentType: o.httpMetadata?.contentType });
+    out.push({
+      key: o.key,
+      body: new Uint8Array(await obj!.arrayBuffer()),
+      metadata: o.customMetadata ?? {},
+      contentType: o.httpMetadata?.contentType,
+    });
   }
   return out;
 }
 
-function expectOnlyCiphertext(objects: { key: string; body: Uint8Array; metadata: Record<string, string> }[], secrets: string[], kid: string) {
+function expectOnlyCiphertext(
+  objects: { key: string; body: Uint8Array; metadata: Record<string, string> }[],
+  secrets: string[],
+  kid: string,
+) {
   expect(objects.length).toBeGreaterThan(0);
   for (const o of objects) {
     const text = latin1Of(o.body);
     expect(text.startsWith("VEENC"), o.key).toBe(true);
     expect(encryptedKid(o.body), o.key).toBe(kid);
     expect(o.metadata).toMatchObject({ "ve-enc": "aes-256-gcm-v1", "ve-kid": kid });
-    for (const marker of ["RIFF", "WAVE", "fmt ", '"history"', '"text"', ...secrets]) expect(text, `${o.key} contains ${marker}`).not.toContain(marker);
+    for (const marker of ["RIFF", "WAVE", "fmt ", '"history"', '"text"', ...secrets])
+      expect(text, `${o.key} contains ${marker}`).not.toContain(marker);
   }
 }
 
 /** A call with spoken replies, a caller audio turn and a distinctive sentence, ended and archived. */
-async function archivedCall(options: { residency?: "eu"; before?: (tenantId: string, callId: string) => Promise<void> } = {}) {
+async function archivedCall(
+  options: { residency?: "eu"; before?: (tenantId: string, callId: string) => Promise<void> } = {},
+) {
   const { tenantId, key } = await tenant(options.residency ? { residency: options.residency } : {});
   const sentence = `the purple heron ${uid("s")} counts seventeen lanterns`;
   const created = await api("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
   expect(created.status).toBe(201);
   const { callId } = (await created.json()) as { callId: string };
-  expect((await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: sentence } })).status).toBe(200);
+  expect(
+    (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: sentence } })).status,
+  ).toBe(200);
   // Caller audio in, spoken reply out: both are archived as audio (the recording is built from them).
-  const audioTurn = await api(`/api/v1/calls/${callId}/turns?reply=audio`, { method: "POST", key, body: dtmfWav, headers: { "Content-Type": "audio/wav" } });
+  const audioTurn = await api(`/api/v1/calls/${callId}/turns?reply=audio`, {
+    method: "POST",
+    key,
+    body: dtmfWav,
+    headers: { "Content-Type": "audio/wav" },
+  });
   expect(audioTurn.status, await audioTurn.clone().text()).toBe(200);
   const live = new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording`, { key })).arrayBuffer());
   expect(latin1(live.subarray(0, 4))).toBe("RIFF");
@@ -120,7 +145,11 @@ describe("encryption at rest: the cold tier", { timeout: 30_000 }, () => {
       [SAME_ID_OTHER_MATERIAL, 500, "archive_unreadable"],
       ["", 503, "archive_key_unavailable"],
     ] as const) {
-      for (const path of [`/api/v1/calls/${callId}`, `/api/v1/calls/${callId}/recording`, `/api/v1/calls/${callId}/recording?turnId=turn-1`]) {
+      for (const path of [
+        `/api/v1/calls/${callId}`,
+        `/api/v1/calls/${callId}/recording`,
+        `/api/v1/calls/${callId}/recording?turnId=turn-1`,
+      ]) {
         const res = await withKeys(keys, path, key);
         const text = await res.clone().text();
         expect(text).not.toContain(sentence);
@@ -133,25 +162,42 @@ describe("encryption at rest: the cold tier", { timeout: 30_000 }, () => {
     await expectProblem(await withKeys("", `/api/v1/calls/${uid("nope")}`, key), 404, "call_not_found");
     // The logs say which key was missing.
     const logged = warn.mock.calls.map((c) => String(c[0]));
-    expect(logged.some((l) => l.includes("archive_key_unavailable") && l.includes("key id 'test-1'") && l.includes("holds: other"))).toBe(true);
+    expect(
+      logged.some(
+        (l) => l.includes("archive_key_unavailable") && l.includes("key id 'test-1'") && l.includes("holds: other"),
+      ),
+    ).toBe(true);
   });
 
   it("survives a key rotation: old archives still read, new ones use the newest key", async () => {
     const old = await archivedCall();
-    const rotated = await archivedCall({ before: (tenantId, callId) => setCallBindings(tenantId, callId, { ARCHIVE_KEYS: ROTATED }) });
+    const rotated = await archivedCall({
+      before: (tenantId, callId) => setCallBindings(tenantId, callId, { ARCHIVE_KEYS: ROTATED }),
+    });
     expectOnlyCiphertext(await rawObjects(env.ARCHIVE, callPrefix(old.tenantId, old.callId)), [old.sentence], "test-1");
-    expectOnlyCiphertext(await rawObjects(env.ARCHIVE, callPrefix(rotated.tenantId, rotated.callId)), [rotated.sentence], "test-2");
+    expectOnlyCiphertext(
+      await rawObjects(env.ARCHIVE, callPrefix(rotated.tenantId, rotated.callId)),
+      [rotated.sentence],
+      "test-2",
+    );
 
     for (const call of [old, rotated]) {
       await dropWarmCopy(call.tenantId, call.callId);
       const res = await withKeys(ROTATED, `/api/v1/calls/${call.callId}`, call.key);
-      expect(await res.json()).toMatchObject({ tier: "cold", history: expect.arrayContaining([expect.objectContaining({ text: call.sentence })]) });
+      expect(await res.json()).toMatchObject({
+        tier: "cold",
+        history: expect.arrayContaining([expect.objectContaining({ text: call.sentence })]),
+      });
       const recording = await withKeys(ROTATED, `/api/v1/calls/${call.callId}/recording`, call.key);
       expect(new Uint8Array(await recording.arrayBuffer())).toEqual(call.live);
     }
     // A deployment that lacks the newer key cannot read what it encrypted, and says so.
     vi.spyOn(console, "warn").mockImplementation(() => {});
-    await expectProblem(await api(`/api/v1/calls/${rotated.callId}`, { key: rotated.key }), 503, "archive_key_unavailable");
+    await expectProblem(
+      await api(`/api/v1/calls/${rotated.callId}`, { key: rotated.key }),
+      503,
+      "archive_key_unavailable",
+    );
   });
 
   it("encrypts an EU call's archive in the EU bucket", async () => {
@@ -159,7 +205,10 @@ describe("encryption at rest: the cold tier", { timeout: 30_000 }, () => {
     expect((await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects).toHaveLength(0);
     expectOnlyCiphertext(await rawObjects(env.ARCHIVE_EU, callPrefix(tenantId, callId)), [sentence], "test-1");
     await dropWarmCopy(tenantId, callId);
-    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({ tier: "cold", residency: "eu" });
+    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({
+      tier: "cold",
+      residency: "eu",
+    });
     expect(new Uint8Array(await (await api(`/api/v1/calls/${callId}/recording`, { key })).arrayBuffer())).toEqual(live);
   });
 });
@@ -178,19 +227,36 @@ describe("encryption at rest: without ARCHIVE_KEYS", { timeout: 30_000 }, () => 
     const { tenantId, key } = await tenant();
     const created = await api("/api/v1/calls", { method: "POST", key, json: {} });
     const { callId } = (await created.json()) as { callId: string };
-    await api(`/api/v1/calls/${callId}/turns`, { method: "POST", key, json: { text: "a sentence that must not leak" } });
+    await api(`/api/v1/calls/${callId}/turns`, {
+      method: "POST",
+      key,
+      json: { text: "a sentence that must not leak" },
+    });
     await setCallBindings(tenantId, callId, { ARCHIVE_KEYS: "" });
 
-    const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as { archive: string };
+    const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as {
+      archive: string;
+    };
     expect(ended.archive).toBe("pending");
-    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({ tier: "hot", status: "ended" });
+    expect(await (await api(`/api/v1/calls/${callId}`, { key })).json()).toMatchObject({
+      tier: "hot",
+      status: "ended",
+    });
     expect((await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects).toHaveLength(0);
-    expect(errors.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/"event":"archive_encryption_unavailable".*ARCHIVE_KEYS is not set/));
+    expect(errors.mock.calls.map((c) => String(c[0]))).toContainEqual(
+      expect.stringMatching(/"event":"archive_encryption_unavailable".*ARCHIVE_KEYS is not set/),
+    );
 
     const stub = callObject(tenantId, callId);
     await retryNow(stub);
     const jobs = await jobsOf(stub);
-    expect(jobs).toEqual([expect.objectContaining({ job: "archive", attempts: 2, lastError: expect.stringContaining("ARCHIVE_KEYS is not set") })]);
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        job: "archive",
+        attempts: 2,
+        lastError: expect.stringContaining("ARCHIVE_KEYS is not set"),
+      }),
+    ]);
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
     expect((await env.ARCHIVE.list({ prefix: callPrefix(tenantId, callId) })).objects).toHaveLength(0);
 
@@ -212,19 +278,29 @@ describe("encryption at rest: without ARCHIVE_KEYS", { timeout: 30_000 }, () => 
     expect(body.checks.encryption?.detail).toMatch(/^ARCHIVE_KEYS is not set/);
 
     const secret = bytesToBase64(crypto.getRandomValues(new Uint8Array(16)));
-    const bad = (await (await fetchWithSettings({ ARCHIVE_KEYS: `k:${secret}` }, new Request(`${BASE}/readyz`))).json()) as typeof body;
+    const bad = (await (
+      await fetchWithSettings({ ARCHIVE_KEYS: `k:${secret}` }, new Request(`${BASE}/readyz`))
+    ).json()) as typeof body;
     expect(bad.checks.encryption?.detail).toContain("ARCHIVE_KEYS is invalid: entry 1 the key must be 32 bytes");
     expect(JSON.stringify(bad)).not.toContain(secret);
 
-    const rotated = (await (await fetchWithSettings({ ARCHIVE_KEYS: ROTATED }, new Request(`${BASE}/readyz`))).json()) as typeof body;
+    const rotated = (await (
+      await fetchWithSettings({ ARCHIVE_KEYS: ROTATED }, new Request(`${BASE}/readyz`))
+    ).json()) as typeof body;
     expect(rotated.checks.encryption?.detail).toContain("new writes use key 'test-2' (2 keys)");
   });
 });
 
 describe("encryption at rest: the TTS cache", { timeout: 30_000 }, () => {
   const synth = (key: string, text: string, archiveKeys?: string) => {
-    const init = { method: "POST", body: JSON.stringify({ text, format: "wav" }), headers: { "Content-Type": "application/json" } };
-    return archiveKeys === undefined ? api("/api/v1/voice/synthesize", { ...init, key }) : withKeys(archiveKeys, "/api/v1/voice/synthesize", key, init);
+    const init = {
+      method: "POST",
+      body: JSON.stringify({ text, format: "wav" }),
+      headers: { "Content-Type": "application/json" },
+    };
+    return archiveKeys === undefined
+      ? api("/api/v1/voice/synthesize", { ...init, key })
+      : withKeys(archiveKeys, "/api/v1/voice/synthesize", key, init);
   };
 
   it("stores cached speech encrypted, under names that are not plain hashes of the text", async () => {
@@ -237,7 +313,15 @@ describe("encryption at rest: the TTS cache", { timeout: 30_000 }, () => {
     expect(second.headers.get("X-Voice-Cache")).toBe("hit");
     expect(new Uint8Array(await second.arrayBuffer())).toEqual(audio);
 
-    const cacheKey: TtsCacheKey = { tenantId, provider: "local", voice: "", language: "en-US", format: "wav", sampleRate: 16000, text };
+    const cacheKey: TtsCacheKey = {
+      tenantId,
+      provider: "local",
+      voice: "",
+      language: "en-US",
+      format: "wav",
+      sampleRate: 16000,
+      text,
+    };
     const name = await cacheObjectKey(archiveKeyring(env), cacheKey);
     const stored = await env.ARCHIVE.get(name);
     expect(stored, "the entry is where the keyed name says").not.toBeNull();
@@ -246,7 +330,9 @@ describe("encryption at rest: the TTS cache", { timeout: 30_000 }, () => {
     expect(latin1Of(body)).not.toContain("RIFF");
     expect(stored!.customMetadata).toMatchObject({ "ve-kid": "test-1", provider: "local" });
     // An unkeyed SHA-256 of the same fields (the old naming) finds nothing.
-    const plainHash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(["local", text])))));
+    const plainHash = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(["local", text])))),
+    );
     expect(name).not.toContain(plainHash.map((b) => b.toString(16).padStart(2, "0")).join(""));
     // Every cache entry in the bucket is ciphertext.
     for (const o of (await env.ARCHIVE.list({ prefix: TTS_CACHE_PREFIX })).objects) {
@@ -275,10 +361,25 @@ describe("encryption at rest: the TTS cache", { timeout: 30_000 }, () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const cache = ttsCacheFor(env, 3600, { tenantId: uid("t"), residency: null })!;
     const reply: ReplyOptions = { mode: "audio", format: "wav", sampleRate: 16000 };
-    const engine: TextToSpeech = { name: "fake", region: "fake-region", encodings: ["pcm"], synthesize: async () => ({ samples: new Int16Array(1600).fill(1000), sampleRate: 16000 }) };
-    const k: TtsCacheKey = { tenantId: cache.tenantId, provider: "fake", voice: "", language: "en-US", format: "wav", sampleRate: 16000, text: "Hello there." };
+    const engine: TextToSpeech = {
+      name: "fake",
+      region: "fake-region",
+      encodings: ["pcm"],
+      synthesize: async () => ({ samples: new Int16Array(1600).fill(1000), sampleRate: 16000 }),
+    };
+    const k: TtsCacheKey = {
+      tenantId: cache.tenantId,
+      provider: "fake",
+      voice: "",
+      language: "en-US",
+      format: "wav",
+      sampleRate: 16000,
+      text: "Hello there.",
+    };
     const name = await cacheObjectKey(cache.keys, k);
-    await env.ARCHIVE.put(name, new TextEncoder().encode("RIFF plaintext from before encryption"), { httpMetadata: { contentType: "audio/wav" } });
+    await env.ARCHIVE.put(name, new TextEncoder().encode("RIFF plaintext from before encryption"), {
+      httpMetadata: { contentType: "audio/wav" },
+    });
     await expect(readCachedSpeech(cache, k)).rejects.toMatchObject({ code: "archive_unreadable" });
 
     const options = { cache, resilience: { registry: new HealthRegistry() } };
@@ -292,7 +393,15 @@ describe("encryption at rest: the TTS cache", { timeout: 30_000 }, () => {
     const { tenantId, key } = await tenant({ residency: "eu" });
     const text = `Guten Tag, ${uid("eu")}.`;
     expect((await synth(key, text)).headers.get("X-Voice-Cache")).toBe("miss");
-    const name = await cacheObjectKey(archiveKeyring(env), { tenantId, provider: "local", voice: "", language: "en-US", format: "wav", sampleRate: 16000, text });
+    const name = await cacheObjectKey(archiveKeyring(env), {
+      tenantId,
+      provider: "local",
+      voice: "",
+      language: "en-US",
+      format: "wav",
+      sampleRate: 16000,
+      text,
+    });
     expect(await env.ARCHIVE.head(name)).toBeNull();
     const stored = await env.ARCHIVE_EU.get(name);
     expect(stored).not.toBeNull();

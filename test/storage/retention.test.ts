@@ -22,12 +22,21 @@ describe("retention cron", () => {
     await env.DB.prepare(
       "INSERT INTO calls (tenant_id, call_id, language, flow, status, created_at, last_activity_at, ended_at, archived_at) VALUES (?, ?, 'en-US', 'contact-center', 'ended', ?, ?, ?, ?)",
     )
-      .bind(tenantId, unarchived, "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z")
+      .bind(
+        tenantId,
+        unarchived,
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:00:00Z",
+      )
       .run();
 
     await runCron(new Date(Date.now() + 31 * DAY));
     expect((await (await api(`/api/v1/calls/${archived}`, { key })).json()) as object).toMatchObject({ tier: "cold" });
-    const kept = await env.DB.prepare("SELECT call_id FROM calls WHERE tenant_id = ? AND call_id = ?").bind(tenantId, unarchived).first();
+    const kept = await env.DB.prepare("SELECT call_id FROM calls WHERE tenant_id = ? AND call_id = ?")
+      .bind(tenantId, unarchived)
+      .first();
     expect(kept).not.toBeNull();
 
     await runCron(new Date(Date.now() + 366 * DAY));

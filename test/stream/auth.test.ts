@@ -50,7 +50,13 @@ describe("stream tokens", { timeout: 30_000 }, () => {
     // The claims name tenant, call, key and residency; changing them (here: to tenant B's call)
     // changes the token's hash, which the object does not hold.
     const claims = parseStreamToken(token)!;
-    const forged = token.replace(/^vst_[^.]+/, `vst_${btoa(JSON.stringify([1, b.tenantId, callB, claims.keyId, null])).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")}`);
+    const forged = token.replace(
+      /^vst_[^.]+/,
+      `vst_${btoa(JSON.stringify([1, b.tenantId, callB, claims.keyId, null]))
+        .replace(/=+$/, "")
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")}`,
+    );
     expect(parseStreamToken(forged)).toMatchObject({ tenantId: b.tenantId, callId: callB });
     await expectProblem((await connect(callB, { token: forged })) as Response, 401, "unauthorized");
     await expectProblem((await connect(callA, { token: "vst_nonsense" })) as Response, 401, "unauthorized");
@@ -77,10 +83,22 @@ describe("stream tokens", { timeout: 30_000 }, () => {
     const b = await tenant();
     const callId = await startCall(a.key);
     const readOnly = await createKey(a.tenantId, ["calls:read"]);
-    await expectProblem(await api(`/api/v1/calls/${callId}/stream-token`, { method: "POST", key: readOnly }), 403, "forbidden");
-    await expectProblem(await api(`/api/v1/calls/${callId}/stream-token`, { method: "POST", key: b.key }), 404, "call_not_found");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/stream-token`, { method: "POST", key: readOnly }),
+      403,
+      "forbidden",
+    );
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/stream-token`, { method: "POST", key: b.key }),
+      404,
+      "call_not_found",
+    );
     expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key: a.key })).status).toBe(200);
-    await expectProblem(await api(`/api/v1/calls/${callId}/stream-token`, { method: "POST", key: a.key }), 409, "call_ended");
+    await expectProblem(
+      await api(`/api/v1/calls/${callId}/stream-token`, { method: "POST", key: a.key }),
+      409,
+      "call_ended",
+    );
   });
 });
 
@@ -93,14 +111,21 @@ describe("Bearer keys on the stream", { timeout: 30_000 }, () => {
     const readOnly = await createKey(tenantId, ["calls:read", "voice"]);
     await expectProblem((await connect(callId, { key: readOnly })) as Response, 403, "forbidden");
     await expectProblem((await connect(callId, { key: ADMIN_TOKEN })) as Response, 403, "forbidden");
-    await expectProblem((await connect(callId, { key: "ve_AAAAAAAAAAAA_" + "a".repeat(43) })) as Response, 401, "unauthorized");
+    await expectProblem(
+      (await connect(callId, { key: "ve_AAAAAAAAAAAA_" + "a".repeat(43) })) as Response,
+      401,
+      "unauthorized",
+    );
   });
 });
 
 describe("the OpenAPI document", { timeout: 30_000 }, () => {
   it("lists both routes: the token (201) and the WebSocket upgrade (101) with its problem answers and both credentials", async () => {
     const doc = (await (await api("/openapi.json")).json()) as {
-      paths: Record<string, Record<string, { security?: Record<string, string[]>[]; responses: Record<string, unknown> }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: Record<string, string[]>[]; responses: Record<string, unknown> }>
+      >;
       components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> };
     };
     const stream = doc.paths["/api/v1/calls/{callId}/stream"]?.get;

@@ -20,11 +20,17 @@ async function mark(tenantId: string, callId: string): Promise<void> {
 }
 
 async function marked(tenantId: string, callId: string): Promise<boolean> {
-  return runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => (instance as unknown as { marked?: boolean }).marked === true);
+  return runInDurableObject(
+    callObject(tenantId, callId),
+    (instance: CallSession) => (instance as unknown as { marked?: boolean }).marked === true,
+  );
 }
 
 async function attachment(tenantId: string, callId: string): Promise<StreamAttachment | null> {
-  return runInDurableObject(callObject(tenantId, callId), (_i, state) => (state.getWebSockets(STREAM_TAG)[0]?.deserializeAttachment() as StreamAttachment | null) ?? null);
+  return runInDurableObject(
+    callObject(tenantId, callId),
+    (_i, state) => (state.getWebSockets(STREAM_TAG)[0]?.deserializeAttachment() as StreamAttachment | null) ?? null,
+  );
 }
 
 function keys(digits: string, rate: number): Int16Array {
@@ -58,7 +64,9 @@ describe("hibernation", { timeout: 30_000 }, () => {
       ...["transcript", "intent", "reply", "reply_done", "metrics"],
       ...["dtmf", "dtmf", "transcript", "intent", "reply", "reply_done", "metrics"],
     ]);
-    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: { turnId: string; role: string; text: string }[] };
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+      history: { turnId: string; role: string; text: string }[];
+    };
     expect(view.history.filter((h) => h.role === "user").map((h) => h.text)).toEqual(["billing", "1", "2#"]);
   });
 
@@ -69,11 +77,19 @@ describe("hibernation", { timeout: 30_000 }, () => {
     s.sendAudio(keys("12", 8000), "pcm16", 8000);
     await s.next("dtmf");
     await s.next("dtmf");
-    expect(await attachment(tenantId, callId)).toMatchObject({ digits: "12", start: { format: "pcm16", sampleRate: 8000 } });
+    expect(await attachment(tenantId, callId)).toMatchObject({
+      digits: "12",
+      start: { format: "pcm16", sampleRate: 8000 },
+    });
     await evictDurableObject(callObject(tenantId, callId));
     s.sendAudio(keys("34#", 8000), "pcm16", 8000);
     expect(await s.next("transcript")).toMatchObject({ turnId: "turn-1", text: "1234#", source: "dtmf" });
-    expect(s.messages("dtmf").map((m) => m.digit).join("")).toBe("1234#");
+    expect(
+      s
+        .messages("dtmf")
+        .map((m) => m.digit)
+        .join(""),
+    ).toBe("1234#");
   });
 
   it("still knows what a hibernated reply was playing: barge-in after a wake cuts it where the caller spoke", async () => {
@@ -95,9 +111,16 @@ describe("hibernation", { timeout: 30_000 }, () => {
     });
     s.sendAudio(speechLike(16000, 600), "pcm16", 16000);
     await s.next("speech_started");
-    expect(await s.next("interrupted")).toEqual({ type: "interrupted", turnId: "turn-1", spokenText: "Hello! How can I help you today?" });
+    expect(await s.next("interrupted")).toEqual({
+      type: "interrupted",
+      turnId: "turn-1",
+      spokenText: "Hello! How can I help you today?",
+    });
     s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
     await s.next("error"); // the new utterance's turn: no STT provider in tests
-    expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({ text: "Hello! How can I help you today?", interrupted: true });
+    expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({
+      text: "Hello! How can I help you today?",
+      interrupted: true,
+    });
   });
 });

@@ -9,7 +9,16 @@ import { resetHealthForTests } from "../../src/routing/health-registry";
 import agentWav from "../fixtures/audio/agent-16k.wav";
 import { api, startCall, tenant } from "../helpers/api";
 import { callObject, setCallBindings } from "../helpers/objects";
-import { assistantEntry, callView, interruptedEntry, silenceSamples, speechLike, started, wavSamples, type TestStream } from "./stream-client";
+import {
+  assistantEntry,
+  callView,
+  interruptedEntry,
+  silenceSamples,
+  speechLike,
+  started,
+  wavSamples,
+  type TestStream,
+} from "./stream-client";
 
 // Caller speech over the live stream: endpointing (a turn ends after endSilenceMs of silence, and
 // not before), the speech turn's events with a stubbed speech-to-text provider, and barge-in while
@@ -20,7 +29,10 @@ import { assistantEntry, callView, interruptedEntry, silenceSamples, speechLike,
 afterEach(() => vi.restoreAllMocks());
 beforeEach(() => resetHealthForTests());
 
-const HELLO_REPLY = ["Hello! How can I help you today?", "You can say check my balance, billing, technical support, or talk to an agent."];
+const HELLO_REPLY = [
+  "Hello! How can I help you today?",
+  "You can say check my balance, billing, technical support, or talk to an agent.",
+];
 
 interface Stub {
   /** Bytes of each audio body sent to speech to text. */
@@ -39,7 +51,10 @@ function stubProviders(transcript: string, hold: (text: string) => boolean = () 
     const url = new URL(req.url);
     if (url.host === "api.deepgram.com") {
       stub.stt.push((await req.arrayBuffer()).byteLength);
-      return Response.json({ metadata: { request_id: "r1" }, results: { channels: [{ alternatives: [{ transcript, confidence: 0.95, words: [] }] }] } });
+      return Response.json({
+        metadata: { request_id: "r1" },
+        results: { channels: [{ alternatives: [{ transcript, confidence: 0.95, words: [] }] }] },
+      });
     }
     if (url.pathname === "/v1/audio/speech") {
       const { input: text } = (await req.json()) as { input: string };
@@ -103,7 +118,13 @@ describe("endpointing", { timeout: 30_000 }, () => {
     expect(stub.stt).toHaveLength(0);
     s.sendAudio(silenceSamples(16000, 200), "pcm16", 16000);
     const t = await s.next("transcript");
-    expect(t).toEqual({ type: "transcript", turnId: "turn-1", text: "I want to talk to an agent", final: true, source: "speech" });
+    expect(t).toEqual({
+      type: "transcript",
+      turnId: "turn-1",
+      text: "I want to talk to an agent",
+      final: true,
+      source: "speech",
+    });
     await s.next("metrics");
     expect(s.summary()).toEqual(["ready", "speech_started", "transcript", "intent", "reply", "reply_done", "metrics"]);
     expect(s.messages("intent")[0]!.name).toBe("human_agent");
@@ -154,9 +175,23 @@ describe("a spoken turn", { timeout: 30_000 }, () => {
     s.sendAudio(samples, "pcm16", 16000);
     s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
     const m = await s.next("metrics");
-    expect(s.summary()).toEqual(["ready", "speech_started", "transcript", "intent", "reply", "audio", "reply_done", "metrics"]);
+    expect(s.summary()).toEqual([
+      "ready",
+      "speech_started",
+      "transcript",
+      "intent",
+      "reply",
+      "audio",
+      "reply_done",
+      "metrics",
+    ]);
     expect(s.messages("reply")[0]!.text).toBe("Let me connect you with an agent. Please hold while I transfer you.");
-    expect(m).toMatchObject({ turnId: "turn-1", sttMs: expect.any(Number), nlpMs: expect.any(Number), ttsMs: expect.any(Number) });
+    expect(m).toMatchObject({
+      turnId: "turn-1",
+      sttMs: expect.any(Number),
+      nlpMs: expect.any(Number),
+      ttsMs: expect.any(Number),
+    });
     expect(m.firstAudioMs).not.toBeNull();
     expect(m.firstAudioMs!).toBeLessThanOrEqual(m.sttMs + m.nlpMs + m.ttsMs + 50);
     const view = await callView(tenantId, callId);
@@ -193,19 +228,40 @@ describe("barge-in", { timeout: 30_000 }, () => {
     await s.until((m) => m.type === "metrics" && m.turnId === "turn-2", "turn-2's metrics");
     expect(s.summary()).toEqual([
       "ready",
-      "transcript", "intent", "reply", "audio", "speech_started", "interrupted", "metrics",
-      "transcript", "intent", "reply", "audio", "reply_done", "metrics",
+      "transcript",
+      "intent",
+      "reply",
+      "audio",
+      "speech_started",
+      "interrupted",
+      "metrics",
+      "transcript",
+      "intent",
+      "reply",
+      "audio",
+      "reply_done",
+      "metrics",
     ]);
     // Only the first sentence's second of audio (16 kHz pcm16) went out for turn-1: no reply_done for it.
-    const turn1Audio = s.log.slice(0, s.log.findIndex((m) => m.type === "interrupted")).filter((m) => m.type === "audio");
+    const turn1Audio = s.log
+      .slice(
+        0,
+        s.log.findIndex((m) => m.type === "interrupted"),
+      )
+      .filter((m) => m.type === "audio");
     expect(turn1Audio.reduce((n, m) => n + (m as { bytes: Uint8Array }).bytes.byteLength, 0)).toBe(32000);
     expect(s.messages("reply_done").map((m) => m.turnId)).toEqual(["turn-2"]);
     expect(s.messages("metrics")[0]).toMatchObject({ turnId: "turn-1", firstAudioMs: expect.any(Number) });
     expect(s.messages("transcript").map((m) => m.text)).toEqual(["hello", "agent"]);
     expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({ text: HELLO_REPLY[0], interrupted: true });
-    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as { history: { turnId: string; role: string; text: string; interrupted?: boolean }[] };
+    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+      history: { turnId: string; role: string; text: string; interrupted?: boolean }[];
+    };
     // The API shows what was played, flagged as interrupted.
-    expect(view.history.find((h) => h.turnId === "turn-1" && h.role === "assistant")).toMatchObject({ text: HELLO_REPLY[0], interrupted: true });
+    expect(view.history.find((h) => h.turnId === "turn-1" && h.role === "assistant")).toMatchObject({
+      text: HELLO_REPLY[0],
+      interrupted: true,
+    });
   });
 
   it("caller speech while the sent reply is still playing interrupts it and rewrites the stored reply", async () => {
@@ -215,14 +271,19 @@ describe("barge-in", { timeout: 30_000 }, () => {
     s.send({ type: "text", text: "hello" });
     await s.next("reply_done");
     await s.next("metrics");
-    expect(await assistantEntry(tenantId, callId, "turn-1")).toEqual(expect.objectContaining({ text: HELLO_REPLY.join(" ") }));
+    expect(await assistantEntry(tenantId, callId, "turn-1")).toEqual(
+      expect.objectContaining({ text: HELLO_REPLY.join(" ") }),
+    );
     const ends = await playbackEnds(tenantId, callId);
     expect(ends).toHaveLength(2);
     await setStreamClock(tenantId, callId, ends[0]! + 10); // in the second sentence
     sendSpeech(s);
     await s.next("speech_started");
     expect(await s.next("interrupted")).toEqual({ type: "interrupted", turnId: "turn-1", spokenText: HELLO_REPLY[0] });
-    expect(await interruptedEntry(tenantId, callId, "turn-1", 50)).toMatchObject({ text: HELLO_REPLY[0], interrupted: true });
+    expect(await interruptedEntry(tenantId, callId, "turn-1", 50)).toMatchObject({
+      text: HELLO_REPLY[0],
+      interrupted: true,
+    });
     // The new utterance is then handled as any other (here: no STT provider, so an error).
     s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
     expect(await s.next("error")).toMatchObject({ code: "provider_unavailable" });
@@ -240,7 +301,9 @@ describe("barge-in", { timeout: 30_000 }, () => {
     s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
     await s.next("error"); // the utterance's turn (no STT provider)
     expect(s.messages("interrupted")).toEqual([]);
-    expect(await assistantEntry(tenantId, callId, "turn-1")).toEqual(expect.objectContaining({ text: HELLO_REPLY.join(" ") }));
+    expect(await assistantEntry(tenantId, callId, "turn-1")).toEqual(
+      expect.objectContaining({ text: HELLO_REPLY.join(" ") }),
+    );
     expect((await assistantEntry(tenantId, callId, "turn-1"))?.interrupted).toBeUndefined();
   });
 

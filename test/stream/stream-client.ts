@@ -13,10 +13,19 @@ import { callObject } from "../helpers/objects";
 export type Received = ServerMessage | { type: "audio"; bytes: Uint8Array };
 
 /** Opens GET /api/v1/calls/{callId}/stream through the Worker; the Response when it is refused. */
-export async function connect(callId: string, auth: { key?: string; token?: string }, init: { upgrade?: boolean } = {}): Promise<TestStream | Response> {
+export async function connect(
+  callId: string,
+  auth: { key?: string; token?: string },
+  init: { upgrade?: boolean } = {},
+): Promise<TestStream | Response> {
   const query = auth.token === undefined ? "" : `?token=${encodeURIComponent(auth.token)}`;
   const headers: Record<string, string> = init.upgrade === false ? {} : { Upgrade: "websocket" };
-  const res = await exports.default.fetch(apiRequest(`/api/v1/calls/${encodeURIComponent(callId)}/stream${query}`, { headers, ...(auth.key ? { key: auth.key } : {}) }));
+  const res = await exports.default.fetch(
+    apiRequest(`/api/v1/calls/${encodeURIComponent(callId)}/stream${query}`, {
+      headers,
+      ...(auth.key ? { key: auth.key } : {}),
+    }),
+  );
   if (res.status !== 101 || !res.webSocket) return res;
   return new TestStream(res.webSocket);
 }
@@ -110,7 +119,10 @@ export class TestStream {
           return m;
         }
       }
-      if (this.closeInfo) throw new Error(`stream closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; got ${this.summary().join(", ")}`);
+      if (this.closeInfo)
+        throw new Error(
+          `stream closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; got ${this.summary().join(", ")}`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${this.summary().join(", ")}`);
       await new Promise<void>((resolve) => {
@@ -157,9 +169,14 @@ export async function callView(tenantId: string, callId: string): Promise<CallVi
 }
 
 /** The reply a call's history holds for one turn (its assistant entry), as the call's object has it. */
-export async function assistantEntry(tenantId: string, callId: string, turnId: string): Promise<{ text: string; interrupted?: boolean } | undefined> {
+export async function assistantEntry(
+  tenantId: string,
+  callId: string,
+  turnId: string,
+): Promise<{ text: string; interrupted?: boolean } | undefined> {
   const view = await callView(tenantId, callId);
-  return view?.history.find((h) => h.turnId === turnId && h.role === "assistant") as { text: string; interrupted?: boolean } | undefined;
+  return view?.history.find((h) => h.turnId === turnId && h.role === "assistant") as
+    { text: string; interrupted?: boolean } | undefined;
 }
 
 /**

@@ -34,9 +34,28 @@ describe("keypad tones in the caller's audio", { timeout: 30_000 }, () => {
     const { samples } = wavSamples(dtmfWav);
     s.sendAudio(samples, "pcm16", 8000);
     const metrics = await s.next("metrics");
-    expect(s.summary()).toEqual(["ready", "dtmf", "dtmf", "dtmf", "dtmf", "dtmf", "transcript", "intent", "reply", "reply_done", "metrics"]);
-    expect(s.messages("dtmf").map((m) => m.digit).join("")).toBe("1234#");
-    expect(s.messages("transcript")).toEqual([{ type: "transcript", turnId: "turn-1", text: "1234#", final: true, source: "dtmf" }]);
+    expect(s.summary()).toEqual([
+      "ready",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "transcript",
+      "intent",
+      "reply",
+      "reply_done",
+      "metrics",
+    ]);
+    expect(
+      s
+        .messages("dtmf")
+        .map((m) => m.digit)
+        .join(""),
+    ).toBe("1234#");
+    expect(s.messages("transcript")).toEqual([
+      { type: "transcript", turnId: "turn-1", text: "1234#", final: true, source: "dtmf" },
+    ]);
     // A keypad utterance is not speech: no speech_started, no speech turn after it.
     s.sendAudio(silenceSamples(8000, 1500), "pcm16", 8000);
     s.send({ type: "text", text: "billing" });
@@ -61,7 +80,22 @@ describe("keypad tones in the caller's audio", { timeout: 30_000 }, () => {
     s.sendAudio(silenceSamples(8000, 1500), "pcm16", 8000);
     s.send({ type: "text", text: "billing" });
     await s.until((m) => m.type === "metrics" && m.turnId === "turn-2", "turn-2's metrics");
-    expect(s.summary()).toEqual(["ready", "dtmf", "dtmf", "dtmf", "transcript", "intent", "reply", "reply_done", "metrics", "transcript", "intent", "reply", "reply_done", "metrics"]);
+    expect(s.summary()).toEqual([
+      "ready",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "transcript",
+      "intent",
+      "reply",
+      "reply_done",
+      "metrics",
+      "transcript",
+      "intent",
+      "reply",
+      "reply_done",
+      "metrics",
+    ]);
     expect(s.messages("transcript").map((m) => [m.text, m.source])).toEqual([
       ["12#", "dtmf"],
       ["billing", "text"],
@@ -74,7 +108,20 @@ describe("keypad tones in the caller's audio", { timeout: 30_000 }, () => {
     const s = await started(callId, key, { format: "mulaw", sampleRate: 8000 });
     s.sendAudio(wavSamples(dtmfWav).samples, "mulaw", 8000);
     await s.next("metrics");
-    expect(s.summary()).toEqual(["ready", "dtmf", "dtmf", "dtmf", "dtmf", "dtmf", "transcript", "intent", "reply", "audio", "reply_done", "metrics"]);
+    expect(s.summary()).toEqual([
+      "ready",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "dtmf",
+      "transcript",
+      "intent",
+      "reply",
+      "audio",
+      "reply_done",
+      "metrics",
+    ]);
     const frames = s.messages("audio").map((m) => m.bytes.byteLength);
     // 20 ms of 8 kHz mu-law is 160 bytes; only a sentence's last frame may be shorter.
     expect(frames.filter((n) => n === 160).length).toBeGreaterThan(frames.length * 0.9);
@@ -130,15 +177,32 @@ describe("typed and keyed turns", { timeout: 30_000 }, () => {
     s.send({ type: "dtmf", digits: "1" });
     await s.next("metrics");
     await s.next("metrics");
-    expect(s.summary()).toEqual(["ready", "transcript", "intent", "reply", "reply_done", "metrics", "transcript", "intent", "reply", "reply_done", "metrics"]);
+    expect(s.summary()).toEqual([
+      "ready",
+      "transcript",
+      "intent",
+      "reply",
+      "reply_done",
+      "metrics",
+      "transcript",
+      "intent",
+      "reply",
+      "reply_done",
+      "metrics",
+    ]);
     expect(s.messages("intent").map((m) => [m.turnId, m.name])).toEqual([
       ["turn-1", "billing"],
       ["turn-2", "check_balance"],
     ]);
-    for (const m of s.messages("metrics")) expect(m).toMatchObject({ sttMs: 0, ttsMs: expect.any(Number), nlpMs: expect.any(Number), firstAudioMs: null });
+    for (const m of s.messages("metrics"))
+      expect(m).toMatchObject({ sttMs: 0, ttsMs: expect.any(Number), nlpMs: expect.any(Number), firstAudioMs: null });
 
     // An HTTP turn while the stream is open lands in the same history, between the streamed ones.
-    const http = await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "technical support" } });
+    const http = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      method: "POST",
+      key,
+      json: { text: "technical support" },
+    });
     expect(http.status).toBe(200);
     expect(((await http.json()) as { turnId: string }).turnId).toBe("turn-3");
     s.send({ type: "text", text: "hello" });
@@ -156,7 +220,12 @@ describe("typed and keyed turns", { timeout: 30_000 }, () => {
       "turn-4:user",
       "turn-4:assistant",
     ]);
-    expect(v.history.filter((h) => h.role === "user").map((h) => h.text)).toEqual(["I have a question about my bill", "1", "technical support", "hello"]);
+    expect(v.history.filter((h) => h.role === "user").map((h) => h.text)).toEqual([
+      "I have a question about my bill",
+      "1",
+      "technical support",
+      "hello",
+    ]);
   });
 
   // That the first sentence is sent before the next is synthesised is shown in speech.test.ts
@@ -167,7 +236,9 @@ describe("typed and keyed turns", { timeout: 30_000 }, () => {
     const s = await started(callId, key, { format: "pcm16", sampleRate: 24000 });
     s.send({ type: "text", text: "hello" });
     const reply = await s.next("reply");
-    expect(reply.text).toBe("Hello! How can I help you today? You can say check my balance, billing, technical support, or talk to an agent.");
+    expect(reply.text).toBe(
+      "Hello! How can I help you today? You can say check my balance, billing, technical support, or talk to an agent.",
+    );
     const m = await s.next("metrics");
     expect(m.firstAudioMs).not.toBeNull();
     expect(m.firstAudioMs!).toBeLessThanOrEqual(m.nlpMs + m.ttsMs + 5);
@@ -194,7 +265,11 @@ describe("the end of the call closes the stream", { timeout: 30_000 }, () => {
     const slowBucket = new Proxy(env.ARCHIVE, {
       get(target, prop) {
         const value = Reflect.get(target, prop) as unknown;
-        if (prop === "put") return async (...args: unknown[]) => (await new Promise((r) => setTimeout(r, 300)), (value as (...a: unknown[]) => unknown).apply(target, args));
+        if (prop === "put")
+          return async (...args: unknown[]) => (
+            await new Promise((r) => setTimeout(r, 300)),
+            (value as (...a: unknown[]) => unknown).apply(target, args)
+          );
         return typeof value === "function" ? value.bind(target) : value;
       },
     });

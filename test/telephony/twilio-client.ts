@@ -26,12 +26,25 @@ export const CALL_FORM: Record<string, string> = {
 /** POST the Voice webhook as Twilio would: form body, signed with `token` over `signedUrl` and `signedForm`. */
 export async function voiceWebhook(
   vars: Record<string, string>,
-  init: { form?: Record<string, string>; token?: string | null; signedUrl?: string; signedForm?: Record<string, string> } = {},
+  init: {
+    form?: Record<string, string>;
+    token?: string | null;
+    signedUrl?: string;
+    signedForm?: Record<string, string>;
+  } = {},
 ): Promise<Response> {
   const form = init.form ?? CALL_FORM;
   const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
-  if (init.token !== null) headers["X-Twilio-Signature"] = await twilioSignature(init.token ?? TWILIO_TOKEN, init.signedUrl ?? ORIGIN + VOICE_PATH, init.signedForm ?? form);
-  return fetchWithSettings(vars, new Request(ORIGIN + VOICE_PATH, { method: "POST", headers, body: new URLSearchParams(form).toString() }));
+  if (init.token !== null)
+    headers["X-Twilio-Signature"] = await twilioSignature(
+      init.token ?? TWILIO_TOKEN,
+      init.signedUrl ?? ORIGIN + VOICE_PATH,
+      init.signedForm ?? form,
+    );
+  return fetchWithSettings(
+    vars,
+    new Request(ORIGIN + VOICE_PATH, { method: "POST", headers, body: new URLSearchParams(form).toString() }),
+  );
 }
 
 /** The TwiML's stream URL and call id parameter. */
@@ -43,7 +56,11 @@ export function parseTwiml(xml: string): { streamUrl: string; callId: string; sa
 }
 
 /** Opens the stream as Twilio would: the wss:// URL signed, the request made to the Worker. */
-export async function connectStream(vars: Record<string, string>, callId: string, token: string | null = TWILIO_TOKEN): Promise<TwilioSocket | Response> {
+export async function connectStream(
+  vars: Record<string, string>,
+  callId: string,
+  token: string | null = TWILIO_TOKEN,
+): Promise<TwilioSocket | Response> {
   const path = `/api/v1/telephony/twilio/stream/${callId}`;
   const headers: Record<string, string> = { Upgrade: "websocket" };
   if (token !== null) headers["X-Twilio-Signature"] = await twilioSignature(token, `wss://voice-edge.test${path}`);
@@ -52,7 +69,10 @@ export async function connectStream(vars: Record<string, string>, callId: string
   return new TwilioSocket(res.webSocket);
 }
 
-export type Outbound = { event: "media"; streamSid: string; media: { payload: string } } | { event: "mark"; streamSid: string; mark: { name: string } } | { event: "clear"; streamSid: string };
+export type Outbound =
+  | { event: "media"; streamSid: string; media: { payload: string } }
+  | { event: "mark"; streamSid: string; mark: { name: string } }
+  | { event: "clear"; streamSid: string };
 
 export class TwilioSocket {
   readonly log: Outbound[] = [];
@@ -102,16 +122,31 @@ export class TwilioSocket {
     for (let at = 0; at < samples.length; at += 160) {
       const payload = bytesToBase64(muLawEncode(samples.subarray(at, Math.min(at + 160, samples.length))));
       this.chunk++;
-      this.send({ event: "media", sequenceNumber: String(++this.seq), media: { track: "inbound", chunk: String(this.chunk), timestamp: String(this.chunk * 20), payload }, streamSid: this.streamSid });
+      this.send({
+        event: "media",
+        sequenceNumber: String(++this.seq),
+        media: { track: "inbound", chunk: String(this.chunk), timestamp: String(this.chunk * 20), payload },
+        streamSid: this.streamSid,
+      });
     }
   }
 
   dtmf(digit: string): void {
-    this.send({ event: "dtmf", streamSid: this.streamSid, sequenceNumber: String(++this.seq), dtmf: { track: "inbound_track", digit } });
+    this.send({
+      event: "dtmf",
+      streamSid: this.streamSid,
+      sequenceNumber: String(++this.seq),
+      dtmf: { track: "inbound_track", digit },
+    });
   }
 
   stop(): void {
-    this.send({ event: "stop", sequenceNumber: String(++this.seq), streamSid: this.streamSid, stop: { accountSid: CALL_FORM.AccountSid, callSid: CALL_FORM.CallSid } });
+    this.send({
+      event: "stop",
+      sequenceNumber: String(++this.seq),
+      streamSid: this.streamSid,
+      stop: { accountSid: CALL_FORM.AccountSid, callSid: CALL_FORM.CallSid },
+    });
   }
 
   /** Waits for the next message after the cursor matching `predicate`. */
@@ -124,7 +159,10 @@ export class TwilioSocket {
           return this.log[i]!;
         }
       }
-      if (this.closeInfo) throw new Error(`closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; got ${this.summary().join(",")}`);
+      if (this.closeInfo)
+        throw new Error(
+          `closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; got ${this.summary().join(",")}`,
+        );
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${this.summary().join(",")}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -142,7 +180,9 @@ export class TwilioSocket {
   /** Events so far, consecutive media as one. */
   summary(): string[] {
     const out: string[] = [];
-    for (const m of this.log) if (!(m.event === "media" && out[out.length - 1] === "media")) out.push(m.event === "mark" ? `mark:${m.mark.name}` : m.event);
+    for (const m of this.log)
+      if (!(m.event === "media" && out[out.length - 1] === "media"))
+        out.push(m.event === "mark" ? `mark:${m.mark.name}` : m.event);
     return out;
   }
 }

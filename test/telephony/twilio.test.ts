@@ -9,7 +9,18 @@ import { api, createKey, expectProblem, uid } from "../helpers/api";
 import { callObject, fetchWithSettings } from "../helpers/objects";
 import { twilioSignature } from "../../src/telephony/twilio-signature";
 import { callView, interruptedEntry, silenceSamples, speechLike, wavSamples } from "../stream/stream-client";
-import { CALL_FORM, connectStream, ORIGIN, parseTwiml, settings, TWILIO_TOKEN, TwilioSocket, VOICE_PATH, voiceWebhook, type Outbound } from "./twilio-client";
+import {
+  CALL_FORM,
+  connectStream,
+  ORIGIN,
+  parseTwiml,
+  settings,
+  TWILIO_TOKEN,
+  TwilioSocket,
+  VOICE_PATH,
+  voiceWebhook,
+  type Outbound,
+} from "./twilio-client";
 
 // The Twilio bridge (src/routes/telephony.ts, src/telephony/twilio-stream.ts): the signed Voice
 // webhook and its TwiML, then the Media Streams WebSocket on the same call pipeline.
@@ -32,10 +43,16 @@ async function openStream(vars: Record<string, string>, callId: string): Promise
 const isMark = (prefix: string) => (m: Outbound) => m.event === "mark" && m.mark.name.startsWith(prefix);
 
 /** The call through the API (from whichever tier holds it: the object empties once an ended call is archived). */
-async function apiView(tenantId: string, callId: string): Promise<{ status: string; history: { turnId: string; role: string; text: string; source?: string }[] }> {
+async function apiView(
+  tenantId: string,
+  callId: string,
+): Promise<{ status: string; history: { turnId: string; role: string; text: string; source?: string }[] }> {
   const res = await api(`/api/v1/calls/${callId}`, { key: await createKey(tenantId) });
   expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { status: string; history: { turnId: string; role: string; text: string; source?: string }[] };
+  return (await res.json()) as {
+    status: string;
+    history: { turnId: string; role: string; text: string; source?: string }[];
+  };
 }
 
 async function userTurns(tenantId: string, callId: string) {
@@ -64,7 +81,9 @@ describe("Twilio voice webhook", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/xml; charset=utf-8");
     const xml = await res.text();
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response>(<Say>[^<]+<\/Say>)?<Connect><Stream url="[^"]+"><Parameter name="callId" value="[^"]+"\/><\/Stream><\/Connect><\/Response>$/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?><Response>(<Say>[^<]+<\/Say>)?<Connect><Stream url="[^"]+"><Parameter name="callId" value="[^"]+"\/><\/Stream><\/Connect><\/Response>$/,
+    );
     const { streamUrl, callId, say } = parseTwiml(xml);
     expect(streamUrl).toBe(`wss://voice-edge.test/api/v1/telephony/twilio/stream/${callId}`);
     const view = await callView(tenantId, callId);
@@ -100,7 +119,11 @@ describe("Twilio voice webhook", () => {
     await expectProblem(await voiceWebhook(vars, { token: "another-accounts-token" }), 401, "invalid_signature");
     await expectProblem(await voiceWebhook(vars, { token: null }), 401, "invalid_signature");
     // Signed for another URL (a query string added).
-    await expectProblem(await voiceWebhook(vars, { signedUrl: `${ORIGIN}${VOICE_PATH}?x=1` }), 401, "invalid_signature");
+    await expectProblem(
+      await voiceWebhook(vars, { signedUrl: `${ORIGIN}${VOICE_PATH}?x=1` }),
+      401,
+      "invalid_signature",
+    );
   });
 
   it("refuses API keys (403): only Twilio's signature opens these routes", async () => {
@@ -108,13 +131,25 @@ describe("Twilio voice webhook", () => {
     const key = await createKey(tenantId);
     const vars = settings(tenantId);
     const signature = await twilioSignature(TWILIO_TOKEN, ORIGIN + VOICE_PATH, CALL_FORM);
-    const res = await fetchWithSettings(vars, new Request(ORIGIN + VOICE_PATH, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(CALL_FORM).toString(),
-    }));
+    const res = await fetchWithSettings(
+      vars,
+      new Request(ORIGIN + VOICE_PATH, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${key}`,
+          "X-Twilio-Signature": signature,
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams(CALL_FORM).toString(),
+      }),
+    );
     await expectProblem(res, 403, "forbidden");
-    const stream = await fetchWithSettings(vars, new Request(`${ORIGIN}/api/v1/telephony/twilio/stream/call_x`, { headers: { Authorization: `Bearer ${key}`, Upgrade: "websocket" } }));
+    const stream = await fetchWithSettings(
+      vars,
+      new Request(`${ORIGIN}/api/v1/telephony/twilio/stream/call_x`, {
+        headers: { Authorization: `Bearer ${key}`, Upgrade: "websocket" },
+      }),
+    );
     await expectProblem(stream, 403, "forbidden");
   });
 
@@ -134,8 +169,16 @@ describe("Twilio voice webhook", () => {
   });
 
   it("answers 503 when the bridge is not configured, signed or not", async () => {
-    await expectProblem(await voiceWebhook({ TWILIO_AUTH_TOKEN: "", TWILIO_TENANT_ID: "" }, { token: null }), 503, "not_configured");
-    await expectProblem(await voiceWebhook({ TWILIO_AUTH_TOKEN: "", TWILIO_TENANT_ID: uid("t") }), 503, "not_configured");
+    await expectProblem(
+      await voiceWebhook({ TWILIO_AUTH_TOKEN: "", TWILIO_TENANT_ID: "" }, { token: null }),
+      503,
+      "not_configured",
+    );
+    await expectProblem(
+      await voiceWebhook({ TWILIO_AUTH_TOKEN: "", TWILIO_TENANT_ID: uid("t") }),
+      503,
+      "not_configured",
+    );
   });
 });
 

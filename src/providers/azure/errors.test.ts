@@ -10,9 +10,15 @@ const empty = (status: number, headers: Record<string, string> = {}) => new Resp
 
 const engines = {
   stt: (fetcher: typeof fetch, timeoutMs = 5000, signal?: AbortSignal) =>
-    new AzureSpeechToText(settings({ timeoutMs }), { fetcher }).transcribe({ kind: "pcm", samples: new Int16Array(1600), sampleRate: 16000, language: "en-US" }, signal),
+    new AzureSpeechToText(settings({ timeoutMs }), { fetcher }).transcribe(
+      { kind: "pcm", samples: new Int16Array(1600), sampleRate: 16000, language: "en-US" },
+      signal,
+    ),
   tts: (fetcher: typeof fetch, timeoutMs = 5000, signal?: AbortSignal) =>
-    new AzureTextToSpeech(settings({ timeoutMs }), { fetcher }).synthesize({ text: "Hello", language: "en-US", sampleRate: 16000 }, signal),
+    new AzureTextToSpeech(settings({ timeoutMs }), { fetcher }).synthesize(
+      { text: "Hello", language: "en-US", sampleRate: 16000 },
+      signal,
+    ),
 };
 
 async function failure(run: Promise<unknown>): Promise<ProviderError> {
@@ -27,7 +33,9 @@ describe.each(Object.entries(engines))("azure %s: HTTP errors, timeouts and abor
     const err = await failure(run(fakeFetch(empty(429, { "Retry-After": "7" })).fetcher));
     expect(err.kind).toBe("retryable");
     expect(err.options).toMatchObject({ status: 429, retryAfterMs: 7000 });
-    expect(err.message).toMatch(/HTTP 429 from https:\/\/westeurope\.(stt|tts)\.speech\.microsoft\.com\/.*quota or request rate/);
+    expect(err.message).toMatch(
+      /HTTP 429 from https:\/\/westeurope\.(stt|tts)\.speech\.microsoft\.com\/.*quota or request rate/,
+    );
   });
 
   it("400 (bad audio, language or SSML) is permanent", async () => {

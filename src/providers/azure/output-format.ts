@@ -26,12 +26,24 @@ export function azureOutputFormat(encoding: TtsEncoding, sampleRate: number): Az
   const narrow = sampleRate <= 16000;
   switch (encoding) {
     case "mp3":
-      return { kind: "encoded", format: "mp3", mediaType: "audio/mpeg", header: narrow ? "audio-16khz-32kbitrate-mono-mp3" : "audio-24khz-48kbitrate-mono-mp3" };
+      return {
+        kind: "encoded",
+        format: "mp3",
+        mediaType: "audio/mpeg",
+        header: narrow ? "audio-16khz-32kbitrate-mono-mp3" : "audio-24khz-48kbitrate-mono-mp3",
+      };
     case "ogg":
-      return { kind: "encoded", format: "ogg", mediaType: "audio/ogg;codecs=opus", header: narrow ? "ogg-16khz-16bit-mono-opus" : "ogg-24khz-16bit-mono-opus" };
+      return {
+        kind: "encoded",
+        format: "ogg",
+        mediaType: "audio/ogg;codecs=opus",
+        header: narrow ? "ogg-16khz-16bit-mono-opus" : "ogg-24khz-16bit-mono-opus",
+      };
     case "pcm": {
       const exact = RAW_PCM[sampleRate];
-      return exact ? { kind: "pcm", header: exact, sampleRate } : { kind: "pcm", header: RAW_PCM[NATIVE_RATE]!, sampleRate: NATIVE_RATE };
+      return exact
+        ? { kind: "pcm", header: exact, sampleRate }
+        : { kind: "pcm", header: RAW_PCM[NATIVE_RATE]!, sampleRate: NATIVE_RATE };
     }
   }
 }

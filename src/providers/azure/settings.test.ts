@@ -15,7 +15,9 @@ function issuesFor(vars: Record<string, string>): string[] {
 
 describe("azure settings", () => {
   it("parses key and region, and defaults the voice and the timeout", () => {
-    expect(readSettings(azureModule, env({ AZURE_SPEECH_KEY: ` ${SECRET}\n`, AZURE_SPEECH_REGION: "eastus2" }))).toEqual({
+    expect(
+      readSettings(azureModule, env({ AZURE_SPEECH_KEY: ` ${SECRET}\n`, AZURE_SPEECH_REGION: "eastus2" })),
+    ).toEqual({
       key: SECRET,
       region: "eastus2",
       voice: DEFAULT_AZURE_VOICE,
@@ -26,7 +28,12 @@ describe("azure settings", () => {
   it("takes an explicit voice (including HD voice names) and timeout", () => {
     const s = readSettings(
       azureModule,
-      env({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: "westeurope", AZURE_TTS_VOICE: "en-US-Ava:DragonHDLatestNeural", AZURE_TIMEOUT_MS: "2500" }),
+      env({
+        AZURE_SPEECH_KEY: SECRET,
+        AZURE_SPEECH_REGION: "westeurope",
+        AZURE_TTS_VOICE: "en-US-Ava:DragonHDLatestNeural",
+        AZURE_TIMEOUT_MS: "2500",
+      }),
     );
     expect(s.voice).toBe("en-US-Ava:DragonHDLatestNeural");
     expect(s.timeoutMs).toBe(2500);
@@ -38,13 +45,20 @@ describe("azure settings", () => {
     expect(issuesFor({ AZURE_SPEECH_KEY: "   ", AZURE_SPEECH_REGION: "eastus" })).toEqual(["AZURE_SPEECH_KEY"]);
   });
 
-  it.each(["East US", "EASTUS", "eastus.evil.example", "east-us", "eastus/../x", ""])("refuses the malformed region %j", (region) => {
-    expect(issuesFor({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: region })).toEqual(["AZURE_SPEECH_REGION"]);
-  });
+  it.each(["East US", "EASTUS", "eastus.evil.example", "east-us", "eastus/../x", ""])(
+    "refuses the malformed region %j",
+    (region) => {
+      expect(issuesFor({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: region })).toEqual(["AZURE_SPEECH_REGION"]);
+    },
+  );
 
   it("refuses a malformed voice or timeout", () => {
-    expect(issuesFor({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: "eastus", AZURE_TTS_VOICE: "Ava'/><x" })).toEqual(["AZURE_TTS_VOICE"]);
-    expect(issuesFor({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: "eastus", AZURE_TIMEOUT_MS: "soon" })).toEqual(["AZURE_TIMEOUT_MS"]);
+    expect(issuesFor({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: "eastus", AZURE_TTS_VOICE: "Ava'/><x" })).toEqual(
+      ["AZURE_TTS_VOICE"],
+    );
+    expect(issuesFor({ AZURE_SPEECH_KEY: SECRET, AZURE_SPEECH_REGION: "eastus", AZURE_TIMEOUT_MS: "soon" })).toEqual([
+      "AZURE_TIMEOUT_MS",
+    ]);
   });
 
   it("readSettings answers 503 provider_misconfigured naming the variable, never the secret", () => {

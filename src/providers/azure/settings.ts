@@ -24,11 +24,19 @@ export const azureSettingsSchema = z
       .string()
       .trim()
       // Voice short names: en-US-AvaMultilingualNeural, zh-CN-shaanxi-XiaoniNeural, en-US-Ava:DragonHDLatestNeural.
-      .regex(/^[a-z]{2,3}-[A-Za-z0-9]{2,8}(-[A-Za-z0-9]+)+(:[A-Za-z0-9]+)?$/, "must be an Azure voice short name such as en-US-AvaMultilingualNeural")
+      .regex(
+        /^[a-z]{2,3}-[A-Za-z0-9]{2,8}(-[A-Za-z0-9]+)+(:[A-Za-z0-9]+)?$/,
+        "must be an Azure voice short name such as en-US-AvaMultilingualNeural",
+      )
       .default(DEFAULT_AZURE_VOICE),
     AZURE_TIMEOUT_MS: timeoutSetting(z, 10_000),
   })
-  .transform((s) => ({ key: s.AZURE_SPEECH_KEY, region: s.AZURE_SPEECH_REGION, voice: s.AZURE_TTS_VOICE, timeoutMs: s.AZURE_TIMEOUT_MS }));
+  .transform((s) => ({
+    key: s.AZURE_SPEECH_KEY,
+    region: s.AZURE_SPEECH_REGION,
+    voice: s.AZURE_TTS_VOICE,
+    timeoutMs: s.AZURE_TIMEOUT_MS,
+  }));
 
 export type AzureSettings = z.output<typeof azureSettingsSchema>;
 

@@ -10,7 +10,10 @@
  * quote delimits them, so client text can never close the <voice> element or open another.
  */
 export function xmlEscape(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!,
+  );
 }
 
 /**
@@ -18,8 +21,9 @@ export function xmlEscape(value: string): string {
  * surrogates, U+FFFE/U+FFFF). They cannot be escaped, so they become spaces instead of making
  * Azure reject the whole request as malformed SSML.
  */
-// eslint-disable-next-line no-control-regex
-const XML_FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const XML_FORBIDDEN =
+  // eslint-disable-next-line no-control-regex
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function buildSsml(text: string, voice: string, language: string): string {
   const spoken = xmlEscape(text.replace(XML_FORBIDDEN, " "));

@@ -55,10 +55,18 @@ describe("azure stt: audio Azure cannot take is refused before the call", () => 
   });
 
   it("refuses PCM over 60 s as payload_too_large, and takes exactly 60 s", async () => {
-    const err = await refusal({ kind: "pcm", samples: new Int16Array(8000 * 60 + 1), sampleRate: 8000, language: "en-US" });
+    const err = await refusal({
+      kind: "pcm",
+      samples: new Int16Array(8000 * 60 + 1),
+      sampleRate: 8000,
+      language: "en-US",
+    });
     expect(err.code).toBe("payload_too_large");
     expect(err.message).toMatch(/lasts 60\.001 s.*at most 60 s/);
-    expect(azureAudioBody({ kind: "pcm", samples: new Int16Array(8000 * 60), sampleRate: 8000, language: "en-US" }).body.length).toBe(44 + 16000 * 60 * 2);
+    expect(
+      azureAudioBody({ kind: "pcm", samples: new Int16Array(8000 * 60), sampleRate: 8000, language: "en-US" }).body
+        .length,
+    ).toBe(44 + 16000 * 60 * 2);
   });
 
   it("refuses Ogg Opus over 60 s as payload_too_large", async () => {

@@ -17,7 +17,8 @@ const WAV_RATE = 16_000;
 export const WAV_CONTENT_TYPE = "audio/wav; codecs=audio/pcm; samplerate=16000";
 export const OGG_OPUS_CONTENT_TYPE = "audio/ogg; codecs=opus";
 
-const TAKES = "Azure speech recognition takes WAV (16-bit PCM), L16 or G.711 audio, or Ogg Opus (audio/ogg with the Opus codec)";
+const TAKES =
+  "Azure speech recognition takes WAV (16-bit PCM), L16 or G.711 audio, or Ogg Opus (audio/ogg with the Opus codec)";
 
 export interface AzureAudioBody {
   contentType: string;
@@ -30,10 +31,16 @@ export function azureAudioBody(input: SttInput): AzureAudioBody {
     if (input.samples.length * 1000 > AZURE_MAX_AUDIO_MS * input.sampleRate) {
       throw tooLong((input.samples.length * 1000) / input.sampleRate);
     }
-    return { contentType: WAV_CONTENT_TYPE, body: encodeWav(resample(input.samples, input.sampleRate, WAV_RATE), WAV_RATE) };
+    return {
+      contentType: WAV_CONTENT_TYPE,
+      body: encodeWav(resample(input.samples, input.sampleRate, WAV_RATE), WAV_RATE),
+    };
   }
   if (input.container !== "ogg") {
-    throw new AudioError("unsupported_media_type", `${TAKES}; it cannot read ${describe(input.container)}. Convert the recording, or choose another speech provider.`);
+    throw new AudioError(
+      "unsupported_media_type",
+      `${TAKES}; it cannot read ${describe(input.container)}. Convert the recording, or choose another speech provider.`,
+    );
   }
   const codec = oggCodec(input.bytes);
   if (codec.name !== "opus") {
@@ -43,7 +50,10 @@ export function azureAudioBody(input: SttInput): AzureAudioBody {
     );
   }
   if (codec.channels !== 1) {
-    throw new AudioError("unsupported_media_type", `${TAKES}; this Ogg Opus file has ${codec.channels} channels and Azure accepts mono only. Re-encode it as mono (-ac 1).`);
+    throw new AudioError(
+      "unsupported_media_type",
+      `${TAKES}; this Ogg Opus file has ${codec.channels} channels and Azure accepts mono only. Re-encode it as mono (-ac 1).`,
+    );
   }
   const durationMs = oggDurationMs(input.bytes);
   if (durationMs !== null && durationMs > AZURE_MAX_AUDIO_MS) throw tooLong(durationMs);
@@ -57,7 +67,8 @@ export function azureAudioBody(input: SttInput): AzureAudioBody {
 export function oggCodec(bytes: Uint8Array): { name: "opus" | "vorbis" | "unknown"; channels: number } {
   if (bytes.length < 27 || !startsWith(bytes, 0, "OggS")) return { name: "unknown", channels: 0 };
   const packet = 27 + bytes[26]!; // header, then one byte per segment of the page
-  if (startsWith(bytes, packet, "OpusHead") && bytes.length > packet + 9) return { name: "opus", channels: bytes[packet + 9]! };
+  if (startsWith(bytes, packet, "OpusHead") && bytes.length > packet + 9)
+    return { name: "opus", channels: bytes[packet + 9]! };
   if (startsWith(bytes, packet, "\x01vorbis")) return { name: "vorbis", channels: bytes[packet + 11] ?? 0 };
   return { name: "unknown", channels: 0 };
 }

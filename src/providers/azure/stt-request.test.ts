@@ -11,7 +11,15 @@ const DETAILED = {
   RecognitionStatus: "Success",
   Offset: "1236645672289",
   Duration: "1236645672289",
-  NBest: [{ Confidence: 0.9052885, Display: "What's the weather like?", ITN: "what's the weather like", Lexical: "what's the weather like", MaskedITN: "what's the weather like" }],
+  NBest: [
+    {
+      Confidence: 0.9052885,
+      Display: "What's the weather like?",
+      ITN: "what's the weather like",
+      Lexical: "what's the weather like",
+      MaskedITN: "what's the weather like",
+    },
+  ],
 };
 
 describe("azure stt: the request on the wire", () => {
@@ -19,7 +27,12 @@ describe("azure stt: the request on the wire", () => {
     const { fetcher, requests } = fakeFetch(jsonResponse(DETAILED));
     const { samples, sampleRate } = fixtureSamples();
     expect(sampleRate).toBe(16000);
-    await new AzureSpeechToText(settings(), { fetcher }).transcribe({ kind: "pcm", samples, sampleRate, language: "en-US" });
+    await new AzureSpeechToText(settings(), { fetcher }).transcribe({
+      kind: "pcm",
+      samples,
+      sampleRate,
+      language: "en-US",
+    });
 
     expect(requests).toHaveLength(1);
     const req = requests[0]!;
@@ -44,7 +57,12 @@ describe("azure stt: the request on the wire", () => {
     const { fetcher, requests } = fakeFetch(jsonResponse(DETAILED));
     const { samples } = fixtureSamples();
     const at8k = resample(samples, 16000, 8000);
-    await new AzureSpeechToText(settings(), { fetcher }).transcribe({ kind: "pcm", samples: at8k, sampleRate: 8000, language: "en-GB" });
+    await new AzureSpeechToText(settings(), { fetcher }).transcribe({
+      kind: "pcm",
+      samples: at8k,
+      sampleRate: 8000,
+      language: "en-GB",
+    });
     const sent = parseWav(requests[0]!.body);
     expect(sent.sampleRate).toBe(16000);
     expect(pcm16ToSamples(sent.data, true)).toEqual(resample(at8k, 8000, 16000));

@@ -28,8 +28,20 @@ describe("azure stt: the answer mapped to ours", () => {
         Offset: "1236645672289",
         Duration: "1236645672289",
         NBest: [
-          { Confidence: 0.9052885, Display: "What's the weather like?", ITN: "what's the weather like", Lexical: "what's the weather like", MaskedITN: "what's the weather like" },
-          { Confidence: 0.92459863, Display: "what is the weather like", ITN: "what is the weather like", Lexical: "what is the weather like", MaskedITN: "what is the weather like" },
+          {
+            Confidence: 0.9052885,
+            Display: "What's the weather like?",
+            ITN: "what's the weather like",
+            Lexical: "what's the weather like",
+            MaskedITN: "what's the weather like",
+          },
+          {
+            Confidence: 0.92459863,
+            Display: "what is the weather like",
+            ITN: "what is the weather like",
+            Lexical: "what is the weather like",
+            MaskedITN: "what is the weather like",
+          },
         ],
       }),
     );
@@ -71,12 +83,27 @@ describe("azure stt: the answer mapped to ours", () => {
   });
 
   it("falls back to DisplayText with the documented default confidence when NBest is absent", async () => {
-    const result = await transcribeWith(jsonResponse({ RecognitionStatus: "Success", DisplayText: "Remind me to buy 5 pencils.", Offset: "1236645672289", Duration: "1236645672289" }));
-    expect(result).toEqual({ text: "Remind me to buy 5 pencils.", confidence: AZURE_DEFAULT_CONFIDENCE, source: "speech" });
+    const result = await transcribeWith(
+      jsonResponse({
+        RecognitionStatus: "Success",
+        DisplayText: "Remind me to buy 5 pencils.",
+        Offset: "1236645672289",
+        Duration: "1236645672289",
+      }),
+    );
+    expect(result).toEqual({
+      text: "Remind me to buy 5 pencils.",
+      confidence: AZURE_DEFAULT_CONFIDENCE,
+      source: "speech",
+    });
   });
 
   it.each(["NoMatch", "InitialSilenceTimeout", "BabbleTimeout"])("answers %s with empty text", async (status) => {
-    expect(await transcribeWith(jsonResponse({ RecognitionStatus: status, Offset: 50000000, Duration: 0 }))).toEqual({ text: "", confidence: 0, source: "speech" });
+    expect(await transcribeWith(jsonResponse({ RecognitionStatus: status, Offset: 50000000, Duration: 0 }))).toEqual({
+      text: "",
+      confidence: 0,
+      source: "speech",
+    });
   });
 
   it("turns RecognitionStatus Error into a retryable ProviderError", async () => {
@@ -96,7 +123,9 @@ describe("azure stt: the answer mapped to ours", () => {
   });
 
   it("treats malformed JSON on 200 as invalid_response", async () => {
-    const err = await failureOf(new Response("{\"RecognitionStatus\": \"Succ", { status: 200, headers: { "Content-Type": "application/json" } }));
+    const err = await failureOf(
+      new Response('{"RecognitionStatus": "Succ', { status: 200, headers: { "Content-Type": "application/json" } }),
+    );
     expect(err.kind).toBe("invalid_response");
   });
 });

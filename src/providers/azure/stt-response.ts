@@ -55,7 +55,11 @@ export function mapAzureRecognition(answer: AzureRecognition): SttResult {
       return { text: "", confidence: 0, source: "speech" };
     case "Error":
       // "The recognition service encountered an internal error and couldn't continue. Try again if possible."
-      throw new ProviderError(AZURE_PROVIDER, "retryable", "recognition status Error (Azure's internal error; try again)");
+      throw new ProviderError(
+        AZURE_PROVIDER,
+        "retryable",
+        "recognition status Error (Azure's internal error; try again)",
+      );
     case "Success":
       break;
   }
@@ -63,18 +67,20 @@ export function mapAzureRecognition(answer: AzureRecognition): SttResult {
   const best = answer.NBest?.[0];
   if (!best) {
     if (answer.DisplayText === undefined) {
-      throw new ProviderError(AZURE_PROVIDER, "invalid_response", "recognition status Success without NBest or DisplayText");
+      throw new ProviderError(
+        AZURE_PROVIDER,
+        "invalid_response",
+        "recognition status Success without NBest or DisplayText",
+      );
     }
     return { text: answer.DisplayText, confidence: AZURE_DEFAULT_CONFIDENCE, source: "speech" };
   }
   const conf = best.Confidence ?? AZURE_DEFAULT_CONFIDENCE;
-  const words = best.Words?.map(
-    (w): SttWord => ({
-      word: w.Word,
-      startMs: Math.round(w.Offset / TICKS_PER_MS),
-      endMs: Math.round((w.Offset + w.Duration) / TICKS_PER_MS),
-      confidence: w.Confidence ?? conf,
-    }),
-  );
+  const words = best.Words?.map((w): SttWord => ({
+    word: w.Word,
+    startMs: Math.round(w.Offset / TICKS_PER_MS),
+    endMs: Math.round((w.Offset + w.Duration) / TICKS_PER_MS),
+    confidence: w.Confidence ?? conf,
+  }));
   return { text: best.Display, confidence: conf, source: "speech", ...(words?.length ? { words } : {}) };
 }

@@ -28,7 +28,9 @@ export class AzureSpeechToText implements SpeechToText {
   async transcribe(input: SttInput, signal?: AbortSignal): Promise<SttResult> {
     const { contentType, body } = azureAudioBody(input); // refuses what Azure cannot take, before any call
     // Endpoint: https://<REGION_IDENTIFIER>.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1
-    const url = new URL(`https://${this.settings.region}.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1`);
+    const url = new URL(
+      `https://${this.settings.region}.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1`,
+    );
     url.searchParams.set("language", input.language); // required, else a 4xx ("Query parameters")
     url.searchParams.set("format", "detailed"); // NBest with Confidence and Display
     const res = await providerFetch(
@@ -46,6 +48,8 @@ export class AzureSpeechToText implements SpeechToText {
       },
       { provider: AZURE_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
-    return mapAzureRecognition(parseAnswer(AZURE_PROVIDER, azureRecognitionSchema, await readJson(AZURE_PROVIDER, res)));
+    return mapAzureRecognition(
+      parseAnswer(AZURE_PROVIDER, azureRecognitionSchema, await readJson(AZURE_PROVIDER, res)),
+    );
   }
 }

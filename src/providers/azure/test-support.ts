@@ -41,7 +41,10 @@ function oggPage(headerType: number, granule: number, sequence: number, packet: 
 /** An Ogg Opus stream of `seconds` with `channels` channels: OpusHead page, then a final page whose granule gives the length. */
 export function oggOpus(seconds: number, channels = 1): Uint8Array {
   const head = new Uint8Array(19);
-  head.set([..."OpusHead"].map((c) => c.charCodeAt(0)), 0);
+  head.set(
+    [..."OpusHead"].map((c) => c.charCodeAt(0)),
+    0,
+  );
   const view = new DataView(head.buffer);
   head[8] = 1; // version
   head[9] = channels;

@@ -12,11 +12,17 @@ const PCM = Int16Array.from([0, 1000, -1000, 32767, -32768, 42]);
 const FRAME = [0xff, 0xf3, 0x64, 0xc4, ...new Array<number>(140).fill(0)];
 const MP3 = Uint8Array.from([...FRAME, ...FRAME, ...FRAME]);
 
-const audio = (bytes: Uint8Array, contentType: string) => new Response(bytes, { status: 200, headers: { "Content-Type": contentType } });
+const audio = (bytes: Uint8Array, contentType: string) =>
+  new Response(bytes, { status: 200, headers: { "Content-Type": contentType } });
 
 async function synth(req: Partial<TtsRequest>, answer: Response = audio(samplesToPcm16(PCM, true), "audio/x-wav")) {
   const { fetcher, requests } = fakeFetch(answer);
-  const result = await new AzureTextToSpeech(settings(), { fetcher }).synthesize({ text: "Your balance is 100 dollars.", language: "en-US", sampleRate: 16000, ...req });
+  const result = await new AzureTextToSpeech(settings(), { fetcher }).synthesize({
+    text: "Your balance is 100 dollars.",
+    language: "en-US",
+    sampleRate: 16000,
+    ...req,
+  });
   return { result, request: requests[0]! };
 }
 
@@ -91,7 +97,9 @@ describe("azure tts: the request on the wire", () => {
 describe("azure tts: refusals and unusable answers", () => {
   it.each(["", "   \n\t"])("refuses blank text %j as permanent without calling Azure", async (text) => {
     const { fetcher, requests } = fakeFetch(audio(samplesToPcm16(PCM, true), "audio/x-wav"));
-    const err = await new AzureTextToSpeech(settings(), { fetcher }).synthesize({ text, language: "en-US", sampleRate: 16000 }).catch((e: unknown) => e);
+    const err = await new AzureTextToSpeech(settings(), { fetcher })
+      .synthesize({ text, language: "en-US", sampleRate: 16000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("permanent");
     expect(requests).toHaveLength(0);
@@ -99,7 +107,11 @@ describe("azure tts: refusals and unusable answers", () => {
 
   it.each([
     ["an empty 200 body", { encoding: "pcm" as const }, new Response(new Uint8Array(0), { status: 200 })],
-    ["a JSON body", { encoding: "pcm" as const }, new Response("{\"error\":\"x\"}", { status: 200, headers: { "Content-Type": "application/json" } })],
+    [
+      "a JSON body",
+      { encoding: "pcm" as const },
+      new Response('{"error":"x"}', { status: 200, headers: { "Content-Type": "application/json" } }),
+    ],
     ["an odd number of PCM bytes", { encoding: "pcm" as const }, audio(new Uint8Array(5), "audio/x-wav")],
     ["Vorbis where mp3 was asked", { encoding: "mp3" as const }, audio(vorbis, "audio/mpeg")],
     ["mp3 where ogg was asked", { encoding: "ogg" as const }, audio(MP3, "audio/ogg")],

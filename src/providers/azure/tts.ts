@@ -30,7 +30,8 @@ export class AzureTextToSpeech implements TextToSpeech {
   }
 
   async synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
-    if (!req.text.trim()) throw new ProviderError(AZURE_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
+    if (!req.text.trim())
+      throw new ProviderError(AZURE_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     const output = azureOutputFormat(req.encoding ?? "pcm", req.sampleRate);
     // Endpoint: https://<region>.tts.speech.microsoft.com/cognitiveservices/v1
     const res = await providerFetch(
@@ -49,9 +50,14 @@ export class AzureTextToSpeech implements TextToSpeech {
       { provider: AZURE_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
     const bytes = new Uint8Array(await res.arrayBuffer());
-    checkSpeechBytes(AZURE_PROVIDER, bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
-    if (output.kind === "encoded") return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
+    checkSpeechBytes(
+      AZURE_PROVIDER,
+      bytes,
+      res.headers.get("Content-Type"),
+      output.kind === "encoded" ? output.format : "pcm",
+    );
+    if (output.kind === "encoded")
+      return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
     return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
   }
 }
-

@@ -8,8 +8,17 @@
  */
 import { z } from "zod";
 
-const errMsgShape = z.object({ err_msg: z.string(), err_code: z.string().optional(), request_id: z.string().optional() });
-const categoryShape = z.object({ message: z.string(), category: z.string().optional(), details: z.string().optional(), request_id: z.string().optional() });
+const errMsgShape = z.object({
+  err_msg: z.string(),
+  err_code: z.string().optional(),
+  request_id: z.string().optional(),
+});
+const categoryShape = z.object({
+  message: z.string(),
+  category: z.string().optional(),
+  details: z.string().optional(),
+  request_id: z.string().optional(),
+});
 
 export function describeDeepgramError(body: string): string {
   let json: unknown;
@@ -21,7 +30,12 @@ export function describeDeepgramError(body: string): string {
   const a = errMsgShape.safeParse(json);
   if (a.success) return line(a.data.err_msg, a.data.err_code, a.data.request_id);
   const b = categoryShape.safeParse(json);
-  if (b.success) return line(b.data.details ? `${b.data.message} ${b.data.details}` : b.data.message, b.data.category, b.data.request_id);
+  if (b.success)
+    return line(
+      b.data.details ? `${b.data.message} ${b.data.details}` : b.data.message,
+      b.data.category,
+      b.data.request_id,
+    );
   return body.trim();
 }
 

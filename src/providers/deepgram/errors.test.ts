@@ -8,9 +8,15 @@ import { KEY, settings } from "./test-support";
 
 const engines = {
   stt: (fetcher: typeof fetch, timeoutMs = 5000, signal?: AbortSignal) =>
-    new DeepgramSpeechToText(settings({ timeoutMs }), { fetcher }).transcribe({ kind: "pcm", samples: new Int16Array(1600), sampleRate: 16000, language: "en-US" }, signal),
+    new DeepgramSpeechToText(settings({ timeoutMs }), { fetcher }).transcribe(
+      { kind: "pcm", samples: new Int16Array(1600), sampleRate: 16000, language: "en-US" },
+      signal,
+    ),
   tts: (fetcher: typeof fetch, timeoutMs = 5000, signal?: AbortSignal) =>
-    new DeepgramTextToSpeech(settings({ timeoutMs }), { fetcher }).synthesize({ text: "Hello", language: "en-US", sampleRate: 16000 }, signal),
+    new DeepgramTextToSpeech(settings({ timeoutMs }), { fetcher }).synthesize(
+      { text: "Hello", language: "en-US", sampleRate: 16000 },
+      signal,
+    ),
 };
 
 // The documented error body (https://developers.deepgram.com/reference/errors).
@@ -26,10 +32,25 @@ async function failure(run: Promise<unknown>): Promise<ProviderError> {
 
 describe("deepgram error bodies", () => {
   it("reads both documented shapes into one line, and leaves anything else as it is", () => {
-    expect(describeDeepgramError(JSON.stringify({ err_code: "Bad Request", err_msg: "Bad Request: failed to process audio: corrupt or unsupported data", request_id: "uuid" }))).toBe(
-      "Bad Request: failed to process audio: corrupt or unsupported data (err_code Bad Request, request_id uuid)",
-    );
-    expect(describeDeepgramError(JSON.stringify({ category: "INVALID_JSON", message: "Invalid JSON submitted.", details: "Json deserialize error: missing field `text`", request_id: "uuid" }))).toBe(
+    expect(
+      describeDeepgramError(
+        JSON.stringify({
+          err_code: "Bad Request",
+          err_msg: "Bad Request: failed to process audio: corrupt or unsupported data",
+          request_id: "uuid",
+        }),
+      ),
+    ).toBe("Bad Request: failed to process audio: corrupt or unsupported data (err_code Bad Request, request_id uuid)");
+    expect(
+      describeDeepgramError(
+        JSON.stringify({
+          category: "INVALID_JSON",
+          message: "Invalid JSON submitted.",
+          details: "Json deserialize error: missing field `text`",
+          request_id: "uuid",
+        }),
+      ),
+    ).toBe(
       "Invalid JSON submitted. Json deserialize error: missing field `text` (err_code INVALID_JSON, request_id uuid)",
     );
     expect(describeDeepgramError("<html>bad gateway</html>")).toBe("<html>bad gateway</html>");
@@ -39,17 +60,32 @@ describe("deepgram error bodies", () => {
 
 describe.each(Object.entries(engines))("deepgram %s: HTTP errors, timeouts and aborts", (_kind, run) => {
   it("429 with Retry-After is retryable with retryAfterMs and quotes err_msg", async () => {
-    const err = await failure(run(fakeFetch(dgError(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", { "Retry-After": "3" })).fetcher));
+    const err = await failure(
+      run(
+        fakeFetch(
+          dgError(429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later", { "Retry-After": "3" }),
+        ).fetcher,
+      ),
+    );
     expect(err.kind).toBe("retryable");
     expect(err.options).toMatchObject({ status: 429, retryAfterMs: 3000 });
-    expect(err.message).toMatch(/HTTP 429 from https:\/\/api\.deepgram\.com\/v1\/(listen|speak)\?.*: Too many requests\. Please try again later \(err_code TOO_MANY_REQUESTS, request_id b4ef0a8c/);
+    expect(err.message).toMatch(
+      /HTTP 429 from https:\/\/api\.deepgram\.com\/v1\/(listen|speak)\?.*: Too many requests\. Please try again later \(err_code TOO_MANY_REQUESTS, request_id b4ef0a8c/,
+    );
   });
 
   it("400 (bad audio or request) is permanent and quotes err_msg", async () => {
-    const err = await failure(run(fakeFetch(dgError(400, "Bad Request", "Bad Request: failed to process audio: corrupt or unsupported data")).fetcher));
+    const err = await failure(
+      run(
+        fakeFetch(dgError(400, "Bad Request", "Bad Request: failed to process audio: corrupt or unsupported data"))
+          .fetcher,
+      ),
+    );
     expect(err.kind).toBe("permanent");
     expect(err.options.status).toBe(400);
-    expect(err.message).toMatch(/: Bad Request: failed to process audio: corrupt or unsupported data \(err_code Bad Request/);
+    expect(err.message).toMatch(
+      /: Bad Request: failed to process audio: corrupt or unsupported data \(err_code Bad Request/,
+    );
   });
 
   it.each([

@@ -8,9 +8,28 @@
  * which every model that knows the language accepts.
  */
 const REGIONAL_TAGS = new Set([
-  "en-US", "en-AU", "en-GB", "en-IN", "en-NZ",
-  "es-419", "fr-CA", "pt-BR", "pt-PT", "sv-SE", "da-DK", "ko-KR", "nl-BE", "de-CH",
-  "zh-CN", "zh-TW", "zh-HK", "zh-Hans", "zh-Hant", "th-TH", "pa-IN", "gu-IN",
+  "en-US",
+  "en-AU",
+  "en-GB",
+  "en-IN",
+  "en-NZ",
+  "es-419",
+  "fr-CA",
+  "pt-BR",
+  "pt-PT",
+  "sv-SE",
+  "da-DK",
+  "ko-KR",
+  "nl-BE",
+  "de-CH",
+  "zh-CN",
+  "zh-TW",
+  "zh-HK",
+  "zh-Hans",
+  "zh-Hant",
+  "th-TH",
+  "pa-IN",
+  "gu-IN",
 ]);
 
 export function deepgramLanguage(tag: string): string {

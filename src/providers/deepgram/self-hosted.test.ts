@@ -24,9 +24,19 @@ describe("deepgram self-hosted (DEEPGRAM_BASE_URL)", () => {
 
   it("keeps a path prefix and sends the key when one is set (a gateway in front of the server)", async () => {
     const { fetcher, requests } = fakeFetch(jsonResponse(LISTEN_ANSWER));
-    const settings = settingsFrom({ DEEPGRAM_API_KEY: KEY, DEEPGRAM_BASE_URL: "https://speech.internal.example/deepgram/v1" });
-    await new DeepgramSpeechToText(settings, { fetcher }).transcribe({ kind: "pcm", samples: new Int16Array(160), sampleRate: 8000, language: "en-GB" });
-    expect(requests[0]!.url.origin + requests[0]!.url.pathname).toBe("https://speech.internal.example/deepgram/v1/listen");
+    const settings = settingsFrom({
+      DEEPGRAM_API_KEY: KEY,
+      DEEPGRAM_BASE_URL: "https://speech.internal.example/deepgram/v1",
+    });
+    await new DeepgramSpeechToText(settings, { fetcher }).transcribe({
+      kind: "pcm",
+      samples: new Int16Array(160),
+      sampleRate: 8000,
+      language: "en-GB",
+    });
+    expect(requests[0]!.url.origin + requests[0]!.url.pathname).toBe(
+      "https://speech.internal.example/deepgram/v1/listen",
+    );
     expect(requests[0]!.headers.get("Authorization")).toBe(`Token ${KEY}`);
   });
 
@@ -36,7 +46,9 @@ describe("deepgram self-hosted (DEEPGRAM_BASE_URL)", () => {
     const tts = new DeepgramTextToSpeech(settingsFrom({ DEEPGRAM_BASE_URL: "http://127.0.0.1:8080" }), { fetcher });
     expect(tts.region).toBe("127.0.0.1:8080");
     await tts.synthesize({ text: "Hello", language: "en-US", sampleRate: 16000 });
-    expect(requests[0]!.url.href).toBe("http://127.0.0.1:8080/v1/speak?model=aura-2-thalia-en&encoding=linear16&sample_rate=16000&container=none");
+    expect(requests[0]!.url.href).toBe(
+      "http://127.0.0.1:8080/v1/speak?model=aura-2-thalia-en&encoding=linear16&sample_rate=16000&container=none",
+    );
     expect(requests[0]!.json()).toEqual({ text: "Hello" });
     expect(requests[0]!.headers.has("Authorization")).toBe(false);
   });

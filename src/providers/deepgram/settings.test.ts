@@ -28,9 +28,22 @@ describe("deepgram settings", () => {
     expect(
       readSettings(
         deepgramModule,
-        env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_REGION: "eu", DEEPGRAM_STT_MODEL: "nova-2-phonecall", DEEPGRAM_TTS_MODEL: "aura-asteria-en", DEEPGRAM_TIMEOUT_MS: "3000" }),
+        env({
+          DEEPGRAM_API_KEY: SECRET,
+          DEEPGRAM_REGION: "eu",
+          DEEPGRAM_STT_MODEL: "nova-2-phonecall",
+          DEEPGRAM_TTS_MODEL: "aura-asteria-en",
+          DEEPGRAM_TIMEOUT_MS: "3000",
+        }),
       ),
-    ).toEqual({ key: SECRET, region: "eu", baseUrl: "https://api.eu.deepgram.com", sttModel: "nova-2-phonecall", ttsModel: "aura-asteria-en", timeoutMs: 3000 });
+    ).toEqual({
+      key: SECRET,
+      region: "eu",
+      baseUrl: "https://api.eu.deepgram.com",
+      sttModel: "nova-2-phonecall",
+      ttsModel: "aura-asteria-en",
+      timeoutMs: 3000,
+    });
   });
 
   it("refuses a missing or blank key with an issue naming DEEPGRAM_API_KEY", () => {
@@ -51,18 +64,30 @@ describe("deepgram settings", () => {
   });
 
   it("takes DEEPGRAM_BASE_URL for Deepgram self-hosted: no key needed, the endpoint id as region, over DEEPGRAM_REGION", () => {
-    expect(readSettings(deepgramModule, env({ DEEPGRAM_BASE_URL: "http://localhost:8080/v1/", DEEPGRAM_REGION: "eu" }))).toMatchObject({
+    expect(
+      readSettings(deepgramModule, env({ DEEPGRAM_BASE_URL: "http://localhost:8080/v1/", DEEPGRAM_REGION: "eu" })),
+    ).toMatchObject({
       key: undefined,
       region: "localhost:8080",
       baseUrl: "http://localhost:8080",
     });
-    expect(readSettings(deepgramModule, env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://stt.internal.example/deepgram" }))).toMatchObject({
+    expect(
+      readSettings(
+        deepgramModule,
+        env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://stt.internal.example/deepgram" }),
+      ),
+    ).toMatchObject({
       key: SECRET,
       region: "stt.internal.example/deepgram",
       baseUrl: "https://stt.internal.example/deepgram",
     });
     // Deepgram's own hosts written as a URL keep their region names (and still need the key).
-    expect(readSettings(deepgramModule, env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://api.eu.deepgram.com/v1" }))).toMatchObject({ region: "eu", baseUrl: "https://api.eu.deepgram.com" });
+    expect(
+      readSettings(
+        deepgramModule,
+        env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://api.eu.deepgram.com/v1" }),
+      ),
+    ).toMatchObject({ region: "eu", baseUrl: "https://api.eu.deepgram.com" });
     expect(issuesFor({ DEEPGRAM_BASE_URL: "https://api.deepgram.com" })).toEqual(["DEEPGRAM_API_KEY"]);
   });
 
@@ -84,7 +109,11 @@ describe("deepgram settings", () => {
   });
 
   it("refuses DEEPGRAM_BASE_URL together with DEEPGRAM_REGIONS (one server, not several regions)", () => {
-    const parsed = deepgramModule.settings.safeParse({ DEEPGRAM_BASE_URL: "http://localhost:8080", DEEPGRAM_REGIONS: "global,eu", DEEPGRAM_REGION: "eu" });
+    const parsed = deepgramModule.settings.safeParse({
+      DEEPGRAM_BASE_URL: "http://localhost:8080",
+      DEEPGRAM_REGIONS: "global,eu",
+      DEEPGRAM_REGION: "eu",
+    });
     expect(parsed.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([
       "DEEPGRAM_BASE_URL: cannot be combined with DEEPGRAM_REGIONS (a self-hosted server is one endpoint); unset one of them",
     ]);

@@ -33,7 +33,9 @@ export const deepgramSettingsSchema = z
         .regex(/^[\x21-\x7e]*$/, "must be the key itself, printable characters without spaces")
         .optional(),
     ),
-    DEEPGRAM_REGION: z.enum(["global", "eu"], { error: "must be global (api.deepgram.com) or eu (api.eu.deepgram.com)" }).default("global"),
+    DEEPGRAM_REGION: z
+      .enum(["global", "eu"], { error: "must be global (api.deepgram.com) or eu (api.eu.deepgram.com)" })
+      .default("global"),
     DEEPGRAM_REGIONS: z.preprocess(blankAsUnset, z.string().optional()),
     DEEPGRAM_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().optional()),
     // Model names: nova-3, nova-3-medical, nova-2-phonecall... (https://developers.deepgram.com/docs/models-languages-overview)
@@ -51,10 +53,17 @@ export const deepgramSettingsSchema = z
     DEEPGRAM_TIMEOUT_MS: timeoutSetting(z, 10_000),
   })
   .transform((s, ctx) => {
-    const endpoint = s.DEEPGRAM_BASE_URL === undefined ? cloudEndpoint(s.DEEPGRAM_REGION) : selfHostedEndpoint(s.DEEPGRAM_BASE_URL, s.DEEPGRAM_REGIONS, ctx);
+    const endpoint =
+      s.DEEPGRAM_BASE_URL === undefined
+        ? cloudEndpoint(s.DEEPGRAM_REGION)
+        : selfHostedEndpoint(s.DEEPGRAM_BASE_URL, s.DEEPGRAM_REGIONS, ctx);
     if (!endpoint) return z.NEVER;
     if (!s.DEEPGRAM_API_KEY && endpoint.cloud) {
-      ctx.addIssue({ code: "custom", path: ["DEEPGRAM_API_KEY"], message: `${MISSING_KEY}; only a self-hosted server set in DEEPGRAM_BASE_URL works without one` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["DEEPGRAM_API_KEY"],
+        message: `${MISSING_KEY}; only a self-hosted server set in DEEPGRAM_BASE_URL works without one`,
+      });
       return z.NEVER;
     }
     return {
@@ -82,13 +91,19 @@ function cloudEndpoint(region: DeepgramRegion): Endpoint {
 
 function selfHostedEndpoint(value: string, regions: string | undefined, ctx: z.RefinementCtx): Endpoint | undefined {
   if (regions !== undefined) {
-    ctx.addIssue({ code: "custom", path: ["DEEPGRAM_BASE_URL"], message: "cannot be combined with DEEPGRAM_REGIONS (a self-hosted server is one endpoint); unset one of them" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["DEEPGRAM_BASE_URL"],
+      message: "cannot be combined with DEEPGRAM_REGIONS (a self-hosted server is one endpoint); unset one of them",
+    });
     return undefined;
   }
   const baseUrl = baseUrlFromSetting(value, ctx, "DEEPGRAM_BASE_URL", URL_RULES);
   if (baseUrl === undefined) return undefined;
   // Deepgram's own hosts spelled as a URL keep their region names, so the region catalog still places them.
-  const cloud = (Object.keys(DEEPGRAM_HOSTS) as DeepgramRegion[]).find((r) => baseUrl === `https://${DEEPGRAM_HOSTS[r]}`);
+  const cloud = (Object.keys(DEEPGRAM_HOSTS) as DeepgramRegion[]).find(
+    (r) => baseUrl === `https://${DEEPGRAM_HOSTS[r]}`,
+  );
   return cloud ? cloudEndpoint(cloud) : { region: endpointId(baseUrl), baseUrl, cloud: false };
 }
 
@@ -102,4 +117,5 @@ export interface DeepgramEngineOptions {
 export const DEEPGRAM_PROVIDER = "deepgram";
 
 /** "Authorization: Token YOUR_DEEPGRAM_API_KEY" (https://developers.deepgram.com/docs/pre-recorded-audio), when a key is set. */
-export const authHeaders = (s: DeepgramSettings): Record<string, string> => (s.key ? { Authorization: `Token ${s.key}` } : {});
+export const authHeaders = (s: DeepgramSettings): Record<string, string> =>
+  s.key ? { Authorization: `Token ${s.key}` } : {};

@@ -54,7 +54,10 @@ describe("deepgram stt: the request on the wire", () => {
   });
 
   it("uses the EU endpoint and the configured model", async () => {
-    const req = await send({ kind: "pcm", samples: new Int16Array(160), sampleRate: 8000, language: "en-GB" }, { region: "eu", sttModel: "nova-2-phonecall" });
+    const req = await send(
+      { kind: "pcm", samples: new Int16Array(160), sampleRate: 8000, language: "en-GB" },
+      { region: "eu", sttModel: "nova-2-phonecall" },
+    );
     expect(req.url.origin).toBe("https://api.eu.deepgram.com");
     expect(req.url.searchParams.get("model")).toBe("nova-2-phonecall");
     expect(req.url.searchParams.get("language")).toBe("en-GB");

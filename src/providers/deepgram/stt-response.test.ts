@@ -28,12 +28,27 @@ describe("deepgram stt: the answer mapped to ours", () => {
   });
 
   it("falls back to the plain word when punctuated_word is absent", async () => {
-    const answer = { results: { channels: [{ alternatives: [{ transcript: "yes", confidence: 0.8, words: [{ word: "yes", start: 0.1, end: 0.4, confidence: 0.8 }] }] }] } };
-    expect((await transcribeWith(jsonResponse(answer))).words).toEqual([{ word: "yes", startMs: 100, endMs: 400, confidence: 0.8 }]);
+    const answer = {
+      results: {
+        channels: [
+          {
+            alternatives: [
+              { transcript: "yes", confidence: 0.8, words: [{ word: "yes", start: 0.1, end: 0.4, confidence: 0.8 }] },
+            ],
+          },
+        ],
+      },
+    };
+    expect((await transcribeWith(jsonResponse(answer))).words).toEqual([
+      { word: "yes", startMs: 100, endMs: 400, confidence: 0.8 },
+    ]);
   });
 
   it("answers silence (empty transcript, no words) with empty text and no words array", async () => {
-    const answer = { metadata: {}, results: { channels: [{ alternatives: [{ transcript: "", confidence: 0, words: [] }] }] } };
+    const answer = {
+      metadata: {},
+      results: { channels: [{ alternatives: [{ transcript: "", confidence: 0, words: [] }] }] },
+    };
     expect(await transcribeWith(jsonResponse(answer))).toEqual({ text: "", confidence: 0, source: "speech" });
   });
 
@@ -41,8 +56,18 @@ describe("deepgram stt: the answer mapped to ours", () => {
     ["no results", { metadata: {} }],
     ["no channels", { results: { channels: [] } }],
     ["no alternatives", { results: { channels: [{ alternatives: [] }] } }],
-    ["a transcript that is not a string", { results: { channels: [{ alternatives: [{ transcript: 5, confidence: 0.5 }] }] } }],
-    ["a word without timings", { results: { channels: [{ alternatives: [{ transcript: "a", confidence: 0.5, words: [{ word: "a", confidence: 0.5 }] }] }] } }],
+    [
+      "a transcript that is not a string",
+      { results: { channels: [{ alternatives: [{ transcript: 5, confidence: 0.5 }] }] } },
+    ],
+    [
+      "a word without timings",
+      {
+        results: {
+          channels: [{ alternatives: [{ transcript: "a", confidence: 0.5, words: [{ word: "a", confidence: 0.5 }] }] }],
+        },
+      },
+    ],
   ])("treats %s as invalid_response", async (_what, body) => {
     const err = await transcribeWith(jsonResponse(body)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
@@ -50,7 +75,9 @@ describe("deepgram stt: the answer mapped to ours", () => {
   });
 
   it("treats malformed JSON on 200 as invalid_response", async () => {
-    const err = await transcribeWith(new Response("{\"results\": {", { status: 200, headers: { "Content-Type": "application/json" } })).catch((e: unknown) => e);
+    const err = await transcribeWith(
+      new Response('{"results": {', { status: 200, headers: { "Content-Type": "application/json" } }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("invalid_response");
   });

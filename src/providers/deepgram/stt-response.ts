@@ -23,7 +23,9 @@ export const deepgramListenSchema = z.object({
     channels: z
       .array(
         z.object({
-          alternatives: z.array(z.object({ transcript: z.string(), confidence, words: z.array(wordSchema).optional() })).min(1),
+          alternatives: z
+            .array(z.object({ transcript: z.string(), confidence, words: z.array(wordSchema).optional() }))
+            .min(1),
         }),
       )
       .min(1),
@@ -34,8 +36,11 @@ export type DeepgramListen = z.output<typeof deepgramListenSchema>;
 
 export function mapDeepgramListen(answer: DeepgramListen): SttResult {
   const best = answer.results.channels[0]!.alternatives[0]!; // both arrays are checked non-empty
-  const words = best.words?.map(
-    (w): SttWord => ({ word: w.punctuated_word ?? w.word, startMs: Math.round(w.start * 1000), endMs: Math.round(w.end * 1000), confidence: w.confidence }),
-  );
+  const words = best.words?.map((w): SttWord => ({
+    word: w.punctuated_word ?? w.word,
+    startMs: Math.round(w.start * 1000),
+    endMs: Math.round(w.end * 1000),
+    confidence: w.confidence,
+  }));
   return { text: best.transcript, confidence: best.confidence, source: "speech", ...(words?.length ? { words } : {}) };
 }

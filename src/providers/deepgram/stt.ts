@@ -37,6 +37,8 @@ export class DeepgramSpeechToText implements SpeechToText {
       { method: "POST", headers: { ...authHeaders(this.settings), "Content-Type": contentType }, body },
       { provider: DEEPGRAM_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
-    return mapDeepgramListen(parseAnswer(DEEPGRAM_PROVIDER, deepgramListenSchema, await readJson(DEEPGRAM_PROVIDER, res)));
+    return mapDeepgramListen(
+      parseAnswer(DEEPGRAM_PROVIDER, deepgramListenSchema, await readJson(DEEPGRAM_PROVIDER, res)),
+    );
   }
 }

@@ -35,7 +35,9 @@ export const LISTEN_ANSWER = {
     duration: 2.4,
     channels: 1,
     models: ["30089e05-99d1-4376-b32e-c263170674af"],
-    model_info: { "30089e05-99d1-4376-b32e-c263170674af": { name: "general-nova-3", version: "2024-12-20.0", arch: "nova-3" } },
+    model_info: {
+      "30089e05-99d1-4376-b32e-c263170674af": { name: "general-nova-3", version: "2024-12-20.0", arch: "nova-3" },
+    },
   },
   results: {
     channels: [
@@ -48,7 +50,13 @@ export const LISTEN_ANSWER = {
               { word: "your", start: 0.08, end: 0.32, confidence: 0.9975586, punctuated_word: "Your" },
               { word: "balance", start: 0.32, end: 0.7999999, confidence: 0.99902344, punctuated_word: "balance" },
               { word: "is", start: 0.7999999, end: 0.96, confidence: 0.9980469, punctuated_word: "is" },
-              { word: "one hundred dollars", start: 0.96, end: 2.1599998, confidence: 0.9736328, punctuated_word: "$100." },
+              {
+                word: "one hundred dollars",
+                start: 0.96,
+                end: 2.1599998,
+                confidence: 0.9736328,
+                punctuated_word: "$100.",
+              },
             ],
           },
         ],

@@ -12,11 +12,21 @@ const PCM = Int16Array.from([0, 1200, -1200, 32767, -32768, 7]);
 const FRAME = [0xff, 0xf3, 0x60, 0xc4, ...new Array<number>(152).fill(0)];
 const MP3 = Uint8Array.from([...FRAME, ...FRAME, ...FRAME]);
 
-const audio = (bytes: Uint8Array, contentType: string) => new Response(bytes, { status: 200, headers: { "Content-Type": contentType } });
+const audio = (bytes: Uint8Array, contentType: string) =>
+  new Response(bytes, { status: 200, headers: { "Content-Type": contentType } });
 
-async function synth(req: Partial<TtsRequest>, answer: Response = audio(samplesToPcm16(PCM, true), "audio/l16"), overrides = {}) {
+async function synth(
+  req: Partial<TtsRequest>,
+  answer: Response = audio(samplesToPcm16(PCM, true), "audio/l16"),
+  overrides = {},
+) {
   const { fetcher, requests } = fakeFetch(answer);
-  const result = await new DeepgramTextToSpeech(settings(overrides), { fetcher }).synthesize({ text: "Your balance is 100 dollars.", language: "en-US", sampleRate: 16000, ...req });
+  const result = await new DeepgramTextToSpeech(settings(overrides), { fetcher }).synthesize({
+    text: "Your balance is 100 dollars.",
+    language: "en-US",
+    sampleRate: 16000,
+    ...req,
+  });
   return { result, request: requests[0]! };
 }
 
@@ -73,7 +83,7 @@ describe("deepgram tts: the request on the wire", () => {
   });
 
   it("sends hostile text verbatim inside JSON (no markup to escape)", async () => {
-    const text = "Tom & Jerry </speak> \"quoted\" \u2013 ok";
+    const text = 'Tom & Jerry </speak> "quoted" \u2013 ok';
     const { request } = await synth({ text });
     expect(request.json()).toEqual({ text });
   });
@@ -82,7 +92,9 @@ describe("deepgram tts: the request on the wire", () => {
 describe("deepgram tts: refusals and unusable answers", () => {
   it.each(["", " \n "])("refuses blank text %j as permanent without calling Deepgram", async (text) => {
     const { fetcher, requests } = fakeFetch(audio(samplesToPcm16(PCM, true), "audio/l16"));
-    const err = await new DeepgramTextToSpeech(settings(), { fetcher }).synthesize({ text, language: "en-US", sampleRate: 16000 }).catch((e: unknown) => e);
+    const err = await new DeepgramTextToSpeech(settings(), { fetcher })
+      .synthesize({ text, language: "en-US", sampleRate: 16000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("permanent");
     expect(requests).toHaveLength(0);
@@ -90,7 +102,11 @@ describe("deepgram tts: refusals and unusable answers", () => {
 
   it.each([
     ["an empty body", { encoding: "pcm" as const }, new Response(new Uint8Array(0), { status: 200 })],
-    ["a JSON body", { encoding: "pcm" as const }, new Response("{\"err_msg\":\"x\"}", { status: 200, headers: { "Content-Type": "application/json" } })],
+    [
+      "a JSON body",
+      { encoding: "pcm" as const },
+      new Response('{"err_msg":"x"}', { status: 200, headers: { "Content-Type": "application/json" } }),
+    ],
     ["an odd number of PCM bytes", { encoding: "pcm" as const }, audio(new Uint8Array(3), "audio/l16")],
     ["Ogg where mp3 was asked", { encoding: "mp3" as const }, audio(ogg, "audio/mpeg")],
     ["mp3 where ogg was asked", { encoding: "ogg" as const }, audio(MP3, "audio/ogg")],

@@ -27,7 +27,8 @@ export class DeepgramTextToSpeech implements TextToSpeech {
   }
 
   async synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
-    if (!req.text.trim()) throw new ProviderError(DEEPGRAM_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
+    if (!req.text.trim())
+      throw new ProviderError(DEEPGRAM_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     const output = deepgramOutputFormat(req.encoding ?? "pcm", req.sampleRate);
     const url = new URL(`${this.settings.baseUrl}/v1/speak`);
     // An Aura model is one voice in one language, so the voice picks the model and req.language has no separate parameter.
@@ -43,9 +44,14 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       { provider: DEEPGRAM_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
     const bytes = new Uint8Array(await res.arrayBuffer());
-    checkSpeechBytes(DEEPGRAM_PROVIDER, bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
-    if (output.kind === "encoded") return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
+    checkSpeechBytes(
+      DEEPGRAM_PROVIDER,
+      bytes,
+      res.headers.get("Content-Type"),
+      output.kind === "encoded" ? output.format : "pcm",
+    );
+    if (output.kind === "encoded")
+      return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
     return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
   }
 }
-

@@ -96,7 +96,13 @@ async function requestToken(account: ServiceAccountKey, options: TokenOptions, n
   const iat = Math.floor(now / 1000);
   // Claims per https://developers.google.com/identity/protocols/oauth2/service-account#jwt-auth ("Forming the JWT claim set").
   const assertion = await signJwt(
-    { iss: account.clientEmail, scope: CLOUD_PLATFORM_SCOPE, aud: account.tokenUri, iat, exp: iat + ASSERTION_LIFETIME_S },
+    {
+      iss: account.clientEmail,
+      scope: CLOUD_PLATFORM_SCOPE,
+      aud: account.tokenUri,
+      iat,
+      exp: iat + ASSERTION_LIFETIME_S,
+    },
     await importPrivateKey(account.privateKeyPem),
   );
   let res: Response;
@@ -116,16 +122,30 @@ async function requestToken(account: ServiceAccountKey, options: TokenOptions, n
     // invalid_grant / unauthorized_client (a deleted key, a disabled account, a skewed clock) are 400/401:
     // credentials trouble, not a bad request we could fix by changing the audio.
     if (err instanceof ProviderError && err.kind === "permanent") {
-      throw new ProviderError("google", "auth", `service account token refused: ${err.message.replace(/^google: /, "")}`, { ...err.options, cause: err });
+      throw new ProviderError(
+        "google",
+        "auth",
+        `service account token refused: ${err.message.replace(/^google: /, "")}`,
+        { ...err.options, cause: err },
+      );
     }
     throw err;
   }
   const parsed = tokenResponse.safeParse(await readJson("google", res));
-  if (!parsed.success) throw new ProviderError("google", "invalid_response", "the token endpoint answered without an access_token/expires_in");
+  if (!parsed.success)
+    throw new ProviderError(
+      "google",
+      "invalid_response",
+      "the token endpoint answered without an access_token/expires_in",
+    );
   const lifetimeMs = parsed.data.expires_in * 1000;
   const expiresAt = now + lifetimeMs;
   // A token shorter-lived than twice the margin is refreshed halfway instead, so it is still cached.
-  return { token: parsed.data.access_token, expiresAt, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
+  return {
+    token: parsed.data.access_token,
+    expiresAt,
+    refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
+  };
 }
 
 /**
@@ -137,7 +157,10 @@ function settleWithin<T>(promise: Promise<T>, signal: AbortSignal | undefined, t
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) return reject(aborted());
     const onAbort = () => reject(aborted());
-    const timer = setTimeout(() => reject(new ProviderError("google", "retryable", `no access token within ${timeoutMs} ms`)), timeoutMs + 1000);
+    const timer = setTimeout(
+      () => reject(new ProviderError("google", "retryable", `no access token within ${timeoutMs} ms`)),
+      timeoutMs + 1000,
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => {
       clearTimeout(timer);

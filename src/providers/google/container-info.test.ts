@@ -7,7 +7,11 @@ import { oggOpus, webmAudio } from "./test-support";
 describe("container headers Google's RecognitionConfig needs", () => {
   it("tells Ogg Opus from Ogg Vorbis by the first packet, and reads OpusHead's channels and input rate", () => {
     expect(oggInfo(vorbis)).toEqual({ codec: "vorbis" });
-    expect(oggInfo(oggOpus({ channels: 2, inputRate: 24000 }))).toEqual({ codec: "opus", channels: 2, inputRate: 24000 });
+    expect(oggInfo(oggOpus({ channels: 2, inputRate: 24000 }))).toEqual({
+      codec: "opus",
+      channels: 2,
+      inputRate: 24000,
+    });
     expect(oggInfo(new TextEncoder().encode("not an ogg stream at all, just text"))).toEqual({ codec: "unknown" });
   });
 

@@ -98,7 +98,8 @@ export function webmInfo(bytes: Uint8Array): WebmInfo {
           trackType = undefined;
         }
         if (!walk(body, end)) return false;
-        if (id.value === TRACK_ENTRY && track && !out.codecId && (trackType === 2 || track.codecId?.startsWith("A_"))) Object.assign(out, track);
+        if (id.value === TRACK_ENTRY && track && !out.codecId && (trackType === 2 || track.codecId?.startsWith("A_")))
+          Object.assign(out, track);
       } else if (size.unknown || body + size.value > bytes.length) {
         return false;
       } else {
@@ -106,10 +107,12 @@ export function webmInfo(bytes: Uint8Array): WebmInfo {
         if (id.value === TIMESTAMP_SCALE) scale = readUint(bytes, body, len);
         else if (id.value === DURATION) rawDuration = readFloat(view, body, len);
         else if (id.value === TRACK_TYPE) trackType = readUint(bytes, body, len);
-        else if (track && id.value === CODEC_ID) track.codecId = String.fromCharCode(...bytes.subarray(body, body + len)).replace(/\0+$/, "");
+        else if (track && id.value === CODEC_ID)
+          track.codecId = String.fromCharCode(...bytes.subarray(body, body + len)).replace(/\0+$/, "");
         else if (track && id.value === CHANNELS) track.channels = readUint(bytes, body, len);
         else if (track && id.value === SAMPLING_FREQUENCY) track.samplingFrequency = readFloat(view, body, len);
-        else if (track && id.value === CODEC_PRIVATE && matches(bytes, body, "OpusHead") && len >= 16) track.opusInputRate = view.getUint32(body + 12, true);
+        else if (track && id.value === CODEC_PRIVATE && matches(bytes, body, "OpusHead") && len >= 16)
+          track.opusInputRate = view.getUint32(body + 12, true);
       }
       at = end;
     }
@@ -122,7 +125,11 @@ export function webmInfo(bytes: Uint8Array): WebmInfo {
 }
 
 /** EBML variable-length integer: IDs keep their length-marker bit, sizes drop it; all-ones sizes mean "unknown". */
-function readVint(bytes: Uint8Array, at: number, keepMarker: boolean): { value: number; length: number; unknown: boolean } | null {
+function readVint(
+  bytes: Uint8Array,
+  at: number,
+  keepMarker: boolean,
+): { value: number; length: number; unknown: boolean } | null {
   const first = bytes[at];
   if (first === undefined || first === 0) return null;
   const length = Math.clz32(first) - 23; // 1 for 0b1xxxxxxx ... 8 for 0b00000001

@@ -13,11 +13,22 @@ const HEADER = { alg: "RS256", typ: "JWT" } as const;
 export async function importPrivateKey(pem: string): Promise<CryptoKey> {
   const body = pem.replace(/-----(?:BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
   try {
-    return await crypto.subtle.importKey("pkcs8", base64ToBytes(body), { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+    return await crypto.subtle.importKey(
+      "pkcs8",
+      base64ToBytes(body),
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
   } catch (err) {
-    throw new ProviderError("google", "auth", "GOOGLE_SERVICE_ACCOUNT_JSON: its private_key is not an RSA PKCS#8 key that can sign RS256; download a new JSON key for the service account", {
-      cause: err instanceof Error ? err.name : undefined,
-    });
+    throw new ProviderError(
+      "google",
+      "auth",
+      "GOOGLE_SERVICE_ACCOUNT_JSON: its private_key is not an RSA PKCS#8 key that can sign RS256; download a new JSON key for the service account",
+      {
+        cause: err instanceof Error ? err.name : undefined,
+      },
+    );
   }
 }
 

@@ -4,7 +4,14 @@ import { ProviderError } from "../errors";
 import { clearAccessTokens, REFRESH_MARGIN_MS } from "./access-token";
 import { googleSettings, type GoogleSettings } from "./settings";
 import { GoogleSpeechToText } from "./stt";
-import { decodeBase64Url, makeServiceAccount, pcmInput, tone, wavBase64, type TestServiceAccount } from "./test-support";
+import {
+  decodeBase64Url,
+  makeServiceAccount,
+  pcmInput,
+  tone,
+  wavBase64,
+  type TestServiceAccount,
+} from "./test-support";
 import { GoogleTextToSpeech } from "./tts";
 
 const RECOGNIZED = { results: [{ alternatives: [{ transcript: "pay my bill", confidence: 0.9 }] }] };
@@ -29,9 +36,12 @@ function google(tokenAnswers: (() => Response | Promise<Response>)[] = []) {
     if (req.url.host === "oauth2.googleapis.com") {
       const scripted = tokenAnswers[tokens];
       tokens++;
-      return scripted ? scripted() : jsonResponse({ access_token: `ya29.token-${tokens}`, expires_in: 3599, token_type: "Bearer" });
+      return scripted
+        ? scripted()
+        : jsonResponse({ access_token: `ya29.token-${tokens}`, expires_in: 3599, token_type: "Bearer" });
     }
-    if (req.url.host === "texttospeech.googleapis.com") return jsonResponse({ audioContent: wavBase64(tone(0.1, 16000), 16000) });
+    if (req.url.host === "texttospeech.googleapis.com")
+      return jsonResponse({ audioContent: wavBase64(tone(0.1, 16000), 16000) });
     return jsonResponse(RECOGNIZED);
   });
   const tokenRequests = () => outbound.requests.filter((r) => r.url.host === "oauth2.googleapis.com");
@@ -102,7 +112,9 @@ describe("Google service-account auth", () => {
     await transcribe(stt);
     await tts.synthesize({ text: "Hi", language: "en-US", sampleRate: 16000 });
     expect(outbound.tokenRequests()).toHaveLength(1);
-    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(Array(3).fill("Bearer ya29.token-1"));
+    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(
+      Array(3).fill("Bearer ya29.token-1"),
+    );
 
     now = T0 + 3599_000 - REFRESH_MARGIN_MS - 1000; // just before the refresh point
     await transcribe(stt);
@@ -118,14 +130,18 @@ describe("Google service-account auth", () => {
   it("shares one in-flight token request between concurrent callers", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const outbound = google([async () => (await gate, jsonResponse({ access_token: "ya29.shared", expires_in: 3600, token_type: "Bearer" }))]);
+    const outbound = google([
+      async () => (await gate, jsonResponse({ access_token: "ya29.shared", expires_in: 3600, token_type: "Bearer" })),
+    ]);
     const stt = new GoogleSpeechToText(settingsFor(account.json), { fetcher: outbound.fetcher });
     const calls = [transcribe(stt), transcribe(stt), transcribe(stt)];
     await new Promise((r) => setTimeout(r, 50));
     release();
     await Promise.all(calls);
     expect(outbound.tokenRequests()).toHaveLength(1);
-    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(Array(3).fill("Bearer ya29.shared"));
+    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(
+      Array(3).fill("Bearer ya29.shared"),
+    );
   });
 
   it("does not cache a failed refresh: the next call asks again", async () => {
@@ -143,32 +159,52 @@ describe("Google service-account auth", () => {
 
   it("keeps using a still-valid token when its early refresh fails", async () => {
     let now = T0;
-    const outbound = google([() => jsonResponse({ access_token: "ya29.first", expires_in: 3600 }), () => jsonResponse({ error: "backend" }, 500)]);
+    const outbound = google([
+      () => jsonResponse({ access_token: "ya29.first", expires_in: 3600 }),
+      () => jsonResponse({ error: "backend" }, 500),
+    ]);
     const stt = new GoogleSpeechToText(settingsFor(account.json), { fetcher: outbound.fetcher, now: () => now });
     await transcribe(stt);
     now = T0 + 3600_000 - 60_000; // in the refresh window, one minute before expiry
     await transcribe(stt);
     expect(outbound.tokenRequests()).toHaveLength(2);
-    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(["Bearer ya29.first", "Bearer ya29.first"]);
+    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual([
+      "Bearer ya29.first",
+      "Bearer ya29.first",
+    ]);
   });
 
   it("classifies a refused assertion (invalid_grant) as auth, and sends the billing project when set", async () => {
-    const refused = google([() => jsonResponse({ error: "invalid_grant", error_description: "Invalid JWT Signature." }, 400)]);
-    const err = await transcribe(new GoogleSpeechToText(settingsFor(account.json), { fetcher: refused.fetcher })).catch((e: unknown) => e);
+    const refused = google([
+      () => jsonResponse({ error: "invalid_grant", error_description: "Invalid JWT Signature." }, 400),
+    ]);
+    const err = await transcribe(new GoogleSpeechToText(settingsFor(account.json), { fetcher: refused.fetcher })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("auth");
     expect((err as ProviderError).message).toMatch(/invalid_grant/);
     expect((err as ProviderError).message).not.toMatch(/assertion|BEGIN PRIVATE KEY/);
 
     const billed = google();
-    await transcribe(new GoogleSpeechToText(settingsFor(account.json, { GOOGLE_PROJECT_ID: "voice-billing" }), { fetcher: billed.fetcher }));
+    await transcribe(
+      new GoogleSpeechToText(settingsFor(account.json, { GOOGLE_PROJECT_ID: "voice-billing" }), {
+        fetcher: billed.fetcher,
+      }),
+    );
     expect(billed.apiRequests()[0]!.headers.get("x-goog-user-project")).toBe("voice-billing");
   });
 
   it("a key that cannot be imported is an auth error and nothing is sent", async () => {
-    const broken = JSON.stringify({ ...JSON.parse(account.json), client_email: "broken@voice-edge-test.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" });
+    const broken = JSON.stringify({
+      ...JSON.parse(account.json),
+      client_email: "broken@voice-edge-test.iam.gserviceaccount.com",
+      private_key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    });
     const outbound = google();
-    const err = await transcribe(new GoogleSpeechToText(settingsFor(broken), { fetcher: outbound.fetcher })).catch((e: unknown) => e);
+    const err = await transcribe(new GoogleSpeechToText(settingsFor(broken), { fetcher: outbound.fetcher })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("auth");
     expect((err as ProviderError).message).toMatch(/GOOGLE_SERVICE_ACCOUNT_JSON/);
@@ -179,7 +215,10 @@ describe("Google service-account auth", () => {
     const outbound = fakeFetch((req) =>
       req.url.host === "oauth2.googleapis.com"
         ? jsonResponse({ access_token: "ya29.very-secret-token", expires_in: 3600 })
-        : jsonResponse({ error: { code: 401, status: "UNAUTHENTICATED", message: "Invalid Credentials: ya29.very-secret-token" } }, 401),
+        : jsonResponse(
+            { error: { code: 401, status: "UNAUTHENTICATED", message: "Invalid Credentials: ya29.very-secret-token" } },
+            401,
+          ),
     );
     const stt = new GoogleSpeechToText(settingsFor(account.json), { fetcher: outbound.fetcher });
     const err = await transcribe(stt).catch((e: unknown) => e);

@@ -8,7 +8,13 @@ import { GoogleTextToSpeech } from "./tts";
 
 const PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
 const keyFile = (over: Record<string, unknown> = {}) =>
-  JSON.stringify({ type: "service_account", client_email: "voice@proj-123.iam.gserviceaccount.com", private_key: PEM, token_uri: "https://oauth2.googleapis.com/token", ...over });
+  JSON.stringify({
+    type: "service_account",
+    client_email: "voice@proj-123.iam.gserviceaccount.com",
+    private_key: PEM,
+    token_uri: "https://oauth2.googleapis.com/token",
+    ...over,
+  });
 
 const parse = (env: Record<string, unknown>) => googleModule.settings.safeParse(env);
 const issuesOf = (env: Record<string, unknown>) => {
@@ -49,7 +55,12 @@ describe("Google settings", () => {
       GOOGLE_TIMEOUT_MS: "4000",
     });
     expect(parsed.data).toEqual({
-      credentials: { kind: "service_account", clientEmail: "voice@proj-123.iam.gserviceaccount.com", privateKeyPem: PEM, tokenUri: "https://oauth2.googleapis.com/token" },
+      credentials: {
+        kind: "service_account",
+        clientEmail: "voice@proj-123.iam.gserviceaccount.com",
+        privateKeyPem: PEM,
+        tokenUri: "https://oauth2.googleapis.com/token",
+      },
       projectId: "voice-edge-prod",
       location: "eu",
       sttModel: "latest_long",
@@ -57,11 +68,16 @@ describe("Google settings", () => {
       timeoutMs: 4000,
     });
     // token_uri is optional in the file; Google's endpoint is the default.
-    expect(parse({ GOOGLE_SERVICE_ACCOUNT_JSON: keyFile({ token_uri: undefined }) }).data?.credentials).toMatchObject({ tokenUri: "https://oauth2.googleapis.com/token" });
+    expect(parse({ GOOGLE_SERVICE_ACCOUNT_JSON: keyFile({ token_uri: undefined }) }).data?.credentials).toMatchObject({
+      tokenUri: "https://oauth2.googleapis.com/token",
+    });
   });
 
   it("treats empty values as unset", () => {
-    expect(parse({ GOOGLE_API_KEY: API_KEY, GOOGLE_SERVICE_ACCOUNT_JSON: "", GOOGLE_PROJECT_ID: " ", GOOGLE_LOCATION: "" }).data).toMatchObject({
+    expect(
+      parse({ GOOGLE_API_KEY: API_KEY, GOOGLE_SERVICE_ACCOUNT_JSON: "", GOOGLE_PROJECT_ID: " ", GOOGLE_LOCATION: "" })
+        .data,
+    ).toMatchObject({
       credentials: { kind: "api_key" },
       projectId: undefined,
       location: "global",
@@ -69,12 +85,16 @@ describe("Google settings", () => {
   });
 
   it("needs one of the two credentials, naming both", () => {
-    expect(issuesOf({})).toEqual([{ path: "GOOGLE_API_KEY", message: expect.stringMatching(/GOOGLE_API_KEY .*or GOOGLE_SERVICE_ACCOUNT_JSON/) }]);
+    expect(issuesOf({})).toEqual([
+      { path: "GOOGLE_API_KEY", message: expect.stringMatching(/GOOGLE_API_KEY .*or GOOGLE_SERVICE_ACCOUNT_JSON/) },
+    ]);
   });
 
   it("refuses malformed values with an issue naming the variable", () => {
     expect(issuesOf({ GOOGLE_API_KEY: "has spaces in it but long enough" })[0]?.path).toBe("GOOGLE_API_KEY");
-    expect(issuesOf({ GOOGLE_API_KEY: API_KEY, GOOGLE_LOCATION: "asia" })).toEqual([{ path: "GOOGLE_LOCATION", message: "must be one of global, us, eu" }]);
+    expect(issuesOf({ GOOGLE_API_KEY: API_KEY, GOOGLE_LOCATION: "asia" })).toEqual([
+      { path: "GOOGLE_LOCATION", message: "must be one of global, us, eu" },
+    ]);
     expect(issuesOf({ GOOGLE_API_KEY: API_KEY, GOOGLE_PROJECT_ID: "My Project" })[0]?.path).toBe("GOOGLE_PROJECT_ID");
     expect(issuesOf({ GOOGLE_API_KEY: API_KEY, GOOGLE_STT_MODEL: "Latest Short" })[0]?.path).toBe("GOOGLE_STT_MODEL");
     expect(issuesOf({ GOOGLE_API_KEY: API_KEY, GOOGLE_TTS_VOICE: "f3" })[0]?.path).toBe("GOOGLE_TTS_VOICE");

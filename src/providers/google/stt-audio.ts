@@ -70,10 +70,17 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
   switch (input.container) {
     case "flac": {
       const info = flacInfo(bytes, afterId3(bytes) ?? 0);
-      if (!info) throw new AudioError("invalid_audio", "The FLAC stream has no readable STREAMINFO header; send a complete FLAC file.");
+      if (!info)
+        throw new AudioError(
+          "invalid_audio",
+          "The FLAC stream has no readable STREAMINFO header; send a complete FLAC file.",
+        );
       // AudioEncoding.FLAC: "FLAC stream encoding supports 16-bit and 24-bit samples".
       if (info.bitsPerSample !== 16 && info.bitsPerSample !== 24) {
-        throw new AudioError("unsupported_media_type", `The FLAC file has ${info.bitsPerSample}-bit samples; Google Speech-to-Text takes 16- or 24-bit FLAC. Re-encode at 16 bits, or send WAV.`);
+        throw new AudioError(
+          "unsupported_media_type",
+          `The FLAC file has ${info.bitsPerSample}-bit samples; Google Speech-to-Text takes 16- or 24-bit FLAC. Re-encode at 16 bits, or send WAV.`,
+        );
       }
       checkRate(info.sampleRate, "FLAC");
       checkMs(flacDurationMs(bytes));
@@ -82,7 +89,14 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
     case "ogg": {
       const info = oggInfo(bytes);
       if (info.codec !== "opus") {
-        const codec = info.codec === "unknown" ? "an unrecognised codec" : info.codec === "vorbis" ? "Vorbis" : info.codec === "flac" ? "FLAC" : "Speex";
+        const codec =
+          info.codec === "unknown"
+            ? "an unrecognised codec"
+            : info.codec === "vorbis"
+              ? "Vorbis"
+              : info.codec === "flac"
+                ? "FLAC"
+                : "Speex";
         throw new AudioError(
           "unsupported_media_type",
           `This Ogg file holds ${codec} audio; Google Speech-to-Text takes Ogg only with the Opus codec (OGG_OPUS). Re-encode it as Ogg Opus (for example ffmpeg -c:a libopus), or send FLAC or WAV.`,
@@ -90,7 +104,13 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
       }
       checkMs(oggDurationMs(bytes));
       const rate = opusRate(info.inputRate ?? 0, "Ogg Opus");
-      return { encoding: "OGG_OPUS", sampleRateHertz: rate, ...channels(info.channels ?? 1), content: bytes, sampleRate: rate };
+      return {
+        encoding: "OGG_OPUS",
+        sampleRateHertz: rate,
+        ...channels(info.channels ?? 1),
+        content: bytes,
+        sampleRate: rate,
+      };
     }
     case "webm": {
       const info = webmInfo(bytes);
@@ -104,7 +124,13 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
       if (info.durationMs !== undefined) checkMs(info.durationMs);
       // OpusHead's input rate is what the encoder was fed; Matroska's SamplingFrequency for Opus is nominally 48000.
       const rate = opusRate(info.opusInputRate || Math.round(info.samplingFrequency ?? 0), "WebM Opus");
-      return { encoding: "WEBM_OPUS", sampleRateHertz: rate, ...channels(info.channels ?? 1), content: bytes, sampleRate: rate };
+      return {
+        encoding: "WEBM_OPUS",
+        sampleRateHertz: rate,
+        ...channels(info.channels ?? 1),
+        content: bytes,
+        sampleRate: rate,
+      };
     }
     case "mp3":
       throw new AudioError(
@@ -134,7 +160,10 @@ function channels(count: number): { audioChannelCount?: number } {
 
 function checkRate(rate: number, what: string): void {
   if (rate < MIN_RATE || rate > MAX_RATE) {
-    throw new AudioError("unsupported_media_type", `The ${what} audio is sampled at ${rate} Hz; Google Speech-to-Text takes ${MIN_RATE} to ${MAX_RATE} Hz (16000 Hz is ideal). Resample it, or send WAV.`);
+    throw new AudioError(
+      "unsupported_media_type",
+      `The ${what} audio is sampled at ${rate} Hz; Google Speech-to-Text takes ${MIN_RATE} to ${MAX_RATE} Hz (16000 Hz is ideal). Resample it, or send WAV.`,
+    );
   }
 }
 

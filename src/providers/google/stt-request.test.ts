@@ -57,7 +57,12 @@ describe("Google STT request: PCM", () => {
   it("picks the phone_call model for 8 kHz telephony audio and keeps it LINEAR16 (lossless, no re-companding)", async () => {
     const samples = tone(1, 8000);
     const { body } = await send(pcmInput(samples, 8000, "en-GB"));
-    expect(body.config).toMatchObject({ encoding: "LINEAR16", sampleRateHertz: 8000, model: "phone_call", languageCode: "en-GB" });
+    expect(body.config).toMatchObject({
+      encoding: "LINEAR16",
+      sampleRateHertz: 8000,
+      model: "phone_call",
+      languageCode: "en-GB",
+    });
     expect(base64ToBytes(body.audio.content)).toEqual(samplesToPcm16(samples, true));
   });
 
@@ -126,7 +131,9 @@ describe("Google STT request: containers", () => {
 describe("Google STT refusals (before any call)", () => {
   async function refused(input: Parameters<GoogleSpeechToText["transcribe"]>[0]): Promise<AudioError> {
     const outbound = fakeFetch(jsonResponse(ANSWER));
-    const err = await new GoogleSpeechToText(apiKeySettings(), { fetcher: outbound.fetcher }).transcribe(input).catch((e: unknown) => e);
+    const err = await new GoogleSpeechToText(apiKeySettings(), { fetcher: outbound.fetcher })
+      .transcribe(input)
+      .catch((e: unknown) => e);
     expect(outbound.requests).toHaveLength(0);
     expect(err).toBeInstanceOf(AudioError);
     return err as AudioError;
@@ -140,8 +147,12 @@ describe("Google STT refusals (before any call)", () => {
   });
 
   it("refuses WebM Vorbis and MP3", async () => {
-    expect((await refused(containerInput("webm", webmAudio({ codecId: "A_VORBIS" })))).message).toMatch(/WebM only with the Opus codec/);
-    const mp3 = await refused(containerInput("mp3", new Uint8Array([0xff, 0xfb, 0x90, 0x64, 0, 0, 0, 0]), "audio/mpeg"));
+    expect((await refused(containerInput("webm", webmAudio({ codecId: "A_VORBIS" })))).message).toMatch(
+      /WebM only with the Opus codec/,
+    );
+    const mp3 = await refused(
+      containerInput("mp3", new Uint8Array([0xff, 0xfb, 0x90, 0x64, 0, 0, 0, 0]), "audio/mpeg"),
+    );
     expect(mp3.code).toBe("unsupported_media_type");
     expect(mp3.message).toMatch(/MP3/);
   });

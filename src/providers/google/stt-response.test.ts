@@ -6,7 +6,9 @@ import { apiKeySettings, pcmInput, tone } from "./test-support";
 
 async function answer(body: unknown) {
   const outbound = fakeFetch(jsonResponse(body));
-  return new GoogleSpeechToText(apiKeySettings(), { fetcher: outbound.fetcher }).transcribe(pcmInput(tone(1, 16000), 16000));
+  return new GoogleSpeechToText(apiKeySettings(), { fetcher: outbound.fetcher }).transcribe(
+    pcmInput(tone(1, 16000), 16000),
+  );
 }
 
 describe("Google STT response mapping", () => {
@@ -54,8 +56,21 @@ describe("Google STT response mapping", () => {
   it("joins every result's top alternative without a separator, as Google documents (leading spaces included)", async () => {
     const result = await answer({
       results: [
-        { alternatives: [{ transcript: "I want to check", confidence: 0.9 }, { transcript: "eye want", confidence: 0.2 }] },
-        { alternatives: [{ transcript: " my balance please", confidence: 0.8, words: [{ startTime: "3s", endTime: "3.5s", word: "my", confidence: 0.7 }] }] },
+        {
+          alternatives: [
+            { transcript: "I want to check", confidence: 0.9 },
+            { transcript: "eye want", confidence: 0.2 },
+          ],
+        },
+        {
+          alternatives: [
+            {
+              transcript: " my balance please",
+              confidence: 0.8,
+              words: [{ startTime: "3s", endTime: "3.5s", word: "my", confidence: 0.7 }],
+            },
+          ],
+        },
       ],
     });
     expect(result.text).toBe("I want to check my balance please");
@@ -66,7 +81,11 @@ describe("Google STT response mapping", () => {
   it("treats an empty {} answer as no speech: empty text, confidence 0, no words", async () => {
     expect(await answer({})).toEqual({ text: "", confidence: 0, source: "speech" });
     expect(await answer({ results: [] })).toEqual({ text: "", confidence: 0, source: "speech" });
-    expect(await answer({ results: [{ alternatives: [] }], totalBilledTime: "1s" })).toEqual({ text: "", confidence: 0, source: "speech" });
+    expect(await answer({ results: [{ alternatives: [] }], totalBilledTime: "1s" })).toEqual({
+      text: "",
+      confidence: 0,
+      source: "speech",
+    });
   });
 
   it("uses a documented default when Google sends no confidence (0 is its 'not set' sentinel)", async () => {
@@ -77,7 +96,19 @@ describe("Google STT response mapping", () => {
     expect(sentinel.confidence).toBe(DEFAULT_CONFIDENCE);
     // With no alternative confidence, word confidences are averaged.
     const byWords = await answer({
-      results: [{ alternatives: [{ transcript: "yes please", words: [{ word: "yes", confidence: 0.6 }, { word: "please", confidence: 0.8 }] }] }],
+      results: [
+        {
+          alternatives: [
+            {
+              transcript: "yes please",
+              words: [
+                { word: "yes", confidence: 0.6 },
+                { word: "please", confidence: 0.8 },
+              ],
+            },
+          ],
+        },
+      ],
     });
     expect(byWords.confidence).toBeCloseTo(0.7, 10);
     expect(byWords.words?.map((w) => [w.startMs, w.endMs])).toEqual([

@@ -33,7 +33,9 @@ const alternative = z.object({
 });
 
 export const recognizeResponse = z.object({
-  results: z.array(z.object({ alternatives: z.array(alternative).optional(), languageCode: z.string().optional() })).optional(),
+  results: z
+    .array(z.object({ alternatives: z.array(alternative).optional(), languageCode: z.string().optional() }))
+    .optional(),
   totalBilledTime: duration.optional(),
   requestId: z.string().optional(),
 });
@@ -50,7 +52,11 @@ export function mapRecognizeResponse(response: RecognizeResponse): SttResult {
   const best = (response.results ?? []).flatMap((r) => (r.alternatives?.[0] ? [r.alternatives[0]] : []));
   // "You can concatenate each result to obtain the full transcript without using a separator": Google puts
   // the leading space in where the language needs one.
-  const text = best.map((a) => a.transcript ?? "").join("").replace(/\s+/g, " ").trim();
+  const text = best
+    .map((a) => a.transcript ?? "")
+    .join("")
+    .replace(/\s+/g, " ")
+    .trim();
   if (!text) return { text: "", confidence: 0, source: "speech" };
 
   const scored = best.map((a) => a.confidence ?? 0).filter((c) => c > 0);

@@ -22,9 +22,18 @@ export function apiKeySettings(over: Partial<GoogleSettings> = {}): GoogleSettin
   };
 }
 
-export const pcmInput = (samples: Int16Array, sampleRate: number, language = "en-US"): SttInput => ({ kind: "pcm", samples, sampleRate, language });
+export const pcmInput = (samples: Int16Array, sampleRate: number, language = "en-US"): SttInput => ({
+  kind: "pcm",
+  samples,
+  sampleRate,
+  language,
+});
 
-export const containerInput = (container: "ogg" | "webm" | "flac" | "mp3", bytes: Uint8Array, mediaType = `audio/${container}`): SttInput => ({
+export const containerInput = (
+  container: "ogg" | "webm" | "flac" | "mp3",
+  bytes: Uint8Array,
+  mediaType = `audio/${container}`,
+): SttInput => ({
   kind: "container",
   container,
   mediaType,
@@ -34,7 +43,9 @@ export const containerInput = (container: "ogg" | "webm" | "flac" | "mp3", bytes
 
 /** A 440 Hz tone, so sample equality checks compare something non-trivial. */
 export function tone(seconds: number, rate: number): Int16Array {
-  return Int16Array.from({ length: Math.round(seconds * rate) }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)));
+  return Int16Array.from({ length: Math.round(seconds * rate) }, (_, i) =>
+    Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)),
+  );
 }
 
 export const wavBase64 = (samples: Int16Array, rate: number): string => bytesToBase64(encodeWav(samples, rate));
@@ -107,7 +118,15 @@ const f64 = (v: number) => {
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 /** A MediaRecorder-shaped WebM: EBML header, unknown-size Segment, Info, one audio track, a Cluster. */
-export function webmAudio(options: { codecId?: string; inputRate?: number; samplingFrequency?: number; channels?: number; durationMs?: number } = {}): Uint8Array {
+export function webmAudio(
+  options: {
+    codecId?: string;
+    inputRate?: number;
+    samplingFrequency?: number;
+    channels?: number;
+    durationMs?: number;
+  } = {},
+): Uint8Array {
   const codecId = options.codecId ?? "A_OPUS";
   const entry = [
     ebml(0xd7, [1]), // TrackNumber
@@ -116,8 +135,15 @@ export function webmAudio(options: { codecId?: string; inputRate?: number; sampl
     ...(codecId === "A_OPUS" ? [ebml(0x63a2, opusHead(options.channels ?? 1, options.inputRate ?? 48000))] : []),
     ebml(0xe1, concatBytes([ebml(0xb5, f64(options.samplingFrequency ?? 48000)), ebml(0x9f, [options.channels ?? 1])])),
   ];
-  const info = concatBytes([ebml(0x2ad7b1, [0x0f, 0x42, 0x40]), ...(options.durationMs !== undefined ? [ebml(0x4489, f64(options.durationMs))] : [])]);
-  const segment = concatBytes([ebml(0x1549a966, info), ebml(0x1654ae6b, ebml(0xae, concatBytes(entry))), ebml(0x1f43b675, new Uint8Array(64).fill(0x42), true)]);
+  const info = concatBytes([
+    ebml(0x2ad7b1, [0x0f, 0x42, 0x40]),
+    ...(options.durationMs !== undefined ? [ebml(0x4489, f64(options.durationMs))] : []),
+  ]);
+  const segment = concatBytes([
+    ebml(0x1549a966, info),
+    ebml(0x1654ae6b, ebml(0xae, concatBytes(entry))),
+    ebml(0x1f43b675, new Uint8Array(64).fill(0x42), true),
+  ]);
   return concatBytes([ebml(0x1a45dfa3, ebml(0x4282, ascii("webm"))), ebml(0x18538067, segment, true)]);
 }
 

@@ -21,9 +21,18 @@ const MP3_FRAME = (() => {
   return bytes;
 })();
 
-async function synth(req: Partial<TtsRequest>, audioContent = wavBase64(tone(0.2, 16000), 16000), settings = apiKeySettings()) {
+async function synth(
+  req: Partial<TtsRequest>,
+  audioContent = wavBase64(tone(0.2, 16000), 16000),
+  settings = apiKeySettings(),
+) {
   const outbound = fakeFetch(jsonResponse({ audioContent }));
-  const result = await new GoogleTextToSpeech(settings, { fetcher: outbound.fetcher }).synthesize({ text: "Hello", language: "en-US", sampleRate: 16000, ...req });
+  const result = await new GoogleTextToSpeech(settings, { fetcher: outbound.fetcher }).synthesize({
+    text: "Hello",
+    language: "en-US",
+    sampleRate: 16000,
+    ...req,
+  });
   expect(outbound.requests).toHaveLength(1);
   const sent = outbound.requests[0]!;
   return { result, sent, body: sent.json<SynthesizeBody>() };
@@ -60,7 +69,11 @@ describe("Google TTS request", () => {
   it("names the voice (request voice over GOOGLE_TTS_VOICE) and speaks in that voice's locale", async () => {
     const fromSettings = await synth({}, undefined, apiKeySettings({ ttsVoice: "en-GB-Neural2-B" }));
     expect(fromSettings.body.voice).toEqual({ languageCode: "en-GB", name: "en-GB-Neural2-B" });
-    const fromRequest = await synth({ voice: "cmn-CN-Wavenet-A", language: "en-US" }, undefined, apiKeySettings({ ttsVoice: "en-GB-Neural2-B" }));
+    const fromRequest = await synth(
+      { voice: "cmn-CN-Wavenet-A", language: "en-US" },
+      undefined,
+      apiKeySettings({ ttsVoice: "en-GB-Neural2-B" }),
+    );
     expect(fromRequest.body.voice).toEqual({ languageCode: "cmn-CN", name: "cmn-CN-Wavenet-A" });
   });
 

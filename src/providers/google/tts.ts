@@ -23,7 +23,11 @@ export const MAX_TEXT_BYTES = 5000;
 const VOICE_NAME = /^([a-z]{2,3}-[A-Z]{2})-[A-Za-z0-9-]+$/;
 
 /** AudioEncoding values (https://cloud.google.com/text-to-speech/docs/reference/rest/v1/AudioConfig#audioencoding). */
-const AUDIO_ENCODING: Record<TtsEncoding, "LINEAR16" | "MP3" | "OGG_OPUS"> = { pcm: "LINEAR16", mp3: "MP3", ogg: "OGG_OPUS" };
+const AUDIO_ENCODING: Record<TtsEncoding, "LINEAR16" | "MP3" | "OGG_OPUS"> = {
+  pcm: "LINEAR16",
+  mp3: "MP3",
+  ogg: "OGG_OPUS",
+};
 
 const synthesizeResponse = z.object({ audioContent: z.string().min(1) });
 
@@ -43,12 +47,21 @@ export class GoogleTextToSpeech implements TextToSpeech {
     const text = req.text.trim();
     if (!text) throw new ProviderError("google", "permanent", "nothing to synthesize: the text is empty");
     const size = new TextEncoder().encode(text).length;
-    if (size > MAX_TEXT_BYTES) throw new ProviderError("google", "permanent", `the text is ${size} bytes; Google Text-to-Speech takes at most ${MAX_TEXT_BYTES} bytes per request`);
+    if (size > MAX_TEXT_BYTES)
+      throw new ProviderError(
+        "google",
+        "permanent",
+        `the text is ${size} bytes; Google Text-to-Speech takes at most ${MAX_TEXT_BYTES} bytes per request`,
+      );
 
     const voiceName = req.voice ?? this.settings.ttsVoice;
     const locale = voiceName === undefined ? undefined : VOICE_NAME.exec(voiceName)?.[1];
     if (voiceName !== undefined && !locale) {
-      throw new ProviderError("google", "permanent", `voice '${voiceName.slice(0, 64)}' is not a Google Text-to-Speech voice name (like en-US-Neural2-C)`);
+      throw new ProviderError(
+        "google",
+        "permanent",
+        `voice '${voiceName.slice(0, 64)}' is not a Google Text-to-Speech voice name (like en-US-Neural2-C)`,
+      );
     }
     const encoding = req.encoding ?? "pcm";
     const body = {
@@ -65,12 +78,17 @@ export class GoogleTextToSpeech implements TextToSpeech {
     };
     const json = await postJson(synthesizeUrl(this.settings.location), body, this.settings, this.options, signal);
     const parsed = synthesizeResponse.safeParse(json);
-    if (!parsed.success) throw new ProviderError("google", "invalid_response", "text:synthesize answered 200 without audioContent");
+    if (!parsed.success)
+      throw new ProviderError("google", "invalid_response", "text:synthesize answered 200 without audioContent");
     let bytes: Uint8Array;
     try {
       bytes = base64ToBytes(parsed.data.audioContent);
     } catch {
-      throw new ProviderError("google", "invalid_response", "text:synthesize answered with audioContent that is not base64");
+      throw new ProviderError(
+        "google",
+        "invalid_response",
+        "text:synthesize answered with audioContent that is not base64",
+      );
     }
     return encoding === "pcm" ? pcmFromWav(bytes) : encoded(bytes, encoding);
   }
@@ -82,14 +100,28 @@ function pcmFromWav(bytes: Uint8Array): TtsResult {
   try {
     wav = parseWav(bytes);
   } catch (err) {
-    throw new ProviderError("google", "invalid_response", `LINEAR16 audio is not a readable WAV: ${err instanceof AudioError ? err.message : String(err)}`);
+    throw new ProviderError(
+      "google",
+      "invalid_response",
+      `LINEAR16 audio is not a readable WAV: ${err instanceof AudioError ? err.message : String(err)}`,
+    );
   }
-  if (wav.encoding !== "pcm16") throw new ProviderError("google", "invalid_response", `LINEAR16 audio came as ${wav.encoding} WAV`);
-  return { kind: "pcm", samples: downmixToMono(pcm16ToSamples(wav.data, true), wav.channels), sampleRate: wav.sampleRate };
+  if (wav.encoding !== "pcm16")
+    throw new ProviderError("google", "invalid_response", `LINEAR16 audio came as ${wav.encoding} WAV`);
+  return {
+    kind: "pcm",
+    samples: downmixToMono(pcm16ToSamples(wav.data, true), wav.channels),
+    sampleRate: wav.sampleRate,
+  };
 }
 
 /** MP3 and OGG_OPUS come "including the header for encodings that are wrapped in containers": checked, then passed on. */
 function encoded(bytes: Uint8Array, format: "mp3" | "ogg"): TtsResult {
-  if (sniffContainer(bytes) !== format) throw new ProviderError("google", "invalid_response", `audioContent is not ${format === "mp3" ? "MP3" : "Ogg"} audio`);
+  if (sniffContainer(bytes) !== format)
+    throw new ProviderError(
+      "google",
+      "invalid_response",
+      `audioContent is not ${format === "mp3" ? "MP3" : "Ogg"} audio`,
+    );
   return { kind: "encoded", format, mediaType: format === "mp3" ? "audio/mpeg" : "audio/ogg;codecs=opus", bytes };
 }

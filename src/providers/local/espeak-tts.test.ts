@@ -108,7 +108,8 @@ function logSpectrogram(x: Int16Array, rate: number): number[] {
     const p = powerSpectrum(f);
     const bands: number[] = [];
     const width = Math.floor(p.length / 16);
-    for (let b = 0; b < 16; b++) bands.push(Math.log10(1e-9 + p.subarray(b * width, (b + 1) * width).reduce((s, v) => s + v, 0)));
+    for (let b = 0; b < 16; b++)
+      bands.push(Math.log10(1e-9 + p.subarray(b * width, (b + 1) * width).reduce((s, v) => s + v, 0)));
     return bands;
   });
 }
@@ -189,7 +190,9 @@ describe("LocalSpeechSynthesizer: the audio is speech", () => {
     expect(strong).toBeGreaterThan(avg.length / 10);
     // The spectral centroid moves: vowels low, sibilants high.
     const hzPerBin = sampleRate / (2 * avg.length);
-    const centroids = spectra.map((s) => (s.reduce((a, v, k) => a + v * k, 0) / s.reduce((a, v) => a + v, 0)) * hzPerBin);
+    const centroids = spectra.map(
+      (s) => (s.reduce((a, v, k) => a + v * k, 0) / s.reduce((a, v) => a + v, 0)) * hzPerBin,
+    );
     expect(Math.max(...centroids) - Math.min(...centroids)).toBeGreaterThan(1500);
   });
 
@@ -247,9 +250,9 @@ describe("LocalSpeechSynthesizer: options and input", () => {
     const gb = await say("The tomato is on the water bottle", { voice: "en-gb" });
     expect(correlation(logSpectrogram(us.samples, 22050), logSpectrogram(gb.samples, 22050))).toBeLessThan(0.9);
     const byLanguage = await say("The tomato is on the water bottle", { language: "en-GB" });
-    expect(
-      correlation(logSpectrogram(gb.samples, 22050), logSpectrogram(byLanguage.samples, 22050)),
-    ).toBeGreaterThan(0.95);
+    expect(correlation(logSpectrogram(gb.samples, 22050), logSpectrogram(byLanguage.samples, 22050))).toBeGreaterThan(
+      0.95,
+    );
 
     const female = await say(BALANCE, { voice: "en-us+f3" });
     expect(medianPitch(female.samples, 22050)).toBeGreaterThan(1.4 * medianPitch((await say(BALANCE)).samples, 22050));
@@ -298,7 +301,11 @@ describe("LocalSpeechSynthesizer: options and input", () => {
     expect(empty.sampleRate).toBe(22050);
     await expect(say("a".repeat(5001))).rejects.toThrow(TextTooLongError);
     await expect(
-      new LocalSpeechSynthesizer({ maxChars: 10 }).synthesize({ text: "eleven char", language: "en", sampleRate: 8000 }),
+      new LocalSpeechSynthesizer({ maxChars: 10 }).synthesize({
+        text: "eleven char",
+        language: "en",
+        sampleRate: 8000,
+      }),
     ).rejects.toThrow(TextTooLongError);
   });
 
@@ -324,9 +331,9 @@ describe("LocalSpeechSynthesizer: options and input", () => {
   it("honours an aborted signal and keeps working afterwards", async () => {
     const controller = new AbortController();
     controller.abort(new Error("caller hung up"));
-    await expect(tts.synthesize({ text: BALANCE, language: "en-US", sampleRate: 8000 }, controller.signal)).rejects.toThrow(
-      "caller hung up",
-    );
+    await expect(
+      tts.synthesize({ text: BALANCE, language: "en-US", sampleRate: 8000 }, controller.signal),
+    ).rejects.toThrow("caller hung up");
     expect((await say(BALANCE)).samples.length).toBeGreaterThan(22050);
   });
 
@@ -340,7 +347,9 @@ describe("LocalSpeechSynthesizer: options and input", () => {
     expect(first).not.toBe(before);
     expect(second).toBe(first);
     const results = await Promise.all(
-      ["one", "two", "three"].map((n) => new LocalSpeechSynthesizer().synthesize({ text: n, language: "en", sampleRate: 8000 })),
+      ["one", "two", "three"].map((n) =>
+        new LocalSpeechSynthesizer().synthesize({ text: n, language: "en", sampleRate: 8000 }),
+      ),
     );
     for (const r of results) expect(r.samples.length).toBeGreaterThan(2205);
     expect(getEspeakEngine()).toBe(first);
@@ -369,6 +378,8 @@ describe("LocalSpeechSynthesizer: options and input", () => {
   it("has a stand-in for builds that alias the engine out, which always fails over", async () => {
     const stub = new DisabledSynthesizer();
     expect([stub.name, stub.region]).toEqual(["local", "edge"]);
-    await expect(stub.synthesize({ text: BALANCE, language: "en-US", sampleRate: 8000 })).rejects.toThrow(/not included/);
+    await expect(stub.synthesize({ text: BALANCE, language: "en-US", sampleRate: 8000 })).rejects.toThrow(
+      /not included/,
+    );
   });
 });

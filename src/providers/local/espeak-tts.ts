@@ -120,7 +120,10 @@ export function resolveVoice(
   let variant: string | undefined;
   if (voice) {
     const [head = "", tail] = voice.trim().split("+", 2);
-    const tag = head.toLowerCase().replace(/_/g, "-").replace(/^gmw\//, "");
+    const tag = head
+      .toLowerCase()
+      .replace(/_/g, "-")
+      .replace(/^gmw\//, "");
     base = VOICES[tag];
     variant = findVariant(tail ?? (base ? undefined : head), engine.variants);
   }
@@ -149,13 +152,15 @@ function findVariant(name: string | undefined, variants: ReadonlySet<string>): s
  * bidi and zero-width format characters; whitespace runs become one space.
  */
 export function cleanText(text: string): string {
-  return text
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "")
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, "")
-    .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+  return (
+    text
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "")
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, "")
+      .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, "")
+      .replace(/\s+/g, " ")
+      .trim()
+  );
 }
 
 /**

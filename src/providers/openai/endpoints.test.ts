@@ -13,14 +13,24 @@ const VARS = {
   OPENAI_BASE_URLS: "http://127.0.0.1:9001, http://127.0.0.1:9002/Whisper/v1",
   DEEPGRAM_BASE_URL: "http://127.0.0.1:9003",
 };
-const chainOf = (vars: Record<string, string>) => sttChain(vars as unknown as Env, { STT_PROVIDERS: vars.STT_PROVIDERS } as Config);
-const input: SttInput = { kind: "pcm", samples: Int16Array.from({ length: 1600 }, (_, i) => Math.round(8000 * Math.sin(i / 5))), sampleRate: 16000, language: "en-US" };
+const chainOf = (vars: Record<string, string>) =>
+  sttChain(vars as unknown as Env, { STT_PROVIDERS: vars.STT_PROVIDERS } as Config);
+const input: SttInput = {
+  kind: "pcm",
+  samples: Int16Array.from({ length: 1600 }, (_, i) => Math.round(8000 * Math.sin(i / 5))),
+  sampleRate: 16000,
+  language: "en-US",
+};
 
 afterEach(() => vi.restoreAllMocks());
 
 describe("several OpenAI-compatible endpoints", () => {
   it("build one engine per OPENAI_BASE_URLS entry, each its own region, before the next provider", () => {
-    expect(chainOf(VARS).map((e) => `${e.name}@${e.region}`)).toEqual(["openai@127.0.0.1:9001", "openai@127.0.0.1:9002/Whisper", "deepgram@127.0.0.1:9003"]);
+    expect(chainOf(VARS).map((e) => `${e.name}@${e.region}`)).toEqual([
+      "openai@127.0.0.1:9001",
+      "openai@127.0.0.1:9002/Whisper",
+      "deepgram@127.0.0.1:9003",
+    ]);
   });
 
   it("fail over endpoint to endpoint, then to the next provider, each on its own wire format", async () => {
@@ -31,14 +41,20 @@ describe("several OpenAI-compatible endpoints", () => {
       if (url.includes(":9003/")) return Response.json(LISTEN_ANSWER);
       return Response.json({ error: { message: "down", type: "server_error" } }, { status: 500 });
     });
-    const { value, provider, attempts } = await callWithResilience(chainOf(VARS), (p, signal) => p.transcribe(input, signal), {
-      deadlineMs: 8000,
-      maxAttemptsPerProvider: 1,
-      registry: new HealthRegistry(),
-    });
+    const { value, provider, attempts } = await callWithResilience(
+      chainOf(VARS),
+      (p, signal) => p.transcribe(input, signal),
+      {
+        deadlineMs: 8000,
+        maxAttemptsPerProvider: 1,
+        registry: new HealthRegistry(),
+      },
+    );
     expect(value.text).toBe("Your balance is $100.");
     expect(`${provider.name}@${provider.region}`).toBe("deepgram@127.0.0.1:9003");
-    expect(summarize(attempts)).toBe("openai@127.0.0.1:9001#1 failed 500, openai@127.0.0.1:9002/Whisper#1 failed 500, deepgram@127.0.0.1:9003#1 success");
+    expect(summarize(attempts)).toBe(
+      "openai@127.0.0.1:9001#1 failed 500, openai@127.0.0.1:9002/Whisper#1 failed 500, deepgram@127.0.0.1:9003#1 success",
+    );
     expect(urls.map((u) => u.replace(/\?.*/, ""))).toEqual([
       "http://127.0.0.1:9001/v1/audio/transcriptions",
       "http://127.0.0.1:9002/Whisper/v1/audio/transcriptions",

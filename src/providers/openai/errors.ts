@@ -10,11 +10,20 @@ export const PROVIDER = "openai";
  * "auth" (which opens the breaker) instead of "retryable". The quoted body is already in the message.
  */
 export function reclassify(err: unknown): never {
-  if (err instanceof ProviderError && err.options.status === 429 && /"(?:code|type)"\s*:\s*"insufficient_quota"/.test(err.message)) {
-    throw new ProviderError(PROVIDER, "auth", `${err.message.replace(/^openai: /, "")} (out of quota: add credit to the OpenAI account)`, {
-      status: 429,
-      cause: err,
-    });
+  if (
+    err instanceof ProviderError &&
+    err.options.status === 429 &&
+    /"(?:code|type)"\s*:\s*"insufficient_quota"/.test(err.message)
+  ) {
+    throw new ProviderError(
+      PROVIDER,
+      "auth",
+      `${err.message.replace(/^openai: /, "")} (out of quota: add credit to the OpenAI account)`,
+      {
+        status: 429,
+        cause: err,
+      },
+    );
   }
   throw err;
 }
@@ -23,12 +32,17 @@ export function reclassify(err: unknown): never {
  * Reads a 2xx body. The timeout and the client's abort still apply while the body streams in, so a
  * failure here is classified like one before the headers arrived.
  */
-export async function readBody<T>(res: Response, read: (res: Response) => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function readBody<T>(
+  res: Response,
+  read: (res: Response) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   try {
     return await read(res);
   } catch (err) {
     if (err instanceof ProviderError) throw err;
-    if (signal?.aborted) throw new ProviderError(PROVIDER, "permanent", "request aborted by the client", { cause: err });
+    if (signal?.aborted)
+      throw new ProviderError(PROVIDER, "permanent", "request aborted by the client", { cause: err });
     throw new ProviderError(PROVIDER, "retryable", `the answer was cut off: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -42,9 +42,23 @@ describe("openai settings", () => {
   it("reads every setting", () => {
     const s = readSettings(
       openaiModule,
-      env({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: "https://proxy.example.com/openai/v1/", OPENAI_STT_MODEL: "whisper-1", OPENAI_TTS_MODEL: "tts-1-hd", OPENAI_TTS_VOICE: "sage", OPENAI_TIMEOUT_MS: "2500" }),
+      env({
+        OPENAI_API_KEY: KEY,
+        OPENAI_BASE_URL: "https://proxy.example.com/openai/v1/",
+        OPENAI_STT_MODEL: "whisper-1",
+        OPENAI_TTS_MODEL: "tts-1-hd",
+        OPENAI_TTS_VOICE: "sage",
+        OPENAI_TIMEOUT_MS: "2500",
+      }),
     );
-    expect(s).toEqual({ apiKey: KEY, baseUrl: "https://proxy.example.com/openai", sttModel: "whisper-1", ttsModel: "tts-1-hd", ttsVoice: "sage", timeoutMs: 2500 });
+    expect(s).toEqual({
+      apiKey: KEY,
+      baseUrl: "https://proxy.example.com/openai",
+      sttModel: "whisper-1",
+      ttsModel: "tts-1-hd",
+      ttsVoice: "sage",
+      timeoutMs: 2500,
+    });
   });
 
   it("refuses api.openai.com without a key, naming OPENAI_API_KEY (a blank value counts as missing)", () => {
@@ -58,7 +72,9 @@ describe("openai settings", () => {
     for (const url of ["http://localhost:8000", "http://127.0.0.1:8880/v1", "https://whisper.internal.example"]) {
       expect(openAiSettingsSchema.parse({ OPENAI_BASE_URL: url }).apiKey).toBeUndefined();
     }
-    expect(openAiSettingsSchema.parse({ OPENAI_BASE_URL: "http://127.0.0.1:8880/v1" }).baseUrl).toBe("http://127.0.0.1:8880");
+    expect(openAiSettingsSchema.parse({ OPENAI_BASE_URL: "http://127.0.0.1:8880/v1" }).baseUrl).toBe(
+      "http://127.0.0.1:8880",
+    );
   });
 
   it.each([
@@ -80,16 +96,29 @@ describe("openai settings", () => {
   it("reads OPENAI_BASE_URLS, naming a bad entry by position and refusing an endpoint listed twice", () => {
     const urls = "http://127.0.0.1:9001/v1, https://whisper.example.com/EU";
     // The registry hands each engine its entry, lowercased, in OPENAI_BASE_URL; the list keeps the spelling.
-    expect(readSettings(openaiModule, env({ OPENAI_BASE_URLS: urls, OPENAI_BASE_URL: "https://whisper.example.com/eu" })).baseUrl).toBe("https://whisper.example.com/EU");
-    expect(readSettings(openaiModule, env({ OPENAI_BASE_URLS: urls, OPENAI_BASE_URL: "http://127.0.0.1:9001/v1" })).baseUrl).toBe("http://127.0.0.1:9001");
+    expect(
+      readSettings(openaiModule, env({ OPENAI_BASE_URLS: urls, OPENAI_BASE_URL: "https://whisper.example.com/eu" }))
+        .baseUrl,
+    ).toBe("https://whisper.example.com/EU");
+    expect(
+      readSettings(openaiModule, env({ OPENAI_BASE_URLS: urls, OPENAI_BASE_URL: "http://127.0.0.1:9001/v1" })).baseUrl,
+    ).toBe("http://127.0.0.1:9001");
     expect(issuesFor({ OPENAI_BASE_URLS: "http://localhost:9001, http://whisper.example.com" })).toEqual([
-      { path: "OPENAI_BASE_URLS", message: "entry 2 must be an https URL (plain http is allowed only for localhost or 127.0.0.1)" },
+      {
+        path: "OPENAI_BASE_URLS",
+        message: "entry 2 must be an https URL (plain http is allowed only for localhost or 127.0.0.1)",
+      },
     ]);
-    expect(issuesFor({ OPENAI_BASE_URLS: "http://localhost:9001, http://localhost:9001/v1/" }).map((i) => i.message)).toEqual([
-      "entries 1 and 2 are the same endpoint; list each server once",
-    ]);
+    expect(
+      issuesFor({ OPENAI_BASE_URLS: "http://localhost:9001, http://localhost:9001/v1/" }).map((i) => i.message),
+    ).toEqual(["entries 1 and 2 are the same endpoint; list each server once"]);
     // api.openai.com in the list still needs the key.
-    expect(issuesFor({ OPENAI_BASE_URLS: "https://api.openai.com, http://localhost:9001", OPENAI_BASE_URL: "https://api.openai.com" }).map((i) => i.path)).toEqual(["OPENAI_API_KEY"]);
+    expect(
+      issuesFor({
+        OPENAI_BASE_URLS: "https://api.openai.com, http://localhost:9001",
+        OPENAI_BASE_URL: "https://api.openai.com",
+      }).map((i) => i.path),
+    ).toEqual(["OPENAI_API_KEY"]);
   });
 
   it("refuses a malformed key without revealing it", () => {

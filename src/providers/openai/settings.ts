@@ -69,7 +69,8 @@ export const openAiSettingsSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["OPENAI_API_KEY"],
-        message: "is required for api.openai.com (it may be omitted only for a self-hosted server set in OPENAI_BASE_URL or OPENAI_BASE_URLS)",
+        message:
+          "is required for api.openai.com (it may be omitted only for a self-hosted server set in OPENAI_BASE_URL or OPENAI_BASE_URLS)",
       });
       return z.NEVER;
     }

@@ -18,7 +18,11 @@ const invalid = (message: string) => new ProviderError(PROVIDER, "invalid_respon
  * must not reach a client labelled as mp3/ogg. WAV in answer to "pcm" is accepted (its header
  * gives the true rate).
  */
-export function toSpeech(encoding: TtsEncoding, bytes: Uint8Array, contentType: string | null): PcmSpeech | EncodedSpeech {
+export function toSpeech(
+  encoding: TtsEncoding,
+  bytes: Uint8Array,
+  contentType: string | null,
+): PcmSpeech | EncodedSpeech {
   if (bytes.length === 0) throw invalid("the speech answer is empty");
   if (/json|^text\//i.test(contentType ?? "")) throw invalid(`the speech answer is ${contentType}, not audio`);
   const sniffed = sniffContainer(bytes);
@@ -42,7 +46,11 @@ function fromWav(bytes: Uint8Array): PcmSpeech {
   try {
     const wav = parseWav(bytes);
     if (wav.encoding !== "pcm16") throw invalid(`asked for 16-bit PCM, got ${wav.encoding} WAV`);
-    return { kind: "pcm", samples: downmixToMono(pcm16ToSamples(wav.data, true), wav.channels), sampleRate: wav.sampleRate };
+    return {
+      kind: "pcm",
+      samples: downmixToMono(pcm16ToSamples(wav.data, true), wav.channels),
+      sampleRate: wav.sampleRate,
+    };
   } catch (err) {
     if (err instanceof AudioError) throw invalid(`the WAV answer is unusable: ${err.message}`);
     throw err;

@@ -32,8 +32,30 @@ const VERBOSE_ANSWER = {
     { word: "balance", start: 0.32, end: 0.8 },
   ],
   segments: [
-    { id: 0, seek: 0, start: 0.0, end: 1.0, text: " Your balance", tokens: [50364], temperature: 0, avg_logprob: -0.1, compression_ratio: 1.2, no_speech_prob: 0.01 },
-    { id: 1, seek: 0, start: 1.0, end: 4.0, text: " is one hundred dollars.", tokens: [50414], temperature: 0, avg_logprob: -0.3, compression_ratio: 1.2, no_speech_prob: 0.01 },
+    {
+      id: 0,
+      seek: 0,
+      start: 0.0,
+      end: 1.0,
+      text: " Your balance",
+      tokens: [50364],
+      temperature: 0,
+      avg_logprob: -0.1,
+      compression_ratio: 1.2,
+      no_speech_prob: 0.01,
+    },
+    {
+      id: 1,
+      seek: 0,
+      start: 1.0,
+      end: 4.0,
+      text: " is one hundred dollars.",
+      tokens: [50414],
+      temperature: 0,
+      avg_logprob: -0.3,
+      compression_ratio: 1.2,
+      no_speech_prob: 0.01,
+    },
   ],
 };
 
@@ -65,7 +87,13 @@ describe("OpenAI STT: the request", () => {
     const { fetcher, requests } = fakeFetch(jsonResponse({ text: "hola" }));
     const stt = new OpenAiSpeechToText(settingsFrom(), { fetcher });
     expect(stt.containers).toEqual(["ogg", "webm", "mp3", "flac"]);
-    await stt.transcribe({ kind: "container", container: "ogg", mediaType: "audio/ogg; codecs=opus", bytes: ogg, language: "pt-BR" });
+    await stt.transcribe({
+      kind: "container",
+      container: "ogg",
+      mediaType: "audio/ogg; codecs=opus",
+      bytes: ogg,
+      language: "pt-BR",
+    });
     const form = await formOf(requests[0]!);
     const file = form.get("file") as File;
     expect(file.name).toBe("audio.ogg");
@@ -79,7 +107,13 @@ describe("OpenAI STT: the request", () => {
     ["flac", "audio.flac"],
   ] as const)("names a %s upload %s", async (container, filename) => {
     const { fetcher, requests } = fakeFetch(jsonResponse({ text: "x" }));
-    await new OpenAiSpeechToText(settingsFrom(), { fetcher }).transcribe({ kind: "container", container, mediaType: "x", bytes: new Uint8Array([1, 2, 3]), language: "en" });
+    await new OpenAiSpeechToText(settingsFrom(), { fetcher }).transcribe({
+      kind: "container",
+      container,
+      mediaType: "x",
+      bytes: new Uint8Array([1, 2, 3]),
+      language: "en",
+    });
     expect(((await formOf(requests[0]!)).get("file") as File).name).toBe(filename);
   });
 
@@ -100,7 +134,11 @@ describe("OpenAI STT: the request", () => {
   });
 
   it("talks to a self-hosted server without a key: its base URL, no Authorization, plain json", async () => {
-    const settings = settingsFrom({ OPENAI_API_KEY: "", OPENAI_BASE_URL: "http://localhost:8000/v1", OPENAI_STT_MODEL: "Systran/faster-whisper-small" });
+    const settings = settingsFrom({
+      OPENAI_API_KEY: "",
+      OPENAI_BASE_URL: "http://localhost:8000/v1",
+      OPENAI_STT_MODEL: "Systran/faster-whisper-small",
+    });
     const { fetcher, requests } = fakeFetch(jsonResponse({ text: "hello" }));
     const stt = new OpenAiSpeechToText(settings, { fetcher });
     expect(stt.region).toBe("localhost:8000");
@@ -115,7 +153,13 @@ describe("OpenAI STT: the request", () => {
 
   it("refuses audio over 25 MB before calling OpenAI", async () => {
     const { fetcher, requests } = fakeFetch(jsonResponse({ text: "x" }));
-    const big: SttInput = { kind: "container", container: "flac", mediaType: "audio/flac", bytes: new Uint8Array(25_000_001), language: "en" };
+    const big: SttInput = {
+      kind: "container",
+      container: "flac",
+      mediaType: "audio/flac",
+      bytes: new Uint8Array(25_000_001),
+      language: "en",
+    };
     const err = await new OpenAiSpeechToText(settingsFrom(), { fetcher }).transcribe(big).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AudioError);
     expect((err as AudioError).code).toBe("payload_too_large");
@@ -128,12 +172,18 @@ describe("OpenAI STT: the answer", () => {
   it("maps json with logprobs: trimmed text, confidence = exp(mean token logprob), no words", async () => {
     const { fetcher } = fakeFetch(jsonResponse(JSON_ANSWER));
     const r = await new OpenAiSpeechToText(settingsFrom(), { fetcher }).transcribe(pcm);
-    expect(r).toEqual({ text: "Your balance is one hundred dollars.", confidence: Math.exp((-0.01 - 0.2 - 0.05) / 3), source: "speech" });
+    expect(r).toEqual({
+      text: "Your balance is one hundred dollars.",
+      confidence: Math.exp((-0.01 - 0.2 - 0.05) / 3),
+      source: "speech",
+    });
   });
 
   it("maps verbose_json: words in ms, confidence from duration-weighted segment avg_logprob", async () => {
     const { fetcher } = fakeFetch(jsonResponse(VERBOSE_ANSWER));
-    const r = await new OpenAiSpeechToText(settingsFrom({ OPENAI_STT_MODEL: "whisper-1" }), { fetcher }).transcribe(pcm);
+    const r = await new OpenAiSpeechToText(settingsFrom({ OPENAI_STT_MODEL: "whisper-1" }), { fetcher }).transcribe(
+      pcm,
+    );
     const confidence = Math.exp((-0.1 * 1 + -0.3 * 3) / 4);
     expect(r.text).toBe("Your balance is one hundred dollars.");
     expect(r.confidence).toBeCloseTo(confidence, 12);
@@ -144,14 +194,20 @@ describe("OpenAI STT: the answer", () => {
   });
 
   it("reports the documented default when no score is given, and 0 for an empty transcript", async () => {
-    const { fetcher } = fakeFetch([jsonResponse({ text: "hello", words: null, segments: null }), jsonResponse({ text: "  " })]);
+    const { fetcher } = fakeFetch([
+      jsonResponse({ text: "hello", words: null, segments: null }),
+      jsonResponse({ text: "  " }),
+    ]);
     const stt = new OpenAiSpeechToText(settingsFrom({ OPENAI_STT_MODEL: "gpt-4o-transcribe" }), { fetcher });
     expect(await stt.transcribe(pcm)).toEqual({ text: "hello", confidence: UNSCORED_CONFIDENCE, source: "speech" });
     expect(await stt.transcribe(pcm)).toEqual({ text: "", confidence: 0, source: "speech" });
   });
 
   it("treats a 200 without `text`, or with a body that is not JSON, as invalid_response", async () => {
-    const { fetcher } = fakeFetch([jsonResponse({ transcript: "x" }), new Response("<html>gateway</html>", { status: 200 })]);
+    const { fetcher } = fakeFetch([
+      jsonResponse({ transcript: "x" }),
+      new Response("<html>gateway</html>", { status: 200 }),
+    ]);
     const stt = new OpenAiSpeechToText(settingsFrom(), { fetcher });
     for (let i = 0; i < 2; i++) {
       const err = await stt.transcribe(pcm).catch((e: unknown) => e);

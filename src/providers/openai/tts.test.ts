@@ -10,7 +10,8 @@ import { MP3_BYTES, settingsFrom, TEST_KEY } from "./test-support";
 
 const samples = Int16Array.from({ length: 480 }, (_, i) => Math.round(9000 * Math.sin(i / 7)));
 const req: TtsRequest = { text: "  Your balance is one hundred dollars.  ", language: "en-US", sampleRate: 8000 };
-const audio = (bytes: Uint8Array, type: string) => new Response(bytes, { status: 200, headers: { "Content-Type": type } });
+const audio = (bytes: Uint8Array, type: string) =>
+  new Response(bytes, { status: 200, headers: { "Content-Type": type } });
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
   const err = await p.catch((e: unknown) => e);
@@ -31,12 +32,19 @@ describe("OpenAI TTS: the request", () => {
     expect(r.url.href).toBe("https://api.openai.com/v1/audio/speech");
     expect(r.headers.get("Authorization")).toBe(`Bearer ${TEST_KEY}`);
     expect(r.headers.get("Content-Type")).toBe("application/json");
-    expect(r.json()).toEqual({ model: "gpt-4o-mini-tts", input: "Your balance is one hundred dollars.", voice: "alloy", response_format: "pcm" });
+    expect(r.json()).toEqual({
+      model: "gpt-4o-mini-tts",
+      input: "Your balance is one hundred dollars.",
+      voice: "alloy",
+      response_format: "pcm",
+    });
   });
 
   it("uses the request's voice and the configured model", async () => {
     const { fetcher, requests } = fakeFetch(audio(MP3_BYTES, "audio/mpeg"));
-    await new OpenAiSpeechSynthesizer(settingsFrom({ OPENAI_TTS_MODEL: "tts-1", OPENAI_TTS_VOICE: "nova" }), { fetcher }).synthesize({ ...req, voice: "coral", encoding: "mp3" });
+    await new OpenAiSpeechSynthesizer(settingsFrom({ OPENAI_TTS_MODEL: "tts-1", OPENAI_TTS_VOICE: "nova" }), {
+      fetcher,
+    }).synthesize({ ...req, voice: "coral", encoding: "mp3" });
     expect(requests[0]!.json()).toMatchObject({ model: "tts-1", voice: "coral", response_format: "mp3" });
   });
 
@@ -73,8 +81,18 @@ describe("OpenAI TTS: the answer", () => {
   it("returns mp3 and Ogg Opus bytes as they came", async () => {
     const { fetcher } = fakeFetch([audio(MP3_BYTES, "audio/mpeg"), audio(ogg, "audio/ogg")]);
     const tts = new OpenAiSpeechSynthesizer(settingsFrom(), { fetcher });
-    expect(await tts.synthesize({ ...req, encoding: "mp3" })).toEqual({ kind: "encoded", format: "mp3", mediaType: "audio/mpeg", bytes: MP3_BYTES });
-    expect(await tts.synthesize({ ...req, encoding: "ogg" })).toEqual({ kind: "encoded", format: "ogg", mediaType: "audio/ogg", bytes: ogg });
+    expect(await tts.synthesize({ ...req, encoding: "mp3" })).toEqual({
+      kind: "encoded",
+      format: "mp3",
+      mediaType: "audio/mpeg",
+      bytes: MP3_BYTES,
+    });
+    expect(await tts.synthesize({ ...req, encoding: "ogg" })).toEqual({
+      kind: "encoded",
+      format: "ogg",
+      mediaType: "audio/ogg",
+      bytes: ogg,
+    });
   });
 
   it.each([
@@ -85,7 +103,9 @@ describe("OpenAI TTS: the answer", () => {
     ["an empty body", "mp3", () => audio(new Uint8Array(0), "audio/mpeg")],
   ] as const)("treats %s as invalid_response", async (_label, encoding, answer) => {
     const { fetcher } = fakeFetch(answer());
-    const err = await failure(new OpenAiSpeechSynthesizer(settingsFrom(), { fetcher }).synthesize({ ...req, encoding }));
+    const err = await failure(
+      new OpenAiSpeechSynthesizer(settingsFrom(), { fetcher }).synthesize({ ...req, encoding }),
+    );
     expect(err.kind).toBe("invalid_response");
   });
 });

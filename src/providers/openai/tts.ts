@@ -27,7 +27,11 @@ export class OpenAiSpeechSynthesizer implements TextToSpeech {
     const input = req.text.trim();
     if (!input) throw new ProviderError(PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     if (input.length > MAX_INPUT_CHARS) {
-      throw new ProviderError(PROVIDER, "permanent", `the text is ${input.length} characters; OpenAI speech takes at most ${MAX_INPUT_CHARS}`);
+      throw new ProviderError(
+        PROVIDER,
+        "permanent",
+        `the text is ${input.length} characters; OpenAI speech takes at most ${MAX_INPUT_CHARS}`,
+      );
     }
     const encoding = req.encoding ?? "pcm";
     // createSpeech's JSON body; the language is not a parameter (the voices speak the input's language).
@@ -39,7 +43,11 @@ export class OpenAiSpeechSynthesizer implements TextToSpeech {
     };
     const res = await providerFetch(
       `${this.settings.baseUrl}/v1/audio/speech`,
-      { method: "POST", headers: { ...authHeaders(this.settings), "Content-Type": "application/json" }, body: JSON.stringify(body) },
+      {
+        method: "POST",
+        headers: { ...authHeaders(this.settings), "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      },
       { provider: PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.options.fetcher },
     ).catch(reclassify);
     const bytes = await readBody(res, async (r) => new Uint8Array(await r.arrayBuffer()), signal);

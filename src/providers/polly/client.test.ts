@@ -9,13 +9,19 @@ import { ACCESS_KEY_ID, pollySettings, SECRET_ACCESS_KEY, SESSION_TOKEN } from "
  */
 describe("polly SDK client", () => {
   it("uses the fetch runtime, one attempt, and exactly the configured credentials", async () => {
-    const client = createPollyClient(pollySettings({ AWS_SESSION_TOKEN: SESSION_TOKEN, POLLY_REGION: "ap-southeast-2" }));
+    const client = createPollyClient(
+      pollySettings({ AWS_SESSION_TOKEN: SESSION_TOKEN, POLLY_REGION: "ap-southeast-2" }),
+    );
     expect(client.config.runtime).toBe("browser");
     expect(await client.config.maxAttempts()).toBe(1);
     expect(await client.config.region()).toBe("ap-southeast-2");
     expect(await client.config.useFipsEndpoint()).toBe(false);
     const identity = await client.config.credentials();
-    expect(identity).toMatchObject({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, sessionToken: SESSION_TOKEN });
+    expect(identity).toMatchObject({
+      accessKeyId: ACCESS_KEY_ID,
+      secretAccessKey: SECRET_ACCESS_KEY,
+      sessionToken: SESSION_TOKEN,
+    });
   });
 
   it("has no session token unless one is configured", async () => {

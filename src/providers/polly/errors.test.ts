@@ -23,19 +23,29 @@ async function failure(res: Response | (() => Response), overrides: Record<strin
 describe("polly errors", () => {
   it("400 TextLengthExceededException is permanent and quotes Polly's message", async () => {
     const err = await failure(
-      errorResponse(400, "TextLengthExceededException:http://internal.amazon.com/coral/com.amazonaws.swiftservice.v20160610/", "Maximum text length has been exceeded"),
+      errorResponse(
+        400,
+        "TextLengthExceededException:http://internal.amazon.com/coral/com.amazonaws.swiftservice.v20160610/",
+        "Maximum text length has been exceeded",
+      ),
     );
     expect(err).toMatchObject({ kind: "permanent", options: { status: 400 } });
     expect(err.message).toContain("TextLengthExceededException");
     expect(err.message).toContain("Maximum text length has been exceeded");
   });
 
-  it.each(["InvalidSampleRateException", "InvalidSsmlException", "LanguageNotSupportedException", "EngineNotSupportedException", "ValidationException"])(
-    "400 %s is permanent",
-    async (type) => {
-      expect(await failure(errorResponse(400, type, "nope"))).toMatchObject({ kind: "permanent", options: { status: 400 } });
-    },
-  );
+  it.each([
+    "InvalidSampleRateException",
+    "InvalidSsmlException",
+    "LanguageNotSupportedException",
+    "EngineNotSupportedException",
+    "ValidationException",
+  ])("400 %s is permanent", async (type) => {
+    expect(await failure(errorResponse(400, type, "nope"))).toMatchObject({
+      kind: "permanent",
+      options: { status: 400 },
+    });
+  });
 
   it.each([
     [403, "InvalidSignatureException"],
@@ -43,12 +53,17 @@ describe("polly errors", () => {
     [400, "ExpiredTokenException"],
     [400, "AccessDeniedException"],
   ])("%i %s is auth", async (status, type) => {
-    expect(await failure(errorResponse(status, type, "The security token included in the request is invalid."))).toMatchObject({ kind: "auth", options: { status } });
+    expect(
+      await failure(errorResponse(status, type, "The security token included in the request is invalid.")),
+    ).toMatchObject({ kind: "auth", options: { status } });
   });
 
   it("a signature error never leaks the session token or secret AWS echoes in the canonical string", async () => {
     const message = `The request signature we calculated does not match the signature you provided.\n\nThe Canonical String for this request should have been\n'POST\n/v1/speech\n\nx-amz-security-token:${SESSION_TOKEN}'`;
-    const err = await failure(errorResponse(403, "InvalidSignatureException", `${SESSION_TOKEN} ${SECRET_ACCESS_KEY} ${message}`), { AWS_SESSION_TOKEN: SESSION_TOKEN });
+    const err = await failure(
+      errorResponse(403, "InvalidSignatureException", `${SESSION_TOKEN} ${SECRET_ACCESS_KEY} ${message}`),
+      { AWS_SESSION_TOKEN: SESSION_TOKEN },
+    );
     expect(err.kind).toBe("auth");
     expect(err.message).not.toContain(SESSION_TOKEN);
     expect(err.message).not.toContain(SECRET_ACCESS_KEY);
@@ -68,13 +83,21 @@ describe("polly errors", () => {
   });
 
   it("500 ServiceFailureException is retryable", async () => {
-    const err = await failure(errorResponse(500, "ServiceFailureException", "An unknown condition has caused a service failure."));
+    const err = await failure(
+      errorResponse(500, "ServiceFailureException", "An unknown condition has caused a service failure."),
+    );
     expect(err).toMatchObject({ kind: "retryable", options: { status: 500 } });
   });
 
   it("an unnamed 503 falls back to the status (retryable) and an unnamed 404 to permanent", async () => {
-    expect(await failure(new Response("<html>unavailable</html>", { status: 503 }))).toMatchObject({ kind: "retryable", options: { status: 503 } });
-    expect(await failure(new Response("", { status: 404 }))).toMatchObject({ kind: "permanent", options: { status: 404 } });
+    expect(await failure(new Response("<html>unavailable</html>", { status: 503 }))).toMatchObject({
+      kind: "retryable",
+      options: { status: 503 },
+    });
+    expect(await failure(new Response("", { status: 404 }))).toMatchObject({
+      kind: "permanent",
+      options: { status: 404 },
+    });
   });
 
   it("a slow answer times out as retryable", async () => {
@@ -87,7 +110,10 @@ describe("polly errors", () => {
   });
 
   it("a body that stalls after the headers also times out", async () => {
-    const stalled = () => new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array([1, 2])) }), { headers: { "Content-Type": "audio/pcm" } });
+    const stalled = () =>
+      new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array([1, 2])) }), {
+        headers: { "Content-Type": "audio/pcm" },
+      });
     const err = await failure(stalled, { POLLY_TIMEOUT_MS: "100" });
     expect(err).toMatchObject({ kind: "retryable", message: "polly: no answer within 100 ms" });
   });
@@ -111,7 +137,9 @@ describe("polly errors", () => {
     const fetcher = (async () => {
       throw new TypeError("Network connection lost.");
     }) as unknown as typeof fetch;
-    const err = await new PollySpeechSynthesizer(pollySettings(), { fetcher }).synthesize(request).catch((e: unknown) => e);
+    const err = await new PollySpeechSynthesizer(pollySettings(), { fetcher })
+      .synthesize(request)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ kind: "retryable" });
     expect((err as Error).message).toContain("network error calling https://polly.us-east-1.amazonaws.com");

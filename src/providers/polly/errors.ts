@@ -119,22 +119,31 @@ function kindFor(type: string, status: number, err: SdkError): ProviderErrorKind
 export function toProviderError(thrown: unknown, ctx: ErrorContext): ProviderError {
   if (thrown instanceof ProviderError) return thrown;
   // Our own signals first: an AbortError looks the same whether the caller left or time ran out.
-  if (ctx.clientSignal?.aborted) return new ProviderError(ctx.provider, "permanent", "request aborted by the client", { cause: thrown });
-  if (ctx.timeout.aborted) return new ProviderError(ctx.provider, "retryable", `no answer within ${ctx.timeoutMs} ms`, { cause: thrown });
+  if (ctx.clientSignal?.aborted)
+    return new ProviderError(ctx.provider, "permanent", "request aborted by the client", { cause: thrown });
+  if (ctx.timeout.aborted)
+    return new ProviderError(ctx.provider, "retryable", `no answer within ${ctx.timeoutMs} ms`, { cause: thrown });
 
   const err = (typeof thrown === "object" && thrown !== null ? thrown : { message: String(thrown) }) as SdkError;
   const status = err.$metadata?.httpStatusCode ?? err.$response?.statusCode;
   const message = safeMessage(err, ctx.secrets);
   if (status === undefined) {
     // No HTTP answer at all: DNS, connection reset, TLS. Transient as far as we can tell.
-    return new ProviderError(ctx.provider, "retryable", `network error calling ${ctx.endpoint}: ${message}`, { cause: thrown });
+    return new ProviderError(ctx.provider, "retryable", `network error calling ${ctx.endpoint}: ${message}`, {
+      cause: thrown,
+    });
   }
   const type = errorType(err);
   const retryAfterMs = parseRetryAfter(header(err, "retry-after") ?? null);
   const requestId = err.$metadata?.requestId ? ` (request id ${err.$metadata.requestId})` : "";
-  return new ProviderError(ctx.provider, kindFor(type, status, err), `HTTP ${status} ${type} from ${ctx.endpoint}${requestId}: ${message}`, {
-    // No `cause`: the SDK error's full message may quote signed headers (a session token).
-    status,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  });
+  return new ProviderError(
+    ctx.provider,
+    kindFor(type, status, err),
+    `HTTP ${status} ${type} from ${ctx.endpoint}${requestId}: ${message}`,
+    {
+      // No `cause`: the SDK error's full message may quote signed headers (a session token).
+      status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    },
+  );
 }

@@ -40,11 +40,19 @@ export function pollyFormat(encoding: TtsEncoding, requestedRate: number, engine
   switch (encoding) {
     case "pcm":
       // PCM is resampled by the caller, so take 16 kHz for anything above 8 kHz rather than lose band.
-      return { outputFormat: "pcm", sampleRate: requestedRate <= 8000 ? PCM_RATES[0] : PCM_RATES[1], contentType: "audio/pcm" };
+      return {
+        outputFormat: "pcm",
+        sampleRate: requestedRate <= 8000 ? PCM_RATES[0] : PCM_RATES[1],
+        contentType: "audio/pcm",
+      };
     case "mp3":
       // Compressed audio cannot be resampled downstream: ask for the rate closest to the request.
       return { outputFormat: "mp3", sampleRate: pick(encodedRates(engine), requestedRate), contentType: "audio/mpeg" };
     case "ogg":
-      return { outputFormat: "ogg_vorbis", sampleRate: pick(encodedRates(engine), requestedRate), contentType: "audio/ogg" };
+      return {
+        outputFormat: "ogg_vorbis",
+        sampleRate: pick(encodedRates(engine), requestedRate),
+        contentType: "audio/ogg",
+      };
   }
 }

@@ -28,7 +28,10 @@ export const MAX_BILLED_CHARACTERS = 3000;
  */
 const outputSchema = z.object({
   AudioStream: z.custom<{ transformToByteArray(): Promise<Uint8Array> }>(
-    (v) => typeof v === "object" && v !== null && typeof (v as { transformToByteArray?: unknown }).transformToByteArray === "function",
+    (v) =>
+      typeof v === "object" &&
+      v !== null &&
+      typeof (v as { transformToByteArray?: unknown }).transformToByteArray === "function",
     { error: "no audio stream" },
   ),
   ContentType: z.string({ error: "no Content-Type" }),
@@ -71,7 +74,11 @@ export class PollySpeechSynthesizer implements TextToSpeech {
       const raw = await this.client.send(new SynthesizeSpeechCommand(input), { abortSignal: joined });
       const parsed = outputSchema.safeParse(raw);
       if (!parsed.success) {
-        throw new ProviderError(PROVIDER, "invalid_response", `answer is not audio: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+        throw new ProviderError(
+          PROVIDER,
+          "invalid_response",
+          `answer is not audio: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+        );
       }
       contentType = parsed.data.ContentType;
       // Reading the body must obey the same deadline as the request itself.
@@ -102,7 +109,11 @@ export class PollySpeechSynthesizer implements TextToSpeech {
     }
     const voice = req.voice ?? this.settings.POLLY_VOICE;
     if (!VOICE_ID.test(voice)) {
-      throw new ProviderError(PROVIDER, "permanent", `'${voice.slice(0, 40)}' is not an Amazon Polly voice id (e.g. Joanna, Matthew)`);
+      throw new ProviderError(
+        PROVIDER,
+        "permanent",
+        `'${voice.slice(0, 40)}' is not an Amazon Polly voice id (e.g. Joanna, Matthew)`,
+      );
     }
     const language = pollyLanguage(req.language);
     return {
@@ -121,7 +132,11 @@ export class PollySpeechSynthesizer implements TextToSpeech {
 function toResult(format: PollyFormat, contentType: string, bytes: Uint8Array): TtsResult {
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   if (mediaType !== format.contentType) {
-    throw new ProviderError(PROVIDER, "invalid_response", `asked for ${format.outputFormat} but the answer is ${mediaType || "untyped"}`);
+    throw new ProviderError(
+      PROVIDER,
+      "invalid_response",
+      `asked for ${format.outputFormat} but the answer is ${mediaType || "untyped"}`,
+    );
   }
   if (bytes.byteLength < 2) throw new ProviderError(PROVIDER, "invalid_response", "the answer holds no audio");
   if (format.outputFormat === "pcm") {

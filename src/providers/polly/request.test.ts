@@ -36,11 +36,18 @@ describe("polly request", () => {
   });
 
   it("uses the configured region, voice and engine, and a request's own voice over the default", async () => {
-    const { tts, requests } = pollyWith(PCM_OK, { POLLY_REGION: "eu-central-1", POLLY_VOICE: "Vicki", POLLY_ENGINE: "generative" });
+    const { tts, requests } = pollyWith(PCM_OK, {
+      POLLY_REGION: "eu-central-1",
+      POLLY_VOICE: "Vicki",
+      POLLY_ENGINE: "generative",
+    });
     await tts.synthesize({ ...request, language: "de-DE" });
     await tts.synthesize({ ...request, language: "de-DE", voice: "Daniel" });
 
-    expect(requests.map((r) => r.url.host)).toStrictEqual(["polly.eu-central-1.amazonaws.com", "polly.eu-central-1.amazonaws.com"]);
+    expect(requests.map((r) => r.url.host)).toStrictEqual([
+      "polly.eu-central-1.amazonaws.com",
+      "polly.eu-central-1.amazonaws.com",
+    ]);
     expect(requests[0]!.json()).toMatchObject({ VoiceId: "Vicki", Engine: "generative", LanguageCode: "de-DE" });
     expect(requests[1]!.json()).toMatchObject({ VoiceId: "Daniel", Engine: "generative" });
     expect(tts.region).toBe("eu-central-1");
@@ -48,7 +55,10 @@ describe("polly request", () => {
   });
 
   it("sends to POLLY_ENDPOINT when set (e.g. a FIPS endpoint)", async () => {
-    const { tts, requests } = pollyWith(PCM_OK, { POLLY_ENDPOINT: "https://polly-fips.us-west-2.amazonaws.com", POLLY_REGION: "us-west-2" });
+    const { tts, requests } = pollyWith(PCM_OK, {
+      POLLY_ENDPOINT: "https://polly-fips.us-west-2.amazonaws.com",
+      POLLY_REGION: "us-west-2",
+    });
     await tts.synthesize(request);
     expect(requests[0]!.url.href).toBe("https://polly-fips.us-west-2.amazonaws.com/v1/speech");
     expect(requests[0]!.method).toBe("POST");
@@ -102,7 +112,12 @@ describe("polly request", () => {
   });
 
   it("does not retry on its own: one failure is one request (the resilience layer retries)", async () => {
-    const { tts, requests } = pollyWith(new Response(JSON.stringify({ message: "boom" }), { status: 500, headers: { "x-amzn-ErrorType": "ServiceFailureException" } }));
+    const { tts, requests } = pollyWith(
+      new Response(JSON.stringify({ message: "boom" }), {
+        status: 500,
+        headers: { "x-amzn-ErrorType": "ServiceFailureException" },
+      }),
+    );
     await expect(tts.synthesize(request)).rejects.toMatchObject({ kind: "retryable" });
     expect(requests).toHaveLength(1);
     expect(requests[0]!.headers.get("amz-sdk-request")).toBe("attempt=1; max=1");

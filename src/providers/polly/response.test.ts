@@ -40,7 +40,9 @@ describe("polly response", () => {
         c.close();
       },
     });
-    const { tts } = pollyWith(() => new Response(body, { headers: { "Content-Type": "audio/pcm", "x-amzn-RequestCharacters": "35" } }));
+    const { tts } = pollyWith(
+      () => new Response(body, { headers: { "Content-Type": "audio/pcm", "x-amzn-RequestCharacters": "35" } }),
+    );
     const result = (await tts.synthesize(request)) as PcmSpeech;
     expect([...result.samples]).toStrictEqual(SAMPLES);
   });
@@ -63,9 +65,17 @@ describe("polly response", () => {
   });
 
   it.each([
-    ["a JSON body where audio was expected", () => new Response('{"not":"audio"', { headers: { "Content-Type": "application/json" } }), "pcm"],
+    [
+      "a JSON body where audio was expected",
+      () => new Response('{"not":"audio"', { headers: { "Content-Type": "application/json" } }),
+      "pcm",
+    ],
     ["mp3 when pcm was asked for", () => audioResponse(MP3, "audio/mpeg"), "pcm"],
-    ["speech marks when mp3 was asked for", () => audioResponse(new TextEncoder().encode('{"time":0}\n'), "application/x-json-stream"), "mp3"],
+    [
+      "speech marks when mp3 was asked for",
+      () => audioResponse(new TextEncoder().encode('{"time":0}\n'), "application/x-json-stream"),
+      "mp3",
+    ],
     ["an empty body", () => audioResponse(new Uint8Array(), "audio/pcm"), "pcm"],
     ["a malformed x-amzn-RequestCharacters header", () => audioResponse(pcmBytes(SAMPLES), "audio/pcm", "lots"), "pcm"],
   ] as const)("a 200 with %s is invalid_response", async (_what, make, encoding) => {

@@ -37,8 +37,15 @@ describe("polly settings", () => {
       POLLY_ENDPOINT: "https://polly-fips.us-east-1.amazonaws.com",
       POLLY_TIMEOUT_MS: "2500",
     });
-    expect(parsed).toMatchObject({ POLLY_REGION: "eu-central-1", POLLY_VOICE: "Matthew", POLLY_ENGINE: "long-form", POLLY_TIMEOUT_MS: 2500 });
-    expect(pollySettingsSchema.parse({ ...BASE_ENV, AWS_SESSION_TOKEN: "", POLLY_REGION: " ", POLLY_ENDPOINT: "" })).toMatchObject({
+    expect(parsed).toMatchObject({
+      POLLY_REGION: "eu-central-1",
+      POLLY_VOICE: "Matthew",
+      POLLY_ENGINE: "long-form",
+      POLLY_TIMEOUT_MS: 2500,
+    });
+    expect(
+      pollySettingsSchema.parse({ ...BASE_ENV, AWS_SESSION_TOKEN: "", POLLY_REGION: " ", POLLY_ENDPOINT: "" }),
+    ).toMatchObject({
       AWS_SESSION_TOKEN: undefined,
       POLLY_REGION: "us-east-1",
       POLLY_ENDPOINT: undefined,
@@ -96,7 +103,10 @@ describe("polly settings", () => {
   });
 
   it("the module builds a polly TTS engine for its region", () => {
-    const tts = pollyModule.tts!(readSettings(pollyModule, asEnv({ ...BASE_ENV, POLLY_REGION: "ap-northeast-1" })), asEnv({}));
+    const tts = pollyModule.tts!(
+      readSettings(pollyModule, asEnv({ ...BASE_ENV, POLLY_REGION: "ap-northeast-1" })),
+      asEnv({}),
+    );
     expect(tts).toMatchObject({ name: "polly", region: "ap-northeast-1", encodings: ["pcm", "mp3", "ogg"] });
     expect(pollyModule.stt).toBeUndefined();
     expect(pollyModule.needs).toMatch(/^AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; optional /);

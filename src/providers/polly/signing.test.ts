@@ -76,7 +76,12 @@ describe("polly SigV4 signing", () => {
     expect(req.headers.get("x-amz-date")).toBe("20260115T123456Z");
     const auth = parseAuthorization(req.headers.get("authorization"));
     expect(auth, `malformed Authorization: ${req.headers.get("authorization")}`).not.toBeNull();
-    expect(auth).toMatchObject({ accessKeyId: ACCESS_KEY_ID, date: "20260115", region: "eu-central-1", service: "polly" });
+    expect(auth).toMatchObject({
+      accessKeyId: ACCESS_KEY_ID,
+      date: "20260115",
+      region: "eu-central-1",
+      service: "polly",
+    });
     expect(auth!.signedHeaders).toEqual([...auth!.signedHeaders].sort());
     expect(auth!.signedHeaders).toEqual(expect.arrayContaining(["content-type", "host", "x-amz-date"]));
     expect(auth!.signedHeaders).not.toContain("x-amz-security-token");
@@ -84,7 +89,8 @@ describe("polly SigV4 signing", () => {
 
     expect(auth!.signature).toBe(await expectedSignature(req, auth!.signedHeaders, "eu-central-1"));
     // The payload hash the SDK declares (and signs) is the hash of the body that was sent.
-    if (req.headers.has("x-amz-content-sha256")) expect(req.headers.get("x-amz-content-sha256")).toBe(await sha256Hex(req.body));
+    if (req.headers.has("x-amz-content-sha256"))
+      expect(req.headers.get("x-amz-content-sha256")).toBe(await sha256Hex(req.body));
   });
 
   it("adds and signs X-Amz-Security-Token for temporary credentials", async () => {
@@ -100,7 +106,10 @@ describe("polly SigV4 signing", () => {
   });
 
   it("signs for POLLY_REGION when the request goes to a POLLY_ENDPOINT override", async () => {
-    const { tts, requests } = pollyWith(OK, { POLLY_REGION: "us-east-1", POLLY_ENDPOINT: "https://polly-fips.us-east-1.amazonaws.com" });
+    const { tts, requests } = pollyWith(OK, {
+      POLLY_REGION: "us-east-1",
+      POLLY_ENDPOINT: "https://polly-fips.us-east-1.amazonaws.com",
+    });
     await tts.synthesize(request);
     const req = requests[0]!;
     const auth = parseAuthorization(req.headers.get("authorization"))!;
@@ -114,7 +123,12 @@ describe("polly SigV4 signing", () => {
     await tts.synthesize(request);
     const req = requests[0]!;
     const auth = parseAuthorization(req.headers.get("authorization"))!;
-    const headers = Object.fromEntries(auth.signedHeaders.map((n) => [n, n === "host" ? (req.headers.get("host") ?? req.url.host) : req.headers.get(n)!]));
+    const headers = Object.fromEntries(
+      auth.signedHeaders.map((n) => [
+        n,
+        n === "host" ? (req.headers.get("host") ?? req.url.host) : req.headers.get(n)!,
+      ]),
+    );
     const other = await sigv4Signature({
       method: "POST",
       path: "/v1/speech",

@@ -27,7 +27,12 @@ export function pollyWith(responder: Parameters<typeof fakeFetch>[0], overrides:
  * A SynthesizeSpeech success: the audio is the body, with Content-Type and
  * x-amzn-RequestCharacters headers (https://docs.aws.amazon.com/polly/latest/dg/API_SynthesizeSpeech.html#API_SynthesizeSpeech_ResponseSyntax).
  */
-export function audioResponse(bytes: Uint8Array, contentType: string, requestCharacters = "35", extra: Record<string, string> = {}): Response {
+export function audioResponse(
+  bytes: Uint8Array,
+  contentType: string,
+  requestCharacters = "35",
+  extra: Record<string, string> = {},
+): Response {
   return new Response(bytes, {
     status: 200,
     headers: {
@@ -44,7 +49,12 @@ export function audioResponse(bytes: Uint8Array, contentType: string, requestCha
  * (https://docs.aws.amazon.com/polly/latest/dg/CommonErrors.html). AWS often appends the
  * namespace after a colon, e.g. "ThrottlingException:http://internal.amazon.com/coral/…".
  */
-export function errorResponse(status: number, type: string, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify({ message }), {
     status,
     headers: {
@@ -93,7 +103,8 @@ export interface SigV4Input {
   secretAccessKey: string;
 }
 
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** Signature (hex) per the SigV4 steps: canonical request → string to sign → derived key → HMAC. */
 export async function sigv4Signature(input: SigV4Input): Promise<string> {
@@ -104,7 +115,14 @@ export async function sigv4Signature(input: SigV4Input): Promise<string> {
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
-  const canonicalRequest = [input.method, input.path, canonicalQuery, canonicalHeaders, names.join(";"), await sha256Hex(input.payload)].join("\n");
+  const canonicalRequest = [
+    input.method,
+    input.path,
+    canonicalQuery,
+    canonicalHeaders,
+    names.join(";"),
+    await sha256Hex(input.payload),
+  ].join("\n");
   const date = input.amzDate.slice(0, 8);
   const scope = `${date}/${input.region}/${input.service}/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", input.amzDate, scope, await sha256Hex(canonicalRequest)].join("\n");
@@ -117,7 +135,17 @@ export async function sigv4Signature(input: SigV4Input): Promise<string> {
 
 /** `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` split into its parts. */
 export function parseAuthorization(value: string | null) {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(value ?? "");
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+      value ?? "",
+    );
   if (!m) return null;
-  return { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(";"), signature: m[6]! };
+  return {
+    accessKeyId: m[1]!,
+    date: m[2]!,
+    region: m[3]!,
+    service: m[4]!,
+    signedHeaders: m[5]!.split(";"),
+    signature: m[6]!,
+  };
 }

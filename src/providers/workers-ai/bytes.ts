@@ -23,7 +23,12 @@ export async function outputBytes(output: unknown): Promise<Uint8Array> {
   if (output instanceof Response) {
     if (!output.ok) {
       const body = (await output.text().catch(() => "")).slice(0, 300);
-      throw new ProviderError(PROVIDER, kindForStatus(output.status), `HTTP ${output.status} from the AI binding${body ? `: ${body}` : ""}`, { status: output.status });
+      throw new ProviderError(
+        PROVIDER,
+        kindForStatus(output.status),
+        `HTTP ${output.status} from the AI binding${body ? `: ${body}` : ""}`,
+        { status: output.status },
+      );
     }
     return new Uint8Array(await output.arrayBuffer());
   }

@@ -10,8 +10,16 @@ const speech = { text: "Hello.", language: "en-US", sampleRate: 8000 };
 
 /** Both engines go through the same runner, so every failure is checked against each. */
 const engines = [
-  ["STT", (ai: AiRunner, timeoutMs = 10_000, signal?: AbortSignal) => new WorkersAiSpeechToText({ ...settingsWith(ai), timeoutMs }).transcribe(pcm, signal)],
-  ["TTS", (ai: AiRunner, timeoutMs = 10_000, signal?: AbortSignal) => new WorkersAiSpeechSynthesizer({ ...settingsWith(ai), timeoutMs }).synthesize(speech, signal)],
+  [
+    "STT",
+    (ai: AiRunner, timeoutMs = 10_000, signal?: AbortSignal) =>
+      new WorkersAiSpeechToText({ ...settingsWith(ai), timeoutMs }).transcribe(pcm, signal),
+  ],
+  [
+    "TTS",
+    (ai: AiRunner, timeoutMs = 10_000, signal?: AbortSignal) =>
+      new WorkersAiSpeechSynthesizer({ ...settingsWith(ai), timeoutMs }).synthesize(speech, signal),
+  ],
 ] as const;
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
@@ -25,15 +33,30 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
 const BINDING_ERRORS: [string, Error, ProviderError["kind"], number | undefined][] = [
   ["3040 out of capacity", new Error("3040: Capacity temporarily exceeded, please try again."), "retryable", 429],
   ["3007 timeout", new Error("3007: Request timeout"), "retryable", 408],
-  ["5006 input validation", new Error("AiError: 5006: Error: required properties at '/' are 'audio'"), "permanent", 400],
+  [
+    "5006 input validation",
+    new Error("AiError: 5006: Error: required properties at '/' are 'audio'"),
+    "permanent",
+    400,
+  ],
   ["5004 invalid base64", new Error("5004: Invalid data type for base64 input: object"), "permanent", 400],
   ["3006 request too large", new Error("3006: Request is too large"), "permanent", 413],
   ["5007 no such model", new Error("5007: No such model @cf/openai/whisper-x or task"), "permanent", 400],
   ["a schema complaint without a code", new Error("AiError: Bad input: Error: oneOf at '/' not met"), "permanent", 400],
-  ["3036 daily allocation used up", new Error("3036: You have used up your daily free allocation of 10,000 neurons."), "auth", 429],
+  [
+    "3036 daily allocation used up",
+    new Error("3036: You have used up your daily free allocation of 10,000 neurons."),
+    "auth",
+    429,
+  ],
   ["5016 model agreement", new Error("5016: User has not agreed to Llama3.2 model terms"), "auth", 403],
   ["3023 account blocked", new Error("3023: Service unavailable for account"), "auth", 403],
-  ["an upstream failure without a code", Object.assign(new Error("upstream connect error"), { name: "InferenceUpstreamError" }), "retryable", undefined],
+  [
+    "an upstream failure without a code",
+    Object.assign(new Error("upstream connect error"), { name: "InferenceUpstreamError" }),
+    "retryable",
+    undefined,
+  ],
   ["an internal error", new Error("AiInternalError: something broke"), "retryable", undefined],
 ];
 
@@ -84,7 +107,12 @@ describe.each(engines)("Workers AI %s: binding errors", (_engine, call) => {
 
 describe("Workers AI TTS: a failed raw Response", () => {
   it("is classified by its status", async () => {
-    const { ai } = fakeAi(() => new Response(JSON.stringify({ errors: [{ code: 3040, message: "Capacity temporarily exceeded" }] }), { status: 429 }));
+    const { ai } = fakeAi(
+      () =>
+        new Response(JSON.stringify({ errors: [{ code: 3040, message: "Capacity temporarily exceeded" }] }), {
+          status: 429,
+        }),
+    );
     const err = await failure(new WorkersAiSpeechSynthesizer(settingsWith(ai)).synthesize(speech));
     expect(err).toMatchObject({ kind: "retryable", options: { status: 429 } });
     expect(err.message).toContain("Capacity");

@@ -43,7 +43,10 @@ export function classifyBindingError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   // Name the error class (InferenceUpstreamError, AiInternalError...) unless the message already does.
   const named = err instanceof Error && err.name !== "Error" && !err.message.startsWith(err.name);
-  const message = (err instanceof Error ? (named ? `${err.name}: ${err.message}` : err.message) : String(err)).slice(0, 500);
+  const message = (err instanceof Error ? (named ? `${err.name}: ${err.message}` : err.message) : String(err)).slice(
+    0,
+    500,
+  );
   const code = Number(/(?:^|[^\d])([35]\d{3}):/.exec(message)?.[1]);
   let status: number | undefined = CODE_STATUS[code];
   let kind: ProviderErrorKind;
@@ -53,7 +56,10 @@ export function classifyBindingError(err: unknown): ProviderError {
     kind = "permanent";
     status = 400;
   } else kind = "retryable";
-  return new ProviderError(PROVIDER, kind, message || "the AI binding failed without a message", { ...(status !== undefined ? { status } : {}), cause: err });
+  return new ProviderError(PROVIDER, kind, message || "the AI binding failed without a message", {
+    ...(status !== undefined ? { status } : {}),
+    cause: err,
+  });
 }
 
 export const invalidResponse = (message: string) => new ProviderError(PROVIDER, "invalid_response", message);

@@ -36,8 +36,12 @@ export async function runModel<T>(
     work.catch(() => {});
     return await Promise.race([work, stopped]);
   } catch (err) {
-    if (options.signal?.aborted) throw new ProviderError(PROVIDER, "permanent", "request aborted by the client", { cause: err });
-    if (timeout.aborted) throw new ProviderError(PROVIDER, "retryable", `no answer from ${model} within ${options.timeoutMs} ms`, { cause: err });
+    if (options.signal?.aborted)
+      throw new ProviderError(PROVIDER, "permanent", "request aborted by the client", { cause: err });
+    if (timeout.aborted)
+      throw new ProviderError(PROVIDER, "retryable", `no answer from ${model} within ${options.timeoutMs} ms`, {
+        cause: err,
+      });
     throw classifyBindingError(err);
   } finally {
     signal.removeEventListener("abort", stop);

@@ -42,10 +42,23 @@ describe("workers-ai settings", () => {
   it("reads every setting (blank values count as unset)", () => {
     const s = readSettings(
       workersAiModule,
-      env({ AI: ai, WORKERS_AI_STT_MODEL: "@cf/deepgram/nova-3", WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-en", WORKERS_AI_TTS_VOICE: "Thalia", WORKERS_AI_TIMEOUT_MS: "30000" }),
+      env({
+        AI: ai,
+        WORKERS_AI_STT_MODEL: "@cf/deepgram/nova-3",
+        WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-en",
+        WORKERS_AI_TTS_VOICE: "Thalia",
+        WORKERS_AI_TIMEOUT_MS: "30000",
+      }),
     );
-    expect(s).toMatchObject({ sttModel: "@cf/deepgram/nova-3", ttsModel: "@cf/deepgram/aura-2-en", ttsVoice: "thalia", timeoutMs: 30_000 });
-    expect(readSettings(workersAiModule, env({ AI: ai, WORKERS_AI_STT_MODEL: " ", WORKERS_AI_TTS_VOICE: "" }))).toMatchObject({ sttModel: "@cf/openai/whisper-large-v3-turbo", ttsVoice: undefined });
+    expect(s).toMatchObject({
+      sttModel: "@cf/deepgram/nova-3",
+      ttsModel: "@cf/deepgram/aura-2-en",
+      ttsVoice: "thalia",
+      timeoutMs: 30_000,
+    });
+    expect(
+      readSettings(workersAiModule, env({ AI: ai, WORKERS_AI_STT_MODEL: " ", WORKERS_AI_TTS_VOICE: "" })),
+    ).toMatchObject({ sttModel: "@cf/openai/whisper-large-v3-turbo", ttsVoice: undefined });
   });
 
   it.each([
@@ -54,7 +67,9 @@ describe("workers-ai settings", () => {
     ["an object without run()", { fetch: () => null }],
   ])("refuses an AI binding that is %s, saying how to add it", (_label, binding) => {
     const issues = issuesFor({ AI: binding });
-    expect(issues).toEqual([{ path: "AI", message: expect.stringContaining("add an [ai] binding named AI to wrangler.toml") }]);
+    expect(issues).toEqual([
+      { path: "AI", message: expect.stringContaining("add an [ai] binding named AI to wrangler.toml") },
+    ]);
     expect(misconfigured({ AI: binding })).toContain("AI: add an [ai] binding named AI to wrangler.toml");
   });
 
@@ -77,7 +92,9 @@ describe("workers-ai settings", () => {
   it("refuses a voice the chosen TTS model does not have, listing its speakers", () => {
     const issues = issuesFor({ AI: ai, WORKERS_AI_TTS_VOICE: "thalia" }); // an aura-2 speaker, not aura-1's
     expect(issues.map((i) => i.path)).toEqual(["WORKERS_AI_TTS_VOICE"]);
-    expect(misconfigured({ AI: ai, WORKERS_AI_TTS_VOICE: "thalia" })).toContain("WORKERS_AI_TTS_VOICE: must be a speaker of @cf/deepgram/aura-1: angus");
+    expect(misconfigured({ AI: ai, WORKERS_AI_TTS_VOICE: "thalia" })).toContain(
+      "WORKERS_AI_TTS_VOICE: must be a speaker of @cf/deepgram/aura-1: angus",
+    );
   });
 
   it("builds both engines from the settings", () => {

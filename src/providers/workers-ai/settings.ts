@@ -62,7 +62,10 @@ export const workersAiSettingsSchema = z
         .default(DEFAULT_TTS_MODEL)
         .superRefine((v, ctx) => {
           if (v === MP3_ONLY_TTS_MODEL) {
-            ctx.addIssue({ code: "custom", message: `${MP3_ONLY_TTS_MODEL} answers MP3 only and every engine must produce PCM; use one of ${TTS_MODELS.join(", ")}` });
+            ctx.addIssue({
+              code: "custom",
+              message: `${MP3_ONLY_TTS_MODEL} answers MP3 only and every engine must produce PCM; use one of ${TTS_MODELS.join(", ")}`,
+            });
           } else if (!isTtsModel(v)) {
             ctx.addIssue({ code: "custom", message: `must be one of ${TTS_MODELS.join(", ")}` });
           }
@@ -75,18 +78,20 @@ export const workersAiSettingsSchema = z
     const voice = s.WORKERS_AI_TTS_VOICE;
     const model = s.WORKERS_AI_TTS_MODEL as TtsModel;
     if (voice && !TTS_VOICES[model].speakers.includes(voice)) {
-      ctx.addIssue({ code: "custom", path: ["WORKERS_AI_TTS_VOICE"], message: `must be a speaker of ${model}: ${TTS_VOICES[model].speakers.join(", ")}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["WORKERS_AI_TTS_VOICE"],
+        message: `must be a speaker of ${model}: ${TTS_VOICES[model].speakers.join(", ")}`,
+      });
     }
   })
-  .transform(
-    (s): WorkersAiSettings => ({
-      ai: s.AI,
-      sttModel: s.WORKERS_AI_STT_MODEL as SttModel,
-      ttsModel: s.WORKERS_AI_TTS_MODEL as TtsModel,
-      ttsVoice: s.WORKERS_AI_TTS_VOICE,
-      timeoutMs: s.WORKERS_AI_TIMEOUT_MS,
-    }),
-  );
+  .transform((s): WorkersAiSettings => ({
+    ai: s.AI,
+    sttModel: s.WORKERS_AI_STT_MODEL as SttModel,
+    ttsModel: s.WORKERS_AI_TTS_MODEL as TtsModel,
+    ttsVoice: s.WORKERS_AI_TTS_VOICE,
+    timeoutMs: s.WORKERS_AI_TIMEOUT_MS,
+  }));
 
 /** Workers AI picks the data centre itself; there is no region to configure. */
 export const WORKERS_AI_REGION = "global";

@@ -18,12 +18,41 @@ const TURBO_OUTPUT = {
   text: " Your balance is one hundred dollars.",
   word_count: 6,
   segments: [
-    { start: 0, end: 1, text: " Your balance", temperature: 0, avg_logprob: -0.1, compression_ratio: 0.9, no_speech_prob: 0.01, words: [{ word: " Your", start: 0, end: 0.4 }, { word: " balance", start: 0.4, end: 1 }] },
-    { start: 1, end: 3, text: " is one hundred dollars.", temperature: 0, avg_logprob: -0.4, compression_ratio: 0.9, no_speech_prob: 0.01, words: [{ word: " is", start: 1, end: 1.2 }] },
+    {
+      start: 0,
+      end: 1,
+      text: " Your balance",
+      temperature: 0,
+      avg_logprob: -0.1,
+      compression_ratio: 0.9,
+      no_speech_prob: 0.01,
+      words: [
+        { word: " Your", start: 0, end: 0.4 },
+        { word: " balance", start: 0.4, end: 1 },
+      ],
+    },
+    {
+      start: 1,
+      end: 3,
+      text: " is one hundred dollars.",
+      temperature: 0,
+      avg_logprob: -0.4,
+      compression_ratio: 0.9,
+      no_speech_prob: 0.01,
+      words: [{ word: " is", start: 1, end: 1.2 }],
+    },
   ],
   vtt: "WEBVTT\n\n00:00.000 --> 00:03.000\nYour balance is one hundred dollars.\n",
 };
-const WHISPER_OUTPUT = { text: "Your balance", word_count: 2, words: [{ word: "Your", start: 0, end: 0.4 }, { word: "balance", start: 0.4, end: 1.05 }], vtt: "WEBVTT\n" };
+const WHISPER_OUTPUT = {
+  text: "Your balance",
+  word_count: 2,
+  words: [
+    { word: "Your", start: 0, end: 0.4 },
+    { word: "balance", start: 0.4, end: 1.05 },
+  ],
+  vtt: "WEBVTT\n",
+};
 const NOVA_OUTPUT = {
   results: {
     channels: [
@@ -73,13 +102,21 @@ describe("Workers AI STT: whisper-large-v3-turbo (default)", () => {
 
   it("passes mp3 through untouched and leaves out a language with no ISO 639-1 code", async () => {
     const { ai, runs } = fakeAi(TURBO_OUTPUT);
-    await stt(ai).transcribe({ kind: "container", container: "mp3", mediaType: "audio/mpeg", bytes: MP3_BYTES, language: "yue-HK" });
+    await stt(ai).transcribe({
+      kind: "container",
+      container: "mp3",
+      mediaType: "audio/mpeg",
+      bytes: MP3_BYTES,
+      language: "yue-HK",
+    });
     expect(runs[0]!.inputs).toEqual({ audio: btoa(String.fromCharCode(...MP3_BYTES)) });
   });
 
   it("refuses a container it is not documented to take, before running the model", async () => {
     const { ai, runs } = fakeAi(TURBO_OUTPUT);
-    const err = await failure(stt(ai).transcribe({ kind: "container", container: "ogg", mediaType: "audio/ogg", bytes: ogg, language: "en" }));
+    const err = await failure(
+      stt(ai).transcribe({ kind: "container", container: "ogg", mediaType: "audio/ogg", bytes: ogg, language: "en" }),
+    );
     expect(err).toBeInstanceOf(AudioError);
     expect((err as AudioError).code).toBe("unsupported_media_type");
     expect((err as AudioError).message).toContain("audio/ogg");
@@ -100,9 +137,15 @@ describe("Workers AI STT: whisper-large-v3-turbo (default)", () => {
   });
 
   it("reports an empty transcript with confidence 0 and the documented default when unscored", async () => {
-    const { ai } = fakeAi((run: { inputs: Record<string, unknown> }) => (run.inputs.language === "en" ? { text: "" } : { text: "hola", segments: [{ start: 0, end: 1 }] }));
+    const { ai } = fakeAi((run: { inputs: Record<string, unknown> }) =>
+      run.inputs.language === "en" ? { text: "" } : { text: "hola", segments: [{ start: 0, end: 1 }] },
+    );
     expect(await stt(ai).transcribe(pcm)).toEqual({ text: "", confidence: 0, source: "speech" });
-    expect(await stt(ai).transcribe({ ...pcm, language: "es-ES" })).toEqual({ text: "hola", confidence: UNSCORED_CONFIDENCE, source: "speech" });
+    expect(await stt(ai).transcribe({ ...pcm, language: "es-ES" })).toEqual({
+      text: "hola",
+      confidence: UNSCORED_CONFIDENCE,
+      source: "speech",
+    });
   });
 });
 
@@ -134,7 +177,11 @@ describe("Workers AI STT: @cf/deepgram/nova-3", () => {
     const engine = stt(ai, "@cf/deepgram/nova-3");
     expect(engine.containers).toEqual(["ogg", "webm", "mp3", "flac"]);
     await engine.transcribe(pcm);
-    const inputs = runs[0]!.inputs as { audio: { body: unknown; contentType: string }; language: string; punctuate: boolean };
+    const inputs = runs[0]!.inputs as {
+      audio: { body: unknown; contentType: string };
+      language: string;
+      punctuate: boolean;
+    };
     expect(runs[0]!.model).toBe("@cf/deepgram/nova-3");
     expect(Object.keys(inputs).sort()).toEqual(["audio", "language", "punctuate"]);
     expect(inputs.audio.contentType).toBe("audio/wav");
@@ -145,7 +192,13 @@ describe("Workers AI STT: @cf/deepgram/nova-3", () => {
 
   it("passes Ogg through with its media type, and maps a regional tag to its listed language", async () => {
     const { ai, runs } = fakeAi(NOVA_OUTPUT);
-    await stt(ai, "@cf/deepgram/nova-3").transcribe({ kind: "container", container: "ogg", mediaType: "audio/ogg; codecs=opus", bytes: ogg, language: "de-AT" });
+    await stt(ai, "@cf/deepgram/nova-3").transcribe({
+      kind: "container",
+      container: "ogg",
+      mediaType: "audio/ogg; codecs=opus",
+      bytes: ogg,
+      language: "de-AT",
+    });
     const inputs = runs[0]!.inputs as { audio: { body: unknown; contentType: string }; language: string };
     expect(inputs.audio.contentType).toBe("audio/ogg");
     expect(await streamBytes(inputs.audio.body)).toEqual(ogg);

@@ -34,7 +34,13 @@ export class WorkersAiSpeechToText implements SpeechToText {
   async transcribe(input: SttInput, signal?: AbortSignal): Promise<SttResult> {
     const model = this.settings.sttModel;
     const inputs = this.inputs(model, input);
-    const raw = await runModel(this.settings.ai, model, inputs, { timeoutMs: this.settings.timeoutMs, signal }, (output) => output);
+    const raw = await runModel(
+      this.settings.ai,
+      model,
+      inputs,
+      { timeoutMs: this.settings.timeoutMs, signal },
+      (output) => output,
+    );
     return toSttResult(model, raw);
   }
 
@@ -60,7 +66,11 @@ export class WorkersAiSpeechToText implements SpeechToText {
       case "@cf/deepgram/nova-3": {
         const language = novaLanguage(input.language);
         if (!language) {
-          throw new ProviderError(PROVIDER, "permanent", `Nova-3 on Workers AI transcribes ${NOVA3_LANGUAGES.join(", ")}; not '${input.language}'`);
+          throw new ProviderError(
+            PROVIDER,
+            "permanent",
+            `Nova-3 on Workers AI transcribes ${NOVA3_LANGUAGES.join(", ")}; not '${input.language}'`,
+          );
         }
         // `audio: {body, contentType}` with the body as a stream, as in the model page's usage example;
         // punctuate matches the Whisper models' punctuated output.

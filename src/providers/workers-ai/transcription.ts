@@ -19,7 +19,14 @@ const LooseWord = z.object({ word: z.string().optional(), start: z.number().opti
 const TurboOutput = z.object({
   text: z.string(),
   segments: z
-    .array(z.object({ start: z.number().optional(), end: z.number().optional(), avg_logprob: z.number().nullish(), words: z.array(LooseWord).nullish() }))
+    .array(
+      z.object({
+        start: z.number().optional(),
+        end: z.number().optional(),
+        avg_logprob: z.number().nullish(),
+        words: z.array(LooseWord).nullish(),
+      }),
+    )
     .nullish(),
 });
 /** https://developers.cloudflare.com/workers-ai/models/whisper/ (Output): `{text, word_count?, words?, vtt?}`. */
@@ -56,7 +63,13 @@ function words(list: z.infer<typeof LooseWord>[] | null | undefined, confidence:
   const out: SttWord[] = [];
   (list ?? []).forEach((w, i) => {
     const timed = TimedWord.safeParse(w);
-    if (timed.success) out.push({ word: timed.data.word.trim(), startMs: toMs(timed.data.start), endMs: toMs(timed.data.end), confidence: confidence(i) });
+    if (timed.success)
+      out.push({
+        word: timed.data.word.trim(),
+        startMs: toMs(timed.data.start),
+        endMs: toMs(timed.data.end),
+        confidence: confidence(i),
+      });
   });
   return out;
 }
@@ -95,7 +108,11 @@ function fromWhisper(raw: unknown, model: string): SttResult {
   const out = parse(WhisperOutput, raw, model);
   const text = out.text.trim();
   const confidence = text ? UNSCORED_CONFIDENCE : 0;
-  return result(text, confidence, words(out.words, () => confidence));
+  return result(
+    text,
+    confidence,
+    words(out.words, () => confidence),
+  );
 }
 
 /** Deepgram scores the transcript and each word (0..1); the first channel's best alternative is ours. */
@@ -103,7 +120,11 @@ function fromNova(raw: unknown, model: string): SttResult {
   const best = parse(NovaOutput, raw, model).results.channels[0]!.alternatives[0]!;
   const text = best.transcript.trim();
   const confidence = text ? clamp01(best.confidence ?? UNSCORED_CONFIDENCE) : 0;
-  return result(text, confidence, words(best.words, (i) => clamp01(best.words?.[i]?.confidence ?? confidence)));
+  return result(
+    text,
+    confidence,
+    words(best.words, (i) => clamp01(best.words?.[i]?.confidence ?? confidence)),
+  );
 }
 
 export function toSttResult(model: SttModel, raw: unknown): SttResult {

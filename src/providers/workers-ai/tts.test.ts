@@ -9,7 +9,8 @@ import { fakeAi, MP3_BYTES, settingsWith, streamOf } from "./test-support";
 
 const samples = Int16Array.from({ length: 400 }, (_, i) => Math.round(9000 * Math.sin(i / 6)));
 const req: TtsRequest = { text: "  Your balance is one hundred dollars. ", language: "en-US", sampleRate: 8000 };
-const tts = (ai: ReturnType<typeof fakeAi>["ai"], env: Record<string, string> = {}) => new WorkersAiSpeechSynthesizer(settingsWith(ai, env));
+const tts = (ai: ReturnType<typeof fakeAi>["ai"], env: Record<string, string> = {}) =>
+  new WorkersAiSpeechSynthesizer(settingsWith(ai, env));
 
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
   const err = await p.catch((e: unknown) => e);
@@ -25,7 +26,12 @@ describe("Workers AI TTS: the model call", () => {
     expect(engine.region).toBe("global");
     await engine.synthesize(req);
     expect(runs[0]!.model).toBe("@cf/deepgram/aura-1");
-    expect(runs[0]!.inputs).toEqual({ text: "Your balance is one hundred dollars.", encoding: "linear16", container: "wav", sample_rate: 8000 });
+    expect(runs[0]!.inputs).toEqual({
+      text: "Your balance is one hundred dollars.",
+      encoding: "linear16",
+      container: "wav",
+      sample_rate: 8000,
+    });
     expect(runs[0]!.options?.signal).toBeInstanceOf(AbortSignal);
   });
 
@@ -50,10 +56,22 @@ describe("Workers AI TTS: the model call", () => {
   });
 
   it("asks for mp3, and for opus in ogg", async () => {
-    const { ai, runs } = fakeAi((run: { inputs: Record<string, unknown> }) => (run.inputs.encoding === "mp3" ? MP3_BYTES : ogg.buffer.slice(ogg.byteOffset, ogg.byteOffset + ogg.byteLength)));
+    const { ai, runs } = fakeAi((run: { inputs: Record<string, unknown> }) =>
+      run.inputs.encoding === "mp3" ? MP3_BYTES : ogg.buffer.slice(ogg.byteOffset, ogg.byteOffset + ogg.byteLength),
+    );
     const engine = tts(ai, { WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-en" });
-    expect(await engine.synthesize({ ...req, encoding: "mp3" })).toEqual({ kind: "encoded", format: "mp3", mediaType: "audio/mpeg", bytes: MP3_BYTES });
-    expect(await engine.synthesize({ ...req, encoding: "ogg" })).toEqual({ kind: "encoded", format: "ogg", mediaType: "audio/ogg", bytes: ogg });
+    expect(await engine.synthesize({ ...req, encoding: "mp3" })).toEqual({
+      kind: "encoded",
+      format: "mp3",
+      mediaType: "audio/mpeg",
+      bytes: MP3_BYTES,
+    });
+    expect(await engine.synthesize({ ...req, encoding: "ogg" })).toEqual({
+      kind: "encoded",
+      format: "ogg",
+      mediaType: "audio/ogg",
+      bytes: ogg,
+    });
     expect(runs.map((r) => r.model)).toEqual(["@cf/deepgram/aura-2-en", "@cf/deepgram/aura-2-en"]);
     expect(runs.map((r) => r.inputs)).toEqual([
       { text: "Your balance is one hundred dollars.", encoding: "mp3" },
@@ -68,13 +86,20 @@ describe("Workers AI TTS: the model call", () => {
     expect(voice.kind).toBe("permanent");
     expect(voice.message).toContain("angus");
     expect((await failure(tts(ai).synthesize({ ...req, language: "fr-FR" }))).kind).toBe("permanent");
-    expect((await failure(tts(ai, { WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-es" }).synthesize(req))).kind).toBe("permanent");
+    expect((await failure(tts(ai, { WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-es" }).synthesize(req))).kind).toBe(
+      "permanent",
+    );
     expect(runs).toHaveLength(0);
   });
 
   it("lets aura-2-es speak Spanish", async () => {
     const { ai, runs } = fakeAi(() => streamOf(encodeWav(samples, 8000)));
-    await tts(ai, { WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-es" }).synthesize({ ...req, text: "Su saldo es de cien dólares.", language: "es-MX", voice: "aquila" });
+    await tts(ai, { WORKERS_AI_TTS_MODEL: "@cf/deepgram/aura-2-es" }).synthesize({
+      ...req,
+      text: "Su saldo es de cien dólares.",
+      language: "es-MX",
+      voice: "aquila",
+    });
     expect(runs[0]!.inputs).toMatchObject({ text: "Su saldo es de cien dólares.", speaker: "aquila" });
   });
 });
@@ -82,7 +107,11 @@ describe("Workers AI TTS: the model call", () => {
 describe("Workers AI TTS: the answer", () => {
   it("strips the WAV header from a streamed answer and returns its samples at its rate", async () => {
     const { ai } = fakeAi(() => streamOf(encodeWav(samples, 24000)));
-    expect(await tts(ai).synthesize({ ...req, sampleRate: 24000 })).toEqual({ kind: "pcm", samples, sampleRate: 24000 });
+    expect(await tts(ai).synthesize({ ...req, sampleRate: 24000 })).toEqual({
+      kind: "pcm",
+      samples,
+      sampleRate: 24000,
+    });
   });
 
   it("reads the other documented output shapes: a Response, {audio: base64}, raw linear16", async () => {
@@ -90,7 +119,11 @@ describe("Workers AI TTS: the answer", () => {
     const outputs = [new Response(wav), { audio: btoa(String.fromCharCode(...wav)) }, samplesToPcm16(samples, true)];
     for (const output of outputs) {
       const { ai } = fakeAi(output);
-      expect(await tts(ai).synthesize({ ...req, sampleRate: 16000 })).toEqual({ kind: "pcm", samples, sampleRate: 16000 });
+      expect(await tts(ai).synthesize({ ...req, sampleRate: 16000 })).toEqual({
+        kind: "pcm",
+        samples,
+        sampleRate: 16000,
+      });
     }
   });
 

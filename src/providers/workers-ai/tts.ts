@@ -40,12 +40,22 @@ export class WorkersAiSpeechSynthesizer implements TextToSpeech {
     }
     const requested = req.voice?.trim().toLowerCase();
     if (requested && !speakers.includes(requested)) {
-      throw new ProviderError(PROVIDER, "permanent", `${model} has no speaker '${req.voice}'; its speakers are ${speakers.join(", ")}`);
+      throw new ProviderError(
+        PROVIDER,
+        "permanent",
+        `${model} has no speaker '${req.voice}'; its speakers are ${speakers.join(", ")}`,
+      );
     }
     const speaker = requested || this.settings.ttsVoice;
     const encoding = req.encoding ?? "pcm";
     const inputs = { text, ...(speaker ? { speaker } : {}), ...outputFormat(encoding, req.sampleRate) };
-    const bytes = await runModel(this.settings.ai, model, inputs, { timeoutMs: this.settings.timeoutMs, signal }, outputBytes);
+    const bytes = await runModel(
+      this.settings.ai,
+      model,
+      inputs,
+      { timeoutMs: this.settings.timeoutMs, signal },
+      outputBytes,
+    );
     return toSpeech(encoding, bytes, inputs.sample_rate);
   }
 }
@@ -55,7 +65,10 @@ export function linear16Rate(wanted: number): number {
   return LINEAR16_RATES.find((r) => r >= wanted) ?? LINEAR16_RATES[LINEAR16_RATES.length - 1]!;
 }
 
-function outputFormat(encoding: TtsEncoding, sampleRate: number): { encoding: string; container?: string; sample_rate?: number } {
+function outputFormat(
+  encoding: TtsEncoding,
+  sampleRate: number,
+): { encoding: string; container?: string; sample_rate?: number } {
   switch (encoding) {
     case "pcm":
       return { encoding: "linear16", container: "wav", sample_rate: linear16Rate(sampleRate) };
@@ -89,7 +102,11 @@ function fromWav(bytes: Uint8Array): PcmSpeech {
   try {
     const wav = parseWav(bytes);
     if (wav.encoding !== "pcm16") throw invalidResponse(`asked for linear16, got ${wav.encoding} WAV`);
-    return { kind: "pcm", samples: downmixToMono(pcm16ToSamples(wav.data, true), wav.channels), sampleRate: wav.sampleRate };
+    return {
+      kind: "pcm",
+      samples: downmixToMono(pcm16ToSamples(wav.data, true), wav.channels),
+      sampleRate: wav.sampleRate,
+    };
   } catch (err) {
     if (err instanceof AudioError) throw invalidResponse(`the WAV answer is unusable: ${err.message}`);
     throw err;

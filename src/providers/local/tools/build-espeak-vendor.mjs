@@ -33,7 +33,9 @@ const require = createRequire(import.meta.url);
 const pkgDir = dirname(require.resolve(`${PACKAGE}/package.json`));
 const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
 if (pkg.version !== EXPECTED_VERSION) {
-  throw new Error(`${PACKAGE} is ${pkg.version}; this script was written for ${EXPECTED_VERSION}: re-check the patches`);
+  throw new Error(
+    `${PACKAGE} is ${pkg.version}; this script was written for ${EXPECTED_VERSION}: re-check the patches`,
+  );
 }
 const glue = readFileSync(join(pkgDir, "espeak-ng.js"), "utf8");
 const data = readFileSync(join(pkgDir, "espeak-ng.data"));
@@ -68,7 +70,15 @@ for (const f of allFiles) {
   chunks.push(bytes);
   offset += bytes.length;
 }
-for (const required of ["phontab", "phonindex", "phondata", "intonations", "en_dict", "lang/gmw/en", "lang/gmw/en-US"]) {
+for (const required of [
+  "phontab",
+  "phonindex",
+  "phondata",
+  "intonations",
+  "en_dict",
+  "lang/gmw/en",
+  "lang/gmw/en-US",
+]) {
   if (!files.some((f) => f.path === required)) throw new Error(`${required} missing from ${PACKAGE}`);
 }
 const manifest = Buffer.from(
