@@ -26,7 +26,8 @@ const started = performance.now();
 console.log(`voice-edge bench (${which}), ${new Date().toISOString()}`);
 for (const line of machineLines()) console.log(line);
 console.log(
-  `parameters: --duration ${o.durationS} --warmup ${o.warmupS} --concurrency ${o.concurrency.join(",")} --calls ${o.calls}${o.url ? ` --url ${o.url}` : ""}; the load generator and the local Workers share this machine`,
+  `parameters: --duration ${o.durationS} --warmup ${o.warmupS} --concurrency ${o.concurrency.join(",")} --calls ` +
+    `${o.calls}${o.url ? ` --url ${o.url}` : ""}; the load generator and the local Workers share this machine`,
 );
 let failed = false;
 let turns;
@@ -55,7 +56,8 @@ if (which === "cost" || which === "all") {
     Object.assign(input, {
       turnMs: Math.round(spoken1.r.p50 * 10) / 10,
       turnMsSource:
-        "measured locally: p50 of a default-reply (local TTS) turn at concurrency 1, client side, so an upper bound for this machine; production's R2 reads take longer",
+        "measured locally: p50 of a default-reply (local TTS) turn at concurrency 1, client " +
+        "side, so an upper bound for this machine; production's R2 reads take longer",
     });
   const m = turns?.measured;
   if (m?.r2.objects)
@@ -66,7 +68,10 @@ if (which === "cost" || which === "all") {
   costModel(input);
   if (m) {
     console.log(
-      `sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ${m.r2.objects} (model 1: the transcript); rows written: as the turn part printed them`,
+      `sanity check against the local run: ${m.turns}-turn call -> D1 calls ${m.d1.calls} (model 1), ` +
+        `turns rows ${m.d1.turns} (model 0: the history is a column of the calls row), audit rows ` +
+        `${m.d1.audit} (model 1: every use of the call's one sync, here its archive); R2 objects ` +
+        `${m.r2.objects} (model 1: the transcript); rows written: as the turn part printed them`,
     );
   }
 }

@@ -1,7 +1,7 @@
 // bench:cost — the platform cost of 1M calls on Cloudflare (issue 7, part 3). Runnable alone
-// (`npm run bench:cost -- [--speech] [--sync-seconds 60] [--turns 10] [--minutes 3] [--cpu-ms 5] [--turn-ms 40] [--miss 0.05] [--r2-kib 6000]`)
-// or from `npm run bench`, which passes what the local run measured (turn wall time, the R2 bytes a
-// call leaves, the TTS cache miss share, D1 rows) so the printed counts can be checked against it.
+// (`npm run bench:cost -- [--speech] [--sync-seconds 60] [--turns 10] [--minutes 3] [--cpu-ms 5] [--turn-ms 40]
+// [--miss 0.05] [--r2-kib 6000]`) or from `npm run bench`, which passes what the local run measured (turn wall time,
+// the R2 bytes a call leaves, the TTS cache miss share, D1 rows) so the printed counts can be checked against it.
 //
 // PRICES: USD list prices (Workers Paid), from ../shared/reference/providers.md ("Prices (USD, list,
 // for the cost model)"), which takes them from these pages; checked 2026-11-26:
@@ -155,7 +155,8 @@ export function operations(p) {
   const logs = p.logs;
   const logLines = callLogLines({ turns: n });
   const shardUpdates = 1 + syncs + 1; // the start at create, each sync, the archive
-  const invocations = req + (req + syncs) + (req + 2) + shardUpdates; // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
+  // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
+  const invocations = req + (req + syncs) + (req + 2) + shardUpdates;
   return [
     // ---- Workers
     {
@@ -206,7 +207,9 @@ export function operations(p) {
       item: "MetricsShard.add RPC",
       unit: "doRequest",
       count: shardUpdates,
-      from: "the call's start at create (voice_calls_active counts it at once; CallSession.countStart), then one per sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)",
+      from:
+        "the call's start at create (voice_calls_active counts it at once; CallSession.countStart), then one per " +
+        "sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)",
     },
     // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
     {
@@ -214,7 +217,9 @@ export function operations(p) {
       item: "duration GB-s",
       unit: "doGbS",
       count: (DO_MEMORY_GB * (req * p.turnMs + (syncs + req + 2 + shardUpdates) * p.smallDoMs)) / 1000,
-      from: `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + alarms, TenantLimits and shard RPCs × ${p.smallDoMs} ms)`,
+      from:
+        `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + ` +
+        `alarms, TenantLimits and shard RPCs × ${p.smallDoMs} ms)`,
     },
     // ---- Durable Objects: SQLite rows written
     {
@@ -222,14 +227,19 @@ export function operations(p) {
       item: "SQLite rows written: TenantLimits",
       unit: "doRowWritten",
       count: 2,
-      from: "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records and the bucket are in memory only (src/durable/tenant-limits.ts)",
+      from:
+        "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records " +
+        "and the bucket are in memory only (src/durable/tenant-limits.ts)",
     },
     {
       product: "Durable Objects",
       item: "SQLite rows written: CallSession",
       unit: "doRowWritten",
       count: objectRows,
-      from: `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every ${TAIL_TURNS} turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count`,
+      from:
+        `create 1, a turn ${p.speech ? "2 (session row + caller audio)" : "1"} (+1 every ${TAIL_TURNS} ` +
+        `turns), a sync 2 (${syncs}), the end 0 (archived before it writes); test/durable/call-sync.test.ts ` +
+        `asserts the turn's ${p.speech ? "2" : "1"}, npm run bench prints a local call's own count`,
     },
     {
       product: "Durable Objects",
@@ -258,7 +268,10 @@ export function operations(p) {
       item: "rows written: index, audit, archive",
       unit: "d1RowWritten",
       count: d1Rows,
-      from: `create 3 (calls row, its primary key index, its calls_by_tenant_created entry), a sync 3 (calls row, one audit row + index for all its uses), archive 4 (row + partial index, audit row + index): D1's own rows_written, test/storage/d1-rows.test.ts`,
+      from:
+        "create 3 (calls row, its primary key index, its calls_by_tenant_created entry), a sync 3 " +
+        "(calls row, one audit row + index for all its uses), archive 4 (row + partial index, " +
+        "audit row + index): D1's own rows_written, test/storage/d1-rows.test.ts",
     },
     // ---- R2
     {
@@ -266,7 +279,9 @@ export function operations(p) {
       item: "Class B: TTS cache GETs",
       unit: "r2ClassB",
       count: replies,
-      from: "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); a generated call id needs no archive HEAD at create",
+      from:
+        "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); " +
+        "a generated call id needs no archive HEAD at create",
     },
     {
       product: "R2",
@@ -281,14 +296,26 @@ export function operations(p) {
       item: "log events: the app's structured lines",
       unit: "logEvent",
       count: logs.enabled ? logLines * logs.sampling : 0,
-      from: `${logLines} a call: one line per request (${req}: the create's, the turns' and the end's are call_started, turn and call_ended with the request's fields), archive_written; none per sync (src/observability/log.ts)${logs.enabled ? (logs.sampling < 1 ? `, × head_sampling_rate ${logs.sampling}` : "") : "; Workers Logs off in wrangler.toml"}`,
+      from:
+        `${logLines} a call: one line per request (${req}: the create's, the turns' and the end's ` +
+        "are call_started, turn and call_ended with the request's fields), archive_written; none per " +
+        "sync (src/observability/log.ts)" +
+        (logs.enabled
+          ? logs.sampling < 1
+            ? `, × head_sampling_rate ${logs.sampling}`
+            : ""
+          : "; Workers Logs off in wrangler.toml"),
     },
     {
       product: "Workers Logs",
       item: "log events: invocation logs",
       unit: "logEvent",
       count: logs.enabled && logs.invocationLogs ? invocations * logs.sampling : 0,
-      from: `${invocations} invocations a call (requests, Durable Object RPCs and alarms): ${logs.enabled && logs.invocationLogs ? "on" : "off (invocation_logs = false in wrangler.toml: the request line carries the same)"}`,
+      from:
+        `${invocations} invocations a call (requests, Durable Object RPCs and alarms): ` +
+        (logs.enabled && logs.invocationLogs
+          ? "on"
+          : "off (invocation_logs = false in wrangler.toml: the request line carries the same)"),
     },
     {
       product: "Analytics Engine",
@@ -303,8 +330,10 @@ export function operations(p) {
       unit: "r2ClassA",
       count: 1,
       from: p.speech
-        ? "one object: the transcript followed by the caller's audio (archive version 4); replies are referenced in the speech cache (src/durable/archiver.ts)"
-        : "one object, the transcript: replies are referenced in the speech cache, not copied, and there is no caller audio (src/durable/archiver.ts)",
+        ? "one object: the transcript followed by the caller's audio (archive version 4); " +
+          "replies are referenced in the speech cache (src/durable/archiver.ts)"
+        : "one object, the transcript: replies are referenced in the speech cache, not " +
+          "copied, and there is no caller audio (src/durable/archiver.ts)",
     },
   ];
 }
@@ -333,7 +362,10 @@ export function costModel(input = {}, log = console.log) {
   const M = 1e6;
   log(`\n== Scale model (bench/cost-model.mjs): platform cost per 1M calls ==`);
   log(
-    `call shape: ${p.turns} ${p.speech ? "speech" : "text"} turns, ${p.minutes} minutes, default reply (local TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ on 2026-11-26), free allowances ignored`,
+    `call shape: ${p.turns} ${p.speech ? "speech" : "text"} turns, ${p.minutes} minutes, default reply (local ` +
+      "TTS via the R2 cache), client ends the call; list prices from ../shared/reference/providers.md (DO prices " +
+      "confirmed at developers.cloudflare.com/durable-objects/platform/pricing/ " +
+      "on 2026-11-26), free allowances ignored",
   );
   log("");
   log(
@@ -344,7 +376,9 @@ export function costModel(input = {}, log = console.log) {
     const usd = usdPerMillion(o);
     byProduct[o.product] = (byProduct[o.product] ?? 0) + usd;
     log(
-      `${o.product.padEnd(18)}${o.item.padEnd(46)}${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}${usd.toFixed(2).padStart(16)}   ${o.from}`,
+      `${o.product.padEnd(18)}${o.item.padEnd(46)}` +
+        `${(o.count < 10 ? o.count.toFixed(3) : o.count.toFixed(1)).padStart(10)}` +
+        `${usd.toFixed(2).padStart(16)}   ${o.from}`,
     );
   }
   const oneOff = Object.values(byProduct).reduce((a, b) => a + b, 0);
@@ -355,10 +389,13 @@ export function costModel(input = {}, log = console.log) {
   for (const [k, v] of Object.entries(byProduct))
     log(`  ${k.padEnd(18)} $${v.toFixed(2).padStart(8)}  (${((v / oneOff) * 100).toFixed(0)}%)`);
   log(
-    `  ${"total".padEnd(18)} $${oneOff.toFixed(2).padStart(8)}  = $${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`,
+    `  ${"total".padEnd(18)} $${oneOff.toFixed(2).padStart(8)}  = ` +
+      `$${(oneOff / M).toFixed(6)} a call, $${(oneOff / (M * p.minutes)).toFixed(7)} a minute`,
   );
   log(
-    `storage, per month the 1M calls are kept: R2 $${r2Storage.toFixed(2)} (${p.r2KiB.toFixed(0)} KiB a call, ${p.r2Source}; COLD_RETENTION_DAYS=365 keeps it 12 months: $${(r2Storage * 12).toFixed(2)}), D1 $${d1Storage.toFixed(2)} (${p.d1KiB} KiB a call assumed, WARM_RETENTION_DAYS=30)`,
+    `storage, per month the 1M calls are kept: R2 $${r2Storage.toFixed(2)} (${p.r2KiB.toFixed(0)} KiB a ` +
+      `call, ${p.r2Source}; COLD_RETENTION_DAYS=365 keeps it 12 months: $${(r2Storage * 12).toFixed(2)}), ` +
+      `D1 $${d1Storage.toFixed(2)} (${p.d1KiB} KiB a call assumed, WARM_RETENTION_DAYS=30)`,
   );
   const withMonth = oneOff + r2Storage + d1Storage;
   log("");
@@ -367,7 +404,8 @@ export function costModel(input = {}, log = console.log) {
     `  operations only:                 $${oneOff.toFixed(2)} -> ${oneOff <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`,
   );
   log(
-    `  with one month of storage:       $${withMonth.toFixed(2)} -> ${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`,
+    `  with one month of storage:       $${withMonth.toFixed(2)} -> ` +
+      `${withMonth <= TARGET_PER_MILLION ? "MET" : "NOT MET"}`,
   );
   // The same call with the other settings a deployer can choose: the sync interval, Workers Logs.
   const variant = (changes) => totalPerMillion(operations({ ...p, ...changes }));
@@ -376,13 +414,18 @@ export function costModel(input = {}, log = console.log) {
   for (const syncSeconds of [60, 120].filter((x) => x !== p.syncSeconds)) {
     const other = variant({ syncSeconds });
     log(
-      `  with SYNC_INTERVAL_SECONDS=${syncSeconds} (turn figures, audit log and list view up to ${syncSeconds} s behind a live call; ${plural(midCallSyncs({ ...p, syncSeconds }), "mid-call sync")}, against ${midCallSyncs(p)} by default): $${other.toFixed(2)} -> ${verdict(other)}`,
+      `  with SYNC_INTERVAL_SECONDS=${syncSeconds} (turn figures, audit log and list view up to ` +
+        `${syncSeconds} s behind a live call; ` +
+        `${plural(midCallSyncs({ ...p, syncSeconds }), "mid-call sync")}, against ${midCallSyncs(p)} by ` +
+        `default): $${other.toFixed(2)} -> ${verdict(other)}`,
     );
   }
   const off = variant({ logs: { enabled: false, sampling: 1, invocationLogs: false } });
   const withInvocations = variant({ logs: { ...p.logs, enabled: true, invocationLogs: true } });
   log(
-    `  Workers Logs in this figure: $${(byProduct["Workers Logs"] ?? 0).toFixed(2)} (wrangler.toml [observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): $${off.toFixed(2)} -> ${verdict(off)}; with invocation logs on as well: $${withInvocations.toFixed(2)}`,
+    `  Workers Logs in this figure: $${(byProduct["Workers Logs"] ?? 0).toFixed(2)} (wrangler.toml ` +
+      "[observability.logs]); the same call with Workers Logs off (lines to LOG_SINK_URL or wrangler tail only): " +
+      `$${off.toFixed(2)} -> ${verdict(off)}; with invocation logs on as well: $${withInvocations.toFixed(2)}`,
   );
   const tl =
     totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) +

@@ -45,7 +45,10 @@ const DEFAULTS = {
 
 /**
  * Starts a server on a free port of 127.0.0.1.
- * @returns {Promise<{name: string, port: number, url: string, setOutage: (on: boolean) => void, stats: () => object, close: () => Promise<void>}>}
+ * @returns {Promise<{
+ *   name: string, port: number, url: string, setOutage: (on: boolean) => void, stats: () => object,
+ *   close: () => Promise<void>
+ * }>}
  */
 export async function startFaultProvider(options = {}) {
   const { createServer } = await import("node:http");

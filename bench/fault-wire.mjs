@@ -22,7 +22,9 @@ export function wireOf(method, path) {
   return null;
 }
 
-/** Why the request is not what the adapter should send, or null. A 400 answers it: the adapter broke, not the server. */
+/**
+ * Why the request is not what the adapter should send, or null. A 400 answers it: the adapter broke, not the server.
+ */
 export function badRequest(wire, url, headers) {
   const type = headers["content-type"] ?? "";
   if (wire === "openai") return type.startsWith("multipart/form-data") ? null : "expected a multipart/form-data upload";

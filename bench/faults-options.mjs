@@ -1,7 +1,8 @@
 // Command-line options of bench/faults.mjs and the fault servers each scenario starts.
 
-export const USAGE = `npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2] [--seed 42]
-                          [--fault-rate 0.4] [--outage 80-140|none]          region A (or the single server)
+export const USAGE =
+  "npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2] [--seed 42]\n" +
+  `                          [--fault-rate 0.4] [--outage 80-140|none]          region A (or the single server)
                           [--fault-rate-b 0.1] [--outage-b 100-130|none]     region B (failover only)
                           [--fault-rate-dg 0.05] [--outage-dg 150-160|none]  self-hosted Deepgram (failover only)
                           [--control-every 5] [--cap 300] [--verbose]`;

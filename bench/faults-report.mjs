@@ -12,7 +12,9 @@ const num = (x) => (Number.isNaN(x) ? "-" : String(Math.round(x)));
 const share = (n, d) => (d ? `${((100 * n) / d).toFixed(1)}%` : "-");
 const stamp = (s) => `+${s.toFixed(1).padStart(5)}s`;
 const latencyRow = (label, xs) =>
-  `  ${label.padEnd(36)} ${String(xs.length).padStart(5)} ${num(pct(xs, 50)).padStart(7)} ${num(pct(xs, 95)).padStart(7)} ${num(pct(xs, 99)).padStart(7)} ${num(xs.length ? Math.max(...xs) : NaN).padStart(7)}`;
+  `  ${label.padEnd(36)} ${String(xs.length).padStart(5)} ${num(pct(xs, 50)).padStart(7)} ` +
+  `${num(pct(xs, 95)).padStart(7)} ${num(pct(xs, 99)).padStart(7)} ` +
+  `${num(xs.length ? Math.max(...xs) : NaN).padStart(7)}`;
 const line = (label, value) => console.log(`  ${label.padEnd(38)} ${value}`);
 /** Transcripts differ in case and punctuation between providers (Deepgram's smart_format); the words must not. */
 const words = (text) =>
@@ -30,7 +32,10 @@ function parseAttempts(summary) {
     .map(([, id, attempt, outcome]) => ({ id, attempt: Number(attempt ?? 0), outcome }));
 }
 
-/** What a turn that needed more than one provider call did: retried in place, or failed over to another region or provider. */
+/**
+ * What a turn that needed more than one provider call did: retried in place, or failed over to another region or
+ * provider.
+ */
 function classify(event) {
   const attempts = parseAttempts(event.attempts);
   const served = `${event.provider}@${event.region}`;
@@ -49,7 +54,9 @@ function classify(event) {
 function route(attempts, labelOf) {
   const hops = [];
   for (const a of attempts) {
-    const hop = `${labelOf(a.id)}${a.outcome === "skipped_open" ? "(open)" : a.outcome.startsWith("skipped_") ? "(skipped)" : ""}`;
+    const hop =
+      `${labelOf(a.id)}` +
+      `${a.outcome === "skipped_open" ? "(open)" : a.outcome.startsWith("skipped_") ? "(skipped)" : ""}`;
     if (hops.at(-1) !== hop) hops.push(hop);
   }
   return hops.join(" → ");
@@ -97,10 +104,12 @@ export function report({
   const allOpen = (at) => servers.every((s) => breakerAt(`${s.provider}@${s.region}`, at) !== "closed");
 
   console.log(
-    `\n=== voice-edge under injected STT faults: scenario ${opts.scenario} (${runSeconds.toFixed(1)} s of turns${stopReason ? `, STOPPED EARLY by ${stopReason}` : ""}) ===`,
+    `\n=== voice-edge under injected STT faults: scenario ${opts.scenario} ` +
+      `(${runSeconds.toFixed(1)} s of turns${stopReason ? `, STOPPED EARLY by ${stopReason}` : ""}) ===`,
   );
   console.log(
-    `fault servers, in the worker's STT chain order (faults split evenly over ${FAULT_KINDS.join(", ")}; slow = 4 s, 429 with Retry-After: 1):`,
+    "fault servers, in the worker's STT chain order (faults split evenly over " +
+      `${FAULT_KINDS.join(", ")}; slow = 4 s, 429 with Retry-After: 1):`,
   );
   for (const s of servers) {
     const w =
@@ -108,7 +117,9 @@ export function report({
         ? `, ${rel(s.window.from)} to ${rel(s.window.to ?? s.window.from)}`
         : " (not reached)";
     console.log(
-      `  ${s.label.padEnd(6)} ${`${s.provider}@${s.region}`.padEnd(28)} ${String(s.latencyMs).padStart(4)} ms, ${String(Math.round(s.faultRate * 100)).padStart(3)}% faults; ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}${w}` : "no outage"}`,
+      `  ${s.label.padEnd(6)} ${`${s.provider}@${s.region}`.padEnd(28)} ` +
+        `${String(s.latencyMs).padStart(4)} ms, ${String(Math.round(s.faultRate * 100)).padStart(3)}% ` +
+        `faults; ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}${w}` : "no outage"}`,
     );
   }
   console.log(`calls: ${calls.created} created, ${calls.ended} ended; times below are from the first turn`);
@@ -122,7 +133,9 @@ export function report({
     const n200 = xs.filter((t) => t.status === 200).length;
     const n503 = xs.filter((t) => t.status === 503).length;
     console.log(
-      `  ${label.padEnd(38)} ${String(xs.length).padStart(6)} ${String(n200).padStart(7)} ${String(n503).padStart(7)} ${String(xs.length - n200 - n503).padStart(7)} ${share(n200, xs.length).padStart(11)}`,
+      `  ${label.padEnd(38)} ${String(xs.length).padStart(6)} ${String(n200).padStart(7)} ` +
+        `${String(n503).padStart(7)} ${String(xs.length - n200 - n503).padStart(7)} ` +
+        `${share(n200, xs.length).padStart(11)}`,
     );
   };
   kindRow(`audio${cut ? ` (${cut} more cut off by the stop)` : ""}`, turns);
@@ -189,7 +202,8 @@ export function report({
       .join(", ");
     line(
       `turns ${p.from}–${p.to}, ${p.down ? `${p.down} down` : "none down"}`,
-      `${n200}/${xs.length} answered (${share(n200, xs.length)})${by ? `, by ${by}` : ""}${n503 ? `; ${n503} × 503` : ""}`,
+      `${n200}/${xs.length} answered ` +
+        `(${share(n200, xs.length)})${by ? `, by ${by}` : ""}${n503 ? `; ${n503} × 503` : ""}`,
     );
   }
 
@@ -219,11 +233,17 @@ export function report({
   line("  retried in the same region only", count("retry").length);
   line(
     "  failed over to another region",
-    `${regionFo.length}${regionFo.some((f) => f.skippedOpen) ? `  (${regionFo.filter((f) => f.skippedOpen).length} of them past an open breaker)` : ""}`,
+    `${regionFo.length}` +
+      (regionFo.some((f) => f.skippedOpen)
+        ? `  (${regionFo.filter((f) => f.skippedOpen).length} of them past an open breaker)`
+        : ""),
   );
   line(
     "  failed over to another provider",
-    `${providerFo.length}${providerFo.some((f) => f.skippedOpen) ? `  (${providerFo.filter((f) => f.skippedOpen).length} of them past an open breaker)` : ""}`,
+    `${providerFo.length}` +
+      (providerFo.some((f) => f.skippedOpen)
+        ? `  (${providerFo.filter((f) => f.skippedOpen).length} of them past an open breaker)`
+        : ""),
   );
   line(
     "turns that needed a failover",
@@ -243,12 +263,14 @@ export function report({
   console.log("\n503 provider_unavailable");
   line(
     "audio turns answered 503",
-    `${unavailable.length}  (${share(unavailable.length, turns.length)}), ${ra.length} with Retry-After, ${unavailable.length - ra.length} without`,
+    `${unavailable.length}  (${share(unavailable.length, turns.length)}), ` +
+      `${ra.length} with Retry-After, ${unavailable.length - ra.length} without`,
   );
   if (ra.length)
     line(
       "Retry-After",
-      `${ra.length - longer.length} × 1 s; ${longer.length} × 2–30 s${longer.length ? ` (the breakers' wait: p50 ${num(pct(longer, 50))} s, max ${Math.max(...longer)} s)` : ""}`,
+      `${ra.length - longer.length} × 1 s; ${longer.length} × 2–30 s` +
+        `${longer.length ? ` (the breakers' wait: p50 ${num(pct(longer, 50))} s, max ${Math.max(...longer)} s)` : ""}`,
     );
   line(
     "stt_unavailable by reason",
@@ -258,7 +280,9 @@ export function report({
   );
   line(
     "503s after calling providers",
-    `${exhausted.length}  (${exhausted.reduce((a, e) => a + parseAttempts(e.attempts).filter((x) => x.attempt > 0).length, 0)} provider calls; the rest were answered without a call)`,
+    `${exhausted.length}  ` +
+      `(${exhausted.reduce((a, e) => a + parseAttempts(e.attempts).filter((x) => x.attempt > 0).length, 0)} ` +
+      "provider calls; the rest were answered without a call)",
   );
 
   console.log("\nprovider requests, counted by each fault server");
@@ -273,7 +297,8 @@ export function report({
     const outage = s.outage ? `; ${st.faults.outage_500} during its outage` : "";
     line(
       `${s.label.padEnd(6)} ${s.provider}`,
-      `${st.requests} requests, ${st.answered} answered; faults: ${faults}${outage}; ${st.clientGone} given up by the worker${st.badRequests ? `; ${st.badRequests} BAD REQUESTS (adapter and server disagree)` : ""}`,
+      `${st.requests} requests, ${st.answered} answered; faults: ${faults}${outage}; ${st.clientGone} given up ` +
+        `by the worker${st.badRequests ? `; ${st.badRequests} BAD REQUESTS (adapter and server disagree)` : ""}`,
     );
   }
 
@@ -281,12 +306,12 @@ export function report({
   for (const s of servers) {
     const id = `${s.provider}@${s.region}`;
     const mine = breakerLog.filter((e) => `${e.provider}@${e.region}` === id);
-    console.log(
-      `  ${s.label.padEnd(6)} ${id}: ${mine.length ? mine.map((e) => `${rel(e.at)} ${e.from} → ${e.to} (${e.reason})`).join(";  ") : "stayed closed"}`,
-    );
+    const transitions = mine.map((e) => `${rel(e.at)} ${e.from} → ${e.to} (${e.reason})`).join(";  ");
+    console.log(`  ${s.label.padEnd(6)} ${id}: ${mine.length ? transitions : "stayed closed"}`);
   }
   console.log(
-    `breaker states seen by polling GET /api/v1/providers every 1 s (${polled.samples} polls, ${polled.failures} failed)`,
+    "breaker states seen by polling GET /api/v1/providers every 1 s " +
+      `(${polled.samples} polls, ${polled.failures} failed)`,
   );
   for (const s of servers) {
     const id = `${s.provider}@${s.region}`;
@@ -295,16 +320,16 @@ export function report({
     const ewma = lat.length
       ? `; EWMA latency ${Math.min(...lat)}–${Math.max(...lat)} ms, highest errorRate ${polled.maxErrorRate[id]}`
       : "";
-    console.log(
-      `  ${s.label.padEnd(6)} ${mine.length ? mine.map((t) => `${rel(t.at)} ${t.from} → ${t.to}`).join(";  ") : "closed throughout"}${ewma}`,
-    );
+    const transitions = mine.map((t) => `${rel(t.at)} ${t.from} → ${t.to}`).join(";  ");
+    console.log(`  ${s.label.padEnd(6)} ${mine.length ? transitions : "closed throughout"}${ewma}`);
   }
 
   const ctlDown = controls.filter((c) => c.down.length);
   console.log("\ntext and keypad turns (no STT provider involved)");
   line(
     "answered 200",
-    `${controls.filter((c) => c.status === 200).length} of ${controls.length}${controls.every((c) => c.status === 200) ? "  (all)" : "  <-- NOT ALL"}`,
+    `${controls.filter((c) => c.status === 200).length} of ${controls.length}` +
+      `${controls.every((c) => c.status === 200) ? "  (all)" : "  <-- NOT ALL"}`,
   );
   line(
     "sent while a server was down",
@@ -315,7 +340,8 @@ export function report({
   console.log("\nslowest audio turns (X-Request-Id, for the worker log)");
   for (const t of slowest)
     console.log(
-      `  turn ${String(t.i).padStart(3)} ${rel(t.at)}  ${t.status || t.error}  ${Math.round(t.ms)} ms  ${t.provider ? `${labelOf(`${t.provider}@${t.region}`)}  ` : ""}${t.requestId ?? "-"}`,
+      `  turn ${String(t.i).padStart(3)} ${rel(t.at)}  ${t.status || t.error}  ${Math.round(t.ms)} ms  ` +
+        `${t.provider ? `${labelOf(`${t.provider}@${t.region}`)}  ` : ""}${t.requestId ?? "-"}`,
     );
 
   const problems = [

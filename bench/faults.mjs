@@ -3,7 +3,8 @@
 //
 // Usage: npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2] [--seed 42]
 //                                [--fault-rate 0.4] [--outage 80-140] [--fault-rate-b 0.1] [--outage-b 100-130]
-//                                [--fault-rate-dg 0.05] [--outage-dg 150-160] [--control-every 5] [--cap 300] [--verbose]
+//                                [--fault-rate-dg 0.05] [--outage-dg 150-160] [--control-every 5] [--cap 300]
+//                                [--verbose]
 //
 // 1. Starts seeded fault-injecting STT servers (bench/fault-provider.mjs) on 127.0.0.1. Each fails
 //    its own share of requests with 500, 429 (Retry-After: 1), a hang, a slow answer (4 s),
@@ -165,7 +166,8 @@ async function must(label, promise) {
 // ---------------------------------------------------------------------------------------------- main
 async function main() {
   console.log(
-    `bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ${opts.concurrency}, ${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seed ${opts.seed}, cap ${opts.cap} s`,
+    `bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ` +
+      `${opts.concurrency}, ${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seed ${opts.seed}, cap ${opts.cap} s`,
   );
   for (const line of machineLines()) console.log(line);
   capTimer = setTimeout(() => {
@@ -181,7 +183,9 @@ async function main() {
   servers = profiles.map((p, i) => ({ ...p, server: started[i], region: `127.0.0.1:${started[i].port}`, window: {} }));
   for (const s of servers) {
     console.log(
-      `fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`,
+      `fault server ${s.label.padEnd(6)} ${s.provider}@${s.region}: answers in ` +
+        `${s.latencyMs} ms, ${Math.round(s.faultRate * 100)}% faults, ` +
+        `${s.outage ? `outage on audio turns ${s.outage[0]}–${s.outage[1] - 1}` : "no outage"}`,
     );
   }
 

@@ -33,7 +33,8 @@ function multipart(fields, file) {
   );
   parts.push(
     Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="audio.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; ` +
+        `filename="audio.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
     ),
     file,
     Buffer.from(`\r\n--${boundary}--\r\n`),
@@ -54,7 +55,10 @@ export async function runGateway(o, log = console.log) {
     );
   log(`\n== Gateway overhead (bench/gateway.mjs) ==`);
   log(
-    `parameters: provider stub answering ${delayMs} ms after each request; concurrency ${concurrency.join(", ")}; ${o.warmupS} s warm-up + ${o.durationS} s measured per run; transcribe ${AUDIO.length} bytes (test/fixtures/audio/balance-16k.wav), synthesize ${SENTENCE.length} characters to wav; TTS cache off; bare proxy Worker bench/baseline-proxy/, compatibility ${ours}`,
+    `parameters: provider stub answering ${delayMs} ms after each request; concurrency ` +
+      `${concurrency.join(", ")}; ${o.warmupS} s warm-up + ${o.durationS} s measured per run; transcribe ` +
+      `${AUDIO.length} bytes (test/fixtures/audio/balance-16k.wav), synthesize ${SENTENCE.length} ` +
+      `characters to wav; TTS cache off; bare proxy Worker bench/baseline-proxy/, compatibility ${ours}`,
   );
   const stub = await startProviderStub({ delayMs });
   const servers = [];
@@ -91,10 +95,13 @@ export async function runGateway(o, log = console.log) {
     const s = await api.request("/api/v1/voice/synthesize", { method: "POST", token: key, json: { text: SENTENCE } });
     if (s.status !== 200 || t.provider !== "openai" || s.headers.get("x-voice-provider") !== "openai")
       throw new Error(
-        `voice-edge did not use the stub: transcribe ${JSON.stringify(t).slice(0, 200)}; synthesize ${s.status} ${s.headers.get("x-voice-provider")}`,
+        "voice-edge did not use the stub: transcribe " +
+          `${JSON.stringify(t).slice(0, 200)}; synthesize ${s.status} ${s.headers.get("x-voice-provider")}`,
       );
     log(
-      `check: transcribe -> "${t.text}" from ${t.provider}@${t.region}; synthesize -> ${s.headers.get("content-type")} from ${s.headers.get("x-voice-provider")} (cache ${s.headers.get("x-voice-cache")})`,
+      `check: transcribe -> "${t.text}" from ${t.provider}@${t.region}; synthesize -> ` +
+        `${s.headers.get("content-type")} from ${s.headers.get("x-voice-provider")} (cache ` +
+        `${s.headers.get("x-voice-cache")})`,
     );
     const proxied = client(proxy.base);
     const pt = await proxied.must("/api/v1/voice/transcribe", {
@@ -105,7 +112,8 @@ export async function runGateway(o, log = console.log) {
     const ps = await proxied.request("/api/v1/voice/synthesize", { method: "POST", json: { text: SENTENCE } });
     if (typeof pt?.text !== "string" || ps.status !== 200 || ps.headers.get("content-type") !== "audio/pcm")
       throw new Error(
-        `the bare proxy did not reach the stub: transcribe ${JSON.stringify(pt).slice(0, 200)}; synthesize ${ps.status} ${ps.headers.get("content-type")}`,
+        "the bare proxy did not reach the stub: transcribe " +
+          `${JSON.stringify(pt).slice(0, 200)}; synthesize ${ps.status} ${ps.headers.get("content-type")}`,
       );
     log(`check: bare proxy transcribe -> "${pt.text}"; synthesize -> ${ps.headers.get("content-type")}`);
 
@@ -165,19 +173,24 @@ export async function runGateway(o, log = console.log) {
     log("");
     log("latency, ms p50 / p99 (client side), and voice-edge's throughput");
     log(
-      `${"route".padEnd(12)}${"conc".padStart(5)}  ${"stub direct".padEnd(16)}${"bare proxy".padEnd(16)}${"voice-edge".padEnd(16)}${"req/s".padStart(7)}   answers: voice-edge; bare proxy`,
+      `${"route".padEnd(12)}${"conc".padStart(5)}  ${"stub direct".padEnd(16)}${"bare proxy".padEnd(16)}` +
+        `${"voice-edge".padEnd(16)}${"req/s".padStart(7)}   answers: voice-edge; bare proxy`,
     );
     for (const { name, connections, direct, bare, ve, service } of rows) {
       log(
-        `${name.padEnd(12)}${String(connections).padStart(5)}  ${pair(direct.p50, direct.p99).padEnd(16)}${pair(bare.p50, bare.p99).padEnd(16)}${pair(ve.p50, ve.p99).padEnd(16)}${f1(ve.rps).padStart(7)}   ${statusLine(ve)}; ${statusLine(bare)} (stub service p50 ${f1(pct(service, 50))} ms)`,
+        `${name.padEnd(12)}${String(connections).padStart(5)}  ${pair(direct.p50, direct.p99).padEnd(16)}` +
+          `${pair(bare.p50, bare.p99).padEnd(16)}${pair(ve.p50, ve.p99).padEnd(16)}${f1(ve.rps).padStart(7)}   ` +
+          `${statusLine(ve)}; ${statusLine(bare)} (stub service p50 ${f1(pct(service, 50))} ms)`,
       );
     }
     log("");
     log(
-      "overhead, ms p50 / p99: vs stub = voice-edge minus stub direct (the issue's definition) = local runtime (bare proxy minus stub) + voice-edge's own (voice-edge minus bare proxy)",
+      "overhead, ms p50 / p99: vs stub = voice-edge minus stub direct (the issue's definition) = " +
+        "local runtime (bare proxy minus stub) + voice-edge's own (voice-edge minus bare proxy)",
     );
     log(
-      `${"route".padEnd(12)}${"conc".padStart(5)}  ${"vs stub".padEnd(16)}${"local runtime".padEnd(16)}${"voice-edge's own".padEnd(18)}minus nominal delay`,
+      `${"route".padEnd(12)}${"conc".padStart(5)}  ${"vs stub".padEnd(16)}` +
+        `${"local runtime".padEnd(16)}${"voice-edge's own".padEnd(18)}minus nominal delay`,
     );
     const verdicts = [];
     for (const { name, connections, direct, bare, ve } of rows) {
@@ -192,15 +205,22 @@ export async function runGateway(o, log = console.log) {
         own99: ve.p99 - bare.p99,
       };
       log(
-        `${name.padEnd(12)}${String(connections).padStart(5)}  ${pair(v.o50, v.o99).padEnd(16)}${pair(v.runtime50, v.runtime99).padEnd(16)}${pair(v.own50, v.own99).padEnd(18)}${pair(ve.p50 - delayMs, ve.p99 - delayMs)}`,
+        `${name.padEnd(12)}${String(connections).padStart(5)}  ${pair(v.o50, v.o99).padEnd(16)}` +
+          `${pair(v.runtime50, v.runtime99).padEnd(16)}${pair(v.own50, v.own99).padEnd(18)}` +
+          `${pair(ve.p50 - delayMs, ve.p99 - delayMs)}`,
       );
       verdicts.push(v);
     }
     log("");
-    log(`target (issue 7): gateway overhead ≤ ${TARGET_P50_MS} ms at p50 (voice-edge p50 minus the stub's direct p50)`);
+    log(
+      `target (issue 7): gateway overhead ≤ ${TARGET_P50_MS} ms at ` +
+        "p50 (voice-edge p50 minus the stub's direct p50)",
+    );
     for (const v of verdicts)
       log(
-        `  ${v.name.padEnd(11)} concurrency ${String(v.connections).padStart(2)}: ${f1(v.o50)} ms -> ${v.o50 <= TARGET_P50_MS ? "MET" : "NOT MET"} (local runtime ${f1(v.runtime50)} ms, voice-edge's own ${f1(v.own50)} ms)`,
+        `  ${v.name.padEnd(11)} concurrency ${String(v.connections).padStart(2)}: ` +
+          `${f1(v.o50)} ms -> ${v.o50 <= TARGET_P50_MS ? "MET" : "NOT MET"} (local ` +
+          `runtime ${f1(v.runtime50)} ms, voice-edge's own ${f1(v.own50)} ms)`,
       );
     if (stub.stats().bad)
       log(`  (the stub refused ${stub.stats().bad} malformed requests: the adapter and the stub disagree)`);

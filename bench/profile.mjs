@@ -77,7 +77,8 @@ function summarize(profile) {
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const label = (n) =>
-    `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop() || ""}:${n.callFrame.lineNumber + 1}`;
+    `${n.callFrame.functionName || "(anonymous)"} ` +
+    `${n.callFrame.url.split("/").pop() || ""}:${n.callFrame.lineNumber + 1}`;
   const self = new Map();
   const inclusive = new Map();
   profile.samples.forEach((nodeId, i) => {
@@ -161,7 +162,8 @@ async function main() {
     const file = join(dir, `${o.route}.cpuprofile`);
     writeFileSync(file, JSON.stringify(result.profile));
     console.log(
-      `${o.route}: ${r.requests} requests at ${o.connections} connection(s), ${f1(r.rps)} req/s under the profiler, answers ${JSON.stringify(r.statuses)}; profile written to ${file}`,
+      `${o.route}: ${r.requests} requests at ${o.connections} connection(s), ${f1(r.rps)} req/s ` +
+        `under the profiler, answers ${JSON.stringify(r.statuses)}; profile written to ${file}`,
     );
     const { self, inclusive } = summarize(result.profile);
     const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);

@@ -128,7 +128,10 @@ async function run(o) {
   for (const line of machineLines()) console.log(line);
   const fixture = speechFixture();
   console.log(
-    `parameters: streams ${o.streams.join(", ")}; ${o.turns} turns per stream; a turn = test/fixtures/audio/agent-16k.wav (speech ${fixture.speechStartMs}-${fixture.speechEndMs} ms) + 1 s of silence as ${FRAME_MS} ms pcm16 frames at ${RATE} Hz, paced in real time; STT: OpenAI-wire stub answering after ${o.delayMs} ms; TTS: the embedded engine, reply=audio (the sentence-by-sentence stream)`,
+    `parameters: streams ${o.streams.join(", ")}; ${o.turns} turns per stream; a turn = ` +
+      `test/fixtures/audio/agent-16k.wav (speech ${fixture.speechStartMs}-${fixture.speechEndMs} ms) + 1 s of ` +
+      `silence as ${FRAME_MS} ms pcm16 frames at ${RATE} Hz, paced in real time; STT: OpenAI-wire stub ` +
+      `answering after ${o.delayMs} ms; TTS: the embedded engine, reply=audio (the sentence-by-sentence stream)`,
   );
   let stub;
   let server;
@@ -154,7 +157,11 @@ async function run(o) {
     await oneStream(api, base, key, fixture, 1);
     console.log("");
     console.log(
-      `${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}${"turns".padStart(7)}   ${"end of speech → first audio p50/p99 ms".padEnd(40)}${"minus 600 ms endpointing".padEnd(26)}${"server first audio p50/p99".padEnd(28)}${"STT / TTS p50 ms".padEnd(18)}${"clock shift max ms".padStart(19)}${"short frames/turn".padStart(18)}   errors`,
+      `${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}` +
+        `${"turns".padStart(7)}   ${"end of speech → first audio p50/p99 ms".padEnd(40)}` +
+        `${"minus 600 ms endpointing".padEnd(26)}${"server first audio p50/p99".padEnd(28)}` +
+        `${"STT / TTS p50 ms".padEnd(18)}${"clock shift max ms".padStart(19)}` +
+        `${"short frames/turn".padStart(18)}   errors`,
     );
     for (const n of o.streams) {
       const started = performance.now();
@@ -194,15 +201,28 @@ async function run(o) {
       const held = results.filter((r) => r.ready && r.openAtEnd).length;
       const frames = results.reduce((a, r) => a + r.framesSent, 0);
       console.log(
-        `${String(n).padStart(7)}${String(held).padStart(6)}${f1(frames / seconds).padStart(10)}${String(turns.length).padStart(7)}   ${`${f1(pct(e2e, 50))} / ${f1(pct(e2e, 99))}`.padEnd(40)}${`${f1(pct(e2e, 50) - END_SILENCE_MS)} / ${f1(pct(e2e, 99) - END_SILENCE_MS)}`.padEnd(26)}${`${f1(pct(server, 50))} / ${f1(pct(server, 99))}`.padEnd(28)}${`${f1(pct(stt, 50))} / ${f1(pct(tts, 50))}`.padEnd(18)}${f1(shifts.length ? Math.max(...shifts) : NaN).padStart(19)}${f1(results.reduce((a, r) => a + r.oddFrames, 0) / Math.max(1, turns.length)).padStart(18)}   ${errors.length ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join("; ")}` : "none"}`,
+        `${String(n).padStart(7)}${String(held).padStart(6)}${f1(frames / seconds).padStart(10)}` +
+          `${String(turns.length).padStart(7)}   ${`${f1(pct(e2e, 50))} / ${f1(pct(e2e, 99))}`.padEnd(40)}` +
+          `${`${f1(pct(e2e, 50) - END_SILENCE_MS)} / ${f1(pct(e2e, 99) - END_SILENCE_MS)}`.padEnd(26)}` +
+          `${`${f1(pct(server, 50))} / ${f1(pct(server, 99))}`.padEnd(28)}` +
+          `${`${f1(pct(stt, 50))} / ${f1(pct(tts, 50))}`.padEnd(18)}` +
+          `${f1(shifts.length ? Math.max(...shifts) : NaN).padStart(19)}` +
+          `${f1(results.reduce((a, r) => a + r.oddFrames, 0) / Math.max(1, turns.length)).padStart(18)}   ` +
+          `${errors.length ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join("; ")}` : "none"}`,
       );
     }
     console.log("");
     console.log(
-      "end of speech → first audio is measured by the client (the last loud frame sent → the first reply frame received) and includes the endpointer's 600 ms of silence; 'server first audio' is the server's own time from the end of the turn to its first reply frame (STT stub + NLP + the first sentence's synthesis). The platform's share is the client figure minus 600 ms minus the server's STT and first-sentence TTS time.",
+      "end of speech → first audio is measured by the client (the last loud frame sent → the first reply " +
+        "frame received) and includes the endpointer's 600 ms of silence; 'server first audio' is the server's own " +
+        "time from the end of the turn to its first reply frame (STT stub + NLP + the first sentence's synthesis). " +
+        "The platform's share is the client figure minus 600 ms minus the server's STT and first-sentence TTS time.",
     );
     console.log(
-      "clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms frame, so ≤ 20 ms is exact). short frames/turn: reply frames under 20 ms; each sentence's audio ends with one, so it equals the sentences a reply has (the default flow's replies: 2).",
+      "clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the " +
+        "speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms " +
+        "frame, so ≤ 20 ms is exact). short frames/turn: reply frames under 20 ms; each sentence's audio ends " +
+        "with one, so it equals the sentences a reply has (the default flow's replies: 2).",
     );
   } finally {
     await server?.stop();

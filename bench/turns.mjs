@@ -23,10 +23,16 @@ const UTTERANCES = [
 ];
 export const TARGETS = { throughput: 0.7, p99: 1.5 };
 
-/** The compatibility date and flags and the build's keep_names of a wrangler.toml (they must match for a fair baseline). */
+/**
+ * The compatibility date and flags and the build's keep_names of a wrangler.toml (they must match for a fair baseline).
+ */
 export function compat(file) {
   const toml = readFileSync(file, "utf8");
-  return `${/^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]} ${/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)?.[1]} keep_names=${/^keep_names\s*=\s*(\w+)/m.exec(toml)?.[1] ?? "true"}`;
+  return (
+    `${/^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]} ` +
+    `${/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)?.[1]} ` +
+    `keep_names=${/^keep_names\s*=\s*(\w+)/m.exec(toml)?.[1] ?? "true"}`
+  );
 }
 
 export function voiceEdgeVars(extra = []) {
@@ -47,12 +53,14 @@ export async function runTurns(o, log = console.log) {
     throw new Error(`bench/baseline/wrangler.toml has compatibility ${theirs}, wrangler.toml ${ours}: make them match`);
   log(`\n== Turn overhead (bench/turns.mjs) ==`);
   log(
-    `parameters: concurrency ${o.concurrency.join(", ")}; ${o.calls} calls per run; ${o.warmupS} s warm-up + ${o.durationS} s measured per run; text turns ("${UTTERANCES[0]}", ...); compatibility ${ours}`,
+    `parameters: concurrency ${o.concurrency.join(", ")}; ${o.calls} calls per run; ${o.warmupS} s warm-up + ` +
+      `${o.durationS} s measured per run; text turns ("${UTTERANCES[0]}", ...); compatibility ${ours}`,
   );
   const servers = [];
   // The worker's own count of rows written (SQLite's, D1's), from its archive_written lines.
   const storageLines = [];
-  // How many structured lines the Worker has written (src/observability/log.ts): the cost model prices them as Workers Logs events.
+  // How many structured lines the Worker has written (src/observability/log.ts): the cost model prices them as Workers
+  // Logs events.
   const eventLines = { count: 0 };
   try {
     log("starting the Workers: baseline and voice-edge (D1 migrations first) ...");
@@ -79,7 +87,8 @@ export async function runTurns(o, log = console.log) {
           }).then((s) => (servers.push(s), s)),
     ]);
     log(
-      `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: baseline ${baseline.base}, voice-edge ${edge.base}${o.url ? " (given)" : ""}`,
+      `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: baseline ` +
+        `${baseline.base}, voice-edge ${edge.base}${o.url ? " (given)" : ""}`,
     );
 
     const api = client(edge.base);
@@ -116,7 +125,10 @@ export async function runTurns(o, log = console.log) {
     if (!audioTurn.reply.audio)
       throw new Error(`the default reply has no audio: ${JSON.stringify(audioTurn).slice(0, 300)}`);
     log(
-      `check: reply=text turn -> intent ${textTurn.intent?.name}; default reply -> ${audioTurn.reply.audio.format} ${audioTurn.reply.audio.sampleRate} Hz from ${audioTurn.reply.audio.provider} (cache ${audioTurn.reply.audio.cache}), ${Math.round((audioTurn.reply.audio.base64.length * 3) / 4)} bytes`,
+      `check: reply=text turn -> intent ${textTurn.intent?.name}; default reply -> ` +
+        `${audioTurn.reply.audio.format} ${audioTurn.reply.audio.sampleRate} Hz from ` +
+        `${audioTurn.reply.audio.provider} (cache ${audioTurn.reply.audio.cache}), ` +
+        `${Math.round((audioTurn.reply.audio.base64.length * 3) / 4)} bytes`,
     );
     await endCalls([probe]);
 
@@ -165,7 +177,9 @@ export async function runTurns(o, log = console.log) {
 
     log("");
     log(
-      `${"run".padEnd(24)}${"conc".padStart(5)}${"turns/s".padStart(10)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}${"CPU ms".padStart(9)}   ${"× base turns/s".padStart(14)}${"× base p99".padStart(11)}${"× base CPU".padStart(11)}   answers`,
+      `${"run".padEnd(24)}${"conc".padStart(5)}${"turns/s".padStart(10)}${"p50 ms".padStart(9)}` +
+        `${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}${"CPU ms".padStart(9)}   ` +
+        `${"× base turns/s".padStart(14)}${"× base p99".padStart(11)}${"× base CPU".padStart(11)}   answers`,
     );
     const verdicts = [];
     for (const { name, connections, r, baseline: b } of rows) {
@@ -173,20 +187,27 @@ export async function runTurns(o, log = console.log) {
       const p99 = b ? r.p99 / b.p99 : NaN;
       const cpu = b ? r.cpuMs / b.cpuMs : NaN;
       log(
-        `${name.padEnd(24)}${String(connections).padStart(5)}${f1(r.rps).padStart(10)}${f1(r.p50).padStart(9)}${f1(r.p95).padStart(9)}${f1(r.p99).padStart(9)}${f1(r.max).padStart(9)}${f2(r.cpuMs).padStart(9)}   ${(b ? f2(tput) : "").padStart(14)}${(b ? f2(p99) : "").padStart(11)}${(b ? f2(cpu) : "").padStart(11)}   ${statusLine(r)}`,
+        `${name.padEnd(24)}${String(connections).padStart(5)}${f1(r.rps).padStart(10)}` +
+          `${f1(r.p50).padStart(9)}${f1(r.p95).padStart(9)}${f1(r.p99).padStart(9)}` +
+          `${f1(r.max).padStart(9)}${f2(r.cpuMs).padStart(9)}   ${(b ? f2(tput) : "").padStart(14)}` +
+          `${(b ? f2(p99) : "").padStart(11)}${(b ? f2(cpu) : "").padStart(11)}   ${statusLine(r)}`,
       );
       if (name === "voice-edge reply=text") verdicts.push({ connections, tput, p99, cpu });
     }
     log(
-      "CPU ms: CPU time the Worker's processes (workerd, wrangler's Node process) spent per answered turn, from /proc (n/a off Linux); the load generator's own is not in it",
+      "CPU ms: CPU time the Worker's processes (workerd, wrangler's Node process) spent per " +
+        "answered turn, from /proc (n/a off Linux); the load generator's own is not in it",
     );
     log("");
     log(
-      `targets (issue 7), reply=text turns: throughput ≥ ${TARGETS.throughput}× baseline, p99 ≤ ${TARGETS.p99}× baseline`,
+      "targets (issue 7), reply=text turns: throughput ≥ " +
+        `${TARGETS.throughput}× baseline, p99 ≤ ${TARGETS.p99}× baseline`,
     );
     for (const v of verdicts) {
       log(
-        `  concurrency ${String(v.connections).padStart(2)}: throughput ${f2(v.tput)}× -> ${v.tput >= TARGETS.throughput ? "MET" : "NOT MET"}; p99 ${f2(v.p99)}× -> ${v.p99 <= TARGETS.p99 ? "MET" : "NOT MET"} (CPU per turn ${f2(v.cpu)}× the baseline's)`,
+        `  concurrency ${String(v.connections).padStart(2)}: throughput ${f2(v.tput)}× -> ` +
+          `${v.tput >= TARGETS.throughput ? "MET" : "NOT MET"}; p99 ${f2(v.p99)}× -> ` +
+          `${v.p99 <= TARGETS.p99 ? "MET" : "NOT MET"} (CPU per turn ${f2(v.cpu)}× the baseline's)`,
       );
     }
 
@@ -266,7 +287,8 @@ async function measureOneCall(api, key, edge, turns, log, storageLines = [], eve
       db.close();
     }
   }
-  // The call's archive_written line: rows its object wrote since it started (SQLite's count) and D1's rows_written for its archive batch.
+  // The call's archive_written line: rows its object wrote since it started (SQLite's count) and D1's rows_written for
+  // its archive batch.
   for (let i = 0; i < 50 && !storageLines.some((l) => l.includes(callId)); i++)
     await new Promise((r) => setTimeout(r, 100));
   const line = storageLines.find((l) => l.includes(callId) && l.includes("archive_written"));
@@ -277,15 +299,23 @@ async function measureOneCall(api, key, edge, turns, log, storageLines = [], eve
   // From the call's create to its archive_written line: the request lines and the call's events.
   out.logLines = eventLines.count - linesBefore;
   log(
-    `\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS cache objects in R2 after the whole run ${out.r2.cacheObjects} (${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`,
+    `\nlocal run, one call of ${turns} default-reply text turns then end (archive ${out.archive}), all within a ` +
+      `minute (no mid-call sync): D1 calls rows ${out.d1.calls}, turns rows ${out.d1.turns}, audit rows ` +
+      `${out.d1.audit}; R2 objects of the call ${out.r2.objects} (${(out.r2.bytes / 1024).toFixed(1)} KiB); TTS ` +
+      `cache objects in R2 after the whole run ${out.r2.cacheObjects} ` +
+      `(${(out.r2.cacheBytes / 1024).toFixed(1)} KiB)`,
   );
   if (out.rowsWritten)
     log(
-      `rows written, by the worker's own count (archive_written line): the call's object ${out.rowsWritten.object} (the model says ${callObjectRows({ turns })} without syncs), D1 archive batch ${out.rowsWritten.d1Archive} (the model says ${D1_ROWS.archive})`,
+      "rows written, by the worker's own count (archive_written line): the call's object " +
+        `${out.rowsWritten.object} (the model says ${callObjectRows({ turns })} without syncs), D1 ` +
+        `archive batch ${out.rowsWritten.d1Archive} (the model says ${D1_ROWS.archive})`,
     );
   else log("rows written: no archive_written line seen for the call");
   log(
-    `log lines the Worker wrote for the call (create to archive): ${out.logLines} (the model says ${callLogLines({ turns })}: a line per request, the create's, turns' and end's being their call events, and archive_written)`,
+    `log lines the Worker wrote for the call (create to archive): ${out.logLines} (the model says ` +
+      `${callLogLines({ turns })}: a line per request, the create's, ` +
+      "turns' and end's being their call events, and archive_written)",
   );
   return out;
 }

@@ -143,7 +143,10 @@ export class CallStream {
     });
   }
 
-  /** The server's answer to `start`: effective format, sample rate and VAD settings (set before openCallStream resolves). */
+  /**
+   * The server's answer to `start`: effective format, sample rate and VAD settings (set before openCallStream
+   * resolves).
+   */
   get ready(): ReadyMessage | undefined {
     return this.readyMessage;
   }

@@ -36,11 +36,13 @@ const forbidden = inputs.filter(
 );
 if (forbidden.length > 0) {
   console.error(
-    `build-client: the browser bundle must not include ${forbidden.slice(0, 5).join(", ")}; import only types from src/.`,
+    "build-client: the browser bundle must not include " +
+      `${forbidden.slice(0, 5).join(", ")}; import only types from src/.`,
   );
   process.exit(1);
 }
 const bytes = result.metafile.outputs[outfile]?.bytes ?? 0;
 console.log(
-  `build-client: ${relative(process.cwd(), `${root}${outfile}`) || outfile} (${(bytes / 1024).toFixed(1)} KiB, ${inputs.length} modules)`,
+  `build-client: ${relative(process.cwd(), `${root}${outfile}`) || outfile} ` +
+    `(${(bytes / 1024).toFixed(1)} KiB, ${inputs.length} modules)`,
 );

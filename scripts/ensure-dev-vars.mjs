@@ -20,7 +20,8 @@ if (!existsSync(".dev.vars")) {
   const missing = [...names(".dev.vars.example")].filter((n) => !have.has(n));
   if (missing.length) {
     console.warn(
-      `.dev.vars lacks ${missing.join(", ")} that .dev.vars.example sets; copy those lines over (see the comments there).`,
+      `.dev.vars lacks ${missing.join(", ")} that .dev.vars.example ` +
+        "sets; copy those lines over (see the comments there).",
     );
   }
 }

@@ -13,7 +13,10 @@ export interface AppEnv {
     traceId: string;
     /** Set when the call's object recorded this request's key use itself (security/audit-call-use.ts). */
     auditedByCall?: boolean;
-    /** The call event this request caused, handed back by the call's object: the request's log line is that event's (request-context.ts). */
+    /**
+     * The call event this request caused, handed back by the call's object: the request's log line is that event's
+     * (request-context.ts).
+     */
     callEvent?: CarriedEvent;
   };
 }

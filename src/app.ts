@@ -34,7 +34,8 @@ function httpExceptionProblem(err: HTTPException, contentType: string | undefine
       return problem(
         415,
         "unsupported_media_type",
-        `Content-Type '${contentType ?? "none"}' is not accepted by this route; /openapi.json lists the request types it takes.`,
+        `Content-Type '${contentType ?? "none"}' is not accepted by this ` +
+          "route; /openapi.json lists the request types it takes.",
         requestId,
       );
     default:

@@ -1,11 +1,14 @@
 /**
- * Base64 for audio payloads (reply audio, provider requests and answers) and JWTs. btoa/atob work on "binary strings"; audio can be megabytes, so
- * bytes are converted in chunks whose length is a multiple of 3 (each chunk then encodes to whole
- * base64 quads and the pieces concatenate) and small enough for String.fromCharCode's argument limit.
+ * Base64 for audio payloads (reply audio, provider requests and answers) and JWTs. btoa/atob work on "binary strings";
+ * audio can be megabytes, so bytes are converted in chunks whose length is a multiple of 3 (each chunk then encodes to
+ * whole base64 quads and the pieces concatenate) and small enough for String.fromCharCode's argument limit.
  */
 const CHUNK = 3 * 8192;
 
-/** Uint8Array.prototype.toBase64 (TC39, in workerd's V8; not yet in every runtime this code meets, nor in TypeScript's lib). */
+/**
+ * Uint8Array.prototype.toBase64 (TC39, in workerd's V8; not yet in every runtime this code meets, nor in TypeScript's
+ * lib).
+ */
 type WithToBase64 = Uint8Array & { toBase64?: () => string };
 
 export function bytesToBase64(bytes: Uint8Array): string {

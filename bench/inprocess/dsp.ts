@@ -45,7 +45,8 @@ it("prints the cost of the audio code", async () => {
     ],
   ];
   console.log(
-    `\n== Audio code (bench/inprocess/dsp.ts), per ${seconds.toFixed(2)} s of audio (test/fixtures/audio/balance-16k.wav) ==`,
+    `\n== Audio code (bench/inprocess/dsp.ts), per ` +
+      `${seconds.toFixed(2)} s of audio (test/fixtures/audio/balance-16k.wav) ==`,
   );
   for (const [name, ms] of rows) console.log(`${name.padEnd(72)}${ms.toFixed(3).padStart(8)} ms`);
 });

@@ -4,7 +4,10 @@
 
 const fence = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** Mean ms per call of `fn` (awaited, whether it returns a promise or not) over `n` calls, after `warm` calls not counted. */
+/**
+ * Mean ms per call of `fn` (awaited, whether it returns a promise or not) over `n` calls, after `warm` calls not
+ * counted.
+ */
 export async function perCall(n: number, fn: (i: number) => unknown, warm: number): Promise<number> {
   for (let i = 0; i < warm; i++) await fn(i);
   await fence();

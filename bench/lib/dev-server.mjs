@@ -38,7 +38,11 @@ export const APP_ENTRIES = [
 
 /** How the benches run the Worker, for their headers (bench/lib/machine.mjs). */
 export const WORKER_RUNTIME =
-  "local workerd via wrangler's unstable_startWorker, requests straight to the Worker's own server (not wrangler's dev proxy, a second workerd forwarding every request), DevTools inspector off (wrangler dev's always-attached inspector costs ~3 ms per console.log line locally), web console assets off (locally an asset router Worker runs in front of every request, ~3-6 ms of CPU each; production routes assets outside the Worker's CPU); production has none of the three";
+  "local workerd via wrangler's unstable_startWorker, requests straight to the Worker's own server " +
+  "(not wrangler's dev proxy, a second workerd forwarding every request), DevTools inspector off " +
+  "(wrangler dev's always-attached inspector costs ~3 ms per console.log line locally), web console " +
+  "assets off (locally an asset router Worker runs in front of every request, ~3-6 ms of CPU each; " +
+  "production routes assets outside the Worker's CPU); production has none of the three";
 
 /**
  * wrangler.toml's text without its [assets] table. With assets configured, local workerd puts
@@ -145,7 +149,8 @@ export function runWrangler(cwd, args, options = {}) {
 }
 
 /**
- * Starts the Worker (WORKER_RUNTIME; with `inspector: true`, `wrangler dev` and its inspector) and waits until `healthPath` answers 200.
+ * Starts the Worker (WORKER_RUNTIME; with `inspector: true`, `wrangler dev` and its inspector) and waits until
+ * `healthPath` answers 200.
  * @param {object} o
  * @param {string} o.label          for messages ("voice-edge", "baseline")
  * @param {string} [o.source]       directory to snapshot (default: the repository root)
@@ -153,12 +158,17 @@ export function runWrangler(cwd, args, options = {}) {
  * @param {string[]} o.vars         NAME=value lines of the generated env file
  * @param {boolean} [o.migrate]     apply the D1 migrations (binding DB) in the persist directory first
  * @param {boolean} [o.inspector]   run `wrangler dev --inspector-port <free port>` (DevTools attached) instead
- * @param {boolean} [o.assets]      keep wrangler.toml's [assets] (the web console); the benches leave them out (see withoutAssets)
+ * @param {boolean} [o.assets]      keep wrangler.toml's [assets] (the web console); the benches leave them out
+ *                                  (see withoutAssets)
  * @param {string} [o.healthPath]   default /healthz
  * @param {(line: string) => void} [o.onLine]  every line the Worker (and wrangler) prints
  * @param {AbortSignal} [o.signal]  abandons the start
  * @param {number} [o.readyTimeoutMs]
- * @returns {Promise<{base: string, port: number, inspectorPort?: number, tmp: string, persist: string, child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean, stop: () => Promise<void>, cpuSeconds: () => number | null}>}
+ * @returns {Promise<{
+ *   base: string, port: number, inspectorPort?: number, tmp: string, persist: string,
+ *   child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean,
+ *   stop: () => Promise<void>, cpuSeconds: () => number | null
+ * }>}
  */
 export async function startDevServer(o) {
   const tmp = mkdtempSync(join(tmpdir(), `voice-edge-${o.label.replace(/\W+/g, "-")}-`));
@@ -224,11 +234,13 @@ export async function startDevServer(o) {
       if (o.signal?.aborted) throw new Error(`${o.label}: stopped before ${what} was ready`);
       if (!running())
         throw new Error(
-          `${o.label}: ${what} exited (${child.exitCode ?? child.signalCode}); last lines:\n${logTail.slice(-20).join("\n")}`,
+          `${o.label}: ${what} exited ` +
+            `(${child.exitCode ?? child.signalCode}); last lines:\n${logTail.slice(-20).join("\n")}`,
         );
       if (performance.now() > deadline)
         throw new Error(
-          `${o.label}: ${what} did not answer ${o.healthPath ?? "/healthz"} in time; last lines:\n${logTail.slice(-20).join("\n")}`,
+          `${o.label}: ${what} did not answer ${o.healthPath ?? "/healthz"} ` +
+            `in time; last lines:\n${logTail.slice(-20).join("\n")}`,
         );
     };
     let port;
@@ -275,7 +287,8 @@ export async function startDevServer(o) {
       if (ok) break;
       await sleep(o.inspector ? 500 : 100);
     }
-    // CPU of the whole Worker (wrangler's Node process, workerd, esbuild), for a bench to divide by the requests it answered.
+    // CPU of the whole Worker (wrangler's Node process, workerd, esbuild), for a bench to divide by the requests it
+    // answered.
     const cpuSeconds = () => treeCpuSeconds(child.pid);
     return {
       base,

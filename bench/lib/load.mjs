@@ -17,8 +17,12 @@ export const pct = (sorted, p) =>
  * @param {number} [o.warmupS]
  * @param {unknown[]} [o.targets]           what each request is about (e.g. call ids); default [null]
  * @param {(target: unknown) => {method: string, path: string, headers?: object, body?: string|Buffer}} o.request
- * @param {() => number | null} [o.cpuSeconds]  the server's CPU seconds so far (bench/lib/proc-cpu.mjs): gives cpuMs, per answered request, over the measured run
- * @returns {Promise<{requests: number, ok: number, statuses: Record<string, number>, errors: number, timeouts: number, seconds: number, rps: number, p50: number, p95: number, p99: number, max: number, cpuMs: number}>}
+ * @param {() => number | null} [o.cpuSeconds]  the server's CPU seconds so far (bench/lib/proc-cpu.mjs): gives cpuMs,
+ *                                              per answered request, over the measured run
+ * @returns {Promise<{
+ *   requests: number, ok: number, statuses: Record<string, number>, errors: number, timeouts: number,
+ *   seconds: number, rps: number, p50: number, p95: number, p99: number, max: number, cpuMs: number
+ * }>}
  */
 export async function load(o) {
   const targets = o.targets ?? [null];

@@ -38,10 +38,14 @@ export function machineLines() {
     // keep the package version
   }
   return [
-    `machine   ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osName()} (${platform()} ${release()} ${arch()}), load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
-    `versions  node ${process.version}, wrangler ${wrangler}, workerd ${pkgVersion("workerd")}, miniflare ${pkgVersion("miniflare")}, autocannon ${pkgVersion("autocannon")}`,
+    `machine   ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical cores, ` +
+      `${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${osName()} (${platform()} ${release()} ${arch()}), ` +
+      "load " +
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" "),
+    `versions  node ${process.version}, wrangler ${wrangler}, workerd ${pkgVersion("workerd")}, ` +
+      `miniflare ${pkgVersion("miniflare")}, autocannon ${pkgVersion("autocannon")}`,
     `worker    ${WORKER_RUNTIME}`,
   ];
 }

@@ -598,7 +598,8 @@ function historyLine(entry) {
   if (entry.intent) details.push(`intent ${entry.intent.name} (${Math.round(entry.intent.confidence * 100)}%)`);
   if (entry.latencyMs)
     details.push(
-      `STT ${ms(entry.latencyMs.stt)}, NLP ${ms(entry.latencyMs.nlp)}, TTS ${ms(entry.latencyMs.tts)}, total ${ms(entry.latencyMs.total)} ms`,
+      `STT ${ms(entry.latencyMs.stt)}, NLP ${ms(entry.latencyMs.nlp)}, TTS ` +
+        `${ms(entry.latencyMs.tts)}, total ${ms(entry.latencyMs.total)} ms`,
     );
   if (entry.interrupted) details.push("interrupted");
   return el(
@@ -678,7 +679,9 @@ async function loadRecording() {
     () => {
       const seconds = ui.recording.duration;
       ui.recording.dataset.durationMs = String(Math.round(seconds * 1000));
-      ui.recordingStatus.textContent = `Recording: ${seconds.toFixed(1)} s, ${(data.size / 1024).toFixed(0)} KiB${tier ? `, from the ${tier} tier` : ""}.`;
+      ui.recordingStatus.textContent =
+        `Recording: ${seconds.toFixed(1)} s, ` +
+        `${(data.size / 1024).toFixed(0)} KiB${tier ? `, from the ${tier} tier` : ""}.`;
     },
     { once: true },
   );

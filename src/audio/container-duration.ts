@@ -16,7 +16,8 @@ export function flacDurationMs(bytes: Uint8Array): number | null {
   if (bytes.length < info + 18 || (bytes[start + 4]! & 0x7f) !== 0) {
     throw new AudioError(
       "invalid_audio",
-      "The FLAC stream does not begin with the STREAMINFO block every FLAC file must have. Send a complete, valid FLAC file.",
+      "The FLAC stream does not begin with the STREAMINFO block every " +
+        "FLAC file must have. Send a complete, valid FLAC file.",
     );
   }
   const b = (i: number): number => bytes[info + i]!;
@@ -29,7 +30,8 @@ export function flacDurationMs(bytes: Uint8Array): number | null {
     );
   }
   const totalSamples = (b(13) & 0x0f) * 2 ** 32 + ((b(14) << 24) >>> 0) + (b(15) << 16) + (b(16) << 8) + b(17);
-  return totalSamples === 0 ? null : Math.round((totalSamples * 1000) / sampleRate); // 0 means "unknown" (streamed encode)
+  // 0 means "unknown" (streamed encode)
+  return totalSamples === 0 ? null : Math.round((totalSamples * 1000) / sampleRate);
 }
 
 /** A page header is 27 bytes plus its segment table; a page is at most 65,307 bytes long. */

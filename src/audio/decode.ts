@@ -35,13 +35,15 @@ export function decodeAudio(bytes: Uint8Array, contentType: string | null, limit
   if (bytes.length === 0) {
     throw new AudioError(
       "invalid_audio",
-      `The request body is empty; send the audio bytes as the body, with a Content-Type that matches them (${type.mediaType} was declared).`,
+      "The request body is empty; send the audio bytes as the body, with a " +
+        `Content-Type that matches them (${type.mediaType} was declared).`,
     );
   }
   if (bytes.length > limits.maxBytes) {
     throw new AudioError(
       "payload_too_large",
-      `The audio body is ${bytes.length} bytes, over the limit of ${limits.maxBytes} bytes; send a shorter recording or a compressed format such as audio/ogg.`,
+      `The audio body is ${bytes.length} bytes, over the limit of ${limits.maxBytes} ` +
+        "bytes; send a shorter recording or a compressed format such as audio/ogg.",
     );
   }
   const sniffed = sniffContainer(bytes);
@@ -89,7 +91,8 @@ function decodeRaw(
         : "8-bit samples in 2 channels";
     throw new AudioError(
       "invalid_audio",
-      `The body is ${bytes.length} bytes, which is not a whole number of ${what} as ${type.mediaType} requires; it was probably cut short or is in another format.`,
+      `The body is ${bytes.length} bytes, which is not a whole number of ${what} as ` +
+        `${type.mediaType} requires; it was probably cut short or is in another format.`,
     );
   }
   checkDuration(bytes.length / bytesPerFrame, type.sampleRate, limits);
@@ -114,7 +117,8 @@ function checkDuration(frames: number, sampleRate: number, limits: DecodeLimits)
 function tooLong(durationMs: number, limits: DecodeLimits): AudioError {
   return new AudioError(
     "payload_too_large",
-    `The audio lasts ${seconds(durationMs)} s, over the limit of ${seconds(limits.maxDurationMs)} s; send a shorter recording or split it into several turns.`,
+    `The audio lasts ${seconds(durationMs)} s, over the limit of ` +
+      `${seconds(limits.maxDurationMs)} s; send a shorter recording or split it into several turns.`,
   );
 }
 
@@ -136,7 +140,8 @@ function mismatch(sniffed: SniffedContainer, type: AudioMediaType): AudioError {
   const declared = type.kind === "raw" ? `${type.mediaType}, which means raw headerless samples` : type.mediaType;
   const fix =
     sniffed === "unknown"
-      ? "check that the body is the audio file itself (not JSON, form data or base64) and that Content-Type names its real format"
+      ? "check that the body is the audio file itself (not JSON, form data " +
+        "or base64) and that Content-Type names its real format"
       : `set Content-Type to ${suggestedType(sniffed)} if the bytes are right`;
   return new AudioError(
     "invalid_audio",

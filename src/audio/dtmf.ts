@@ -35,7 +35,10 @@ const ROW_HZ = [697, 770, 852, 941];
 const COL_HZ = [1209, 1336, 1477, 1633];
 const KEYPAD = ["123A", "456B", "789C", "*0#D"];
 
-/** 102 samples at 8 kHz, the usual telephony choice: ~78 Hz bins tell adjacent rows (73 Hz apart) apart, yet short enough to time a 40 ms tone. */
+/**
+ * 102 samples at 8 kHz, the usual telephony choice: ~78 Hz bins tell adjacent rows (73 Hz apart) apart, yet short
+ * enough to time a 40 ms tone.
+ */
 const BLOCK_SECONDS = 0.01275;
 /**
  * Per-tone minimum level, dB relative to a full-scale sine: about -35 dBm0, comfortably below the
@@ -57,11 +60,16 @@ const NORMAL_TWIST = dbToPower(8);
 const REVERSE_TWIST = dbToPower(4);
 /** The column tone's second harmonic must be at least 10 dB below the tone. */
 const HARMONIC_REJECTION = dbToPower(10);
-/** Q.24 requires 40 ms tones to be accepted; 5 ms below that absorbs edge-measurement error, and 30 ms blips still fail. */
+/**
+ * Q.24 requires 40 ms tones to be accepted; 5 ms below that absorbs edge-measurement error, and 30 ms blips still fail.
+ */
 const MIN_TONE_MS = 35;
 /** Q.24: drop-outs of ~10 ms must not split a press, pauses of 40 ms must separate two presses; 20 ms sits between. */
 const MIN_PAUSE_MS = 20;
-/** Window of the power envelope used to place tone edges; short enough for ms accuracy, long enough to smooth the two-tone beat. */
+/**
+ * Window of the power envelope used to place tone edges; short enough for ms accuracy, long enough to smooth the
+ * two-tone beat.
+ */
 const ENVELOPE_MS = 5;
 
 const FULL_SCALE_SINE_POWER = (32768 * 32768) / 2;

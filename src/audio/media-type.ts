@@ -19,7 +19,8 @@ export type AudioMediaType =
 
 /** The list shown to clients whenever their Content-Type is not accepted. */
 export const ACCEPTED_AUDIO_TYPES =
-  "audio/wav, audio/L16;rate=<Hz>[;channels=1|2], audio/basic, audio/PCMU[;rate=<Hz>], audio/PCMA[;rate=<Hz>], audio/ogg, audio/opus, audio/webm, audio/mpeg, audio/flac";
+  "audio/wav, audio/L16;rate=<Hz>[;channels=1|2], audio/basic, audio/PCMU[;rate=<Hz>], " +
+  "audio/PCMA[;rate=<Hz>], audio/ogg, audio/opus, audio/webm, audio/mpeg, audio/flac";
 
 const WAV_TYPES = new Set(["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"]);
 const CONTAINER_TYPES: Record<string, { container: ContainerFormat; canonical: string }> = {
@@ -62,7 +63,8 @@ export function parseAudioMediaType(contentType: string | null): AudioMediaType 
       if (!params.has("rate")) {
         throw new AudioError(
           "unsupported_media_type",
-          "audio/L16 needs a rate parameter (RFC 2586), for example audio/L16;rate=16000; add it so the samples can be timed.",
+          "audio/L16 needs a rate parameter (RFC 2586), for example " +
+            "audio/L16;rate=16000; add it so the samples can be timed.",
         );
       }
       const sampleRate = rateParam(params, essence, 0);
@@ -117,7 +119,8 @@ function rateParam(params: Map<string, string>, essence: string, fallback: numbe
   if (!(rate >= MIN_SAMPLE_RATE && rate <= MAX_SAMPLE_RATE)) {
     throw new AudioError(
       "unsupported_media_type",
-      `${essence} rate=${truncate(raw)} is not supported; give the sample rate in Hz as a whole number from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE}.`,
+      `${essence} rate=${truncate(raw)} is not supported; give the sample rate in Hz ` +
+        `as a whole number from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE}.`,
     );
   }
   return rate;

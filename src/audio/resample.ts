@@ -33,7 +33,10 @@ interface Plan {
   /** Taps before the output position (the window is centred on it). */
   half: number;
   taps: number;
-  /** Taps per phase row in `table`: `taps` rounded up to a multiple of 8, the padding zero (the SIMD kernel reads 8 at a time). */
+  /**
+   * Taps per phase row in `table`: `taps` rounded up to a multiple of 8, the padding zero (the SIMD kernel reads 8 at a
+   * time).
+   */
   stride: number;
   /** Whether every fractional position has its own phase (else positions are rounded, see MAX_PHASES). */
   exact: boolean;
@@ -123,7 +126,10 @@ function outputLength(n: number, plan: Plan): number {
   return Math.ceil((n * plan.up) / plan.down);
 }
 
-/** Where the next output sample falls: `base` is the input sample at or before it, `phase` how far past it, in 1/phases of a sample. */
+/**
+ * Where the next output sample falls: `base` is the input sample at or before it, `phase` how far past it, in 1/phases
+ * of a sample.
+ */
 interface Cursor {
   k: number;
   base: number;
@@ -305,7 +311,10 @@ function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** Row p holds the taps for an output that falls p/phases of the way between two input samples (row length `stride`, zero-padded). */
+/**
+ * Row p holds the taps for an output that falls p/phases of the way between two input samples (row length `stride`,
+ * zero-padded).
+ */
 function phaseTable(phases: number, taps: number, stride: number, half: number, fc: number): Float32Array {
   const table = new Float32Array(phases * stride);
   const i0Beta = besselI0(KAISER_BETA);

@@ -11,7 +11,8 @@ export function sniffContainer(bytes: Uint8Array): SniffedContainer {
     return startsWith(bytes, 8, "WAVE") ? "wav" : "unknown";
   }
   if (startsWith(bytes, 0, "OggS")) return "ogg";
-  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) return "webm"; // EBML (WebM/Matroska)
+  // EBML (WebM/Matroska)
+  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) return "webm";
   if (startsWith(bytes, 0, "fLaC")) return "flac";
   if (startsWith(bytes, 0, "ID3")) {
     // ID3v2 tags also prefix some FLAC files; look past the tag before deciding it is MP3.

@@ -28,14 +28,17 @@ export function decodeFrame(bytes: Uint8Array, format: StreamFormat, sampleRate:
   if (bytes.byteLength > MAX_AUDIO_FRAME_BYTES) {
     throw new AudioError(
       "payload_too_large",
-      `An audio frame may hold at most ${MAX_AUDIO_FRAME_BYTES} bytes; this one has ${bytes.byteLength}. Send audio in short frames (20 ms is ${frameBytes(format, sampleRate, 20)} bytes at ${sampleRate} Hz ${format}).`,
+      `An audio frame may hold at most ${MAX_AUDIO_FRAME_BYTES} bytes; this one has ${bytes.byteLength}. Send ` +
+        `audio in short frames (20 ms is ${frameBytes(format, sampleRate, 20)} ` +
+        `bytes at ${sampleRate} Hz ${format}).`,
     );
   }
   if (format === "mulaw") return muLawDecode(bytes);
   if (bytes.byteLength % 2 !== 0) {
     throw new AudioError(
       "invalid_audio",
-      `A pcm16 audio frame must hold whole 16-bit samples (an even number of bytes); this one has ${bytes.byteLength}. Split the audio on sample boundaries.`,
+      "A pcm16 audio frame must hold whole 16-bit samples (an even number of bytes); " +
+        `this one has ${bytes.byteLength}. Split the audio on sample boundaries.`,
     );
   }
   return pcm16ToSamples(bytes, true);

@@ -106,7 +106,10 @@ export function u32le(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
-/** One RIFF chunk; `size` overrides the declared size (to forge truncated or streaming files). Odd bodies get their pad byte. */
+/**
+ * One RIFF chunk; `size` overrides the declared size (to forge truncated or streaming files). Odd bodies get their pad
+ * byte.
+ */
 export function chunk(id: string, body: Uint8Array | number[], size?: number): Uint8Array {
   const b = body instanceof Uint8Array ? body : Uint8Array.from(body);
   return bytes(ascii(id), u32le(size ?? b.length), b, b.length & 1 ? [0] : []);

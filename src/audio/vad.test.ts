@@ -8,7 +8,9 @@ import { type EndpointEvent, type EndpointerOptions, Endpointer } from "./vad";
 import { parseWav } from "./wav";
 
 const DEFAULTS = { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 600 };
-/** Where speech starts and ends in agent-16k.wav: first and last sample above ±30 (measured once with a plain scan). */
+/**
+ * Where speech starts and ends in agent-16k.wav: first and last sample above ±30 (measured once with a plain scan).
+ */
 const AGENT_SPEECH_MS = [0, 1853] as const;
 
 function loadPcm(file: Uint8Array): Int16Array {

@@ -28,7 +28,9 @@ const FORMAT_ALAW = 0x0006;
 const FORMAT_MULAW = 0x0007;
 const FORMAT_EXTENSIBLE = 0xfffe;
 
-/** Bytes 4..15 of every KSDATAFORMAT_SUBTYPE_* GUID that wraps a classic format tag (…-0000-0010-8000-00AA00389B71). */
+/**
+ * Bytes 4..15 of every KSDATAFORMAT_SUBTYPE_* GUID that wraps a classic format tag (…-0000-0010-8000-00AA00389B71).
+ */
 const SUBFORMAT_GUID_TAIL = [0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
 
 /** Names for tags people actually send, so the error says "IMA ADPCM" instead of "0x0011". */
@@ -42,7 +44,9 @@ const FORMAT_NAMES: Record<number, string> = {
   0x0161: "Windows Media Audio",
 };
 
-/** Sizes that streaming writers (ffmpeg to a pipe, live recorders) leave in the header when the length is not known yet. */
+/**
+ * Sizes that streaming writers (ffmpeg to a pipe, live recorders) leave in the header when the length is not known yet.
+ */
 const UNKNOWN_SIZES = new Set([0, 0xffffffff]);
 
 const ACCEPTED = "16-bit PCM, 8-bit mu-law or 8-bit A-law WAV, mono or stereo, 8000 to 48000 Hz";
@@ -63,7 +67,9 @@ export function parseWav(bytes: Uint8Array): ParsedWav {
   if (riff === "RIFX" || riff === "RF64") {
     throw new AudioError(
       "unsupported_media_type",
-      `The WAV file uses the ${riff === "RIFX" ? "big-endian RIFX" : "RF64 (over 4 GB)"} variant; send a standard little-endian RIFF WAV (${ACCEPTED}).`,
+      "The WAV file uses the " +
+        `${riff === "RIFX" ? "big-endian RIFX" : "RF64 (over 4 GB)"} variant; send a ` +
+        `standard little-endian RIFF WAV (${ACCEPTED}).`,
     );
   }
   if (riff !== "RIFF") {
@@ -78,7 +84,8 @@ export function parseWav(bytes: Uint8Array): ParsedWav {
       throw new AudioError(
         "invalid_audio",
         format
-          ? "The WAV file ends before its data chunk: it has a format header but no audio samples. Send the complete file."
+          ? "The WAV file ends before its data chunk: it has a format " +
+              "header but no audio samples. Send the complete file."
           : "The WAV file has no 'fmt ' chunk, so its sample format is unknown. Send a complete WAV file.",
       );
     }
@@ -90,7 +97,8 @@ export function parseWav(bytes: Uint8Array): ParsedWav {
       if (!format) {
         throw new AudioError(
           "invalid_audio",
-          "The WAV file has its data chunk before the 'fmt ' chunk, so the samples cannot be interpreted. Write the format header first.",
+          "The WAV file has its data chunk before the 'fmt ' chunk, so the " +
+            "samples cannot be interpreted. Write the format header first.",
         );
       }
       return { ...formatInfo(format), data: dataChunk(bytes, body, size, streaming, format.blockAlign) };
@@ -99,7 +107,8 @@ export function parseWav(bytes: Uint8Array): ParsedWav {
     if (body + size > bytes.length) {
       throw new AudioError(
         "invalid_audio",
-        `The WAV file is truncated: its '${printable(id)}' chunk claims ${size} bytes but the file ends first. Send the complete file.`,
+        `The WAV file is truncated: its '${printable(id)}' chunk claims ` +
+          `${size} bytes but the file ends first. Send the complete file.`,
       );
     }
     // A second fmt chunk is malformed but harmless; the first one describes the data.
@@ -126,7 +135,8 @@ function dataChunk(bytes: Uint8Array, start: number, size: number, streaming: bo
   } else {
     throw new AudioError(
       "invalid_audio",
-      `The WAV file is truncated: its data chunk declares ${size} bytes of samples but only ${available} are present. Send the complete file, or fix the header sizes if it was written by a streaming recorder.`,
+      `The WAV file is truncated: its data chunk declares ${size} bytes of samples but only ${available} are ` +
+        "present. Send the complete file, or fix the header sizes if it was written by a streaming recorder.",
     );
   }
   length -= length % blockAlign; // a partial final frame cannot be played
@@ -156,7 +166,8 @@ function parseFormat(bytes: Uint8Array, view: DataView, at: number, size: number
     if (size < 40) {
       throw new AudioError(
         "invalid_audio",
-        "The WAV file uses WAVE_FORMAT_EXTENSIBLE but its 'fmt ' chunk is too short to hold the sub-format. Send a complete WAV file.",
+        "The WAV file uses WAVE_FORMAT_EXTENSIBLE but its 'fmt ' chunk is too " +
+          "short to hold the sub-format. Send a complete WAV file.",
       );
     }
     const guid = at + 24;
@@ -198,7 +209,8 @@ function parseFormat(bytes: Uint8Array, view: DataView, at: number, size: number
   if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
     throw new AudioError(
       "unsupported_media_type",
-      `The WAV file is sampled at ${sampleRate} Hz; send audio sampled between ${MIN_SAMPLE_RATE} and ${MAX_SAMPLE_RATE} Hz (16000 Hz is ideal for speech).`,
+      `The WAV file is sampled at ${sampleRate} Hz; send audio sampled between ` +
+        `${MIN_SAMPLE_RATE} and ${MAX_SAMPLE_RATE} Hz (16000 Hz is ideal for speech).`,
     );
   }
   // The header's own blockAlign is ignored: some writers get it wrong, and it is implied by the rest.

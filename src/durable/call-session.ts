@@ -256,7 +256,8 @@ export class CallSession extends DurableObject<Env> {
           throw new ApiError(
             413,
             "payload_too_large",
-            `The merged context would exceed ${this.config.MAX_CONTEXT_BYTES} bytes of JSON; remove keys or send smaller values.`,
+            `The merged context would exceed ${this.config.MAX_CONTEXT_BYTES} ` +
+              "bytes of JSON; remove keys or send smaller values.",
           );
         }
         const updated: SessionRecord = { ...session, context, lastActivityAt: new Date().toISOString() };
@@ -289,7 +290,10 @@ export class CallSession extends DurableObject<Env> {
     );
   }
 
-  /** `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans, and its key for the audit log. */
+  /**
+   * `from`: the ending request's ids and trace, for the call_ended and archive_written lines and spans, and its key for
+   * the audit log.
+   */
   async end(
     reason: EndReason = "client",
     from: { requestId?: string; trace?: RpcTrace; actor?: string } & EventOnRequestLine = {},
@@ -420,7 +424,8 @@ export class CallSession extends DurableObject<Env> {
           problem(
             401,
             "unauthorized",
-            "The stream token is not valid: it has expired (tokens last 60 s), was already used, or was issued for another call. Get a new one from POST /api/v1/calls/{callId}/stream-token.",
+            "The stream token is not valid: it has expired (tokens last 60 s), was already used, or was " +
+              "issued for another call. Get a new one from POST /api/v1/calls/{callId}/stream-token.",
             open.requestId,
           ),
           { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
@@ -504,7 +509,9 @@ export class CallSession extends DurableObject<Env> {
     return stream;
   }
 
-  /** Tells every open stream the call is over (`ended` {reason}, close 1000); a stream that sent `stop` hears "stop". */
+  /**
+   * Tells every open stream the call is over (`ended` {reason}, close 1000); a stream that sent `stop` hears "stop".
+   */
   private closeStreams(reason: string): void {
     for (const ws of this.streamSockets()) {
       const stream = this.streamFor(ws);
@@ -577,7 +584,9 @@ export class CallSession extends DurableObject<Env> {
               {
                 status: 500,
                 code: "internal_error",
-                detail: `Something went wrong on our side; quote request id ${a.requestId} when reporting it. Reconnect to continue the call.`,
+                detail:
+                  "Something went wrong on our side; quote request id " +
+                  `${a.requestId} when reporting it. Reconnect to continue the call.`,
               },
               CLOSE.internalError,
             );

@@ -65,7 +65,8 @@ describe("CallStore (the hot tier)", () => {
     await runInDurableObject(freshObject(), (_i, state) => {
       const store = new CallStore(state.storage);
       state.storage.sql.exec(
-        "INSERT INTO audio (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES ('turn-1', 'caller', 0, 'audio/wav', 'wav', 8000, ?)",
+        "INSERT INTO audio (turn_id, kind, part, media_type, format, sample_rate, " +
+          "bytes) VALUES ('turn-1', 'caller', 0, 'audio/wav', 'wav', 8000, ?)",
         new Uint8Array([1, 2, 3]),
       );
       store.putAudio({
@@ -94,40 +95,46 @@ describe("CallStore (the hot tier)", () => {
     });
   });
 
-  it("writes one row a turn, moves the tail to a history row every TAIL_TURNS turns, and reads older layouts alike", async () => {
-    await runInDurableObject(freshObject(), (_i, state) => {
-      const sql = state.storage.sql;
-      // An object written before the tail existed: a bare session row and one-entry history rows.
-      sql.exec("CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
-      sql.exec("INSERT INTO session (id, json) VALUES (1, ?)", JSON.stringify(session(0)));
-      // Its history table as it was then, AUTOINCREMENT (new objects' has a plain rowid: test/durable/call-sync.test.ts).
-      sql.exec("DROP TABLE IF EXISTS history"); // made by the object's own store when it started
-      sql.exec(
-        "CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL)",
-      );
-      const store = new CallStore(state.storage);
-      sql.exec(
-        "INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)",
-        JSON.stringify(entry(0, "assistant")),
-      );
-      expect(store.getSession()?.turnCount).toBe(0);
-      const before = store.rowsWritten;
-      for (let n = 1; n <= TAIL_TURNS + 2; n++) {
-        const rows = store.rowsWritten;
-        store.appendTurn(session(n), [entry(n, "user"), entry(n, "assistant")], { metrics: { t_total: 1 } });
-        // One row for the session row, plus the history row (and, in this older table, its AUTOINCREMENT sequence) on the turn that moves the tail.
-        expect(store.rowsWritten - rows).toBe(n === TAIL_TURNS ? 3 : 1);
-      }
-      expect(store.rowsWritten - before).toBe(TAIL_TURNS + 2 + 2);
-      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM history").one().n).toBe(2);
-      expect(store.history().map((h) => `${h.turnId}:${h.role}`)).toEqual([
-        "turn-0:assistant",
-        ...Array.from({ length: TAIL_TURNS + 2 }, (_, i) => [`turn-${i + 1}:user`, `turn-${i + 1}:assistant`]).flat(),
-      ]);
-      expect(store.getSession()?.turnCount).toBe(TAIL_TURNS + 2);
-      expect(store.pending().metrics).toEqual({ t_total: TAIL_TURNS + 2 });
-    });
-  });
+  it(
+    "writes one row a turn, moves the tail to a history row " + "every TAIL_TURNS turns, and reads older layouts alike",
+    async () => {
+      await runInDurableObject(freshObject(), (_i, state) => {
+        const sql = state.storage.sql;
+        // An object written before the tail existed: a bare session row and one-entry history rows.
+        sql.exec("CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
+        sql.exec("INSERT INTO session (id, json) VALUES (1, ?)", JSON.stringify(session(0)));
+        // Its history table as it was then, AUTOINCREMENT (new objects' has a plain rowid:
+        // test/durable/call-sync.test.ts).
+        sql.exec("DROP TABLE IF EXISTS history"); // made by the object's own store when it started
+        sql.exec(
+          "CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, turn_id " +
+            "TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL)",
+        );
+        const store = new CallStore(state.storage);
+        sql.exec(
+          "INSERT INTO history (turn_id, role, json) VALUES ('turn-0', 'assistant', ?)",
+          JSON.stringify(entry(0, "assistant")),
+        );
+        expect(store.getSession()?.turnCount).toBe(0);
+        const before = store.rowsWritten;
+        for (let n = 1; n <= TAIL_TURNS + 2; n++) {
+          const rows = store.rowsWritten;
+          store.appendTurn(session(n), [entry(n, "user"), entry(n, "assistant")], { metrics: { t_total: 1 } });
+          // One row for the session row, plus the history row (and, in this older table, its AUTOINCREMENT sequence) on
+          // the turn that moves the tail.
+          expect(store.rowsWritten - rows).toBe(n === TAIL_TURNS ? 3 : 1);
+        }
+        expect(store.rowsWritten - before).toBe(TAIL_TURNS + 2 + 2);
+        expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM history").one().n).toBe(2);
+        expect(store.history().map((h) => `${h.turnId}:${h.role}`)).toEqual([
+          "turn-0:assistant",
+          ...Array.from({ length: TAIL_TURNS + 2 }, (_, i) => [`turn-${i + 1}:user`, `turn-${i + 1}:assistant`]).flat(),
+        ]);
+        expect(store.getSession()?.turnCount).toBe(TAIL_TURNS + 2);
+        expect(store.pending().metrics).toEqual({ t_total: TAIL_TURNS + 2 });
+      });
+    },
+  );
 
   it("clears exactly what a sync sent: figures added meanwhile stay pending", async () => {
     await runInDurableObject(freshObject(), (_i, state) => {
@@ -238,20 +245,24 @@ describe("CallStore (the hot tier)", () => {
     });
   });
 
-  it("makes the queued sync due at once when the row holds SYNC_NOW_PENDING_USES audit uses, so the row stays small", async () => {
-    await runInDurableObject(freshObject(), (_i, state) => {
-      const store = new CallStore(state.storage);
-      const later = Date.now() + 60_000;
-      const turn = (n: number) =>
-        store.appendTurn(session(n), [entry(n, "user")], {
-          use: { action: "call.turn", actor: "k", at: "t", result: "ok" },
-          enqueueIfAbsent: { job: "index", nextAt: later },
-        });
-      for (let n = 1; n < SYNC_NOW_PENDING_USES; n++) turn(n);
-      expect(store.outbox().map((j) => j.nextAt)).toEqual([later]);
-      turn(SYNC_NOW_PENDING_USES);
-      expect(store.outbox()[0]?.nextAt).toBeLessThanOrEqual(Date.now());
-      expect(store.pending().uses).toHaveLength(SYNC_NOW_PENDING_USES);
-    });
-  });
+  it(
+    "makes the queued sync due at once when the row holds " +
+      "SYNC_NOW_PENDING_USES audit uses, so the row stays small",
+    async () => {
+      await runInDurableObject(freshObject(), (_i, state) => {
+        const store = new CallStore(state.storage);
+        const later = Date.now() + 60_000;
+        const turn = (n: number) =>
+          store.appendTurn(session(n), [entry(n, "user")], {
+            use: { action: "call.turn", actor: "k", at: "t", result: "ok" },
+            enqueueIfAbsent: { job: "index", nextAt: later },
+          });
+        for (let n = 1; n < SYNC_NOW_PENDING_USES; n++) turn(n);
+        expect(store.outbox().map((j) => j.nextAt)).toEqual([later]);
+        turn(SYNC_NOW_PENDING_USES);
+        expect(store.outbox()[0]?.nextAt).toBeLessThanOrEqual(Date.now());
+        expect(store.pending().uses).toHaveLength(SYNC_NOW_PENDING_USES);
+      });
+    },
+  );
 });

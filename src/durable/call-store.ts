@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json 
 CREATE TABLE IF NOT EXISTS history (
   seq INTEGER PRIMARY KEY, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL, \
+at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fingerprint_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS audio (
   turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
@@ -151,7 +152,10 @@ export class CallStore {
   private rowText: string | null | undefined;
   /** Whether the outbox table is known to be empty (it only fills for objects without a session row). */
   private outboxTableEmpty = false;
-  /** Figures sent to a shard since the row was last written (sentAhead): taken out of the pending ones read from storage. */
+  /**
+   * Figures sent to a shard since the row was last written (sentAhead): taken out of the pending ones read from
+   * storage.
+   */
   private ahead: Record<string, number> | null = null;
 
   constructor(private readonly storage: DurableObjectStorage) {
@@ -371,7 +375,8 @@ export class CallStore {
     for (let part = 0, off = 0; off < a.bytes.byteLength || part === 0; part++, off += AUDIO_PART_BYTES) {
       const chunk = a.bytes.subarray(off, off + AUDIO_PART_BYTES);
       this.exec(
-        "INSERT OR REPLACE INTO audio_parts (turn_id, kind, part, media_type, format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO audio_parts (turn_id, kind, part, media_type, " +
+          "format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
         a.turnId,
         a.kind,
         part,
@@ -397,7 +402,8 @@ export class CallStore {
       sample_rate: number;
       bytes: ArrayBuffer;
     }>(
-      `SELECT * FROM (SELECT * FROM audio UNION ALL SELECT * FROM audio_parts) ${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
+      "SELECT * FROM (SELECT * FROM audio UNION ALL SELECT * FROM audio_parts) " +
+        `${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
       ...(turnId ? [turnId] : []),
     );
     const out: (StoredAudio | AudioRef)[] = [];
@@ -441,7 +447,8 @@ export class CallStore {
       return;
     }
     this.exec(
-      "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",
+      "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) " +
+        "DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",
       job,
       nextAt,
     );

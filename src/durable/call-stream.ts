@@ -63,7 +63,9 @@ import type { CallerPosition, ReplyOptions, TurnPayload } from "./call-types";
 export const STREAM_TAG = "call-stream";
 /** Tag of Twilio Media Streams sockets (src/telephony/twilio-stream.ts): the same machinery, Twilio's wire. */
 export const TWILIO_STREAM_TAG = "twilio-stream";
-/** A key reported both by the carrier (Twilio `dtmf`) and heard in the audio within this much stream time is one press. */
+/**
+ * A key reported both by the carrier (Twilio `dtmf`) and heard in the audio within this much stream time is one press.
+ */
 const KEY_ECHO_MS = 1500;
 /** How the Worker's route tells the object who opens a stream (see StreamOpen); set by the Worker only. */
 export const STREAM_OPEN_HEADER = "X-Voice-Stream-Open";
@@ -304,7 +306,9 @@ export class LiveStream implements ReplyChannel {
         {
           status: 500,
           code: "internal_error",
-          detail: `Something went wrong on our side; quote request id ${this.state.requestId} when reporting it. Reconnect to continue the call.`,
+          detail:
+            "Something went wrong on our side; quote request id " +
+            `${this.state.requestId} when reporting it. Reconnect to continue the call.`,
         },
         CLOSE.internalError,
       );
@@ -333,7 +337,8 @@ export class LiveStream implements ReplyChannel {
               status: 409,
               code: "already_started",
               detail:
-                "The stream was already started; send `start` once, as the first message. Open a new stream to change the audio format.",
+                "The stream was already started; send `start` once, as the first " +
+                "message. Open a new stream to change the audio format.",
             },
             CLOSE.policyViolation,
           );
@@ -420,7 +425,9 @@ export class LiveStream implements ReplyChannel {
           status: 400,
           code: "start_required",
           detail:
-            'Audio arrived before `start`; send {"type":"start","format":"pcm16","sampleRate":16000} (your format and rate) first, then binary audio frames.',
+            "Audio arrived before `start`; send " +
+            '{"type":"start","format":"pcm16","sampleRate":16000} (your format and rate) ' +
+            "first, then binary audio frames.",
         },
         CLOSE.unsupportedData,
       );
@@ -525,7 +532,9 @@ export class LiveStream implements ReplyChannel {
       this.problem({
         status: 429,
         code: "rate_limited",
-        detail: `This stream already has ${MAX_PENDING_TURNS} turns waiting; wait for their replies before sending more.`,
+        detail:
+          `This stream already has ${MAX_PENDING_TURNS} turns ` +
+          "waiting; wait for their replies before sending more.",
       });
       return;
     }

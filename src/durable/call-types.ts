@@ -145,7 +145,9 @@ export interface EndResult {
 export interface RpcFailure {
   error: { status: number; code: string; detail: string; headers?: Record<string, string> };
 }
-/** `event`: the call event the RPC caused, when the caller asked to log it on its own request line (eventOnRequestLine). */
+/**
+ * `event`: the call event the RPC caused, when the caller asked to log it on its own request line (eventOnRequestLine).
+ */
 export type RpcResult<T> = { ok: T; event?: CarriedEvent } | RpcFailure;
 
 /**

@@ -104,7 +104,8 @@ interface Bucket {
  * `active_calls` was the first version (rowid, with a seen_at index): migrated once, then dropped.
  */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS active_calls_v2 (call_id TEXT PRIMARY KEY, acquired_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS active_calls_v2 (call_id TEXT PRIMARY KEY, acquired_at INTEGER NOT NULL, \
+seen_at INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 /**
@@ -322,7 +323,8 @@ export class TenantLimits extends DurableObject<Env> {
     if (!old) return;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT OR IGNORE INTO active_calls_v2 (call_id, acquired_at, seen_at) SELECT call_id, acquired_at, seen_at FROM active_calls",
+        "INSERT OR IGNORE INTO active_calls_v2 (call_id, acquired_at, " +
+          "seen_at) SELECT call_id, acquired_at, seen_at FROM active_calls",
       );
       this.sql.exec("DROP TABLE active_calls");
     });

@@ -79,7 +79,8 @@ describe("secure collection rejects bad entries without echoing them", () => {
     const r = await engine.classify(press("1234#"), at("card_number"));
     expect(r).toMatchObject({ intent: { name: "fallback", slots: {} }, nextState: "card_number", secure: true });
     expect(r.reply).toBe(
-      "Sorry, that card number doesn't look right. Please enter your card number on your keypad, followed by the pound key.",
+      "Sorry, that card number doesn't look right. Please enter your " +
+        "card number on your keypad, followed by the pound key.",
     );
     expect(r.contextUpdates).toEqual({ fallbackMisses: 1 });
     expect(JSON.stringify(r)).not.toContain("1234");

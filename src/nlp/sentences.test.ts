@@ -47,7 +47,8 @@ describe("splitSentences: where sentences end", () => {
   it("does not split after titles, Latin abbreviations or initials", () => {
     expect(
       raw(
-        "Dr. Smith and Mrs. Jones will call. Bring ID, e.g. a passport, i.e. something official. J. R. R. Tolkien agrees.",
+        "Dr. Smith and Mrs. Jones will call. Bring ID, e.g. a passport, " +
+          "i.e. something official. J. R. R. Tolkien agrees.",
       ),
     ).toEqual([
       "Dr. Smith and Mrs. Jones will call.",
@@ -134,7 +135,8 @@ describe("splitSentences: chunks worth synthesising", () => {
 
   it("keeps every character: chunks joined with spaces give the text back, up to whitespace", () => {
     const texts = [
-      'Hi! OK. Your balance is 42 dollars.\n\nDr. Smith said: "Call at 5 p.m. tomorrow." Is that fine? Yes… I think so.  Thanks, etc. Bye',
+      'Hi! OK. Your balance is 42 dollars.\n\nDr. Smith said: "Call at 5 p.m. ' +
+        'tomorrow." Is that fine? Yes… I think so.  Thanks, etc. Bye',
       "1. Balance\n2. Payments\n3. Speak to an agent\nSay the number, or press it on your keypad.",
       Array.from({ length: 40 }, (_, i) => (i % 3 ? `Sentence number ${i} is here.` : `Short ${i}!`)).join(" "),
       "a ".repeat(400),

@@ -121,7 +121,8 @@ function endsSentence(text: string, at: number, mark: string, sentenceStart: num
   if (word === "") return true;
   if (NEVER_FINAL.has(lower)) return false;
   if (/^\p{Lu}$/u.test(word)) return false; // an initial
-  if (/^\d+$/.test(word) && text.slice(sentenceStart, wordStart).trim() === "") return false; // "1. " opening a list item
+  // "1. " opening a list item
+  if (/^\d+$/.test(word) && text.slice(sentenceStart, wordStart).trim() === "") return false;
   if (MAYBE_FINAL.has(lower) || word.includes(".") || /^\p{Ll}$/u.test(word))
     return nextWordCapitalised(text, at + mark.length);
   return true;

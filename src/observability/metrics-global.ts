@@ -43,7 +43,9 @@ export async function addToShards(
   await shardStub(set, Math.min(n - 1, Math.floor(random() * n))).add(deltas);
 }
 
-/** Every shard's counters, summed. Throws when a shard cannot be read: a partial sum would make counters go backwards. */
+/**
+ * Every shard's counters, summed. Throws when a shard cannot be read: a partial sum would make counters go backwards.
+ */
 export async function readShards(set: ShardSet): Promise<Map<string, number>> {
   const n = set.shards ?? METRICS_SHARDS;
   const parts = await Promise.all(Array.from({ length: n }, (_, i) => shardStub(set, i).read()));
@@ -223,7 +225,8 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
     renderFamily(
       CALLS_ENDED,
       "counter",
-      `Calls ended, by reason: client (POST /end), flow (the flow hung up), idle_timeout, erased (deleted while active). ${GLOBAL}`,
+      "Calls ended, by reason: client (POST /end), flow (the flow hung up), " +
+        `idle_timeout, erased (deleted while active). ${GLOBAL}`,
       of(CALLS_ENDED),
     ),
     renderFamily(CALLS_ACTIVE, "gauge", `Calls active now: started minus ended. ${GLOBAL}`, [
@@ -232,17 +235,22 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
     renderFamily(
       TURNS,
       "counter",
-      `Caller turns, by source (text, dtmf, speech) and outcome: ok, degraded (answered without part of the pipeline, e.g. a text reply when TTS failed), error (the turn request failed). ${GLOBAL}`,
+      "Caller turns, by source (text, dtmf, speech) and outcome: ok, degraded (answered without part of the " +
+        `pipeline, e.g. a text reply when TTS failed), error (the turn request failed). ${GLOBAL}`,
       of(TURNS),
     ),
     renderHistogram(
       STAGE_LATENCY,
-      `Latency of each stage of a call turn (stt, nlp, tts) and of the whole turn (total), in milliseconds, measured in the call's Durable Object; stt only for speech turns, tts only when a reply was synthesized. ${GLOBAL}`,
+      "Latency of each stage of a call turn (stt, nlp, tts) and of the whole turn " +
+        "(total), in milliseconds, measured in the call's Durable Object; stt only for " +
+        `speech turns, tts only when a reply was synthesized. ${GLOBAL}`,
       sums,
     ),
     renderHistogram(
       PROVIDER_LATENCY,
-      `Duration of each provider call made for a call turn (retries counted one by one; skips and cache hits not), in milliseconds, by kind (stt, tts), provider, region and outcome (success, failed, timeout, refused, aborted). ${GLOBAL}`,
+      "Duration of each provider call made for a call turn (retries counted one by one; " +
+        "skips and cache hits not), in milliseconds, by kind (stt, tts), provider, region " +
+        `and outcome (success, failed, timeout, refused, aborted). ${GLOBAL}`,
       sums,
     ),
     renderFamily(
@@ -254,7 +262,8 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
     renderFamily(
       TTS_CACHE,
       "counter",
-      `Syntheses that consulted the speech cache, by result: hit (served from R2, no provider call) or miss (synthesized). ${GLOBAL}`,
+      "Syntheses that consulted the speech cache, by result: hit (served " +
+        `from R2, no provider call) or miss (synthesized). ${GLOBAL}`,
       of(TTS_CACHE),
     ),
   ].join("");

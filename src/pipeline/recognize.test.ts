@@ -116,19 +116,22 @@ describe("recognize through the routing layer", () => {
     ]);
   });
 
-  it("answers 503 at once, with Retry-After until a breaker half-opens, when every provider's breaker is open", async () => {
-    const registry = new HealthRegistry();
-    const a = engine("a", async () => "unused");
-    registry.get("a", "a-region").breaker.onAuthFailure();
-    const err = await recognize(speech, "en-US", () => [a], undefined, { registry }).catch((e: unknown) => e);
-    expect(a.seen).toHaveLength(0);
-    expect(err).toMatchObject({
-      status: 503,
-      code: "provider_unavailable",
-      options: { headers: { "Retry-After": "30" } },
-    });
-    expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["skipped_open"]);
-  });
+  it(
+    "answers 503 at once, with Retry-After until a breaker " + "half-opens, when every provider's breaker is open",
+    async () => {
+      const registry = new HealthRegistry();
+      const a = engine("a", async () => "unused");
+      registry.get("a", "a-region").breaker.onAuthFailure();
+      const err = await recognize(speech, "en-US", () => [a], undefined, { registry }).catch((e: unknown) => e);
+      expect(a.seen).toHaveLength(0);
+      expect(err).toMatchObject({
+        status: 503,
+        code: "provider_unavailable",
+        options: { headers: { "Retry-After": "30" } },
+      });
+      expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["skipped_open"]);
+    },
+  );
 
   it("does not blame the audio when a provider refused it but another was never asked", async () => {
     const registry = new HealthRegistry();

@@ -94,19 +94,22 @@ export async function recognize(
     if (audio.kind === "container" && stt.length) {
       throw new AudioError(
         "unsupported_media_type",
-        `None of the configured speech-to-text providers (${stt.map((p) => p.name).join(", ")}) takes ${audio.mediaType}; send WAV, audio/L16 or audio/basic, or configure one that does.`,
+        `None of the configured speech-to-text providers (${stt.map((p) => p.name).join(", ")}) takes ` +
+          `${audio.mediaType}; send WAV, audio/L16 or audio/basic, or configure one that does.`,
       );
     }
     if (audio.kind === "container") {
       throw new AudioError(
         "unsupported_media_type",
-        `The embedded engine decodes WAV, audio/L16, audio/basic and A-law only; '${audio.mediaType}' is passed to cloud speech-to-text providers, and none is configured. ${sttSetupHint()}`,
+        `The embedded engine decodes WAV, audio/L16, audio/basic and A-law only; '${audio.mediaType}' is ` +
+          `passed to cloud speech-to-text providers, and none is configured. ${sttSetupHint()}`,
       );
     }
     throw new ApiError(
       503,
       "provider_unavailable",
-      `This audio contains speech, but no speech-to-text provider is configured. ${sttSetupHint()} Text and keypad turns work without one.`,
+      "This audio contains speech, but no speech-to-text provider is " +
+        `configured. ${sttSetupHint()} Text and keypad turns work without one.`,
     );
   }
   return transcribeWithFailover(eligible, input, audioMs(audio.durationMs, input), signal, options);

@@ -55,42 +55,48 @@ describe("synthesize through the routing layer", () => {
     expect(registry.get("a", "a-region").breaker.state).toBe("open");
   });
 
-  it("moves on from an engine that fails with a plain error (say, eSpeak left out of the build), counting it", async () => {
-    const registry = new HealthRegistry();
-    const out = await synthesize(
-      "Hello.",
-      "en-US",
-      reply,
-      [
-        engine("local", throwing(new Error("the embedded eSpeak NG engine is not included in this build"))),
-        engine("b", tone),
-      ],
-      {
-        resilience: { ...quick, registry },
-      },
-    );
-    expect(out.provider).toBe("b");
-    expect(out.attempts?.[0]).toMatchObject({ provider: "local", outcome: "failed", errorKind: "invalid_response" });
-    expect(registry.get("local", "local-region").breaker.snapshot().calls).toBe(1);
-  });
+  it(
+    "moves on from an engine that fails with a plain " + "error (say, eSpeak left out of the build), counting it",
+    async () => {
+      const registry = new HealthRegistry();
+      const out = await synthesize(
+        "Hello.",
+        "en-US",
+        reply,
+        [
+          engine("local", throwing(new Error("the embedded eSpeak NG engine is not included in this build"))),
+          engine("b", tone),
+        ],
+        {
+          resilience: { ...quick, registry },
+        },
+      );
+      expect(out.provider).toBe("b");
+      expect(out.attempts?.[0]).toMatchObject({ provider: "local", outcome: "failed", errorKind: "invalid_response" });
+      expect(registry.get("local", "local-region").breaker.snapshot().calls).toBe(1);
+    },
+  );
 
-  it("treats an engine refusing the language or the length as the request's matter, not the engine's fault", async () => {
-    const registry = new HealthRegistry();
-    const out = await synthesize(
-      "Bonjour.",
-      "fr-FR",
-      reply,
-      [
-        engine("local", throwing(new UnsupportedLanguageError("English only"))),
-        engine("long", throwing(new TextTooLongError("too long"))),
-        engine("b", tone),
-      ],
-      { resilience: { ...quick, registry } },
-    );
-    expect(out.provider).toBe("b");
-    expect(out.attempts?.map((a) => a.outcome)).toEqual(["refused", "refused", "success"]);
-    expect(registry.get("local", "local-region").breaker.snapshot().calls).toBe(0);
-  });
+  it(
+    "treats an engine refusing the language or the length " + "as the request's matter, not the engine's fault",
+    async () => {
+      const registry = new HealthRegistry();
+      const out = await synthesize(
+        "Bonjour.",
+        "fr-FR",
+        reply,
+        [
+          engine("local", throwing(new UnsupportedLanguageError("English only"))),
+          engine("long", throwing(new TextTooLongError("too long"))),
+          engine("b", tone),
+        ],
+        { resilience: { ...quick, registry } },
+      );
+      expect(out.provider).toBe("b");
+      expect(out.attempts?.map((a) => a.outcome)).toEqual(["refused", "refused", "success"]);
+      expect(registry.get("local", "local-region").breaker.snapshot().calls).toBe(0);
+    },
+  );
 
   it("lets a bug through instead of degrading to text", async () => {
     const b = engine("b", tone);

@@ -105,7 +105,10 @@ export function baseUrlFromList(
   return urls[Math.max(0, at)];
 }
 
-/** One base URL setting checked inside a schema: the normalised URL, or undefined after adding its problems under `path`. */
+/**
+ * One base URL setting checked inside a schema: the normalised URL, or undefined after adding its problems under
+ * `path`.
+ */
 export function baseUrlFromSetting(
   value: string,
   ctx: z.RefinementCtx,

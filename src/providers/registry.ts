@@ -68,7 +68,8 @@ function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: strin
       throw new ApiError(
         503,
         "provider_misconfigured",
-        `${setting} names '${name}', which is not a ${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`,
+        `${setting} names '${name}', which is not a ` +
+          `${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`,
       );
     }
     // One engine per listed region, each validated exactly as the single-region setting would be.
@@ -102,7 +103,8 @@ export function pinProvider<T extends { name: string }>(chain: T[], pinned: stri
     throw new ApiError(
       400,
       "unknown_provider",
-      `Provider '${pinned}' is not configured for ${kind}; configured: ${chain.map((p) => p.name).join(", ") || "none"}.`,
+      `Provider '${pinned}' is not configured for ${kind}; configured: ` +
+        `${chain.map((p) => p.name).join(", ") || "none"}.`,
     );
   }
   return hit;

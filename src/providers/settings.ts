@@ -32,7 +32,8 @@ export function readSettings<S>(module: ProviderModule<S>, env: Env): S {
   throw new ApiError(
     503,
     "provider_misconfigured",
-    `Provider '${module.name}' is configured in STT_PROVIDERS/TTS_PROVIDERS but its settings are incomplete: ${issues}. Secrets go in with 'wrangler secret put' (or .dev.vars locally), bindings in wrangler.toml.`,
+    `Provider '${module.name}' is configured in STT_PROVIDERS/TTS_PROVIDERS but its settings are incomplete: ` +
+      `${issues}. Secrets go in with 'wrangler secret put' (or .dev.vars locally), bindings in wrangler.toml.`,
   );
 }
 

@@ -29,7 +29,9 @@ const KeyIdParam = z.object({
     .openapi({ param: { name: "keyId", in: "path" } }),
 });
 
-/** A key the principal may manage. Another tenant's key id is reported as missing, not forbidden: ids are not an oracle. */
+/**
+ * A key the principal may manage. Another tenant's key id is reported as missing, not forbidden: ids are not an oracle.
+ */
 async function ownKey(db: D1Database, p: Principal, keyId: string): Promise<StoredKey> {
   const key = await getKey(db, keyId);
   if (!key || (p.kind === "key" && key.tenantId !== p.tenantId))
@@ -121,7 +123,8 @@ export function adminRoutes() {
       tags,
       summary: "Revoke a key at once",
       description:
-        "Answered 204 once the key is refused everywhere. A 503 (key_change_unconfirmed) means the revocation is stored but may not be in effect yet: repeat the request (revoking is idempotent) until it answers 204.",
+        "Answered 204 once the key is refused everywhere. A 503 (key_change_unconfirmed) means the revocation is " +
+        "stored but may not be in effect yet: repeat the request (revoking is idempotent) until it answers 204.",
       ...admin,
       request: { params: KeyIdParam },
       responses: { 204: { description: "Revoked" }, ...problemResponses(400, 401, 403, 404, 503) },
@@ -140,7 +143,8 @@ export function adminRoutes() {
           requestId: c.var.requestId,
         });
         throw keyChangeUnconfirmed(
-          `Key '${keyId}' is revoked in the key store, but the revocation could not be confirmed in effect yet; repeat this request until it answers 204.`,
+          `Key '${keyId}' is revoked in the key store, but the revocation could not be ` +
+            "confirmed in effect yet; repeat this request until it answers 204.",
         );
       }
       await appendAudit(c.env.DB, p, {
@@ -162,7 +166,8 @@ export function adminRoutes() {
       summary:
         "Rotate a key: a new key (shown once) with the same tenant and scopes; the old one stops after graceSeconds",
       description:
-        "A 503 (key_change_unconfirmed) means nothing changed (the new key was discarded, the old key is as before): repeat the request.",
+        "A 503 (key_change_unconfirmed) means nothing changed (the new key was " +
+        "discarded, the old key is as before): repeat the request.",
       ...admin,
       request: {
         params: KeyIdParam,

@@ -167,8 +167,8 @@ export function callRoutes() {
         `A call with id '${callId}' already exists; choose another callId or omit it.`,
       );
       // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
-      // A generated id (16 random base62 characters, ~95 bits) is new: only an id the client chose needs the lookup (a D1
-      // read and an R2 HEAD, which R2 bills).
+      // A generated id (16 random base62 characters, ~95 bits) is new: only an id the client chose needs the lookup (a
+      // D1 read and an R2 HEAD, which R2 bills).
       if (body.callId !== undefined && (await archivedCallExists(c.env, tenantId, callId, residency)))
         throw callExistsError;
       // A slot among the tenant's active calls (429 rate_limited over TENANT_MAX_ACTIVE_CALLS); a call
@@ -495,7 +495,10 @@ export function callRoutes() {
   return app;
 }
 
-/** A call's audio from the live object, else from the R2 archive of its residency (decrypted; unreadable objects fail closed). */
+/**
+ * A call's audio from the live object, else from the R2 archive of its residency (decrypted; unreadable objects fail
+ * closed).
+ */
 async function recordingAudio(env: Env, tenant: TenantRef, callId: string, turnId: string | undefined) {
   const tenantId = tenant.tenantId;
   const { answer: hot, residency } = await onCall(

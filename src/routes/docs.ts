@@ -15,7 +15,8 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>): void {
       title: "voice-edge API",
       version: "1.0.0",
       description:
-        "Voice AI on Cloudflare's edge: one Durable Object per call, STT → NLP → TTS, tiered storage. Errors are RFC 9457 problem details.",
+        "Voice AI on Cloudflare's edge: one Durable Object per call, STT → NLP " +
+        "→ TTS, tiered storage. Errors are RFC 9457 problem details.",
     },
     security: [{ bearer: [] }],
   });

@@ -90,7 +90,9 @@ async function encryptionCheck(env: Env): Promise<z.infer<typeof Check>> {
     };
   return {
     ok: true,
-    detail: `AES-256-GCM; new writes use key '${keyring.currentKid}' (${keyring.kids.length} key${keyring.kids.length === 1 ? "" : "s"})`,
+    detail:
+      `AES-256-GCM; new writes use key '${keyring.currentKid}' ` +
+      `(${keyring.kids.length} key${keyring.kids.length === 1 ? "" : "s"})`,
   };
 }
 

@@ -21,9 +21,13 @@ export function metricsRoutes() {
       path: "/metrics",
       tags: ["operators"],
       summary:
-        "Prometheus metrics: global call and turn counters, this isolate's latency histograms, errors, breakers and TTS cache",
+        "Prometheus metrics: global call and turn counters, this " +
+        "isolate's latency histograms, errors, breakers and TTS cache",
       description:
-        "Prometheus text exposition 0.0.4. Series whose HELP says 'Global' are summed over the MetricsShard Durable Objects; 'Per isolate' series count what the isolate answering the scrape saw. voice_metrics_global_up is 0 when the global counters could not be read (they are then left out rather than reported low).",
+        "Prometheus text exposition 0.0.4. Series whose HELP says 'Global' are summed over the MetricsShard " +
+        "Durable Objects; 'Per isolate' series count what the isolate answering the scrape saw. " +
+        "voice_metrics_global_up is 0 when the global counters could " +
+        "not be read (they are then left out rather than reported low).",
       ...scoped("admin", { allowOperator: true }),
       responses: {
         200: { description: "Metrics", content: { "text/plain": { schema: z.string() } } },

@@ -22,7 +22,8 @@ export function replyOptions(
       throw new ApiError(
         415,
         "unsupported_media_type",
-        `None of the configured text-to-speech providers (${chain.map((p) => p.name).join(", ") || "none"}) produces ${format}; ask for wav, pcm or mulaw, or configure a provider that outputs ${format}.`,
+        `None of the configured text-to-speech providers (${chain.map((p) => p.name).join(", ") || "none"}) ` +
+          `produces ${format}; ask for wav, pcm or mulaw, or configure a provider that outputs ${format}.`,
       );
     }
   }

@@ -144,7 +144,8 @@ export const CreateCallBody = z
     context: JsonObject.optional(),
     residency: Residency.optional().openapi({
       description:
-        "Keep this call in the EU: its Durable Object in the EU jurisdiction, its archive in the EU bucket, its speech in EU provider regions. Calls of an EU tenant are always EU.",
+        "Keep this call in the EU: its Durable Object in the EU jurisdiction, its archive in the EU " +
+        "bucket, its speech in EU provider regions. Calls of an EU tenant are always EU.",
     }),
   })
   .strict()

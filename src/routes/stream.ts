@@ -44,7 +44,8 @@ export function streamRoutes() {
     in: "query",
     name: "token",
     description:
-      "A single-use stream token from POST /api/v1/calls/{callId}/stream-token (for browsers, which cannot set headers on a WebSocket).",
+      "A single-use stream token from POST " +
+      "/api/v1/calls/{callId}/stream-token (for browsers, which cannot set headers on a WebSocket).",
   });
 
   app.openapi(
@@ -54,7 +55,9 @@ export function streamRoutes() {
       tags,
       summary: "A single-use token (60 s) that opens the call's live stream",
       description:
-        "For browsers, which cannot send an Authorization header with a WebSocket: pass the token as `?token=` to GET /api/v1/calls/{callId}/stream. It opens one stream, once, within 60 s, for this call only, and stops working when the key that made it is revoked.",
+        "For browsers, which cannot send an Authorization header with a WebSocket: pass the token as " +
+        "`?token=` to GET /api/v1/calls/{callId}/stream. It opens one stream, once, within 60 s, for " +
+        "this call only, and stops working when the key that made it is revoked.",
       ...scoped("calls:write"),
       request: { params: CallIdParam },
       responses: {
@@ -86,7 +89,12 @@ export function streamRoutes() {
       tags,
       summary: "The call's live stream (WebSocket)",
       description:
-        'Upgrades to a WebSocket on the call\'s Durable Object: caller audio in, events and reply audio out. Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends `ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, `interrupted`, `metrics`, `error` and `ended`. The messages are described in docs/stream-protocol.schema.json and the README ("Live call stream"). Authenticate with a Bearer key (scope calls:write) or `?token=`.',
+        "Upgrades to a WebSocket on the call's Durable Object: caller audio in, events and reply audio out. " +
+        "Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends " +
+        "`ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, " +
+        "`interrupted`, `metrics`, `error` and `ended`. The messages are described in " +
+        'docs/stream-protocol.schema.json and the README ("Live call stream"). Authenticate with a Bearer key ' +
+        "(scope calls:write) or `?token=`.",
       middleware: [streamAuth()] as const,
       security: [...scoped("calls:write").security, { streamToken: [] }],
       request: {
@@ -98,7 +106,8 @@ export function streamRoutes() {
       responses: {
         101: {
           description:
-            "Switching Protocols: the WebSocket is open. For a call that does not exist for this tenant, or has ended, it carries one `error` message (call_not_found, call_ended) and closes with 4404 or 4410.",
+            "Switching Protocols: the WebSocket is open. For a call that does not exist for this tenant, or has " +
+            "ended, it carries one `error` message (call_not_found, call_ended) and closes with 4404 or 4410.",
         },
         ...problemResponses(400, 401, 403, 426),
       },

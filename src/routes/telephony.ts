@@ -57,7 +57,8 @@ function settings(cfg: Config): TwilioSettings {
     throw new ApiError(
       503,
       "not_configured",
-      "The Twilio bridge is not configured on this deployment: its operator must set TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID.",
+      "The Twilio bridge is not configured on this deployment: its " +
+        "operator must set TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID.",
     );
   }
   return { tokens: cfg.TWILIO_AUTH_TOKEN, tenantId: cfg.TWILIO_TENANT_ID };
@@ -89,7 +90,8 @@ function refuseBearer(c: Context<AppEnv>): void {
     throw new ApiError(
       403,
       "forbidden",
-      "API keys cannot call the Twilio routes; only Twilio may, signing with the account's Auth Token (X-Twilio-Signature).",
+      "API keys cannot call the Twilio routes; only Twilio may, signing " +
+        "with the account's Auth Token (X-Twilio-Signature).",
     );
   }
 }
@@ -99,7 +101,8 @@ function unsigned(): ApiError {
   return new ApiError(
     401,
     "invalid_signature",
-    "The X-Twilio-Signature header is missing or does not match this request; only Twilio, signing with this account's Auth Token, may call this route.",
+    "The X-Twilio-Signature header is missing or does not match this request; only " +
+      "Twilio, signing with this account's Auth Token, may call this route.",
     {
       headers: { "WWW-Authenticate": 'TwilioSignature realm="voice-edge"' },
     },
@@ -116,7 +119,8 @@ export function telephonyRoutes() {
     in: "header",
     name: TWILIO_SIGNATURE_HEADER,
     description:
-      "Twilio's request signature (HMAC-SHA1 with the account's Auth Token, TWILIO_AUTH_TOKEN); these routes take no API key.",
+      "Twilio's request signature (HMAC-SHA1 with the account's Auth " +
+      "Token, TWILIO_AUTH_TOKEN); these routes take no API key.",
   });
 
   // Documented here, served by the plain handlers below (the webhook's form body is Twilio's, read as signed).
@@ -126,7 +130,10 @@ export function telephonyRoutes() {
     tags,
     summary: "Twilio Voice webhook: starts a call and connects it to the Media Stream",
     description:
-      "Configure as the Voice webhook (HTTP POST) of a Twilio number. Checks X-Twilio-Signature, creates a call for TWILIO_TENANT_ID and answers TwiML: <Say> the greeting, then <Connect><Stream> to GET /api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter. A call that cannot be started is answered with <Say>…<Hangup/>. 503 until TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID are set.",
+      "Configure as the Voice webhook (HTTP POST) of a Twilio number. Checks X-Twilio-Signature, creates a call " +
+      "for TWILIO_TENANT_ID and answers TwiML: <Say> the greeting, then <Connect><Stream> to GET " +
+      "/api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter. A call that cannot " +
+      "be started is answered with <Say>…<Hangup/>. 503 until TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID are set.",
     security,
     request: {
       body: {
@@ -149,7 +156,11 @@ export function telephonyRoutes() {
     tags,
     summary: "Twilio Media Streams WebSocket of a call",
     description:
-      "Opened by Twilio from the webhook's TwiML (bidirectional <Connect><Stream>), signed with X-Twilio-Signature over the wss:// URL. Speaks Twilio's messages: connected, start (its customParameters.callId must be the path's), media (base64 mu-law 8 kHz), dtmf, mark, stop in; media, mark and clear (barge-in) out. The call runs through the same pipeline as GET /api/v1/calls/{callId}/stream.",
+      "Opened by Twilio from the webhook's TwiML (bidirectional <Connect><Stream>), signed with " +
+      "X-Twilio-Signature over the wss:// URL. Speaks Twilio's messages: connected, start (its " +
+      "customParameters.callId must be the path's), media (base64 mu-law 8 kHz), dtmf, mark, stop in; media, " +
+      "mark and clear (barge-in) out. The call runs through the same pipeline as GET " +
+      "/api/v1/calls/{callId}/stream.",
     security,
     request: { params: CallIdParam },
     responses: {

@@ -84,8 +84,10 @@ export function turnRoutes() {
           415,
           "unsupported_media_type",
           contentType
-            ? `Content-Type '${contentType}' is not a turn; send application/json ({ "text" } or { "dtmf" }), an audio/* body, or multipart/form-data with field 'audio'.`
-            : 'The request has no Content-Type; send application/json ({ "text" } or { "dtmf" }), an audio/* body, or multipart/form-data with field \'audio\'.',
+            ? `Content-Type '${contentType}' is not a turn; send application/json ({ "text" } or { ` +
+                `"dtmf" }), an audio/* body, or multipart/form-data with field 'audio'.`
+            : 'The request has no Content-Type; send application/json ({ "text" } or { "dtmf" ' +
+                "}), an audio/* body, or multipart/form-data with field 'audio'.",
         );
       }
       // What a retry with the same Idempotency-Key must repeat; without a key nothing compares it.

@@ -79,7 +79,8 @@ export function summarize(attempts: readonly AttemptRecord[]): string {
   return attempts
     .map(
       (a) =>
-        `${a.provider}@${a.region}${a.attempt ? `#${a.attempt}` : ""} ${a.outcome}${a.status ? ` ${a.status}` : a.errorKind && a.outcome !== a.errorKind ? ` ${a.errorKind}` : ""}`,
+        `${a.provider}@${a.region}${a.attempt ? `#${a.attempt}` : ""} ${a.outcome}` +
+        `${a.status ? ` ${a.status}` : a.errorKind && a.outcome !== a.errorKind ? ` ${a.errorKind}` : ""}`,
     )
     .join(", ");
 }

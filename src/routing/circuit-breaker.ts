@@ -37,7 +37,10 @@ export interface CircuitBreakerOptions {
    * one or two unlucky calls must not trip it, but five mostly failing ones mean an outage.
    */
   minCalls: number;
-  /** Failure share that opens the breaker. resilience4j: 50%, kept: failing half the time, the provider costs callers more than it gives. */
+  /**
+   * Failure share that opens the breaker. resilience4j: 50%, kept: failing half the time, the provider costs callers
+   * more than it gives.
+   */
   failureRateThreshold: number;
   /**
    * A call lasting at least this long counts as slow. resilience4j: 60 s, a batch figure. Here

@@ -8,7 +8,8 @@ import type { ProbeErrorKind, ProbeKind, ProbeResult } from "./probe";
 /** A result older than this (three missed runs) is stale: shown, but no longer counted as failing. */
 export const PROBE_STALE_MS = 15 * 60_000;
 
-const UPSERT = `INSERT INTO provider_probes (provider, region, kind, ok, status, error_kind, error, latency_ms, probed_at, consecutive_failures)
+const UPSERT = `INSERT INTO provider_probes (provider, region, kind, ok, status, error_kind, error, \
+latency_ms, probed_at, consecutive_failures)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (provider, region, kind) DO UPDATE SET
   ok = excluded.ok, status = excluded.status, error_kind = excluded.error_kind, error = excluded.error,
@@ -38,7 +39,8 @@ export async function storeResults(db: D1Database, results: readonly ProbeResult
     db
       .prepare(
         `DELETE FROM provider_probes WHERE NOT EXISTS (SELECT 1 FROM json_each(?) AS k
-           WHERE json_extract(k.value, '$[0]') = provider AND json_extract(k.value, '$[1]') = region AND json_extract(k.value, '$[2]') = kind)`,
+           WHERE json_extract(k.value, '$[0]') = provider AND json_extract(k.value, '$[1]') = region AND ` +
+          "json_extract(k.value, '$[2]') = kind)",
       )
       .bind(keys),
   ]);

@@ -96,7 +96,9 @@ export async function runProbes(env: Env, now: Date, options: ProbeOptions = {})
         clip = await probeClip(env);
       } catch (err) {
         // A build without the embedded engine has no clip to send: say so rather than blame the providers.
-        sttSkipped = `no probe clip (${err instanceof Error ? err.message.slice(0, ERROR_CHARS) : "the embedded engine failed"})`;
+        sttSkipped =
+          "no probe clip " +
+          `(${err instanceof Error ? err.message.slice(0, ERROR_CHARS) : "the embedded engine failed"})`;
       }
     }
     targets = [...stt.filter((t) => !("engine" in t) || clip), ...targets];

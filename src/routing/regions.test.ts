@@ -112,7 +112,8 @@ describe("PROVIDER_REGIONS_CATALOG", () => {
     expect(findRegion(catalog, "azure", "uksouth")?.zone).toBe("eu");
     expect(findRegion(catalog, "openai", "stt.example.eu")).toEqual(SELF_HOSTED[0]);
     expect(catalog).toHaveLength(REGION_CATALOG.length + 2);
-    expect(findRegion(REGION_CATALOG, "azure", "westeurope")?.capacity).toBeUndefined(); // the shipped data is untouched
+    // the shipped data is untouched
+    expect(findRegion(REGION_CATALOG, "azure", "westeurope")?.capacity).toBeUndefined();
     expect(regionCatalog(cfg)).toBe(catalog); // merged once per config
   });
 

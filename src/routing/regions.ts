@@ -29,7 +29,10 @@ export interface RegionInfo {
   lat?: number | undefined;
   lon?: number | undefined;
   zone: CatalogZone;
-  /** Host the adapter calls; where STT and TTS have separate hosts, the speech-to-text one. Absent when no host is called (in process, a binding). */
+  /**
+   * Host the adapter calls; where STT and TTS have separate hosts, the speech-to-text one. Absent when no host is
+   * called (in process, a binding).
+   */
   endpoint?: string | undefined;
   /** The text-to-speech host, where it differs from `endpoint`. */
   ttsEndpoint?: string | undefined;
@@ -246,7 +249,9 @@ export const regionOverridesVar = z
     } catch (err) {
       ctx.addIssue({
         code: "custom",
-        message: `must be valid JSON (a JSON array of region entries): ${err instanceof Error ? err.message : String(err)}`,
+        message:
+          "must be valid JSON (a JSON array of region entries): " +
+          `${err instanceof Error ? err.message : String(err)}`,
       });
       return z.NEVER;
     }

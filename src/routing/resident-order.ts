@@ -28,7 +28,9 @@ export function orderWithinResidency<T extends { name: string; region: string }>
     throw new ApiError(
       503,
       "residency_unavailable",
-      `This ${residency.toUpperCase()}-resident request may only use ${residency.toUpperCase()} provider regions, and none of the configured ${kind} providers (${configured}) has one. Configure one, e.g. ${EU_SETTINGS}.`,
+      `This ${residency.toUpperCase()}-resident request may only use ${residency.toUpperCase()} provider ` +
+        `regions, and none of the configured ${kind} providers ` +
+        `(${configured}) has one. Configure one, e.g. ${EU_SETTINGS}.`,
     );
   }
   return ordered;

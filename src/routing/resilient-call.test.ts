@@ -142,24 +142,27 @@ describe("callWithResilience", () => {
     expect(clock.now() - started).toBe(3000);
   });
 
-  it("fails over at once when the Retry-After is beyond its share of the deadline, and reports the longest", async () => {
-    const { options, caller, sleeps, calls } = setup();
-    const err = await fails(
-      callWithResilience(
-        [p("a"), p("b")],
-        caller({
-          a: [fail("retryable", { status: 429, retryAfterMs: 7000 })],
-          b: [fail("retryable", { status: 503, retryAfterMs: 9000 })],
-        }),
-        options,
-      ),
-    );
-    expect(sleeps).toEqual([]);
-    expect(calls.map((c) => c.name)).toEqual(["a", "b"]);
-    expect(err).toMatchObject({ reason: "exhausted", longestRetryAfterMs: 9000, retryAfterMs: 9000 });
-    expect(err.errors).toHaveLength(2);
-    expect(attemptsOf(err)).toBe(err.attempts);
-  });
+  it(
+    "fails over at once when the Retry-After is beyond " + "its share of the deadline, and reports the longest",
+    async () => {
+      const { options, caller, sleeps, calls } = setup();
+      const err = await fails(
+        callWithResilience(
+          [p("a"), p("b")],
+          caller({
+            a: [fail("retryable", { status: 429, retryAfterMs: 7000 })],
+            b: [fail("retryable", { status: 503, retryAfterMs: 9000 })],
+          }),
+          options,
+        ),
+      );
+      expect(sleeps).toEqual([]);
+      expect(calls.map((c) => c.name)).toEqual(["a", "b"]);
+      expect(err).toMatchObject({ reason: "exhausted", longestRetryAfterMs: 9000, retryAfterMs: 9000 });
+      expect(err.errors).toHaveLength(2);
+      expect(attemptsOf(err)).toBe(err.attempts);
+    },
+  );
 
   it("does not retry once the retry budget is spent: it fails over instead", async () => {
     const { options, caller, calls } = setup({ retryBudget: { capacity: 4 } });
@@ -172,26 +175,29 @@ describe("callWithResilience", () => {
     expect(calls.map((c) => c.name)).toEqual(["a", "b"]);
   });
 
-  it("does not count the request's own faults (permanent 400, AudioError) against a provider, nor retry them", async () => {
-    const { options, caller, calls, registry } = setup();
-    const refuse: Step = async () => {
-      throw new AudioError("unsupported_media_type", "no webm here");
-    };
-    const out = await callWithResilience(
-      [p("a"), p("b"), p("c")],
-      caller({ a: [fail("permanent", { status: 400 })], b: [refuse], c: [ok("c")] }),
-      options,
-    );
-    expect(out.value).toBe("c");
-    expect(calls.map((c) => c.name)).toEqual(["a", "b", "c"]);
-    expect(out.attempts.map((a) => [a.outcome, a.errorKind])).toEqual([
-      ["refused", "permanent"],
-      ["refused", "audio"],
-      ["success", undefined],
-    ]);
-    expect(registry.get("a", "r1").breaker.snapshot().calls).toBe(0);
-    expect(registry.get("b", "r1").breaker.snapshot().calls).toBe(0);
-  });
+  it(
+    "does not count the request's own faults (permanent " + "400, AudioError) against a provider, nor retry them",
+    async () => {
+      const { options, caller, calls, registry } = setup();
+      const refuse: Step = async () => {
+        throw new AudioError("unsupported_media_type", "no webm here");
+      };
+      const out = await callWithResilience(
+        [p("a"), p("b"), p("c")],
+        caller({ a: [fail("permanent", { status: 400 })], b: [refuse], c: [ok("c")] }),
+        options,
+      );
+      expect(out.value).toBe("c");
+      expect(calls.map((c) => c.name)).toEqual(["a", "b", "c"]);
+      expect(out.attempts.map((a) => [a.outcome, a.errorKind])).toEqual([
+        ["refused", "permanent"],
+        ["refused", "audio"],
+        ["success", undefined],
+      ]);
+      expect(registry.get("a", "r1").breaker.snapshot().calls).toBe(0);
+      expect(registry.get("b", "r1").breaker.snapshot().calls).toBe(0);
+    },
+  );
 
   it("rethrows a bug at once, without trying further providers or blaming the provider", async () => {
     const { options, caller, calls, registry } = setup();

@@ -235,7 +235,9 @@ export async function callWithResilience<P extends ProviderRef, T>(
   throw new AllProvidersFailedError("exhausted", attempts, errors, longestRetryAfterMs ?? 0, longestRetryAfterMs);
 }
 
-/** Whether a provider would be let through now (breaker permits, below capacity), without side effects on its permits. */
+/**
+ * Whether a provider would be let through now (breaker permits, below capacity), without side effects on its permits.
+ */
 function admits(health: ProviderHealth): boolean {
   return health.inFlight < health.capacity && health.breaker.wouldPermit();
 }

@@ -73,7 +73,8 @@ export function requireScope(options: RequireScopeOptions) {
         throw new ApiError(
           403,
           "forbidden",
-          "The operator token only manages keys and reads operator endpoints; use a tenant API key for calls and voice.",
+          "The operator token only manages keys and reads operator " +
+            "endpoints; use a tenant API key for calls and voice.",
         );
       }
       const operator: Principal = { kind: "operator" };

@@ -44,7 +44,8 @@ export function rateLimited(detail: string, retryAfterSeconds: number): ApiError
 /** The 429 of a tenant over its request rate. */
 export function requestRateLimited(rule: RequestRule, retryAfterSeconds: number): ApiError {
   return rateLimited(
-    `This tenant is over its limit of ${rule.perMinute} requests per minute (at most ${rule.burst} at once); retry after ${retryAfterSeconds} s.`,
+    `This tenant is over its limit of ${rule.perMinute} requests per minute (at ` +
+      `most ${rule.burst} at once); retry after ${retryAfterSeconds} s.`,
     retryAfterSeconds,
   );
 }
@@ -78,7 +79,8 @@ export async function acquireCallSlot(
   const verdict = await tenantLimits(env, tenantId).acquireCall(callId, rule);
   if (!verdict.ok) {
     throw rateLimited(
-      `This tenant already has ${verdict.active} active calls, its limit is ${rule.max}; end a call or retry after ${CALL_SLOT_RETRY_AFTER_SECONDS} s.`,
+      `This tenant already has ${verdict.active} active calls, its limit is ` +
+        `${rule.max}; end a call or retry after ${CALL_SLOT_RETRY_AFTER_SECONDS} s.`,
       CALL_SLOT_RETRY_AFTER_SECONDS,
     );
   }

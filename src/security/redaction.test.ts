@@ -58,7 +58,8 @@ const cards: Row[] = [
   ],
   [
     "Amex and expiry in one sentence (spoken)",
-    "my card number is three seven eight two eight two two four six three one oh oh oh five and it expires oh nine twenty seven",
+    "my card number is three seven eight two eight two two four six " +
+      "three one oh oh oh five and it expires oh nine twenty seven",
     `my card number is ${card("0005")} and it expires oh nine twenty seven`,
   ],
   [

@@ -560,7 +560,9 @@ export const redactPatternsVar = z
     } catch (err) {
       ctx.addIssue({
         code: "custom",
-        message: `must be valid JSON (an array of {"name", "pattern"}): ${err instanceof Error ? err.message : String(err)}`,
+        message:
+          `must be valid JSON (an array of {"name", "pattern"}): ` +
+          `${err instanceof Error ? err.message : String(err)}`,
       });
       return z.NEVER;
     }

@@ -29,7 +29,9 @@ const PREFIX = "vst_";
 const SECRET = /^[A-Za-z0-9]{43}$/;
 /** A token is short; anything longer is not one (and is not hashed or parsed). */
 const MAX_TOKEN_CHARS = 512;
-/** Outstanding tokens one call keeps; minting more drops the oldest (a client retrying in a loop cannot grow storage). */
+/**
+ * Outstanding tokens one call keeps; minting more drops the oldest (a client retrying in a loop cannot grow storage).
+ */
 const MAX_TOKENS_PER_CALL = 16;
 
 export interface StreamTokenClaims {
@@ -93,7 +95,8 @@ export class StreamTokenStore {
 
   private table(): void {
     this.sql.exec(
-      "CREATE TABLE IF NOT EXISTS stream_tokens (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS stream_tokens (hash TEXT PRIMARY KEY, " +
+        "key_id TEXT NOT NULL, expires_at INTEGER NOT NULL)",
     );
   }
 
@@ -102,7 +105,8 @@ export class StreamTokenStore {
     this.table();
     this.sql.exec("DELETE FROM stream_tokens WHERE expires_at <= ?", now);
     this.sql.exec(
-      "DELETE FROM stream_tokens WHERE hash IN (SELECT hash FROM stream_tokens ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
+      "DELETE FROM stream_tokens WHERE hash IN (SELECT hash FROM " +
+        "stream_tokens ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
       MAX_TOKENS_PER_CALL - 1,
     );
     this.sql.exec("INSERT INTO stream_tokens (hash, key_id, expires_at) VALUES (?, ?, ?)", hash, keyId, expiresAt);
@@ -125,7 +129,8 @@ function invalidToken(): ApiError {
   return new ApiError(
     401,
     "unauthorized",
-    "The stream token is not valid: it has expired (tokens last 60 s), was already used, or its key was revoked. Get a new one from POST /api/v1/calls/{callId}/stream-token.",
+    "The stream token is not valid: it has expired (tokens last 60 s), was already used, or its " +
+      "key was revoked. Get a new one from POST /api/v1/calls/{callId}/stream-token.",
     {
       headers: { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
     },

@@ -32,8 +32,8 @@ export async function appendAudit(db: D1Database, principal: Principal, entry: A
 /**
  * A call's recorded key uses (src/durable/call-store.ts AuditUse) as audit rows: one row per
  * actor and result, its `at`, `action` and `request_id` those of the first use and `uses_json`
- * every use (time, request id, action). Written in the same D1 batch as the call's index update, so one sync costs one row (plus
- * its index entry) per kind of use instead of two per request.
+ * every use (time, request id, action). Written in the same D1 batch as the call's index update, so one sync costs one
+ * row (plus its index entry) per kind of use instead of two per request.
  */
 export function auditUseStatements(
   db: D1Database,
@@ -50,7 +50,8 @@ export function auditUseStatements(
     const first = g[0] as AuditUse;
     return db
       .prepare(
-        "INSERT INTO audit_log (at, actor, tenant_id, action, target, request_id, result, uses_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, actor, tenant_id, action, target, " +
+          "request_id, result, uses_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
       .bind(
         first.at,

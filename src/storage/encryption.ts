@@ -69,7 +69,9 @@ const Entry = z.string().transform((entry, ctx) => {
   if (raw.byteLength !== KEY_BYTES) {
     ctx.addIssue({
       code: "custom",
-      message: `the key must be ${KEY_BYTES} bytes for AES-256, not ${raw.byteLength} (make one with \`openssl rand -base64 32\`)`,
+      message:
+        `the key must be ${KEY_BYTES} bytes for AES-256, not ` +
+        `${raw.byteLength} (make one with \`openssl rand -base64 32\`)`,
     });
     return z.NEVER;
   }
@@ -197,7 +199,8 @@ export function archiveKeysUnavailable(problem: string): ApiError {
   return new ApiError(
     503,
     "archive_key_unavailable",
-    "Archived calls are encrypted and this deployment has no usable archive keys (ARCHIVE_KEYS); an operator must configure them.",
+    "Archived calls are encrypted and this deployment has no usable " +
+      "archive keys (ARCHIVE_KEYS); an operator must configure them.",
     {
       internal: problem,
     },
@@ -262,7 +265,8 @@ function unreadable(objectKey: string, why: string, cause?: unknown): ApiError {
   return new ApiError(
     500,
     "archive_unreadable",
-    "Archived data could not be decrypted: it is damaged or was not written by this service. Nothing of it is returned.",
+    "Archived data could not be decrypted: it is damaged or was not " +
+      "written by this service. Nothing of it is returned.",
     {
       internal: `R2 object '${objectKey}': ${why}`,
       cause,
@@ -299,9 +303,12 @@ export async function decryptObject(
     throw new ApiError(
       503,
       "archive_key_unavailable",
-      "This archived data is encrypted with a key this deployment no longer holds; an operator must restore it to ARCHIVE_KEYS.",
+      "This archived data is encrypted with a key this deployment no " +
+        "longer holds; an operator must restore it to ARCHIVE_KEYS.",
       {
-        internal: `R2 object '${objectKey}' is encrypted with key id '${kid}', which ARCHIVE_KEYS does not hold (it holds: ${keyring.kids.join(", ")})`,
+        internal:
+          `R2 object '${objectKey}' is encrypted with key id '${kid}', which ` +
+          `ARCHIVE_KEYS does not hold (it holds: ${keyring.kids.join(", ")})`,
       },
     );
   }
@@ -322,7 +329,8 @@ export async function decryptObject(
   } catch (err) {
     throw unreadable(
       objectKey,
-      `authentication failed under key id '${kid}' (wrong key material for that id, tampered, or moved from another object key)`,
+      `authentication failed under key id '${kid}' (wrong key material ` +
+        "for that id, tampered, or moved from another object key)",
       err,
     );
   }

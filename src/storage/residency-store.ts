@@ -21,7 +21,8 @@ export async function claimTenantResidency(
     .prepare(
       `SELECT (SELECT residency FROM tenants WHERE tenant_id = ?1) AS residency,
               EXISTS (SELECT 1 FROM tenants WHERE tenant_id = ?1) AS known,
-              EXISTS (SELECT 1 FROM api_keys WHERE tenant_id = ?1) OR EXISTS (SELECT 1 FROM calls WHERE tenant_id = ?1) AS used`,
+              EXISTS (SELECT 1 FROM api_keys WHERE tenant_id = ?1) OR ` +
+        "EXISTS (SELECT 1 FROM calls WHERE tenant_id = ?1) AS used",
     )
     .bind(tenantId)
     .first<{ residency: Residency | null; known: number; used: number }>();
@@ -32,7 +33,8 @@ export async function claimTenantResidency(
   throw new ApiError(
     409,
     "residency_conflict",
-    `Tenant '${tenantId}' already exists with residency ${stored ?? "none"}; a tenant's residency is fixed when its first key is created. Create the key without residency, or use a new tenant id.`,
+    `Tenant '${tenantId}' already exists with residency ${stored ?? "none"}; a tenant's residency is fixed ` +
+      "when its first key is created. Create the key without residency, or use a new tenant id.",
   );
 }
 
@@ -49,7 +51,8 @@ export async function tenantResidencyOf(db: D1Database, tenantId: string): Promi
 async function insertTenant(db: D1Database, tenantId: string, residency: Residency | null): Promise<Residency | null> {
   const row = await db
     .prepare(
-      "INSERT INTO tenants (tenant_id, residency, created_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = tenant_id RETURNING residency",
+      "INSERT INTO tenants (tenant_id, residency, created_at) VALUES (?, ?, ?) ON " +
+        "CONFLICT (tenant_id) DO UPDATE SET tenant_id = tenant_id RETURNING residency",
     )
     .bind(tenantId, residency, new Date().toISOString())
     .first<{ residency: Residency | null }>();
@@ -64,7 +67,8 @@ export async function recordCallResidency(
 ): Promise<void> {
   await db
     .prepare(
-      "INSERT INTO call_residency (tenant_id, call_id, residency, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, call_id) DO NOTHING",
+      "INSERT INTO call_residency (tenant_id, call_id, residency, created_at) " +
+        "VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, call_id) DO NOTHING",
     )
     .bind(tenantId, callId, residency, new Date().toISOString())
     .run();
@@ -87,7 +91,8 @@ export async function forgetCallResidency(db: D1Database, tenantId: string, call
 export async function callIdRecorded(db: D1Database, tenantId: string, callId: string): Promise<boolean> {
   const row = await db
     .prepare(
-      "SELECT EXISTS (SELECT 1 FROM calls WHERE tenant_id = ?1 AND call_id = ?2) OR EXISTS (SELECT 1 FROM call_residency WHERE tenant_id = ?1 AND call_id = ?2) AS taken",
+      "SELECT EXISTS (SELECT 1 FROM calls WHERE tenant_id = ?1 AND call_id = ?2) OR EXISTS " +
+        "(SELECT 1 FROM call_residency WHERE tenant_id = ?1 AND call_id = ?2) AS taken",
     )
     .bind(tenantId, callId)
     .first<{ taken: number }>();

@@ -37,7 +37,8 @@ export async function runRetention(
 
   let warmMoved = 0;
   const { results } = await env.DB.prepare(
-    "SELECT tenant_id, call_id, residency FROM calls WHERE status = 'ended' AND ended_at < ? AND archived_at IS NOT NULL LIMIT 500",
+    "SELECT tenant_id, call_id, residency FROM calls WHERE status = " +
+      "'ended' AND ended_at < ? AND archived_at IS NOT NULL LIMIT 500",
   )
     .bind(warmCutoff)
     .all<{ tenant_id: string; call_id: string; residency: Residency | null }>();

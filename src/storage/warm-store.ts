@@ -96,9 +96,11 @@ export async function writeCallArchive(
       // The row exists unless every index job failed; then it is created here, else left alone.
       db
         .prepare(
-          `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
+          "INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, " +
+            `last_activity_at,
            ended_at, turn_count, context_json, metadata_json, archived_at, residency)
-         VALUES (?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 0, '{}', ?, NULL, ?) ON CONFLICT (tenant_id, call_id) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 0, '{}', ?, NULL, ?) ` +
+            "ON CONFLICT (tenant_id, call_id) DO NOTHING",
         )
         .bind(
           s.tenantId,
@@ -114,7 +116,8 @@ export async function writeCallArchive(
       // The ended row always wins over whatever an index job wrote before.
       db
         .prepare(
-          `UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, context_json = ?,
+          "UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, " +
+            `context_json = ?,
            archived_at = ?, history_json = ? WHERE tenant_id = ? AND call_id = ?`,
         )
         .bind(

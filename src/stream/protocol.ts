@@ -22,7 +22,10 @@
  */
 import { z } from "zod";
 
-/** Largest JSON text message accepted from a client, in UTF-8 bytes (a 2000-character text turn fits with room to spare). */
+/**
+ * Largest JSON text message accepted from a client, in UTF-8 bytes (a 2000-character text turn fits with room to
+ * spare).
+ */
 export const MAX_TEXT_MESSAGE_BYTES = 8 * 1024;
 /** Largest binary audio frame accepted from a client: 64 KiB is 2 s of pcm16 at 16 kHz, far above the usual 20 ms. */
 export const MAX_AUDIO_FRAME_BYTES = 64 * 1024;
@@ -35,9 +38,14 @@ export const CLOSE = {
   normal: 1000,
   /** A binary frame arrived before `start`, or a frame type the stream cannot use. */
   unsupportedData: 1003,
-  /** A message that is not what it claims: malformed JSON, an unknown message type, a bad field, a pcm16 frame with an odd byte count. */
+  /**
+   * A message that is not what it claims: malformed JSON, an unknown message type, a bad field, a pcm16 frame with an
+   * odd byte count.
+   */
   invalidPayload: 1007,
-  /** The client broke the protocol's rules: no `start` in time, a second `start`, a rate limit, an unauthorised call. */
+  /**
+   * The client broke the protocol's rules: no `start` in time, a second `start`, a rate limit, an unauthorised call.
+   */
   policyViolation: 1008,
   /** A message over MAX_TEXT_MESSAGE_BYTES or MAX_AUDIO_FRAME_BYTES. */
   tooBig: 1009,
@@ -54,9 +62,13 @@ export const STREAM_FORMATS = ["pcm16", "mulaw"] as const;
 export const STREAM_SAMPLE_RATES = [8000, 16000, 24000] as const;
 export const CLIENT_MESSAGE_TYPES = ["start", "text", "dtmf", "stop"] as const;
 
-/** The command that rewrites docs/stream-protocol.schema.json from this module (Node ≥ 22.18 strips the types itself). */
+/**
+ * The command that rewrites docs/stream-protocol.schema.json from this module (Node ≥ 22.18 strips the types itself).
+ */
 export const STREAM_SCHEMA_REGENERATE =
-  "npx node -e \"import('./src/stream/protocol.ts').then((m) => process.stdout.write(JSON.stringify(m.streamProtocolJsonSchema(), null, 2) + '\\n'))\" > docs/stream-protocol.schema.json";
+  "npx node -e \"import('./src/stream/protocol.ts').then((m) => " +
+  "process.stdout.write(JSON.stringify(m.streamProtocolJsonSchema(), null, 2) + '\\n'))\" > " +
+  "docs/stream-protocol.schema.json";
 
 // ---------------------------------------------------------------------------------------------
 // Shared fields
@@ -304,7 +316,8 @@ export function parseClientMessage(text: string): ParseClientMessageResult {
   if (size > MAX_TEXT_MESSAGE_BYTES) {
     return fail(
       "message_too_large",
-      `Text messages are limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; this one has ${size}. Send audio as binary frames, and typed text of at most ${MAX_TEXT_CHARS} characters.`,
+      `Text messages are limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; this one has ${size}. Send ` +
+        `audio as binary frames, and typed text of at most ${MAX_TEXT_CHARS} characters.`,
     );
   }
   let value: unknown;
@@ -313,7 +326,8 @@ export function parseClientMessage(text: string): ParseClientMessageResult {
   } catch (err) {
     return fail(
       "invalid_json",
-      `The message is not valid JSON (${err instanceof Error ? err.message : String(err)}). Text messages must be JSON objects such as {"type":"stop"}; audio goes in binary frames.`,
+      `The message is not valid JSON (${err instanceof Error ? err.message : String(err)}). Text ` +
+        `messages must be JSON objects such as {"type":"stop"}; audio goes in binary frames.`,
     );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -183,21 +183,29 @@ function checkStreamSid(streamSid: string): void {
   if (!streamSid) throw new TypeError("streamSid is empty");
 }
 
-/** `{"event":"media","streamSid":…,"media":{"payload":<base64>}}`: audio for Twilio to play (raw mu-law, 8 kHz, mono, no header). */
+/**
+ * `{"event":"media","streamSid":…,"media":{"payload":<base64>}}`: audio for Twilio to play (raw mu-law, 8 kHz, mono,
+ * no header).
+ */
 export function mediaMessage(streamSid: string, mulawBytes: Uint8Array): string {
   checkStreamSid(streamSid);
   if (mulawBytes.length === 0) throw new RangeError("mediaMessage: no audio bytes");
   return JSON.stringify({ event: "media", streamSid, media: { payload: bytesToBase64(mulawBytes) } });
 }
 
-/** `{"event":"mark","streamSid":…,"mark":{"name":…}}`: Twilio echoes a mark with this name once the audio sent before it has played. */
+/**
+ * `{"event":"mark","streamSid":…,"mark":{"name":…}}`: Twilio echoes a mark with this name once the audio sent
+ * before it has played.
+ */
 export function markMessage(streamSid: string, name: string): string {
   checkStreamSid(streamSid);
   if (!name) throw new TypeError("markMessage: the mark name is empty");
   return JSON.stringify({ event: "mark", streamSid, mark: { name } });
 }
 
-/** `{"event":"clear","streamSid":…}`: drop the audio Twilio has buffered (barge-in); pending marks are echoed back. */
+/**
+ * `{"event":"clear","streamSid":…}`: drop the audio Twilio has buffered (barge-in); pending marks are echoed back.
+ */
 export function clearMessage(streamSid: string): string {
   checkStreamSid(streamSid);
   return JSON.stringify({ event: "clear", streamSid });

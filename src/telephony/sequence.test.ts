@@ -98,12 +98,17 @@ describe("TwilioSequenceTracker", () => {
     const t = new TwilioSequenceTracker();
     const wire = [
       '{"event":"connected","protocol":"Call","version":"1.0.0"}',
-      `{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC1","streamSid":"${STREAM}","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},"customParameters":{}},"streamSid":"${STREAM}"}`,
-      `{"event":"media","sequenceNumber":"2","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"//8="},"streamSid":"${STREAM}"}`,
-      `{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"2","timestamp":"25","payload":"//8="},"streamSid":"${STREAM}"}`,
+      `{"event":"start","sequenceNumber":"1","start":{"accountSid":"AC1","streamSid":"${STREAM}","callSid":"CA1",` +
+        '"tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},' +
+        `"customParameters":{}},"streamSid":"${STREAM}"}`,
+      '{"event":"media","sequenceNumber":"2",' +
+        `"media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"//8="},"streamSid":"${STREAM}"}`,
+      '{"event":"media","sequenceNumber":"3",' +
+        `"media":{"track":"inbound","chunk":"2","timestamp":"25","payload":"//8="},"streamSid":"${STREAM}"}`,
       `{"event":"dtmf","streamSid":"${STREAM}","sequenceNumber":"4","dtmf":{"track":"inbound_track","digit":"1"}}`,
       `{"event":"mark","sequenceNumber":"5","streamSid":"${STREAM}","mark":{"name":"greeting"}}`,
-      `{"event":"media","sequenceNumber":"6","media":{"track":"inbound","chunk":"3","timestamp":"45","payload":"//8="},"streamSid":"${STREAM}"}`,
+      '{"event":"media","sequenceNumber":"6",' +
+        `"media":{"track":"inbound","chunk":"3","timestamp":"45","payload":"//8="},"streamSid":"${STREAM}"}`,
       `{"event":"stop","sequenceNumber":"7","stop":{"accountSid":"AC1","callSid":"CA1"},"streamSid":"${STREAM}"}`,
     ];
     for (const text of wire) {

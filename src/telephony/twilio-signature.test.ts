@@ -25,7 +25,12 @@ const DOC_PARAMS = {
 const DOC_SIGNATURE = "L/OH5YylLD5NRKLltdqwSvS0BnU=";
 /** The concatenation the docs page spells out, step by step. */
 const DOC_SIGNED_STRING =
-  "https://example.com/myapp.php?foo=1&bar=2CallSidCA1234567890ABCDECaller+14158675310Digits1234From+14158675310To+18005551212";
+  "https://example.com/myapp.php?foo=1&bar=2" +
+  "CallSidCA1234567890ABCDE" +
+  "Caller+14158675310" +
+  "Digits1234" +
+  "From+14158675310" +
+  "To+18005551212";
 
 const LEGACY_URL = "https://mycompany.com/myapp.php?foo=1&bar=2";
 const LEGACY_PARAMS = {
@@ -215,9 +220,12 @@ describe("verifyTwilioSignature", () => {
 
     it("accepts a URL with credentials signed with or without them", async () => {
       const withCreds = "https://user:pass@mycompany.com/myapp.php?foo=1&bar=2";
-      expect(await verifyTwilioSignature(TOKEN, withCreds, LEGACY_PARAMS, "CukzLTc1tT5dXEDIHm/tKBanW10=")).toBe(true); // as written
-      expect(await verifyTwilioSignature(TOKEN, withCreds, LEGACY_PARAMS, "ZQFR1PTIZXF2MXB8ZnKCvnnA+rI=")).toBe(true); // with :443
-      expect(await verifyTwilioSignature(TOKEN, withCreds, LEGACY_PARAMS, LEGACY_SIGNATURE)).toBe(true); // credentials dropped
+      // as written
+      expect(await verifyTwilioSignature(TOKEN, withCreds, LEGACY_PARAMS, "CukzLTc1tT5dXEDIHm/tKBanW10=")).toBe(true);
+      // with :443
+      expect(await verifyTwilioSignature(TOKEN, withCreds, LEGACY_PARAMS, "ZQFR1PTIZXF2MXB8ZnKCvnnA+rI=")).toBe(true);
+      // credentials dropped
+      expect(await verifyTwilioSignature(TOKEN, withCreds, LEGACY_PARAMS, LEGACY_SIGNATURE)).toBe(true);
     });
 
     it("tries a trailing slash only when asked (Media Streams handshakes)", async () => {

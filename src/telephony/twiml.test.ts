@@ -26,7 +26,8 @@ describe("connectStreamTwiml", () => {
 
   it("says the text before connecting (nothing after <Connect> runs while the stream is open)", () => {
     expect(connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: {}, say: "Connecting you now." })).toBe(
-      `${DECL}<Response><Say>Connecting you now.</Say><Connect><Stream url="wss://example.com/s"/></Connect></Response>`,
+      `${DECL}<Response><Say>Connecting you ` +
+        `now.</Say><Connect><Stream url="wss://example.com/s"/></Connect></Response>`,
     );
   });
 
@@ -37,7 +38,8 @@ describe("connectStreamTwiml", () => {
       say: `Tom & Jerry say "<hi>" it's`,
     });
     expect(xml).toBe(
-      `${DECL}<Response><Say>Tom &amp; Jerry say &quot;&lt;hi&gt;&quot; it&apos;s</Say><Connect><Stream url="wss://example.com/s">` +
+      `${DECL}<Response><Say>Tom &amp; Jerry say &quot;&lt;hi&gt;&quot; ` +
+        `it&apos;s</Say><Connect><Stream url="wss://example.com/s">` +
         `<Parameter name="a&quot;b" value="x&quot;y&apos;z&lt;&amp;&gt;"/>` +
         `<Parameter name="note" value="line1&#10;line2&#9;tab&#13;cr"/>` +
         `</Stream></Connect></Response>`,
@@ -60,7 +62,9 @@ describe("connectStreamTwiml", () => {
   it("keeps non-ASCII text as is", () => {
     expect(
       connectStreamTwiml({ streamUrl: "wss://example.com/s", parameters: { name: "Zoë 👋" }, say: "¡Hola!" }),
-    ).toContain('<Say>¡Hola!</Say><Connect><Stream url="wss://example.com/s"><Parameter name="name" value="Zoë 👋"/>');
+    ).toContain(
+      "<Say>¡Hola!</Say><Connect><Stream " + 'url="wss://example.com/s"><Parameter name="name" value="Zoë 👋"/>',
+    );
   });
 
   it("requires an absolute wss:// URL without query string, fragment or credentials", () => {

@@ -84,7 +84,8 @@ export interface ConnectStreamOptions {
 }
 
 /**
- * `<Response>[<Say>…</Say>]<Connect><Stream url="wss://…"><Parameter name=… value=…/>…</Stream></Connect></Response>`.
+ * `<Response>[<Say>…</Say>]<Connect><Stream url="wss://…">`
+ * `<Parameter name=… value=…/>…</Stream></Connect></Response>`.
  * Throws TypeError on an invalid URL, an empty parameter name, a parameter of 500 or more
  * characters (name + value), or text XML cannot carry.
  */
@@ -95,17 +96,22 @@ export function connectStreamTwiml(options: ConnectStreamOptions): string {
     if (!name) throw new TypeError("a stream parameter has an empty name");
     if (name.length + value.length > MAX_PARAMETER_CHARS) {
       throw new TypeError(
-        `stream parameter "${name.slice(0, 40)}" is ${name.length + value.length} characters (name + value); Twilio requires under 500`,
+        `stream parameter "${name.slice(0, 40)}" is ` +
+          `${name.length + value.length} characters (name + value); Twilio requires under 500`,
       );
     }
-    params += `<Parameter name="${escapeXmlAttribute(name, "parameter name")}" value="${escapeXmlAttribute(value, `parameter ${name}`)}"/>`;
+    params +=
+      `<Parameter name="${escapeXmlAttribute(name, "parameter name")}" ` +
+      `value="${escapeXmlAttribute(value, `parameter ${name}`)}"/>`;
   }
   const url = escapeXmlAttribute(options.streamUrl, "streamUrl");
   const stream = params ? `<Stream url="${url}">${params}</Stream>` : `<Stream url="${url}"/>`;
   return `${XML_DECLARATION}<Response>${sayElement(options.say)}<Connect>${stream}</Connect></Response>`;
 }
 
-/** `<Response><Say>text</Say><Hangup/></Response>`: tell the caller why, then end the call. Empty text just hangs up. */
+/**
+ * `<Response><Say>text</Say><Hangup/></Response>`: tell the caller why, then end the call. Empty text just hangs up.
+ */
 export function sayHangupTwiml(text: string): string {
   return `${XML_DECLARATION}<Response>${sayElement(text)}<Hangup/></Response>`;
 }

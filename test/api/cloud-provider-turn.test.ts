@@ -91,35 +91,39 @@ describe("an audio turn with a cloud STT provider configured", () => {
 });
 
 describe("with broken provider settings, the local engine still serves", () => {
-  it("keeps text and keypad turns working when the STT settings are incomplete, and names the missing setting for speech", async () => {
-    const { tenantId, key } = await tenant();
-    const callId = await startCall(key);
-    // Blank, not absent: a developer's .dev.vars must not fill it in (blank counts as unset).
-    await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "" });
-    const keys = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
-      method: "POST",
-      key,
-      body: dtmfWav,
-      headers: { "Content-Type": "audio/wav" },
-    });
-    expect(keys.status).toBe(200);
-    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
-      method: "POST",
-      key,
-      json: { text: "billing" },
-    });
-    expect(text.status).toBe(200);
-    const speech = await api(`/api/v1/calls/${callId}/turns`, {
-      method: "POST",
-      key,
-      body: balanceWav,
-      headers: { "Content-Type": "audio/wav" },
-    });
-    expect(speech.status).toBe(503);
-    const problem = (await speech.json()) as { code: string; detail: string };
-    expect(problem.code).toBe("provider_misconfigured");
-    expect(problem.detail).toContain("DEEPGRAM_API_KEY");
-  });
+  it(
+    "keeps text and keypad turns working when the STT settings are " +
+      "incomplete, and names the missing setting for speech",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = await startCall(key);
+      // Blank, not absent: a developer's .dev.vars must not fill it in (blank counts as unset).
+      await setCallBindings(tenantId, callId, { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "" });
+      const keys = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        body: dtmfWav,
+        headers: { "Content-Type": "audio/wav" },
+      });
+      expect(keys.status).toBe(200);
+      const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: { text: "billing" },
+      });
+      expect(text.status).toBe(200);
+      const speech = await api(`/api/v1/calls/${callId}/turns`, {
+        method: "POST",
+        key,
+        body: balanceWav,
+        headers: { "Content-Type": "audio/wav" },
+      });
+      expect(speech.status).toBe(503);
+      const problem = (await speech.json()) as { code: string; detail: string };
+      expect(problem.code).toBe("provider_misconfigured");
+      expect(problem.detail).toContain("DEEPGRAM_API_KEY");
+    },
+  );
 
   it("answers in text with degraded: tts_unavailable when the TTS settings are incomplete", async () => {
     const { tenantId, key } = await tenant();

@@ -119,82 +119,89 @@ describe("active provider probes (5-minute cron)", () => {
     expect(await rows()).toEqual([]);
   });
 
-  it("tts: one request per text-to-speech provider-region in its wire format, the local engine skipped, results in D1", async () => {
-    const { seen } = providers(["polly.eu-central-1.amazonaws.com"]);
-    const at = new Date("2031-05-04T10:05:00.000Z");
-    await cron(
-      {
-        ...POLLY,
-        ...DEEPGRAM,
-        TTS_PROVIDERS: "polly,deepgram,local",
-        STT_PROVIDERS: "deepgram",
-        PROVIDER_PROBES: "tts",
-      },
-      PROBE_CRON,
-      at,
-    );
+  it(
+    "tts: one request per text-to-speech provider-region in its " +
+      "wire format, the local engine skipped, results in D1",
+    async () => {
+      const { seen } = providers(["polly.eu-central-1.amazonaws.com"]);
+      const at = new Date("2031-05-04T10:05:00.000Z");
+      await cron(
+        {
+          ...POLLY,
+          ...DEEPGRAM,
+          TTS_PROVIDERS: "polly,deepgram,local",
+          STT_PROVIDERS: "deepgram",
+          PROVIDER_PROBES: "tts",
+        },
+        PROBE_CRON,
+        at,
+      );
 
-    expect(seen.map((s) => s.url.host).sort()).toEqual(
-      [
-        "api.deepgram.com",
-        "polly.ap-northeast-1.amazonaws.com",
-        "polly.eu-central-1.amazonaws.com",
-        "polly.us-east-1.amazonaws.com",
-      ].sort(),
-    );
-    for (const polly of seen.filter((s) => s.url.host.startsWith("polly."))) {
-      expect(polly.method).toBe("POST");
-      expect(polly.url.pathname).toBe("/v1/speech");
-      expect(polly.headers.get("Authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\//);
-      expect(JSON.parse(new TextDecoder().decode(polly.body))).toMatchObject({
-        Text: "voice edge",
-        TextType: "text",
-        OutputFormat: "pcm",
-        VoiceId: "Joanna",
+      expect(seen.map((s) => s.url.host).sort()).toEqual(
+        [
+          "api.deepgram.com",
+          "polly.ap-northeast-1.amazonaws.com",
+          "polly.eu-central-1.amazonaws.com",
+          "polly.us-east-1.amazonaws.com",
+        ].sort(),
+      );
+      for (const polly of seen.filter((s) => s.url.host.startsWith("polly."))) {
+        expect(polly.method).toBe("POST");
+        expect(polly.url.pathname).toBe("/v1/speech");
+        expect(polly.headers.get("Authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\//);
+        expect(JSON.parse(new TextDecoder().decode(polly.body))).toMatchObject({
+          Text: "voice edge",
+          TextType: "text",
+          OutputFormat: "pcm",
+          VoiceId: "Joanna",
+        });
+      }
+      const speak = seen.find((s) => s.url.host === "api.deepgram.com")!;
+      expect(speak.url.pathname).toBe("/v1/speak");
+      expect(speak.headers.get("Authorization")).toBe(`Token ${DEEPGRAM_KEY}`);
+      expect(JSON.parse(new TextDecoder().decode(speak.body))).toEqual({ text: "voice edge" });
+      // STT is not probed in "tts" mode, and /v1/listen was never called.
+      expect(seen.some((s) => s.url.pathname === "/v1/listen")).toBe(false);
+
+      const stored = await rows();
+      expect(stored.map((r) => `${r.kind} ${r.provider}@${r.region}`)).toEqual([
+        "tts deepgram@global",
+        "tts polly@ap-northeast-1",
+        "tts polly@eu-central-1",
+        "tts polly@us-east-1",
+      ]);
+      expect(row(stored, "polly", "us-east-1")).toMatchObject({
+        ok: 1,
+        status: null,
+        error: null,
+        probed_at: at.toISOString(),
+        consecutive_failures: 0,
       });
-    }
-    const speak = seen.find((s) => s.url.host === "api.deepgram.com")!;
-    expect(speak.url.pathname).toBe("/v1/speak");
-    expect(speak.headers.get("Authorization")).toBe(`Token ${DEEPGRAM_KEY}`);
-    expect(JSON.parse(new TextDecoder().decode(speak.body))).toEqual({ text: "voice edge" });
-    // STT is not probed in "tts" mode, and /v1/listen was never called.
-    expect(seen.some((s) => s.url.pathname === "/v1/listen")).toBe(false);
+      expect(row(stored, "polly", "us-east-1")?.latency_ms).toBeGreaterThanOrEqual(0);
+      expect(row(stored, "polly", "eu-central-1")).toMatchObject({
+        ok: 0,
+        status: 503,
+        error_kind: "retryable",
+        consecutive_failures: 1,
+      });
+      expect(row(stored, "polly", "eu-central-1")?.error).toMatch(/^polly: /);
+      expect(JSON.stringify(stored)).not.toContain(AWS_SECRET);
+    },
+  );
 
-    const stored = await rows();
-    expect(stored.map((r) => `${r.kind} ${r.provider}@${r.region}`)).toEqual([
-      "tts deepgram@global",
-      "tts polly@ap-northeast-1",
-      "tts polly@eu-central-1",
-      "tts polly@us-east-1",
-    ]);
-    expect(row(stored, "polly", "us-east-1")).toMatchObject({
-      ok: 1,
-      status: null,
-      error: null,
-      probed_at: at.toISOString(),
-      consecutive_failures: 0,
-    });
-    expect(row(stored, "polly", "us-east-1")?.latency_ms).toBeGreaterThanOrEqual(0);
-    expect(row(stored, "polly", "eu-central-1")).toMatchObject({
-      ok: 0,
-      status: 503,
-      error_kind: "retryable",
-      consecutive_failures: 1,
-    });
-    expect(row(stored, "polly", "eu-central-1")?.error).toMatch(/^polly: /);
-    expect(JSON.stringify(stored)).not.toContain(AWS_SECRET);
-  });
-
-  it("feeds this isolate's health registry: latency for the answering regions, errors for the failing one", async () => {
-    providers(["polly.eu-central-1.amazonaws.com"]);
-    await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
-    const health = healthSnapshot();
-    const of = (region: string) => health.find((h) => h.provider === "polly" && h.region === region);
-    expect(of("us-east-1")).toMatchObject({ errorRate: 0, breaker: { calls: 1, failureRate: 0 } });
-    expect(of("us-east-1")?.latencyMs).toBeGreaterThanOrEqual(0);
-    expect(of("eu-central-1")).toMatchObject({ errorRate: 1, breaker: { calls: 1, failureRate: 1 } });
-    expect(health.some((h) => h.provider === "local")).toBe(false);
-  });
+  it(
+    "feeds this isolate's health registry: latency for " + "the answering regions, errors for the failing one",
+    async () => {
+      providers(["polly.eu-central-1.amazonaws.com"]);
+      await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
+      const health = healthSnapshot();
+      const of = (region: string) => health.find((h) => h.provider === "polly" && h.region === region);
+      expect(of("us-east-1")).toMatchObject({ errorRate: 0, breaker: { calls: 1, failureRate: 0 } });
+      expect(of("us-east-1")?.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(of("eu-central-1")).toMatchObject({ errorRate: 1, breaker: { calls: 1, failureRate: 1 } });
+      expect(health.some((h) => h.provider === "local")).toBe(false);
+    },
+  );
 
   it("records broken settings as a failed probe naming the setting, and still probes the rest", async () => {
     const { seen } = providers();
@@ -280,23 +287,27 @@ describe("active provider probes (5-minute cron)", () => {
     expect(most).toBe(4);
   });
 
-  it("keeps the latest result per provider-region, counts consecutive failures, and forgets regions no longer configured", async () => {
-    providers(["polly.eu-central-1.amazonaws.com"]);
-    await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
-    await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
-    let stored = await rows();
-    expect(stored).toHaveLength(3);
-    expect(row(stored, "polly", "eu-central-1")?.consecutive_failures).toBe(2);
-    expect(row(stored, "polly", "us-east-1")?.consecutive_failures).toBe(0);
+  it(
+    "keeps the latest result per provider-region, counts consecutive " +
+      "failures, and forgets regions no longer configured",
+    async () => {
+      providers(["polly.eu-central-1.amazonaws.com"]);
+      await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
+      await cron({ ...POLLY, PROVIDER_PROBES: "tts" });
+      let stored = await rows();
+      expect(stored).toHaveLength(3);
+      expect(row(stored, "polly", "eu-central-1")?.consecutive_failures).toBe(2);
+      expect(row(stored, "polly", "us-east-1")?.consecutive_failures).toBe(0);
 
-    vi.restoreAllMocks();
-    providers();
-    await cron({ ...POLLY, POLLY_REGIONS: "eu-central-1", PROVIDER_PROBES: "tts" });
-    stored = await rows();
-    expect(stored.map((r) => `${r.provider}@${r.region} ${r.ok} ${r.consecutive_failures}`)).toEqual([
-      "polly@eu-central-1 1 0",
-    ]);
-  });
+      vi.restoreAllMocks();
+      providers();
+      await cron({ ...POLLY, POLLY_REGIONS: "eu-central-1", PROVIDER_PROBES: "tts" });
+      stored = await rows();
+      expect(stored.map((r) => `${r.provider}@${r.region} ${r.ok} ${r.consecutive_failures}`)).toEqual([
+        "polly@eu-central-1 1 0",
+      ]);
+    },
+  );
 
   it("dispatches by cron: the daily trigger runs retention, not probes", async () => {
     const { spy } = providers();

@@ -207,52 +207,56 @@ describe("EU provider regions", () => {
     expect(hosts).toEqual([]);
   });
 
-  it("sends an EU call's speech to Deepgram's EU endpoint, and keeps text turns working when only the global one exists", async () => {
-    const { tenantId, key } = await tenant({ residency: "eu" });
-    const callId = await startCall(key);
-    const hosts: string[] = [];
-    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-      hosts.push(new URL(new Request(input, init).url).host);
-      return Response.json({
-        metadata: { request_id: "r1" },
-        results: { channels: [{ alternatives: [{ transcript: "check my balance", confidence: 0.9, words: [] }] }] },
+  it(
+    "sends an EU call's speech to Deepgram's EU endpoint, and keeps " +
+      "text turns working when only the global one exists",
+    async () => {
+      const { tenantId, key } = await tenant({ residency: "eu" });
+      const callId = await startCall(key);
+      const hosts: string[] = [];
+      vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+        hosts.push(new URL(new Request(input, init).url).host);
+        return Response.json({
+          metadata: { request_id: "r1" },
+          results: { channels: [{ alternatives: [{ transcript: "check my balance", confidence: 0.9, words: [] }] }] },
+        });
       });
-    });
-    const speak = () =>
-      api(`/api/v1/calls/${callId}/turns?reply=text`, {
+      const speak = () =>
+        api(`/api/v1/calls/${callId}/turns?reply=text`, {
+          method: "POST",
+          key,
+          body: balanceWav,
+          headers: { "Content-Type": "audio/wav" },
+        });
+
+      await setCallBindings(
+        tenantId,
+        callId,
+        { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global,eu" },
+        "eu",
+      );
+      const heard = await speak();
+      expect(await heard.json()).toMatchObject({ transcript: { provider: "deepgram", region: "eu" } });
+      expect(heard.headers.get("X-Voice-Provider")).toBe("stt=deepgram");
+      expect(heard.headers.get("X-Voice-Region")).toBe("stt=eu");
+      expect(hosts).toEqual(["api.eu.deepgram.com"]);
+
+      await setCallBindings(
+        tenantId,
+        callId,
+        { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global" },
+        "eu",
+      );
+      await expectProblem(await speak(), 503, "residency_unavailable");
+      expect(hosts).toHaveLength(1);
+      const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
         method: "POST",
         key,
-        body: balanceWav,
-        headers: { "Content-Type": "audio/wav" },
+        json: { text: "what is my balance" },
       });
-
-    await setCallBindings(
-      tenantId,
-      callId,
-      { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global,eu" },
-      "eu",
-    );
-    const heard = await speak();
-    expect(await heard.json()).toMatchObject({ transcript: { provider: "deepgram", region: "eu" } });
-    expect(heard.headers.get("X-Voice-Provider")).toBe("stt=deepgram");
-    expect(heard.headers.get("X-Voice-Region")).toBe("stt=eu");
-    expect(hosts).toEqual(["api.eu.deepgram.com"]);
-
-    await setCallBindings(
-      tenantId,
-      callId,
-      { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-key", DEEPGRAM_REGIONS: "global" },
-      "eu",
-    );
-    await expectProblem(await speak(), 503, "residency_unavailable");
-    expect(hosts).toHaveLength(1);
-    const text = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
-      method: "POST",
-      key,
-      json: { text: "what is my balance" },
-    });
-    expect(text.status).toBe(200);
-  });
+      expect(text.status).toBe(200);
+    },
+  );
 });
 
 describe("EU calls where the runtime has no jurisdictions", () => {

@@ -32,7 +32,10 @@ const FIXTURE = join(ROOT, "test", "fixtures", "audio", "dtmf-1234H-8k.wav");
 /** Silence before the tones: the time the test has, once the page opened the microphone, to press the button. */
 const LEAD_SILENCE_S = 4;
 const TRAIL_SILENCE_S = 1;
-/** Calls made over the API besides the console's own: a page of the list (the console asks for 10), so that it has a second. */
+/**
+ * Calls made over the API besides the console's own: a page of the list (the console asks for 10), so that it has a
+ * second.
+ */
 const EXTRA_CALLS = 10;
 const TOTAL_TIMEOUT_MS = 5 * 60_000;
 
@@ -240,7 +243,8 @@ async function run() {
     await page.keyboard.down("Space");
     assert.equal(await page.$eval("#ptt", (node) => node.getAttribute("aria-pressed")), "true");
     log("talking: holding Space while the keypad tones play");
-    // Pressed within LEAD_SILENCE_S of the microphone opening, the button catches every key; later, the first ones are missed.
+    // Pressed within LEAD_SILENCE_S of the microphone opening, the button catches every key; later, the first ones are
+    // missed.
     await waitFor(
       page,
       "the keys 1234# to be heard",
@@ -420,7 +424,8 @@ async function run() {
         .$$eval("#events li", (items) => items.map((li) => li.textContent).slice(-30))
         .catch(() => []);
       console.error(
-        `[console-test] failure screenshot: ${failure}\n[console-test] page status: ${await text(page, "#status").catch(() => "?")}\n[console-test] stream events:\n  ${events.join("\n  ")}`,
+        `[console-test] failure screenshot: ${failure}\n[console-test] page status: ` +
+          `${await text(page, "#status").catch(() => "?")}\n[console-test] stream events:\n  ${events.join("\n  ")}`,
       );
     }
     console.error(`[console-test] browser problems:\n  ${problems.join("\n  ") || "(none)"}`);

@@ -84,30 +84,34 @@ describe("a call's sync (D1 index, audit log, metrics shards)", () => {
     for (const e of turns) expect(e).toMatchObject({ actor: keyId, target: callId });
   });
 
-  it(`costs one more row, the history row, on the turn that moves the last ${TAIL_TURNS} turns out of the session row`, async () => {
-    const { tenantId, key } = await tenant();
-    const callId = await startCall(key);
-    const stub = callObject(tenantId, callId);
-    const costs: number[] = [];
-    for (let i = 1; i <= TAIL_TURNS; i++) {
-      const before = await rowsWritten(stub);
-      expect(
-        (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
-          .status,
-      ).toBe(200);
-      costs.push((await rowsWritten(stub)) - before);
-    }
-    // The greeting is the tail's first group, so turn TAIL_TURNS - 1 fills it: the session row and
-    // one history row (no AUTOINCREMENT sequence row with it).
-    expect(costs).toEqual(Array.from({ length: TAIL_TURNS }, (_, i) => (i === TAIL_TURNS - 2 ? 2 : 1)));
-    const history = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
-      history: { turnId: string; role: string }[];
-    };
-    expect(history.history.map((e) => e.turnId)).toEqual([
-      "turn-0",
-      ...Array.from({ length: TAIL_TURNS }, (_, i) => [`turn-${i + 1}`, `turn-${i + 1}`]).flat(),
-    ]);
-  });
+  it(
+    "costs one more row, the history row, on the turn that moves " +
+      `the last ${TAIL_TURNS} turns out of the session row`,
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = await startCall(key);
+      const stub = callObject(tenantId, callId);
+      const costs: number[] = [];
+      for (let i = 1; i <= TAIL_TURNS; i++) {
+        const before = await rowsWritten(stub);
+        expect(
+          (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
+            .status,
+        ).toBe(200);
+        costs.push((await rowsWritten(stub)) - before);
+      }
+      // The greeting is the tail's first group, so turn TAIL_TURNS - 1 fills it: the session row and
+      // one history row (no AUTOINCREMENT sequence row with it).
+      expect(costs).toEqual(Array.from({ length: TAIL_TURNS }, (_, i) => (i === TAIL_TURNS - 2 ? 2 : 1)));
+      const history = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+        history: { turnId: string; role: string }[];
+      };
+      expect(history.history.map((e) => e.turnId)).toEqual([
+        "turn-0",
+        ...Array.from({ length: TAIL_TURNS }, (_, i) => [`turn-${i + 1}`, `turn-${i + 1}`]).flat(),
+      ]);
+    },
+  );
 
   it("counts the call's start on the shards at create, and never again with its syncs", async () => {
     const { tenantId, key } = await tenant();

@@ -58,30 +58,34 @@ describe("idle timeout", () => {
     expect(view.history).toHaveLength(5);
   });
 
-  it("indexes a live call in D1 at most SYNC_INTERVAL_SECONDS (90 s) behind its turns, with one alarm, not one per turn", async () => {
-    const { tenantId, key } = await tenant();
-    const callId = await startCall(key);
-    const indexed = async () =>
-      (
-        await env.DB.prepare("SELECT turn_count FROM calls WHERE tenant_id = ? AND call_id = ?")
-          .bind(tenantId, callId)
-          .first<{ turn_count: number }>()
-      )?.turn_count;
-    expect(await indexed()).toBe(0); // creation indexes at once
-    for (const text of ["billing", "technical support"]) {
-      await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } });
-    }
-    const due = (await alarmOf(tenantId, callId)) as number;
-    expect(due - Date.now()).toBeGreaterThan(50_000);
-    expect(due - Date.now()).toBeLessThanOrEqual(90_000);
-    const jobs = await jobsOf(callObject(tenantId, callId));
-    expect(jobs.map((j) => j.job)).toEqual(["index"]); // one pending index for both turns
-    expect(await indexed()).toBe(0);
+  it(
+    "indexes a live call in D1 at most SYNC_INTERVAL_SECONDS (90 s) " +
+      "behind its turns, with one alarm, not one per turn",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = await startCall(key);
+      const indexed = async () =>
+        (
+          await env.DB.prepare("SELECT turn_count FROM calls WHERE tenant_id = ? AND call_id = ?")
+            .bind(tenantId, callId)
+            .first<{ turn_count: number }>()
+        )?.turn_count;
+      expect(await indexed()).toBe(0); // creation indexes at once
+      for (const text of ["billing", "technical support"]) {
+        await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } });
+      }
+      const due = (await alarmOf(tenantId, callId)) as number;
+      expect(due - Date.now()).toBeGreaterThan(50_000);
+      expect(due - Date.now()).toBeLessThanOrEqual(90_000);
+      const jobs = await jobsOf(callObject(tenantId, callId));
+      expect(jobs.map((j) => j.job)).toEqual(["index"]); // one pending index for both turns
+      expect(await indexed()).toBe(0);
 
-    // 90 s later the alarm writes the index once, and the next alarm is the idle deadline.
-    await makeJobsDue(callObject(tenantId, callId));
-    expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
-    expect(await indexed()).toBe(2);
-    expect(((await alarmOf(tenantId, callId)) as number) - Date.now()).toBeGreaterThan(290_000);
-  });
+      // 90 s later the alarm writes the index once, and the next alarm is the idle deadline.
+      await makeJobsDue(callObject(tenantId, callId));
+      expect(await runDurableObjectAlarm(callObject(tenantId, callId))).toBe(true);
+      expect(await indexed()).toBe(2);
+      expect(((await alarmOf(tenantId, callId)) as number) - Date.now()).toBeGreaterThan(290_000);
+    },
+  );
 });

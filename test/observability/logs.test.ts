@@ -90,57 +90,62 @@ describe("structured logs", () => {
       expect(l).toMatchObject({ requestId: expect.any(String), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
-  it("writes one line per request: a request that caused a call event writes that event, with the request's fields", async () => {
-    const { tenantId, key } = await tenant();
-    const read = captureConsole();
-    const callId = await startCall(key);
-    for (const text of ["billing", "check my balance"]) {
-      expect(
-        (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } })).status,
-      ).toBe(200);
-    }
-    expect((await api(`/api/v1/calls/${callId}`, { key })).status).toBe(200);
-    expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
+  it(
+    "writes one line per request: a request " +
+      "that caused a call event writes " +
+      "that event, with the request's fields",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const read = captureConsole();
+      const callId = await startCall(key);
+      for (const text of ["billing", "check my balance"]) {
+        expect(
+          (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text } })).status,
+        ).toBe(200);
+      }
+      expect((await api(`/api/v1/calls/${callId}`, { key })).status).toBe(200);
+      expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).status).toBe(200);
 
-    const lines = read();
-    // Five requests, five request lines (they carry method, path, status and ms), whatever their event.
-    const requestLines = lines.filter((l) => "method" in l);
-    expect(
-      requestLines.map((l) => `${String(l.event)} ${String(l.method)} ${String(l.path)} ${String(l.status)}`),
-    ).toEqual([
-      `call_started POST /api/v1/calls 201`,
-      `turn POST /api/v1/calls/${callId}/turns 200`,
-      `turn POST /api/v1/calls/${callId}/turns 200`,
-      `request GET /api/v1/calls/${callId} 200`,
-      `call_ended POST /api/v1/calls/${callId}/end 200`,
-    ]);
-    for (const l of requestLines)
-      expect(l).toMatchObject({
-        requestId: expect.any(String),
-        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
-        tenantId,
-        ms: expect.any(Number),
+      const lines = read();
+      // Five requests, five request lines (they carry method, path, status and ms), whatever their event.
+      const requestLines = lines.filter((l) => "method" in l);
+      expect(
+        requestLines.map((l) => `${String(l.event)} ${String(l.method)} ${String(l.path)} ${String(l.status)}`),
+      ).toEqual([
+        `call_started POST /api/v1/calls 201`,
+        `turn POST /api/v1/calls/${callId}/turns 200`,
+        `turn POST /api/v1/calls/${callId}/turns 200`,
+        `request GET /api/v1/calls/${callId} 200`,
+        `call_ended POST /api/v1/calls/${callId}/end 200`,
+      ]);
+      for (const l of requestLines)
+        expect(l).toMatchObject({
+          requestId: expect.any(String),
+          traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+          tenantId,
+          ms: expect.any(Number),
+        });
+      // Each call event has exactly one line: the turns' carry the object's fields, and the archive,
+      // which no request line carries, has its own.
+      expect(lines.filter((l) => l.event === "turn")).toHaveLength(2);
+      expect(lines.filter((l) => l.event === "turn")[1]).toMatchObject({
+        callId,
+        turnId: "turn-2",
+        source: "text",
+        latencyMs: { total: expect.any(Number) },
       });
-    // Each call event has exactly one line: the turns' carry the object's fields, and the archive,
-    // which no request line carries, has its own.
-    expect(lines.filter((l) => l.event === "turn")).toHaveLength(2);
-    expect(lines.filter((l) => l.event === "turn")[1]).toMatchObject({
-      callId,
-      turnId: "turn-2",
-      source: "text",
-      latencyMs: { total: expect.any(Number) },
-    });
-    expect(lines.filter((l) => l.event === "call_started")[0]).toMatchObject({
-      callId,
-      flow: expect.any(String),
-      language: "en-US",
-    });
-    expect(lines.filter((l) => l.event === "call_ended")[0]).toMatchObject({ callId, reason: "client", turns: 2 });
-    expect(lines.filter((l) => l.event === "archive_written")).toEqual([
-      expect.objectContaining({ callId, d1RowsWritten: expect.any(Number) }),
-    ]);
-    expect(lines.filter((l) => l.event === "archive_written")[0]).not.toHaveProperty("method");
-  });
+      expect(lines.filter((l) => l.event === "call_started")[0]).toMatchObject({
+        callId,
+        flow: expect.any(String),
+        language: "en-US",
+      });
+      expect(lines.filter((l) => l.event === "call_ended")[0]).toMatchObject({ callId, reason: "client", turns: 2 });
+      expect(lines.filter((l) => l.event === "archive_written")).toEqual([
+        expect.objectContaining({ callId, d1RowsWritten: expect.any(Number) }),
+      ]);
+      expect(lines.filter((l) => l.event === "archive_written")[0]).not.toHaveProperty("method");
+    },
+  );
 
   it("posts each invocation's lines to LOG_SINK_URL as Elasticsearch _bulk NDJSON", async () => {
     const { tenantId, key } = await tenant();
@@ -167,7 +172,8 @@ describe("structured logs", () => {
     expect(
       (await fetchWithSettings(sink, apiRequest(`/api/v1/calls/${callId}/end`, { method: "POST", key }))).status,
     ).toBe(200);
-    // The Worker's two requests (their lines are the turn and call_ended events) and the object's end RPC (archive_written).
+    // The Worker's two requests (their lines are the turn and call_ended events) and the object's end RPC
+    // (archive_written).
     await vi.waitFor(() => expect(posts.length).toBe(3));
     for (const p of posts) {
       expect(p.auth).toBe("ApiKey sink-secret");

@@ -77,7 +77,9 @@ const deepgramAnswer = () =>
     },
   });
 
-/** Intercepts the collector (recording each export and its headers) and Deepgram (failing `sttFailures` times first). */
+/**
+ * Intercepts the collector (recording each export and its headers) and Deepgram (failing `sttFailures` times first).
+ */
 function intercept(options: { sttFailures?: number; collector?: (req: Request) => Promise<Response> } = {}) {
   const exports: { spans: Span[]; headers: Headers }[] = [];
   let failures = options.sttFailures ?? 0;
@@ -112,64 +114,71 @@ function audioTurn(key: string, callId: string, headers: Record<string, string> 
 }
 
 describe("tracing over OTLP/HTTP", () => {
-  it("exports request → DO turn → stt → provider attempts, nlp, tts, continuing the client's traceparent", async () => {
-    const { tenantId, key, callId } = await tracedCall();
-    const collector = intercept({ sttFailures: 1 });
-    const res = await fetchWithSettings(
-      OTEL,
-      audioTurn(key, callId, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` }),
-    );
-    expect(res.status, await res.clone().text()).toBe(200);
-    // The object exports in its own waitUntil, after the Worker's.
-    await vi.waitFor(() => expect(collector.spans().some((s) => s.name === "CallSession.turn")).toBe(true));
-    const spans = collector.spans();
-    expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([CLIENT_TRACE]));
-    const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const one = (name: string) => {
-      const found = spans.filter((s) => s.name === name);
-      expect(found, name).toHaveLength(1);
-      return found[0]!;
-    };
-    const request = one("POST /api/v1/calls/:callId/turns");
-    expect(request.parent).toBe(CLIENT_SPAN);
-    expect(request.kind).toBe(2); // SERVER
-    expect(request.attrs).toMatchObject({ "http.response.status_code": 200, "voice.tenant_id": tenantId });
-    const rpc = one("CallSession.turn rpc");
-    expect(rpc.parent).toBe(request.spanId);
-    const doTurn = one("CallSession.turn");
-    expect(doTurn.parent).toBe(rpc.spanId);
-    expect(doTurn.attrs).toMatchObject({ "voice.call_id": callId, "voice.tenant_id": tenantId });
-    const stt = one("stt");
-    const nlp = one("nlp");
-    const tts = one("tts");
-    for (const stage of [stt, nlp, tts]) expect(stage.parent).toBe(doTurn.spanId);
-    expect(stt.attrs).toMatchObject({ "voice.provider": "deepgram", "voice.source": "speech" });
-    expect(nlp.attrs).toMatchObject({ "voice.intent": "check_balance" });
-    const attempts = spans.filter((s) => s.name === "provider.attempt" && s.parent === stt.spanId);
-    expect(attempts.map((a) => a.attrs)).toEqual([
-      expect.objectContaining({
-        "voice.provider": "deepgram",
-        "voice.attempt": 1,
-        "voice.outcome": "failed",
-        "http.response.status_code": 503,
-      }),
-      expect.objectContaining({ "voice.provider": "deepgram", "voice.attempt": 2, "voice.outcome": "success" }),
-    ]);
-    expect(attempts.every((a) => typeof a.attrs["voice.region"] === "string")).toBe(true);
-    // Every span is in the tree under the request span.
-    for (const s of spans) {
-      let at: Span | undefined = s;
-      while (at && at !== request) at = at.parent ? byId.get(at.parent) : undefined;
-      expect(at, s.name).toBe(request);
-    }
-    expect(new Set(spans.map((s) => s.service))).toEqual(new Set(["voice-edge"]));
-    // OTEL_EXPORTER_OTLP_HEADERS, URL-decoded, on every export.
-    for (const e of collector.exports) expect(e.headers.get("x-honeycomb-team")).toBe("hc-secret=1");
-    // No secret or caller text in the spans.
-    const all = JSON.stringify(spans);
-    expect(all).not.toContain("dg-secret-key");
-    expect(all).not.toContain("account balance");
-  });
+  it(
+    "exports request → " +
+      "DO turn → stt → " +
+      "provider attempts, " +
+      "nlp, tts, continuing " +
+      "the client's traceparent",
+    async () => {
+      const { tenantId, key, callId } = await tracedCall();
+      const collector = intercept({ sttFailures: 1 });
+      const res = await fetchWithSettings(
+        OTEL,
+        audioTurn(key, callId, { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` }),
+      );
+      expect(res.status, await res.clone().text()).toBe(200);
+      // The object exports in its own waitUntil, after the Worker's.
+      await vi.waitFor(() => expect(collector.spans().some((s) => s.name === "CallSession.turn")).toBe(true));
+      const spans = collector.spans();
+      expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([CLIENT_TRACE]));
+      const byId = new Map(spans.map((s) => [s.spanId, s]));
+      const one = (name: string) => {
+        const found = spans.filter((s) => s.name === name);
+        expect(found, name).toHaveLength(1);
+        return found[0]!;
+      };
+      const request = one("POST /api/v1/calls/:callId/turns");
+      expect(request.parent).toBe(CLIENT_SPAN);
+      expect(request.kind).toBe(2); // SERVER
+      expect(request.attrs).toMatchObject({ "http.response.status_code": 200, "voice.tenant_id": tenantId });
+      const rpc = one("CallSession.turn rpc");
+      expect(rpc.parent).toBe(request.spanId);
+      const doTurn = one("CallSession.turn");
+      expect(doTurn.parent).toBe(rpc.spanId);
+      expect(doTurn.attrs).toMatchObject({ "voice.call_id": callId, "voice.tenant_id": tenantId });
+      const stt = one("stt");
+      const nlp = one("nlp");
+      const tts = one("tts");
+      for (const stage of [stt, nlp, tts]) expect(stage.parent).toBe(doTurn.spanId);
+      expect(stt.attrs).toMatchObject({ "voice.provider": "deepgram", "voice.source": "speech" });
+      expect(nlp.attrs).toMatchObject({ "voice.intent": "check_balance" });
+      const attempts = spans.filter((s) => s.name === "provider.attempt" && s.parent === stt.spanId);
+      expect(attempts.map((a) => a.attrs)).toEqual([
+        expect.objectContaining({
+          "voice.provider": "deepgram",
+          "voice.attempt": 1,
+          "voice.outcome": "failed",
+          "http.response.status_code": 503,
+        }),
+        expect.objectContaining({ "voice.provider": "deepgram", "voice.attempt": 2, "voice.outcome": "success" }),
+      ]);
+      expect(attempts.every((a) => typeof a.attrs["voice.region"] === "string")).toBe(true);
+      // Every span is in the tree under the request span.
+      for (const s of spans) {
+        let at: Span | undefined = s;
+        while (at && at !== request) at = at.parent ? byId.get(at.parent) : undefined;
+        expect(at, s.name).toBe(request);
+      }
+      expect(new Set(spans.map((s) => s.service))).toEqual(new Set(["voice-edge"]));
+      // OTEL_EXPORTER_OTLP_HEADERS, URL-decoded, on every export.
+      for (const e of collector.exports) expect(e.headers.get("x-honeycomb-team")).toBe("hc-secret=1");
+      // No secret or caller text in the spans.
+      const all = JSON.stringify(spans);
+      expect(all).not.toContain("dg-secret-key");
+      expect(all).not.toContain("account balance");
+    },
+  );
 
   it("starts a trace with the request's own trace id when the client sends none", async () => {
     const { key, callId } = await tracedCall();

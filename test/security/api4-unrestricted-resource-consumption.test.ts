@@ -26,31 +26,38 @@ describe("per-tenant request rate", () => {
   // 5 a minute, so one token every 12 s: no token comes back while a test runs.
   const call = apiWithSettings({ TENANT_REQUESTS_PER_MINUTE: "5" });
 
-  it("refuses a burst over the limit with 429 rate_limited and Retry-After, and the refused turns change nothing", async () => {
-    const { tenantId, key } = await tenant();
-    const created = await call("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
-    expect(created.status).toBe(201);
-    const { callId } = (await created.json()) as { callId: string };
+  it(
+    "refuses a burst over the limit with 429 rate_limited " + "and Retry-After, and the refused turns change nothing",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const created = await call("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
+      expect(created.status).toBe(201);
+      const { callId } = (await created.json()) as { callId: string };
 
-    const turns = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        call(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: `hello number ${i}` } }),
-      ),
-    );
-    const ok = turns.filter((r) => r.status === 200);
-    const refused = turns.filter((r) => r.status !== 200);
-    expect(ok).toHaveLength(4); // the bucket held 5; the call took one
-    expect(refused).toHaveLength(4);
-    for (const r of refused) {
-      const seconds = await expectRateLimited(r);
-      expect(seconds).toBeGreaterThan(0);
-      expect(seconds).toBeLessThanOrEqual(12);
-    }
+      const turns = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          call(`/api/v1/calls/${callId}/turns?reply=text`, {
+            method: "POST",
+            key,
+            json: { text: `hello number ${i}` },
+          }),
+        ),
+      );
+      const ok = turns.filter((r) => r.status === 200);
+      const refused = turns.filter((r) => r.status !== 200);
+      expect(ok).toHaveLength(4); // the bucket held 5; the call took one
+      expect(refused).toHaveLength(4);
+      for (const r of refused) {
+        const seconds = await expectRateLimited(r);
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThanOrEqual(12);
+      }
 
-    const view = await hot(tenantId, callId);
-    expect(view?.turnCount).toBe(4);
-    expect(view?.history).toHaveLength(1 + 2 * 4); // the greeting and four turns, nothing of the refused ones
-  });
+      const view = await hot(tenantId, callId);
+      expect(view?.turnCount).toBe(4);
+      expect(view?.history).toHaveLength(1 + 2 * 4); // the greeting and four turns, nothing of the refused ones
+    },
+  );
 
   it("counts all of a tenant's keys together and no other tenant's", async () => {
     const a = await tenant();
@@ -183,33 +190,36 @@ describe("configured caps refuse oversized input and store nothing", () => {
     await unchanged();
   });
 
-  it("metadata over MAX_CONTEXT_BYTES at creation, and a context that would grow past it by merging (413)", async () => {
-    const fresh = await tenant();
-    await expectProblem(
-      await api("/api/v1/calls", {
-        method: "POST",
-        key: fresh.key,
-        json: { metadata: { blob: "x".repeat(17 * 1024) } },
-      }),
-      413,
-      "payload_too_large",
-    );
-    await noCalls(fresh.key);
+  it(
+    "metadata over MAX_CONTEXT_BYTES at creation, and " + "a context that would grow past it by merging (413)",
+    async () => {
+      const fresh = await tenant();
+      await expectProblem(
+        await api("/api/v1/calls", {
+          method: "POST",
+          key: fresh.key,
+          json: { metadata: { blob: "x".repeat(17 * 1024) } },
+        }),
+        413,
+        "payload_too_large",
+      );
+      await noCalls(fresh.key);
 
-    const { tenantId, key, callId } = await callWithOneTurn();
-    const half = "y".repeat(9 * 1024);
-    expect(
-      (await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: half } } })).status,
-    ).toBe(200);
-    const grown = JSON.stringify(await hot(tenantId, callId));
-    // Each patch is small enough; the merged context would not be.
-    await expectProblem(
-      await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { b: half } } }),
-      413,
-      "payload_too_large",
-    );
-    expect(JSON.stringify(await hot(tenantId, callId))).toBe(grown);
-  });
+      const { tenantId, key, callId } = await callWithOneTurn();
+      const half = "y".repeat(9 * 1024);
+      expect(
+        (await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { a: half } } })).status,
+      ).toBe(200);
+      const grown = JSON.stringify(await hot(tenantId, callId));
+      // Each patch is small enough; the merged context would not be.
+      await expectProblem(
+        await api(`/api/v1/calls/${callId}`, { method: "PATCH", key, json: { context: { b: half } } }),
+        413,
+        "payload_too_large",
+      );
+      expect(JSON.stringify(await hot(tenantId, callId))).toBe(grown);
+    },
+  );
 
   it("turns, and so history, beyond MAX_TURNS_PER_CALL (422)", async () => {
     const { tenantId, key, callId } = await callWithOneTurn();

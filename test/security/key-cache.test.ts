@@ -318,7 +318,8 @@ describe("keys and tenants", () => {
     expect(await ask({})).toEqual({ ok: false, reason: "unauthorized" });
     expect(await ask({ tenantId: a.tenantId })).toEqual({ ok: false, reason: "unauthorized" });
     expect(await ask({ verified: aRecord })).toEqual({ ok: false, reason: "unauthorized" });
-    expect(await ask({ verified: { ...aRecord, tenantId: b.tenantId } })).toMatchObject({ ok: true }); // sanity: the check is the tenant
+    // sanity: the check is the tenant
+    expect(await ask({ verified: { ...aRecord, tenantId: b.tenantId } })).toMatchObject({ ok: true });
 
     // An isolate whose cache wrongly says A's key id is tenant B's: refused, and the entry dropped.
     rememberKey({ ...aRecord, tenantId: b.tenantId });

@@ -66,63 +66,68 @@ describe("archive container", () => {
 });
 
 describe("archives written before version 4", () => {
-  it("serves a version 3 archive (transcript.json + audio.bin bundle) cold: the call and each turn's recording", async () => {
-    const { tenantId, key } = await tenant();
-    const callId = uid("v3");
-    const caller = encodeWav(tone(200, 8000), 8000);
-    const reply = encodeWav(tone(300, 8000), 8000);
-    const bundleKey = coldKeys.audioBundle(tenantId, callId);
-    await putObject(env, env.ARCHIVE, bundleKey, new Uint8Array([...caller, ...reply]), "application/octet-stream");
-    const archive: CallArchive = {
-      version: 3,
-      archivedAt: "2026-11-20T10:00:00.000Z",
-      session: session(tenantId, callId),
-      history: [
-        { turnId: "turn-1", role: "user", text: "billing", at: "2026-11-20T10:00:00.000Z", source: "speech" },
-        { turnId: "turn-1", role: "assistant", text: "Your bill is ready.", at: "2026-11-20T10:00:00.000Z" },
-      ],
-      audio: [
-        {
-          turnId: "turn-1",
-          kind: "caller",
-          mediaType: "audio/wav",
-          format: "wav",
-          sampleRate: 8000,
-          key: bundleKey,
-          offset: 0,
-          bytes: caller.byteLength,
-        },
-        {
-          turnId: "turn-1",
-          kind: "reply",
-          mediaType: "audio/wav",
-          format: "wav",
-          sampleRate: 8000,
-          key: bundleKey,
-          offset: caller.byteLength,
-          bytes: reply.byteLength,
-        },
-      ],
-      recordingKey: null,
-    };
-    await putObject(
-      env,
-      env.ARCHIVE,
-      coldKeys.transcript(tenantId, callId),
-      JSON.stringify(archive),
-      "application/json",
-    );
+  it(
+    "serves a version 3 archive " +
+      "(transcript.json + audio.bin bundle) cold: " +
+      "the call and each turn's recording",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = uid("v3");
+      const caller = encodeWav(tone(200, 8000), 8000);
+      const reply = encodeWav(tone(300, 8000), 8000);
+      const bundleKey = coldKeys.audioBundle(tenantId, callId);
+      await putObject(env, env.ARCHIVE, bundleKey, new Uint8Array([...caller, ...reply]), "application/octet-stream");
+      const archive: CallArchive = {
+        version: 3,
+        archivedAt: "2026-11-20T10:00:00.000Z",
+        session: session(tenantId, callId),
+        history: [
+          { turnId: "turn-1", role: "user", text: "billing", at: "2026-11-20T10:00:00.000Z", source: "speech" },
+          { turnId: "turn-1", role: "assistant", text: "Your bill is ready.", at: "2026-11-20T10:00:00.000Z" },
+        ],
+        audio: [
+          {
+            turnId: "turn-1",
+            kind: "caller",
+            mediaType: "audio/wav",
+            format: "wav",
+            sampleRate: 8000,
+            key: bundleKey,
+            offset: 0,
+            bytes: caller.byteLength,
+          },
+          {
+            turnId: "turn-1",
+            kind: "reply",
+            mediaType: "audio/wav",
+            format: "wav",
+            sampleRate: 8000,
+            key: bundleKey,
+            offset: caller.byteLength,
+            bytes: reply.byteLength,
+          },
+        ],
+        recordingKey: null,
+      };
+      await putObject(
+        env,
+        env.ARCHIVE,
+        coldKeys.transcript(tenantId, callId),
+        JSON.stringify(archive),
+        "application/json",
+      );
 
-    const view = await api(`/api/v1/calls/${callId}`, { key });
-    expect(view.status).toBe(200);
-    const body = (await view.json()) as { tier: string; history: { text: string }[] };
-    expect(body.tier).toBe("cold");
-    expect(body.history.map((h) => h.text)).toEqual(["billing", "Your bill is ready."]);
-    const recording = await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key });
-    expect(recording.status).toBe(200);
-    expect(recording.headers.get("X-Voice-Tier")).toBe("cold");
-    // Both pieces at 8 kHz with the recording's gap between them: 200 ms + 300 ms of audio, and more.
-    const wav = new Uint8Array(await recording.arrayBuffer());
-    expect(wav.byteLength).toBeGreaterThan(44 + ((200 + 300) * 8000 * 2) / 1000);
-  });
+      const view = await api(`/api/v1/calls/${callId}`, { key });
+      expect(view.status).toBe(200);
+      const body = (await view.json()) as { tier: string; history: { text: string }[] };
+      expect(body.tier).toBe("cold");
+      expect(body.history.map((h) => h.text)).toEqual(["billing", "Your bill is ready."]);
+      const recording = await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key });
+      expect(recording.status).toBe(200);
+      expect(recording.headers.get("X-Voice-Tier")).toBe("cold");
+      // Both pieces at 8 kHz with the recording's gap between them: 200 ms + 300 ms of audio, and more.
+      const wav = new Uint8Array(await recording.arrayBuffer());
+      expect(wav.byteLength).toBeGreaterThan(44 + ((200 + 300) * 8000 * 2) / 1000);
+    },
+  );
 });

@@ -20,7 +20,8 @@ describe("retention cron", () => {
     // An ended row whose archive never reached R2 must stay in D1.
     const unarchived = "never-archived";
     await env.DB.prepare(
-      "INSERT INTO calls (tenant_id, call_id, language, flow, status, created_at, last_activity_at, ended_at, archived_at) VALUES (?, ?, 'en-US', 'contact-center', 'ended', ?, ?, ?, ?)",
+      "INSERT INTO calls (tenant_id, call_id, language, flow, status, created_at, last_activity_at, " +
+        "ended_at, archived_at) VALUES (?, ?, 'en-US', 'contact-center', 'ended', ?, ?, ?, ?)",
     )
       .bind(
         tenantId,

@@ -64,7 +64,9 @@ describe("the warm tier's history", () => {
       .bind(tenantId, callId)
       .run();
     const insert = env.DB.prepare(
-      "INSERT INTO turns (tenant_id, call_id, seq, turn_id, role, text, source, intent, confidence, stt_ms, nlp_ms, tts_ms, total_ms, at, reply_text, reply_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO turns (tenant_id, call_id, seq, turn_id, role, text, source, intent, confidence, stt_ms, " +
+        "nlp_ms, tts_ms, total_ms, at, reply_text, reply_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     await env.DB.batch([
       insert.bind(

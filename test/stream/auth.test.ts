@@ -120,20 +120,24 @@ describe("Bearer keys on the stream", { timeout: 30_000 }, () => {
 });
 
 describe("the OpenAPI document", { timeout: 30_000 }, () => {
-  it("lists both routes: the token (201) and the WebSocket upgrade (101) with its problem answers and both credentials", async () => {
-    const doc = (await (await api("/openapi.json")).json()) as {
-      paths: Record<
-        string,
-        Record<string, { security?: Record<string, string[]>[]; responses: Record<string, unknown> }>
-      >;
-      components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> };
-    };
-    const stream = doc.paths["/api/v1/calls/{callId}/stream"]?.get;
-    expect(stream?.security).toEqual([{ bearer: ["calls:write"] }, { streamToken: [] }]);
-    expect(Object.keys(stream?.responses ?? {})).toEqual(expect.arrayContaining(["101", "401", "403", "426"]));
-    expect(doc.components.securitySchemes.streamToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
-    const mint = doc.paths["/api/v1/calls/{callId}/stream-token"]?.post;
-    expect(mint?.security).toEqual([{ bearer: ["calls:write"] }]);
-    expect(Object.keys(mint?.responses ?? {})).toEqual(expect.arrayContaining(["201", "403", "404", "409"]));
-  });
+  it(
+    "lists both routes: the token (201) and the WebSocket upgrade " +
+      "(101) with its problem answers and both credentials",
+    async () => {
+      const doc = (await (await api("/openapi.json")).json()) as {
+        paths: Record<
+          string,
+          Record<string, { security?: Record<string, string[]>[]; responses: Record<string, unknown> }>
+        >;
+        components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> };
+      };
+      const stream = doc.paths["/api/v1/calls/{callId}/stream"]?.get;
+      expect(stream?.security).toEqual([{ bearer: ["calls:write"] }, { streamToken: [] }]);
+      expect(Object.keys(stream?.responses ?? {})).toEqual(expect.arrayContaining(["101", "401", "403", "426"]));
+      expect(doc.components.securitySchemes.streamToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
+      const mint = doc.paths["/api/v1/calls/{callId}/stream-token"]?.post;
+      expect(mint?.security).toEqual([{ bearer: ["calls:write"] }]);
+      expect(Object.keys(mint?.responses ?? {})).toEqual(expect.arrayContaining(["201", "403", "404", "409"]));
+    },
+  );
 });

@@ -27,16 +27,20 @@ async function stillAnswers(callId: string, key: string): Promise<void> {
 }
 
 describe("refused on the socket, or before the upgrade", { timeout: 30_000 }, () => {
-  it("says call_not_found (4404) for an unknown call and for another tenant's call, call_ended (4410) for an ended one", async () => {
-    const a = await tenant();
-    const b = await tenant();
-    const callId = await startCall(a.key);
-    await expectFatal((await connect("no-such-call", { key: a.key })) as TestStream, 404, "call_not_found", 4404);
-    // Another tenant's call id names another (empty) object: not found, never forbidden.
-    await expectFatal((await connect(callId, { key: b.key })) as TestStream, 404, "call_not_found", 4404);
-    expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key: a.key })).status).toBe(200);
-    await expectFatal((await connect(callId, { key: a.key })) as TestStream, 409, "call_ended", 4410);
-  });
+  it(
+    "says call_not_found (4404) for an unknown call and for another " +
+      "tenant's call, call_ended (4410) for an ended one",
+    async () => {
+      const a = await tenant();
+      const b = await tenant();
+      const callId = await startCall(a.key);
+      await expectFatal((await connect("no-such-call", { key: a.key })) as TestStream, 404, "call_not_found", 4404);
+      // Another tenant's call id names another (empty) object: not found, never forbidden.
+      await expectFatal((await connect(callId, { key: b.key })) as TestStream, 404, "call_not_found", 4404);
+      expect((await api(`/api/v1/calls/${callId}/end`, { method: "POST", key: a.key })).status).toBe(200);
+      await expectFatal((await connect(callId, { key: a.key })) as TestStream, 409, "call_ended", 4410);
+    },
+  );
 
   it("says call_ended (4410) for a call that ended and was archived (its object is empty)", async () => {
     const { tenantId, key } = await tenant();
@@ -136,25 +140,28 @@ describe("refused after the upgrade: error message, then a clean close", { timeo
 });
 
 describe("refused, and the stream goes on", { timeout: 30_000 }, () => {
-  it("an unknown message type, a misspelt field and bad keypad keys are errors; the next good message is answered", async () => {
-    const { key } = await tenant();
-    const callId = await startCall(key);
-    const s = await started(callId, key, { reply: "text" });
-    s.send({ type: "hangup" });
-    expect(await s.next("error")).toMatchObject({ status: 400, code: "unknown_message_type" });
-    s.send({ type: "text", txt: "hello" });
-    const misspelt = await s.next("error");
-    expect(misspelt).toMatchObject({ status: 400, code: "invalid_message" });
-    expect(misspelt.detail).toContain('"txt"');
-    s.send({ type: "dtmf", digits: "12x" });
-    expect(await s.next("error")).toMatchObject({ status: 400, code: "invalid_message" });
-    s.send({ type: "text", text: "   " });
-    expect(await s.next("error")).toMatchObject({ status: 400, code: "invalid_message" });
-    s.send({ type: "text", text: "hello" });
-    expect(await s.next("transcript")).toMatchObject({ turnId: "turn-1", text: "hello" });
-    expect(s.closeInfo).toBeUndefined();
-    expect(s.summary()).toEqual(["ready", "error", "error", "error", "error", "transcript"]);
-  });
+  it(
+    "an unknown message type, a misspelt field and bad " + "keypad keys are errors; the next good message is answered",
+    async () => {
+      const { key } = await tenant();
+      const callId = await startCall(key);
+      const s = await started(callId, key, { reply: "text" });
+      s.send({ type: "hangup" });
+      expect(await s.next("error")).toMatchObject({ status: 400, code: "unknown_message_type" });
+      s.send({ type: "text", txt: "hello" });
+      const misspelt = await s.next("error");
+      expect(misspelt).toMatchObject({ status: 400, code: "invalid_message" });
+      expect(misspelt.detail).toContain('"txt"');
+      s.send({ type: "dtmf", digits: "12x" });
+      expect(await s.next("error")).toMatchObject({ status: 400, code: "invalid_message" });
+      s.send({ type: "text", text: "   " });
+      expect(await s.next("error")).toMatchObject({ status: 400, code: "invalid_message" });
+      s.send({ type: "text", text: "hello" });
+      expect(await s.next("transcript")).toMatchObject({ turnId: "turn-1", text: "hello" });
+      expect(s.closeInfo).toBeUndefined();
+      expect(s.summary()).toEqual(["ready", "error", "error", "error", "error", "transcript"]);
+    },
+  );
 
   it("a second stream on the call replaces the first, which is told why (1008); the call goes on", async () => {
     const { key } = await tenant();

@@ -92,35 +92,38 @@ describe("hibernation", { timeout: 30_000 }, () => {
     ).toBe("1234#");
   });
 
-  it("still knows what a hibernated reply was playing: barge-in after a wake cuts it where the caller spoke", async () => {
-    const { tenantId, key } = await tenant();
-    const callId = await startCall(key);
-    const s = await started(callId, key);
-    s.send({ type: "text", text: "hello" });
-    await s.next("metrics");
-    const before = await attachment(tenantId, callId);
-    expect(before?.playback?.ends).toHaveLength(2);
-    // Nothing is left running after the turn: no provider deadline timer (they are cleared), no
-    // pending promise, so eviction need not wait for anything (it waits out in-flight work).
-    const evicting = Date.now();
-    await evictDurableObject(callObject(tenantId, callId));
-    expect(Date.now() - evicting).toBeLessThan(3000);
-    const firstEnd = before!.playback!.ends[0]!;
-    await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
-      instance.streamNow = () => firstEnd + 10;
-    });
-    s.sendAudio(speechLike(16000, 600), "pcm16", 16000);
-    await s.next("speech_started");
-    expect(await s.next("interrupted")).toEqual({
-      type: "interrupted",
-      turnId: "turn-1",
-      spokenText: "Hello! How can I help you today?",
-    });
-    s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
-    await s.next("error"); // the new utterance's turn: no STT provider in tests
-    expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({
-      text: "Hello! How can I help you today?",
-      interrupted: true,
-    });
-  });
+  it(
+    "still knows what a hibernated reply was playing: " + "barge-in after a wake cuts it where the caller spoke",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = await startCall(key);
+      const s = await started(callId, key);
+      s.send({ type: "text", text: "hello" });
+      await s.next("metrics");
+      const before = await attachment(tenantId, callId);
+      expect(before?.playback?.ends).toHaveLength(2);
+      // Nothing is left running after the turn: no provider deadline timer (they are cleared), no
+      // pending promise, so eviction need not wait for anything (it waits out in-flight work).
+      const evicting = Date.now();
+      await evictDurableObject(callObject(tenantId, callId));
+      expect(Date.now() - evicting).toBeLessThan(3000);
+      const firstEnd = before!.playback!.ends[0]!;
+      await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
+        instance.streamNow = () => firstEnd + 10;
+      });
+      s.sendAudio(speechLike(16000, 600), "pcm16", 16000);
+      await s.next("speech_started");
+      expect(await s.next("interrupted")).toEqual({
+        type: "interrupted",
+        turnId: "turn-1",
+        spokenText: "Hello! How can I help you today?",
+      });
+      s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
+      await s.next("error"); // the new utterance's turn: no STT provider in tests
+      expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({
+        text: "Hello! How can I help you today?",
+        interrupted: true,
+      });
+    },
+  );
 });

@@ -165,104 +165,120 @@ describe("endpointing", { timeout: 30_000 }, () => {
 });
 
 describe("a spoken turn", { timeout: 30_000 }, () => {
-  it("runs speech_started → transcript → intent → reply → audio → reply_done → metrics on the agent fixture", async () => {
-    const { tenantId, key } = await tenant();
-    const callId = await startCall(key);
-    await setCallBindings(tenantId, callId, DEEPGRAM);
-    stubProviders("agent");
-    const s = await started(callId, key);
-    const { samples } = wavSamples(agentWav);
-    s.sendAudio(samples, "pcm16", 16000);
-    s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
-    const m = await s.next("metrics");
-    expect(s.summary()).toEqual([
-      "ready",
-      "speech_started",
-      "transcript",
-      "intent",
-      "reply",
-      "audio",
-      "reply_done",
-      "metrics",
-    ]);
-    expect(s.messages("reply")[0]!.text).toBe("Let me connect you with an agent. Please hold while I transfer you.");
-    expect(m).toMatchObject({
-      turnId: "turn-1",
-      sttMs: expect.any(Number),
-      nlpMs: expect.any(Number),
-      ttsMs: expect.any(Number),
-    });
-    expect(m.firstAudioMs).not.toBeNull();
-    expect(m.firstAudioMs!).toBeLessThanOrEqual(m.sttMs + m.nlpMs + m.ttsMs + 50);
-    const view = await callView(tenantId, callId);
-    expect(view?.history.filter((h) => h.turnId === "turn-1").map((h) => [h.role, h.text, h.source])).toEqual([
-      ["user", "agent", "speech"],
-      ["assistant", "Let me connect you with an agent. Please hold while I transfer you.", undefined],
-    ]);
-    // The caller's utterance is kept like an uploaded turn's audio (the recording).
-    const rec = await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key });
-    expect(rec.status).toBe(200);
-  });
+  it(
+    "runs speech_started → transcript → " +
+      "intent → reply → " +
+      "audio → reply_done → " +
+      "metrics on the agent fixture",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = await startCall(key);
+      await setCallBindings(tenantId, callId, DEEPGRAM);
+      stubProviders("agent");
+      const s = await started(callId, key);
+      const { samples } = wavSamples(agentWav);
+      s.sendAudio(samples, "pcm16", 16000);
+      s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
+      const m = await s.next("metrics");
+      expect(s.summary()).toEqual([
+        "ready",
+        "speech_started",
+        "transcript",
+        "intent",
+        "reply",
+        "audio",
+        "reply_done",
+        "metrics",
+      ]);
+      expect(s.messages("reply")[0]!.text).toBe("Let me connect you with an agent. Please hold while I transfer you.");
+      expect(m).toMatchObject({
+        turnId: "turn-1",
+        sttMs: expect.any(Number),
+        nlpMs: expect.any(Number),
+        ttsMs: expect.any(Number),
+      });
+      expect(m.firstAudioMs).not.toBeNull();
+      expect(m.firstAudioMs!).toBeLessThanOrEqual(m.sttMs + m.nlpMs + m.ttsMs + 50);
+      const view = await callView(tenantId, callId);
+      expect(view?.history.filter((h) => h.turnId === "turn-1").map((h) => [h.role, h.text, h.source])).toEqual([
+        ["user", "agent", "speech"],
+        ["assistant", "Let me connect you with an agent. Please hold while I transfer you.", undefined],
+      ]);
+      // The caller's utterance is kept like an uploaded turn's audio (the recording).
+      const rec = await api(`/api/v1/calls/${callId}/recording?turnId=turn-1`, { key });
+      expect(rec.status).toBe(200);
+    },
+  );
 });
 
 describe("barge-in", { timeout: 30_000 }, () => {
-  it("caller speech while the reply is still being sent stops its audio; the history keeps what was played", async () => {
-    const { tenantId, key } = await tenant();
-    const callId = await startCall(key);
-    await setCallBindings(tenantId, callId, { ...DEEPGRAM, ...OPENAI_TTS });
-    // The reply's second sentence is held at the TTS provider: the first is out, the second not made yet.
-    const stub = stubProviders("agent", (text) => text === HELLO_REPLY[1]);
-    const s = await started(callId, key);
-    s.send({ type: "text", text: "hello" });
-    await s.next("audio");
-    const held = await waitFor(() => stub.tts[1], "the second sentence's synthesis");
-    expect(held.text).toBe(HELLO_REPLY[1]);
-    // The first sentence (1 s of audio) has played to its end on the caller's side.
-    const [firstEnd] = await playbackEnds(tenantId, callId);
-    await setStreamClock(tenantId, callId, firstEnd! + 10);
-    sendSpeech(s);
-    await s.next("speech_started");
-    expect(await s.next("interrupted")).toEqual({ type: "interrupted", turnId: "turn-1", spokenText: HELLO_REPLY[0] });
-    held.release();
-    s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
-    await s.until((m) => m.type === "metrics" && m.turnId === "turn-2", "turn-2's metrics");
-    expect(s.summary()).toEqual([
-      "ready",
-      "transcript",
-      "intent",
-      "reply",
-      "audio",
-      "speech_started",
-      "interrupted",
-      "metrics",
-      "transcript",
-      "intent",
-      "reply",
-      "audio",
-      "reply_done",
-      "metrics",
-    ]);
-    // Only the first sentence's second of audio (16 kHz pcm16) went out for turn-1: no reply_done for it.
-    const turn1Audio = s.log
-      .slice(
-        0,
-        s.log.findIndex((m) => m.type === "interrupted"),
-      )
-      .filter((m) => m.type === "audio");
-    expect(turn1Audio.reduce((n, m) => n + (m as { bytes: Uint8Array }).bytes.byteLength, 0)).toBe(32000);
-    expect(s.messages("reply_done").map((m) => m.turnId)).toEqual(["turn-2"]);
-    expect(s.messages("metrics")[0]).toMatchObject({ turnId: "turn-1", firstAudioMs: expect.any(Number) });
-    expect(s.messages("transcript").map((m) => m.text)).toEqual(["hello", "agent"]);
-    expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({ text: HELLO_REPLY[0], interrupted: true });
-    const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
-      history: { turnId: string; role: string; text: string; interrupted?: boolean }[];
-    };
-    // The API shows what was played, flagged as interrupted.
-    expect(view.history.find((h) => h.turnId === "turn-1" && h.role === "assistant")).toMatchObject({
-      text: HELLO_REPLY[0],
-      interrupted: true,
-    });
-  });
+  it(
+    "caller speech while the reply is still being sent " + "stops its audio; the history keeps what was played",
+    async () => {
+      const { tenantId, key } = await tenant();
+      const callId = await startCall(key);
+      await setCallBindings(tenantId, callId, { ...DEEPGRAM, ...OPENAI_TTS });
+      // The reply's second sentence is held at the TTS provider: the first is out, the second not made yet.
+      const stub = stubProviders("agent", (text) => text === HELLO_REPLY[1]);
+      const s = await started(callId, key);
+      s.send({ type: "text", text: "hello" });
+      await s.next("audio");
+      const held = await waitFor(() => stub.tts[1], "the second sentence's synthesis");
+      expect(held.text).toBe(HELLO_REPLY[1]);
+      // The first sentence (1 s of audio) has played to its end on the caller's side.
+      const [firstEnd] = await playbackEnds(tenantId, callId);
+      await setStreamClock(tenantId, callId, firstEnd! + 10);
+      sendSpeech(s);
+      await s.next("speech_started");
+      expect(await s.next("interrupted")).toEqual({
+        type: "interrupted",
+        turnId: "turn-1",
+        spokenText: HELLO_REPLY[0],
+      });
+      held.release();
+      s.sendAudio(silenceSamples(16000, 700), "pcm16", 16000);
+      await s.until((m) => m.type === "metrics" && m.turnId === "turn-2", "turn-2's metrics");
+      expect(s.summary()).toEqual([
+        "ready",
+        "transcript",
+        "intent",
+        "reply",
+        "audio",
+        "speech_started",
+        "interrupted",
+        "metrics",
+        "transcript",
+        "intent",
+        "reply",
+        "audio",
+        "reply_done",
+        "metrics",
+      ]);
+      // Only the first sentence's second of audio (16 kHz pcm16) went out for turn-1: no reply_done for it.
+      const turn1Audio = s.log
+        .slice(
+          0,
+          s.log.findIndex((m) => m.type === "interrupted"),
+        )
+        .filter((m) => m.type === "audio");
+      expect(turn1Audio.reduce((n, m) => n + (m as { bytes: Uint8Array }).bytes.byteLength, 0)).toBe(32000);
+      expect(s.messages("reply_done").map((m) => m.turnId)).toEqual(["turn-2"]);
+      expect(s.messages("metrics")[0]).toMatchObject({ turnId: "turn-1", firstAudioMs: expect.any(Number) });
+      expect(s.messages("transcript").map((m) => m.text)).toEqual(["hello", "agent"]);
+      expect(await assistantEntry(tenantId, callId, "turn-1")).toMatchObject({
+        text: HELLO_REPLY[0],
+        interrupted: true,
+      });
+      const view = (await (await api(`/api/v1/calls/${callId}`, { key })).json()) as {
+        history: { turnId: string; role: string; text: string; interrupted?: boolean }[];
+      };
+      // The API shows what was played, flagged as interrupted.
+      expect(view.history.find((h) => h.turnId === "turn-1" && h.role === "assistant")).toMatchObject({
+        text: HELLO_REPLY[0],
+        interrupted: true,
+      });
+    },
+  );
 
   it("caller speech while the sent reply is still playing interrupts it and rewrites the stored reply", async () => {
     const { tenantId, key } = await tenant();

@@ -121,7 +121,8 @@ export class TestStream {
       }
       if (this.closeInfo)
         throw new Error(
-          `stream closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; got ${this.summary().join(", ")}`,
+          `stream closed (${this.closeInfo.code} ` +
+            `${this.closeInfo.reason}) before ${what}; got ${this.summary().join(", ")}`,
         );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${this.summary().join(", ")}`);

@@ -169,64 +169,67 @@ describe("keypad tones in the caller's audio", { timeout: 30_000 }, () => {
 });
 
 describe("typed and keyed turns", { timeout: 30_000 }, () => {
-  it("answers text and dtmf messages in order with the same event sequence, and shares one history with HTTP turns", async () => {
-    const { key } = await tenant();
-    const callId = await startCall(key);
-    const s = await started(callId, key, { reply: "text" });
-    s.send({ type: "text", text: "I have a question about my bill" });
-    s.send({ type: "dtmf", digits: "1" });
-    await s.next("metrics");
-    await s.next("metrics");
-    expect(s.summary()).toEqual([
-      "ready",
-      "transcript",
-      "intent",
-      "reply",
-      "reply_done",
-      "metrics",
-      "transcript",
-      "intent",
-      "reply",
-      "reply_done",
-      "metrics",
-    ]);
-    expect(s.messages("intent").map((m) => [m.turnId, m.name])).toEqual([
-      ["turn-1", "billing"],
-      ["turn-2", "check_balance"],
-    ]);
-    for (const m of s.messages("metrics"))
-      expect(m).toMatchObject({ sttMs: 0, ttsMs: expect.any(Number), nlpMs: expect.any(Number), firstAudioMs: null });
+  it(
+    "answers text and dtmf messages in order with the same " + "event sequence, and shares one history with HTTP turns",
+    async () => {
+      const { key } = await tenant();
+      const callId = await startCall(key);
+      const s = await started(callId, key, { reply: "text" });
+      s.send({ type: "text", text: "I have a question about my bill" });
+      s.send({ type: "dtmf", digits: "1" });
+      await s.next("metrics");
+      await s.next("metrics");
+      expect(s.summary()).toEqual([
+        "ready",
+        "transcript",
+        "intent",
+        "reply",
+        "reply_done",
+        "metrics",
+        "transcript",
+        "intent",
+        "reply",
+        "reply_done",
+        "metrics",
+      ]);
+      expect(s.messages("intent").map((m) => [m.turnId, m.name])).toEqual([
+        ["turn-1", "billing"],
+        ["turn-2", "check_balance"],
+      ]);
+      for (const m of s.messages("metrics"))
+        expect(m).toMatchObject({ sttMs: 0, ttsMs: expect.any(Number), nlpMs: expect.any(Number), firstAudioMs: null });
 
-    // An HTTP turn while the stream is open lands in the same history, between the streamed ones.
-    const http = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
-      method: "POST",
-      key,
-      json: { text: "technical support" },
-    });
-    expect(http.status).toBe(200);
-    expect(((await http.json()) as { turnId: string }).turnId).toBe("turn-3");
-    s.send({ type: "text", text: "hello" });
-    expect((await s.next("transcript")).turnId).toBe("turn-4");
-    await s.next("metrics");
-    const v = await view(key, callId);
-    expect(v.history.map((h) => `${h.turnId}:${h.role}`)).toEqual([
-      "turn-0:assistant",
-      "turn-1:user",
-      "turn-1:assistant",
-      "turn-2:user",
-      "turn-2:assistant",
-      "turn-3:user",
-      "turn-3:assistant",
-      "turn-4:user",
-      "turn-4:assistant",
-    ]);
-    expect(v.history.filter((h) => h.role === "user").map((h) => h.text)).toEqual([
-      "I have a question about my bill",
-      "1",
-      "technical support",
-      "hello",
-    ]);
-  });
+      // An HTTP turn while the stream is open lands in the same history, between the streamed ones.
+      const http = await api(`/api/v1/calls/${callId}/turns?reply=text`, {
+        method: "POST",
+        key,
+        json: { text: "technical support" },
+      });
+      expect(http.status).toBe(200);
+      expect(((await http.json()) as { turnId: string }).turnId).toBe("turn-3");
+      s.send({ type: "text", text: "hello" });
+      expect((await s.next("transcript")).turnId).toBe("turn-4");
+      await s.next("metrics");
+      const v = await view(key, callId);
+      expect(v.history.map((h) => `${h.turnId}:${h.role}`)).toEqual([
+        "turn-0:assistant",
+        "turn-1:user",
+        "turn-1:assistant",
+        "turn-2:user",
+        "turn-2:assistant",
+        "turn-3:user",
+        "turn-3:assistant",
+        "turn-4:user",
+        "turn-4:assistant",
+      ]);
+      expect(v.history.filter((h) => h.role === "user").map((h) => h.text)).toEqual([
+        "I have a question about my bill",
+        "1",
+        "technical support",
+        "hello",
+      ]);
+    },
+  );
 
   // That the first sentence is sent before the next is synthesised is shown in speech.test.ts
   // (barge-in while the reply is still being sent), where the second sentence's synthesis is held.
@@ -259,26 +262,30 @@ describe("the end of the call closes the stream", { timeout: 30_000 }, () => {
     expect((await view(key, callId)).status).toBe("ended");
   });
 
-  it("tells the stream the call ended only once it has: a read right after `ended` finds it ended, however slow the archive", async () => {
-    const { key, tenantId } = await tenant();
-    const callId = await startCall(key);
-    const slowBucket = new Proxy(env.ARCHIVE, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop) as unknown;
-        if (prop === "put")
-          return async (...args: unknown[]) => (
-            await new Promise((r) => setTimeout(r, 300)),
-            (value as (...a: unknown[]) => unknown).apply(target, args)
-          );
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    await setCallBindings(tenantId, callId, { ARCHIVE: slowBucket });
-    const s = await started(callId, key);
-    s.send({ type: "stop" });
-    expect(await s.next("ended")).toEqual({ type: "ended", reason: "stop" });
-    expect((await view(key, callId)).status).toBe("ended");
-  });
+  it(
+    "tells the stream the call ended only once it has: a read right " +
+      "after `ended` finds it ended, however slow the archive",
+    async () => {
+      const { key, tenantId } = await tenant();
+      const callId = await startCall(key);
+      const slowBucket = new Proxy(env.ARCHIVE, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop) as unknown;
+          if (prop === "put")
+            return async (...args: unknown[]) => (
+              await new Promise((r) => setTimeout(r, 300)),
+              (value as (...a: unknown[]) => unknown).apply(target, args)
+            );
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      await setCallBindings(tenantId, callId, { ARCHIVE: slowBucket });
+      const s = await started(callId, key);
+      s.send({ type: "stop" });
+      expect(await s.next("ended")).toEqual({ type: "ended", reason: "stop" });
+      expect((await view(key, callId)).status).toBe("ended");
+    },
+  );
 
   it("POST /end closes the stream with `ended` {reason: ended_elsewhere}", async () => {
     const { key } = await tenant();

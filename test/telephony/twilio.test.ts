@@ -183,47 +183,54 @@ describe("Twilio voice webhook", () => {
 });
 
 describe("Twilio media stream", { timeout: 30_000 }, () => {
-  it("refuses an unsigned or wrongly signed handshake and a call id that does not match the start message", async () => {
-    const vars = settings(uid("t"));
-    const callId = await newCall(vars);
-    await expectProblem((await connectStream(vars, callId, null)) as Response, 401, "invalid_signature");
-    await expectProblem((await connectStream(vars, callId, "wrong-token")) as Response, 401, "invalid_signature");
-    await expectProblem((await connectStream(vars, "call_doesnotexist")) as Response, 404, "call_not_found");
-    const s = (await connectStream(vars, callId)) as TwilioSocket;
-    s.connected();
-    s.start("call_someoneelse");
-    expect((await s.closed()).code).toBe(1008);
-  });
+  it(
+    "refuses an unsigned or wrongly signed handshake " + "and a call id that does not match the start message",
+    async () => {
+      const vars = settings(uid("t"));
+      const callId = await newCall(vars);
+      await expectProblem((await connectStream(vars, callId, null)) as Response, 401, "invalid_signature");
+      await expectProblem((await connectStream(vars, callId, "wrong-token")) as Response, 401, "invalid_signature");
+      await expectProblem((await connectStream(vars, "call_doesnotexist")) as Response, 404, "call_not_found");
+      const s = (await connectStream(vars, callId)) as TwilioSocket;
+      s.connected();
+      s.start("call_someoneelse");
+      expect((await s.closed()).code).toBe(1008);
+    },
+  );
 
-  it("connected → start → mu-law media (keys in the audio) … dtmf → stop: keypad turns, mu-law replies with marks, the call ends", async () => {
-    const tenantId = uid("t");
-    const vars = settings(tenantId);
-    const callId = await newCall(vars);
-    const s = await openStream(vars, callId);
-    s.media(wavSamples(dtmfWav).samples);
-    await s.until(isMark("turn-1."), "turn-1's first mark");
-    const firstSentence = s.log.slice(0, s.log.findIndex(isMark("turn-1.")));
-    const media = firstSentence.filter((m): m is Extract<Outbound, { event: "media" }> => m.event === "media");
-    expect(media.length).toBeGreaterThan(10);
-    const sizes = media.map((m) => base64ToBytes(m.media.payload).length);
-    // 20 ms of 8 kHz mu-law is 160 bytes; only a sentence's last frame may be shorter.
-    expect(sizes.slice(0, -1).every((n) => n === 160)).toBe(true);
-    expect(media.every((m) => m.streamSid === s.streamSid)).toBe(true);
-    // Past the reply's playback, and past the keys' echo window: the next keys are new presses.
-    await setStreamClock(tenantId, callId, Date.now() + 3_600_000);
-    s.media(silenceSamples(8000, 1600));
-    s.dtmf("5");
-    s.dtmf("#");
-    await s.until(isMark("turn-2."), "turn-2's first mark");
-    expect(s.summary().filter((e) => e === "clear")).toEqual([]);
-    s.stop();
-    expect(await s.closed()).toMatchObject({ code: 1000 });
-    expect(await userTurns(tenantId, callId)).toEqual([
-      ["turn-1", "1234#", "dtmf"],
-      ["turn-2", "5#", "dtmf"],
-    ]);
-    expect((await apiView(tenantId, callId)).status).toBe("ended");
-  });
+  it(
+    "connected → start → mu-law media (keys in the audio) … dtmf → " +
+      "stop: keypad turns, mu-law replies with marks, the call ends",
+    async () => {
+      const tenantId = uid("t");
+      const vars = settings(tenantId);
+      const callId = await newCall(vars);
+      const s = await openStream(vars, callId);
+      s.media(wavSamples(dtmfWav).samples);
+      await s.until(isMark("turn-1."), "turn-1's first mark");
+      const firstSentence = s.log.slice(0, s.log.findIndex(isMark("turn-1.")));
+      const media = firstSentence.filter((m): m is Extract<Outbound, { event: "media" }> => m.event === "media");
+      expect(media.length).toBeGreaterThan(10);
+      const sizes = media.map((m) => base64ToBytes(m.media.payload).length);
+      // 20 ms of 8 kHz mu-law is 160 bytes; only a sentence's last frame may be shorter.
+      expect(sizes.slice(0, -1).every((n) => n === 160)).toBe(true);
+      expect(media.every((m) => m.streamSid === s.streamSid)).toBe(true);
+      // Past the reply's playback, and past the keys' echo window: the next keys are new presses.
+      await setStreamClock(tenantId, callId, Date.now() + 3_600_000);
+      s.media(silenceSamples(8000, 1600));
+      s.dtmf("5");
+      s.dtmf("#");
+      await s.until(isMark("turn-2."), "turn-2's first mark");
+      expect(s.summary().filter((e) => e === "clear")).toEqual([]);
+      s.stop();
+      expect(await s.closed()).toMatchObject({ code: 1000 });
+      expect(await userTurns(tenantId, callId)).toEqual([
+        ["turn-1", "1234#", "dtmf"],
+        ["turn-2", "5#", "dtmf"],
+      ]);
+      expect((await apiView(tenantId, callId)).status).toBe("ended");
+    },
+  );
 
   it("counts a key once when Twilio both reports it and leaves its tones in the audio", async () => {
     const tenantId = uid("t");
@@ -261,27 +268,31 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     await s.closed();
   });
 
-  it("carries on after the object hibernates: the stream sid, the format and the mark count come back from the socket", async () => {
-    const tenantId = uid("t");
-    const vars = settings(tenantId);
-    const callId = await newCall(vars);
-    const s = await openStream(vars, callId);
-    s.media(silenceSamples(8000, 200));
-    for (const d of "1#") s.dtmf(d);
-    await s.until(isMark("turn-1."), "turn-1's first mark");
-    await setStreamClock(tenantId, callId, Date.now() + 3_600_000);
-    await new Promise((r) => setTimeout(r, 300)); // let the rest of turn-1 go out
-    const before = s.log.filter((m) => m.event === "mark").length;
-    await evictDurableObject(callObject(tenantId, callId));
-    s.media(silenceSamples(8000, 1600));
-    for (const d of "2#") s.dtmf(d);
-    const mark = await s.until(isMark("turn-2."), "turn-2's first mark");
-    expect(mark).toMatchObject({ streamSid: s.streamSid, mark: { name: `turn-2.${before + 1}` } });
-    s.stop();
-    expect((await s.closed()).code).toBe(1000);
-    expect(await userTurns(tenantId, callId)).toEqual([
-      ["turn-1", "1#", "dtmf"],
-      ["turn-2", "2#", "dtmf"],
-    ]);
-  });
+  it(
+    "carries on after the object hibernates: the stream sid, the " +
+      "format and the mark count come back from the socket",
+    async () => {
+      const tenantId = uid("t");
+      const vars = settings(tenantId);
+      const callId = await newCall(vars);
+      const s = await openStream(vars, callId);
+      s.media(silenceSamples(8000, 200));
+      for (const d of "1#") s.dtmf(d);
+      await s.until(isMark("turn-1."), "turn-1's first mark");
+      await setStreamClock(tenantId, callId, Date.now() + 3_600_000);
+      await new Promise((r) => setTimeout(r, 300)); // let the rest of turn-1 go out
+      const before = s.log.filter((m) => m.event === "mark").length;
+      await evictDurableObject(callObject(tenantId, callId));
+      s.media(silenceSamples(8000, 1600));
+      for (const d of "2#") s.dtmf(d);
+      const mark = await s.until(isMark("turn-2."), "turn-2's first mark");
+      expect(mark).toMatchObject({ streamSid: s.streamSid, mark: { name: `turn-2.${before + 1}` } });
+      s.stop();
+      expect((await s.closed()).code).toBe(1000);
+      expect(await userTurns(tenantId, callId)).toEqual([
+        ["turn-1", "1#", "dtmf"],
+        ["turn-2", "2#", "dtmf"],
+      ]);
+    },
+  );
 });

@@ -39,20 +39,23 @@ export function azureAudioBody(input: SttInput): AzureAudioBody {
   if (input.container !== "ogg") {
     throw new AudioError(
       "unsupported_media_type",
-      `${TAKES}; it cannot read ${describe(input.container)}. Convert the recording, or choose another speech provider.`,
+      `${TAKES}; it cannot read ${describe(input.container)}. Convert ` +
+        "the recording, or choose another speech provider.",
     );
   }
   const codec = oggCodec(input.bytes);
   if (codec.name !== "opus") {
     throw new AudioError(
       "unsupported_media_type",
-      `${TAKES}; this Ogg file holds ${codec.name === "vorbis" ? "Vorbis" : "an unrecognised codec"}, not Opus. Re-encode it as Ogg Opus (for example ffmpeg -c:a libopus -ac 1) or send WAV.`,
+      `${TAKES}; this Ogg file holds ${codec.name === "vorbis" ? "Vorbis" : "an unrecognised codec"}, ` +
+        "not Opus. Re-encode it as Ogg Opus (for example ffmpeg -c:a libopus -ac 1) or send WAV.",
     );
   }
   if (codec.channels !== 1) {
     throw new AudioError(
       "unsupported_media_type",
-      `${TAKES}; this Ogg Opus file has ${codec.channels} channels and Azure accepts mono only. Re-encode it as mono (-ac 1).`,
+      `${TAKES}; this Ogg Opus file has ${codec.channels} channels and ` +
+        "Azure accepts mono only. Re-encode it as mono (-ac 1).",
     );
   }
   const durationMs = oggDurationMs(input.bytes);
@@ -87,6 +90,7 @@ function describe(container: string): string {
 function tooLong(durationMs: number): AudioError {
   return new AudioError(
     "payload_too_large",
-    `The audio lasts ${Math.ceil(durationMs) / 1000} s, but Azure's short-audio recognition takes at most ${AZURE_MAX_AUDIO_MS / 1000} s; send a shorter recording or split it into turns.`,
+    `The audio lasts ${Math.ceil(durationMs) / 1000} s, but Azure's short-audio recognition takes at ` +
+      `most ${AZURE_MAX_AUDIO_MS / 1000} s; send a shorter recording or split it into turns.`,
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Azure's short-audio recognition answer (format=detailed) and its mapping to our SttResult.
- * Shape and statuses: https://learn.microsoft.com/azure/ai-services/speech-service/rest-speech-to-text-short#response-properties
+ * Shape and statuses:
+ * https://learn.microsoft.com/azure/ai-services/speech-service/rest-speech-to-text-short#response-properties
  */
 import { z } from "zod";
 import { ProviderError } from "../errors";

@@ -27,7 +27,8 @@ export class AzureSpeechToText implements SpeechToText {
 
   async transcribe(input: SttInput, signal?: AbortSignal): Promise<SttResult> {
     const { contentType, body } = azureAudioBody(input); // refuses what Azure cannot take, before any call
-    // Endpoint: https://<REGION_IDENTIFIER>.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1
+    // Endpoint:
+    // https://<REGION_IDENTIFIER>.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1
     const url = new URL(
       `https://${this.settings.region}.stt.speech.microsoft.com/speech/recognition/conversation/cognitiveservices/v1`,
     );

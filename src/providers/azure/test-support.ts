@@ -38,7 +38,10 @@ function oggPage(headerType: number, granule: number, sequence: number, packet: 
   return page;
 }
 
-/** An Ogg Opus stream of `seconds` with `channels` channels: OpusHead page, then a final page whose granule gives the length. */
+/**
+ * An Ogg Opus stream of `seconds` with `channels` channels: OpusHead page, then a final page whose granule gives the
+ * length.
+ */
 export function oggOpus(seconds: number, channels = 1): Uint8Array {
   const head = new Uint8Array(19);
   head.set(

@@ -8,7 +8,8 @@ import { AzureTextToSpeech } from "./tts";
 import { KEY, oggOpus, settings } from "./test-support";
 
 const PCM = Int16Array.from([0, 1000, -1000, 32767, -32768, 42]);
-// Three MPEG-2 Layer III frames (header FF F3 64 C4: 48 kbit/s at 24 kHz, as audio-24khz-48kbitrate-mono-mp3; 144 bytes each).
+// Three MPEG-2 Layer III frames (header FF F3 64 C4: 48 kbit/s at 24 kHz, as audio-24khz-48kbitrate-mono-mp3; 144 bytes
+// each).
 const FRAME = [0xff, 0xf3, 0x64, 0xc4, ...new Array<number>(140).fill(0)];
 const MP3 = Uint8Array.from([...FRAME, ...FRAME, ...FRAME]);
 
@@ -27,19 +28,22 @@ async function synth(req: Partial<TtsRequest>, answer: Response = audio(samplesT
 }
 
 describe("azure tts: the request on the wire", () => {
-  it("POSTs SSML to the regional endpoint with the key, content type, output format and User-Agent headers", async () => {
-    const { request } = await synth({});
-    expect(request.method).toBe("POST");
-    expect(request.url.toString()).toBe("https://westeurope.tts.speech.microsoft.com/cognitiveservices/v1");
-    expect(request.headers.get("Ocp-Apim-Subscription-Key")).toBe(KEY);
-    expect(request.headers.get("Content-Type")).toBe("application/ssml+xml");
-    expect(request.headers.get("X-Microsoft-OutputFormat")).toBe("raw-16khz-16bit-mono-pcm");
-    expect(request.headers.get("User-Agent")).toBe("voice-edge");
-    expect(request.text()).toBe(
-      "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='en-US'>" +
-        "<voice name='en-US-AvaMultilingualNeural'>Your balance is 100 dollars.</voice></speak>",
-    );
-  });
+  it(
+    "POSTs SSML to the regional endpoint with the key, " + "content type, output format and User-Agent headers",
+    async () => {
+      const { request } = await synth({});
+      expect(request.method).toBe("POST");
+      expect(request.url.toString()).toBe("https://westeurope.tts.speech.microsoft.com/cognitiveservices/v1");
+      expect(request.headers.get("Ocp-Apim-Subscription-Key")).toBe(KEY);
+      expect(request.headers.get("Content-Type")).toBe("application/ssml+xml");
+      expect(request.headers.get("X-Microsoft-OutputFormat")).toBe("raw-16khz-16bit-mono-pcm");
+      expect(request.headers.get("User-Agent")).toBe("voice-edge");
+      expect(request.text()).toBe(
+        "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='en-US'>" +
+          "<voice name='en-US-AvaMultilingualNeural'>Your balance is 100 dollars.</voice></speak>",
+      );
+    },
+  );
 
   it("uses the request's voice and language over the configured default", async () => {
     const { request } = await synth({ voice: "de-DE-KatjaNeural", language: "de-DE" });
@@ -55,7 +59,8 @@ describe("azure tts: the request on the wire", () => {
     expect(body).toBe(
       "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='en-US'>" +
         "<voice name='en-US-Ava&apos; onload=&apos;x'>" +
-        "Tom &amp; Jerry &lt;/voice&gt;&lt;voice name=&apos;x&apos;&gt;&quot;hi&quot; &lt;break time=&apos;20s&apos;/&gt; " +
+        "Tom &amp; Jerry &lt;/voice&gt;&lt;voice " +
+        "name=&apos;x&apos;&gt;&quot;hi&quot; &lt;break time=&apos;20s&apos;/&gt; " +
         "</voice></speak>",
     );
     expect(body.match(/<voice/g)).toHaveLength(1);

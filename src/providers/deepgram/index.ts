@@ -3,11 +3,15 @@ import { type DeepgramSettings, deepgramSettingsSchema } from "./settings";
 import { DeepgramSpeechToText } from "./stt";
 import { DeepgramTextToSpeech } from "./tts";
 
-/** Deepgram: Nova pre-recorded recognition and Aura text to speech, on the global or the EU endpoint, or self-hosted. */
+/**
+ * Deepgram: Nova pre-recorded recognition and Aura text to speech, on the global or the EU endpoint, or self-hosted.
+ */
 export const deepgramModule: ProviderModule<DeepgramSettings> = {
   name: "deepgram",
   needs:
-    "DEEPGRAM_API_KEY (optional only for a self-hosted server); optional DEEPGRAM_REGION=eu or DEEPGRAM_BASE_URL (Deepgram self-hosted, e.g. http://localhost:8080), DEEPGRAM_STT_MODEL, DEEPGRAM_TTS_MODEL, DEEPGRAM_TIMEOUT_MS",
+    "DEEPGRAM_API_KEY (optional only for a self-hosted server); optional " +
+    "DEEPGRAM_REGION=eu or DEEPGRAM_BASE_URL (Deepgram self-hosted, e.g. " +
+    "http://localhost:8080), DEEPGRAM_STT_MODEL, DEEPGRAM_TTS_MODEL, DEEPGRAM_TIMEOUT_MS",
   regions: { list: "DEEPGRAM_REGIONS", single: "DEEPGRAM_REGION" },
   settings: deepgramSettingsSchema,
   stt: (settings) => new DeepgramSpeechToText(settings),

@@ -8,19 +8,22 @@ import { DeepgramTextToSpeech } from "./tts";
 // Deepgram self-hosted serves the hosted API's /v1/listen and /v1/speak on the deployer's host
 // (https://developers.deepgram.com/docs/using-sdks-with-self-hosted): same requests, same answers.
 describe("deepgram self-hosted (DEEPGRAM_BASE_URL)", () => {
-  it("sends /v1/listen to the base URL with the same query, body and answer, and no Authorization without a key", async () => {
-    const { fetcher, requests } = fakeFetch(jsonResponse(LISTEN_ANSWER));
-    const stt = new DeepgramSpeechToText(settingsFrom({ DEEPGRAM_BASE_URL: "http://localhost:8080" }), { fetcher });
-    expect(stt.region).toBe("localhost:8080");
-    const { samples, sampleRate } = fixtureSamples();
-    const result = await stt.transcribe({ kind: "pcm", samples, sampleRate, language: "en-US" });
-    const req = requests[0]!;
-    expect(req.url.href).toBe("http://localhost:8080/v1/listen?model=nova-3&smart_format=true&language=en-US");
-    expect(req.method).toBe("POST");
-    expect(req.headers.get("Content-Type")).toBe("audio/wav");
-    expect(req.headers.has("Authorization")).toBe(false);
-    expect(result).toMatchObject({ text: "Your balance is $100.", confidence: 0.99902344, source: "speech" });
-  });
+  it(
+    "sends /v1/listen to the base URL with the same query, " + "body and answer, and no Authorization without a key",
+    async () => {
+      const { fetcher, requests } = fakeFetch(jsonResponse(LISTEN_ANSWER));
+      const stt = new DeepgramSpeechToText(settingsFrom({ DEEPGRAM_BASE_URL: "http://localhost:8080" }), { fetcher });
+      expect(stt.region).toBe("localhost:8080");
+      const { samples, sampleRate } = fixtureSamples();
+      const result = await stt.transcribe({ kind: "pcm", samples, sampleRate, language: "en-US" });
+      const req = requests[0]!;
+      expect(req.url.href).toBe("http://localhost:8080/v1/listen?model=nova-3&smart_format=true&language=en-US");
+      expect(req.method).toBe("POST");
+      expect(req.headers.get("Content-Type")).toBe("audio/wav");
+      expect(req.headers.has("Authorization")).toBe(false);
+      expect(result).toMatchObject({ text: "Your balance is $100.", confidence: 0.99902344, source: "speech" });
+    },
+  );
 
   it("keeps a path prefix and sends the key when one is set (a gateway in front of the server)", async () => {
     const { fetcher, requests } = fakeFetch(jsonResponse(LISTEN_ANSWER));

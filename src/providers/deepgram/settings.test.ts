@@ -63,33 +63,37 @@ describe("deepgram settings", () => {
     expect(issuesFor({ DEEPGRAM_API_KEY: SECRET, [name]: value })).toEqual([name]);
   });
 
-  it("takes DEEPGRAM_BASE_URL for Deepgram self-hosted: no key needed, the endpoint id as region, over DEEPGRAM_REGION", () => {
-    expect(
-      readSettings(deepgramModule, env({ DEEPGRAM_BASE_URL: "http://localhost:8080/v1/", DEEPGRAM_REGION: "eu" })),
-    ).toMatchObject({
-      key: undefined,
-      region: "localhost:8080",
-      baseUrl: "http://localhost:8080",
-    });
-    expect(
-      readSettings(
-        deepgramModule,
-        env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://stt.internal.example/deepgram" }),
-      ),
-    ).toMatchObject({
-      key: SECRET,
-      region: "stt.internal.example/deepgram",
-      baseUrl: "https://stt.internal.example/deepgram",
-    });
-    // Deepgram's own hosts written as a URL keep their region names (and still need the key).
-    expect(
-      readSettings(
-        deepgramModule,
-        env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://api.eu.deepgram.com/v1" }),
-      ),
-    ).toMatchObject({ region: "eu", baseUrl: "https://api.eu.deepgram.com" });
-    expect(issuesFor({ DEEPGRAM_BASE_URL: "https://api.deepgram.com" })).toEqual(["DEEPGRAM_API_KEY"]);
-  });
+  it(
+    "takes DEEPGRAM_BASE_URL for Deepgram self-hosted: no key " +
+      "needed, the endpoint id as region, over DEEPGRAM_REGION",
+    () => {
+      expect(
+        readSettings(deepgramModule, env({ DEEPGRAM_BASE_URL: "http://localhost:8080/v1/", DEEPGRAM_REGION: "eu" })),
+      ).toMatchObject({
+        key: undefined,
+        region: "localhost:8080",
+        baseUrl: "http://localhost:8080",
+      });
+      expect(
+        readSettings(
+          deepgramModule,
+          env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://stt.internal.example/deepgram" }),
+        ),
+      ).toMatchObject({
+        key: SECRET,
+        region: "stt.internal.example/deepgram",
+        baseUrl: "https://stt.internal.example/deepgram",
+      });
+      // Deepgram's own hosts written as a URL keep their region names (and still need the key).
+      expect(
+        readSettings(
+          deepgramModule,
+          env({ DEEPGRAM_API_KEY: SECRET, DEEPGRAM_BASE_URL: "https://api.eu.deepgram.com/v1" }),
+        ),
+      ).toMatchObject({ region: "eu", baseUrl: "https://api.eu.deepgram.com" });
+      expect(issuesFor({ DEEPGRAM_BASE_URL: "https://api.deepgram.com" })).toEqual(["DEEPGRAM_API_KEY"]);
+    },
+  );
 
   it.each([
     ["not a URL", "localhost:8080"],
@@ -115,7 +119,8 @@ describe("deepgram settings", () => {
       DEEPGRAM_REGION: "eu",
     });
     expect(parsed.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([
-      "DEEPGRAM_BASE_URL: cannot be combined with DEEPGRAM_REGIONS (a self-hosted server is one endpoint); unset one of them",
+      "DEEPGRAM_BASE_URL: cannot be combined with DEEPGRAM_REGIONS (a " +
+        "self-hosted server is one endpoint); unset one of them",
     ]);
   });
 

@@ -38,7 +38,8 @@ export const deepgramSettingsSchema = z
       .default("global"),
     DEEPGRAM_REGIONS: z.preprocess(blankAsUnset, z.string().optional()),
     DEEPGRAM_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().optional()),
-    // Model names: nova-3, nova-3-medical, nova-2-phonecall... (https://developers.deepgram.com/docs/models-languages-overview)
+    // Model names: nova-3, nova-3-medical, nova-2-phonecall...
+    // (https://developers.deepgram.com/docs/models-languages-overview)
     DEEPGRAM_STT_MODEL: z
       .string()
       .trim()
@@ -116,6 +117,9 @@ export interface DeepgramEngineOptions {
 
 export const DEEPGRAM_PROVIDER = "deepgram";
 
-/** "Authorization: Token YOUR_DEEPGRAM_API_KEY" (https://developers.deepgram.com/docs/pre-recorded-audio), when a key is set. */
+/**
+ * "Authorization: Token YOUR_DEEPGRAM_API_KEY" (https://developers.deepgram.com/docs/pre-recorded-audio), when a key is
+ * set.
+ */
 export const authHeaders = (s: DeepgramSettings): Record<string, string> =>
   s.key ? { Authorization: `Token ${s.key}` } : {};

@@ -1,7 +1,8 @@
 /**
  * Deepgram Aura text to speech through the REST API: POST /v1/speak?model=... with JSON {"text"}
  * and the audio as the response body.
- * https://developers.deepgram.com/docs/text-to-speech and https://developers.deepgram.com/reference/text-to-speech/speak-request
+ * https://developers.deepgram.com/docs/text-to-speech and
+ * https://developers.deepgram.com/reference/text-to-speech/speak-request
  */
 import { pcm16ToSamples } from "../../audio/pcm";
 import { ProviderError } from "../errors";
@@ -31,7 +32,8 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       throw new ProviderError(DEEPGRAM_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     const output = deepgramOutputFormat(req.encoding ?? "pcm", req.sampleRate);
     const url = new URL(`${this.settings.baseUrl}/v1/speak`);
-    // An Aura model is one voice in one language, so the voice picks the model and req.language has no separate parameter.
+    // An Aura model is one voice in one language, so the voice picks the model and req.language has no separate
+    // parameter.
     url.searchParams.set("model", req.voice ?? this.settings.ttsModel);
     for (const [name, value] of output.params) url.searchParams.set(name, value);
     const res = await providerFetch(

@@ -76,7 +76,8 @@ export async function accessToken(account: ServiceAccountKey, options: TokenOpti
     });
     const entry = { promise, startedAt: now };
     inFlight.set(key, entry);
-    // Settled either way: stop sharing it. (The catch also keeps an abandoned refresh from being an unhandled rejection.)
+    // Settled either way: stop sharing it. (The catch also keeps an abandoned refresh from being an unhandled
+    // rejection.)
     promise.then(
       () => inFlight.get(key) === entry && inFlight.delete(key),
       () => inFlight.get(key) === entry && inFlight.delete(key),
@@ -94,7 +95,8 @@ export async function accessToken(account: ServiceAccountKey, options: TokenOpti
 
 async function requestToken(account: ServiceAccountKey, options: TokenOptions, now: number): Promise<CachedToken> {
   const iat = Math.floor(now / 1000);
-  // Claims per https://developers.google.com/identity/protocols/oauth2/service-account#jwt-auth ("Forming the JWT claim set").
+  // Claims per https://developers.google.com/identity/protocols/oauth2/service-account#jwt-auth ("Forming the JWT claim
+  // set").
   const assertion = await signJwt(
     {
       iss: account.clientEmail,

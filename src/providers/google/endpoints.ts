@@ -13,7 +13,10 @@ export function recognizeUrl(location: GoogleLocation): string {
   return `https://${host}/v1/speech:recognize`;
 }
 
-/** https://cloud.google.com/text-to-speech/docs/endpoints: eu-texttospeech.googleapis.com / us-texttospeech.googleapis.com. */
+/**
+ * https://cloud.google.com/text-to-speech/docs/endpoints: eu-texttospeech.googleapis.com /
+ * us-texttospeech.googleapis.com.
+ */
 export function synthesizeUrl(location: GoogleLocation): string {
   const host = location === "global" ? "texttospeech.googleapis.com" : `${location}-texttospeech.googleapis.com`;
   // POST /v1/text:synthesize (https://cloud.google.com/text-to-speech/docs/reference/rest/v1/text/synthesize).

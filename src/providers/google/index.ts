@@ -7,7 +7,8 @@ import { GoogleTextToSpeech } from "./tts";
 export const googleModule: ProviderModule<GoogleSettings> = {
   name: "google",
   needs:
-    "GOOGLE_API_KEY or GOOGLE_SERVICE_ACCOUNT_JSON; optional GOOGLE_LOCATION=global|us|eu, GOOGLE_PROJECT_ID, GOOGLE_STT_MODEL, GOOGLE_TTS_VOICE, GOOGLE_TIMEOUT_MS",
+    "GOOGLE_API_KEY or GOOGLE_SERVICE_ACCOUNT_JSON; optional GOOGLE_LOCATION=global|us|eu, " +
+    "GOOGLE_PROJECT_ID, GOOGLE_STT_MODEL, GOOGLE_TTS_VOICE, GOOGLE_TIMEOUT_MS",
   regions: { list: "GOOGLE_LOCATIONS", single: "GOOGLE_LOCATION" },
   settings: googleSettings,
   stt: (settings) => new GoogleSpeechToText(settings),

@@ -24,7 +24,8 @@ export async function importPrivateKey(pem: string): Promise<CryptoKey> {
     throw new ProviderError(
       "google",
       "auth",
-      "GOOGLE_SERVICE_ACCOUNT_JSON: its private_key is not an RSA PKCS#8 key that can sign RS256; download a new JSON key for the service account",
+      "GOOGLE_SERVICE_ACCOUNT_JSON: its private_key is not an RSA PKCS#8 key that " +
+        "can sign RS256; download a new JSON key for the service account",
       {
         cause: err instanceof Error ? err.name : undefined,
       },

@@ -100,32 +100,35 @@ describe("Google service-account auth", () => {
     expect(apiReq!.headers.get("x-goog-user-project")).toBeNull();
   });
 
-  it("reuses the token for later calls, across engines, until 5 minutes before it expires; then refreshes", async () => {
-    let now = T0;
-    const outbound = google();
-    const options = { fetcher: outbound.fetcher, now: () => now };
-    const settings = settingsFor(account.json);
-    const stt = new GoogleSpeechToText(settings, options);
-    const tts = new GoogleTextToSpeech(settings, options);
+  it(
+    "reuses the token for later calls, across engines, " + "until 5 minutes before it expires; then refreshes",
+    async () => {
+      let now = T0;
+      const outbound = google();
+      const options = { fetcher: outbound.fetcher, now: () => now };
+      const settings = settingsFor(account.json);
+      const stt = new GoogleSpeechToText(settings, options);
+      const tts = new GoogleTextToSpeech(settings, options);
 
-    await transcribe(stt);
-    await transcribe(stt);
-    await tts.synthesize({ text: "Hi", language: "en-US", sampleRate: 16000 });
-    expect(outbound.tokenRequests()).toHaveLength(1);
-    expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(
-      Array(3).fill("Bearer ya29.token-1"),
-    );
+      await transcribe(stt);
+      await transcribe(stt);
+      await tts.synthesize({ text: "Hi", language: "en-US", sampleRate: 16000 });
+      expect(outbound.tokenRequests()).toHaveLength(1);
+      expect(outbound.apiRequests().map((r) => r.headers.get("authorization"))).toEqual(
+        Array(3).fill("Bearer ya29.token-1"),
+      );
 
-    now = T0 + 3599_000 - REFRESH_MARGIN_MS - 1000; // just before the refresh point
-    await transcribe(stt);
-    expect(outbound.tokenRequests()).toHaveLength(1);
+      now = T0 + 3599_000 - REFRESH_MARGIN_MS - 1000; // just before the refresh point
+      await transcribe(stt);
+      expect(outbound.tokenRequests()).toHaveLength(1);
 
-    now = T0 + 3599_000 - REFRESH_MARGIN_MS + 1000; // inside the last 5 minutes: refresh
-    await transcribe(stt);
-    expect(outbound.tokenRequests()).toHaveLength(2);
-    expect(jwtParts(outbound.tokenRequests()[1]!).claims.iat).toBe(Math.floor(now / 1000));
-    expect(outbound.apiRequests().at(-1)!.headers.get("authorization")).toBe("Bearer ya29.token-2");
-  });
+      now = T0 + 3599_000 - REFRESH_MARGIN_MS + 1000; // inside the last 5 minutes: refresh
+      await transcribe(stt);
+      expect(outbound.tokenRequests()).toHaveLength(2);
+      expect(jwtParts(outbound.tokenRequests()[1]!).claims.iat).toBe(Math.floor(now / 1000));
+      expect(outbound.apiRequests().at(-1)!.headers.get("authorization")).toBe("Bearer ya29.token-2");
+    },
+  );
 
   it("shares one in-flight token request between concurrent callers", async () => {
     let release: () => void = () => {};

@@ -146,7 +146,8 @@ export const googleSettings = z
         code: "custom",
         path: ["GOOGLE_API_KEY"],
         message:
-          "set GOOGLE_API_KEY (an API key allowed to call Speech-to-Text and Text-to-Speech) or GOOGLE_SERVICE_ACCOUNT_JSON (a service account's JSON key file)",
+          "set GOOGLE_API_KEY (an API key allowed to call Speech-to-Text and " +
+          "Text-to-Speech) or GOOGLE_SERVICE_ACCOUNT_JSON (a service account's JSON key file)",
       });
     }
   })

@@ -2,7 +2,8 @@
  * Turns our SttInput into the audio half of a Speech-to-Text v1 `recognize` request, or refuses it
  * with a 415/413 AudioError before any call is made.
  *
- * RecognitionConfig.AudioEncoding (https://cloud.google.com/speech-to-text/docs/reference/rest/v1/RecognitionConfig#AudioEncoding):
+ * RecognitionConfig.AudioEncoding
+ * (https://cloud.google.com/speech-to-text/docs/reference/rest/v1/RecognitionConfig#AudioEncoding):
  * - PCM → LINEAR16 ("uncompressed 16-bit signed little-endian samples") at its own rate. 8 kHz
  *   telephony stays LINEAR16 rather than MULAW: the samples are already decoded here, LINEAR16 is
  *   lossless ("for best results ... use a lossless encoding (FLAC or LINEAR16)") and re-companding
@@ -51,7 +52,8 @@ export function prepareAudio(input: SttInput): PreparedAudio {
   if (base64Length(prepared.content.length) > MAX_REQUEST_BYTES - CONFIG_ALLOWANCE) {
     throw new AudioError(
       "payload_too_large",
-      `The audio is ${prepared.content.length} bytes; Google Speech-to-Text takes at most 10 MB per request (about 7.4 MB of audio once base64-encoded). Send a shorter recording, or FLAC/Opus instead of WAV.`,
+      `The audio is ${prepared.content.length} bytes; Google Speech-to-Text takes at most 10 MB per request ` +
+        "(about 7.4 MB of audio once base64-encoded). Send a shorter recording, or FLAC/Opus instead of WAV.",
     );
   }
   return prepared;
@@ -79,7 +81,8 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
       if (info.bitsPerSample !== 16 && info.bitsPerSample !== 24) {
         throw new AudioError(
           "unsupported_media_type",
-          `The FLAC file has ${info.bitsPerSample}-bit samples; Google Speech-to-Text takes 16- or 24-bit FLAC. Re-encode at 16 bits, or send WAV.`,
+          `The FLAC file has ${info.bitsPerSample}-bit samples; Google Speech-to-Text ` +
+            "takes 16- or 24-bit FLAC. Re-encode at 16 bits, or send WAV.",
         );
       }
       checkRate(info.sampleRate, "FLAC");
@@ -99,7 +102,8 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
                 : "Speex";
         throw new AudioError(
           "unsupported_media_type",
-          `This Ogg file holds ${codec} audio; Google Speech-to-Text takes Ogg only with the Opus codec (OGG_OPUS). Re-encode it as Ogg Opus (for example ffmpeg -c:a libopus), or send FLAC or WAV.`,
+          `This Ogg file holds ${codec} audio; Google Speech-to-Text takes Ogg only with the Opus codec ` +
+            "(OGG_OPUS). Re-encode it as Ogg Opus (for example ffmpeg -c:a libopus), or send FLAC or WAV.",
         );
       }
       checkMs(oggDurationMs(bytes));
@@ -114,11 +118,15 @@ function prepareContainer(input: Extract<SttInput, { kind: "container" }>): Prep
     }
     case "webm": {
       const info = webmInfo(bytes);
-      // Browsers' MediaRecorder writes A_OPUS; a WebM the walker could not read is passed on as Opus and left to Google.
+      // Browsers' MediaRecorder writes A_OPUS; a WebM the walker could not read is passed on as Opus and
+      // left to Google.
       if (info.codecId !== undefined && info.codecId !== "A_OPUS") {
         throw new AudioError(
           "unsupported_media_type",
-          `This WebM file holds ${info.codecId === "A_VORBIS" ? "Vorbis" : `'${info.codecId.replace(/[^\x20-\x7e]/g, "").slice(0, 20)}'`} audio; Google Speech-to-Text takes WebM only with the Opus codec (WEBM_OPUS). Record with audio/webm;codecs=opus, or send FLAC or WAV.`,
+          "This WebM file holds " +
+            (info.codecId === "A_VORBIS" ? "Vorbis" : `'${info.codecId.replace(/[^\x20-\x7e]/g, "").slice(0, 20)}'`) +
+            " audio; Google Speech-to-Text takes WebM only with the Opus codec (WEBM_OPUS). Record with " +
+            "audio/webm;codecs=opus, or send FLAC or WAV.",
         );
       }
       if (info.durationMs !== undefined) checkMs(info.durationMs);
@@ -149,7 +157,8 @@ function opusRate(declared: number, what: string): number {
   if (OPUS_RATES.includes(declared)) return declared;
   throw new AudioError(
     "unsupported_media_type",
-    `The ${what} stream declares an input rate of ${declared} Hz; Google Speech-to-Text takes Opus declared at 8000, 12000, 16000, 24000 or 48000 Hz. Re-encode at one of those rates, or send FLAC or WAV.`,
+    `The ${what} stream declares an input rate of ${declared} Hz; Google Speech-to-Text takes Opus declared at ` +
+      "8000, 12000, 16000, 24000 or 48000 Hz. Re-encode at one of those rates, or send FLAC or WAV.",
   );
 }
 
@@ -162,7 +171,8 @@ function checkRate(rate: number, what: string): void {
   if (rate < MIN_RATE || rate > MAX_RATE) {
     throw new AudioError(
       "unsupported_media_type",
-      `The ${what} audio is sampled at ${rate} Hz; Google Speech-to-Text takes ${MIN_RATE} to ${MAX_RATE} Hz (16000 Hz is ideal). Resample it, or send WAV.`,
+      `The ${what} audio is sampled at ${rate} Hz; Google Speech-to-Text takes ` +
+        `${MIN_RATE} to ${MAX_RATE} Hz (16000 Hz is ideal). Resample it, or send WAV.`,
     );
   }
 }
@@ -175,7 +185,8 @@ function checkSeconds(seconds: number): void {
   if (seconds > MAX_SECONDS) {
     throw new AudioError(
       "payload_too_large",
-      `The audio lasts ${seconds.toFixed(1)} s; Google Speech-to-Text recognises at most ${MAX_SECONDS} s per request. Send a shorter utterance, or split the recording.`,
+      `The audio lasts ${seconds.toFixed(1)} s; Google Speech-to-Text recognises at most ` +
+        `${MAX_SECONDS} s per request. Send a shorter utterance, or split the recording.`,
     );
   }
 }

@@ -36,35 +36,42 @@ function expectRecognizeCall(req: RecordedRequest, host = "speech.googleapis.com
 }
 
 describe("Google STT request: PCM", () => {
-  it("sends 16 kHz PCM as base64 LINEAR16 at its own rate with latest_short, punctuation, word times and confidences", async () => {
-    const samples = tone(1.5, 16000);
-    const { req, body } = await send(pcmInput(samples, 16000));
-    expectRecognizeCall(req);
-    expect(body.config).toEqual({
-      encoding: "LINEAR16",
-      sampleRateHertz: 16000,
-      languageCode: "en-US",
-      model: "latest_short",
-      enableAutomaticPunctuation: true,
-      enableWordTimeOffsets: true,
-      enableWordConfidence: true,
-    });
-    // Headerless little-endian 16-bit samples, exactly ours.
-    expect(base64ToBytes(body.audio.content)).toEqual(samplesToPcm16(samples, true));
-    expect(Object.keys(body).sort()).toEqual(["audio", "config"]);
-  });
+  it(
+    "sends 16 kHz PCM as base64 LINEAR16 at its own rate with " +
+      "latest_short, punctuation, word times and confidences",
+    async () => {
+      const samples = tone(1.5, 16000);
+      const { req, body } = await send(pcmInput(samples, 16000));
+      expectRecognizeCall(req);
+      expect(body.config).toEqual({
+        encoding: "LINEAR16",
+        sampleRateHertz: 16000,
+        languageCode: "en-US",
+        model: "latest_short",
+        enableAutomaticPunctuation: true,
+        enableWordTimeOffsets: true,
+        enableWordConfidence: true,
+      });
+      // Headerless little-endian 16-bit samples, exactly ours.
+      expect(base64ToBytes(body.audio.content)).toEqual(samplesToPcm16(samples, true));
+      expect(Object.keys(body).sort()).toEqual(["audio", "config"]);
+    },
+  );
 
-  it("picks the phone_call model for 8 kHz telephony audio and keeps it LINEAR16 (lossless, no re-companding)", async () => {
-    const samples = tone(1, 8000);
-    const { body } = await send(pcmInput(samples, 8000, "en-GB"));
-    expect(body.config).toMatchObject({
-      encoding: "LINEAR16",
-      sampleRateHertz: 8000,
-      model: "phone_call",
-      languageCode: "en-GB",
-    });
-    expect(base64ToBytes(body.audio.content)).toEqual(samplesToPcm16(samples, true));
-  });
+  it(
+    "picks the phone_call model for 8 kHz telephony audio " + "and keeps it LINEAR16 (lossless, no re-companding)",
+    async () => {
+      const samples = tone(1, 8000);
+      const { body } = await send(pcmInput(samples, 8000, "en-GB"));
+      expect(body.config).toMatchObject({
+        encoding: "LINEAR16",
+        sampleRateHertz: 8000,
+        model: "phone_call",
+        languageCode: "en-GB",
+      });
+      expect(base64ToBytes(body.audio.content)).toEqual(samplesToPcm16(samples, true));
+    },
+  );
 
   it("uses GOOGLE_STT_MODEL for every request when it is set", async () => {
     const { body } = await send(pcmInput(tone(1, 8000), 8000), apiKeySettings({ sttModel: "latest_long" }));

@@ -53,30 +53,33 @@ describe("Google STT response mapping", () => {
     ]);
   });
 
-  it("joins every result's top alternative without a separator, as Google documents (leading spaces included)", async () => {
-    const result = await answer({
-      results: [
-        {
-          alternatives: [
-            { transcript: "I want to check", confidence: 0.9 },
-            { transcript: "eye want", confidence: 0.2 },
-          ],
-        },
-        {
-          alternatives: [
-            {
-              transcript: " my balance please",
-              confidence: 0.8,
-              words: [{ startTime: "3s", endTime: "3.5s", word: "my", confidence: 0.7 }],
-            },
-          ],
-        },
-      ],
-    });
-    expect(result.text).toBe("I want to check my balance please");
-    expect(result.confidence).toBeCloseTo(0.85, 10);
-    expect(result.words).toEqual([{ word: "my", startMs: 3000, endMs: 3500, confidence: 0.7 }]);
-  });
+  it(
+    "joins every result's top alternative without a " + "separator, as Google documents (leading spaces included)",
+    async () => {
+      const result = await answer({
+        results: [
+          {
+            alternatives: [
+              { transcript: "I want to check", confidence: 0.9 },
+              { transcript: "eye want", confidence: 0.2 },
+            ],
+          },
+          {
+            alternatives: [
+              {
+                transcript: " my balance please",
+                confidence: 0.8,
+                words: [{ startTime: "3s", endTime: "3.5s", word: "my", confidence: 0.7 }],
+              },
+            ],
+          },
+        ],
+      });
+      expect(result.text).toBe("I want to check my balance please");
+      expect(result.confidence).toBeCloseTo(0.85, 10);
+      expect(result.words).toEqual([{ word: "my", startMs: 3000, endMs: 3500, confidence: 0.7 }]);
+    },
+  );
 
   it("treats an empty {} answer as no speech: empty text, confidence 0, no words", async () => {
     expect(await answer({})).toEqual({ text: "", confidence: 0, source: "speech" });

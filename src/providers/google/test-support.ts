@@ -163,7 +163,10 @@ export async function makeServiceAccount(clientEmail: string): Promise<TestServi
     ["sign", "verify"],
   )) as CryptoKeyPair;
   const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
-  const pem = `-----BEGIN PRIVATE KEY-----\n${bytesToBase64(der).replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
+  const pem =
+    "-----BEGIN PRIVATE KEY-----\n" +
+    `${bytesToBase64(der).replace(/.{64}/g, "$&\n")}\n` +
+    "-----END PRIVATE KEY-----\n";
   const json = JSON.stringify({
     type: "service_account",
     project_id: "voice-edge-test",

@@ -16,7 +16,10 @@ import { postJson, type GoogleOptions } from "./call";
 import { synthesizeUrl, type GoogleLocation } from "./endpoints";
 import type { GoogleSettings } from "./settings";
 
-/** https://cloud.google.com/text-to-speech/quotas#content_limits: "Total bytes per request: 5,000" (multi-byte scripts count bytes). */
+/**
+ * https://cloud.google.com/text-to-speech/quotas#content_limits: "Total bytes per request: 5,000" (multi-byte scripts
+ * count bytes).
+ */
 export const MAX_TEXT_BYTES = 5000;
 
 /** Voice names are "<language>-<REGION>-<family>-<variant>", e.g. en-US-Neural2-C or cmn-CN-Wavenet-A. */
@@ -115,7 +118,9 @@ function pcmFromWav(bytes: Uint8Array): TtsResult {
   };
 }
 
-/** MP3 and OGG_OPUS come "including the header for encodings that are wrapped in containers": checked, then passed on. */
+/**
+ * MP3 and OGG_OPUS come "including the header for encodings that are wrapped in containers": checked, then passed on.
+ */
 function encoded(bytes: Uint8Array, format: "mp3" | "ogg"): TtsResult {
   if (sniffContainer(bytes) !== format)
     throw new ProviderError(

@@ -53,7 +53,8 @@ describe("several OpenAI-compatible endpoints", () => {
     expect(value.text).toBe("Your balance is $100.");
     expect(`${provider.name}@${provider.region}`).toBe("deepgram@127.0.0.1:9003");
     expect(summarize(attempts)).toBe(
-      "openai@127.0.0.1:9001#1 failed 500, openai@127.0.0.1:9002/Whisper#1 failed 500, deepgram@127.0.0.1:9003#1 success",
+      "openai@127.0.0.1:9001#1 failed 500, " +
+        "openai@127.0.0.1:9002/Whisper#1 failed 500, deepgram@127.0.0.1:9003#1 success",
     );
     expect(urls.map((u) => u.replace(/\?.*/, ""))).toEqual([
       "http://127.0.0.1:9001/v1/audio/transcriptions",

@@ -67,7 +67,8 @@ describe.each(engines)("OpenAI %s: errors", (_name, call) => {
     const { fetcher } = fakeFetch(
       openAiError(
         400,
-        "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']",
+        "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', " +
+          "'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']",
         "invalid_request_error",
         null,
       ),

@@ -7,7 +7,9 @@ import { OpenAiSpeechSynthesizer } from "./tts";
 export const openaiModule: ProviderModule<OpenAiSettings> = {
   name: "openai",
   needs:
-    "OPENAI_API_KEY (optional only for a self-hosted server); optional OPENAI_BASE_URL (https, default https://api.openai.com) or OPENAI_BASE_URLS (comma-separated, one engine each), OPENAI_STT_MODEL, OPENAI_TTS_MODEL, OPENAI_TTS_VOICE, OPENAI_TIMEOUT_MS",
+    "OPENAI_API_KEY (optional only for a self-hosted server); optional OPENAI_BASE_URL (https, " +
+    "default https://api.openai.com) or OPENAI_BASE_URLS (comma-separated, one engine each), " +
+    "OPENAI_STT_MODEL, OPENAI_TTS_MODEL, OPENAI_TTS_VOICE, OPENAI_TIMEOUT_MS",
   // Each endpoint of OPENAI_BASE_URLS is a "region": its own engine, breaker and place in the failover order.
   regions: { list: "OPENAI_BASE_URLS", single: "OPENAI_BASE_URL" },
   settings: openAiSettingsSchema,

@@ -70,7 +70,8 @@ export const openAiSettingsSchema = z
         code: "custom",
         path: ["OPENAI_API_KEY"],
         message:
-          "is required for api.openai.com (it may be omitted only for a self-hosted server set in OPENAI_BASE_URL or OPENAI_BASE_URLS)",
+          "is required for api.openai.com (it may be omitted only for a " +
+          "self-hosted server set in OPENAI_BASE_URL or OPENAI_BASE_URLS)",
       });
       return z.NEVER;
     }
@@ -84,12 +85,16 @@ export const openAiSettingsSchema = z
     };
   });
 
-/** The endpoint id reported as `region`: the configured host ("api.openai.com", "localhost:8000"), plus any path prefix. */
+/**
+ * The endpoint id reported as `region`: the configured host ("api.openai.com", "localhost:8000"), plus any path prefix.
+ */
 export function endpointId(settings: OpenAiSettings): string {
   return baseEndpointId(settings.baseUrl);
 }
 
-/** The Authorization header, when a key is configured (https://platform.openai.com/docs/api-reference/authentication). */
+/**
+ * The Authorization header, when a key is configured (https://platform.openai.com/docs/api-reference/authentication).
+ */
 export function authHeaders(settings: OpenAiSettings): Record<string, string> {
   return settings.apiKey ? { Authorization: `Bearer ${settings.apiKey}` } : {};
 }

@@ -7,7 +7,10 @@ import { ProviderError } from "../errors";
 import type { EncodedSpeech, PcmSpeech, TtsEncoding } from "../types";
 import { PROVIDER } from "./errors";
 
-/** response_format "pcm": "raw samples in 24kHz (16-bit signed, low-endian), without the header" (https://platform.openai.com/docs/guides/text-to-speech). */
+/**
+ * response_format "pcm": "raw samples in 24kHz (16-bit signed, low-endian), without the header"
+ * (https://platform.openai.com/docs/guides/text-to-speech).
+ */
 export const OPENAI_PCM_RATE = 24_000;
 
 const invalid = (message: string) => new ProviderError(PROVIDER, "invalid_response", message);

@@ -60,28 +60,31 @@ const VERBOSE_ANSWER = {
 };
 
 describe("OpenAI STT: the request", () => {
-  it("posts PCM as audio.wav with model, ISO-639-1 language, json and logprobs to /v1/audio/transcriptions", async () => {
-    const { fetcher, requests } = fakeFetch(jsonResponse(JSON_ANSWER));
-    await new OpenAiSpeechToText(settingsFrom(), { fetcher }).transcribe(pcm);
+  it(
+    "posts PCM as audio.wav with model, ISO-639-1 " + "language, json and logprobs to /v1/audio/transcriptions",
+    async () => {
+      const { fetcher, requests } = fakeFetch(jsonResponse(JSON_ANSWER));
+      await new OpenAiSpeechToText(settingsFrom(), { fetcher }).transcribe(pcm);
 
-    expect(requests).toHaveLength(1);
-    const req = requests[0]!;
-    expect(req.method).toBe("POST");
-    expect(req.url.href).toBe("https://api.openai.com/v1/audio/transcriptions");
-    expect(req.headers.get("Authorization")).toBe(`Bearer ${TEST_KEY}`);
-    expect(req.headers.get("Content-Type")).toMatch(/^multipart\/form-data; boundary=/);
-    const form = await formOf(req);
-    const file = form.get("file") as File;
-    expect(file.name).toBe("audio.wav");
-    expect(file.type).toBe("audio/wav");
-    expect(await fileBytes(file)).toEqual(encodeWav(samples, 16000));
-    expect(form.get("model")).toBe("gpt-4o-mini-transcribe");
-    expect(form.get("language")).toBe("en");
-    expect(form.get("response_format")).toBe("json");
-    expect(form.getAll("include[]")).toEqual(["logprobs"]);
-    expect(form.has("timestamp_granularities[]")).toBe(false);
-    expect([...form.keys()].sort()).toEqual(["file", "include[]", "language", "model", "response_format"]);
-  });
+      expect(requests).toHaveLength(1);
+      const req = requests[0]!;
+      expect(req.method).toBe("POST");
+      expect(req.url.href).toBe("https://api.openai.com/v1/audio/transcriptions");
+      expect(req.headers.get("Authorization")).toBe(`Bearer ${TEST_KEY}`);
+      expect(req.headers.get("Content-Type")).toMatch(/^multipart\/form-data; boundary=/);
+      const form = await formOf(req);
+      const file = form.get("file") as File;
+      expect(file.name).toBe("audio.wav");
+      expect(file.type).toBe("audio/wav");
+      expect(await fileBytes(file)).toEqual(encodeWav(samples, 16000));
+      expect(form.get("model")).toBe("gpt-4o-mini-transcribe");
+      expect(form.get("language")).toBe("en");
+      expect(form.get("response_format")).toBe("json");
+      expect(form.getAll("include[]")).toEqual(["logprobs"]);
+      expect(form.has("timestamp_granularities[]")).toBe(false);
+      expect([...form.keys()].sort()).toEqual(["file", "include[]", "language", "model", "response_format"]);
+    },
+  );
 
   it("passes a container through with its extension and the client's bytes", async () => {
     const { fetcher, requests } = fakeFetch(jsonResponse({ text: "hola" }));

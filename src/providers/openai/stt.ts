@@ -59,7 +59,8 @@ export class OpenAiSpeechToText implements SpeechToText {
     if (bytes.length > MAX_UPLOAD_BYTES) {
       throw new AudioError(
         "payload_too_large",
-        `The audio is ${(bytes.length / 1e6).toFixed(1)} MB; OpenAI transcribes files of at most 25 MB. Send a shorter recording or a compressed format (ogg, webm, mp3, flac).`,
+        `The audio is ${(bytes.length / 1e6).toFixed(1)} MB; OpenAI transcribes files of at most ` +
+          "25 MB. Send a shorter recording or a compressed format (ogg, webm, mp3, flac).",
       );
     }
     const model = this.settings.sttModel;

@@ -5,7 +5,9 @@ import { PROVIDER, readBody, reclassify } from "./errors";
 import { authHeaders, endpointId, type OpenAiSettings } from "./settings";
 import { toSpeech } from "./speech-audio";
 
-/** "The maximum length is 4096 characters" (https://platform.openai.com/docs/api-reference/audio/createSpeech, `input`). */
+/**
+ * "The maximum length is 4096 characters" (https://platform.openai.com/docs/api-reference/audio/createSpeech, `input`).
+ */
 export const MAX_INPUT_CHARS = 4096;
 
 /** Our encodings to createSpeech's response_format (mp3, opus, aac, flac, wav, pcm). */

@@ -7,7 +7,8 @@ import type { PollySettings } from "./settings";
  * part of the SDK's default resolution runs: its Node flavour would read env vars, ~/.aws/config
  * and the EC2 metadata service for credentials, region, retry mode, FIPS/dual-stack flags, the
  * app id and the auth-scheme preference. None of that exists in workerd, and credentials must come
- * from our secrets only. https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-credentials-node.html
+ * from our secrets only.
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-credentials-node.html
  */
 export function createPollyClient(settings: PollySettings, fetcher?: typeof fetch): PollyClient {
   return new PollyClient({

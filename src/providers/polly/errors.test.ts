@@ -6,10 +6,11 @@ import { errorResponse, pollySettings, pollyWith, SECRET_ACCESS_KEY, SESSION_TOK
 
 /**
  * Polly's errors: `x-amzn-ErrorType` names the exception, the body is {"message": "..."}.
- * SynthesizeSpeech's own (https://docs.aws.amazon.com/polly/latest/dg/API_SynthesizeSpeech.html#API_SynthesizeSpeech_Errors)
- * are 400 except LexiconNotFound (404) and ServiceFailure (500); the common ones
- * (https://docs.aws.amazon.com/polly/latest/dg/CommonErrors.html) include ThrottlingException
- * (400), UnrecognizedClient/InvalidSignature (403) and AccessDenied.
+ * SynthesizeSpeech's own
+ * (https://docs.aws.amazon.com/polly/latest/dg/API_SynthesizeSpeech.html#API_SynthesizeSpeech_Errors) are 400 except
+ * LexiconNotFound (404) and ServiceFailure (500); the common ones
+ * (https://docs.aws.amazon.com/polly/latest/dg/CommonErrors.html) include ThrottlingException (400),
+ * UnrecognizedClient/InvalidSignature (403) and AccessDenied.
  */
 const request = { text: "Your balance is one hundred dollars", language: "en-US", sampleRate: 16000 };
 
@@ -59,7 +60,9 @@ describe("polly errors", () => {
   });
 
   it("a signature error never leaks the session token or secret AWS echoes in the canonical string", async () => {
-    const message = `The request signature we calculated does not match the signature you provided.\n\nThe Canonical String for this request should have been\n'POST\n/v1/speech\n\nx-amz-security-token:${SESSION_TOKEN}'`;
+    const message =
+      `The request signature we calculated does not match the signature you provided.\n\nThe Canonical String ` +
+      `for this request should have been\n'POST\n/v1/speech\n\nx-amz-security-token:${SESSION_TOKEN}'`;
     const err = await failure(
       errorResponse(403, "InvalidSignatureException", `${SESSION_TOKEN} ${SECRET_ACCESS_KEY} ${message}`),
       { AWS_SESSION_TOKEN: SESSION_TOKEN },

@@ -104,7 +104,8 @@ export class PollySpeechSynthesizer implements TextToSpeech {
       throw new ProviderError(
         PROVIDER,
         "permanent",
-        `text is ${characters} characters; Amazon Polly synthesizes at most ${MAX_BILLED_CHARACTERS} per request, so split it into shorter parts`,
+        `text is ${characters} characters; Amazon Polly synthesizes at most ` +
+          `${MAX_BILLED_CHARACTERS} per request, so split it into shorter parts`,
       );
     }
     const voice = req.voice ?? this.settings.POLLY_VOICE;

@@ -91,13 +91,16 @@ describe("polly request", () => {
     ["neural", 8000, "8000"],
     ["standard", 48000, "22050"],
     ["generative", 44100, "24000"],
-  ])("asks %s mp3/ogg at the closest rate not above the request (%i Hz → %s)", async (engine, sampleRate, expected) => {
-    const { tts, requests } = pollyWith([MP3_OK, OGG_OK], { POLLY_ENGINE: engine });
-    await tts.synthesize({ ...request, sampleRate, encoding: "mp3" });
-    await tts.synthesize({ ...request, sampleRate, encoding: "ogg" });
-    expect(requests[0]!.json()).toMatchObject({ OutputFormat: "mp3", SampleRate: expected });
-    expect(requests[1]!.json()).toMatchObject({ OutputFormat: "ogg_vorbis", SampleRate: expected });
-  });
+  ])(
+    "asks %s mp3/ogg at the closest rate not " + "above the request (%i Hz → %s)",
+    async (engine, sampleRate, expected) => {
+      const { tts, requests } = pollyWith([MP3_OK, OGG_OK], { POLLY_ENGINE: engine });
+      await tts.synthesize({ ...request, sampleRate, encoding: "mp3" });
+      await tts.synthesize({ ...request, sampleRate, encoding: "ogg" });
+      expect(requests[0]!.json()).toMatchObject({ OutputFormat: "mp3", SampleRate: expected });
+      expect(requests[1]!.json()).toMatchObject({ OutputFormat: "ogg_vorbis", SampleRate: expected });
+    },
+  );
 
   it("sends LanguageCode in Polly's spelling, and leaves out a language Polly does not list", async () => {
     const { tts, requests } = pollyWith(PCM_OK);

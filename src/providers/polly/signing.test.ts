@@ -68,30 +68,34 @@ describe("polly SigV4 signing", () => {
     expect(signature).toBe("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
   });
 
-  it("signs with the configured key, today's scope for the region and service polly, and a signature we can recompute", async () => {
-    const { tts, requests } = pollyWith(OK, { POLLY_REGION: "eu-central-1" });
-    await tts.synthesize(request);
-    const req = requests[0]!;
+  it(
+    "signs with the configured key, today's scope for the region " +
+      "and service polly, and a signature we can recompute",
+    async () => {
+      const { tts, requests } = pollyWith(OK, { POLLY_REGION: "eu-central-1" });
+      await tts.synthesize(request);
+      const req = requests[0]!;
 
-    expect(req.headers.get("x-amz-date")).toBe("20260115T123456Z");
-    const auth = parseAuthorization(req.headers.get("authorization"));
-    expect(auth, `malformed Authorization: ${req.headers.get("authorization")}`).not.toBeNull();
-    expect(auth).toMatchObject({
-      accessKeyId: ACCESS_KEY_ID,
-      date: "20260115",
-      region: "eu-central-1",
-      service: "polly",
-    });
-    expect(auth!.signedHeaders).toEqual([...auth!.signedHeaders].sort());
-    expect(auth!.signedHeaders).toEqual(expect.arrayContaining(["content-type", "host", "x-amz-date"]));
-    expect(auth!.signedHeaders).not.toContain("x-amz-security-token");
-    expect(req.headers.get("x-amz-security-token")).toBeNull();
+      expect(req.headers.get("x-amz-date")).toBe("20260115T123456Z");
+      const auth = parseAuthorization(req.headers.get("authorization"));
+      expect(auth, `malformed Authorization: ${req.headers.get("authorization")}`).not.toBeNull();
+      expect(auth).toMatchObject({
+        accessKeyId: ACCESS_KEY_ID,
+        date: "20260115",
+        region: "eu-central-1",
+        service: "polly",
+      });
+      expect(auth!.signedHeaders).toEqual([...auth!.signedHeaders].sort());
+      expect(auth!.signedHeaders).toEqual(expect.arrayContaining(["content-type", "host", "x-amz-date"]));
+      expect(auth!.signedHeaders).not.toContain("x-amz-security-token");
+      expect(req.headers.get("x-amz-security-token")).toBeNull();
 
-    expect(auth!.signature).toBe(await expectedSignature(req, auth!.signedHeaders, "eu-central-1"));
-    // The payload hash the SDK declares (and signs) is the hash of the body that was sent.
-    if (req.headers.has("x-amz-content-sha256"))
-      expect(req.headers.get("x-amz-content-sha256")).toBe(await sha256Hex(req.body));
-  });
+      expect(auth!.signature).toBe(await expectedSignature(req, auth!.signedHeaders, "eu-central-1"));
+      // The payload hash the SDK declares (and signs) is the hash of the body that was sent.
+      if (req.headers.has("x-amz-content-sha256"))
+        expect(req.headers.get("x-amz-content-sha256")).toBe(await sha256Hex(req.body));
+    },
+  );
 
   it("adds and signs X-Amz-Security-Token for temporary credentials", async () => {
     const { tts, requests } = pollyWith(OK, { AWS_SESSION_TOKEN: SESSION_TOKEN });

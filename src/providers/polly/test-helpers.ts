@@ -7,7 +7,9 @@ import { fakeFetch } from "../../../test/helpers/outbound";
 import { PollySpeechSynthesizer } from "./polly-tts";
 import { pollySettingsSchema, type PollySettings } from "./settings";
 
-/** AWS's documentation example keys (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html). */
+/**
+ * AWS's documentation example keys (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html).
+ */
 export const ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE";
 export const SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 export const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE//////////wEaCXVzLWVhc3QtMSJHMEUCIQEXAMPLETOKEN";
@@ -25,7 +27,8 @@ export function pollyWith(responder: Parameters<typeof fakeFetch>[0], overrides:
 
 /**
  * A SynthesizeSpeech success: the audio is the body, with Content-Type and
- * x-amzn-RequestCharacters headers (https://docs.aws.amazon.com/polly/latest/dg/API_SynthesizeSpeech.html#API_SynthesizeSpeech_ResponseSyntax).
+ * x-amzn-RequestCharacters headers
+ * (https://docs.aws.amazon.com/polly/latest/dg/API_SynthesizeSpeech.html#API_SynthesizeSpeech_ResponseSyntax).
  */
 export function audioResponse(
   bytes: Uint8Array,

@@ -7,7 +7,8 @@ import { WorkersAiSpeechSynthesizer } from "./tts";
 export const workersAiModule: ProviderModule<WorkersAiSettings> = {
   name: "workers-ai",
   needs:
-    'an [ai] binding named AI in wrangler.toml ([ai] binding = "AI"); optional WORKERS_AI_STT_MODEL, WORKERS_AI_TTS_MODEL, WORKERS_AI_TTS_VOICE, WORKERS_AI_TIMEOUT_MS',
+    'an [ai] binding named AI in wrangler.toml ([ai] binding = "AI"); optional ' +
+    "WORKERS_AI_STT_MODEL, WORKERS_AI_TTS_MODEL, WORKERS_AI_TTS_VOICE, WORKERS_AI_TIMEOUT_MS",
   settings: workersAiSettingsSchema,
   stt: (settings) => new WorkersAiSpeechToText(settings),
   tts: (settings) => new WorkersAiSpeechSynthesizer(settings),

@@ -41,7 +41,8 @@ const isRunner = (value: unknown): value is AiRunner =>
  * logged-in Cloudflare account even for deployers who never use Workers AI.
  */
 export const MISSING_BINDING =
-  'add an [ai] binding named AI to wrangler.toml (a line [ai] followed by binding = "AI"); Workers AI is reached through that binding, not an API key, and wrangler dev then needs wrangler login';
+  'add an [ai] binding named AI to wrangler.toml (a line [ai] followed by binding = "AI"); Workers AI is ' +
+  "reached through that binding, not an API key, and wrangler dev then needs wrangler login";
 
 export const workersAiSettingsSchema = z
   .object({
@@ -64,7 +65,9 @@ export const workersAiSettingsSchema = z
           if (v === MP3_ONLY_TTS_MODEL) {
             ctx.addIssue({
               code: "custom",
-              message: `${MP3_ONLY_TTS_MODEL} answers MP3 only and every engine must produce PCM; use one of ${TTS_MODELS.join(", ")}`,
+              message:
+                `${MP3_ONLY_TTS_MODEL} answers MP3 only and every engine must ` +
+                `produce PCM; use one of ${TTS_MODELS.join(", ")}`,
             });
           } else if (!isTtsModel(v)) {
             ctx.addIssue({ code: "custom", message: `must be one of ${TTS_MODELS.join(", ")}` });

@@ -49,7 +49,8 @@ export class WorkersAiSpeechToText implements SpeechToText {
     if (input.kind === "container" && !this.containers.includes(input.container)) {
       throw new AudioError(
         "unsupported_media_type",
-        `Workers AI ${model} takes WAV or ${this.containers.join(", ")} audio, not '${input.mediaType}'. Send one of those, or set WORKERS_AI_STT_MODEL=@cf/deepgram/nova-3, which also takes ogg, webm and flac.`,
+        `Workers AI ${model} takes WAV or ${this.containers.join(", ")} audio, not '${input.mediaType}'. Send ` +
+          "one of those, or set WORKERS_AI_STT_MODEL=@cf/deepgram/nova-3, which also takes ogg, webm and flac.",
       );
     }
     const bytes = input.kind === "pcm" ? encodeWav(input.samples, input.sampleRate) : input.bytes;

@@ -31,7 +31,9 @@ const TurboOutput = z.object({
 });
 /** https://developers.cloudflare.com/workers-ai/models/whisper/ (Output): `{text, word_count?, words?, vtt?}`. */
 const WhisperOutput = z.object({ text: z.string(), words: z.array(LooseWord).nullish() });
-/** https://developers.cloudflare.com/workers-ai/models/nova-3/ (Output): Deepgram's `results.channels[].alternatives[]`. */
+/**
+ * https://developers.cloudflare.com/workers-ai/models/nova-3/ (Output): Deepgram's `results.channels[].alternatives[]`.
+ */
 const NovaOutput = z.object({
   results: z.object({
     channels: z

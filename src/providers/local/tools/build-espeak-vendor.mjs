@@ -110,7 +110,12 @@ replaceOnce("var _scriptName = import.meta.url;", "var _scriptName = undefined;"
 // process.versions.node): run as Emscripten's "shell" environment. `require` stays a local
 // binding so bundlers leave the dead Node branches' require() calls alone.
 replaceOnce(
-  'var ENVIRONMENT_IS_WEB=typeof window=="object";var ENVIRONMENT_IS_WORKER=typeof WorkerGlobalScope!="undefined";var ENVIRONMENT_IS_NODE=typeof process=="object"&&typeof process.versions=="object"&&typeof process.versions.node=="string"&&process.type!="renderer";if(ENVIRONMENT_IS_NODE){const{createRequire}=await import("module");let dirname=import.meta.url;if(dirname.startsWith("data:")){dirname="/"}var require=createRequire(dirname)}',
+  'var ENVIRONMENT_IS_WEB=typeof window=="object";var ENVIRONMENT_IS_WORKER=typeof ' +
+    'WorkerGlobalScope!="undefined";var ENVIRONMENT_IS_NODE=typeof process=="object"&&typeof ' +
+    'process.versions=="object"&&typeof ' +
+    'process.versions.node=="string"&&process.type!="renderer";if(ENVIRONMENT_IS_NODE){const{createRequire}=await ' +
+    'import("module");let dirname=import.meta.url;if(dirname.startsWith("data:")){dirname="/"}var ' +
+    "require=createRequire(dirname)}",
   "var ENVIRONMENT_IS_WEB=false;var ENVIRONMENT_IS_WORKER=false;var ENVIRONMENT_IS_NODE=false;var require=void 0;",
   "environment detection",
 );
@@ -126,7 +131,8 @@ replaceBetween(
 );
 replaceOnce('return new URL("espeak-ng.wasm",import.meta.url).href', 'return "espeak-ng.wasm"', "wasm URL");
 replaceOnce(
-  'if(!import.meta.url.startsWith("data:")){scriptDirectory=nodePath.dirname(require("url").fileURLToPath(import.meta.url))+"/"}',
+  'if(!import.meta.url.startsWith("data:")){' +
+    'scriptDirectory=nodePath.dirname(require("url").fileURLToPath(import.meta.url))+"/"}',
   "",
   "node script directory",
 );
