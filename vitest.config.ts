@@ -37,7 +37,7 @@ export default defineConfig(async () => {
             TTS_PROVIDERS: "local",
             // workerd has no Durable Object jurisdictions (see src/storage/residency.ts).
             DEV_EMULATE_JURISDICTION: "true",
-            // The Twilio bridge (src/routes/telephony.ts): configured, so its routes check signatures
+            // The Twilio bridge (src/http/routes/telephony.ts): configured, so its routes check signatures
             // (test/telephony/twilio-client.ts signs with this token; tests pick their own tenant).
             TWILIO_AUTH_TOKEN: "twilio-test-auth-token-0123",
             TWILIO_TENANT_ID: "t_twilio_default",

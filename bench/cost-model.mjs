@@ -72,9 +72,9 @@ function fromSource(file, pattern) {
 }
 
 /** Turns the session row holds before they move to a history row. */
-const TAIL_TURNS = fromSource("src/durable/call-store.ts", /^export const TAIL_TURNS = (\d+);/m);
+const TAIL_TURNS = fromSource("src/storage/call-store.ts", /^export const TAIL_TURNS = (\d+);/m);
 /** SYNC_INTERVAL_SECONDS's default. */
-const SYNC_SECONDS_DEFAULT = fromSource("src/config.ts", /SYNC_INTERVAL_SECONDS: intVar\((\d+),/);
+const SYNC_SECONDS_DEFAULT = fromSource("src/config/config.ts", /SYNC_INTERVAL_SECONDS: intVar\((\d+),/);
 const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
 
 /**
@@ -97,7 +97,7 @@ export function midCallSyncs(p) {
 }
 
 /**
- * Rows a call's object writes (src/durable/call-store.ts): create 1 (the session row, with the
+ * Rows a call's object writes (src/storage/call-store.ts): create 1 (the session row, with the
  * greeting); a turn 1 (the session row carries the turn, its audit use, metric deltas and the
  * queued sync), plus one history row each time the tail of TAIL_TURNS (16) turns moves out (the
  * greeting is its first group, so at turn 15, 31, ...; a plain rowid table: no AUTOINCREMENT
@@ -164,7 +164,7 @@ export function operations(p) {
       item: "requests",
       unit: "workersRequest",
       count: req,
-      from: "create + turns + end (src/routes/calls.ts, turns.ts)",
+      from: "create + turns + end (src/http/routes/calls.ts, turns.ts)",
     },
     {
       product: "Workers",
@@ -179,21 +179,21 @@ export function operations(p) {
       item: "TenantLimits.authorize RPC",
       unit: "doRequest",
       count: req,
-      from: "every tenant-key request: key check and rate limit in one RPC (src/security/auth.ts)",
+      from: "every tenant-key request: key check and rate limit in one RPC (src/http/middleware/auth.ts)",
     },
     {
       product: "Durable Objects",
       item: "TenantLimits.acquireCall / releaseCall RPC",
       unit: "doRequest",
       count: 2,
-      from: "create (acquireCallSlot) and the release outbox job at end (src/durable/release-job.ts)",
+      from: "create (acquireCallSlot) and the release outbox job at end (src/pipeline/lifecycle/release-job.ts)",
     },
     {
       product: "Durable Objects",
       item: "CallSession RPC (create, turn, end)",
       unit: "doRequest",
       count: req,
-      from: "src/routes/call-stub.ts onCall / callStub(...).create",
+      from: "src/http/routes/call-stub.ts onCall / callStub(...).create",
     },
     {
       product: "Durable Objects",
@@ -209,7 +209,8 @@ export function operations(p) {
       count: shardUpdates,
       from:
         "the call's start at create (voice_calls_active counts it at once; CallSession.countStart), then one per " +
-        "sync (the call's metric deltas since the last), incl. the archive (src/durable/archiver.ts flushPending)",
+        "sync (the call's metric deltas since the last), incl. the archive " +
+        "(src/pipeline/lifecycle/archive-jobs.ts flushPending)",
     },
     // ---- Durable Objects: duration (only while handling a request: idle objects hibernate unbilled)
     {
@@ -280,7 +281,7 @@ export function operations(p) {
       unit: "r2ClassB",
       count: replies,
       from:
-        "readCachedSpeech per spoken reply (src/providers/tts-cache.ts); " +
+        "readCachedSpeech per spoken reply (src/storage/speech-cache.ts); " +
         "a generated call id needs no archive HEAD at create",
     },
     {
@@ -322,7 +323,7 @@ export function operations(p) {
       item: "data points",
       unit: "aeDataPoint",
       count: n,
-      from: "one per turn (src/observability/metrics-hooks.ts writeTurnDataPoint)",
+      from: "one per turn (src/pipeline/metrics.ts writeTurnDataPoint)",
     },
     {
       product: "R2",
@@ -331,9 +332,9 @@ export function operations(p) {
       count: 1,
       from: p.speech
         ? "one object: the transcript followed by the caller's audio (archive version 4); " +
-          "replies are referenced in the speech cache (src/durable/archiver.ts)"
+          "replies are referenced in the speech cache (src/pipeline/lifecycle/archive-jobs.ts)"
         : "one object, the transcript: replies are referenced in the speech cache, not " +
-          "copied, and there is no caller audio (src/durable/archiver.ts)",
+          "copied, and there is no caller audio (src/pipeline/lifecycle/archive-jobs.ts)",
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { createApp } from "./app";
+import { createApp } from "./http/app";
 import { runInvocation, SpanKind } from "./observability/tracing";
 import { requestIdFrom } from "./observability/trace-context";
 import { PROBE_CRON, runProbes } from "./routing/probe";

@@ -49,7 +49,7 @@ export async function benchKey(api, adminToken, tenantId) {
   return key;
 }
 
-/** Settings that keep the per-tenant limits (src/config.ts, at their maxima) out of a load test's way. */
+/** Settings that keep the per-tenant limits (src/config/config.ts, at their maxima) out of a load test's way. */
 export const UNLIMITED = [
   "TENANT_REQUESTS_PER_MINUTE=1000000",
   "TENANT_BURST=1000000",

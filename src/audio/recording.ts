@@ -1,4 +1,4 @@
-import { concatSamples } from "./concat";
+import { concatSamples } from "../lib/bytes";
 import { pcm16ToSamples } from "./pcm";
 import { aLawDecode, muLawDecode } from "./g711";
 import { downmixToMono, resample } from "./resample";

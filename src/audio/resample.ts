@@ -11,7 +11,7 @@
  * Design (measured for 16 kHz -> 8 kHz): -0.8 dB at 3.4 kHz (top of the telephone band),
  * about -70 dB at the new Nyquist and below -80 dB from there up.
  */
-import { setBounded } from "../bounded-map";
+import { setBounded } from "../lib/bounded-map";
 import kernelModule from "./resample-kernel.wasm";
 
 /** Sinc zero crossings on each side of the centre tap: the length/quality trade-off. */

@@ -1,4 +1,4 @@
-import { backoffDelayMs } from "../routing/backoff";
+import { backoffDelayMs } from "../lib/backoff";
 
 /**
  * Retry delay for outbox jobs: the same full-jitter backoff as provider retries, on a slower

@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { bytesToBase64 } from "../base64";
-import { concatBytes } from "../audio/concat";
+import { bytesToBase64 } from "../lib/base64";
+import { concatBytes } from "../lib/bytes";
 import { mediaTypeFor } from "../audio/output-format";
 import type { DecodedAudio } from "../audio/decode";
 import { encodeWav } from "../audio/wav";
-import { getConfig, type Config } from "../config";
-import { ApiError, asApiError, problem, problemResponse } from "../errors";
+import { getConfig, type Config } from "../config/config";
+import { ApiError, asApiError, problem, problemResponse } from "../lib/errors";
 import { isPaymentStep, redactTurn, type RedactionCounts } from "../security/redaction";
 import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
@@ -14,15 +14,15 @@ import { splitSentences } from "../nlp/sentences";
 import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { sttChain, ttsChain } from "../providers/registry";
-import { ttsCacheFor } from "../providers/tts-cache";
+import { ttsCacheFor } from "../storage/speech-cache";
 import type { AttemptRecord } from "../routing/attempts";
 import { regionCatalog } from "../routing/regions";
 import { orderWithinResidency } from "../routing/resident-order";
 import type { Residency } from "../storage/residency";
-import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archiver";
+import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "../pipeline/lifecycle/archive-jobs";
 import { indexCall } from "../storage/warm-store";
 import { outboxRetryDelayMs } from "./backoff";
-import { JOB_RELEASE, runReleaseJob } from "./release-job";
+import { JOB_RELEASE, runReleaseJob } from "../pipeline/lifecycle/release-job";
 import {
   addPending,
   CallStore,
@@ -32,8 +32,8 @@ import {
   type AuditUse,
   type OutboxJob,
   type StoredAudio,
-} from "./call-store";
-import { resolveCallAudio } from "./call-audio";
+} from "../storage/call-store";
+import { resolveCallAudio } from "../pipeline/recording";
 import type {
   CallerPosition,
   CallView,
@@ -48,9 +48,9 @@ import type {
   TurnInput,
   TurnPayload,
   TurnResult,
-} from "./call-types";
-import { SerialQueue } from "./serial-queue";
-import { ProviderDeadlines } from "./deadlines";
+} from "../pipeline/types";
+import { SerialQueue } from "../lib/serial-queue";
+import { ProviderDeadlines } from "../pipeline/deadlines";
 import {
   LiveStream,
   newAttachment,
@@ -61,8 +61,8 @@ import {
   type ReplyChannel,
   type StreamAttachment,
   type StreamHost,
-} from "./call-stream";
-import { twilioAdapter } from "../telephony/twilio-stream";
+} from "../pipeline/live/live-stream";
+import { twilioAdapter } from "../pipeline/live/twilio-adapter";
 import { CLOSE } from "../stream/protocol";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../security/stream-token";
 import { addToShards, callEnded, namespaceOf } from "../observability/metrics-global";
@@ -73,7 +73,7 @@ import {
   turnDeltas,
   turnOutcome,
   writeTurnDataPoint,
-} from "../observability/metrics-hooks";
+} from "../pipeline/metrics";
 import { hmacSha256Hex } from "../security/crypto";
 import { carryEvent, log } from "../observability/log";
 import { annotateScope } from "../observability/scope";
@@ -405,7 +405,7 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /**
-   * The stream's WebSocket upgrade, forwarded by the Worker's route (routes/stream.ts) with who
+   * The stream's WebSocket upgrade, forwarded by the Worker's route (http/routes/stream.ts) with who
    * opens it in STREAM_OPEN_HEADER; this object takes no other fetch. Refusals are problem
    * responses before any upgrade: 401 for a token that is not valid here (checked before anything
    * about the call is told), 404 no such call, 409 the call has ended. An open stream of the call
@@ -519,7 +519,7 @@ export class CallSession extends DurableObject<Env> {
     }
   }
 
-  /** The call's stream sockets: our protocol's and Twilio's (call-stream.ts, telephony/twilio-stream.ts). */
+  /** The call's stream sockets: our protocol's and Twilio's (call-stream.ts, pipeline/live/twilio-adapter.ts). */
   private streamSockets(): WebSocket[] {
     return [...this.ctx.getWebSockets(STREAM_TAG), ...this.ctx.getWebSockets(TWILIO_STREAM_TAG)];
   }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { setBounded } from "../bounded-map";
+import { setBounded } from "../lib/bounded-map";
 import { log } from "../observability/log";
 import { keyUsable, readKeyRecord, type KeyRecord } from "../security/api-keys";
 import { hasScope, type Scope } from "../security/scopes";

@@ -9,7 +9,7 @@
  * engine does not know the caller's time zone.
  */
 
-import { wordTable } from "./word-table";
+import { wordTable } from "../lib/word-table";
 
 const MONTHS = wordTable({
   january: 1,

@@ -6,7 +6,7 @@
 import type { IntentInput } from "./types";
 import { tokenize } from "./normalize";
 import { wordsToNumbers } from "./numbers";
-import { wordTable } from "./word-table";
+import { wordTable } from "../lib/word-table";
 
 const KEY_WORDS = wordTable({ star: "*", asterisk: "*", pound: "#", hash: "#" });
 const KEY_LEAD_INS = new Set(["press", "push", "dial", "option", "number", "key", "pressing"]);

@@ -7,7 +7,7 @@
  * "4111-1111") because the money, date and digit slot extractors need it.
  */
 
-import { wordTable } from "./word-table";
+import { wordTable } from "../lib/word-table";
 
 /** Contractions whose expansion is not derivable from the generic suffix rules below. */
 const IRREGULAR_CONTRACTIONS = wordTable({

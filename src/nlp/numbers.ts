@@ -8,7 +8,7 @@
  * "one two three" → "123", "twenty five" → "25", "nineteen ninety nine" → "1999".
  */
 
-import { wordTable } from "./word-table";
+import { wordTable } from "../lib/word-table";
 
 const UNITS = wordTable({
   zero: 0,

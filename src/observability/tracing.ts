@@ -24,7 +24,7 @@ import {
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import { TracerProvider, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace";
-import { getConfig } from "../config";
+import { getConfig } from "../config/config";
 import type { AttemptRecord } from "../routing/attempts";
 import { currentScope, runScope, withScope, type ObsScope } from "./scope";
 import { formatTraceparent, newTraceId, parseTraceparent } from "./trace-context";

@@ -3,7 +3,7 @@ import balanceOgg from "../../test/fixtures/audio/balance-16k.ogg";
 import balanceWav from "../../test/fixtures/audio/balance-16k.wav";
 import { decodeAudio } from "../audio/decode";
 import { AudioError } from "../audio/errors";
-import { ApiError } from "../errors";
+import { ApiError } from "../lib/errors";
 import { ProviderError } from "../providers/errors";
 import type { Container, SpeechToText, SttInput } from "../providers/types";
 import { attemptsOf } from "../routing/attempts";

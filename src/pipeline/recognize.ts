@@ -1,8 +1,8 @@
 import { AudioError } from "../audio/errors";
 import { detectDtmf } from "../audio/dtmf";
 import { hasVoiceEnergy } from "../audio/energy";
-import type { TurnPayload } from "../durable/call-types";
-import { ApiError } from "../errors";
+import type { TurnPayload } from "./types";
+import { ApiError } from "../lib/errors";
 import { ProviderError } from "../providers/errors";
 import type { SpeechToText, SttInput, SttResult, SttWord } from "../providers/types";
 import { sttSetupHint } from "../providers/registry";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ReplyOptions } from "../durable/call-types";
+import type { ReplyOptions } from "./types";
 import { ProviderError } from "../providers/errors";
 import { TextTooLongError, UnsupportedLanguageError } from "../providers/local/espeak-tts";
 import type { TextToSpeech, TtsRequest } from "../providers/types";

@@ -1,6 +1,6 @@
 import { AudioError } from "../audio/errors";
 import { encodeReply, mediaTypeFor } from "../audio/output-format";
-import type { ReplyAudio, ReplyOptions } from "../durable/call-types";
+import type { ReplyAudio, ReplyOptions } from "./types";
 import { ProviderError } from "../providers/errors";
 import {
   readCachedSpeech,
@@ -8,7 +8,7 @@ import {
   type CacheEntry,
   type TtsCache,
   type TtsCacheKey,
-} from "../providers/tts-cache";
+} from "../storage/speech-cache";
 import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
 import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getConfig } from "../config";
-import { asApiError } from "../errors";
+import { getConfig } from "../config/config";
+import { asApiError } from "../lib/errors";
 import { openaiModule } from "./openai";
 import { sttChain } from "./registry";
 

@@ -1,5 +1,5 @@
-import { providerList, type Config } from "../config";
-import { ApiError } from "../errors";
+import { providerList, type Config } from "../config/config";
+import { ApiError } from "../lib/errors";
 import { azureModule } from "./azure";
 import { deepgramModule } from "./deepgram";
 import { googleModule } from "./google";

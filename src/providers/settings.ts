@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ApiError } from "../errors";
+import { ApiError } from "../lib/errors";
 
 /**
  * A provider adapter module: its settings (parsed from vars/secrets with zod when a request first

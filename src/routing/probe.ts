@@ -14,8 +14,8 @@
  * would: useful when the cron's isolate also serves requests, and shared with no other isolate.
  */
 import { AudioError } from "../audio/errors";
-import { getConfig, providerList, type Config } from "../config";
-import { asApiError } from "../errors";
+import { getConfig, providerList, type Config } from "../config/config";
+import { asApiError } from "../lib/errors";
 import { ProviderError, type ProviderErrorKind } from "../providers/errors";
 import { localModule } from "../providers/local";
 import { PROVIDER_MODULES, sttChain, ttsChain } from "../providers/registry";
@@ -24,7 +24,7 @@ import { getHealth } from "./health-registry";
 import { PROBE_TEXT, probeClip, type ProbeClip } from "./probe-clip";
 import { storeResults } from "./probe-store";
 import { log } from "../observability/log";
-import { start, untilAborted } from "./abortable";
+import { start, untilAborted } from "../lib/abortable";
 
 /** The cron expression (wrangler.toml [triggers]) that runs probes; the daily one runs retention. */
 export const PROBE_CRON = "*/5 * * * *";

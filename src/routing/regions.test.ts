@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fakeFetch } from "../../test/helpers/outbound";
-import { ConfigError, getConfig } from "../config";
+import { ConfigError, getConfig } from "../config/config";
 import { AzureSpeechToText } from "../providers/azure/stt";
 import { fixtureSamples, settings as azureSettings } from "../providers/azure/test-support";
 import { AzureTextToSpeech } from "../providers/azure/tts";

@@ -19,10 +19,10 @@
 import { AudioError } from "../audio/errors";
 import { ProviderError } from "../providers/errors";
 import { AllProvidersFailedError, type AttemptRecord } from "./attempts";
-import { retryWait, sleep as realSleep } from "./backoff";
+import { retryWait, sleep as realSleep } from "../lib/backoff";
 import { healthRegistry, type HealthRegistry, type ProviderHealth } from "./health-registry";
 import { traceAttempt } from "../observability/tracing";
-import { start, untilAborted } from "./abortable";
+import { start, untilAborted } from "../lib/abortable";
 
 export interface ProviderRef {
   readonly name: string;

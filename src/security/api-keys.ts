@@ -147,7 +147,7 @@ export async function getKey(db: D1Database, keyId: string): Promise<StoredKey |
 /**
  * Revokes at `at` (default now); an earlier revocation is never pushed later. This only writes D1:
  * the caller must then tell the tenant's limits object (keyChanged), which answers for the key on
- * every request, before it reports the revocation as done (routes/admin.ts).
+ * every request, before it reports the revocation as done (http/routes/admin.ts).
  */
 export async function revokeKey(db: D1Database, keyId: string, at: Date = new Date()): Promise<boolean> {
   const when = at.toISOString();

@@ -1,4 +1,4 @@
-import { setBounded } from "../bounded-map";
+import { setBounded } from "../lib/bounded-map";
 import type { KeyRecord } from "./api-keys";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, getConfig } from "../config";
+import { ConfigError, getConfig } from "../config/config";
 import { getFlow } from "../nlp/flows";
 import {
   coversCounts,

@@ -19,7 +19,7 @@
  * the exact character span to mask, so a small span-keeping scanner lives here instead.
  */
 import { z } from "zod";
-import { wordTable } from "../nlp/word-table";
+import { wordTable } from "../lib/word-table";
 
 export interface RedactPattern {
   name: string;

@@ -1,9 +1,9 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import type { AppEnv } from "../http/env";
+import { ApiError } from "../lib/errors";
 import type { Residency } from "../storage/residency";
 import { readKeyRecord } from "./api-keys";
-import { requireScope } from "./auth";
+import { requireScope } from "../http/middleware/auth";
 import { randomAlphanumeric, sha256Hex } from "./crypto";
 import { hasScope } from "./scopes";
 

@@ -1,4 +1,4 @@
-import { concatBytes } from "../audio/concat";
+import { concatBytes } from "../lib/bytes";
 import type { CallArchive } from "./archive-types";
 
 /**

@@ -1,5 +1,5 @@
-import type { ReplyRef } from "../durable/call-audio";
-import type { HistoryEntry, SessionRecord } from "../durable/call-types";
+import type { ReplyRef } from "../pipeline/recording";
+import type { HistoryEntry, SessionRecord } from "../pipeline/types";
 
 /**
  * The cold copy of a call: transcript.json in R2, next to the audio it lists. Version 2 keeps all of
@@ -9,7 +9,7 @@ import type { HistoryEntry, SessionRecord } from "../durable/call-types";
  * null): the recording is built from the pieces when asked for; and a reply spoken from the
  * speech cache is listed by reference (`ref`: the cache entry and the words), not copied: its audio
  * is read back from the cache, or synthesized again once the entry has expired
- * (src/durable/call-audio.ts). A call with no caller audio then has no bundle at all.
+ * (src/pipeline/recording.ts). A call with no caller audio then has no bundle at all.
  * Version 4 is ONE object per call: transcript.json holds the transcript and, after it, the stored
  * audio (src/storage/archive-container.ts); its pieces are `inline`, at `offset` in that audio. One
  * R2 write a call, and the archive is complete or absent, never half there.

@@ -1,4 +1,4 @@
-import type { AuditUse } from "../durable/call-store";
+import type { AuditUse } from "./call-store";
 import type { Principal } from "../security/scopes";
 
 export interface AuditEntry {
@@ -30,7 +30,7 @@ export async function appendAudit(db: D1Database, principal: Principal, entry: A
 }
 
 /**
- * A call's recorded key uses (src/durable/call-store.ts AuditUse) as audit rows: one row per
+ * A call's recorded key uses (src/storage/call-store.ts AuditUse) as audit rows: one row per
  * actor and result, its `at`, `action` and `request_id` those of the first use and `uses_json`
  * every use (time, request id, action). Written in the same D1 batch as the call's index update, so one sync costs one
  * row (plus its index entry) per kind of use instead of two per request.

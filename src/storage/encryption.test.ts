@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bytesToBase64 } from "../base64";
-import { ApiError } from "../errors";
+import { bytesToBase64 } from "../lib/base64";
+import { ApiError } from "../lib/errors";
 import {
   archiveKeyring,
   archiveKeyringState,

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { base64ToBytes } from "../base64";
-import { ApiError } from "../errors";
+import { base64ToBytes } from "../lib/base64";
+import { ApiError } from "../lib/errors";
 
 /**
  * Encryption at rest for everything this Worker writes to R2 (transcripts, turn audio, recordings,

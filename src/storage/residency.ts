@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError } from "../lib/errors";
 
 /**
  * Data residency: where a call's data may live and which provider regions may hear it. `"eu"`

@@ -1,5 +1,5 @@
-import { getConfig } from "../config";
-import { TTS_CACHE_PREFIX } from "../providers/tts-cache";
+import { getConfig } from "../config/config";
+import { TTS_CACHE_PREFIX } from "./speech-cache";
 import { transcriptExists } from "./cold-store";
 import { archiveBucket, archiveBuckets, type Residency } from "./residency";
 import { deleteCallRows } from "./warm-store";

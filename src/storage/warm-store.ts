@@ -1,5 +1,5 @@
 import { inSpan, SpanKind } from "../observability/tracing";
-import type { CallView, HistoryEntry, SessionRecord } from "../durable/call-types";
+import type { CallView, HistoryEntry, SessionRecord } from "../pipeline/types";
 import type { Residency } from "./residency";
 
 /** The warm tier: D1 rows for recent calls and their turns. */

@@ -21,7 +21,7 @@
  * echoes the pending marks).
  */
 import { z } from "zod";
-import { base64ToBytes, bytesToBase64 } from "../base64";
+import { base64ToBytes, bytesToBase64 } from "../lib/base64";
 
 /** A non-negative decimal integer carried as a JSON string, as Twilio sends its counters. */
 const digits = z.string().regex(/^\d+$/, "expected a string of decimal digits");

@@ -34,7 +34,7 @@
  * Variants come from string edits of the URL as given, never from `new URL()`, whose
  * normalisation (lower-casing the host, re-encoding the query) would change the signed bytes.
  */
-import { bytesToBase64 } from "../base64";
+import { bytesToBase64 } from "../lib/base64";
 import { timingSafeEqualStrings } from "../security/crypto";
 
 export const TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature";

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
-import { type CallStore, type Pending, TAIL_TURNS } from "../../src/durable/call-store";
+import { type CallStore, type Pending, TAIL_TURNS } from "../../src/storage/call-store";
 import { ADMIN_TOKEN, api, startCall, tenant } from "../helpers/api";
 import { callObject, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";

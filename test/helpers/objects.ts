@@ -1,7 +1,7 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { CallSession } from "../../src/durable/call-session";
-import type { SessionRecord } from "../../src/durable/call-types";
+import type { SessionRecord } from "../../src/pipeline/types";
 import { tenantLimits, type TenantLimits } from "../../src/durable/tenant-limits";
 import worker from "../../src/index";
 import { apiRequest, type ApiInit } from "./api";
@@ -64,7 +64,7 @@ export async function advanceLimitsClock(tenantId: string, ms: number): Promise<
   });
 }
 
-type CallStoreOf = { store: import("../../src/durable/call-store").CallStore };
+type CallStoreOf = { store: import("../../src/storage/call-store").CallStore };
 
 /** The call's outbox jobs (the outbox table's and the session row's), soonest first. */
 export async function jobsOf(stub: DurableObjectStub<CallSession>) {

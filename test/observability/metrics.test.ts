@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { TurnResult } from "../../src/durable/call-types";
+import type { TurnResult } from "../../src/pipeline/types";
 import { seriesKey } from "../../src/observability/metrics";
 import { histogramDeltas, renderGlobal, STAGE_LATENCY } from "../../src/observability/metrics-global";
 import { addToShards, readShards } from "../../src/observability/metrics-global";
-import { writeTurnDataPoint } from "../../src/observability/metrics-hooks";
+import { writeTurnDataPoint } from "../../src/pipeline/metrics";
 import { getHealth, resetHealthForTests } from "../../src/routing/health-registry";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import silenceWav from "../fixtures/audio/silence-2s-16k.wav";

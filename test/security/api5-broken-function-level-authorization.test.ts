@@ -3,7 +3,7 @@ import { SCOPES, type Scope } from "../../src/security/scopes";
 import { ADMIN_TOKEN, api, createKey, uid } from "../helpers/api";
 
 // OWASP API5:2023 Broken Function Level Authorization. The routes are not listed by hand: every
-// operation in /openapi.json declares its scope (routes/scoped.ts), and each is called with a key
+// operation in /openapi.json declares its scope (http/routes/scoped.ts), and each is called with a key
 // holding every other scope. A route added without a scope, or guarded by another scope than it
 // documents, fails here.
 
@@ -18,7 +18,7 @@ const bodyFor = (method: string) => (method === "post" || method === "patch" ? {
 
 async function operations(): Promise<{ method: string; path: string; scope: string | undefined }[]> {
   const doc = (await (await api("/openapi.json")).json()) as Doc;
-  // Twilio's routes (routes/telephony.ts) take no API key: Twilio's request signature is their
+  // Twilio's routes (http/routes/telephony.ts) take no API key: Twilio's request signature is their
   // authentication, and test/telephony/twilio.test.ts checks they refuse API keys.
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
+import { createApp } from "../../src/http/app";
 import { api } from "../helpers/api";
 
 // OWASP API9:2023 Improper Inventory Management: /openapi.json lists exactly the routes that exist,

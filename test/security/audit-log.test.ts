@@ -71,7 +71,7 @@ describe("audit log", () => {
   it("cannot be changed or deleted through the API", async () => {
     const { tenantId, key } = await tenant();
     const callId = await startCall(key);
-    // The call's own uses reach D1 with its sync or its archive (durable/archiver.ts): end it.
+    // The call's own uses reach D1 with its sync or its archive (pipeline/lifecycle/archive-jobs.ts): end it.
     await api(`/api/v1/calls/${callId}/end`, { method: "POST", key });
     const before = await auditOf(tenantId, 3);
     for (const method of ["PUT", "PATCH", "DELETE", "POST"]) {

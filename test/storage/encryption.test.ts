@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
-import type { ReplyOptions } from "../../src/durable/call-types";
+import type { ReplyOptions } from "../../src/pipeline/types";
 import { synthesize } from "../../src/pipeline/synthesize";
 import {
   cacheObjectKey,
@@ -10,12 +10,12 @@ import {
   TTS_CACHE_PREFIX,
   ttsCacheFor,
   type TtsCacheKey,
-} from "../../src/providers/tts-cache";
+} from "../../src/storage/speech-cache";
 import type { TextToSpeech } from "../../src/providers/types";
 import { HealthRegistry } from "../../src/routing/health-registry";
 import { archiveKeyring, encryptedKid } from "../../src/storage/encryption";
 import { callPrefix } from "../../src/storage/layout";
-import { bytesToBase64 } from "../../src/base64";
+import { bytesToBase64 } from "../../src/lib/base64";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, expectProblem, tenant, uid } from "../helpers/api";
 import { callObject, fetchWithSettings, jobsOf, makeJobsDue, setCallBindings } from "../helpers/objects";

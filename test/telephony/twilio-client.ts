@@ -1,4 +1,4 @@
-import { bytesToBase64 } from "../../src/base64";
+import { bytesToBase64 } from "../../src/lib/base64";
 import { muLawEncode } from "../../src/audio/g711";
 import { twilioSignature } from "../../src/telephony/twilio-signature";
 import { fetchWithSettings } from "../helpers/objects";

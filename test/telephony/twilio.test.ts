@@ -2,8 +2,8 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { concat, keyTone, silence, toInt16 } from "../../src/audio/test-signals";
 import type { CallSession } from "../../src/durable/call-session";
-import { TWILIO_STREAM_TAG, type StreamAttachment } from "../../src/durable/call-stream";
-import { base64ToBytes } from "../../src/base64";
+import { TWILIO_STREAM_TAG, type StreamAttachment } from "../../src/pipeline/live/live-stream";
+import { base64ToBytes } from "../../src/lib/base64";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, createKey, expectProblem, uid } from "../helpers/api";
 import { callObject, fetchWithSettings } from "../helpers/objects";
@@ -22,7 +22,7 @@ import {
   type Outbound,
 } from "./twilio-client";
 
-// The Twilio bridge (src/routes/telephony.ts, src/telephony/twilio-stream.ts): the signed Voice
+// The Twilio bridge (src/http/routes/telephony.ts, src/pipeline/live/twilio-adapter.ts): the signed Voice
 // webhook and its TwiML, then the Media Streams WebSocket on the same call pipeline.
 
 async function newCall(vars: Record<string, string>): Promise<string> {

@@ -4,7 +4,7 @@
  * base64url(header) "." base64url(claims) "." base64url(RSASSA-PKCS1-v1_5 SHA-256 signature).
  */
 import { ProviderError } from "../errors";
-import { base64ToBytes, base64Url } from "../../base64";
+import { base64ToBytes, base64Url } from "../../lib/base64";
 
 /** The header Google documents for every service-account assertion: {"alg":"RS256","typ":"JWT"}. */
 const HEADER = { alg: "RS256", typ: "JWT" } as const;

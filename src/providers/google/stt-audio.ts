@@ -20,7 +20,7 @@ import { samplesToPcm16 } from "../../audio/pcm";
 import { resample } from "../../audio/resample";
 import { afterId3 } from "../../audio/sniff";
 import type { SttInput } from "../types";
-import { base64Length } from "../../base64";
+import { base64Length } from "../../lib/base64";
 import { flacInfo, oggInfo, webmInfo } from "./container-info";
 
 export type GoogleAudioEncoding = "LINEAR16" | "FLAC" | "OGG_OPUS" | "WEBM_OPUS";

@@ -4,7 +4,7 @@ import { samplesToPcm16 } from "../../audio/pcm";
 import flac from "../../../test/fixtures/audio/balance-16k.flac";
 import vorbis from "../../../test/fixtures/audio/balance-16k.ogg";
 import { fakeFetch, jsonResponse, type RecordedRequest } from "../../../test/helpers/outbound";
-import { base64ToBytes } from "../../base64";
+import { base64ToBytes } from "../../lib/base64";
 import { GoogleSpeechToText } from "./stt";
 import { API_KEY, apiKeySettings, containerInput, oggOpus, pcmInput, tone, webmAudio } from "./test-support";
 

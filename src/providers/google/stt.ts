@@ -2,7 +2,7 @@
  * Google Cloud Speech-to-Text v1, synchronous `speech:recognize` with inline audio.
  */
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
-import { bytesToBase64 } from "../../base64";
+import { bytesToBase64 } from "../../lib/base64";
 import { parseAnswer } from "../validate";
 import { postJson, type GoogleOptions } from "./call";
 import { recognizeUrl, type GoogleLocation } from "./endpoints";

@@ -3,9 +3,9 @@
  * Ogg Opus / WebM Opus headers, and a freshly generated service-account key.
  */
 import { encodeWav } from "../../audio/wav";
-import { concatBytes } from "../../audio/concat";
+import { concatBytes } from "../../lib/bytes";
 import type { SttInput } from "../types";
-import { bytesToBase64 } from "../../base64";
+import { bytesToBase64 } from "../../lib/base64";
 import type { GoogleSettings } from "./settings";
 
 export const API_KEY = "AIzaSyA-test-0123456789abcdefghijklmnopq";

@@ -3,7 +3,7 @@ import { encodeWav } from "../../audio/wav";
 import { fakeFetch, jsonResponse } from "../../../test/helpers/outbound";
 import { ProviderError } from "../errors";
 import type { TtsRequest } from "../types";
-import { bytesToBase64 } from "../../base64";
+import { bytesToBase64 } from "../../lib/base64";
 import { API_KEY, apiKeySettings, oggOpus, tone, wavBase64 } from "./test-support";
 import { GoogleTextToSpeech } from "./tts";
 

@@ -11,7 +11,7 @@ import { sniffContainer } from "../../audio/sniff";
 import { parseWav } from "../../audio/wav";
 import { ProviderError } from "../errors";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
-import { base64ToBytes } from "../../base64";
+import { base64ToBytes } from "../../lib/base64";
 import { postJson, type GoogleOptions } from "./call";
 import { synthesizeUrl, type GoogleLocation } from "./endpoints";
 import type { GoogleSettings } from "./settings";

@@ -10,7 +10,7 @@
  *
  * Regenerate ./vendor with `node src/providers/local/tools/build-espeak-vendor.mjs`.
  */
-import { concatSamples } from "../../audio/concat";
+import { concatSamples } from "../../lib/bytes";
 import createEspeakModule, { type ESpeakNGWorker, type EspeakModule } from "./vendor/espeak-ng.js";
 import englishData from "./vendor/espeak-ng-en.bin";
 

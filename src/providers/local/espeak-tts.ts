@@ -9,7 +9,7 @@
  * engine still works as the last link of a provider chain; a non-English language with no English
  * voice requested is refused with UnsupportedLanguageError.
  */
-import { concatSamples } from "../../audio/concat";
+import { concatSamples } from "../../lib/bytes";
 import type { PcmSpeech, TextToSpeech, TtsEncoding, TtsRequest } from "../types";
 import {
   discardEspeakEngine,

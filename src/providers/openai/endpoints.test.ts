@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Config } from "../../config";
+import type { Config } from "../../config/config";
 import { summarize } from "../../routing/attempts";
 import { HealthRegistry } from "../../routing/health-registry";
 import { callWithResilience } from "../../routing/resilient-call";

@@ -9,7 +9,7 @@ import { pollyFormat, type PollyFormat } from "./formats";
 import { pollyLanguage } from "./language";
 import { VOICE_ID, type PollySettings } from "./settings";
 import { checkSpeechBytes } from "../validate";
-import { untilAborted } from "../../routing/abortable";
+import { untilAborted } from "../../lib/abortable";
 
 const PROVIDER = "polly";
 

@@ -1,5 +1,5 @@
-import { concatBytes } from "../../audio/concat";
-import { base64ToBytes } from "../../base64";
+import { concatBytes } from "../../lib/bytes";
+import { base64ToBytes } from "../../lib/base64";
 import { kindForStatus, ProviderError } from "../errors";
 import { invalidResponse, PROVIDER } from "./errors";
 

@@ -2,7 +2,7 @@ import { AudioError } from "../../audio/errors";
 import { encodeWav } from "../../audio/wav";
 import { ProviderError } from "../errors";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
-import { bytesToBase64 } from "../../base64";
+import { bytesToBase64 } from "../../lib/base64";
 import { PROVIDER } from "./errors";
 import { iso6391, novaLanguage } from "./language";
 import { NOVA3_LANGUAGES, STT_CONTAINERS, type SttModel } from "./models";

@@ -1,0 +1,168 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { tenantLimits, type AuthorizeVerdict } from "../../durable/tenant-limits";
+import { ApiError } from "../../lib/errors";
+import { hashKey, keyIdOf, verifyKey, type KeyRecord } from "../../security/api-keys";
+import { digestsEqual } from "../../security/crypto";
+import { cachedKey, forgetKey, rememberKey, type KeyIdentity } from "../../security/key-cache";
+import { isOverloaded, requestRateLimited, requestRule, seenCallIdOf } from "./rate-limit";
+import type { Residency } from "../../storage/residency";
+import { hasScope, type Principal, type Scope } from "../../security/scopes";
+
+export interface RequireScopeOptions {
+  scope: Scope;
+  /** Accept the operator ADMIN_TOKEN (key management and operator endpoints only). */
+  allowOperator?: boolean;
+  /** Also accept the credential as `?token=`-style input; reserved for WebSocket routes. */
+}
+
+function bearer(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1] ?? null;
+}
+
+function unauthorized(): ApiError {
+  return new ApiError(401, "unauthorized", "The API key is not valid or has been revoked.", {
+    headers: { "WWW-Authenticate": 'Bearer realm="voice-edge", error="invalid_token"' },
+  });
+}
+
+function lacksScope(scope: Scope): ApiError {
+  return new ApiError(403, "forbidden", `This API key lacks the '${scope}' scope this request needs.`);
+}
+
+/**
+ * The operator token's SHA-256, computed once per isolate and token value (it is configuration,
+ * the same for every request), so checking a request against it costs no hashing of its own.
+ */
+const operatorHashes = new Map<string, Promise<string>>();
+function operatorTokenHash(token: string): Promise<string> {
+  let hash = operatorHashes.get(token);
+  if (!hash) {
+    operatorHashes.clear(); // one value at a time: a changed secret replaces the old one
+    hash = hashKey(token);
+    operatorHashes.set(token, hash);
+  }
+  return hash;
+}
+
+/**
+ * Authenticates the request and enforces one scope. Every route under /api/v1 is declared with
+ * this middleware; the tenant comes only from the verified key, never from the request.
+ *
+ * A tenant key costs one round trip: the `authorize` RPC to its tenant's TenantLimits object,
+ * which checks the key (hash and revocation) and takes the request's rate-limit token together.
+ * The tenant to ask comes from this isolate's key cache (key-cache.ts); on a miss the key is
+ * verified in D1 first and the verified record is handed over, so the object need not read it.
+ */
+export function requireScope(options: RequireScopeOptions) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const presented = bearer(c.req.header("Authorization"));
+    if (!presented) {
+      throw new ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.", {
+        headers: { "WWW-Authenticate": 'Bearer realm="voice-edge"' },
+      });
+    }
+    // One SHA-256 per request: it is compared with the operator token's and is the key's hash.
+    const presentedHash = await hashKey(presented);
+    const adminToken = c.var.config.ADMIN_TOKEN;
+    if (adminToken && digestsEqual(presentedHash, await operatorTokenHash(adminToken))) {
+      if (!options.allowOperator) {
+        throw new ApiError(
+          403,
+          "forbidden",
+          "The operator token only manages keys and reads operator " +
+            "endpoints; use a tenant API key for calls and voice.",
+        );
+      }
+      const operator: Principal = { kind: "operator" };
+      if (!hasScope(operator, options.scope)) throw lacksScope(options.scope);
+      c.set("principal", operator);
+      return next();
+    }
+    c.set("principal", await authorizeTenantKey(c, presented, presentedHash, options.scope));
+    await next();
+  });
+}
+
+/**
+ * A tenant key's principal, or the 401/403/429 it earns; exactly one TenantLimits RPC for a key
+ * that matches its record, none for one that does not, and no D1 read when the key id is cached.
+ */
+async function authorizeTenantKey(
+  c: Context<AppEnv>,
+  presented: string,
+  keyHash: string,
+  scope: Scope,
+): Promise<Principal> {
+  const keyId = keyIdOf(presented);
+  if (!keyId) throw unauthorized();
+  let known: KeyIdentity | undefined = cachedKey(keyId);
+  let verified: KeyRecord | undefined;
+  if (known) {
+    // The cached hash refuses a wrong secret here, so guessing never reaches the tenant's object.
+    if (!digestsEqual(keyHash, known.keyHash)) throw unauthorized();
+  } else {
+    verified = (await verifyKey(c.env.DB, presented, keyHash)) ?? undefined;
+    if (!verified) throw unauthorized();
+    known = verified;
+  }
+  const rule = requestRule(c.var.config);
+  const { tenantId } = known;
+  let verdict: AuthorizeVerdict;
+  try {
+    verdict = await tenantLimits(c.env, tenantId).authorize({
+      tenantId,
+      keyId,
+      keyHash,
+      scope,
+      rule,
+      seenCallId: seenCallIdOf(c),
+      verified,
+    });
+  } catch (err) {
+    if (!isOverloaded(err)) throw err;
+    // The key's hash matched (above): a swamped object is its tenant sending too much.
+    c.set("principal", principalOf(known));
+    throw requestRateLimited(rule, 1);
+  }
+  if (verdict.ok) {
+    if (verified) rememberKey(verified);
+    return principalOf(verdict.key);
+  }
+  switch (verdict.reason) {
+    case "unauthorized":
+      // Revoked (or not this tenant's): the next request reads D1, which refuses it without an RPC.
+      forgetKey(keyId);
+      throw unauthorized();
+    case "forbidden":
+      if (verified) rememberKey(verified);
+      throw lacksScope(scope);
+    case "rate_limited":
+      if (verified) rememberKey(verified);
+      c.set("principal", principalOf(verdict.key));
+      throw requestRateLimited(rule, verdict.retryAfterSeconds);
+  }
+}
+
+function principalOf(key: Pick<KeyIdentity, "keyId" | "tenantId" | "scopes" | "residency">): Principal {
+  return { kind: "key", keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes, residency: key.residency };
+}
+
+/** The tenant of a key principal; routes that own call data call this after requireScope. */
+export function tenantOf(principal: Principal): string {
+  return tenantRefOf(principal).tenantId;
+}
+
+/** The tenant with its residency, for routes that place data or choose provider regions. */
+export function tenantRefOf(principal: Principal): TenantRef {
+  if (principal.kind !== "key") throw new ApiError(403, "forbidden", "A tenant API key is required.");
+  return { tenantId: principal.tenantId, residency: principal.residency };
+}
+
+export interface TenantRef {
+  tenantId: string;
+  residency: Residency | null;
+}

@@ -1,0 +1,141 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+import { asApiError } from "../../lib/errors";
+import { sttChain, ttsChain } from "../../providers/registry";
+import { healthSnapshot } from "../../routing/health-registry";
+import { PROBE_MODES } from "../../routing/probe";
+import { readProbes } from "../../routing/probe-store";
+
+import { problemResponses } from "./schemas";
+import { scoped } from "./scoped";
+import { log } from "../../observability/log";
+
+const RegionHealth = z.object({
+  provider: z.string(),
+  region: z.string(),
+  state: z.enum(["closed", "open", "half_open"]),
+  failureRate: z.number(),
+  slowRate: z.number(),
+  callsInWindow: z.number(),
+  latencyMs: z.number().optional(),
+  errorRate: z.number().optional(),
+  inFlight: z.number(),
+  capacity: z.number(),
+});
+
+const ProbeView = z.object({
+  provider: z.string(),
+  region: z.string(),
+  kind: z.enum(["stt", "tts"]),
+  ok: z.boolean(),
+  status: z
+    .number()
+    .int()
+    .optional()
+    .openapi({ description: "The provider's HTTP status, when it answered with an error." }),
+  errorKind: z
+    .enum(["retryable", "permanent", "auth", "invalid_response", "timeout", "audio", "settings", "error"])
+    .optional()
+    .openapi({
+      description: "settings: the engine could not be built from its settings (the error names the setting).",
+    }),
+  error: z.string().optional(),
+  latencyMs: z.number().optional(),
+  probedAt: z.string(),
+  consecutiveFailures: z.number().int(),
+  stale: z.boolean().openapi({ description: "Older than 15 minutes: probing stopped; shown, not counted as failing." }),
+});
+
+const ProvidersView = z
+  .object({
+    scope: z
+      .literal("isolate")
+      .openapi({ description: "Health is learned per isolate; see the README on what is shared." }),
+    chains: z.object({
+      stt: z.object({
+        providers: z.array(z.object({ name: z.string(), region: z.string() })),
+        problem: z.string().optional(),
+      }),
+      tts: z.object({
+        providers: z.array(z.object({ name: z.string(), region: z.string() })),
+        problem: z.string().optional(),
+      }),
+    }),
+    health: z.array(RegionHealth),
+    probing: z.enum(PROBE_MODES).openapi({ description: "PROVIDER_PROBES: what the 5-minute cron probes." }),
+    probes: z.array(ProbeView).openapi({
+      description: "The latest active probe per provider-region and kind, from D1: the same in every isolate.",
+    }),
+    probesProblem: z.string().optional().openapi({ description: "Why the probe results could not be read." }),
+  })
+  .openapi("Providers");
+
+/** A chain as names and regions, or the settings problem that keeps it from building. */
+function describeChain(build: () => { name: string; region: string }[]) {
+  try {
+    return { providers: build().map((p) => ({ name: p.name, region: p.region })) };
+  } catch (err) {
+    const api = asApiError(err);
+    if (!api) throw err;
+    return { providers: [], problem: api.detail };
+  }
+}
+
+export function providerRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["operators"],
+      summary: "Configured provider chains and each provider-region's breaker, latency and load",
+      ...scoped("admin", { allowOperator: true }),
+      responses: {
+        200: { description: "Providers", content: { "application/json": { schema: ProvidersView } } },
+        ...problemResponses(401, 403),
+      },
+    }),
+    async (c) => {
+      const health = healthSnapshot().map((h) => ({
+        provider: h.provider,
+        region: h.region,
+        state: h.breaker.state,
+        failureRate: h.breaker.failureRate,
+        slowRate: h.breaker.slowRate,
+        callsInWindow: h.breaker.calls,
+        ...(h.latencyMs !== undefined ? { latencyMs: Math.round(h.latencyMs) } : {}),
+        ...(h.errorRate !== undefined ? { errorRate: Math.round(h.errorRate * 1000) / 1000 } : {}),
+        inFlight: h.inFlight,
+        capacity: h.capacity,
+      }));
+      let probes: Awaited<ReturnType<typeof readProbes>> = [];
+      let probesProblem: string | undefined;
+      try {
+        probes = await readProbes(c.env.DB);
+      } catch (err) {
+        log(
+          "provider_probes_unreadable",
+          { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
+          "warn",
+        );
+        probesProblem =
+          "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
+      }
+      return c.json(
+        {
+          scope: "isolate" as const,
+          chains: {
+            stt: describeChain(() => sttChain(c.env, c.var.config)),
+            tts: describeChain(() => ttsChain(c.env, c.var.config)),
+          },
+          health,
+          probing: c.var.config.PROVIDER_PROBES,
+          probes,
+          ...(probesProblem ? { probesProblem } : {}),
+        },
+        200,
+      );
+    },
+  );
+  return app;
+}

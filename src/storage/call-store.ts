@@ -1,0 +1,548 @@
+import { concatBytes } from "../lib/bytes";
+import type { HistoryEntry, SessionRecord } from "../pipeline/types";
+
+/**
+ * The call's hot tier: tables in the Durable Object's own SQLite. SQL calls are synchronous and
+ * the runtime's output gate holds every reply until the writes they made are durable, so a reply
+ * never claims something that could still be lost.
+ *
+ * Durable Object storage bills every row written, so the layout is shaped by what a turn writes:
+ * ONE row. The `session` row holds the session record plus the call's most recent turns (the
+ * "tail": their history entries and references to their cached reply audio) and the figures not
+ * yet sent to D1 and the metrics shards (`pending`: audit uses, metric deltas). A turn rewrites
+ * that row; every TAIL_TURNS turns the tail moves into one `history` row in the same transaction.
+ * The history of a call is the history rows, then the tail. `seq` is a plain rowid: rows are never
+ * deleted one by one (the object is emptied whole), so it only grows, and unlike AUTOINCREMENT it
+ * writes no sqlite_sequence row with each insert. (Objects made before keep their AUTOINCREMENT
+ * table, which reads the same.)
+ *
+ * Audio the speech cache does not hold (the caller's, uncached replies) is stored a part per row
+ * in `audio_parts`, WITHOUT ROWID: its primary key is the table, so a part costs one row written.
+ * The older `audio` table kept a rowid and a separate key index, two rows a part; it is still read.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+  seq INTEGER PRIMARY KEY, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL, \
+at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fingerprint_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS audio (
+  turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
+  media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
+  PRIMARY KEY (turn_id, kind, part)
+);
+CREATE TABLE IF NOT EXISTS audio_parts (
+  turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
+  media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
+  PRIMARY KEY (turn_id, kind, part)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  job TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT '{}', last_error TEXT
+);
+`;
+
+/** SQLite rows in a Durable Object hold at most 2 MB; audio is split into parts below that. */
+const AUDIO_PART_BYTES = 1024 * 1024;
+/**
+ * Turns kept in the session row before they move to a history row (one extra row written per this
+ * many turns). A turn's entries are about half a kilobyte plus its texts, so the row every turn
+ * rewrites stays near 10 KB, while a typical call of a dozen turns writes no history row at all.
+ */
+export const TAIL_TURNS = 16;
+/**
+ * Audit uses the session row holds before its queued sync is made due at once. A conversation
+ * takes a turn every few seconds and never gets near it within the sync's minute; a client firing
+ * turns back to back would otherwise grow the row, which every turn reads and rewrites, without bound.
+ */
+export const SYNC_NOW_PENDING_USES = 24;
+
+export type AudioKind = "caller" | "reply";
+export interface StoredAudio {
+  turnId: string;
+  kind: AudioKind;
+  mediaType: string;
+  /** "wav" for PCM we normalised, the container name for pass-through audio, or a reply format. */
+  format: string;
+  sampleRate: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Reply audio that is already in the R2 speech cache (src/storage/speech-cache.ts): the call keeps
+ * the cache object's name instead of a second copy of the bytes, and reads it back for the
+ * recording and the archive. Only entries with most of their TTL left are referenced (see
+ * call-session.ts), so an entry outlives the call that points at it.
+ */
+export interface AudioRef {
+  turnId: string;
+  kind: "reply";
+  mediaType: string;
+  format: string;
+  sampleRate: number;
+  cacheKey: string;
+}
+
+/** One use of a tenant key on this call, appended to D1's audit log by the next sync. */
+export interface AuditUse {
+  action: string;
+  actor: string;
+  at: string;
+  result: "ok" | "denied" | "not_found" | "error";
+  requestId?: string;
+}
+
+/** What the next sync (archiver.ts flushPending) sends to D1 and the metrics shards. */
+export interface Pending {
+  metrics: Record<string, number>;
+  uses: AuditUse[];
+}
+
+interface TurnGroup {
+  entries: HistoryEntry[];
+  refs?: AudioRef[];
+}
+
+/** The session row. Rows written before the tail existed hold a bare SessionRecord. */
+interface HotRow {
+  session: SessionRecord;
+  tail: TurnGroup[];
+  pending: Pending;
+  /**
+   * The outbox: jobs live in this row, so queueing one rides the write that makes it necessary (a
+   * turn queues the sync, the end queues the archive and the release) and costs no row of its own;
+   * in a table each cost an insert (row and key index) and a delete. The `outbox` table is still
+   * read for objects written before, and drained the same way.
+   */
+  jobs?: Record<string, Omit<OutboxJob, "job">>;
+}
+
+/** The jobs a sync completes when it clears what it sent. */
+const SYNC_JOB = "index";
+
+export interface OutboxJob {
+  job: string;
+  attempts: number;
+  nextAt: number;
+  state: Record<string, unknown>;
+  lastError: string | null;
+}
+
+export const emptyPending = (): Pending => ({ metrics: {}, uses: [] });
+
+function turnNumber(turnId: string): number {
+  const n = Number(/(\d+)$/.exec(turnId)?.[1]);
+  return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
+export class CallStore {
+  /** Rows this store has written since the object started (SQLite's own count, what is billed). */
+  rowsWritten = 0;
+  private readonly sql: SqlStorage;
+  /**
+   * The session row's JSON as this store last read or wrote it (undefined: not known yet). A turn
+   * reads the row several times (is the call active, what is pending, then its own write); SQLite
+   * reads under load cost more than parsing this text again, and only this store writes the row,
+   * so its own copy stays true. Each read parses a fresh object, so callers may change what they
+   * get. A transaction that throws is rolled back, and the copy is dropped with it (transaction()),
+   * as is what the store knew of the outbox table; figures sent ahead stay out of the row read again.
+   */
+  private rowText: string | null | undefined;
+  /** Whether the outbox table is known to be empty (it only fills for objects without a session row). */
+  private outboxTableEmpty = false;
+  /**
+   * Figures sent to a shard since the row was last written (sentAhead): taken out of the pending ones read from
+   * storage.
+   */
+  private ahead: Record<string, number> | null = null;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  /** Runs `fn` as one SQLite transaction; if it throws, its writes are undone and so is the cached row. */
+  transaction<T>(fn: () => T): T {
+    const ahead = this.ahead;
+    try {
+      return this.storage.transactionSync(fn);
+    } catch (err) {
+      this.rowText = undefined;
+      this.outboxTableEmpty = false;
+      this.ahead = ahead;
+      throw err;
+    }
+  }
+
+  private exec<T extends Record<string, SqlStorageValue>>(query: string, ...args: unknown[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...args);
+    const rows = cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+    return rows;
+  }
+
+  private readRow(): HotRow | null {
+    if (this.rowText === undefined) {
+      const stored = this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0]?.json ?? null;
+      this.rowText = stored !== null && this.ahead ? JSON.stringify(withoutSent(parseRow(stored), this.ahead)) : stored;
+    }
+    return this.rowText === null ? null : parseRow(this.rowText);
+  }
+
+  private writeRow(row: HotRow): void {
+    const text = JSON.stringify(row);
+    this.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", text);
+    this.rowText = text;
+    this.ahead = null;
+  }
+
+  /**
+   * Figures a shard has been sent ahead of the sync (a call's start, so that "calls now" counts it
+   * at once): they leave the pending figures now, and leave storage with the row's next write (the
+   * first turn, or the end), which costs no row of its own. If the object restarts before that
+   * write, the next sync sends them again: the one way a count can be doubled, as with a sync
+   * that stops between the shard update and the object's own write.
+   */
+  sentAhead(metrics: Record<string, number>): void {
+    const row = this.readRow();
+    if (!row) return;
+    this.rowText = JSON.stringify(withoutSent(row, metrics));
+    this.ahead = sumMetrics(this.ahead ?? {}, metrics);
+  }
+
+  getSession(): SessionRecord | null {
+    return this.readRow()?.session ?? null;
+  }
+
+  /** Writes the session record, keeping the tail and the pending figures; may queue jobs in the same write. */
+  putSession(
+    session: SessionRecord,
+    add?: { metrics?: Record<string, number>; use?: AuditUse; enqueue?: { job: string; nextAt: number }[] },
+  ): void {
+    const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
+    const jobs = withQueued(row.jobs, add?.enqueue ?? []);
+    this.writeRow({ ...row, session, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
+  }
+
+  /**
+   * A turn (or the greeting): the session as it is after it, its history entries, references to
+   * its cached reply audio, and the figures it adds for the next sync. One row written; every
+   * TAIL_TURNS turns one more, for the history row the tail moves to.
+   */
+  appendTurn(
+    session: SessionRecord,
+    entries: [HistoryEntry, ...HistoryEntry[]],
+    add?: {
+      refs?: AudioRef[];
+      metrics?: Record<string, number>;
+      use?: AuditUse;
+      enqueueIfAbsent?: { job: string; nextAt: number };
+    },
+  ): void {
+    const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
+    let tail = [...row.tail, { entries, ...(add?.refs?.length ? { refs: add.refs } : {}) }];
+    if (tail.length >= TAIL_TURNS) {
+      const first = tail[0]?.entries[0] ?? entries[0];
+      this.exec(
+        "INSERT INTO history (turn_id, role, json) VALUES (?, ?, ?)",
+        first.turnId,
+        first.role,
+        JSON.stringify({ groups: tail }),
+      );
+      tail = [];
+    }
+    const pending = addPending(row.pending, add);
+    const queued = add?.enqueueIfAbsent;
+    let jobs = queued && !row.jobs?.[queued.job] ? { ...row.jobs, [queued.job]: newJob(queued.nextAt) } : row.jobs;
+    const held = queued && jobs?.[queued.job];
+    if (queued && held && pending.uses.length >= SYNC_NOW_PENDING_USES && held.nextAt > Date.now()) {
+      jobs = { ...jobs, [queued.job]: { ...held, nextAt: Date.now() } };
+    }
+    this.writeRow({ session, tail, pending, ...(jobs ? { jobs } : {}) });
+  }
+
+  private groups(): TurnGroup[] {
+    const stored = this.exec<{ json: string }>("SELECT json FROM history ORDER BY seq").flatMap((r): TurnGroup[] => {
+      // A row holds a moved tail ({groups}), one turn's entries (an array), or one entry (oldest rows).
+      const v = JSON.parse(r.json) as { groups: TurnGroup[] } | HistoryEntry[] | HistoryEntry;
+      if (Array.isArray(v)) return [{ entries: v }];
+      if ("groups" in v) return v.groups;
+      return [{ entries: [v] }];
+    });
+    return [...stored, ...(this.readRow()?.tail ?? [])];
+  }
+
+  history(): HistoryEntry[] {
+    return this.groups().flatMap((g) => g.entries);
+  }
+
+  /**
+   * A reply the caller talked over after it was stored (live stream barge-in): its assistant entry
+   * keeps only `spokenText` and is flagged `interrupted`. A barge-in comes seconds after the turn,
+   * so the entry is in the tail or, if that turn's write moved the tail, in the newest history row:
+   * one row is rewritten. Returns whether the entry was found.
+   */
+  reviseReply(turnId: string, spokenText: string): boolean {
+    const revise = (groups: TurnGroup[]): boolean => {
+      const entry = groups.flatMap((g) => g.entries).find((e) => e.turnId === turnId && e.role === "assistant");
+      if (!entry) return false;
+      entry.text = spokenText;
+      entry.interrupted = true;
+      return true;
+    };
+    const row = this.readRow();
+    if (row && revise(row.tail)) {
+      this.writeRow(row);
+      return true;
+    }
+    const newest = this.exec<{ seq: number; json: string }>(
+      "SELECT seq, json FROM history ORDER BY seq DESC LIMIT 1",
+    )[0];
+    const moved = newest ? (JSON.parse(newest.json) as { groups?: TurnGroup[] }) : undefined;
+    if (newest && moved?.groups && revise(moved.groups)) {
+      this.exec("UPDATE history SET json = ? WHERE seq = ?", JSON.stringify(moved), newest.seq);
+      return true;
+    }
+    return false;
+  }
+
+  /** What the next sync must send. */
+  pending(): Pending {
+    return this.readRow()?.pending ?? emptyPending();
+  }
+
+  /**
+   * Removes what a sync has sent, and only that: figures added meanwhile stay. The row's sync job
+   * is complete with it (it is what sent them), in the same write.
+   */
+  clearPending(sent: Pending): void {
+    const row = this.readRow();
+    if (!row) return;
+    const jobs = { ...row.jobs };
+    delete jobs[SYNC_JOB];
+    const left = withoutSent(row, sent.metrics);
+    this.writeRow({ ...left, pending: { ...left.pending, uses: row.pending.uses.slice(sent.uses.length) }, jobs });
+  }
+
+  /**
+   * The row of a call whose end could not finish at once (CallSession.endAtOnce): the ended
+   * session, what is still to be sent, and the jobs left (archive, release) with their progress.
+   * They replace any queued sync: the archive sends what a sync would, and a sync run between an
+   * archive attempt that reached the shard and its retry would send the shard the same figures twice.
+   */
+  putEnded(session: SessionRecord, pending: Pending, jobs: readonly OutboxJob[]): void {
+    const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
+    const left: NonNullable<HotRow["jobs"]> = {};
+    for (const { job, ...rest } of jobs) left[job] = rest;
+    this.writeRow({ ...row, session, pending, jobs: left });
+  }
+
+  getIdempotent(key: string): { fingerprint: string; json: string } | null {
+    return (
+      this.exec<{ fingerprint: string; json: string }>(
+        "SELECT fingerprint, json FROM idempotency WHERE key = ?",
+        key,
+      )[0] ?? null
+    );
+  }
+
+  /**
+   * This call's random key for request fingerprints, made on first use. Fingerprints are keyed
+   * hashes so the idempotency table never holds a plain hash of a request body (a card number
+   * typed into a turn could be recovered from one by trying every Luhn-valid number).
+   */
+  fingerprintKey(): Uint8Array {
+    const row = this.exec<{ key: ArrayBuffer }>("SELECT key FROM fingerprint_key WHERE id = 1")[0];
+    if (row) return new Uint8Array(row.key);
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    this.exec("INSERT INTO fingerprint_key (id, key) VALUES (1, ?)", key);
+    return key;
+  }
+
+  putIdempotent(key: string, fingerprint: string, json: string): void {
+    this.exec(
+      "INSERT INTO idempotency (key, fingerprint, json, at) VALUES (?, ?, ?, ?)",
+      key,
+      fingerprint,
+      json,
+      new Date().toISOString(),
+    );
+  }
+
+  putAudio(a: StoredAudio): void {
+    for (let part = 0, off = 0; off < a.bytes.byteLength || part === 0; part++, off += AUDIO_PART_BYTES) {
+      const chunk = a.bytes.subarray(off, off + AUDIO_PART_BYTES);
+      this.exec(
+        "INSERT OR REPLACE INTO audio_parts (turn_id, kind, part, media_type, " +
+          "format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        a.turnId,
+        a.kind,
+        part,
+        a.mediaType,
+        a.format,
+        a.sampleRate,
+        chunk,
+      );
+    }
+  }
+
+  /**
+   * All audio of the call (or one turn) in conversation order, caller before reply: pieces stored
+   * here with their bytes, and references to the speech cache that the caller resolves.
+   */
+  audio(turnId?: string): (StoredAudio | AudioRef)[] {
+    const rows = this.exec<{
+      turn_id: string;
+      kind: string;
+      part: number;
+      media_type: string;
+      format: string;
+      sample_rate: number;
+      bytes: ArrayBuffer;
+    }>(
+      "SELECT * FROM (SELECT * FROM audio UNION ALL SELECT * FROM audio_parts) " +
+        `${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
+      ...(turnId ? [turnId] : []),
+    );
+    const out: (StoredAudio | AudioRef)[] = [];
+    for (const r of rows) {
+      const last = out[out.length - 1];
+      const bytes = new Uint8Array(r.bytes);
+      if (last && "bytes" in last && last.turnId === r.turn_id && last.kind === r.kind) {
+        last.bytes = concatBytes([last.bytes, bytes]);
+      } else {
+        out.push({
+          turnId: r.turn_id,
+          kind: r.kind as AudioKind,
+          mediaType: r.media_type,
+          format: r.format,
+          sampleRate: r.sample_rate,
+          bytes,
+        });
+      }
+    }
+    for (const g of this.groups()) for (const ref of g.refs ?? []) if (!turnId || ref.turnId === turnId) out.push(ref);
+    return out.sort(
+      (a, b) => turnNumber(a.turnId) - turnNumber(b.turnId) || (a.kind === b.kind ? 0 : a.kind === "caller" ? -1 : 1),
+    );
+  }
+
+  /** Enqueues a job unless one is already pending (which keeps its time): no row written then. */
+  enqueueIfAbsent(job: string, nextAt: number): void {
+    const row = this.readRow();
+    if (row) {
+      if (!row.jobs?.[job]) this.writeRow({ ...row, jobs: { ...row.jobs, [job]: newJob(nextAt) } });
+      return;
+    }
+    this.exec("INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) DO NOTHING", job, nextAt);
+    this.outboxTableEmpty = false;
+  }
+
+  enqueue(job: string, nextAt: number): void {
+    const row = this.readRow();
+    if (row) {
+      this.writeRow({ ...row, jobs: withQueued(row.jobs, [{ job, nextAt }]) });
+      return;
+    }
+    this.exec(
+      "INSERT INTO outbox (job, next_at) VALUES (?, ?) ON CONFLICT (job) " +
+        "DO UPDATE SET next_at = MIN(next_at, excluded.next_at)",
+      job,
+      nextAt,
+    );
+    this.outboxTableEmpty = false;
+  }
+
+  outbox(): OutboxJob[] {
+    // Every turn asks (to set the alarm); the table is read until it is found empty, then not again
+    // until this store queues a job there.
+    const rows = this.outboxTableEmpty
+      ? []
+      : this.exec<{ job: string; attempts: number; next_at: number; state: string; last_error: string | null }>(
+          "SELECT * FROM outbox",
+        );
+    this.outboxTableEmpty = rows.length === 0;
+    const table = rows.map((r) => ({
+      job: r.job,
+      attempts: r.attempts,
+      nextAt: r.next_at,
+      state: JSON.parse(r.state) as Record<string, unknown>,
+      lastError: r.last_error,
+    }));
+    const inRow = Object.entries(this.readRow()?.jobs ?? {}).map(([job, j]) => ({ job, ...j }));
+    return [...inRow, ...table].sort((a, b) => a.nextAt - b.nextAt);
+  }
+
+  updateJob(job: OutboxJob): void {
+    const row = this.readRow();
+    const { job: name, ...rest } = job;
+    if (row?.jobs?.[name]) {
+      this.writeRow({ ...row, jobs: { ...row.jobs, [name]: rest } });
+      return;
+    }
+    this.exec(
+      "UPDATE outbox SET attempts = ?, next_at = ?, state = ?, last_error = ? WHERE job = ?",
+      job.attempts,
+      job.nextAt,
+      JSON.stringify(job.state),
+      job.lastError,
+      job.job,
+    );
+  }
+
+  /** Done with these jobs: one write for those in the row (none when clearPending already completed the sync). */
+  completeJobs(names: readonly string[], session?: SessionRecord): void {
+    const row = this.readRow();
+    const inRow = names.filter((n) => row?.jobs?.[n]);
+    if (row && (inRow.length || session)) {
+      const jobs = { ...row.jobs };
+      for (const n of inRow) delete jobs[n];
+      this.writeRow({ ...row, ...(session ? { session } : {}), jobs });
+    }
+    for (const n of names) if (!inRow.includes(n)) this.exec("DELETE FROM outbox WHERE job = ?", n);
+  }
+}
+
+function parseRow(text: string): HotRow {
+  const parsed = JSON.parse(text) as HotRow | SessionRecord;
+  return "session" in parsed ? parsed : { session: parsed, tail: [], pending: emptyPending() };
+}
+
+/** The row with `sent` taken out of its pending figures (a series at 0 is dropped). */
+function withoutSent(row: HotRow, sent: Record<string, number>): HotRow {
+  const metrics = { ...row.pending.metrics };
+  for (const [series, v] of Object.entries(sent)) {
+    const left = (metrics[series] ?? 0) - v;
+    if (left === 0) delete metrics[series];
+    else metrics[series] = left;
+  }
+  return { ...row, pending: { ...row.pending, metrics } };
+}
+
+export function newJob(nextAt: number): Omit<OutboxJob, "job"> {
+  return { attempts: 0, nextAt, state: {}, lastError: null };
+}
+
+/** The row's jobs with these queued: a job already queued keeps the earlier of the two times. */
+function withQueued(jobs: HotRow["jobs"], queued: readonly { job: string; nextAt: number }[]): HotRow["jobs"] {
+  let out = jobs;
+  for (const q of queued) {
+    const held = out?.[q.job];
+    out = { ...out, [q.job]: held ? { ...held, nextAt: Math.min(held.nextAt, q.nextAt) } : newJob(q.nextAt) };
+  }
+  return out;
+}
+
+export function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
+  if (!add?.metrics && !add?.use) return p;
+  return { metrics: sumMetrics(p.metrics, add.metrics ?? {}), uses: add.use ? [...p.uses, add.use] : p.uses };
+}
+
+/** A new record of `a`'s series with `b`'s added. */
+function sumMetrics(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [series, v] of Object.entries(b)) sum[series] = (sum[series] ?? 0) + v;
+  return sum;
+}
