@@ -7,7 +7,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { it, vi } from "vitest";
-import { tenantLimits } from "../../src/durable/tenant-limits";
+import { tenantLimits } from "../../src/security/tenant-limits";
 import worker from "../../src/index";
 import { ADMIN_TOKEN as ADMIN } from "../../test/helpers/api";
 import { perCall } from "./per-call";

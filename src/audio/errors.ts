@@ -1,3 +1,5 @@
+import { InputError } from "../lib/errors";
+
 /**
  * The one error type the audio layer throws for bad client input.
  *
@@ -9,12 +11,14 @@
  */
 export type AudioErrorCode = "invalid_audio" | "unsupported_media_type" | "payload_too_large";
 
-export class AudioError extends Error {
+const STATUS = { invalid_audio: 400, unsupported_media_type: 415, payload_too_large: 413 } as const;
+
+export class AudioError extends InputError {
   constructor(
-    public readonly code: AudioErrorCode,
+    override readonly code: AudioErrorCode,
     message: string,
   ) {
-    super(message);
+    super(STATUS[code], code, message);
     this.name = "AudioError";
   }
 }

@@ -1,12 +1,10 @@
+import type { OutputFormat } from "../call/audio-format";
 import { AudioError } from "./errors";
 import { muLawEncode } from "./g711";
 import { samplesToPcm16 } from "./pcm";
 import { resample } from "./resample";
 import { encodeWav } from "./wav";
 
-/** Reply formats a client can ask for (`format=`); see the API contract. */
-export const OUTPUT_FORMATS = ["wav", "pcm", "mulaw", "mp3", "ogg"] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const OUTPUT_SAMPLE_RATES = [8000, 16000, 22050, 24000] as const;
 
 /** Formats produced from PCM inside the Worker; mp3/ogg need a cloud provider that emits them. */

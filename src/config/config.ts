@@ -1,15 +1,12 @@
 import { z } from "zod";
-import { regionOverridesVar } from "../routing/regions";
-import { redactPatternsVar } from "../security/redaction";
-import { optionalUrlVar, otlpHeadersVar } from "../observability/otel-settings";
+import { regionOverridesVar } from "./region-overrides";
+import { redactPatternsVar } from "./redact-patterns";
+import { intVar, optionalUrlVar, otlpHeadersVar } from "./vars";
 
 /**
  * Runtime configuration, parsed from the Worker's vars and secrets with zod so a bad value fails
  * loudly with the variable's name instead of surfacing later as NaN or undefined.
  */
-const intVar = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
 export const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
   CALL_IDLE_TIMEOUT_SECONDS: intVar(300, 5, 86_400),

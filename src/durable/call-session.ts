@@ -5,7 +5,7 @@ import { mediaTypeFor } from "../audio/output-format";
 import type { DecodedAudio } from "../audio/decode";
 import { encodeWav } from "../audio/wav";
 import { getConfig, type Config } from "../config/config";
-import { ApiError, asApiError, problem, problemResponse } from "../lib/errors";
+import { ApiError, asApiError, problem, problemResponse, errorMessage } from "../lib/errors";
 import { isPaymentStep, redactTurn, type RedactionCounts } from "../security/redaction";
 import { FlowIntentEngine } from "../nlp/flow-engine";
 import { getFlow } from "../nlp/flows";
@@ -15,10 +15,10 @@ import { recognize } from "../pipeline/recognize";
 import { synthesize, TtsUnavailableError, type Synthesized } from "../pipeline/synthesize";
 import { sttChain, ttsChain } from "../providers/registry";
 import { ttsCacheFor } from "../storage/speech-cache";
-import type { AttemptRecord } from "../routing/attempts";
+import type { AttemptRecord } from "../call/attempts";
 import { regionCatalog } from "../routing/regions";
 import { orderWithinResidency } from "../routing/resident-order";
-import type { Residency } from "../storage/residency";
+import type { Residency } from "../call/residency";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "../pipeline/lifecycle/archive-jobs";
 import { indexCall } from "../storage/warm-store";
 import { outboxRetryDelayMs } from "./backoff";
@@ -35,20 +35,17 @@ import {
 } from "../storage/call-store";
 import { resolveCallAudio } from "../pipeline/recording";
 import type {
-  CallerPosition,
-  CallView,
   CreateCallInput,
-  EndReason,
   EndResult,
-  HistoryEntry,
   ReplyOptions,
   RpcResult,
-  SessionRecord,
   EventOnRequestLine,
   TurnInput,
   TurnPayload,
   TurnResult,
 } from "../pipeline/types";
+import type { CallerPosition } from "../call/caller";
+import type { CallView, EndReason, HistoryEntry, SessionRecord } from "../call/records";
 import { SerialQueue } from "../lib/serial-queue";
 import { ProviderDeadlines } from "../pipeline/deadlines";
 import {
@@ -211,11 +208,7 @@ export class CallSession extends DurableObject<Env> {
               this.countStart(callStartedDeltas(spoken.audio?.cache)),
             ]);
             if (indexed.status === "rejected") {
-              log(
-                "index_deferred",
-                { error: indexed.reason instanceof Error ? indexed.reason.message : String(indexed.reason) },
-                "warn",
-              );
+              log("index_deferred", { error: errorMessage(indexed.reason) }, "warn");
               this.store.enqueueIfAbsent(JOB_INDEX, Date.now());
               await this.drainOutbox();
             }
@@ -485,7 +478,7 @@ export class CallSession extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    log("stream_socket_error", { message: error instanceof Error ? error.message : String(error) }, "warn");
+    log("stream_socket_error", { message: errorMessage(error) }, "warn");
     this.live.delete(ws);
   }
 
@@ -575,7 +568,7 @@ export class CallSession extends DurableObject<Env> {
             log(
               "stream_turn_failed",
               {
-                message: err instanceof Error ? err.message : String(err),
+                message: errorMessage(err),
                 stack: err instanceof Error ? err.stack : undefined,
               },
               "error",
@@ -1099,7 +1092,7 @@ export class CallSession extends DurableObject<Env> {
       await addToShards({ namespace }, deltas);
       this.store.sentAhead(deltas);
     } catch (err) {
-      log("metrics_update_failed", { message: err instanceof Error ? err.message : String(err) }, "warn");
+      log("metrics_update_failed", { message: errorMessage(err) }, "warn");
     }
   }
 

@@ -2,8 +2,17 @@ import { DurableObject } from "cloudflare:workers";
 import { setBounded } from "../lib/bounded-map";
 import { log } from "../observability/log";
 import { keyUsable, readKeyRecord, type KeyRecord } from "../security/api-keys";
-import { hasScope, type Scope } from "../security/scopes";
-import type { Residency } from "../storage/residency";
+import {
+  KEY_TTL_MS,
+  type AuthorizeRequest,
+  type AuthorizeVerdict,
+  type AuthorizedKey,
+  type CallRule,
+  type CallVerdict,
+  type RequestRule,
+  type RequestVerdict,
+} from "../security/tenant-limits";
+import { hasScope } from "../security/scopes";
 
 /**
  * One object per tenant (named by tenant id) holding the tenant's resource limits: a token bucket
@@ -37,60 +46,6 @@ import type { Residency } from "../storage/residency";
  * object's env) so the Worker's settings are the one source of truth.
  */
 
-export interface RequestRule {
-  /** Sustained rate: tokens added per minute, continuously. */
-  perMinute: number;
-  /** Bucket size: requests that may be sent at once after a quiet spell. */
-  burst: number;
-}
-
-export interface CallRule {
-  /** Active calls the tenant may hold at once. */
-  max: number;
-  /**
-   * A slot not seen for this long is dropped when counting (self-healing): a call that could still
-   * be active is seen at least every idle timeout, by its create and by every request naming it.
-   */
-  staleAfterMs: number;
-}
-
-export type RequestVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
-
-/** What a request's principal is made of: the key's immutable facts, without its hash. */
-export interface AuthorizedKey {
-  keyId: string;
-  tenantId: string;
-  scopes: Scope[];
-  residency: Residency | null;
-}
-
-export interface AuthorizeRequest {
-  /** The tenant the Worker believes the key belongs to; it must name this object and the key's record. */
-  tenantId: string;
-  keyId: string;
-  /** Hex SHA-256 of the presented key (the key itself never leaves the Worker). */
-  keyHash: string;
-  /** The scope the route needs: a key without it is refused before it spends a token. */
-  scope: Scope;
-  rule: RequestRule;
-  /** A write request naming a call marks the call's slot as seen (see admitRequest below). */
-  seenCallId?: string | undefined;
-  /**
-   * The key's record the Worker has just read from D1 (its cache missed), so this object need not
-   * read it again. Used for this request only and never cached here, and ignored when this object
-   * holds a fresher record or was told of a change to the key within KEY_TTL_MS.
-   */
-  verified?: KeyRecord | undefined;
-}
-
-export type AuthorizeVerdict =
-  | { ok: true; key: AuthorizedKey }
-  | { ok: false; reason: "unauthorized" }
-  | { ok: false; reason: "forbidden" }
-  /** The key is valid; its tenant is over its request rate. */
-  | { ok: false; reason: "rate_limited"; retryAfterSeconds: number; key: AuthorizedKey };
-export type CallVerdict = { ok: true; fresh: boolean; active: number } | { ok: false; active: number };
-
 interface Bucket {
   tokens: number;
   at: number;
@@ -107,12 +62,6 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS active_calls_v2 (call_id TEXT PRIMARY KEY, acquired_at INTEGER NOT NULL, \
 seen_at INTEGER NOT NULL) WITHOUT ROWID;
 `;
-
-/**
- * How long a key record read from D1 is trusted without being told of a change. Changes through
- * the API evict at once (keyChanged); this bounds only changes made to D1 by other means.
- */
-export const KEY_TTL_MS = 30_000;
 
 /** A tenant has a handful of keys; the bound only keeps a misbehaving caller from growing memory. */
 const MAX_CACHED_KEYS = 1_000;
@@ -338,9 +287,4 @@ export class TenantLimits extends DurableObject<Env> {
     // A release that never arrived: worth a look, though the tenant is no longer held back by it.
     if (stale.length) log("call_slots_purged", { calls: stale }, "warn");
   }
-}
-
-/** The limits object of a tenant. */
-export function tenantLimits(env: Env, tenantId: string): DurableObjectStub<TenantLimits> {
-  return env.TENANT_LIMITS.get(env.TENANT_LIMITS.idFromName(tenantId));
 }

@@ -1,5 +1,4 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AudioError } from "../audio/errors";
 
 /**
  * The one error type the API throws on purpose. `detail` is public (it tells a client what to
@@ -16,13 +15,31 @@ export class ApiError extends Error {
   }
 }
 
-const AUDIO_STATUS = { invalid_audio: 400, unsupported_media_type: 415, payload_too_large: 413 } as const;
+/**
+ * Bad client input found below the API layer (the audio layer's AudioError extends it): `message`
+ * is the public detail, `status` and `code` the problem it becomes. Kept apart from ApiError so
+ * code that retries or fails over can tell a refused input from an API decision.
+ */
+export class InputError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
-/** The errors that carry a public status and detail (ApiError, and the audio layer's), else null. */
+/** The errors that carry a public status and detail (ApiError, and InputError's kinds), else null. */
 export function asApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
-  if (err instanceof AudioError) return new ApiError(AUDIO_STATUS[err.code], err.code, err.message);
+  if (err instanceof InputError) return new ApiError(err.status, err.code, err.message);
   return null;
+}
+
+/** An error's message for a log line (anything thrown, not only Errors). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 const TITLES: Record<number, string> = {

@@ -4,7 +4,7 @@
  * mistakes that would otherwise surface as a dead end in the middle of a live call.
  */
 import type { z } from "zod";
-import type { FlowIntent, FlowShape } from "./flow-schema";
+import type { FlowIntent, FlowShape } from "./flow-shape";
 import { intentsAllowedIn } from "./flow-scope";
 import { COLLECT_INTENT, FALLBACK_INTENT, MISS_COUNTER_KEY } from "./reserved-names";
 import { referencedPaths } from "./template";

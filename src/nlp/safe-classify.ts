@@ -1,5 +1,6 @@
 import type { ConversationState, IntentEngine, IntentInput, IntentResult } from "./types";
 import { log } from "../observability/log";
+import { errorMessage } from "../lib/errors";
 
 /** What a caller hears when the intent engine itself fails: an apology, the call stays where it was. */
 export const NLP_FALLBACK_REPLY =
@@ -18,7 +19,7 @@ export async function classifySafely(
   try {
     return { result: await engine.classify(input, state) };
   } catch (err) {
-    log("nlp_fallback", { engine: engine.name, message: err instanceof Error ? err.message : String(err) }, "error");
+    log("nlp_fallback", { engine: engine.name, message: errorMessage(err) }, "error");
     return {
       result: {
         intent: { name: "fallback", confidence: 0, slots: {} },

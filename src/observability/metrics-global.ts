@@ -3,10 +3,10 @@
  * Durable Objects (src/durable/metrics-shard.ts). An update goes to one shard picked at random;
  * a read asks every shard in parallel and sums.
  */
-import type { MetricsShard } from "../durable/metrics-shard";
-import type { AttemptRecord } from "../routing/attempts";
+import type { AttemptRecord } from "../call/attempts";
 import { LATENCY_BUCKETS_MS, renderFamily, seriesKey, type Labels } from "./metrics";
 import { log } from "./log";
+import { errorMessage } from "../lib/errors";
 
 /**
  * How many shards the global counters are spread over. A Durable Object serves on the order of
@@ -21,7 +21,8 @@ export const METRICS_SHARDS = 64;
 /** The default shard family's name prefix; tests use their own so their counts stay apart. */
 export const GLOBAL_SHARD_PREFIX = "global";
 
-type ShardNamespace = DurableObjectNamespace<MetricsShard>;
+/** The METRICS binding (its stubs are MetricsShard objects, src/durable/metrics-shard.ts). */
+type ShardNamespace = Env["METRICS"];
 
 export interface ShardSet {
   namespace: ShardNamespace;
@@ -29,7 +30,7 @@ export interface ShardSet {
   shards?: number;
 }
 
-function shardStub(set: ShardSet, i: number): DurableObjectStub<MetricsShard> {
+function shardStub(set: ShardSet, i: number) {
   return set.namespace.get(set.namespace.idFromName(`${set.prefix ?? GLOBAL_SHARD_PREFIX}-${i}`));
 }
 
@@ -73,11 +74,11 @@ export function addGlobal(
   try {
     ctx.waitUntil(
       addToShards({ namespace }, deltas).catch((err: unknown) =>
-        log("metrics_update_failed", { message: err instanceof Error ? err.message : String(err) }, "warn"),
+        log("metrics_update_failed", { message: errorMessage(err) }, "warn"),
       ),
     );
   } catch (err) {
-    log("metrics_update_failed", { message: err instanceof Error ? err.message : String(err) }, "warn");
+    log("metrics_update_failed", { message: errorMessage(err) }, "warn");
   }
 }
 

@@ -9,7 +9,7 @@
  * Almost every series is global (metrics-global.ts): a Worker runs in many isolates and a call's
  * Durable Object in yet another, so anything counted in memory would show a scrape only the one
  * isolate it reached. Only the circuit-breaker gauges are per isolate, because breakers are learned
- * per isolate (metrics-isolate.ts); their HELP text says so.
+ * per isolate (src/routing/breaker-metrics.ts); their HELP text says so.
  */
 
 export type Labels = Readonly<Record<string, string>>;

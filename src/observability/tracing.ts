@@ -25,9 +25,10 @@ import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import { TracerProvider, type ReadableSpan, type SpanProcessor } from "@opentelemetry/sdk-trace";
 import { getConfig } from "../config/config";
-import type { AttemptRecord } from "../routing/attempts";
+import type { AttemptRecord } from "../call/attempts";
 import { currentScope, runScope, withScope, type ObsScope } from "./scope";
 import { formatTraceparent, newTraceId, parseTraceparent } from "./trace-context";
+import { errorMessage } from "../lib/errors";
 
 export { SpanKind };
 
@@ -184,7 +185,7 @@ async function flush(settings: ObservabilitySettings, spans: ReadableSpan[], lin
 
 /** One console warning per failed export; never the logger (that would feed the sink again). */
 function warnOnce(event: string, err: unknown): void {
-  console.warn(JSON.stringify({ event, message: err instanceof Error ? err.message : String(err) }));
+  console.warn(JSON.stringify({ event, message: errorMessage(err) }));
 }
 
 async function exportSpans(target: NonNullable<ObservabilitySettings["traces"]>, spans: ReadableSpan[]): Promise<void> {

@@ -4,7 +4,7 @@
  * fire-and-forget write.
  */
 import type { TurnPayload, TurnResult } from "./types";
-import type { AttemptRecord } from "../routing/attempts";
+import type { AttemptRecord } from "../call/attempts";
 import {
   addGlobal,
   callEnded,
@@ -17,6 +17,7 @@ import {
   type TurnSource,
 } from "../observability/metrics-global";
 import { log } from "../observability/log";
+import { errorMessage } from "../lib/errors";
 
 type Ctx = { waitUntil(p: Promise<unknown>): void };
 
@@ -24,7 +25,7 @@ function guarded(event: string, f: () => void): void {
   try {
     f();
   } catch (err) {
-    log("metrics_hook_failed", { hook: event, message: err instanceof Error ? err.message : String(err) }, "warn");
+    log("metrics_hook_failed", { hook: event, message: errorMessage(err) }, "warn");
   }
 }
 

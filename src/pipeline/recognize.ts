@@ -6,7 +6,8 @@ import { ApiError } from "../lib/errors";
 import { ProviderError } from "../providers/errors";
 import type { SpeechToText, SttInput, SttResult, SttWord } from "../providers/types";
 import { sttSetupHint } from "../providers/registry";
-import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
+import { AllProvidersFailedError, summarize } from "../routing/attempts";
+import type { AttemptRecord } from "../call/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
 import { log } from "../observability/log";
 

@@ -6,9 +6,13 @@ import { readCacheEntry, ttsCacheFor } from "../storage/speech-cache";
 import { regionCatalog } from "../routing/regions";
 import { orderWithinResidency } from "../routing/resident-order";
 import { archiveKeyring } from "../storage/encryption";
-import { archiveBucket, type Residency } from "../storage/residency";
+import { archiveBucket } from "../storage/residency";
+import type { Residency } from "../call/residency";
+import type { ReplyRef } from "../storage/archive-types";
 import type { AudioRef, StoredAudio } from "../storage/call-store";
-import type { HistoryEntry, ReplyOptions, SessionRecord } from "./types";
+import type { ReplyOptions } from "./types";
+import type { HistoryEntry, SessionRecord } from "../call/records";
+import { errorMessage } from "../lib/errors";
 
 /**
  * Reply audio is kept by reference, not by copy: while the call is live its object points at the
@@ -17,12 +21,6 @@ import type { HistoryEntry, ReplyOptions, SessionRecord } from "./types";
  * is asked for, and, once the entry has expired, synthesized again from the text by the current
  * TTS chain: the same words, in the voice the deployment now has. Caller audio is always a copy.
  */
-export interface ReplyRef {
-  cacheKey: string;
-  text: string;
-  language: string;
-}
-
 type Owner = Pick<SessionRecord, "tenantId" | "callId"> & { residency?: Residency | null | undefined };
 
 /** The audio of one referenced reply: from the speech cache, else synthesized again; null when neither works. */
@@ -49,11 +47,7 @@ export async function replyAudioFromRef(
     log("reply_audio_resynthesized", { tenantId: owner.tenantId, callId: owner.callId, provider: synth.provider });
     return synth.audio.bytes;
   } catch (err) {
-    log(
-      "reply_audio_missing",
-      { tenantId: owner.tenantId, callId: owner.callId, error: err instanceof Error ? err.message : String(err) },
-      "warn",
-    );
+    log("reply_audio_missing", { tenantId: owner.tenantId, callId: owner.callId, error: errorMessage(err) }, "warn");
     return null;
   }
 }

@@ -1,6 +1,7 @@
 import { AudioError } from "../audio/errors";
 import { encodeReply, mediaTypeFor } from "../audio/output-format";
-import type { ReplyAudio, ReplyOptions } from "./types";
+import type { ReplyOptions } from "./types";
+import type { ReplyAudio } from "../call/audio-format";
 import { ProviderError } from "../providers/errors";
 import {
   readCachedSpeech,
@@ -10,9 +11,11 @@ import {
   type TtsCacheKey,
 } from "../storage/speech-cache";
 import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
-import { AllProvidersFailedError, summarize, type AttemptRecord } from "../routing/attempts";
+import { AllProvidersFailedError, summarize } from "../routing/attempts";
+import type { AttemptRecord } from "../call/attempts";
 import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
 import { log } from "../observability/log";
+import { errorMessage } from "../lib/errors";
 
 export interface Synthesized {
   audio: ReplyAudio;
@@ -149,7 +152,7 @@ export async function synthesize(
     };
   } catch (err) {
     if (!(err instanceof AllProvidersFailedError)) throw err;
-    const detail = err.errors.map((e) => (e instanceof Error ? e.message : String(e)));
+    const detail = err.errors.map((e) => errorMessage(e));
     throw new TtsUnavailableError(
       [summarize(err.attempts), ...detail].join("; ").slice(0, 1000),
       err.attempts,

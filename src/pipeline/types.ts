@@ -1,65 +1,12 @@
 import type { DecodedAudio } from "../audio/decode";
-import type { OutputFormat } from "../audio/output-format";
-import type { Residency } from "../storage/residency";
+import type { OutputFormat } from "../call/audio-format";
+import type { CallerPosition } from "../call/caller";
+import type { CallStatus, EndReason, LatencyMs } from "../call/records";
+import type { Residency } from "../call/residency";
 import type { CarriedEvent } from "../observability/scope";
 import type { RpcTrace } from "../observability/tracing";
 
 /** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
-
-export type CallStatus = "active" | "ended";
-export type EndReason = "client" | "idle_timeout" | "flow";
-
-export interface SessionRecord {
-  tenantId: string;
-  callId: string;
-  userId: string | null;
-  language: string;
-  flow: string;
-  /** Current state of the flow's state machine. */
-  state: string;
-  context: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  status: CallStatus;
-  endReason: EndReason | null;
-  createdAt: string;
-  lastActivityAt: string;
-  endedAt: string | null;
-  /** Caller turns taken (the greeting is not counted). */
-  turnCount: number;
-  archivedAt: string | null;
-  /** Data residency (absent on calls created before residency existed: unrestricted). */
-  residency?: Residency | null;
-}
-
-export interface HistoryEntry {
-  turnId: string;
-  role: "user" | "assistant";
-  text: string;
-  at: string;
-  source?: "text" | "dtmf" | "speech";
-  intent?: { name: string; confidence: number; slots: Record<string, string> };
-  latencyMs?: LatencyMs;
-  /** A reply the caller talked over on the live stream: `text` is what was played (CallStore.reviseReply). */
-  interrupted?: true;
-}
-
-export interface LatencyMs {
-  stt: number;
-  nlp: number;
-  tts: number;
-  total: number;
-}
-
-export interface CallView extends SessionRecord {
-  history: HistoryEntry[];
-}
-
-export interface ReplyAudio {
-  format: OutputFormat;
-  sampleRate: number;
-  mediaType: string;
-  bytes: Uint8Array;
-}
 
 export interface ReplyOptions {
   /** "text" skips synthesis. */
@@ -67,10 +14,6 @@ export interface ReplyOptions {
   format: OutputFormat;
   sampleRate: number;
 }
-
-/** Where the caller is (from request.cf), for choosing provider regions near them. */
-export type { CallerPosition } from "../routing/select";
-import type { CallerPosition } from "../routing/select";
 
 export interface CreateCallInput extends EventOnRequestLine {
   caller?: CallerPosition;

@@ -1,3 +1,5 @@
+import type { ProviderErrorKind } from "../call/attempts";
+
 /**
  * What went wrong talking to a provider, classified so callers know whether to retry:
  * - "retryable": 408/429/5xx, timeouts, connection resets (honour retryAfterMs when set);
@@ -6,7 +8,6 @@
  * - "invalid_response": the provider answered 2xx with something we cannot use.
  * `message` is for logs: it may quote the provider's error text but never a credential.
  */
-export type ProviderErrorKind = "retryable" | "permanent" | "auth" | "invalid_response";
 
 export class ProviderError extends Error {
   constructor(

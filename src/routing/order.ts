@@ -1,6 +1,7 @@
 import { healthRegistry, type HealthRegistry } from "./health-registry";
 import { findRegion, REGION_CATALOG, type RegionInfo, type ResidencyZone } from "./regions";
-import { PRIOR_SERVICE_MS, rankRegions, type Candidate, type CallerPosition } from "./select";
+import { PRIOR_SERVICE_MS, rankRegions, type Candidate } from "./select";
+import type { CallerPosition } from "../call/caller";
 
 /** The parts of `request.cf` that place a caller (strings in some runtimes, numbers in others). */
 export interface CallerCf {

@@ -1,4 +1,4 @@
-import type { ProbeErrorKind, ProbeKind, ProbeResult } from "./probe";
+import type { ProbeErrorKind, ProbeKind, ProbeResult } from "./probe-result";
 
 /**
  * Probe results in D1 (provider_probes): the latest per provider-region-kind, which is how a

@@ -15,14 +15,15 @@
  */
 import { AudioError } from "../audio/errors";
 import { getConfig, providerList, type Config } from "../config/config";
-import { asApiError } from "../lib/errors";
-import { ProviderError, type ProviderErrorKind } from "../providers/errors";
+import { asApiError, errorMessage } from "../lib/errors";
+import { ProviderError } from "../providers/errors";
 import { localModule } from "../providers/local";
 import { PROVIDER_MODULES, sttChain, ttsChain } from "../providers/registry";
 import type { SpeechToText, TextToSpeech } from "../providers/types";
 import { getHealth } from "./health-registry";
 import { PROBE_TEXT, probeClip, type ProbeClip } from "./probe-clip";
 import { storeResults } from "./probe-store";
+import type { ProbeErrorKind, ProbeKind, ProbeResult } from "./probe-result";
 import { log } from "../observability/log";
 import { start, untilAborted } from "../lib/abortable";
 
@@ -30,33 +31,11 @@ import { start, untilAborted } from "../lib/abortable";
 export const PROBE_CRON = "*/5 * * * *";
 export const PROBE_MODES = ["off", "tts", "all"] as const;
 export type ProbeMode = (typeof PROBE_MODES)[number];
-export type ProbeKind = "stt" | "tts";
-/**
- * Why a probe failed: a provider error's kind (src/providers/errors.ts), or "timeout" (no answer
- * within PROBE_TIMEOUT_MS), "audio" (the engine refused the probe clip), "settings" (the engine
- * could not be built from its settings), "error" (anything else: a bug on our side).
- */
-export type ProbeErrorKind = ProviderErrorKind | "timeout" | "audio" | "settings" | "error";
-
 /** One probe's budget: a healthy provider answers two words or a second of audio well within it. */
 export const PROBE_TIMEOUT_MS = 5000;
 /** Probes in flight at once: enough to finish a long chain quickly, few enough not to look like a burst. */
 export const PROBE_CONCURRENCY = 4;
 const ERROR_CHARS = 200;
-
-export interface ProbeResult {
-  provider: string;
-  region: string;
-  kind: ProbeKind;
-  ok: boolean;
-  status?: number;
-  errorKind?: ProbeErrorKind;
-  /** A public message (ProviderError/ApiError/AudioError), truncated; never a credential. */
-  error?: string;
-  /** Absent when no request went out (a settings problem). */
-  latencyMs?: number;
-  probedAt: string;
-}
 
 export interface ProbeRun {
   mode: ProbeMode;
@@ -267,7 +246,7 @@ function classify(
   const api = asApiError(err);
   if (api) return { errorKind: "error", error: truncate(api.detail) };
   // Not a provider's answer: a bug on our side. Its message is for logs, not for the table.
-  log("provider_probe_error", { message: err instanceof Error ? err.message : String(err) }, "error");
+  log("provider_probe_error", { message: errorMessage(err) }, "error");
   return { errorKind: "error", error: `${err instanceof Error ? err.name : "error"} (see the logs)` };
 }
 

@@ -1,8 +1,8 @@
 import { ApiError } from "../lib/errors";
-import type { Residency } from "../storage/residency";
+import type { Residency } from "../call/residency";
 import { orderForCaller } from "./order";
 import type { RegionInfo } from "./regions";
-import type { CallerPosition } from "./select";
+import type { CallerPosition } from "../call/caller";
 
 /** Settings that give each provider an EU region, for the hint when none is configured. */
 const EU_SETTINGS =

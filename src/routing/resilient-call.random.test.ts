@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { AudioError } from "../audio/errors";
 import { ProviderError } from "../providers/errors";
-import { AllProvidersFailedError, type AttemptRecord } from "./attempts";
+import { AllProvidersFailedError } from "./attempts";
+import type { AttemptRecord } from "../call/attempts";
 import type { BreakerState } from "./circuit-breaker";
 import { HealthRegistry, type HealthTransitionEvent } from "./health-registry";
 import { callWithResilience, type ProviderRef } from "./resilient-call";

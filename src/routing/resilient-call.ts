@@ -18,7 +18,8 @@
  */
 import { AudioError } from "../audio/errors";
 import { ProviderError } from "../providers/errors";
-import { AllProvidersFailedError, type AttemptRecord } from "./attempts";
+import { AllProvidersFailedError } from "./attempts";
+import type { AttemptRecord } from "../call/attempts";
 import { retryWait, sleep as realSleep } from "../lib/backoff";
 import { healthRegistry, type HealthRegistry, type ProviderHealth } from "./health-registry";
 import { traceAttempt } from "../observability/tracing";

@@ -1,3 +1,4 @@
+import type { CallerPosition } from "../call/caller";
 import type { BreakerState } from "./circuit-breaker";
 import { satisfiesResidency, type RegionInfo, type ResidencyZone } from "./regions";
 
@@ -16,11 +17,6 @@ import { satisfiesResidency, type RegionInfo, type ResidencyZone } from "./regio
  * A region with no location (in process, an unknown endpoint) is distance-neutral.
  * Preference order (the configured chain) breaks near-ties via a small per-position penalty.
  */
-export interface CallerPosition {
-  lat?: number | undefined;
-  lon?: number | undefined;
-}
-
 export interface RegionHealthView {
   state: BreakerState;
   latencyMs?: number | undefined;

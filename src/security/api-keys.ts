@@ -1,5 +1,5 @@
 import { digestsEqual, randomAlphanumeric, sha256Hex } from "./crypto";
-import type { Residency } from "../storage/residency";
+import type { Residency } from "../call/residency";
 import type { Scope } from "./scopes";
 
 /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, getConfig } from "../config/config";
+import { redactPatternsVar } from "../config/redact-patterns";
 import { getFlow } from "../nlp/flows";
 import {
   coversCounts,
   isPaymentStep,
   luhnValid,
   redact,
-  redactPatternsVar,
   redactTurn,
   redactWords,
   type RedactOptions,

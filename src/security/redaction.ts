@@ -18,14 +18,8 @@
  * the text each digit came from and reads "twenty five" as one cardinal; redaction has to know
  * the exact character span to mask, so a small span-keeping scanner lives here instead.
  */
-import { z } from "zod";
+import type { RedactPattern } from "../config/redact-patterns";
 import { wordTable } from "../lib/word-table";
-
-export interface RedactPattern {
-  name: string;
-  /** Compiled with the flags "gi". */
-  regex: RegExp;
-}
 
 export interface RedactOptions {
   /** The caller is answering a payment step: any standalone 3–4 digit code is masked. */
@@ -527,67 +521,3 @@ export function coversCounts(a: RedactionCounts, b: RedactionCounts): boolean {
 }
 
 // ---------------------------------------------------------------- REDACT_PATTERNS setting
-
-export const MAX_REDACT_PATTERNS = 20;
-export const MAX_REDACT_PATTERN_LENGTH = 200;
-/** Built-in kinds: a pattern may not take their names (log counts would mix). */
-const RESERVED_NAMES = new Set(["card", "code", "keypad"]);
-
-const PatternEntry = z.strictObject({
-  name: z
-    .string()
-    .regex(
-      /^[A-Za-z][A-Za-z0-9_-]{0,39}$/,
-      "must start with a letter and contain only letters, digits, _ and - (at most 40)",
-    )
-    .refine((n) => !RESERVED_NAMES.has(n.toLowerCase()), "card, code and keypad are built-in kinds"),
-  pattern: z.string().min(1).max(MAX_REDACT_PATTERN_LENGTH, `must be at most ${MAX_REDACT_PATTERN_LENGTH} characters`),
-});
-
-/**
- * The REDACT_PATTERNS setting: a JSON array of {name, pattern} (regular expression sources).
- * Checked when the configuration is parsed, so a typo fails loudly with the setting's name: each
- * pattern must compile (flags are always "gi"), be at most 200 characters and not match empty text.
- * Parsed to compiled patterns; blank or unset means none.
- */
-export const redactPatternsVar = z
-  .unknown()
-  .transform((value, ctx): unknown => {
-    if (typeof value !== "string") return value;
-    if (value.trim() === "") return [];
-    try {
-      return JSON.parse(value);
-    } catch (err) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          `must be valid JSON (an array of {"name", "pattern"}): ` +
-          `${err instanceof Error ? err.message : String(err)}`,
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(PatternEntry).max(MAX_REDACT_PATTERNS))
-  .transform((entries, ctx): RedactPattern[] => {
-    const compiled: RedactPattern[] = [];
-    entries.forEach((entry, i) => {
-      let regex: RegExp;
-      try {
-        regex = new RegExp(entry.pattern, "gi");
-      } catch (err) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "pattern"],
-          message: `must be a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
-        });
-        return;
-      }
-      if (new RegExp(entry.pattern, "i").test("")) {
-        ctx.addIssue({ code: "custom", path: [i, "pattern"], message: "must not match empty text" });
-        return;
-      }
-      compiled.push({ name: entry.name, regex });
-    });
-    return compiled;
-  })
-  .default([]);

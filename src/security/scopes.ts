@@ -1,4 +1,4 @@
-import type { Residency } from "../storage/residency";
+import type { Residency } from "../call/residency";
 
 export const SCOPES = ["calls:write", "calls:read", "voice", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -1,5 +1,4 @@
-import type { ReplyRef } from "../pipeline/recording";
-import type { HistoryEntry, SessionRecord } from "../pipeline/types";
+import type { HistoryEntry, SessionRecord } from "../call/records";
 
 /**
  * The cold copy of a call: transcript.json in R2, next to the audio it lists. Version 2 keeps all of
@@ -14,6 +13,13 @@ import type { HistoryEntry, SessionRecord } from "../pipeline/types";
  * audio (src/storage/archive-container.ts); its pieces are `inline`, at `offset` in that audio. One
  * R2 write a call, and the archive is complete or absent, never half there.
  */
+/** A reply archived by reference: its speech cache entry, and the words to synthesize it again. */
+export interface ReplyRef {
+  cacheKey: string;
+  text: string;
+  language: string;
+}
+
 export interface CallArchive {
   version: 1 | 2 | 3 | 4;
   archivedAt: string;

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../security/crypto";
 import { CallStore, SYNC_NOW_PENDING_USES, TAIL_TURNS, type StoredAudio } from "./call-store";
-import type { HistoryEntry, SessionRecord } from "../pipeline/types";
+import type { HistoryEntry, SessionRecord } from "../call/records";
 
 const freshObject = () => env.CALL.get(env.CALL.newUniqueId());
 

@@ -1,5 +1,5 @@
 import { concatBytes } from "../lib/bytes";
-import type { HistoryEntry, SessionRecord } from "../pipeline/types";
+import type { HistoryEntry, SessionRecord } from "../call/records";
 
 /**
  * The call's hot tier: tables in the Durable Object's own SQLite. SQL calls are synchronous and

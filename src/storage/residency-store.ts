@@ -1,5 +1,5 @@
 import { ApiError } from "../lib/errors";
-import type { Residency } from "./residency";
+import type { Residency } from "../call/residency";
 
 /**
  * Residency records in D1. A tenant's residency is chosen with its first API key and never

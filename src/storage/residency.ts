@@ -1,12 +1,6 @@
-import { ApiError } from "../lib/errors";
+import { ApiError, errorMessage } from "../lib/errors";
 
-/**
- * Data residency: where a call's data may live and which provider regions may hear it. `"eu"`
- * keeps the call's Durable Object in the EU jurisdiction, its archive in the EU-jurisdiction R2
- * bucket and its speech in EU provider regions; `null` means no restriction.
- */
-export type Residency = "eu";
-export const RESIDENCIES = ["eu"] as const satisfies readonly Residency[];
+import type { Residency } from "../call/residency";
 
 /** The R2 bucket holding a call's cold tier (and the TTS cache of its tenant's speech). */
 export function archiveBucket(env: Env, residency: Residency | null | undefined): R2Bucket {
@@ -30,10 +24,7 @@ export function archiveBuckets(env: Env): { residency: Residency | null; bucket:
  * apart under an "eu/" name prefix in the plain namespace. In production the call works, and if it
  * ever failed the request fails too: an EU call is never quietly placed outside the jurisdiction.
  */
-export function callNamespace(
-  env: Env,
-  residency: Residency | null | undefined,
-): DurableObjectNamespace<import("../durable/call-session").CallSession> {
+export function callNamespace(env: Env, residency: Residency | null | undefined): Env["CALL"] {
   if (residency !== "eu") return env.CALL;
   try {
     return env.CALL.jurisdiction("eu");
@@ -44,7 +35,7 @@ export function callNamespace(
       "residency_unavailable",
       "EU-resident calls need Durable Objects in the EU jurisdiction, which this runtime does not provide.",
       {
-        internal: err instanceof Error ? err.message : String(err),
+        internal: errorMessage(err),
       },
     );
   }

@@ -1,7 +1,8 @@
 import { getConfig } from "../config/config";
 import { TTS_CACHE_PREFIX } from "./speech-cache";
 import { transcriptExists } from "./cold-store";
-import { archiveBucket, archiveBuckets, type Residency } from "./residency";
+import { archiveBucket, archiveBuckets } from "./residency";
+import type { Residency } from "../call/residency";
 import { deleteCallRows } from "./warm-store";
 import { log } from "../observability/log";
 

@@ -1,7 +1,8 @@
-import type { ReplyAudio } from "../pipeline/types";
+import type { ReplyAudio } from "../call/audio-format";
 import { toHex } from "../security/crypto";
 import { archiveKeyringState, decryptObject, encryptObject, type ArchiveKeyring } from "./encryption";
-import { archiveBucket, type Residency } from "./residency";
+import { archiveBucket } from "./residency";
+import type { Residency } from "../call/residency";
 import { log } from "../observability/log";
 
 /**

@@ -1,6 +1,6 @@
 import { inSpan, SpanKind } from "../observability/tracing";
-import type { CallView, HistoryEntry, SessionRecord } from "../pipeline/types";
-import type { Residency } from "./residency";
+import type { CallView, HistoryEntry, SessionRecord } from "../call/records";
+import type { Residency } from "../call/residency";
 
 /** The warm tier: D1 rows for recent calls and their turns. */
 

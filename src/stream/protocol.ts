@@ -21,6 +21,7 @@
  * (the command is in STREAM_SCHEMA_REGENERATE).
  */
 import { z } from "zod";
+import { errorMessage } from "../lib/errors";
 
 /**
  * Largest JSON text message accepted from a client, in UTF-8 bytes (a 2000-character text turn fits with room to
@@ -326,7 +327,7 @@ export function parseClientMessage(text: string): ParseClientMessageResult {
   } catch (err) {
     return fail(
       "invalid_json",
-      `The message is not valid JSON (${err instanceof Error ? err.message : String(err)}). Text ` +
+      `The message is not valid JSON (${errorMessage(err)}). Text ` +
         `messages must be JSON objects such as {"type":"stop"}; audio goes in binary frames.`,
     );
   }

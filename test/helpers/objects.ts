@@ -1,12 +1,14 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { CallSession } from "../../src/durable/call-session";
-import type { SessionRecord } from "../../src/pipeline/types";
-import { tenantLimits, type TenantLimits } from "../../src/durable/tenant-limits";
+import type { SessionRecord } from "../../src/call/records";
+import { type TenantLimits } from "../../src/durable/tenant-limits";
+import { tenantLimits } from "../../src/security/tenant-limits";
 import worker from "../../src/index";
 import { apiRequest, type ApiInit } from "./api";
 import { callObjectName } from "../../src/storage/layout";
-import { callNamespace, type Residency } from "../../src/storage/residency";
+import { callNamespace } from "../../src/storage/residency";
+import type { Residency } from "../../src/call/residency";
 
 /** The Durable Object of one call, as the Worker addresses it (in its residency's namespace). */
 export function callObject(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CallView } from "../../src/pipeline/types";
+import type { CallView } from "../../src/call/records";
 import balanceWav from "../fixtures/audio/balance-16k.wav";
 import silenceWav from "../fixtures/audio/silence-2s-16k.wav";
 import { ADMIN_TOKEN, api, createKey, expectProblem, startCall, tenant, uid } from "../helpers/api";

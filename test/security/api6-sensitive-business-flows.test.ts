@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { tenantLimits } from "../../src/durable/tenant-limits";
+import { tenantLimits } from "../../src/security/tenant-limits";
 import { api, expectProblem, tenant, type ApiInit } from "../helpers/api";
 import {
   advanceLimitsClock,

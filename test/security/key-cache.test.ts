@@ -1,7 +1,8 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { KEY_TTL_MS, tenantLimits, TenantLimits, type AuthorizeRequest } from "../../src/durable/tenant-limits";
+import { TenantLimits } from "../../src/durable/tenant-limits";
+import { KEY_TTL_MS, tenantLimits, type AuthorizeRequest } from "../../src/security/tenant-limits";
 import worker from "../../src/index";
 import { hashKey, readKeyRecord, type KeyRecord } from "../../src/security/api-keys";
 import { cachedKey, forgetKey, rememberKey } from "../../src/security/key-cache";

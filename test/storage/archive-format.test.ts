@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { encodeWav } from "../../src/audio/wav";
-import type { SessionRecord } from "../../src/pipeline/types";
+import type { SessionRecord } from "../../src/call/records";
 import { ArchiveFormatError, decodeArchive, encodeArchive } from "../../src/storage/archive-container";
 import type { CallArchive } from "../../src/storage/archive-types";
 import { putObject } from "../../src/storage/cold-store";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AuditUse } from "../../src/storage/call-store";
-import type { SessionRecord } from "../../src/pipeline/types";
+import type { SessionRecord } from "../../src/call/records";
 import { auditUseStatements } from "../../src/storage/audit";
 import { indexCall, writeCallArchive } from "../../src/storage/warm-store";
 import { uid } from "../helpers/api";

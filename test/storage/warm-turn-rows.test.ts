@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { HistoryEntry, SessionRecord } from "../../src/pipeline/types";
+import type { HistoryEntry, SessionRecord } from "../../src/call/records";
 import { readCall, writeCallArchive } from "../../src/storage/warm-store";
 import { uid } from "../helpers/api";
 

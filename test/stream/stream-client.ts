@@ -4,7 +4,7 @@ import { decodeAudio } from "../../src/audio/decode";
 import { muLawEncode } from "../../src/audio/g711";
 import { samplesToPcm16 } from "../../src/audio/pcm";
 import { resample } from "../../src/audio/resample";
-import type { CallView } from "../../src/pipeline/types";
+import type { CallView } from "../../src/call/records";
 import type { ServerMessage, StreamFormat } from "../../src/stream/protocol";
 import { api, apiRequest } from "../helpers/api";
 import { callObject } from "../helpers/objects";

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { appendAudit, type AuditEntry } from "../../storage/audit";
 import { log } from "../../observability/log";
+import { errorMessage } from "../../lib/errors";
 
 /** The call-changing routes and the audit action each records (reads and erasure audit themselves). */
 const ACTIONS: { method: string; pattern: RegExp; action: string }[] = [
@@ -46,7 +47,7 @@ export function auditCallUse() {
     const write = appendAudit(c.env.DB, principal, entry).catch((err: unknown) => {
       log(
         "audit_write_failed",
-        { requestId: c.var.requestId, action: entry.action, error: err instanceof Error ? err.message : String(err) },
+        { requestId: c.var.requestId, action: entry.action, error: errorMessage(err) },
         "error",
       );
     });

@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { tenantLimits, type AuthorizeVerdict } from "../../durable/tenant-limits";
+import { tenantLimits, type AuthorizeVerdict } from "../../security/tenant-limits";
 import { ApiError } from "../../lib/errors";
 import { hashKey, keyIdOf, verifyKey, type KeyRecord } from "../../security/api-keys";
 import { digestsEqual } from "../../security/crypto";
 import { cachedKey, forgetKey, rememberKey, type KeyIdentity } from "../../security/key-cache";
 import { isOverloaded, requestRateLimited, requestRule, seenCallIdOf } from "./rate-limit";
-import type { Residency } from "../../storage/residency";
+import type { Residency } from "../../call/residency";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
 
 export interface RequireScopeOptions {

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Config } from "../../config/config";
-import { tenantLimits, type CallRule, type RequestRule } from "../../durable/tenant-limits";
+import { tenantLimits, type CallRule, type RequestRule } from "../../security/tenant-limits";
 import { ApiError } from "../../lib/errors";
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { ApiError } from "../../lib/errors";
-import { tenantLimits } from "../../durable/tenant-limits";
+import { ApiError, errorMessage } from "../../lib/errors";
+import { tenantLimits } from "../../security/tenant-limits";
 import { log } from "../../observability/log";
 import {
   createKey,
@@ -57,11 +57,7 @@ async function keyChangeApplied(env: Env, tenantId: string, keyId: string, reque
     await tenantLimits(env, tenantId).keyChanged(keyId);
     return true;
   } catch (err) {
-    log(
-      "key_change_unconfirmed",
-      { requestId, tenantId, keyId, error: err instanceof Error ? err.message : String(err) },
-      "error",
-    );
+    log("key_change_unconfirmed", { requestId, tenantId, keyId, error: errorMessage(err) }, "error");
     return false;
   }
 }

@@ -7,7 +7,8 @@ import type { TenantRef } from "../middleware/auth";
 import { transcriptExists } from "../../storage/cold-store";
 import { callObjectName } from "../../storage/layout";
 import type { LocationHint } from "../../storage/location-hint";
-import { archiveBucket, callNamespace, type Residency } from "../../storage/residency";
+import { archiveBucket, callNamespace } from "../../storage/residency";
+import type { Residency } from "../../call/residency";
 import { callIdRecorded, callResidencyOf } from "../../storage/residency-store";
 
 /**

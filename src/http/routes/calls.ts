@@ -2,8 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { buildRecording } from "../../audio/recording";
 import { replyAudioFromRef } from "../../pipeline/recording";
-import type { CallView as CallViewRecord } from "../../pipeline/types";
-import { ApiError, errors } from "../../lib/errors";
+import type { CallView as CallViewRecord } from "../../call/records";
+import { ApiError, errors, errorMessage } from "../../lib/errors";
 import { getFlow } from "../../nlp/flows";
 import { DEFAULT_FLOW_ID } from "../../nlp/flows";
 import { tenantOf, tenantRefOf, type TenantRef } from "../middleware/auth";
@@ -216,7 +216,7 @@ export function callRoutes() {
             // The slot expires on its own (callRule); until then the tenant has one fewer.
             log(
               "call_slot_release_failed",
-              { requestId: c.var.requestId, tenantId, callId, error: e instanceof Error ? e.message : String(e) },
+              { requestId: c.var.requestId, tenantId, callId, error: errorMessage(e) },
               "error",
             );
           });

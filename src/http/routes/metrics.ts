@@ -2,10 +2,11 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { renderFamily } from "../../observability/metrics";
 import { namespaceOf, readShards, renderGlobal } from "../../observability/metrics-global";
-import { renderIsolateMetrics } from "../../observability/metrics-isolate";
+import { renderIsolateMetrics } from "../../routing/breaker-metrics";
 import { problemResponses } from "./schemas";
 import { scoped } from "./scoped";
 import { log } from "../../observability/log";
+import { errorMessage } from "../../lib/errors";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -43,11 +44,7 @@ export function metricsRoutes() {
           global = renderGlobal(await readShards({ namespace }));
           up = 1;
         } catch (err) {
-          log(
-            "metrics_read_failed",
-            { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
-            "warn",
-          );
+          log("metrics_read_failed", { requestId: c.var.requestId, message: errorMessage(err) }, "warn");
         }
       }
       const body =

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { asApiError } from "../../lib/errors";
+import { asApiError, errorMessage } from "../../lib/errors";
 import { sttChain, ttsChain } from "../../providers/registry";
 import { healthSnapshot } from "../../routing/health-registry";
 import { PROBE_MODES } from "../../routing/probe";
@@ -113,11 +113,7 @@ export function providerRoutes() {
       try {
         probes = await readProbes(c.env.DB);
       } catch (err) {
-        log(
-          "provider_probes_unreadable",
-          { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
-          "warn",
-        );
+        log("provider_probes_unreadable", { requestId: c.var.requestId, message: errorMessage(err) }, "warn");
         probesProblem =
           "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
       }

@@ -1,4 +1,4 @@
-import type { OutputFormat } from "../../audio/output-format";
+import type { OutputFormat } from "../../call/audio-format";
 import type { ReplyOptions } from "../../pipeline/types";
 import { ApiError } from "../../lib/errors";
 import { ttsEncodingFor } from "../../pipeline/synthesize";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { OUTPUT_FORMATS } from "../../audio/output-format";
+import { OUTPUT_FORMATS } from "../../call/audio-format";
 import { SCOPES } from "../../security/scopes";
-import { RESIDENCIES } from "../../storage/residency";
+import { RESIDENCIES } from "../../call/residency";
 
 /** zod schemas shared by the routes; the OpenAPI document is generated from these. */
 

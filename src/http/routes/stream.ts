@@ -5,14 +5,9 @@ import { STREAM_OPEN_HEADER, type StreamOpen } from "../../pipeline/live/live-st
 import { ApiError, problem } from "../../lib/errors";
 import { CLOSE } from "../../stream/protocol";
 import { tenantRefOf } from "../middleware/auth";
-import {
-  parseStreamToken,
-  STREAM_TOKEN_TTL_MS,
-  streamAuth,
-  streamTokenHash,
-  usesStreamToken,
-} from "../../security/stream-token";
-import type { Residency } from "../../storage/residency";
+import { parseStreamToken, STREAM_TOKEN_TTL_MS, streamTokenHash } from "../../security/stream-token";
+import { streamAuth, usesStreamToken } from "../middleware/stream-auth";
+import type { Residency } from "../../call/residency";
 import { callerPosition, type CallerCf } from "../../routing/order";
 import { callStub, notFoundAnswer, onCall, throwEndedOrMissing, unwrap, type CallRpc } from "./call-stub";
 import { CallIdParam, problemResponses } from "./schemas";

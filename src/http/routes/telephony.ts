@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Config } from "../../config/config";
 import { STREAM_OPEN_HEADER, type StreamOpen } from "../../pipeline/live/live-stream";
-import { ApiError } from "../../lib/errors";
+import { ApiError, errorMessage } from "../../lib/errors";
 import { DEFAULT_FLOW_ID } from "../../nlp/flows";
 import { log } from "../../observability/log";
 import { rpcCall } from "../../observability/tracing";
@@ -239,11 +239,7 @@ export function telephonyRoutes() {
       greeting = "error" in answer && answer.error.code === "call_exists" ? "" : unwrap(answer).greeting.text;
     } catch (err) {
       if (slot.fresh) await releaseCallSlot(c.env, tenantId, callId).catch(() => undefined);
-      log(
-        "twilio_call_failed",
-        { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
-        "error",
-      );
+      log("twilio_call_failed", { requestId: c.var.requestId, message: errorMessage(err) }, "error");
       return twiml(sayHangupTwiml(SORRY));
     }
     log("twilio_call_started", { requestId: c.var.requestId, tenantId, callId });
@@ -253,11 +249,7 @@ export function telephonyRoutes() {
       return twiml(connectStreamTwiml({ streamUrl, parameters, ...(greeting ? { say: greeting } : {}) }));
     } catch (err) {
       // A greeting XML cannot carry (a control character in a flow's text): connect without it.
-      log(
-        "twilio_greeting_skipped",
-        { requestId: c.var.requestId, message: err instanceof Error ? err.message : String(err) },
-        "warn",
-      );
+      log("twilio_greeting_skipped", { requestId: c.var.requestId, message: errorMessage(err) }, "warn");
       return twiml(connectStreamTwiml({ streamUrl, parameters }));
     }
   });

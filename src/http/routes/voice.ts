@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { OUTPUT_FORMATS } from "../../audio/output-format";
+import { OUTPUT_FORMATS } from "../../call/audio-format";
 import { ApiError } from "../../lib/errors";
 import { recognize } from "../../pipeline/recognize";
 import { synthesize, TtsUnavailableError } from "../../pipeline/synthesize";

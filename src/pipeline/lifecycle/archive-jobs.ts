@@ -7,7 +7,7 @@ import { archiveKeyringState, archiveKeysUnavailable } from "../../storage/encry
 import { archiveBucket } from "../../storage/residency";
 import { indexCall, writeCallArchive } from "../../storage/warm-store";
 import { replyTexts } from "../recording";
-import type { SessionRecord } from "../types";
+import type { SessionRecord } from "../../call/records";
 import type { CallStore, OutboxJob, Pending } from "../../storage/call-store";
 import { log } from "../../observability/log";
 

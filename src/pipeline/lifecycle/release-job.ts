@@ -1,4 +1,4 @@
-import { tenantLimits } from "../../durable/tenant-limits";
+import { tenantLimits } from "../../security/tenant-limits";
 import type { CallStore } from "../../storage/call-store";
 
 /**

@@ -57,7 +57,9 @@ import {
   type StreamSampleRate,
   type VadSettings,
 } from "../../stream/protocol";
-import type { CallerPosition, ReplyOptions, TurnPayload } from "../types";
+import type { ReplyOptions, TurnPayload } from "../types";
+import type { CallerPosition } from "../../call/caller";
+import { errorMessage } from "../../lib/errors";
 
 /** Tag of the call stream's sockets (other WebSocket kinds on the object use their own tag). */
 export const STREAM_TAG = "call-stream";
@@ -297,7 +299,7 @@ export class LiveStream implements ReplyChannel {
       log(
         "stream_error",
         {
-          message: err instanceof Error ? err.message : String(err),
+          message: errorMessage(err),
           stack: err instanceof Error ? err.stack : undefined,
         },
         "error",
@@ -573,11 +575,7 @@ export class LiveStream implements ReplyChannel {
       this.reply = undefined;
       // Through the call's turn order: the turn is stored, its reply is rewritten after it.
       void this.host.reviseReply(reply.turnId, spokenText).catch((err: unknown) => {
-        log(
-          "stream_revise_failed",
-          { turnId: reply.turnId, message: err instanceof Error ? err.message : String(err) },
-          "error",
-        );
+        log("stream_revise_failed", { turnId: reply.turnId, message: errorMessage(err) }, "error");
       });
     }
   }

@@ -19,6 +19,7 @@ import {
   getEspeakEngine,
   type EspeakEngine,
 } from "./espeak-engine";
+import { errorMessage } from "../../lib/errors";
 
 export const DEFAULT_MAX_TEXT_CHARS = 5000;
 /** Text is synthesized in pieces of at most this many characters, yielding between pieces. */
@@ -95,7 +96,7 @@ export class LocalSpeechSynthesizer implements TextToSpeech {
       } catch (err) {
         // An exception out of the Emscripten runtime may leave it inconsistent: start afresh next time.
         discardEspeakEngine(pending);
-        throw new Error(`espeak-ng synthesis failed: ${err instanceof Error ? err.message : String(err)}`, {
+        throw new Error(`espeak-ng synthesis failed: ${errorMessage(err)}`, {
           cause: err,
         });
       }

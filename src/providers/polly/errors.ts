@@ -1,4 +1,5 @@
-import { kindForStatus, parseRetryAfter, ProviderError, type ProviderErrorKind } from "../errors";
+import { kindForStatus, parseRetryAfter, ProviderError } from "../errors";
+import type { ProviderErrorKind } from "../../call/attempts";
 
 /**
  * Turns what the Polly SDK throws into our classified ProviderError, with the same semantics as

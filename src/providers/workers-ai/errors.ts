@@ -1,4 +1,5 @@
-import { kindForStatus, ProviderError, type ProviderErrorKind } from "../errors";
+import { kindForStatus, ProviderError } from "../errors";
+import type { ProviderErrorKind } from "../../call/attempts";
 
 export const PROVIDER = "workers-ai";
 

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { errorMessage } from "../lib/errors";
+
+/** A whole number setting between min and max, `fallback` when unset. */
+export const intVar = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 /**
  * OTEL_EXPORTER_OTLP_HEADERS in the OpenTelemetry format: comma-separated key=value pairs, values
@@ -37,3 +42,21 @@ export const optionalUrlVar = z.preprocess(
     .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL")
     .optional(),
 );
+
+/**
+ * A setting holding JSON: a string (a secret or .dev.vars) is parsed, a value that is not a string
+ * (wrangler.toml [vars] may hold JSON values) passes as it is, and blank text is `blank`.
+ * `what` names the expected JSON in the message of a parse failure.
+ */
+export function jsonVar(what: string, blank: unknown) {
+  return z.unknown().transform((value, ctx): unknown => {
+    if (typeof value !== "string") return value;
+    if (value.trim() === "") return blank;
+    try {
+      return JSON.parse(value);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `must be valid JSON (${what}): ${errorMessage(err)}` });
+      return z.NEVER;
+    }
+  });
+}

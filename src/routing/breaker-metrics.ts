@@ -1,11 +1,11 @@
 /**
- * This isolate's metrics (see metrics.ts on what "per isolate" means): only the circuit breakers,
- * which are themselves learned per isolate. Everything else is global (metrics-global.ts). Labels
+ * This isolate's metrics (see src/observability/metrics.ts on what "per isolate" means): only the circuit breakers,
+ * which are themselves learned per isolate. Everything else is global (src/observability/metrics-global.ts). Labels
  * are bounded sets, never a tenant id or call id: those are unbounded, and /metrics is an operator
- * view across tenants (per-tenant figures go to Workers Analytics Engine, metrics-hooks.ts).
+ * view across tenants (per-tenant figures go to Workers Analytics Engine, src/pipeline/metrics.ts).
  */
-import { healthSnapshot } from "../routing/health-registry";
-import { CollectedGauge, Registry } from "./metrics";
+import { CollectedGauge, Registry } from "../observability/metrics";
+import { healthSnapshot } from "./health-registry";
 
 const PER_ISOLATE = "Per isolate: counts only what the isolate answering this scrape saw since it started.";
 

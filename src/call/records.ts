@@ -1,0 +1,51 @@
+import type { Residency } from "./residency";
+
+/** The records of a call, as stored in every tier and returned by reads. */
+
+export type CallStatus = "active" | "ended";
+export type EndReason = "client" | "idle_timeout" | "flow";
+
+export interface SessionRecord {
+  tenantId: string;
+  callId: string;
+  userId: string | null;
+  language: string;
+  flow: string;
+  /** Current state of the flow's state machine. */
+  state: string;
+  context: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  status: CallStatus;
+  endReason: EndReason | null;
+  createdAt: string;
+  lastActivityAt: string;
+  endedAt: string | null;
+  /** Caller turns taken (the greeting is not counted). */
+  turnCount: number;
+  archivedAt: string | null;
+  /** Data residency (absent on calls created before residency existed: unrestricted). */
+  residency?: Residency | null;
+}
+
+export interface HistoryEntry {
+  turnId: string;
+  role: "user" | "assistant";
+  text: string;
+  at: string;
+  source?: "text" | "dtmf" | "speech";
+  intent?: { name: string; confidence: number; slots: Record<string, string> };
+  latencyMs?: LatencyMs;
+  /** A reply the caller talked over on the live stream: `text` is what was played (CallStore.reviseReply). */
+  interrupted?: true;
+}
+
+export interface LatencyMs {
+  stt: number;
+  nlp: number;
+  tts: number;
+  total: number;
+}
+
+export interface CallView extends SessionRecord {
+  history: HistoryEntry[];
+}

@@ -1,0 +1,73 @@
+import type { Residency } from "../call/residency";
+import type { KeyRecord } from "./api-keys";
+import type { Scope } from "./scopes";
+
+/**
+ * What the Worker and a tenant's limits object (TenantLimits, src/durable/tenant-limits.ts) say to
+ * each other: the rules the Worker's settings impose, the requests and the verdicts.
+ */
+
+export interface RequestRule {
+  /** Sustained rate: tokens added per minute, continuously. */
+  perMinute: number;
+  /** Bucket size: requests that may be sent at once after a quiet spell. */
+  burst: number;
+}
+
+export interface CallRule {
+  /** Active calls the tenant may hold at once. */
+  max: number;
+  /**
+   * A slot not seen for this long is dropped when counting (self-healing): a call that could still
+   * be active is seen at least every idle timeout, by its create and by every request naming it.
+   */
+  staleAfterMs: number;
+}
+
+export type RequestVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+/** What a request's principal is made of: the key's immutable facts, without its hash. */
+export interface AuthorizedKey {
+  keyId: string;
+  tenantId: string;
+  scopes: Scope[];
+  residency: Residency | null;
+}
+
+export interface AuthorizeRequest {
+  /** The tenant the Worker believes the key belongs to; it must name this object and the key's record. */
+  tenantId: string;
+  keyId: string;
+  /** Hex SHA-256 of the presented key (the key itself never leaves the Worker). */
+  keyHash: string;
+  /** The scope the route needs: a key without it is refused before it spends a token. */
+  scope: Scope;
+  rule: RequestRule;
+  /** A write request naming a call marks the call's slot as seen (see admitRequest below). */
+  seenCallId?: string | undefined;
+  /**
+   * The key's record the Worker has just read from D1 (its cache missed), so this object need not
+   * read it again. Used for this request only and never cached here, and ignored when this object
+   * holds a fresher record or was told of a change to the key within KEY_TTL_MS.
+   */
+  verified?: KeyRecord | undefined;
+}
+
+export type AuthorizeVerdict =
+  | { ok: true; key: AuthorizedKey }
+  | { ok: false; reason: "unauthorized" }
+  | { ok: false; reason: "forbidden" }
+  /** The key is valid; its tenant is over its request rate. */
+  | { ok: false; reason: "rate_limited"; retryAfterSeconds: number; key: AuthorizedKey };
+export type CallVerdict = { ok: true; fresh: boolean; active: number } | { ok: false; active: number };
+
+/**
+ * How long a key record read from D1 is trusted without being told of a change. Changes through
+ * the API evict at once (keyChanged); this bounds only changes made to D1 by other means.
+ */
+export const KEY_TTL_MS = 30_000;
+
+/** The limits object of a tenant. */
+export function tenantLimits(env: Env, tenantId: string): ReturnType<Env["TENANT_LIMITS"]["get"]> {
+  return env.TENANT_LIMITS.get(env.TENANT_LIMITS.idFromName(tenantId));
+}
