@@ -6,7 +6,7 @@ import { fixtureSamples, settings as azureSettings } from "../providers/azure/te
 import { AzureTextToSpeech } from "../providers/azure/tts";
 import { DEEPGRAM_HOSTS } from "../providers/deepgram/settings";
 import { recognizeUrl, synthesizeUrl, GOOGLE_LOCATIONS } from "../providers/google/endpoints";
-import { pollyWith } from "../providers/polly/test-helpers";
+import { pollyWith } from "../providers/polly/test-support";
 import { WORKERS_AI_REGION } from "../providers/workers-ai/settings";
 import { HealthRegistry } from "./health-registry";
 import { callerPosition, orderForCaller } from "./order";

@@ -4,7 +4,7 @@
  */
 import { providerFetch, readJson } from "../http";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
-import { withAzureErrorDetail } from "./error-detail";
+import { withAzureErrorDetail } from "./errors";
 import { parseAnswer } from "../validate";
 import { type AzureEngineOptions, type AzureSettings, AZURE_PROVIDER } from "./settings";
 import { azureAudioBody } from "./stt-audio";

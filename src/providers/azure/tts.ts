@@ -7,7 +7,7 @@ import { ProviderError } from "../errors";
 import { checkSpeechBytes } from "../validate";
 import { providerFetch } from "../http";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
-import { withAzureErrorDetail } from "./error-detail";
+import { withAzureErrorDetail } from "./errors";
 import { azureOutputFormat } from "./output-format";
 import { type AzureEngineOptions, type AzureSettings, AZURE_PROVIDER } from "./settings";
 import { buildSsml } from "./ssml";

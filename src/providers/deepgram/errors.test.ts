@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fakeFetch, hangingFetch, jsonResponse } from "../../../test/helpers/outbound";
 import { ProviderError } from "../errors";
-import { describeDeepgramError } from "./error-detail";
+import { describeDeepgramError } from "./errors";
 import { DeepgramSpeechToText } from "./stt";
 import { DeepgramTextToSpeech } from "./tts";
 import { KEY, settings } from "./test-support";

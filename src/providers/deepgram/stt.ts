@@ -4,7 +4,7 @@
  */
 import { providerFetch, readJson } from "../http";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
-import { withDeepgramErrorDetail } from "./error-detail";
+import { withDeepgramErrorDetail } from "./errors";
 import { deepgramLanguage } from "./language";
 import { parseAnswer } from "../validate";
 import { authHeaders, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";

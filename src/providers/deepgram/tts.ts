@@ -9,7 +9,7 @@ import { ProviderError } from "../errors";
 import { checkSpeechBytes } from "../validate";
 import { providerFetch } from "../http";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
-import { withDeepgramErrorDetail } from "./error-detail";
+import { withDeepgramErrorDetail } from "./errors";
 import { authHeaders, DEEPGRAM_PROVIDER, type DeepgramEngineOptions, type DeepgramSettings } from "./settings";
 import { deepgramOutputFormat } from "./tts-format";
 

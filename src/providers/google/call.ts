@@ -1,10 +1,12 @@
 /**
  * One authenticated JSON POST to a Google Cloud API: credentials in headers (never in the URL),
- * the optional billing project, and errors made safe to log and classified the way Google means them.
+ * the optional billing project, and errors made safe to log and classified the way Google means them
+ * (errors.ts).
  */
 import { ProviderError } from "../errors";
 import { providerFetch, readJson } from "../http";
 import { accessToken, forgetAccessToken } from "./access-token";
+import { sanitize } from "./errors";
 import type { GoogleSettings } from "./settings";
 
 export interface GoogleOptions {
@@ -65,20 +67,4 @@ async function authHeaders(
     // billed for the call. Only with OAuth: an API key is already bound to its own project.
     ...(settings.projectId ? { "x-goog-user-project": settings.projectId } : {}),
   };
-}
-
-/**
- * Google's error body is {"error": {"code", "message", "status", "details": [...]}}
- * (https://cloud.google.com/apis/design/errors#http_mapping). Two things are fixed here:
- * - an invalid API key is a 400 INVALID_ARGUMENT with reason API_KEY_INVALID, which is a credentials
- *   problem (kind "auth"), not bad audio; and
- * - its DebugInfo detail can echo the key ("Invalid API key: ..."), so every credential is masked
- *   out of the message before it is logged anywhere.
- */
-export function sanitize(err: ProviderError, secrets: readonly string[]): ProviderError {
-  let message = err.message.replace(/^google: /, "");
-  for (const secret of secrets) if (secret) message = message.split(secret).join("***");
-  const badKey = err.options.status === 400 && /API_KEY_INVALID|API key not valid|API Key not found/i.test(message);
-  if (!badKey && message === err.message.replace(/^google: /, "")) return err;
-  return new ProviderError("google", badKey ? "auth" : err.kind, message, { ...err.options, cause: err.options.cause });
 }

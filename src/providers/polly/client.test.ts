@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createPollyClient } from "./client";
-import { ACCESS_KEY_ID, pollySettings, SECRET_ACCESS_KEY, SESSION_TOKEN } from "./test-helpers";
+import { ACCESS_KEY_ID, pollySettings, SECRET_ACCESS_KEY, SESSION_TOKEN } from "./test-support";
 
 /**
  * The SDK client must run on its fetch-based ("browser") runtime config and take its identity

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { hangingFetch } from "../../../test/helpers/outbound";
 import { ProviderError } from "../errors";
-import { PollySpeechSynthesizer } from "./polly-tts";
-import { errorResponse, pollySettings, pollyWith, SECRET_ACCESS_KEY, SESSION_TOKEN } from "./test-helpers";
+import { PollySpeechSynthesizer } from "./tts";
+import { errorResponse, pollySettings, pollyWith, SECRET_ACCESS_KEY, SESSION_TOKEN } from "./test-support";
 
 /**
  * Polly's errors: `x-amzn-ErrorType` names the exception, the body is {"message": "..."}.

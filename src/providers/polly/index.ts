@@ -1,5 +1,5 @@
 import type { ProviderModule } from "../settings";
-import { PollySpeechSynthesizer } from "./polly-tts";
+import { PollySpeechSynthesizer } from "./tts";
 import { pollySettingsSchema, type PollySettings } from "./settings";
 
 /** Amazon Polly text-to-speech (AWS SDK v3, SigV4 with credentials from secrets only). */

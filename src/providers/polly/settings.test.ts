@@ -3,7 +3,7 @@ import { ApiError } from "../../lib/errors";
 import { readSettings } from "../settings";
 import { pollyModule } from "./index";
 import { pollySettingsSchema } from "./settings";
-import { BASE_ENV, SECRET_ACCESS_KEY } from "./test-helpers";
+import { BASE_ENV, SECRET_ACCESS_KEY } from "./test-support";
 
 const asEnv = (vars: Record<string, string>) => vars as unknown as Env;
 

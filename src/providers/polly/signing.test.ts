@@ -10,7 +10,7 @@ import {
   SESSION_TOKEN,
   sha256Hex,
   sigv4Signature,
-} from "./test-helpers";
+} from "./test-support";
 
 /**
  * SigV4 as AWS specifies it (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html):

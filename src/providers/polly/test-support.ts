@@ -4,7 +4,7 @@
  * (WebCrypto) to check the SDK's Authorization header against.
  */
 import { fakeFetch } from "../../../test/helpers/outbound";
-import { PollySpeechSynthesizer } from "./polly-tts";
+import { PollySpeechSynthesizer } from "./tts";
 import { pollySettingsSchema, type PollySettings } from "./settings";
 
 /**

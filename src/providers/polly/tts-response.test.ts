@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../errors";
 import type { EncodedSpeech, PcmSpeech } from "../types";
-import { audioResponse, pcmBytes, pollyWith } from "./test-helpers";
+import { audioResponse, pcmBytes, pollyWith } from "./test-support";
 
 /**
  * SynthesizeSpeech answers with the audio as the body, `Content-Type` naming it (audio/pcm is

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { audioResponse, pcmBytes, pollyWith } from "./test-helpers";
+import { audioResponse, pcmBytes, pollyWith } from "./test-support";
 
 /**
  * The request the SDK puts on the wire for SynthesizeSpeech, checked field by field against
