@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 /**
  * The embedded eSpeak NG engine: the vendored Emscripten build (plain JavaScript from wasm2js, so
  * workerd never has to compile WebAssembly at run time) plus the English subset of espeak-ng-data,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 import { describe, expect, it, vi } from "vitest";
 import { discardEspeakEngine, EspeakEngine, getEspeakEngine, readDataPack } from "./espeak-engine";
 import {

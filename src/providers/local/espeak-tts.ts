@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 /**
  * "local" text-to-speech: eSpeak NG running inside the Worker (see ./espeak-engine.ts), no network,
  * English only. Returns 16-bit mono PCM at eSpeak's native 22050 Hz; the caller resamples.
