@@ -49,3 +49,8 @@ export interface LatencyMs {
 export interface CallView extends SessionRecord {
   history: HistoryEntry[];
 }
+
+/** A turn's id: `turn-0` is the greeting, `turn-1` the caller's first turn. */
+export function turnIdOf(n: number): string {
+  return `turn-${n}`;
+}

@@ -5,9 +5,8 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { ConfigError } from "../config/config";
 import { asApiError, problem, problemResponse, type Problem } from "../lib/errors";
-import { recordHttpError } from "../pipeline/metrics";
+import { recordHttpError } from "../observability/metric-hooks";
 import { requestContext } from "./middleware/request-context";
-import { auditCallUse } from "./middleware/audit";
 import { corsAllowList } from "./middleware/cors";
 import { jsonBodyLimit } from "./middleware/json-body-limit";
 import { adminRoutes } from "./routes/admin";
@@ -65,8 +64,6 @@ export function createApp() {
   app.use("*", secureHeaders());
   app.use("*", corsAllowList());
   app.use("/api/*", jsonBodyLimit());
-  // "/api/v1/calls/*" also matches "/api/v1/calls" itself: one mount audits every call route once.
-  app.use("/api/v1/calls/*", auditCallUse());
 
   app.route("/", healthRoutes());
   app.route("/api/v1/voice", voiceRoutes());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelayMs, retryWait, sleep } from "./backoff";
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelayMs, outboxRetryDelayMs, retryWait, sleep } from "./backoff";
 import { seededRandom } from "../routing/test-support";
 
 describe("backoffDelayMs: exponential with full jitter", () => {
@@ -71,5 +71,14 @@ describe("sleep", () => {
 
   it("resolves after a short real wait", async () => {
     await expect(sleep(1)).resolves.toBeUndefined();
+  });
+});
+
+describe("outbox retry delay", () => {
+  it("grows exponentially under full jitter and is capped at 10 minutes", () => {
+    expect(outboxRetryDelayMs(1, () => 0.999)).toBeLessThanOrEqual(2000);
+    expect(outboxRetryDelayMs(5, () => 0.999)).toBeGreaterThan(30_000);
+    expect(outboxRetryDelayMs(40, () => 0.999)).toBeLessThanOrEqual(600_000);
+    expect(outboxRetryDelayMs(3, () => 0)).toBe(250);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * How long to wait before retrying the same provider. Exponential backoff with "full jitter"
- * (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform random delay in
- * [0, min(cap, base · 2^(retry-1))), so isolates that saw the same blip do not retry in lockstep.
+ * How long to wait before a retry: of the same provider within a turn, or of a call's outbox job.
+ * Exponential backoff with "full jitter" (AWS Architecture Blog, "Exponential Backoff And
+ * Jitter"): a uniform random delay in [0, min(cap, base · 2^(retry-1))), so isolates that saw the
+ * same blip do not retry in lockstep.
  *
- * base 100 ms: a transient 503 or reset connection usually clears within tens of milliseconds,
+ * Provider retries, base 100 ms: a transient 503 or reset connection usually clears within tens of milliseconds,
  * and a caller is waiting. cap 2 s: a wait longer than that inside one voice turn is better spent
  * on another provider, so the turn fails over instead.
  */
@@ -19,6 +20,15 @@ export function backoffDelayMs(
 ): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(retry - 1, 30)));
   return Math.floor(random() * ceiling);
+}
+
+/**
+ * Retry delay for a call's outbox jobs (archive, sync, slot release): the same full-jitter backoff
+ * on a slower scale (2 s after the first failure, doubling, capped at 10 min) because an archive
+ * has no caller waiting, and at least 250 ms so a failing D1 or R2 is not hammered.
+ */
+export function outboxRetryDelayMs(attempt: number, random: () => number = Math.random): number {
+  return Math.max(250, backoffDelayMs(attempt + 1, random, 1000, 10 * 60_000));
 }
 
 export type RetryWait =

@@ -66,10 +66,15 @@ export interface Problem {
   requestId?: string;
 }
 
+/** The standard reason phrase of an error status, the `title` of its problem details. */
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? "Error";
+}
+
 export function problem(status: number, code: string, detail: string, requestId?: string): Problem {
   return {
     type: `https://voice-edge.dev/problems/${code}`,
-    title: TITLES[status] ?? "Error",
+    title: problemTitle(status),
     status,
     detail,
     code,

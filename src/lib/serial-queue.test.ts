@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { outboxRetryDelayMs } from "../durable/backoff";
 import { SerialQueue } from "./serial-queue";
 
 describe("SerialQueue", () => {
@@ -24,14 +23,5 @@ describe("SerialQueue", () => {
     });
     await expect(failed).rejects.toThrow("boom");
     await expect(queue.run(async () => "next")).resolves.toBe("next");
-  });
-});
-
-describe("outbox retry delay", () => {
-  it("grows exponentially under full jitter and is capped at 10 minutes", () => {
-    expect(outboxRetryDelayMs(1, () => 0.999)).toBeLessThanOrEqual(2000);
-    expect(outboxRetryDelayMs(5, () => 0.999)).toBeGreaterThan(30_000);
-    expect(outboxRetryDelayMs(40, () => 0.999)).toBeLessThanOrEqual(600_000);
-    expect(outboxRetryDelayMs(3, () => 0)).toBe(250);
   });
 });

@@ -9,14 +9,13 @@
  * also posted to the sink (Elasticsearch _bulk) in waitUntil when it ends (see tracing.ts).
  *
  * One line per request: a request that causes a call event (creating a call, a turn, ending it)
- * writes that event as its own line, with the request's fields on it (request-context.ts), rather
- * than a request line and an event line. The call's object hands the event back for that
- * (carryEvent). Events no request caused (streamed turns, idle timeouts, archives, failovers) are
- * printed by whoever sees them. Workers Logs bills every line.
+ * writes that event as its own line, with the request's fields on it (src/http/middleware/
+ * request-context.ts), rather than a request line and an event line: the call's object returns the
+ * event in its RPC answer for that (src/durable/call-session.ts). Events no request caused
+ * (streamed turns, idle timeouts, archives, failovers) are printed by whoever sees them. Workers
+ * Logs bills every line.
  */
-import { type CarriedEvent, currentScope, type ObsScope, withScope } from "./scope";
-
-export type { CarriedEvent };
+import { currentScope } from "./scope";
 
 export type LogLevel = "info" | "warn" | "error";
 
@@ -28,27 +27,8 @@ function scrub(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
-/**
- * Runs fn; the first `event` line it logs is not printed but returned, for the calling request to
- * write on its line (undefined: nothing carried). Other lines print as usual.
- */
-export async function carryEvent<T>(
-  event: string | undefined,
-  fn: () => Promise<T>,
-): Promise<{ value: T; carried?: CarriedEvent }> {
-  if (!event) return { value: await fn() };
-  const carry: NonNullable<ObsScope["carry"]> = { event };
-  const value = await withScope({ carry }, fn);
-  return carry.line ? { value, carried: carry.line } : { value };
-}
-
 export function log(event: string, fields: Record<string, unknown> = {}, level: LogLevel = "info"): void {
   const scope = currentScope();
-  const carry = scope?.carry;
-  if (carry && carry.event === event && !carry.line) {
-    carry.line = { event, fields: withDefined({ tenantId: scope.tenantId, callId: scope.callId }, fields) };
-    return;
-  }
   const line = withDefined(
     { event, requestId: scope?.requestId, traceId: scope?.traceId, tenantId: scope?.tenantId, callId: scope?.callId },
     fields,

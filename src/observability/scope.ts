@@ -17,14 +17,6 @@ export interface ObsScope {
   trace?: { tracer: Tracer; ctx: Context } | undefined;
   /** Present only while a log sink is configured: this invocation's lines, posted when it ends. */
   sink?: string[] | undefined;
-  /** Present only while a call event is handed back to the calling request (log.ts carryEvent). */
-  carry?: { event: string; line?: CarriedEvent } | undefined;
-}
-
-/** A call event handed back to the request that caused it, for that request's own log line. */
-export interface CarriedEvent {
-  event: string;
-  fields: Record<string, unknown>;
 }
 
 const storage = new AsyncLocalStorage<ObsScope>();

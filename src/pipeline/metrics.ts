@@ -1,5 +1,5 @@
 /**
- * The one-line hooks the call lifecycle calls. None of them throws or waits: global counters are
+ * The one-line metric hooks of a call's life. None of them throws or waits: global counters are
  * updated through waitUntil (or kept with the call for its next sync), Analytics Engine by a
  * fire-and-forget write.
  */
@@ -9,25 +9,14 @@ import {
   addGlobal,
   callEnded,
   callStarted,
-  httpError,
   ttsCacheResult,
   turnDone,
   turnLatencyDeltas,
   type TurnOutcome,
   type TurnSource,
 } from "../observability/metrics-global";
-import { log } from "../observability/log";
-import { errorMessage } from "../lib/errors";
 
-type Ctx = { waitUntil(p: Promise<unknown>): void };
-
-function guarded(event: string, f: () => void): void {
-  try {
-    f();
-  } catch (err) {
-    log("metrics_hook_failed", { hook: event, message: errorMessage(err) }, "warn");
-  }
-}
+import { guarded, type WaitUntil } from "../observability/metric-hooks";
 
 /**
  * The deltas of a call's life that its Durable Object keeps with its session row and sends to the
@@ -41,18 +30,8 @@ export function callStartedDeltas(greetingCache?: "hit" | "miss"): Record<string
 }
 
 /** A call erased while active: it has no sync left to carry the count, so it goes straight to a shard. */
-export function recordCallErased(env: Env, ctx: Ctx): void {
+export function recordCallErased(env: Env, ctx: WaitUntil): void {
   guarded("call_ended", () => addGlobal(env, ctx, callEnded("erased")));
-}
-
-/** An error answer, by problem code (every problem response passes through http/app.ts). */
-export function recordHttpError(env: Env, ctx: Ctx, status: number, code: string): void {
-  if (status >= 400) guarded("http_error", () => addGlobal(env, ctx, httpError(status, code)));
-}
-
-/** A synthesis outside a call (POST /voice/synthesize) that consulted the speech cache. */
-export function recordTtsCache(env: Env, ctx: Ctx, result: "hit" | "miss"): void {
-  guarded("tts_cache", () => addGlobal(env, ctx, ttsCacheResult(result)));
 }
 
 export function turnSourceOf(payload: TurnPayload): TurnSource {
@@ -60,7 +39,7 @@ export function turnSourceOf(payload: TurnPayload): TurnSource {
 }
 
 /** A turn request that failed (the call ended or is unknown, a bad request, a provider outage). */
-export function recordTurnFailed(env: Env, ctx: Ctx, payload: TurnPayload): void {
+export function recordTurnFailed(env: Env, ctx: WaitUntil, payload: TurnPayload): void {
   guarded("turn_failed", () => addGlobal(env, ctx, turnDone(turnSourceOf(payload), "error")));
 }
 

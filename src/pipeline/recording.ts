@@ -1,10 +1,8 @@
 import { getConfig } from "../config/config";
 import { log } from "../observability/log";
-import { synthesize } from "./synthesize";
-import { ttsChain } from "../providers/registry";
+import { synthesize } from "./stages/synthesize";
 import { readCacheEntry, ttsCacheFor } from "../storage/speech-cache";
-import { regionCatalog } from "../routing/regions";
-import { orderWithinResidency } from "../routing/resident-order";
+import { ttsEnginesFor } from "../routing/resident-order";
 import { archiveKeyring } from "../storage/encryption";
 import { archiveBucket } from "../storage/residency";
 import type { Residency } from "../call/residency";
@@ -39,7 +37,7 @@ export async function replyAudioFromRef(
   if (!ref.text) return null;
   try {
     const config = getConfig(env);
-    const engines = orderWithinResidency(ttsChain(env, config), {}, residency, "text-to-speech", regionCatalog(config));
+    const engines = ttsEnginesFor(env, config, { residency });
     const reply = { mode: "audio", format: piece.format, sampleRate: piece.sampleRate } as ReplyOptions;
     const synth = await synthesize(ref.text, ref.language, reply, engines, {
       cache: ttsCacheFor(env, config.TTS_CACHE_TTL_SECONDS, { tenantId: owner.tenantId, residency }),

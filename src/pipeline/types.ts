@@ -3,7 +3,6 @@ import type { OutputFormat } from "../call/audio-format";
 import type { CallerPosition } from "../call/caller";
 import type { CallStatus, EndReason, LatencyMs } from "../call/records";
 import type { Residency } from "../call/residency";
-import type { CarriedEvent } from "../observability/scope";
 import type { RpcTrace } from "../observability/tracing";
 
 /** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
@@ -89,9 +88,19 @@ export interface RpcFailure {
   error: { status: number; code: string; detail: string; headers?: Record<string, string> };
 }
 /**
+ * A call event (call_started, turn, call_ended): the log line's name and fields, tenantId and
+ * callId included. The pipeline returns the event it caused; the object logs it, or hands it back
+ * to the request that asked (EventOnRequestLine) for that request's own line.
+ */
+export interface CallEvent {
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+/**
  * `event`: the call event the RPC caused, when the caller asked to log it on its own request line (eventOnRequestLine).
  */
-export type RpcResult<T> = { ok: T; event?: CarriedEvent } | RpcFailure;
+export type RpcResult<T> = { ok: T; event?: CallEvent } | RpcFailure;
 
 /**
  * Set by a route that writes the call event this RPC causes (call_started, turn, call_ended) on
@@ -99,4 +108,26 @@ export type RpcResult<T> = { ok: T; event?: CarriedEvent } | RpcFailure;
  */
 export interface EventOnRequestLine {
   eventOnRequestLine?: boolean;
+}
+
+/** What a turn's pipeline reports back to the stream that asked for it. */
+export interface ReplyChannel {
+  /** Reply settings for synthesis: the client's format and rate, or text only. */
+  readonly replyOptions: ReplyOptions;
+  understood(m: {
+    turnId: string;
+    transcript: { text: string; source: "text" | "dtmf" | "speech" };
+    intent: { name: string; confidence: number };
+    replyText: string;
+  }): void;
+  /** Sends one synthesised sentence (already in the client's format and rate). */
+  audio(turnId: string, sentence: string, bytes: Uint8Array): void;
+  /** True once the caller barged in on this turn's reply: send nothing more. */
+  interrupted(turnId: string): boolean;
+  /** Every sentence was sent (or synthesis stopped): `reply_done`, unless the reply was interrupted. */
+  replyDone(turnId: string): void;
+  /** What was played, when the reply was interrupted before the turn was stored; else undefined. */
+  spokenText(turnId: string): string | undefined;
+  /** The turn is stored: an interruption from now on revises the stored reply. */
+  committed(turnId: string): void;
 }

@@ -1,8 +1,11 @@
-import { ApiError } from "../lib/errors";
-import type { Residency } from "../call/residency";
-import { orderForCaller } from "./order";
-import type { RegionInfo } from "./regions";
 import type { CallerPosition } from "../call/caller";
+import type { Residency } from "../call/residency";
+import type { Config } from "../config/config";
+import { ApiError } from "../lib/errors";
+import { sttChain, ttsChain } from "../providers/registry";
+import type { SpeechToText, TextToSpeech } from "../providers/types";
+import { orderForCaller } from "./order";
+import { regionCatalog, type RegionInfo } from "./regions";
 
 /** Settings that give each provider an EU region, for the hint when none is configured. */
 const EU_SETTINGS =
@@ -34,4 +37,33 @@ export function orderWithinResidency<T extends { name: string; region: string }>
     );
   }
   return ordered;
+}
+
+/** Who a request serves: where the caller is, and the residency its data keeps to. */
+export interface ServedCaller {
+  caller?: CallerPosition | undefined;
+  residency?: Residency | null | undefined;
+}
+
+/** `chain` ordered for the caller within the residency's zone, with the deployment's region catalog. */
+export function orderedFor<T extends { name: string; region: string }>(
+  chain: readonly T[],
+  kind: "speech-to-text" | "text-to-speech",
+  config: Config,
+  who: ServedCaller,
+): T[] {
+  return orderWithinResidency(chain, who.caller ?? {}, who.residency, kind, regionCatalog(config));
+}
+
+/**
+ * The configured speech-to-text engines (STT_PROVIDERS), ordered for one request. Built per use:
+ * cheap, and changed settings (rotated secrets, reordered providers) apply at once.
+ */
+export function sttEnginesFor(env: Env, config: Config, who: ServedCaller): SpeechToText[] {
+  return orderedFor(sttChain(env, config), "speech-to-text", config, who);
+}
+
+/** The configured text-to-speech engines (TTS_PROVIDERS), ordered for one request. */
+export function ttsEnginesFor(env: Env, config: Config, who: ServedCaller): TextToSpeech[] {
+  return orderedFor(ttsChain(env, config), "text-to-speech", config, who);
 }

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
 import type { ReplyOptions } from "../../src/pipeline/types";
-import { synthesize } from "../../src/pipeline/synthesize";
+import { synthesize } from "../../src/pipeline/stages/synthesize";
 import {
   cacheObjectKey,
   readCachedSpeech,

@@ -1,7 +1,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
-import { STREAM_TAG, type StreamAttachment } from "../../src/pipeline/live/live-stream";
+import { STREAM_TAG } from "../../src/pipeline/live/stream-open";
+import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
 import { concat, keyTone, silence, toInt16 } from "../../src/audio/test-signals";
 import { api, startCall, tenant } from "../helpers/api";
 import { callObject } from "../helpers/objects";

@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CallSession } from "../../src/durable/call-session";
-import type { StreamAttachment } from "../../src/pipeline/live/live-stream";
-import { STREAM_TAG } from "../../src/pipeline/live/live-stream";
+import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
+import { STREAM_TAG } from "../../src/pipeline/live/stream-open";
 import { samplesToPcm16 } from "../../src/audio/pcm";
 import { keyTone, toInt16 } from "../../src/audio/test-signals";
 import { resetHealthForTests } from "../../src/routing/health-registry";

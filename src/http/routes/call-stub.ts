@@ -81,16 +81,15 @@ export function unwrap<R extends { ok: unknown } | RpcFailure>(result: R): Extra
 
 /**
  * The answer of an RPC the call's object carried out for this request (create, turn, end): the
- * object recorded the request's key use itself (no audit row from the route), and handed back the
- * call event this request's log line is (asked with eventOnRequestLine). A failure throws the
- * object's ApiError.
+ * object recorded the request's key use itself (these routes declare `recordedByCall`), and handed
+ * back the call event this request's log line is (asked with eventOnRequestLine). A failure throws
+ * the object's ApiError.
  */
 export function acceptedAnswer<R extends RpcResult<unknown>>(
   c: Context<AppEnv>,
   answer: R,
 ): Extract<R, { ok: unknown }>["ok"] {
   const ok = unwrap(answer);
-  c.set("auditedByCall", true);
   if ("ok" in answer && answer.event) c.set("callEvent", answer.event);
   return ok;
 }

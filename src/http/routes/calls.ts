@@ -131,7 +131,7 @@ export function callRoutes() {
       path: "/",
       tags,
       summary: "Start a call",
-      ...scoped("calls:write"),
+      ...scoped("calls:write", { audit: { action: "call.create", recordedByCall: true } }),
       request: {
         query: ReplyQuery,
         body: { content: { "application/json": { schema: CreateCallBody } }, required: false },
@@ -319,7 +319,7 @@ export function callRoutes() {
       path: "/{callId}",
       tags,
       summary: "Merge keys into the session context",
-      ...scoped("calls:write"),
+      ...scoped("calls:write", { audit: { action: "call.update" } }),
       request: {
         params: CallIdParam,
         body: {
@@ -357,7 +357,7 @@ export function callRoutes() {
       path: "/{callId}/end",
       tags,
       summary: "End a call and archive it",
-      ...scoped("calls:write"),
+      ...scoped("calls:write", { audit: { action: "call.end", recordedByCall: true } }),
       request: { params: CallIdParam },
       responses: {
         200: { description: "Ended", content: { "application/json": { schema: EndResponse } } },

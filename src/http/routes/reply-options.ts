@@ -1,7 +1,7 @@
 import type { OutputFormat } from "../../call/audio-format";
 import type { ReplyOptions } from "../../pipeline/types";
 import { ApiError } from "../../lib/errors";
-import { ttsEncodingFor } from "../../pipeline/synthesize";
+import { ttsEncodingFor } from "../../pipeline/stages/synthesize";
 import type { TextToSpeech } from "../../providers/types";
 
 /**

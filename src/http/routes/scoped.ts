@@ -1,16 +1,24 @@
+import { auditUse, type AuditAction } from "../middleware/audit";
 import { requireScope, type RequireScopeOptions } from "../middleware/auth";
 import type { Scope } from "../../security/scopes";
 
+export interface ScopedOptions extends Omit<RequireScopeOptions, "scope"> {
+  /** The audit record each use of a tenant key on this route leaves (routes that change a call). */
+  audit?: AuditAction;
+}
+
 /**
  * A route's access rule, declared once: the middleware that enforces the scope and the OpenAPI
- * security requirement that documents it (OpenAPI 3.1 lets a bearer requirement name roles). Every
- * /api route spreads this into createRoute, and a test walks /openapi.json to check each declared
- * scope is really enforced, so a route cannot be documented one way and guarded another.
+ * security requirement that documents it (OpenAPI 3.1 lets a bearer requirement name roles), and
+ * the audit action its uses record. Every /api route spreads this into createRoute, and a test
+ * walks /openapi.json to check each declared scope is really enforced, so a route cannot be
+ * documented one way and guarded another.
  */
-export function scoped(scope: Scope, options: Omit<RequireScopeOptions, "scope"> = {}) {
-  const guard = requireScope({ scope, ...options });
+export function scoped(scope: Scope, options: ScopedOptions = {}) {
+  const { audit, ...auth } = options;
+  const guard = requireScope({ scope, ...auth });
   return {
-    middleware: [guard] as [typeof guard],
+    middleware: audit ? [guard, auditUse(audit)] : [guard],
     security: [{ bearer: [scope] }],
   };
 }

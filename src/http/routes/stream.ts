@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import type { CallSession } from "../../durable/call-session";
-import { STREAM_OPEN_HEADER, type StreamOpen } from "../../pipeline/live/live-stream";
+import { STREAM_OPEN_HEADER, type StreamOpen } from "../../pipeline/live/stream-open";
 import { ApiError, problem } from "../../lib/errors";
 import { CLOSE } from "../../stream/protocol";
 import { tenantRefOf } from "../middleware/auth";

@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Config } from "../../config/config";
-import { STREAM_OPEN_HEADER, type StreamOpen } from "../../pipeline/live/live-stream";
+import { STREAM_OPEN_HEADER, type StreamOpen } from "../../pipeline/live/stream-open";
 import { ApiError, errorMessage } from "../../lib/errors";
 import { DEFAULT_FLOW_ID } from "../../nlp/flows";
 import { log } from "../../observability/log";

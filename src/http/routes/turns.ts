@@ -42,7 +42,7 @@ export function turnRoutes() {
       path: "/{callId}/turns",
       tags: ["calls"],
       summary: "One caller turn: text, keypad digits or audio → transcript, intent, reply",
-      ...scoped("calls:write"),
+      ...scoped("calls:write", { audit: { action: "call.turn", recordedByCall: true } }),
       request: {
         params: CallIdParam,
         query: ReplyQuery,

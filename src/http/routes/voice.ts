@@ -2,12 +2,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { OUTPUT_FORMATS } from "../../call/audio-format";
 import { ApiError } from "../../lib/errors";
-import { recognize } from "../../pipeline/recognize";
-import { synthesize, TtsUnavailableError } from "../../pipeline/synthesize";
+import { recognize } from "../../pipeline/stages/recognize";
+import { synthesize, TtsUnavailableError } from "../../pipeline/stages/synthesize";
 import { pinProvider, sttChain, ttsChain } from "../../providers/registry";
 import { callerPosition, type CallerCf } from "../../routing/order";
-import { regionCatalog } from "../../routing/regions";
-import { orderWithinResidency } from "../../routing/resident-order";
+
+import { orderedFor } from "../../routing/resident-order";
 import { ttsCacheFor } from "../../storage/speech-cache";
 import { tenantRefOf } from "../middleware/auth";
 import { coversCounts, redact, redactWords } from "../../security/redaction";
@@ -15,7 +15,7 @@ import { readAudioUpload } from "./audio-body";
 import { replyOptions } from "./reply-options";
 import { audioBodyContent, binaryBody, Language, problemResponses } from "./schemas";
 import { scoped } from "./scoped";
-import { recordTtsCache } from "../../pipeline/metrics";
+import { recordTtsCache } from "../../observability/metric-hooks";
 
 const tags = ["voice"];
 
@@ -85,13 +85,7 @@ export function voiceRoutes() {
       const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
       const { residency } = tenantRefOf(c.var.principal);
       const stt = () =>
-        orderWithinResidency(
-          pinnedChain ?? sttChain(c.env, c.var.config),
-          caller,
-          residency,
-          "speech-to-text",
-          regionCatalog(c.var.config),
-        );
+        orderedFor(pinnedChain ?? sttChain(c.env, c.var.config), "speech-to-text", c.var.config, { caller, residency });
       const started = performance.now();
       const heard = await recognize({ kind: "audio", audio: upload.audio }, language.data, stt, c.req.raw.signal);
       // Card numbers, security codes next to "cvv"... and REDACT_PATTERNS are masked (see
@@ -148,12 +142,14 @@ export function voiceRoutes() {
       }
       const owner = tenantRefOf(c.var.principal);
       const caller = callerPosition(c.req.raw.cf as CallerCf | undefined);
-      const tts = orderWithinResidency(
+      const tts = orderedFor(
         pinProvider(ttsChain(c.env, cfg), body.provider, "text-to-speech"),
-        caller,
-        owner.residency,
         "text-to-speech",
-        regionCatalog(cfg),
+        cfg,
+        {
+          caller,
+          residency: owner.residency,
+        },
       );
       const reply = replyOptions({ format: body.format, sampleRate: body.sampleRate }, () => tts);
       const cache = ttsCacheFor(c.env, cfg.TTS_CACHE_TTL_SECONDS, owner);

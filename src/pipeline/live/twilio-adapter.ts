@@ -23,7 +23,8 @@
  * as for any other stream (GET /api/v1/calls/{callId} shows them).
  */
 import { chunkFrames } from "../../stream/frames";
-import type { LiveStream, StartSettings, StreamAdapter } from "./live-stream";
+import type { LiveStream, StreamAdapter } from "./live-stream";
+import type { StartSettings } from "./stream-state";
 import { log } from "../../observability/log";
 import { CLOSE, vadSettingsSchema, type ServerMessage } from "../../stream/protocol";
 import {

@@ -1,21 +1,21 @@
-import { AudioError } from "../audio/errors";
-import { encodeReply, mediaTypeFor } from "../audio/output-format";
-import type { ReplyOptions } from "./types";
-import type { ReplyAudio } from "../call/audio-format";
-import { ProviderError } from "../providers/errors";
+import { AudioError } from "../../audio/errors";
+import { encodeReply, mediaTypeFor } from "../../audio/output-format";
+import type { ReplyOptions } from "../types";
+import type { ReplyAudio } from "../../call/audio-format";
+import { ProviderError } from "../../providers/errors";
 import {
   readCachedSpeech,
   writeCachedSpeech,
   type CacheEntry,
   type TtsCache,
   type TtsCacheKey,
-} from "../storage/speech-cache";
-import type { TextToSpeech, TtsEncoding, TtsResult } from "../providers/types";
-import { AllProvidersFailedError, summarize } from "../routing/attempts";
-import type { AttemptRecord } from "../call/attempts";
-import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
-import { log } from "../observability/log";
-import { errorMessage } from "../lib/errors";
+} from "../../storage/speech-cache";
+import type { TextToSpeech, TtsEncoding, TtsResult } from "../../providers/types";
+import { AllProvidersFailedError, summarize } from "../../routing/attempts";
+import type { AttemptRecord } from "../../call/attempts";
+import { callWithResilience, type ResilienceOptions } from "../../routing/resilient-call";
+import { log } from "../../observability/log";
+import { errorMessage } from "../../lib/errors";
 
 export interface Synthesized {
   audio: ReplyAudio;

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import balanceOgg from "../../test/fixtures/audio/balance-16k.ogg";
-import balanceWav from "../../test/fixtures/audio/balance-16k.wav";
-import { decodeAudio } from "../audio/decode";
-import { AudioError } from "../audio/errors";
-import { ApiError } from "../lib/errors";
-import { ProviderError } from "../providers/errors";
-import type { Container, SpeechToText, SttInput } from "../providers/types";
-import { attemptsOf } from "../routing/attempts";
-import { HealthRegistry, resetHealthForTests } from "../routing/health-registry";
+import balanceOgg from "../../../test/fixtures/audio/balance-16k.ogg";
+import balanceWav from "../../../test/fixtures/audio/balance-16k.wav";
+import { decodeAudio } from "../../audio/decode";
+import { AudioError } from "../../audio/errors";
+import { ApiError } from "../../lib/errors";
+import { ProviderError } from "../../providers/errors";
+import type { Container, SpeechToText, SttInput } from "../../providers/types";
+import { attemptsOf } from "../../routing/attempts";
+import { HealthRegistry, resetHealthForTests } from "../../routing/health-registry";
 import { recognize } from "./recognize";
 
 const limits = { maxBytes: 10 << 20, maxDurationMs: 300_000 };

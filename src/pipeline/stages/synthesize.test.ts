@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ReplyOptions } from "./types";
-import { ProviderError } from "../providers/errors";
-import { TextTooLongError, UnsupportedLanguageError } from "../providers/local/espeak-tts";
-import type { TextToSpeech, TtsRequest } from "../providers/types";
-import { AllProvidersFailedError, attemptsOf } from "../routing/attempts";
-import { HealthRegistry } from "../routing/health-registry";
-import { archiveKeyring } from "../storage/encryption";
+import type { ReplyOptions } from "../types";
+import { ProviderError } from "../../providers/errors";
+import { TextTooLongError, UnsupportedLanguageError } from "../../providers/local/espeak-tts";
+import type { TextToSpeech, TtsRequest } from "../../providers/types";
+import { AllProvidersFailedError, attemptsOf } from "../../routing/attempts";
+import { HealthRegistry } from "../../routing/health-registry";
+import { archiveKeyring } from "../../storage/encryption";
 import { synthesize, TtsUnavailableError } from "./synthesize";
 
 const reply: ReplyOptions = { mode: "audio", format: "wav", sampleRate: 16000 };

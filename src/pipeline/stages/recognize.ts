@@ -1,15 +1,19 @@
-import { AudioError } from "../audio/errors";
-import { detectDtmf } from "../audio/dtmf";
-import { hasVoiceEnergy } from "../audio/energy";
-import type { TurnPayload } from "./types";
-import { ApiError } from "../lib/errors";
-import { ProviderError } from "../providers/errors";
-import type { SpeechToText, SttInput, SttResult, SttWord } from "../providers/types";
-import { sttSetupHint } from "../providers/registry";
-import { AllProvidersFailedError, summarize } from "../routing/attempts";
-import type { AttemptRecord } from "../call/attempts";
-import { callWithResilience, type ResilienceOptions } from "../routing/resilient-call";
-import { log } from "../observability/log";
+import { AudioError } from "../../audio/errors";
+import { detectDtmf } from "../../audio/dtmf";
+import { hasVoiceEnergy } from "../../audio/energy";
+import { ApiError } from "../../lib/errors";
+import { ProviderError } from "../../providers/errors";
+import type { SpeechToText, SttInput, SttResult, SttWord } from "../../providers/types";
+import { sttSetupHint } from "../../providers/registry";
+import { AllProvidersFailedError, summarize } from "../../routing/attempts";
+import type { AttemptRecord } from "../../call/attempts";
+import { callWithResilience, type ResilienceOptions } from "../../routing/resilient-call";
+import { log } from "../../observability/log";
+import { inSpan } from "../../observability/tracing";
+import { sttEnginesFor } from "../../routing/resident-order";
+import type { SessionRecord } from "../../call/records";
+import type { CallRuntime } from "../call-runtime";
+import type { TurnInput, TurnPayload } from "../types";
 
 export interface Recognized {
   text: string;
@@ -191,4 +195,22 @@ function sttFailure(failure: AllProvidersFailedError): Error {
       cause: failure,
     },
   );
+}
+
+/**
+ * The turn's STT stage, traced: text and keypad turns pass through as they are; speech goes to the
+ * first speech-to-text engine (ordered for the caller, within the call's residency) that answers.
+ */
+export function sttStage(call: CallRuntime, session: SessionRecord, input: TurnInput): Promise<Recognized> {
+  return inSpan("stt", { "voice.stage": "stt", "voice.input": input.payload.kind }, async (span) => {
+    const engines = () => sttEnginesFor(call.env, call.config, { caller: input.caller, residency: session.residency });
+    const out = await recognize(input.payload, session.language, engines, undefined, {
+      timeout: call.deadlines.timeout,
+    });
+    span?.setAttributes({
+      "voice.source": out.source,
+      ...(out.provider ? { "voice.provider": out.provider, "voice.region": out.region ?? "" } : {}),
+    });
+    return out;
+  });
 }

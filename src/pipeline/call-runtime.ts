@@ -1,0 +1,35 @@
+import type { SessionRecord } from "../call/records";
+import type { Config } from "../config/config";
+import { ApiError } from "../lib/errors";
+import type { CallStore } from "../storage/call-store";
+import type { ProviderDeadlines } from "./deadlines";
+
+/**
+ * What the pipeline needs from the Durable Object that holds a call: its bindings and settings,
+ * its store, its alarm, the deadlines of its provider calls, and a way to tell its live streams
+ * that the call is over. CallSession (src/durable/call-session.ts) is the implementation; every
+ * function of the pipeline takes this instead of the object, so none of them imports it.
+ */
+export interface CallRuntime {
+  readonly env: Env;
+  readonly config: Config;
+  /** The call's tables in the object's SQLite (a new store after the object empties). */
+  readonly store: CallStore;
+  readonly deadlines: ProviderDeadlines;
+  /** The object's storage, for its one alarm. */
+  readonly storage: DurableObjectStorage;
+  /** Empties the object: its alarm and every table (the call lives on in D1 and R2). */
+  wipe(): Promise<void>;
+  /** Tells every open stream of the call that it is over (`ended` {reason}, close 1000). */
+  closeStreams(reason: string): void;
+}
+
+/** The call's session while it is active: 404 when the object holds no call, 409 once it has ended. */
+export function activeSession(call: CallRuntime): SessionRecord {
+  const session = call.store.getSession();
+  if (!session) throw new ApiError(404, "call_not_found", "No such call.");
+  if (session.status !== "active") {
+    throw new ApiError(409, "call_ended", `Call '${session.callId}' has ended; start a new call to continue.`);
+  }
+  return session;
+}

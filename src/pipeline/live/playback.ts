@@ -1,0 +1,135 @@
+import { splitSentences } from "../../nlp/sentences";
+
+/** The modelled playback keeps at most this many sentence ends (a reply is a few sentences). */
+const MAX_TRACKED_SENTENCES = 64;
+
+/** A reply whose audio is being sent or may still be playing on the caller's side. */
+interface ActiveReply {
+  turnId: string;
+  sentences: string[];
+  ends: number[];
+  sending: boolean;
+  committed: boolean;
+  interrupted: boolean;
+  spokenText?: string;
+}
+
+/** What survives hibernation of the last reply's playback (in the socket's attachment). */
+export interface PlaybackState {
+  playback?: { turnId: string; ends: number[] };
+}
+
+/** A barge-in's outcome: the reply cut, what of it was played, and whether its stored text must be revised. */
+export interface Interruption {
+  turnId: string;
+  spokenText: string;
+  /** The turn was already stored: its reply is rewritten to what was played. */
+  revise: boolean;
+}
+
+/**
+ * The server cannot see the client's playback, so it models it: each sentence starts playing
+ * when it arrives or when the previous one ends, whichever is later. Caller speech (or a keypad
+ * key) once a reply's audio has started, while it is being sent or before the modelled end of its
+ * audio, interrupts it. This class holds that model for one stream; it sends nothing itself.
+ */
+export class Playback {
+  private reply: ActiveReply | undefined;
+
+  constructor(
+    /** The socket's attachment, where the model of the last reply is kept across hibernation. */
+    private readonly state: PlaybackState,
+    /** The stored reply text of a turn (the sentences of a hibernated playback). */
+    private readonly replyText: (turnId: string) => string | null,
+  ) {}
+
+  /** A new reply starts: it replaces whatever was still playing of the last one. */
+  begin(turnId: string): void {
+    this.reply = { turnId, sentences: [], ends: [], sending: true, committed: false, interrupted: false };
+    delete this.state.playback;
+  }
+
+  /** Whether a sentence of `turnId`'s reply may be sent now (not interrupted, still the current reply). */
+  accepts(turnId: string): boolean {
+    const reply = this.reply;
+    return reply !== undefined && reply.turnId === turnId && !reply.interrupted;
+  }
+
+  /** A sentence of the current reply, `durationMs` long, is sent at `now`. */
+  sent(turnId: string, sentence: string, durationMs: number, now: number): void {
+    const reply = this.reply;
+    if (!reply || reply.turnId !== turnId) return;
+    const begins = Math.max(now, reply.ends[reply.ends.length - 1] ?? now);
+    reply.sentences.push(sentence);
+    reply.ends.push(begins + durationMs);
+    if (reply.ends.length <= MAX_TRACKED_SENTENCES) this.state.playback = { turnId, ends: [...reply.ends] };
+    else delete this.state.playback; // too long to keep: a wake forgets it rather than cut it wrong
+  }
+
+  /**
+   * Caller speech or a key at `now`: cuts the reply being sent or still playing, and says what of
+   * it was played. A reply whose audio has not started (its first sentence is still being
+   * synthesised) is not playing yet, so it plays after: nothing is cut.
+   */
+  bargeIn(now: number): Interruption | undefined {
+    const reply = this.current();
+    if (!reply || reply.interrupted || reply.ends.length === 0) return undefined;
+    const end = reply.ends[reply.ends.length - 1] ?? now;
+    if (!reply.sending && now >= end) {
+      // Played to the end already.
+      this.reply = undefined;
+      delete this.state.playback;
+      return undefined;
+    }
+    const played = reply.ends.filter((t) => t <= now).length;
+    const spokenText = reply.sentences.slice(0, played).join(" ");
+    reply.interrupted = true;
+    reply.spokenText = spokenText;
+    delete this.state.playback;
+    if (reply.committed) this.reply = undefined;
+    return { turnId: reply.turnId, spokenText, revise: reply.committed };
+  }
+
+  interrupted(turnId: string): boolean {
+    return this.reply?.turnId === turnId && this.reply.interrupted;
+  }
+
+  /** Every sentence of `turnId`'s reply was sent: whether to say `reply_done` (not after an interruption). */
+  done(turnId: string): boolean {
+    const reply = this.reply;
+    if (reply?.turnId !== turnId) return true;
+    reply.sending = false;
+    return !reply.interrupted;
+  }
+
+  /** What was played, when the reply was interrupted before the turn was stored; else undefined. */
+  spokenText(turnId: string): string | undefined {
+    return this.reply?.turnId === turnId && this.reply.interrupted ? this.reply.spokenText : undefined;
+  }
+
+  /** The turn is stored: an interruption from now on revises the stored reply. */
+  committed(turnId: string): void {
+    const reply = this.reply;
+    if (reply?.turnId !== turnId) return;
+    reply.committed = true;
+    // Interrupted before it was stored: it was stored as interrupted, nothing left to track.
+    if (reply.interrupted) this.reply = undefined;
+  }
+
+  /** The reply in memory, or the one a hibernated socket's attachment describes. */
+  private current(): ActiveReply | undefined {
+    if (this.reply) return this.reply;
+    const p = this.state.playback;
+    if (!p) return undefined;
+    const text = this.replyText(p.turnId) ?? "";
+    this.reply = {
+      turnId: p.turnId,
+      sentences: splitSentences(text),
+      ends: p.ends,
+      sending: false,
+      committed: true,
+      interrupted: false,
+    };
+    return this.reply;
+  }
+}

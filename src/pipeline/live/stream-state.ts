@@ -1,0 +1,62 @@
+import type { CallerPosition } from "../../call/caller";
+import type { StreamFormat, StreamSampleRate, VadSettings } from "../../stream/protocol";
+import type { StreamOpen } from "./stream-open";
+
+/** What a live stream keeps across hibernation, in its socket's attachment. */
+
+export interface StartSettings {
+  format: StreamFormat;
+  sampleRate: StreamSampleRate;
+  reply: "audio" | "text";
+  vad: VadSettings;
+}
+
+/** What a socket keeps across hibernation (serializeAttachment: small, structured-clonable). */
+export interface StreamAttachment {
+  v: 1;
+  callId: string;
+  requestId: string;
+  actor?: string | undefined;
+  caller?: CallerPosition | undefined;
+  start?: StartSettings;
+  /** Caller audio received since `start`, in samples: the stream's clock. */
+  heard: number;
+  /** Keypad keys heard in the audio and not yet sent as a turn. */
+  digits: string;
+  /** When (stream ms) the last key went down; -1: none yet. */
+  lastDigitMs: number;
+  /** The last reply's modelled playback: when (epoch ms) each sentence sent ends on the caller's side. */
+  playback?: { turnId: string; ends: number[] };
+  /** The stream is closing: later messages are ignored. */
+  closing?: true;
+  /** Keys reported by one source (audio, or the carrier's key events) not yet matched by the other. */
+  keys?: { digit: string; atMs: number; source: KeySource }[];
+  /** A Twilio Media Stream's state (src/pipeline/live/twilio-adapter.ts). */
+  twilio?: TwilioStreamState;
+}
+
+/** Where a keypad key came from: heard in the caller's audio, or reported by the carrier (Twilio `dtmf`). */
+export type KeySource = "audio" | "event";
+
+export interface TwilioStreamState {
+  /** From Twilio's `start`: the stream and call it belongs to. */
+  streamSid?: string;
+  callSid?: string;
+  /** Marks sent so far (names are `<turnId>.<n>`). */
+  marks: number;
+}
+
+export function newAttachment(open: StreamOpen): StreamAttachment {
+  const a: StreamAttachment = {
+    v: 1,
+    callId: open.callId,
+    requestId: open.requestId,
+    actor: open.actor,
+    caller: open.caller,
+    heard: 0,
+    digits: "",
+    lastDigitMs: -1,
+  };
+  if (open.twilio) a.twilio = { marks: 0 };
+  return a;
+}

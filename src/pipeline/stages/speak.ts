@@ -1,0 +1,162 @@
+import type { CallerPosition } from "../../call/caller";
+import type { Residency } from "../../call/residency";
+import { mediaTypeFor } from "../../audio/output-format";
+import { bytesToBase64 } from "../../lib/base64";
+import { concatBytes } from "../../lib/bytes";
+import { ApiError } from "../../lib/errors";
+import { splitSentences } from "../../nlp/sentences";
+import { log } from "../../observability/log";
+import { inSpan } from "../../observability/tracing";
+import { ttsEnginesFor } from "../../routing/resident-order";
+import { ttsCacheFor } from "../../storage/speech-cache";
+import type { CallRuntime } from "../call-runtime";
+import type { ReplyChannel, ReplyOptions, TurnResult } from "../types";
+import { synthesize, TtsUnavailableError, type Synthesized } from "./synthesize";
+
+/**
+ * The text-to-speech stage: a reply's words become audio, from the first engine of the chain
+ * (ordered for the caller, within the call's residency) that answers, through the speech cache.
+ * A reply no engine can speak degrades to text (`degraded: "tts_unavailable"`) rather than
+ * failing the turn. A live stream's reply is spoken sentence by sentence (speakStreaming).
+ */
+
+/** Whose speech it is: the speech cache is the tenant's, in its residency's bucket. */
+export interface SpeechOwner {
+  tenantId: string;
+  residency: Residency | null;
+}
+
+/** A spoken reply: the synthesis (for storage), its audio as the turn returns it, or why there is none. */
+export interface Spoken {
+  synth: Synthesized | undefined;
+  audio: TurnResult["reply"]["audio"];
+  degraded: string | undefined;
+}
+
+const SILENT: Spoken = { synth: undefined, audio: undefined, degraded: undefined };
+
+/** The turn's TTS stage, traced: the whole reply at once, or sentence by sentence to a live stream. */
+export function ttsStage(
+  call: CallRuntime,
+  turn: { turnId: string; replyText: string; language: string; reply: ReplyOptions },
+  owner: SpeechOwner,
+  caller: CallerPosition | undefined,
+  stream?: ReplyChannel,
+): Promise<Spoken> {
+  return inSpan("tts", { "voice.stage": "tts", "voice.reply_mode": turn.reply.mode }, async (span) => {
+    const out = stream
+      ? await speakStreaming(call, turn.turnId, turn.replyText, turn.language, stream, owner, caller)
+      : await speak(call, turn.replyText, turn.language, turn.reply, owner, caller);
+    if (out.synth) {
+      const { provider, region, cache } = out.synth;
+      span?.setAttributes({ "voice.provider": provider, "voice.region": region, "voice.cache": cache });
+    }
+    if (out.degraded) span?.setAttribute("voice.degraded", out.degraded);
+    return out;
+  });
+}
+
+/** TTS for a reply (the greeting too); a failed synthesis degrades the turn to text instead of failing it. */
+export async function speak(
+  call: CallRuntime,
+  text: string,
+  language: string,
+  reply: ReplyOptions,
+  owner: SpeechOwner,
+  caller: CallerPosition = {},
+): Promise<Spoken> {
+  if (reply.mode === "text" || !text) return SILENT;
+  try {
+    const engines = ttsEnginesFor(call.env, call.config, { caller, residency: owner.residency });
+    const synth = await synthesize(text, language, reply, engines, {
+      cache: ttsCacheFor(call.env, call.config.TTS_CACHE_TTL_SECONDS, owner),
+      resilience: { timeout: call.deadlines.timeout },
+    });
+    return { synth, audio: turnAudio(synth, bytesToBase64(synth.audio.bytes)), degraded: undefined };
+  } catch (err) {
+    if (ttsUnavailable(err)) return { ...SILENT, degraded: "tts_unavailable" };
+    throw err;
+  }
+}
+
+/**
+ * TTS for a live stream's reply: sentence by sentence, each synthesised in the client's format
+ * and rate and sent before the next is synthesised, so the caller hears the first sentence
+ * while the rest is made. Stops at a barge-in. Returns what speak() returns, for the sentences
+ * that were sent (a failed synthesis degrades the rest of the reply to text, as in speak()).
+ */
+async function speakStreaming(
+  call: CallRuntime,
+  id: string,
+  text: string,
+  language: string,
+  stream: ReplyChannel,
+  owner: SpeechOwner,
+  caller: CallerPosition = {},
+): Promise<Spoken> {
+  const reply = stream.replyOptions;
+  const sent: Synthesized[] = [];
+  let degraded: string | undefined;
+  if (reply.mode === "audio" && text) {
+    try {
+      const engines = ttsEnginesFor(call.env, call.config, { caller, residency: owner.residency });
+      const cache = ttsCacheFor(call.env, call.config.TTS_CACHE_TTL_SECONDS, owner);
+      for (const sentence of splitSentences(text)) {
+        if (stream.interrupted(id)) break;
+        const synth = await synthesize(sentence, language, reply, engines, {
+          cache,
+          resilience: { timeout: call.deadlines.timeout },
+        });
+        if (stream.interrupted(id)) break;
+        // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
+        if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate)
+          throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
+        stream.audio(id, sentence, synth.audio.bytes);
+        sent.push(synth);
+      }
+    } catch (err) {
+      if (!ttsUnavailable(err)) throw err;
+      degraded = "tts_unavailable";
+    }
+  }
+  stream.replyDone(id);
+  const first = sent[0];
+  if (!first) return { ...SILENT, degraded };
+  // One sentence keeps its cache entry (the recording may reference it); several are stored joined.
+  const synth: Synthesized =
+    sent.length === 1
+      ? first
+      : {
+          audio: {
+            format: reply.format,
+            sampleRate: reply.sampleRate,
+            mediaType: mediaTypeFor(reply.format, reply.sampleRate),
+            bytes: concatBytes(sent.map((s) => s.audio.bytes)),
+          },
+          provider: first.provider,
+          region: first.region,
+          cache: sent.every((s) => s.cache === "hit") ? "hit" : "miss",
+          attempts: sent.flatMap((s) => s.attempts ?? []),
+        };
+  // The turn's result stays inside the object (the stream sent the audio): no base64 copy.
+  return { synth, audio: turnAudio(synth, ""), degraded };
+}
+
+function turnAudio(synth: Synthesized, base64: string): NonNullable<TurnResult["reply"]["audio"]> {
+  const { format, sampleRate } = synth.audio;
+  return { format, sampleRate, base64, provider: synth.provider, region: synth.region, cache: synth.cache };
+}
+
+/** Whether a synthesis failure degrades the reply to text (logged) rather than failing the turn. */
+function ttsUnavailable(err: unknown): boolean {
+  // Every engine failed, the TTS settings are broken, or no engine may serve this residency:
+  // the caller still gets the text reply.
+  if (
+    err instanceof TtsUnavailableError ||
+    (err instanceof ApiError && (err.code === "provider_misconfigured" || err.code === "residency_unavailable"))
+  ) {
+    log("tts_unavailable", { message: err instanceof ApiError ? err.detail : err.message }, "warn");
+    return true;
+  }
+  return false;
+}
