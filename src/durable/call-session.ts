@@ -23,7 +23,8 @@ import type {
   TurnInput,
   TurnResult,
 } from "../pipeline/types";
-import { CallStore, type StoredAudio } from "../storage/call-store";
+import { CallStore } from "../storage/call-store";
+import type { StoredAudio } from "../storage/call-row";
 
 /**
  * One call, one object: session state, conversation history, idempotency records and audio live

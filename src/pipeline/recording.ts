@@ -7,7 +7,7 @@ import { archiveKeyring } from "../storage/encryption";
 import { archiveBucket } from "../storage/residency";
 import type { Residency } from "../call/residency";
 import type { ReplyRef } from "../storage/archive-types";
-import type { AudioRef, StoredAudio } from "../storage/call-store";
+import type { AudioRef, StoredAudio } from "../storage/call-row";
 import type { ReplyOptions } from "./types";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 import { errorMessage } from "../lib/errors";

@@ -2,15 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, getConfig } from "../config/config";
 import { redactPatternsVar } from "../config/redact-patterns";
 import { getFlow } from "../nlp/flows";
-import {
-  coversCounts,
-  isPaymentStep,
-  luhnValid,
-  redact,
-  redactTurn,
-  redactWords,
-  type RedactOptions,
-} from "./redaction";
+import { coversCounts, redact, redactTurn, redactWords, type RedactOptions } from "./redaction";
+import { isPaymentStep, luhnValid } from "./card-spans";
 
 const card = (last4: string) => `[redacted card ending ${last4}]`;
 const CODE = "[redacted code]";

@@ -1,4 +1,4 @@
-import type { AuditUse } from "./call-store";
+import type { AuditUse } from "./call-row";
 import type { Principal } from "../security/scopes";
 
 export interface AuditEntry {

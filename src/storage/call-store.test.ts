@@ -2,7 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../security/crypto";
-import { CallStore, SYNC_NOW_PENDING_USES, TAIL_TURNS, type StoredAudio } from "./call-store";
+import { CallStore, SYNC_NOW_PENDING_USES, TAIL_TURNS } from "./call-store";
+import type { StoredAudio } from "./call-row";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 
 const freshObject = () => env.CALL.get(env.CALL.newUniqueId());

@@ -1,51 +1,30 @@
-import { concatBytes } from "../lib/bytes";
+import { readAudio, writeAudio, type Exec } from "./call-audio-rows";
+import { CALL_SCHEMA } from "./call-schema";
+import {
+  addPending,
+  emptyPending,
+  newJob,
+  parseRow,
+  sumMetrics,
+  turnNumber,
+  withoutSent,
+  withQueued,
+  type AudioRef,
+  type AuditUse,
+  type HotRow,
+  type OutboxJob,
+  type Pending,
+  type StoredAudio,
+  type TurnGroup,
+} from "./call-row";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 
 /**
- * The call's hot tier: tables in the Durable Object's own SQLite. SQL calls are synchronous and
- * the runtime's output gate holds every reply until the writes they made are durable, so a reply
- * never claims something that could still be lost.
- *
- * Durable Object storage bills every row written, so the layout is shaped by what a turn writes:
- * ONE row. The `session` row holds the session record plus the call's most recent turns (the
- * "tail": their history entries and references to their cached reply audio) and the figures not
- * yet sent to D1 and the metrics shards (`pending`: audit uses, metric deltas). A turn rewrites
- * that row; every TAIL_TURNS turns the tail moves into one `history` row in the same transaction.
- * The history of a call is the history rows, then the tail. `seq` is a plain rowid: rows are never
- * deleted one by one (the object is emptied whole), so it only grows, and unlike AUTOINCREMENT it
- * writes no sqlite_sequence row with each insert. (Objects made before keep their AUTOINCREMENT
- * table, which reads the same.)
- *
- * Audio the speech cache does not hold (the caller's, uncached replies) is stored a part per row
- * in `audio_parts`, WITHOUT ROWID: its primary key is the table, so a part costs one row written.
- * The older `audio` table kept a rowid and a separate key index, two rows a part; it is still read.
+ * The call's hot tier, read and written for the pipeline: the session row (with the latest turns,
+ * the pending figures and the outbox), history rows, audio, idempotency records. The layout, and
+ * why a turn writes one row, is in call-schema.ts.
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS history (
-  seq INTEGER PRIMARY KEY, turn_id TEXT NOT NULL, role TEXT NOT NULL, json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, json TEXT NOT NULL, \
-at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS fingerprint_key (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS audio (
-  turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
-  media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
-  PRIMARY KEY (turn_id, kind, part)
-);
-CREATE TABLE IF NOT EXISTS audio_parts (
-  turn_id TEXT NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL,
-  media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
-  PRIMARY KEY (turn_id, kind, part)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox (
-  job TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
-  state TEXT NOT NULL DEFAULT '{}', last_error TEXT
-);
-`;
 
-/** SQLite rows in a Durable Object hold at most 2 MB; audio is split into parts below that. */
-const AUDIO_PART_BYTES = 1024 * 1024;
 /**
  * Turns kept in the session row before they move to a history row (one extra row written per this
  * many turns). A turn's entries are about half a kilobyte plus its texts, so the row every turn
@@ -59,83 +38,8 @@ export const TAIL_TURNS = 16;
  */
 export const SYNC_NOW_PENDING_USES = 24;
 
-export type AudioKind = "caller" | "reply";
-export interface StoredAudio {
-  turnId: string;
-  kind: AudioKind;
-  mediaType: string;
-  /** "wav" for PCM we normalised, the container name for pass-through audio, or a reply format. */
-  format: string;
-  sampleRate: number;
-  bytes: Uint8Array;
-}
-
-/**
- * Reply audio that is already in the R2 speech cache (src/storage/speech-cache.ts): the call keeps
- * the cache object's name instead of a second copy of the bytes, and reads it back for the
- * recording and the archive. Only entries with most of their TTL left are referenced (see
- * call-session.ts), so an entry outlives the call that points at it.
- */
-export interface AudioRef {
-  turnId: string;
-  kind: "reply";
-  mediaType: string;
-  format: string;
-  sampleRate: number;
-  cacheKey: string;
-}
-
-/** One use of a tenant key on this call, appended to D1's audit log by the next sync. */
-export interface AuditUse {
-  action: string;
-  actor: string;
-  at: string;
-  result: "ok" | "denied" | "not_found" | "error";
-  requestId?: string;
-}
-
-/** What the next sync (archiver.ts flushPending) sends to D1 and the metrics shards. */
-export interface Pending {
-  metrics: Record<string, number>;
-  uses: AuditUse[];
-}
-
-interface TurnGroup {
-  entries: HistoryEntry[];
-  refs?: AudioRef[];
-}
-
-/** The session row. Rows written before the tail existed hold a bare SessionRecord. */
-interface HotRow {
-  session: SessionRecord;
-  tail: TurnGroup[];
-  pending: Pending;
-  /**
-   * The outbox: jobs live in this row, so queueing one rides the write that makes it necessary (a
-   * turn queues the sync, the end queues the archive and the release) and costs no row of its own;
-   * in a table each cost an insert (row and key index) and a delete. The `outbox` table is still
-   * read for objects written before, and drained the same way.
-   */
-  jobs?: Record<string, Omit<OutboxJob, "job">>;
-}
-
 /** The jobs a sync completes when it clears what it sent. */
 const SYNC_JOB = "index";
-
-export interface OutboxJob {
-  job: string;
-  attempts: number;
-  nextAt: number;
-  state: Record<string, unknown>;
-  lastError: string | null;
-}
-
-export const emptyPending = (): Pending => ({ metrics: {}, uses: [] });
-
-function turnNumber(turnId: string): number {
-  const n = Number(/(\d+)$/.exec(turnId)?.[1]);
-  return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
-}
 
 export class CallStore {
   /** Rows this store has written since the object started (SQLite's own count, what is billed). */
@@ -160,7 +64,7 @@ export class CallStore {
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
-    this.sql.exec(SCHEMA);
+    this.sql.exec(CALL_SCHEMA);
   }
 
   /** Runs `fn` as one SQLite transaction; if it throws, its writes are undone and so is the cached row. */
@@ -175,6 +79,9 @@ export class CallStore {
       throw err;
     }
   }
+
+  /** exec() for helpers that write through this store (its count of rows written included). */
+  private readonly run: Exec = (query, ...args) => this.exec(query, ...args);
 
   private exec<T extends Record<string, SqlStorageValue>>(query: string, ...args: unknown[]): T[] {
     const cursor = this.sql.exec<T>(query, ...args);
@@ -372,20 +279,7 @@ export class CallStore {
   }
 
   putAudio(a: StoredAudio): void {
-    for (let part = 0, off = 0; off < a.bytes.byteLength || part === 0; part++, off += AUDIO_PART_BYTES) {
-      const chunk = a.bytes.subarray(off, off + AUDIO_PART_BYTES);
-      this.exec(
-        "INSERT OR REPLACE INTO audio_parts (turn_id, kind, part, media_type, " +
-          "format, sample_rate, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        a.turnId,
-        a.kind,
-        part,
-        a.mediaType,
-        a.format,
-        a.sampleRate,
-        chunk,
-      );
-    }
+    writeAudio(this.run, a);
   }
 
   /**
@@ -393,36 +287,7 @@ export class CallStore {
    * here with their bytes, and references to the speech cache that the caller resolves.
    */
   audio(turnId?: string): (StoredAudio | AudioRef)[] {
-    const rows = this.exec<{
-      turn_id: string;
-      kind: string;
-      part: number;
-      media_type: string;
-      format: string;
-      sample_rate: number;
-      bytes: ArrayBuffer;
-    }>(
-      "SELECT * FROM (SELECT * FROM audio UNION ALL SELECT * FROM audio_parts) " +
-        `${turnId ? "WHERE turn_id = ?" : ""} ORDER BY turn_id, kind, part`,
-      ...(turnId ? [turnId] : []),
-    );
-    const out: (StoredAudio | AudioRef)[] = [];
-    for (const r of rows) {
-      const last = out[out.length - 1];
-      const bytes = new Uint8Array(r.bytes);
-      if (last && "bytes" in last && last.turnId === r.turn_id && last.kind === r.kind) {
-        last.bytes = concatBytes([last.bytes, bytes]);
-      } else {
-        out.push({
-          turnId: r.turn_id,
-          kind: r.kind as AudioKind,
-          mediaType: r.media_type,
-          format: r.format,
-          sampleRate: r.sample_rate,
-          bytes,
-        });
-      }
-    }
+    const out: (StoredAudio | AudioRef)[] = readAudio(this.run, turnId);
     for (const g of this.groups()) for (const ref of g.refs ?? []) if (!turnId || ref.turnId === turnId) out.push(ref);
     return out.sort(
       (a, b) => turnNumber(a.turnId) - turnNumber(b.turnId) || (a.kind === b.kind ? 0 : a.kind === "caller" ? -1 : 1),
@@ -503,46 +368,4 @@ export class CallStore {
     }
     for (const n of names) if (!inRow.includes(n)) this.exec("DELETE FROM outbox WHERE job = ?", n);
   }
-}
-
-function parseRow(text: string): HotRow {
-  const parsed = JSON.parse(text) as HotRow | SessionRecord;
-  return "session" in parsed ? parsed : { session: parsed, tail: [], pending: emptyPending() };
-}
-
-/** The row with `sent` taken out of its pending figures (a series at 0 is dropped). */
-function withoutSent(row: HotRow, sent: Record<string, number>): HotRow {
-  const metrics = { ...row.pending.metrics };
-  for (const [series, v] of Object.entries(sent)) {
-    const left = (metrics[series] ?? 0) - v;
-    if (left === 0) delete metrics[series];
-    else metrics[series] = left;
-  }
-  return { ...row, pending: { ...row.pending, metrics } };
-}
-
-export function newJob(nextAt: number): Omit<OutboxJob, "job"> {
-  return { attempts: 0, nextAt, state: {}, lastError: null };
-}
-
-/** The row's jobs with these queued: a job already queued keeps the earlier of the two times. */
-function withQueued(jobs: HotRow["jobs"], queued: readonly { job: string; nextAt: number }[]): HotRow["jobs"] {
-  let out = jobs;
-  for (const q of queued) {
-    const held = out?.[q.job];
-    out = { ...out, [q.job]: held ? { ...held, nextAt: Math.min(held.nextAt, q.nextAt) } : newJob(q.nextAt) };
-  }
-  return out;
-}
-
-export function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
-  if (!add?.metrics && !add?.use) return p;
-  return { metrics: sumMetrics(p.metrics, add.metrics ?? {}), uses: add.use ? [...p.uses, add.use] : p.uses };
-}
-
-/** A new record of `a`'s series with `b`'s added. */
-function sumMetrics(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const sum = { ...a };
-  for (const [series, v] of Object.entries(b)) sum[series] = (sum[series] ?? 0) + v;
-  return sum;
 }

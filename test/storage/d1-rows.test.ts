@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AuditUse } from "../../src/storage/call-store";
+import type { AuditUse } from "../../src/storage/call-row";
 import type { SessionRecord } from "../../src/call/records";
 import { auditUseStatements } from "../../src/storage/audit";
 import { indexCall, writeCallArchive } from "../../src/storage/warm-store";

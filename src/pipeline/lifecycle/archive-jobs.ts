@@ -8,7 +8,8 @@ import { archiveBucket } from "../../storage/residency";
 import { indexCall, writeCallArchive } from "../../storage/warm-store";
 import { replyTexts } from "../recording";
 import type { SessionRecord } from "../../call/records";
-import type { CallStore, OutboxJob, Pending } from "../../storage/call-store";
+import type { CallStore } from "../../storage/call-store";
+import type { OutboxJob, Pending } from "../../storage/call-row";
 import { log } from "../../observability/log";
 
 /**

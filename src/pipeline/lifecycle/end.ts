@@ -1,7 +1,7 @@
 import type { EndReason, SessionRecord } from "../../call/records";
 import { ApiError } from "../../lib/errors";
 import { callEnded } from "../../observability/metrics-global";
-import { addPending, emptyPending, newJob, type AuditUse, type OutboxJob } from "../../storage/call-store";
+import { addPending, emptyPending, newJob, type AuditUse, type OutboxJob } from "../../storage/call-row";
 import type { CallRuntime } from "../call-runtime";
 import type { CallEvent, EndResult } from "../types";
 import { JOB_ARCHIVE, runArchiveJob } from "./archive-jobs";

@@ -1,4 +1,4 @@
-import type { AuditUse } from "../../storage/call-store";
+import type { AuditUse } from "../../storage/call-row";
 
 /** Who made a request of the call, as the RPC input says: its key (`actor`) and request id. */
 export interface KeyUser {

@@ -2,7 +2,7 @@ import type { SessionRecord } from "../../call/records";
 import { outboxRetryDelayMs } from "../../lib/backoff";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
-import type { OutboxJob } from "../../storage/call-store";
+import type { OutboxJob } from "../../storage/call-row";
 import type { CallRuntime } from "../call-runtime";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archive-jobs";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";

@@ -1,5 +1,6 @@
 import type { Config } from "../../config/config";
-import { isPaymentStep, redactTurn, type RedactionCounts } from "../../security/redaction";
+import { redactTurn, type RedactionCounts } from "../../security/redaction";
+import { isPaymentStep } from "../../security/card-spans";
 import type { TurnResult } from "../types";
 import type { Recognized } from "./recognize";
 import type { Understood } from "./understand";

@@ -1,7 +1,7 @@
 import type { DecodedAudio } from "../../audio/decode";
 import { encodeWav } from "../../audio/wav";
 import type { HistoryEntry, SessionRecord } from "../../call/records";
-import type { AudioRef } from "../../storage/call-store";
+import type { AudioRef } from "../../storage/call-row";
 import type { CallRuntime } from "../call-runtime";
 import { JOB_INDEX } from "../lifecycle/archive-jobs";
 import { markEnded } from "../lifecycle/end";

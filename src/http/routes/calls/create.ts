@@ -1,0 +1,143 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { ApiError, errors, errorMessage } from "../../../lib/errors";
+import { getFlow } from "../../../nlp/flows";
+import { DEFAULT_FLOW_ID } from "../../../nlp/flows";
+import { tenantRefOf } from "../../middleware/auth";
+import { actorOf } from "../../actor";
+import { randomAlphanumeric } from "../../../security/crypto";
+import { acquireCallSlot, releaseCallSlot } from "../../middleware/rate-limit";
+import { transcriptExists } from "../../../storage/cold-store";
+import { locationHintFor, type CallerLocation } from "../../../storage/location-hint";
+import { forgetCallResidency, recordCallResidency } from "../../../storage/residency-store";
+import { acceptedAnswer, archivedCallExists, callStub } from "../call-stub";
+import { ttsChain } from "../../../providers/registry";
+import { callerPosition, type CallerCf } from "../../../routing/order";
+import { replyOptions } from "../reply-options";
+import { rpcCall } from "../../../observability/tracing";
+import { scoped } from "../scoped";
+import { log } from "../../../observability/log";
+import { CreateCallBody, CreateCallResponse, problemResponses, ReplyQuery } from "../schemas";
+
+import { byteSize } from "./views";
+
+/** POST /calls: start a call (its object speaks the greeting). */
+export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      summary: "Start a call",
+      ...scoped("calls:write", { audit: { action: "call.create", recordedByCall: true } }),
+      request: {
+        query: ReplyQuery,
+        body: { content: { "application/json": { schema: CreateCallBody } }, required: false },
+      },
+      responses: {
+        201: { description: "Call started", content: { "application/json": { schema: CreateCallResponse } } },
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+      },
+    }),
+    async (c) => {
+      const tenant = tenantRefOf(c.var.principal);
+      const tenantId = tenant.tenantId;
+      const cfg = c.var.config;
+      const body = c.req.valid("json") ?? {};
+      const reply = replyOptions(c.req.valid("query"), () => ttsChain(c.env, cfg));
+      const metadata = body.metadata ?? {};
+      const context = body.context ?? {};
+      if (byteSize(metadata) > cfg.MAX_CONTEXT_BYTES || byteSize(context) > cfg.MAX_CONTEXT_BYTES) {
+        throw errors.tooLarge(`metadata and context are each limited to ${cfg.MAX_CONTEXT_BYTES} bytes of JSON.`);
+      }
+      const flow = body.flow ?? DEFAULT_FLOW_ID;
+      if (!getFlow(flow))
+        throw new ApiError(
+          422,
+          "unknown_flow",
+          `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`,
+        );
+      const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
+      const residency = tenant.residency ?? body.residency ?? null;
+      const callExistsError = new ApiError(
+        409,
+        "call_exists",
+        `A call with id '${callId}' already exists; choose another callId or omit it.`,
+      );
+      // An ended call may live only in D1 or R2 once its object has emptied: ids are never reused.
+      // A generated id (16 random base62 characters, ~95 bits) is new: only an id the client chose needs the lookup (a
+      // D1 read and an R2 HEAD, which R2 bills).
+      if (body.callId !== undefined && (await archivedCallExists(c.env, tenantId, callId, residency)))
+        throw callExistsError;
+      // A slot among the tenant's active calls (429 rate_limited over TENANT_MAX_ACTIVE_CALLS); a call
+      // that is then not created gives back the slot this request took.
+      const slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
+      let created;
+      try {
+        // A call asking for a residency its tenant does not imply: its id must also be free where the
+        // tenant's other calls live, and the directory must know it before the object exists.
+        const ownResidency = residency !== null && tenant.residency === null;
+        if (ownResidency) {
+          if (
+            (await callStub(c.env, tenantId, callId, null).get()) ||
+            (await transcriptExists(c.env.ARCHIVE, tenantId, callId))
+          )
+            throw callExistsError;
+          await recordCallResidency(c.env.DB, tenantId, callId, residency);
+        }
+        const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
+        const answer = await rpcCall("create", (trace) =>
+          callStub(c.env, tenantId, callId, residency, locationHint).create({
+            caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
+            tenantId,
+            callId,
+            userId: body.userId ?? null,
+            language: body.language ?? cfg.DEFAULT_LANGUAGE,
+            flow,
+            metadata,
+            context,
+            reply,
+            residency,
+            requestId: c.var.requestId,
+            eventOnRequestLine: true,
+            ...actorOf(c.var.principal),
+            ...(trace ? { trace } : {}),
+          }),
+        );
+        // The object refused to start the call: the directory entry must not claim the id.
+        if ("error" in answer && ownResidency && answer.error.code !== "call_exists")
+          await forgetCallResidency(c.env.DB, tenantId, callId);
+        created = acceptedAnswer(c, answer);
+      } catch (err) {
+        if (slot.fresh) {
+          await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
+            // The slot expires on its own (callRule); until then the tenant has one fewer.
+            log(
+              "call_slot_release_failed",
+              { requestId: c.var.requestId, tenantId, callId, error: errorMessage(e) },
+              "error",
+            );
+          });
+        }
+        throw err;
+      }
+      const expiresAt = new Date(
+        Date.parse(created.session.lastActivityAt) + cfg.CALL_IDLE_TIMEOUT_SECONDS * 1000,
+      ).toISOString();
+      c.header("Location", `/api/v1/calls/${callId}`);
+      return c.json(
+        {
+          callId,
+          status: "active" as const,
+          createdAt: created.session.createdAt,
+          expiresAt,
+          flow,
+          greeting: created.greeting,
+          ...(created.degraded ? { degraded: created.degraded } : {}),
+          ...(residency ? { residency } : {}),
+        },
+        201,
+      );
+    },
+  );
+}
