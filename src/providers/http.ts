@@ -1,4 +1,5 @@
 import { kindForStatus, parseRetryAfter, ProviderError } from "./errors";
+import { maskSecrets, requestSecrets, SECRET_PARAMS } from "./secrets";
 
 export interface ProviderFetchOptions {
   provider: string;
@@ -10,11 +11,18 @@ export interface ProviderFetchOptions {
 }
 
 /** Query parameters that carry credentials (Google's `key=`): masked in any message we log. */
-const SECRET_PARAMS = /([?&](?:key|api_key|apikey|token|access_token|sig|signature)=)[^&]*/gi;
+const SECRET_QUERY = new RegExp(`([?&](?:${SECRET_PARAMS.join("|")})=)[^&]*`, "gi");
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, "$1***");
+  return url.replace(SECRET_QUERY, "$1***");
 }
+
+/**
+ * The credentials each 2xx answer's request was sent with, so readJson can mask them out of an
+ * unreadable answer it quotes (a proxy page that echoes the request, say). Keyed by the Response
+ * providerFetch returned; gone with it.
+ */
+const answerSecrets = new WeakMap<Response, readonly string[]>();
 
 /**
  * fetch for provider calls: a per-provider timeout joined with the client's abort signal, and
@@ -22,6 +30,7 @@ export function redactUrl(url: string): string {
  * quotes (a short part of) the provider's error body for logs and never the request's secrets.
  */
 export async function providerFetch(url: string, init: RequestInit, options: ProviderFetchOptions): Promise<Response> {
+  const secrets = requestSecrets(url, init.headers);
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   let res: Response;
@@ -37,12 +46,16 @@ export async function providerFetch(url: string, init: RequestInit, options: Pro
     throw new ProviderError(
       options.provider,
       "retryable",
-      `network error calling ${redactUrl(url)}: ${(err as Error).message}`,
+      `network error calling ${redactUrl(url)}: ${maskSecrets((err as Error).message, secrets)}`,
       { cause: err },
     );
   }
-  if (res.ok) return res;
-  const body = (await res.text().catch(() => "")).slice(0, 500);
+  if (res.ok) {
+    answerSecrets.set(res, secrets);
+    return res;
+  }
+  // Masked before it is cut short: a cut through a key would leave its start in the message.
+  const body = maskSecrets(await res.text().catch(() => ""), secrets).slice(0, 500);
   const retryAfterMs = parseRetryAfter(res.headers.get("Retry-After"));
   throw new ProviderError(
     options.provider,
@@ -61,6 +74,7 @@ export async function readJson<T>(provider: string, res: Response): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ProviderError(provider, "invalid_response", `answer is not JSON: ${text.slice(0, 200)}`);
+    const quoted = maskSecrets(text, answerSecrets.get(res) ?? []).slice(0, 200);
+    throw new ProviderError(provider, "invalid_response", `answer is not JSON: ${quoted}`);
   }
 }

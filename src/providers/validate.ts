@@ -7,14 +7,21 @@ import { ProviderError } from "./errors";
  * documented one is an invalid_response. Messages name the mismatch and never echo the body,
  * which can hold the caller's words.
  */
-export function parseAnswer<S extends z.ZodType>(provider: string, schema: S, value: unknown): z.output<S> {
+export function parseAnswer<S extends z.ZodType>(
+  provider: string,
+  schema: S,
+  value: unknown,
+  /** What answered, when the provider serves several models: "@cf/openai/whisper answer ...". */
+  answeredBy?: string,
+): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const where = parsed.error.issues
     .slice(0, 3)
     .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
     .join("; ");
-  throw new ProviderError(provider, "invalid_response", `answer does not have the documented shape (${where})`);
+  const answer = answeredBy ? `${answeredBy} answer` : "answer";
+  throw new ProviderError(provider, "invalid_response", `${answer} does not have the documented shape (${where})`);
 }
 
 /** A 2xx synthesis must carry audio of the kind we asked for: non-empty, not an error document, the right container. */

@@ -1,4 +1,5 @@
 import { ProviderError } from "../errors";
+import { maskSecrets } from "../secrets";
 
 /**
  * Google's error body is {"error": {"code", "message", "status", "details": [...]}}
@@ -9,8 +10,7 @@ import { ProviderError } from "../errors";
  *   out of the message before it is logged anywhere.
  */
 export function sanitize(err: ProviderError, secrets: readonly string[]): ProviderError {
-  let message = err.message.replace(/^google: /, "");
-  for (const secret of secrets) if (secret) message = message.split(secret).join("***");
+  const message = maskSecrets(err.message.replace(/^google: /, ""), secrets);
   const badKey = err.options.status === 400 && /API_KEY_INVALID|API key not valid|API Key not found/i.test(message);
   if (!badKey && message === err.message.replace(/^google: /, "")) return err;
   return new ProviderError("google", badKey ? "auth" : err.kind, message, { ...err.options, cause: err.options.cause });

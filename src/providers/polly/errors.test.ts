@@ -74,6 +74,15 @@ describe("polly errors", () => {
     expect(err.cause).toBeUndefined();
   });
 
+  it("a session token where the message is cut at 300 characters leaves no piece of it behind", async () => {
+    const err = await failure(
+      errorResponse(403, "InvalidSignatureException", `${"x".repeat(280)}${SESSION_TOKEN} and more`),
+      { AWS_SESSION_TOKEN: SESSION_TOKEN },
+    );
+    expect(err.message).toContain("x".repeat(280)); // the cut falls after the token's start
+    expect(err.message).not.toContain(SESSION_TOKEN.slice(0, 12));
+  });
+
   it("429 with Retry-After is retryable and carries retryAfterMs", async () => {
     const err = await failure(errorResponse(429, "ThrottlingException", "Rate exceeded", { "Retry-After": "3" }));
     expect(err).toMatchObject({ kind: "retryable", options: { status: 429, retryAfterMs: 3000 } });

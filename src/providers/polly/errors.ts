@@ -1,5 +1,6 @@
 import { kindForStatus, parseRetryAfter, ProviderError } from "../errors";
 import type { ProviderErrorKind } from "../../call/attempts";
+import { maskSecrets } from "../secrets";
 
 /**
  * Turns what the Polly SDK throws into our classified ProviderError, with the same semantics as
@@ -103,9 +104,10 @@ function errorType(err: SdkError): string {
  * mismatch message goes on to quote the canonical request, signed header values included.
  */
 function safeMessage(err: SdkError, secrets: readonly string[]): string {
-  let text = (typeof err.message === "string" ? err.message : String(err)).split("\n")[0]!.slice(0, 300);
-  for (const s of secrets) if (s) text = text.split(s).join("***");
-  return text;
+  // Masked before the cut: a cut through a secret would leave its first characters in the message.
+  return maskSecrets(typeof err.message === "string" ? err.message : String(err), secrets)
+    .split("\n")[0]!
+    .slice(0, 300);
 }
 
 function kindFor(type: string, status: number, err: SdkError): ProviderErrorKind {

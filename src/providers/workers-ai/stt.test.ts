@@ -238,5 +238,8 @@ describe("Workers AI STT: unexpected answers", () => {
     const err = await failure(stt(ai, model).transcribe(pcm));
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("invalid_response");
+    // The provider is the provider's name (what breakers and metrics group by); the model is in the message.
+    expect((err as ProviderError).provider).toBe("workers-ai");
+    expect((err as ProviderError).message).toContain(`workers-ai: ${model} answer does not have the documented shape`);
   });
 });

@@ -55,7 +55,7 @@ const NovaOutput = z.object({
 });
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown, model: string): z.infer<S> {
-  return parseAnswer(`${PROVIDER} ${model}`, schema, raw);
+  return parseAnswer(PROVIDER, schema, raw, model);
 }
 
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
