@@ -1,10 +1,13 @@
 /**
  * Shared pieces for this folder's tests: settings as the module would parse them, a fixture's
- * samples, and a minimal Ogg Opus stream (the repository's Ogg fixture is Vorbis, which Azure refuses).
+ * samples, a minimal Ogg Opus stream (the repository's Ogg fixture is Vorbis, which Azure refuses),
+ * and Azure's answers for the adapter contract.
  */
 import wav from "../../../test/fixtures/audio/balance-16k.wav";
 import { pcm16ToSamples } from "../../audio/pcm";
 import { parseWav } from "../../audio/wav";
+import { FAILURES, type ContractFixture } from "../adapter-contract";
+import { httpFixture, proxyPage } from "../adapter-contract-http";
 import type { AzureSettings } from "./settings";
 
 export const KEY = "azure-test-key-0123456789abcdef";
@@ -61,3 +64,21 @@ export function oggOpus(seconds: number, channels = 1): Uint8Array {
   out.set(last, first.length);
   return out;
 }
+
+/**
+ * Azure for the adapter contract (src/providers/adapter-contract.ts). Azure answers errors with
+ * the status and mostly an empty body (the REST references' "HTTP status codes"), some gateways
+ * with text; unprocessable content is its documented 415, and a wrong path or region is a 404.
+ */
+export const contractFixtures: ContractFixture[] = [
+  httpFixture({
+    label: "resource key",
+    timeoutVar: "AZURE_TIMEOUT_MS",
+    vars: () => ({ AZURE_SPEECH_KEY: KEY, AZURE_SPEECH_REGION: "westeurope" }),
+    secrets: [KEY],
+    sendsRetryAfter: true,
+    fail: (failure, message, headers) =>
+      new Response(message, { status: failure === "unprocessable" ? 415 : FAILURES[failure].status, headers }),
+    unusable: proxyPage,
+  }),
+];

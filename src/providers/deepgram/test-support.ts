@@ -1,7 +1,13 @@
-/** Shared pieces for this folder's tests: settings as the module would parse them, and a fixture's samples. */
+/**
+ * Shared pieces for this folder's tests: settings as the module would parse them, a fixture's samples,
+ * and Deepgram's answers for the adapter contract.
+ */
 import wav from "../../../test/fixtures/audio/balance-16k.wav";
 import { pcm16ToSamples } from "../../audio/pcm";
+import { jsonResponse } from "../../../test/helpers/outbound";
 import { parseWav } from "../../audio/wav";
+import type { ContractFixture, Failure } from "../adapter-contract";
+import { httpFixture, proxyPage } from "../adapter-contract-http";
 import { DEEPGRAM_HOSTS, deepgramSettingsSchema, type DeepgramRegion, type DeepgramSettings } from "./settings";
 
 export const KEY = "dg-test-key-0123456789abcdef0123456789ab";
@@ -64,3 +70,36 @@ export const LISTEN_ANSWER = {
     ],
   },
 };
+
+/** Deepgram's documented error codes (https://developers.deepgram.com/reference/errors) per contract failure. */
+const ERR_CODES: Record<Failure, [number, string]> = {
+  rate_limited: [429, "TOO_MANY_REQUESTS"],
+  server_error: [500, "INTERNAL_SERVER_ERROR"],
+  unavailable: [503, "SERVICE_UNAVAILABLE"],
+  bad_request: [400, "Bad Request"],
+  not_found: [404, "PROJECT_NOT_FOUND"],
+  // "Deepgram was unable to process the request because the audio data was incomplete or interrupted".
+  unprocessable: [422, "UNPROCESSABLE_ENTITY"],
+  unauthenticated: [401, "INVALID_AUTH"],
+  forbidden: [403, "INSUFFICIENT_PERMISSIONS"],
+};
+
+/** Deepgram for the adapter contract (src/providers/adapter-contract.ts): its `err_code`/`err_msg` bodies. */
+export const contractFixtures: ContractFixture[] = [
+  httpFixture({
+    label: "API key",
+    timeoutVar: "DEEPGRAM_TIMEOUT_MS",
+    vars: () => ({ DEEPGRAM_API_KEY: KEY }),
+    secrets: [KEY],
+    sendsRetryAfter: true,
+    fail: (failure, message, headers) => {
+      const [status, code] = ERR_CODES[failure];
+      return jsonResponse(
+        { err_code: code, err_msg: message, request_id: "5c1e9a0e-2f4b-4d8e-9c6a-1b2d3e4f5a6b" },
+        status,
+        headers,
+      );
+    },
+    unusable: proxyPage,
+  }),
+];

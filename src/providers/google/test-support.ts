@@ -1,11 +1,17 @@
 /**
  * Shared fixtures for the Google adapter's tests (imported only by *.test.ts): settings, synthetic
- * Ogg Opus / WebM Opus headers, and a freshly generated service-account key.
+ * Ogg Opus / WebM Opus headers, a freshly generated service-account key, and Google's answers for
+ * the adapter contract.
  */
 import { encodeWav } from "../../audio/wav";
 import { concatBytes } from "../../lib/bytes";
 import type { SttInput } from "../types";
 import { bytesToBase64 } from "../../lib/base64";
+import { jsonResponse } from "../../../test/helpers/outbound";
+import type { ContractFixture, Failure } from "../adapter-contract";
+import { httpFixture, proxyPage } from "../adapter-contract-http";
+import { clearAccessTokens } from "./access-token";
+import { DEFAULT_TOKEN_URI } from "./endpoints";
 import type { GoogleSettings } from "./settings";
 
 export const API_KEY = "AIzaSyA-test-0123456789abcdefghijklmnopq";
@@ -184,3 +190,55 @@ export function decodeBase64Url(part: string): Uint8Array<ArrayBuffer> {
   const b64 = part.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (part.length % 4)) % 4);
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
+
+// ---- the adapter contract (src/providers/adapter-contract.ts) ---------------------------------------
+
+/** google.rpc.Code per contract failure (https://cloud.google.com/apis/design/errors#http_mapping). */
+const RPC_CODES: Record<Failure, [number, string]> = {
+  rate_limited: [429, "RESOURCE_EXHAUSTED"],
+  server_error: [500, "INTERNAL"],
+  unavailable: [503, "UNAVAILABLE"],
+  bad_request: [400, "INVALID_ARGUMENT"],
+  not_found: [404, "NOT_FOUND"],
+  // Google has no 422: content it cannot process ("Sync input too long") is a 400 INVALID_ARGUMENT.
+  unprocessable: [400, "INVALID_ARGUMENT"],
+  unauthenticated: [401, "UNAUTHENTICATED"],
+  forbidden: [403, "PERMISSION_DENIED"],
+};
+
+const googleAnswers = {
+  sendsRetryAfter: true,
+  timeoutVar: "GOOGLE_TIMEOUT_MS",
+  fail: (failure: Failure, message: string, headers: Record<string, string>) => {
+    const [code, status] = RPC_CODES[failure];
+    return jsonResponse({ error: { code, message, status, details: [] } }, code, headers);
+  },
+  unusable: proxyPage,
+};
+
+const ACCESS_TOKEN = "ya29.contract-access-token-5e0c8b2f7a1d4c9e";
+/** The access token travels in every call; the private key never should. Its PEM body joins once made. */
+const serviceAccountSecrets: string[] = [ACCESS_TOKEN];
+let contractAccount: TestServiceAccount | undefined;
+
+export const contractFixtures: ContractFixture[] = [
+  httpFixture({ label: "API key", vars: () => ({ GOOGLE_API_KEY: API_KEY }), secrets: [API_KEY], ...googleAnswers }),
+  httpFixture({
+    label: "service account",
+    vars: async () => {
+      if (!contractAccount) {
+        contractAccount = await makeServiceAccount("contract@voice-edge-test.iam.gserviceaccount.com");
+        const pem = (JSON.parse(contractAccount.json) as { private_key: string }).private_key;
+        serviceAccountSecrets.push(pem.split("\n").slice(1, -2).join(""));
+      }
+      clearAccessTokens(); // each case fetches its token afresh, through the stubbed fetch
+      return { GOOGLE_SERVICE_ACCOUNT_JSON: contractAccount.json };
+    },
+    secrets: serviceAccountSecrets,
+    aside: (url) =>
+      url.href === DEFAULT_TOKEN_URI
+        ? jsonResponse({ access_token: ACCESS_TOKEN, expires_in: 3600, token_type: "Bearer" })
+        : undefined,
+    ...googleAnswers,
+  }),
+];

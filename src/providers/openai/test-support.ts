@@ -1,5 +1,7 @@
 /** Shared by this folder's tests only (never imported by runtime code). */
-import type { RecordedRequest } from "../../../test/helpers/outbound";
+import { jsonResponse, type RecordedRequest } from "../../../test/helpers/outbound";
+import type { ContractFixture, Failure } from "../adapter-contract";
+import { httpFixture, proxyPage } from "../adapter-contract-http";
 import { openAiSettingsSchema, type OpenAiSettings } from "./settings";
 
 export const TEST_KEY = "sk-test-0123456789abcdef";
@@ -37,3 +39,36 @@ export const MP3_BYTES = Uint8Array.from([
   0x64,
   ...new Array<number>(40).fill(0),
 ]);
+
+/** OpenAI's error bodies (https://platform.openai.com/docs/guides/error-codes): [status, type, code]. */
+const OPENAI_ERRORS: Record<Exclude<Failure, "unprocessable">, [number, string, string | null]> = {
+  rate_limited: [429, "requests", "rate_limit_exceeded"],
+  server_error: [500, "server_error", null],
+  unavailable: [503, "server_error", "engine_overloaded"],
+  bad_request: [400, "invalid_request_error", null],
+  not_found: [404, "invalid_request_error", "model_not_found"],
+  unauthenticated: [401, "invalid_request_error", "invalid_api_key"],
+  forbidden: [403, "request_forbidden", "unsupported_country_region_territory"],
+};
+
+/**
+ * OpenAI for the adapter contract (src/providers/adapter-contract.ts). api.openai.com answers
+ * `{"error": {...}}`; a 422 comes from the self-hosted servers the adapter also serves (FastAPI's
+ * validation answer, `{"detail": [{"loc", "msg", "type"}]}`).
+ */
+export const contractFixtures: ContractFixture[] = [
+  httpFixture({
+    label: "API key",
+    timeoutVar: "OPENAI_TIMEOUT_MS",
+    vars: () => ({ OPENAI_API_KEY: TEST_KEY }),
+    secrets: [TEST_KEY],
+    sendsRetryAfter: true,
+    fail: (failure, message, headers) => {
+      if (failure === "unprocessable")
+        return jsonResponse({ detail: [{ loc: ["body", "file"], msg: message, type: "value_error" }] }, 422, headers);
+      const [status, type, code] = OPENAI_ERRORS[failure];
+      return jsonResponse({ error: { message, type, param: null, code } }, status, headers);
+    },
+    unusable: proxyPage,
+  }),
+];

@@ -1,9 +1,12 @@
 /**
  * Test support for the Polly adapter (imported by *.test.ts only, never by the adapter): settings
- * fixtures, responses shaped like Polly's documented answers, and an independent SigV4 signer
- * (WebCrypto) to check the SDK's Authorization header against.
+ * fixtures, responses shaped like Polly's documented answers, an independent SigV4 signer
+ * (WebCrypto) to check the SDK's Authorization header against, and Polly's answers for the
+ * adapter contract.
  */
 import { fakeFetch } from "../../../test/helpers/outbound";
+import type { ContractFixture, Failure } from "../adapter-contract";
+import { httpFixture, proxyPage } from "../adapter-contract-http";
 import { PollySpeechSynthesizer } from "./tts";
 import { pollySettingsSchema, type PollySettings } from "./settings";
 
@@ -152,3 +155,38 @@ export function parseAuthorization(value: string | null) {
     signature: m[6]!,
   };
 }
+
+// ---- the adapter contract (src/providers/adapter-contract.ts) ---------------------------------------
+
+/**
+ * Polly's exception per contract failure, with the status AWS sends it with: throttling and
+ * refused access are 400s (https://docs.aws.amazon.com/polly/latest/dg/CommonErrors.html), a bad
+ * key a 403, SynthesizeSpeech's own errors 400 (LexiconNotFound 404, ServiceFailure 500).
+ */
+const POLLY_ERRORS: Record<Failure, [number, string]> = {
+  rate_limited: [400, "ThrottlingException"],
+  server_error: [500, "ServiceFailureException"],
+  unavailable: [503, "ServiceUnavailable"],
+  bad_request: [400, "ValidationException"],
+  not_found: [404, "LexiconNotFoundException"],
+  unprocessable: [400, "TextLengthExceededException"],
+  unauthenticated: [403, "UnrecognizedClientException"],
+  forbidden: [400, "AccessDeniedException"],
+};
+
+export const contractFixtures: ContractFixture[] = [
+  httpFixture({
+    label: "temporary credentials",
+    timeoutVar: "POLLY_TIMEOUT_MS",
+    vars: () => ({ ...BASE_ENV, AWS_SESSION_TOKEN: SESSION_TOKEN }),
+    // The access key id is not among them: AWS sends it in the clear in every Authorization header.
+    secrets: [SECRET_ACCESS_KEY, SESSION_TOKEN],
+    // AWS documents no Retry-After on Polly's throttling answers.
+    sendsRetryAfter: false,
+    fail: (failure, message, headers) => {
+      const [status, type] = POLLY_ERRORS[failure];
+      return errorResponse(status, type, message, headers);
+    },
+    unusable: proxyPage,
+  }),
+];

@@ -1,4 +1,5 @@
 /** Shared by this folder's tests only (never imported by runtime code). */
+import type { ContractFixture, Failure, Server, Wire } from "../adapter-contract";
 import { workersAiSettingsSchema, type AiRunner, type WorkersAiSettings } from "./settings";
 
 export interface RecordedRun {
@@ -65,3 +66,64 @@ export const MP3_BYTES = Uint8Array.from([
   0x64,
   ...new Array<number>(40).fill(0),
 ]);
+
+// ---- the adapter contract (src/providers/adapter-contract.ts) ---------------------------------------
+
+/**
+ * What the binding throws per contract failure: its documented codes
+ * (https://developers.cloudflare.com/workers-ai/platform/errors/), and the code-less errors it
+ * throws when the inference upstream fails.
+ */
+const BINDING_ERRORS: Record<Exclude<Failure, "unauthenticated">, () => Error> = {
+  rate_limited: () => new Error("3040: Capacity temporarily exceeded, please try again."),
+  server_error: () => new Error("AiInternalError: Internal server error"),
+  unavailable: () =>
+    Object.assign(new Error("upstream connect error or disconnect/reset before headers"), {
+      name: "InferenceUpstreamError",
+    }),
+  bad_request: () => new Error("AiError: 5006: Error: required properties at '/' are 'audio'"),
+  not_found: () => new Error("3042: Invalid model ID"),
+  unprocessable: () => new Error("3006: Request is too large"),
+  forbidden: () => new Error("5016: User has not agreed to the model's terms"),
+};
+
+/** The binding's side of one contract case: `env.AI` answering (or not) as the server says. */
+function contractBinding(server: Server): Wire {
+  const wire: Wire = { vars: {}, echoes: [], signals: [] };
+  const ai: AiRunner = {
+    run(model, inputs, options) {
+      wire.echoes.push(`${model} ${Object.keys(inputs).join(",")}`);
+      wire.signals.push(options?.signal);
+      switch (server.kind) {
+        case "hang":
+          return new Promise(() => {}); // and ignores its signal: the adapter must stop waiting itself
+        case "disconnect":
+          return Promise.reject(new TypeError("Network connection lost."));
+        case "fail":
+          return Promise.reject(BINDING_ERRORS[server.failure as keyof typeof BINDING_ERRORS]());
+        case "empty":
+          return Promise.resolve(null);
+        case "unusable":
+          // A text model's answer where audio or a transcript was expected.
+          return Promise.resolve({ response: "I am a language model." });
+      }
+    },
+  };
+  wire.vars = { AI: ai };
+  return wire;
+}
+
+export const contractFixtures: ContractFixture[] = [
+  {
+    label: "AI binding",
+    timeoutVar: "WORKERS_AI_TIMEOUT_MS",
+    secrets: [],
+    noSecrets: "the AI binding authenticates as the Worker's account; no credential is in the settings",
+    sendsRetryAfter: false,
+    cannot: {
+      unauthenticated:
+        "the binding carries no credentials to refuse; account-level refusals are 403-class codes (see forbidden)",
+    },
+    connect: (server) => Promise.resolve(contractBinding(server)),
+  },
+];
