@@ -1180,7 +1180,7 @@ export interface paths {
         };
         /**
          * The call's live stream (WebSocket)
-         * @description Upgrades to a WebSocket on the call's Durable Object: caller audio in, events and reply audio out. Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends `ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, `interrupted`, `metrics`, `error` and `ended`. The messages are described in docs/stream-protocol.schema.json and the README ("Live call stream"). Authenticate with a Bearer key (scope calls:write) or `?token=`.
+         * @description Upgrades to a WebSocket on the call's Durable Object: caller audio in, events and reply audio out. Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends `ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, `interrupted`, `metrics`, `error` and `ended`. The messages are described in docs/stream-protocol.schema.json and docs/streaming.md. Authenticate with a Bearer key (scope calls:write) or `?token=`.
          */
         get: {
             parameters: {
@@ -2272,7 +2272,7 @@ export interface components {
         };
         Providers: {
             /**
-             * @description Health is learned per isolate; see the README on what is shared.
+             * @description Health is learned per isolate; docs/routing.md says what isolates share.
              * @enum {string}
              */
             scope: "isolate";

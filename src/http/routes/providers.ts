@@ -50,7 +50,7 @@ const ProvidersView = z
   .object({
     scope: z
       .literal("isolate")
-      .openapi({ description: "Health is learned per isolate; see the README on what is shared." }),
+      .openapi({ description: "Health is learned per isolate; docs/routing.md says what isolates share." }),
     chains: z.object({
       stt: z.object({
         providers: z.array(z.object({ name: z.string(), region: z.string() })),
