@@ -88,7 +88,7 @@ export function streamRoutes() {
         "Send `start` first, then binary audio frames and `text`, `dtmf`, `stop` messages; the server sends " +
         "`ready`, `speech_started`, `transcript`, `dtmf`, `intent`, `reply`, binary reply audio, `reply_done`, " +
         "`interrupted`, `metrics`, `error` and `ended`. The messages are described in " +
-        'docs/stream-protocol.schema.json and docs/streaming.md. Authenticate with a Bearer key ' +
+        "docs/stream-protocol.schema.json and docs/streaming.md. Authenticate with a Bearer key " +
         "(scope calls:write) or `?token=`.",
       middleware: [streamAuth()] as const,
       security: [...scoped("calls:write").security, { streamToken: [] }],
