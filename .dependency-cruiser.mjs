@@ -17,7 +17,13 @@
  * are no import cycles anywhere in src/. Tests may import anything.
  */
 /** Test code beside the source: test files, and the helpers only tests import. */
-const TEST = "\\.test\\.ts$|/test-support\\.ts$|/test-signals\\.ts$|/resilience-harness\\.ts$|/adapter-contract(-http)?\\.ts$";
+const TEST = [
+  "\\.test\\.ts$",
+  "/test-support\\.ts$",
+  "/test-signals\\.ts$",
+  "/resilience-harness\\.ts$",
+  "/adapter-contract(-http)?\\.ts$",
+].join("|");
 const L3 = "^src/(providers|routing|nlp|agents|audio|stream|telephony)/";
 const L4 = "^src/(storage|security|observability)/";
 const MODEL = "^src/(call|config)/";
