@@ -37,7 +37,9 @@ export const deepgramSettingsSchema = z
       .enum(["global", "eu"], { error: "must be global (api.deepgram.com) or eu (api.eu.deepgram.com)" })
       .default("global"),
     DEEPGRAM_REGIONS: z.preprocess(blankAsUnset, z.string().optional()),
-    DEEPGRAM_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().optional()),
+    DEEPGRAM_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().optional()).meta({
+      description: "A Deepgram self-hosted server to call instead of Deepgram's API (e.g. http://localhost:8080).",
+    }),
     // Model names: nova-3, nova-3-medical, nova-2-phonecall...
     // (https://developers.deepgram.com/docs/models-languages-overview)
     DEEPGRAM_STT_MODEL: z

@@ -109,7 +109,12 @@ const serviceAccountJson = z.string().transform((text, ctx): ServiceAccountKey =
 export const googleSettings = z
   .object({
     GOOGLE_API_KEY: optional(apiKey),
-    GOOGLE_SERVICE_ACCOUNT_JSON: optional(serviceAccountJson),
+    GOOGLE_SERVICE_ACCOUNT_JSON: optional(serviceAccountJson).meta({
+      description:
+        "A service account's JSON key file (the whole file, as a secret): voice-edge signs its own OAuth " +
+        "token with it. Use it or GOOGLE_API_KEY.",
+      secret: true,
+    }),
     GOOGLE_PROJECT_ID: optional(
       z
         .string()

@@ -53,7 +53,9 @@ export const openAiSettingsSchema = z
         .regex(/^[\x21-\x7e]+$/, "must be one token of printable ASCII characters (no spaces or quotes around it)")
         .optional(),
     ),
-    OPENAI_BASE_URL: optionalText,
+    OPENAI_BASE_URL: optionalText.meta({
+      description: "An OpenAI-compatible server to call instead of https://api.openai.com (https; a self-hosted one).",
+    }),
     OPENAI_BASE_URLS: optionalText,
     OPENAI_STT_MODEL: name("gpt-4o-mini-transcribe"),
     OPENAI_TTS_MODEL: name("gpt-4o-mini-tts"),

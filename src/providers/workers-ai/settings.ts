@@ -55,26 +55,30 @@ export const workersAiSettingsSchema = z
         .default(DEFAULT_STT_MODEL)
         .refine(isSttModel, `must be one of ${STT_MODELS.join(", ")}`),
     ),
-    WORKERS_AI_TTS_MODEL: z.preprocess(
-      blankAsUnset,
-      z
-        .string()
-        .trim()
-        .default(DEFAULT_TTS_MODEL)
-        .superRefine((v, ctx) => {
-          if (v === MP3_ONLY_TTS_MODEL) {
-            ctx.addIssue({
-              code: "custom",
-              message:
-                `${MP3_ONLY_TTS_MODEL} answers MP3 only and every engine must ` +
-                `produce PCM; use one of ${TTS_MODELS.join(", ")}`,
-            });
-          } else if (!isTtsModel(v)) {
-            ctx.addIssue({ code: "custom", message: `must be one of ${TTS_MODELS.join(", ")}` });
-          }
-        }),
-    ),
-    WORKERS_AI_TTS_VOICE: z.preprocess(blankAsUnset, z.string().trim().toLowerCase().optional()),
+    WORKERS_AI_TTS_MODEL: z
+      .preprocess(
+        blankAsUnset,
+        z
+          .string()
+          .trim()
+          .default(DEFAULT_TTS_MODEL)
+          .superRefine((v, ctx) => {
+            if (v === MP3_ONLY_TTS_MODEL) {
+              ctx.addIssue({
+                code: "custom",
+                message:
+                  `${MP3_ONLY_TTS_MODEL} answers MP3 only and every engine must ` +
+                  `produce PCM; use one of ${TTS_MODELS.join(", ")}`,
+              });
+            } else if (!isTtsModel(v)) {
+              ctx.addIssue({ code: "custom", message: `must be one of ${TTS_MODELS.join(", ")}` });
+            }
+          }),
+      )
+      .meta({ description: `The text-to-speech model: one of ${TTS_MODELS.join(", ")} (they answer PCM).` }),
+    WORKERS_AI_TTS_VOICE: z.preprocess(blankAsUnset, z.string().trim().toLowerCase().optional()).meta({
+      description: "The voice (speaker) of the text-to-speech model, where the model has several; unset: its default.",
+    }),
     WORKERS_AI_TIMEOUT_MS: timeoutSetting(z, 10_000),
   })
   .superRefine((s, ctx) => {
