@@ -153,3 +153,9 @@ export function riffWave(chunks: Uint8Array[], riffSize?: number): Uint8Array {
   const body = bytes(ascii("WAVE"), ...chunks);
   return bytes(ascii("RIFF"), u32le(riffSize ?? body.length), body);
 }
+
+/** A minimal MP3: an empty ID3v2.4 tag followed by one MPEG-1 Layer III frame header (128 kbit/s, 44.1 kHz). */
+// prettier-ignore
+export const MP3_BYTES = Uint8Array.from([
+  0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0, 0xff, 0xfb, 0x90, 0x64, ...new Array<number>(40).fill(0),
+]);

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
@@ -52,4 +53,13 @@ export function auditUse(audit: AuditAction) {
     });
     c.executionCtx.waitUntil(write);
   });
+}
+
+/**
+ * Records a use whose outcome only the handler knows (reading a call or its recording, erasing
+ * one): awaited, so the record exists before the answer does.
+ */
+export async function recordUse(c: Context<AppEnv>, action: string, target: string, found: boolean): Promise<void> {
+  const entry: AuditEntry = { action, target, result: found ? "ok" : "not_found", requestId: c.var.requestId };
+  await appendAudit(c.env.DB, c.var.principal, entry);
 }

@@ -21,24 +21,7 @@ export async function fileBytes(value: File | string | null): Promise<Uint8Array
   return new Uint8Array(await value.arrayBuffer());
 }
 
-/** A minimal MP3: an empty ID3v2.4 tag followed by one MPEG-1 Layer III frame header (128 kbit/s, 44.1 kHz). */
-export const MP3_BYTES = Uint8Array.from([
-  0x49,
-  0x44,
-  0x33,
-  4,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0xff,
-  0xfb,
-  0x90,
-  0x64,
-  ...new Array<number>(40).fill(0),
-]);
+export { MP3_BYTES } from "../../audio/test-signals";
 
 /** OpenAI's error bodies (https://platform.openai.com/docs/guides/error-codes): [status, type, code]. */
 const OPENAI_ERRORS: Record<Exclude<Failure, "unprocessable">, [number, string, string | null]> = {

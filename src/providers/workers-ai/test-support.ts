@@ -48,24 +48,7 @@ export const streamOf = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)])
 /** Decodes base64 the way the model would. */
 export const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-/** A minimal MP3: an empty ID3v2.4 tag followed by one MPEG-1 Layer III frame header. */
-export const MP3_BYTES = Uint8Array.from([
-  0x49,
-  0x44,
-  0x33,
-  4,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0xff,
-  0xfb,
-  0x90,
-  0x64,
-  ...new Array<number>(40).fill(0),
-]);
+export { MP3_BYTES } from "../../audio/test-signals";
 
 // ---- the adapter contract (src/providers/adapter-contract.ts) ---------------------------------------
 

@@ -3,7 +3,7 @@ import type { AppEnv } from "../../env";
 import { errors } from "../../../lib/errors";
 import { tenantRefOf } from "../../middleware/auth";
 import { releaseCallSlot } from "../../middleware/rate-limit";
-import { appendAudit } from "../../../storage/audit";
+import { recordUse } from "../../middleware/audit";
 import { deleteCallObjects } from "../../../storage/cold-store";
 import { callExists, deleteCallRows } from "../../../storage/warm-store";
 import { archiveBucket } from "../../../storage/residency";
@@ -44,12 +44,7 @@ export function eraseRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
       // Last, so an interrupted erasure can be retried and still find where the call lived.
       await forgetCallResidency(c.env.DB, tenantId, callId);
       const existed = hot || warm || cold > 0;
-      await appendAudit(c.env.DB, c.var.principal, {
-        action: "call.erase",
-        target: callId,
-        result: existed ? "ok" : "not_found",
-        requestId: c.var.requestId,
-      });
+      await recordUse(c, "call.erase", callId, existed);
       if (!existed) throw errors.callNotFound(callId);
       return c.body(null, 204);
     },

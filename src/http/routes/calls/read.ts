@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { ApiError, errors } from "../../../lib/errors";
 import { tenantOf, tenantRefOf } from "../../middleware/auth";
-import { appendAudit } from "../../../storage/audit";
+import { recordUse } from "../../middleware/audit";
 import { listCalls } from "../../../storage/warm-store";
 import { scoped } from "../scoped";
 import { CallIdParam, CallSummary, CallView, ListCallsQuery, problemResponses } from "../schemas";
@@ -87,12 +87,7 @@ export function readRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
     async (c) => {
       const { callId } = c.req.valid("param");
       const found = await readThroughTiers(c.env, tenantRefOf(c.var.principal), callId);
-      await appendAudit(c.env.DB, c.var.principal, {
-        action: "call.read",
-        target: callId,
-        result: found ? "ok" : "not_found",
-        requestId: c.var.requestId,
-      });
+      await recordUse(c, "call.read", callId, Boolean(found));
       if (!found) throw errors.callNotFound(callId);
       return c.json(publicView(found.view, found.tier), 200);
     },

@@ -4,7 +4,7 @@ import { buildRecording } from "../../../audio/recording";
 import { replyAudioFromRef } from "../../../pipeline/recording";
 import { ApiError } from "../../../lib/errors";
 import { tenantRefOf, type TenantRef } from "../../middleware/auth";
-import { appendAudit } from "../../../storage/audit";
+import { recordUse } from "../../middleware/audit";
 import { getObject, readArchive } from "../../../storage/cold-store";
 import { archiveBucket } from "../../../storage/residency";
 import { onCall } from "../call-stub";
@@ -91,12 +91,7 @@ export function recordingRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void 
       const { callId } = c.req.valid("param");
       const { turnId } = c.req.valid("query");
       const audio = await recordingAudio(c.env, tenantRefOf(c.var.principal), callId, turnId);
-      await appendAudit(c.env.DB, c.var.principal, {
-        action: "recording.read",
-        target: turnId ? `${callId}/${turnId}` : callId,
-        result: audio ? "ok" : "not_found",
-        requestId: c.var.requestId,
-      });
+      await recordUse(c, "recording.read", turnId ? `${callId}/${turnId}` : callId, Boolean(audio));
       if (!audio) {
         throw new ApiError(
           404,
