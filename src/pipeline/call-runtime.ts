@@ -1,6 +1,6 @@
 import type { SessionRecord } from "../call/records";
 import type { Config } from "../config/config";
-import { ApiError } from "../lib/errors";
+import { ApiError, errors } from "../lib/errors";
 import type { CallStore } from "../storage/call-store";
 import type { ProviderDeadlines } from "./deadlines";
 
@@ -28,8 +28,6 @@ export interface CallRuntime {
 export function activeSession(call: CallRuntime): SessionRecord {
   const session = call.store.getSession();
   if (!session) throw new ApiError(404, "call_not_found", "No such call.");
-  if (session.status !== "active") {
-    throw new ApiError(409, "call_ended", `Call '${session.callId}' has ended; start a new call to continue.`);
-  }
+  if (session.status !== "active") throw errors.callEnded(session.callId);
   return session;
 }

@@ -1,4 +1,4 @@
-import { ApiError, asApiError, errorMessage, problem, problemResponse } from "../../lib/errors";
+import { ApiError, asApiError, errorMessage, errors, problem, problemResponse } from "../../lib/errors";
 import { getFlow } from "../../nlp/flows";
 import { log } from "../../observability/log";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../../security/stream-token";
@@ -84,12 +84,10 @@ export class CallStreams {
     const store = this.host.call.store;
     const session = store.getSession();
     if (!session || session.tenantId !== open.tenantId || session.callId !== open.callId) {
-      const detail = `No call with id '${open.callId}' exists for this tenant.`;
-      return problemResponse(problem(404, "call_not_found", detail, requestId));
+      return problemResponse(problem(404, "call_not_found", errors.callNotFound(open.callId).detail, requestId));
     }
     if (session.status !== "active") {
-      const detail = `Call '${open.callId}' has ended; start a new call to continue.`;
-      return problemResponse(problem(409, "call_ended", detail, requestId));
+      return problemResponse(problem(409, "call_ended", errors.callEnded(open.callId).detail, requestId));
     }
     const replaced = {
       status: 409,
