@@ -1,9 +1,10 @@
 import { turnIdOf } from "../call/records";
 import { ApiError } from "../lib/errors";
+import { log } from "../observability/log";
 import { annotateScope } from "../observability/scope";
 import { activeSession, type CallRuntime } from "./call-runtime";
 import { drainOutbox, reschedule } from "./lifecycle/outbox";
-import { writeTurnDataPoint, turnOutcome } from "./metrics";
+import { turnOutcome, writeTurnDataPoint } from "./metrics";
 import { idempotentReplay } from "./stages/idempotency";
 import { sttStage } from "./stages/recognize";
 import { redactStage } from "./stages/redact";
@@ -12,7 +13,6 @@ import { storeTurn } from "./stages/store";
 import { understandStage } from "./stages/understand";
 import { turnEvent } from "./turn-event";
 import type { CallEvent, ReplyChannel, TurnInput, TurnResult } from "./types";
-import { log } from "../observability/log";
 
 /**
  * One caller turn, stage by stage:
