@@ -1,6 +1,8 @@
 import type { z } from "zod";
+import { pcm16ToSamples } from "../audio/pcm";
 import { sniffContainer } from "../audio/sniff";
 import { ProviderError } from "./errors";
+import type { TtsResult } from "./types";
 
 /**
  * Checks on a provider's 2xx answer before we use it. A shape or payload that is not the
@@ -42,4 +44,19 @@ export function checkSpeechBytes(
   }
   const sniffed = sniffContainer(bytes);
   if (sniffed !== expected) throw fail(`the bytes look like ${sniffed}`);
+}
+
+/** What a synthesis asked a provider for: raw 16-bit PCM at a rate, or a container. */
+export type SpeechOutput =
+  { kind: "pcm"; sampleRate: number } | { kind: "encoded"; format: "mp3" | "ogg"; mediaType: string };
+
+/**
+ * A 2xx synthesis answer of a provider that sends the audio as the body (Azure, Deepgram):
+ * checked as checkSpeechBytes does, then raw little-endian PCM16 as samples, or the container as it came.
+ */
+export async function speechFromAnswer(provider: string, res: Response, output: SpeechOutput): Promise<TtsResult> {
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  checkSpeechBytes(provider, bytes, res.headers.get("Content-Type"), output.kind === "encoded" ? output.format : "pcm");
+  if (output.kind === "encoded") return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
+  return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
 }

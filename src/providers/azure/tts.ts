@@ -2,9 +2,8 @@
  * Azure AI Speech synthesis through the text to speech REST API.
  * https://learn.microsoft.com/azure/ai-services/speech-service/rest-text-to-speech#convert-text-to-speech
  */
-import { pcm16ToSamples } from "../../audio/pcm";
 import { ProviderError } from "../errors";
-import { checkSpeechBytes } from "../validate";
+import { speechFromAnswer } from "../validate";
 import { providerFetch } from "../http";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
 import { withAzureErrorDetail } from "./errors";
@@ -49,15 +48,6 @@ export class AzureTextToSpeech implements TextToSpeech {
       },
       { provider: AZURE_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    checkSpeechBytes(
-      AZURE_PROVIDER,
-      bytes,
-      res.headers.get("Content-Type"),
-      output.kind === "encoded" ? output.format : "pcm",
-    );
-    if (output.kind === "encoded")
-      return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
-    return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
+    return speechFromAnswer(AZURE_PROVIDER, res, output);
   }
 }

@@ -4,9 +4,8 @@
  * https://developers.deepgram.com/docs/text-to-speech and
  * https://developers.deepgram.com/reference/text-to-speech/speak-request
  */
-import { pcm16ToSamples } from "../../audio/pcm";
 import { ProviderError } from "../errors";
-import { checkSpeechBytes } from "../validate";
+import { speechFromAnswer } from "../validate";
 import { providerFetch } from "../http";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
 import { withDeepgramErrorDetail } from "./errors";
@@ -45,15 +44,6 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       },
       { provider: DEEPGRAM_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
     );
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    checkSpeechBytes(
-      DEEPGRAM_PROVIDER,
-      bytes,
-      res.headers.get("Content-Type"),
-      output.kind === "encoded" ? output.format : "pcm",
-    );
-    if (output.kind === "encoded")
-      return { kind: "encoded", format: output.format, mediaType: output.mediaType, bytes };
-    return { kind: "pcm", samples: pcm16ToSamples(bytes, true), sampleRate: output.sampleRate };
+    return speechFromAnswer(DEEPGRAM_PROVIDER, res, output);
   }
 }
