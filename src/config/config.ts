@@ -97,6 +97,43 @@ export const ConfigSchema = z.object({
           "`local` is the embedded eSpeak NG engine.",
       ),
     ),
+  LLM_PROVIDERS: z
+    .string()
+    .default("")
+    .meta(
+      doc(
+        "Language-model providers for agent calls, in preference order, comma-separated: `openai` (any " +
+          "OpenAI-compatible Chat Completions server: OpenAI, Azure OpenAI, Groq, Ollama, llama.cpp...), " +
+          "`anthropic`, `google` (Gemini), `workers-ai` (the `AI` binding). Empty: agent calls are refused " +
+          "at creation (flows still work). See docs/agents.md.",
+      ),
+    ),
+  LLM_FIRST_TOKEN_TIMEOUT_MS: intVar(4000, 200, 60_000).meta(
+    doc(
+      "How long a turn waits for a model's first token, retries and failover to the next provider in " +
+        "`LLM_PROVIDERS` included; past it the turn answers with the agent's fallback line " +
+        "(`degraded: [\"llm_unavailable\"]`).",
+    ),
+  ),
+  LLM_STREAM_TIMEOUT_MS: intVar(30_000, 1000, 300_000).meta(
+    doc("Longest a model may take to finish one answer once it has started; a stream cut or stalled past it ends."),
+  ),
+  AGENT_HISTORY_TOKENS: intVar(4000, 200, 200_000).meta(
+    doc(
+      "Token budget (estimated at 4 characters a token) for the earlier turns of a call sent to its agent's model; " +
+        "the oldest turns beyond it are left out (docs/agents.md says why they are dropped, not summarized).",
+    ),
+  ),
+  ALLOW_PRIVATE_TOOL_URLS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .meta(
+      doc(
+        "`true` lets agent tools, MCP servers and webhooks use http and loopback or private addresses. " +
+          "For local development only (`.dev.vars.example` sets it); never in production.",
+      ),
+    ),
   CORS_ORIGINS: z
     .string()
     .default("")
