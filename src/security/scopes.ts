@@ -1,6 +1,6 @@
 import type { Residency } from "../call/residency";
 
-export const SCOPES = ["calls:write", "calls:read", "voice", "admin"] as const;
+export const SCOPES = ["calls:write", "calls:read", "voice", "agents:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling, resolved only from a verified credential (never from the request body). */
