@@ -212,6 +212,8 @@ describe("docs/stream-protocol.schema.json", () => {
       "dtmf",
       "intent",
       "reply",
+      "reply_delta",
+      "tool_call",
       "reply_done",
       "interrupted",
       "metrics",

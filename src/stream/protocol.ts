@@ -9,8 +9,8 @@
  *           signed 16-bit; mulaw = G.711 µ-law bytes), at most MAX_AUDIO_FRAME_BYTES per frame, any
  *           duration (20 ms is typical).
  * Server → client
- *   text:   ready, speech_started, transcript, dtmf, intent, reply, reply_done, interrupted,
- *           metrics, error, ended; see serverMessageSchema.
+ *   text:   ready, speech_started, transcript, dtmf, intent, reply_delta, tool_call, reply,
+ *           reply_done, interrupted, metrics, error, ended; see server-messages.ts.
  *   binary: reply audio, in the client's format and sample rate.
  *
  * Client messages are strict (an unknown or misspelt field is an error that names it, not a
@@ -22,6 +22,8 @@
  */
 import { z } from "zod";
 import { errorMessage } from "../lib/errors";
+import { serverMessageSchema } from "./server-messages";
+import { dtmfDigit, dtmfDigits, streamFormatSchema, streamSampleRateSchema, vadSettingsSchema } from "./fields";
 
 /**
  * Largest JSON text message accepted from a client, in UTF-8 bytes (a 2000-character text turn fits with room to
@@ -59,65 +61,24 @@ export const CLOSE = {
 } as const;
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 
-export const STREAM_FORMATS = ["pcm16", "mulaw"] as const;
-export const STREAM_SAMPLE_RATES = [8000, 16000, 24000] as const;
+export { STREAM_FORMATS, STREAM_SAMPLE_RATES } from "./fields";
 export const CLIENT_MESSAGE_TYPES = ["start", "text", "dtmf", "stop"] as const;
 
-/**
- * The command that rewrites docs/stream-protocol.schema.json from this module (Node ≥ 22.18 strips the types itself).
- */
-export const STREAM_SCHEMA_REGENERATE =
-  "npx node -e \"import('./src/stream/protocol.ts').then((m) => " +
-  "process.stdout.write(JSON.stringify(m.streamProtocolJsonSchema(), null, 2) + '\\n'))\" > " +
-  "docs/stream-protocol.schema.json";
+/** The command that rewrites docs/stream-protocol.schema.json from this module. */
+export const STREAM_SCHEMA_REGENERATE = "node scripts/stream-schema.mjs";
 
-// ---------------------------------------------------------------------------------------------
-// Shared fields
-
-export const streamFormatSchema = z
-  .enum(STREAM_FORMATS, { error: 'must be "pcm16" (little-endian 16-bit) or "mulaw" (G.711 µ-law)' })
-  .describe("pcm16: little-endian mono signed 16-bit PCM; mulaw: G.711 µ-law bytes.");
-export const streamSampleRateSchema = z
-  .literal(STREAM_SAMPLE_RATES, { error: "must be 8000, 16000 or 24000 (Hz)" })
-  .describe("Sample rate of the audio in both directions, Hz.");
-const dtmfDigit = /^[0-9*#A-D]$/;
-const dtmfDigits = /^[0-9*#A-D]{1,32}$/;
-
-export type StreamFormat = z.infer<typeof streamFormatSchema>;
-export type StreamSampleRate = z.infer<typeof streamSampleRateSchema>;
+export {
+  dtmfDigit,
+  dtmfDigits,
+  streamFormatSchema,
+  streamSampleRateSchema,
+  vadSettingsSchema,
+  type StreamFormat,
+  type StreamSampleRate,
+} from "./fields";
 
 // ---------------------------------------------------------------------------------------------
 // Client → server
-
-const THRESHOLD_RANGE = "must be a number from -80 to -10 (dBFS)";
-const MIN_SPEECH_RANGE = "must be a whole number of milliseconds from 40 to 2000";
-const END_SILENCE_RANGE = "must be a whole number of milliseconds from 200 to 3000";
-const thresholdDbfs = z
-  .number({ error: THRESHOLD_RANGE })
-  .min(-80, { error: THRESHOLD_RANGE })
-  .max(-10, { error: THRESHOLD_RANGE })
-  .describe("Frames louder than this (RMS, dB relative to full scale) count as speech.");
-const minSpeechMs = z
-  .int({ error: MIN_SPEECH_RANGE })
-  .min(40, { error: MIN_SPEECH_RANGE })
-  .max(2000, { error: MIN_SPEECH_RANGE })
-  .describe("Speech must last this long before speech_started (shorter sounds are clicks or noise).");
-const endSilenceMs = z
-  .int({ error: END_SILENCE_RANGE })
-  .min(200, { error: END_SILENCE_RANGE })
-  .max(3000, { error: END_SILENCE_RANGE })
-  .describe("This much silence after speech ends the caller's turn.");
-
-export const vadSettingsSchema = z
-  .strictObject(
-    {
-      thresholdDbfs: thresholdDbfs.default(-40),
-      minSpeechMs: minSpeechMs.default(120),
-      endSilenceMs: endSilenceMs.default(600),
-    },
-    { error: 'must be an object such as {"endSilenceMs": 800}' },
-  )
-  .describe("Voice activity detection (endpointing) settings; every field is optional.");
 
 export const startMessageSchema = z
   .strictObject({
@@ -174,119 +135,8 @@ export type TextMessage = z.infer<typeof textMessageSchema>;
 export type DtmfMessage = z.infer<typeof dtmfMessageSchema>;
 export type StopMessage = z.infer<typeof stopMessageSchema>;
 
-// ---------------------------------------------------------------------------------------------
-// Server → client
-
-const turnId = z.string().min(1).describe("Identifies the caller turn (same as in the call's history).");
-const ms = z.number().nonnegative();
-
-export const readyMessageSchema = z
-  .object({
-    type: z.literal("ready"),
-    callId: z.string().min(1),
-    format: streamFormatSchema,
-    sampleRate: streamSampleRateSchema,
-    vad: z.object({ thresholdDbfs, minSpeechMs, endSilenceMs }).describe("The effective settings, defaults filled in."),
-  })
-  .describe("Answer to `start`: audio may flow from now on.");
-
-export const speechStartedMessageSchema = z
-  .object({
-    type: z.literal("speech_started"),
-    atMs: ms.describe("Start of the speech, ms of caller audio since `start`."),
-  })
-  .describe("The caller started speaking (a client playing a reply should stop it: barge-in).");
-
-export const transcriptMessageSchema = z
-  .object({
-    type: z.literal("transcript"),
-    turnId: turnId.optional(),
-    text: z.string(),
-    final: z.boolean().describe("false: an interim hypothesis that later transcripts replace."),
-    source: z.enum(["speech", "dtmf", "text"]),
-  })
-  .describe("What the caller said, keyed or typed.");
-
-export const dtmfEventMessageSchema = z
-  .object({ type: z.literal("dtmf"), digit: z.string().regex(dtmfDigit) })
-  .describe("One keypad key, as soon as its tone is detected in the caller's audio.");
-
-export const intentMessageSchema = z
-  .object({ type: z.literal("intent"), turnId, name: z.string(), confidence: z.number().min(0).max(1) })
-  .describe("The intent recognised for a turn.");
-
-export const replyMessageSchema = z
-  .object({ type: z.literal("reply"), turnId, text: z.string() })
-  .describe('The agent\'s reply text; its audio (reply: "audio") follows as binary frames.');
-
-export const replyDoneMessageSchema = z
-  .object({ type: z.literal("reply_done"), turnId })
-  .describe("All of the reply's audio has been sent.");
-
-export const interruptedMessageSchema = z
-  .object({
-    type: z.literal("interrupted"),
-    turnId,
-    spokenText: z.string().describe("The part of the reply actually played before the caller barged in."),
-  })
-  .describe("The caller spoke over the reply; its remaining audio is dropped.");
-
-export const metricsMessageSchema = z
-  .object({
-    type: z.literal("metrics"),
-    turnId,
-    sttMs: ms.describe("Speech to text; 0 for typed and keypad turns."),
-    nlpMs: ms,
-    ttsMs: ms.describe("Synthesis of the whole reply; 0 when no audio was synthesised."),
-    firstAudioMs: ms
-      .nullable()
-      .describe("From the end of the caller's turn to the first reply audio frame; null when no audio was sent."),
-  })
-  .describe("Latencies of one turn, in milliseconds.");
-
-export const errorMessageSchema = z
-  .object({
-    type: z.literal("error"),
-    status: z.int().min(400).max(599).describe("The HTTP status this error would have."),
-    code: z.string().min(1).describe("Stable machine word, e.g. invalid_message."),
-    title: z.string(),
-    detail: z.string().describe("What went wrong and what to change, for a person."),
-  })
-  .describe("A problem (RFC 9457 fields). The stream stays open unless a close follows.");
-
-export const endedMessageSchema = z
-  .object({
-    type: z.literal("ended"),
-    reason: z.string().min(1).describe("e.g. stop, agent_hangup, idle_timeout, ended_elsewhere."),
-  })
-  .describe("The call is over; the server closes the socket next.");
-
-export const serverMessageSchema = z.discriminatedUnion("type", [
-  readyMessageSchema,
-  speechStartedMessageSchema,
-  transcriptMessageSchema,
-  dtmfEventMessageSchema,
-  intentMessageSchema,
-  replyMessageSchema,
-  replyDoneMessageSchema,
-  interruptedMessageSchema,
-  metricsMessageSchema,
-  errorMessageSchema,
-  endedMessageSchema,
-]);
-
-export type ServerMessage = z.infer<typeof serverMessageSchema>;
-export type ReadyMessage = z.infer<typeof readyMessageSchema>;
-export type SpeechStartedMessage = z.infer<typeof speechStartedMessageSchema>;
-export type TranscriptMessage = z.infer<typeof transcriptMessageSchema>;
-export type DtmfEventMessage = z.infer<typeof dtmfEventMessageSchema>;
-export type IntentMessage = z.infer<typeof intentMessageSchema>;
-export type ReplyMessage = z.infer<typeof replyMessageSchema>;
-export type ReplyDoneMessage = z.infer<typeof replyDoneMessageSchema>;
-export type InterruptedMessage = z.infer<typeof interruptedMessageSchema>;
-export type MetricsMessage = z.infer<typeof metricsMessageSchema>;
-export type ErrorMessage = z.infer<typeof errorMessageSchema>;
-export type EndedMessage = z.infer<typeof endedMessageSchema>;
+// Server → client: server-messages.ts
+export * from "./server-messages";
 
 // ---------------------------------------------------------------------------------------------
 // Parsing client text messages
