@@ -10,6 +10,7 @@ import { inSpan } from "../../observability/tracing";
 import { ttsEnginesFor } from "../../routing/resident-order";
 import { ttsCacheFor } from "../../storage/speech-cache";
 import type { CallRuntime } from "../call-runtime";
+import type { TextToSpeech } from "../../providers/types";
 import type { ReplyChannel, ReplyOptions, TurnResult } from "../types";
 import { synthesize, TtsUnavailableError, type Synthesized } from "./synthesize";
 
@@ -85,7 +86,7 @@ export async function speak(
  * while the rest is made. Stops at a barge-in. Returns what speak() returns, for the sentences
  * that were sent (a failed synthesis degrades the rest of the reply to text, as in speak()).
  */
-async function speakStreaming(
+function speakStreaming(
   call: CallRuntime,
   id: string,
   text: string,
@@ -94,35 +95,72 @@ async function speakStreaming(
   owner: SpeechOwner,
   caller: CallerPosition = {},
 ): Promise<Spoken> {
-  const reply = stream.replyOptions;
-  const sent: Synthesized[] = [];
-  let degraded: string | undefined;
-  if (reply.mode === "audio" && text) {
+  const speaker = new SentenceSpeaker(call, { turnId: id, language }, stream, owner, caller);
+  for (const sentence of splitSentences(text)) speaker.say(sentence);
+  return speaker.finish();
+}
+
+/**
+ * Speaks a reply to a live stream one sentence at a time, as its sentences become known: a flow's
+ * whole reply at once, or an agent's while its model is still writing the next one. Sentences are
+ * synthesised and sent in order, one at a time; at a barge-in the rest are dropped.
+ */
+export class SentenceSpeaker {
+  private queue: Promise<void> = Promise.resolve();
+  private readonly sent: Synthesized[] = [];
+  private degraded: string | undefined;
+  private failure: { error: unknown } | undefined;
+  private engines: TextToSpeech[] | undefined;
+
+  constructor(
+    private readonly call: CallRuntime,
+    private readonly turn: { turnId: string; language: string },
+    private readonly stream: ReplyChannel,
+    private readonly owner: SpeechOwner,
+    private readonly caller: CallerPosition = {},
+  ) {}
+
+  /** Queues a sentence; it is spoken after those before it. */
+  say(sentence: string): void {
+    this.queue = this.queue.then(() => this.speakOne(sentence));
+  }
+
+  /** Waits for the queued sentences, ends the reply (`reply_done`) and returns what was spoken. */
+  async finish(): Promise<Spoken> {
+    await this.queue;
+    this.stream.replyDone(this.turn.turnId);
+    if (this.failure) throw this.failure.error;
+    return joined(this.sent, this.stream.replyOptions, this.degraded);
+  }
+
+  private async speakOne(sentence: string): Promise<void> {
+    const reply = this.stream.replyOptions;
+    const id = this.turn.turnId;
+    if (reply.mode !== "audio" || this.degraded || this.failure || this.stream.interrupted(id)) return;
     try {
-      const engines = ttsEnginesFor(call.env, call.config, { caller, residency: owner.residency });
-      const cache = ttsCacheFor(call.env, call.config.TTS_CACHE_TTL_SECONDS, owner);
-      for (const sentence of splitSentences(text)) {
-        if (stream.interrupted(id)) break;
-        const synth = await synthesize(sentence, language, reply, engines, {
-          cache,
-          resilience: { timeout: call.deadlines.timeout },
-        });
-        if (stream.interrupted(id)) break;
-        // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
-        if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate)
-          throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
-        stream.audio(id, sentence, synth.audio.bytes);
-        sent.push(synth);
-      }
+      const { env, config } = this.call;
+      this.engines ??= ttsEnginesFor(env, config, { caller: this.caller, residency: this.owner.residency });
+      const synth = await synthesize(sentence, this.turn.language, reply, this.engines, {
+        cache: ttsCacheFor(env, config.TTS_CACHE_TTL_SECONDS, this.owner),
+        resilience: { timeout: this.call.deadlines.timeout },
+      });
+      if (this.stream.interrupted(id)) return;
+      // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
+      if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate)
+        throw new TtsUnavailableError(`${synth.provider} returned ${synth.audio.format}@${synth.audio.sampleRate}`);
+      this.stream.audio(id, sentence, synth.audio.bytes);
+      this.sent.push(synth);
     } catch (err) {
-      if (!ttsUnavailable(err)) throw err;
-      degraded = "tts_unavailable";
+      if (ttsUnavailable(err)) this.degraded = "tts_unavailable";
+      else this.failure = { error: err };
     }
   }
-  stream.replyDone(id);
+}
+
+/** The sentences sent, as one synthesis for storage (one sentence keeps its cache entry). */
+function joined(sent: Synthesized[], reply: ReplyOptions, degraded: string | undefined): Spoken {
   const first = sent[0];
   if (!first) return { ...SILENT, degraded };
-  // One sentence keeps its cache entry (the recording may reference it); several are stored joined.
   const synth: Synthesized =
     sent.length === 1
       ? first
