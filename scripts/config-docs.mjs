@@ -1,7 +1,8 @@
 // Writes docs/configuration.md from the settings' zod schemas, the one source of truth:
 //   - ConfigSchema (src/config/config.ts): every Worker setting, with its description in `.meta()`;
 //   - each provider module's `settings` schema (src/providers/*/settings.ts), as PROVIDER_MODULES in
-//     src/providers/registry.ts lists them, with the multi-region list setting each module declares.
+//     src/providers/registry.ts lists them, with the multi-region list setting each module declares;
+//   - each language-model module's `settings` schema, as LLM_MODULES in src/providers/llm/registry.ts lists them.
 // The prose around the tables is scripts/config-docs.template.md.
 //
 //   npm run docs:config              rewrite docs/configuration.md
@@ -30,7 +31,8 @@ async function loadSchemas() {
       stdin: {
         contents:
           'export { ConfigSchema } from "./src/config/config.ts";\n' +
-          'export { PROVIDER_MODULES } from "./src/providers/registry.ts";\n',
+          'export { PROVIDER_MODULES } from "./src/providers/registry.ts";\n' +
+          'export { LLM_MODULES } from "./src/providers/llm/registry.ts";\n',
         resolveDir: root,
         loader: "ts",
       },
@@ -276,12 +278,28 @@ function providerTables(modules) {
   return parts.join("\n\n");
 }
 
-function render({ ConfigSchema, PROVIDER_MODULES }) {
+/** The language-model modules: one table each, every setting its schema reads. */
+function llmTables(modules) {
+  return modules
+    .map((m) => {
+      let s = m.settings;
+      while (kind(s) === "pipe") s = s._zod.def.in;
+      const shape = s._zod.def.shape ?? {};
+      const rows = Object.keys(shape).map((name) => row(name, describe(shape[name]), { secretByName: true }));
+      const needs = m.needs.replace(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g, (n) => code(n));
+      return `### ${code(m.name)}\n\n${m.title}. Needs ${needs}.\n\n${[HEADER, ...rows].join("\n")}`;
+    })
+    .join("\n\n");
+}
+
+function render({ ConfigSchema, PROVIDER_MODULES, LLM_MODULES }) {
   const template = readFileSync(TEMPLATE, "utf8");
   const filled = template
     .replace("<!-- settings -->", () => configTable(ConfigSchema))
-    .replace("<!-- provider-settings -->", () => providerTables(PROVIDER_MODULES));
-  if (filled.includes("<!-- settings -->") || filled.includes("<!-- provider-settings -->"))
+    .replace("<!-- provider-settings -->", () => providerTables(PROVIDER_MODULES))
+    .replace("<!-- llm-settings -->", () => llmTables(LLM_MODULES));
+  const placeholders = ["<!-- settings -->", "<!-- provider-settings -->", "<!-- llm-settings -->"];
+  if (placeholders.some((p) => filled.includes(p)))
     throw new Error(`${relative(root, TEMPLATE)}: a placeholder appears twice`);
   // Every setting wrangler.toml and .dev.vars.example name (set or commented out) must be on the page.
   const named = ["wrangler.toml", ".dev.vars.example"].flatMap((f) =>
