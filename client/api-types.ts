@@ -456,6 +456,15 @@ export interface paths {
                     };
                 };
                 /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1259,6 +1268,425 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{agentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an agent's current version (never its secret) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The agent */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Agent"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests for this tenant (rate_limited); retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Create an agent, or store a new version of it
+         * @description Every PUT stores a new version (1, 2, ...); calls pin the version current when they start. The webhook secret is returned only when the agent is created (also after a DELETE).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AgentDefinition"];
+                };
+            };
+            responses: {
+                /** @description New version stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentVersionCreated"];
+                    };
+                };
+                /** @description Agent created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentCreated"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests for this tenant (rate_limited); retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Delete an agent
+         * @description New calls naming it get 404 agent_not_found; calls already running keep their version.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests for this tenant (rate_limited); retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List this tenant's agents, by id */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of agents */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agents: {
+                                agentId: string;
+                                name: string | null;
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                            nextCursor?: string;
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests for this tenant (rate_limited); retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{agentId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace an agent's webhook secret
+         * @description Returns the new secret, this once. New calls sign their webhook tool calls with it; calls already running keep the secret they started with.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    agentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The new secret */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentSecret"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests for this tenant (rate_limited); retry after Retry-After seconds */
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/keys": {
         parameters: {
             query?: never;
@@ -1289,7 +1717,7 @@ export interface paths {
                                 keyId: string;
                                 tenantId: string;
                                 name: string | null;
-                                scopes: ("calls:write" | "calls:read" | "voice" | "admin")[];
+                                scopes: ("calls:write" | "calls:read" | "voice" | "agents:write" | "admin")[];
                                 createdAt: string;
                                 revokedAt: string | null;
                                 lastUsedAt: string | null;
@@ -1354,7 +1782,7 @@ export interface paths {
                             keyId: string;
                             tenantId: string;
                             name: string | null;
-                            scopes: ("calls:write" | "calls:read" | "voice" | "admin")[];
+                            scopes: ("calls:write" | "calls:read" | "voice" | "agents:write" | "admin")[];
                             createdAt: string;
                             revokedAt: string | null;
                             lastUsedAt: string | null;
@@ -1553,7 +1981,7 @@ export interface paths {
                             keyId: string;
                             tenantId: string;
                             name: string | null;
-                            scopes: ("calls:write" | "calls:read" | "voice" | "admin")[];
+                            scopes: ("calls:write" | "calls:read" | "voice" | "agents:write" | "admin")[];
                             createdAt: string;
                             revokedAt: string | null;
                             lastUsedAt: string | null;
@@ -2128,6 +2556,11 @@ export interface components {
             degraded?: string[];
             /** @enum {string} */
             residency?: "eu";
+            agent?: components["schemas"]["AgentRef"];
+        };
+        AgentRef: {
+            agentId: string;
+            version: number;
         };
         CreateCall: {
             /** @example call_7Hq2 */
@@ -2137,6 +2570,11 @@ export interface components {
             language?: string;
             /** @example contact-center */
             flow?: string;
+            /**
+             * @description An agent of this tenant (PUT /api/v1/agents/{agentId}) drives the call, instead of a flow
+             * @example support
+             */
+            agent?: string;
             metadata?: {
                 [key: string]: unknown;
             };
@@ -2198,6 +2636,7 @@ export interface components {
             tier: "hot" | "warm" | "cold";
             /** @enum {string} */
             residency?: "eu";
+            agent?: components["schemas"]["AgentRef"];
         };
         CallEnded: {
             callId: string;
@@ -2260,9 +2699,103 @@ export interface components {
             /** @description When the token stops working (60 s after it was issued). */
             expiresAt: string;
         };
+        AgentVersionCreated: {
+            agentId: string;
+            version: number;
+            /** @description When this version was created */
+            createdAt: string;
+        };
+        AgentCreated: {
+            agentId: string;
+            version: number;
+            /** @description When this version was created */
+            createdAt: string;
+            /**
+             * @description `whsec_` + base64 of 32 random bytes: signs the agent's webhook tool calls. Shown only here.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0dFqzSyFoMM=
+             */
+            webhookSecret: string;
+        };
+        /** @description An agent: instructions for a model with tools, or a flow for the built-in engine. At most 256 KiB of JSON. Unknown fields are refused (400 invalid_agent, naming the field). */
+        AgentDefinition: {
+            name?: string;
+            /** @description The model's instructions (≤ 20000 characters); required unless flow */
+            instructions?: string;
+            /** @description A flow in the built-in engine's format (docs/flows.md), instead of a model */
+            flow?: unknown;
+            greeting?: string;
+            /** @description Spoken when no model answers */
+            fallback?: string;
+            llm?: {
+                /** @enum {string} */
+                provider?: "openai" | "anthropic" | "google" | "workers-ai";
+                model?: string;
+                temperature?: number;
+                maxOutputTokens?: number;
+            };
+            /** @default [] */
+            tools: ({
+                /** @enum {string} */
+                type: "webhook";
+                name: string;
+                description: string;
+                /** @description JSON Schema of the arguments object */
+                parameters: {
+                    [key: string]: unknown;
+                };
+                url: string;
+                timeoutMs?: number;
+            } | {
+                /** @enum {string} */
+                type: "end_call";
+                description?: string;
+            } | {
+                /** @enum {string} */
+                type: "transfer";
+                number?: string;
+                description?: string;
+            } | {
+                /** @enum {string} */
+                type: "mcp";
+                url: string;
+                allowedTools?: string[];
+            })[];
+            voice?: {
+                provider?: string;
+                voice?: string;
+            };
+            language?: string;
+            /** @default 4 */
+            maxToolCallsPerTurn: number;
+            analysis?: {
+                summary?: boolean;
+                schema?: {
+                    [key: string]: unknown;
+                };
+                successCriteria?: string;
+            };
+        };
+        Agent: {
+            agentId: string;
+            /** @description The current version: new calls pin it */
+            version: number;
+            /** @description When the agent was created */
+            createdAt: string;
+            /** @description When its current version was created */
+            updatedAt: string;
+            definition: components["schemas"]["AgentDefinition"];
+        };
+        AgentSecret: {
+            agentId: string;
+            /**
+             * @description `whsec_` + base64 of 32 random bytes: signs the agent's webhook tool calls. Shown only here.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0dFqzSyFoMM=
+             */
+            webhookSecret: string;
+        };
         CreateKey: {
             tenantId: string;
-            scopes: ("calls:write" | "calls:read" | "voice" | "admin")[];
+            scopes: ("calls:write" | "calls:read" | "voice" | "agents:write" | "admin")[];
             name?: string;
             /**
              * @description The tenant's data residency, fixed by its first key; later keys may repeat it or omit it.

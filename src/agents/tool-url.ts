@@ -18,7 +18,9 @@ export function toolUrlProblem(raw: string, allowPrivate: boolean): string | und
     return "must be an absolute URL";
   }
   if (url.protocol !== "https:" && !(allowPrivate && url.protocol === "http:"))
-    return allowPrivate ? "must use http or https" : "must use https (set ALLOW_PRIVATE_TOOL_URLS=true for http locally)";
+    return allowPrivate
+      ? "must use http or https"
+      : "must use https (set ALLOW_PRIVATE_TOOL_URLS=true for http locally)";
   if (url.username || url.password) return "must not carry a user name or password";
   if (allowPrivate) return undefined;
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
@@ -28,6 +30,7 @@ export function toolUrlProblem(raw: string, allowPrivate: boolean): string | und
 }
 
 function isLocalName(host: string): boolean {
+  if (host.startsWith("[")) return false; // an IPv6 literal: isPrivateAddress decides
   return (
     host === "localhost" ||
     host.endsWith(".localhost") ||

@@ -1,3 +1,4 @@
+import type { AgentRef } from "./agent";
 import type { Residency } from "./residency";
 
 /** The records of a call, as stored in every tier and returned by reads. */
@@ -25,6 +26,8 @@ export interface SessionRecord {
   archivedAt: string | null;
   /** Data residency (absent on calls created before residency existed: unrestricted). */
   residency?: Residency | null;
+  /** The agent version driving the call (absent: a flow call); the object holds the definition (CallStore.agent). */
+  agent?: AgentRef;
 }
 
 export interface HistoryEntry {

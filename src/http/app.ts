@@ -10,6 +10,7 @@ import { requestContext } from "./middleware/request-context";
 import { corsAllowList } from "./middleware/cors";
 import { jsonBodyLimit } from "./middleware/json-body-limit";
 import { adminRoutes } from "./routes/admin";
+import { agentRoutes } from "./routes/agents";
 import { callRoutes } from "./routes/calls";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -70,6 +71,7 @@ export function createApp() {
   app.route("/api/v1/calls", callRoutes());
   app.route("/api/v1/calls", turnRoutes());
   app.route("/api/v1/calls", streamRoutes());
+  app.route("/api/v1/agents", agentRoutes());
   app.route("/api/v1/admin", adminRoutes());
   app.route("/api/v1/providers", providerRoutes());
   app.route("/api/v1/telephony", telephonyRoutes());

@@ -96,4 +96,6 @@ export const errors = {
   callEnded: (callId: string) =>
     new ApiError(409, "call_ended", `Call '${callId}' has ended; start a new call to continue.`),
   tooLarge: (detail: string) => new ApiError(413, "payload_too_large", detail),
+  agentNotFound: (agentId: string) =>
+    new ApiError(404, "agent_not_found", `No agent with id '${agentId}' exists for this tenant.`),
 };

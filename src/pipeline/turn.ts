@@ -50,7 +50,7 @@ export async function runTurn(
   const started = performance.now();
   const heard = await sttStage(call, session, input);
   const afterStt = performance.now();
-  const understood = await understandStage(session, heard);
+  const understood = await understandStage(session, heard, call.store.agent());
   const afterNlp = performance.now();
   const masked = redactStage(call.config, session.state, heard, understood);
   const turnId = turnIdOf(session.turnCount + 1);

@@ -1,4 +1,5 @@
 import type { DecodedAudio } from "../audio/decode";
+import type { PinnedAgent } from "../call/agent";
 import type { OutputFormat } from "../call/audio-format";
 import type { CallerPosition } from "../call/caller";
 import type { CallStatus, EndReason, LatencyMs } from "../call/records";
@@ -25,6 +26,8 @@ export interface CreateCallInput extends EventOnRequestLine {
   context: Record<string, unknown>;
   reply: ReplyOptions;
   residency: Residency | null;
+  /** The agent version the call runs (the tenant's current one when the call was created); absent: a flow call. */
+  agent?: PinnedAgent;
   /** The key id the request used: the call records the use for the audit log (its next sync writes it). */
   actor?: string;
   /** The creating request, for the object's logs (call_started) and spans. */

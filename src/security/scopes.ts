@@ -9,7 +9,9 @@ export type Principal =
   /** The operator's ADMIN_TOKEN: manages keys and reads operator endpoints; owns no calls. */
   | { kind: "operator" };
 
-export function hasScope(p: Principal, scope: Scope): boolean {
-  if (p.kind === "operator") return scope === "admin";
-  return p.scopes.includes(scope) || p.scopes.includes("admin");
+/** Whether `p` holds `scope`, or any one of a list (a route some scopes each admit; "admin" admits all). */
+export function hasScope(p: Principal, scope: Scope | readonly Scope[]): boolean {
+  const any: readonly Scope[] = typeof scope === "string" ? [scope] : scope;
+  if (p.kind === "operator") return any.includes("admin");
+  return p.scopes.includes("admin") || any.some((s) => p.scopes.includes(s));
 }

@@ -40,8 +40,8 @@ export interface AuthorizeRequest {
   keyId: string;
   /** Hex SHA-256 of the presented key (the key itself never leaves the Worker). */
   keyHash: string;
-  /** The scope the route needs: a key without it is refused before it spends a token. */
-  scope: Scope;
+  /** The scope the route needs (or any one of a list): a key without it is refused before it spends a token. */
+  scope: Scope | readonly Scope[];
   rule: RequestRule;
   /** A write request naming a call marks the call's slot as seen (see admitRequest below). */
   seenCallId?: string | undefined;

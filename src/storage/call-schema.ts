@@ -16,6 +16,9 @@
  * Audio the speech cache does not hold (the caller's, uncached replies) is stored a part per row
  * in `audio_parts`, WITHOUT ROWID: its primary key is the table, so a part costs one row written.
  * The older `audio` table kept a rowid and a separate key index, two rows a part; it is still read.
+ *
+ * `agent` holds the agent version an agent call started with (CallStore.putAgent): written once,
+ * with the session, and never again, so a definition of many kilobytes is not rewritten each turn.
  */
 export const CALL_SCHEMA = `
 CREATE TABLE IF NOT EXISTS session (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
@@ -35,6 +38,7 @@ CREATE TABLE IF NOT EXISTS audio_parts (
   media_type TEXT NOT NULL, format TEXT NOT NULL, sample_rate INTEGER NOT NULL, bytes BLOB NOT NULL,
   PRIMARY KEY (turn_id, kind, part)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agent (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
   job TEXT PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
   state TEXT NOT NULL DEFAULT '{}', last_error TEXT

@@ -17,6 +17,7 @@ import {
   type StoredAudio,
   type TurnGroup,
 } from "./call-row";
+import type { PinnedAgent } from "../call/agent";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 
 /**
@@ -61,6 +62,8 @@ export class CallStore {
    * storage.
    */
   private ahead: Record<string, number> | null = null;
+  /** The pinned agent as last read or written (undefined: not read yet); it never changes once written. */
+  private pinned: PinnedAgent | null | undefined;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -75,6 +78,7 @@ export class CallStore {
     } catch (err) {
       this.rowText = undefined;
       this.outboxTableEmpty = false;
+      this.pinned = undefined;
       this.ahead = ahead;
       throw err;
     }
@@ -244,6 +248,24 @@ export class CallStore {
     const left: NonNullable<HotRow["jobs"]> = {};
     for (const { job, ...rest } of jobs) left[job] = rest;
     this.writeRow({ ...row, session, pending, jobs: left });
+  }
+
+  /** Pins the agent version the call runs (at creation, in the session's transaction). */
+  putAgent(agent: PinnedAgent): void {
+    this.exec("INSERT OR REPLACE INTO agent (id, json) VALUES (1, ?)", JSON.stringify(agent));
+    this.pinned = agent;
+  }
+
+  /**
+   * The agent version the call started with, or null for a flow call. Read once per store: every
+   * turn asks, and the row never changes. Callers share the object: they must not change it.
+   */
+  agent(): PinnedAgent | null {
+    if (this.pinned === undefined) {
+      const json = this.exec<{ json: string }>("SELECT json FROM agent WHERE id = 1")[0]?.json;
+      this.pinned = json === undefined ? null : (JSON.parse(json) as PinnedAgent);
+    }
+    return this.pinned;
   }
 
   getIdempotent(key: string): { fingerprint: string; json: string } | null {

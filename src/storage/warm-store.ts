@@ -21,6 +21,8 @@ interface CallRow {
   archived_at: string | null;
   residency: Residency | null;
   history_json?: string | null;
+  agent_id?: string | null;
+  agent_version?: number | null;
 }
 
 interface TurnRow {
@@ -44,8 +46,8 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
-         ended_at, turn_count, context_json, metadata_json, archived_at, residency)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ended_at, turn_count, context_json, metadata_json, archived_at, residency, agent_id, agent_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, call_id) DO UPDATE SET
          status = excluded.status, end_reason = excluded.end_reason, last_activity_at = excluded.last_activity_at,
          ended_at = excluded.ended_at, turn_count = excluded.turn_count, context_json = excluded.context_json,
@@ -69,6 +71,8 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
       JSON.stringify(s.metadata),
       s.archivedAt,
       s.residency ?? null,
+      s.agent?.agentId ?? null,
+      s.agent?.version ?? null,
     );
 }
 
@@ -98,8 +102,8 @@ export async function writeCallArchive(
         .prepare(
           "INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, " +
             `last_activity_at,
-           ended_at, turn_count, context_json, metadata_json, archived_at, residency)
-         VALUES (?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 0, '{}', ?, NULL, ?) ` +
+           ended_at, turn_count, context_json, metadata_json, archived_at, residency, agent_id, agent_version)
+         VALUES (?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 0, '{}', ?, NULL, ?, ?, ?) ` +
             "ON CONFLICT (tenant_id, call_id) DO NOTHING",
         )
         .bind(
@@ -112,6 +116,8 @@ export async function writeCallArchive(
           s.lastActivityAt,
           JSON.stringify(s.metadata),
           s.residency ?? null,
+          s.agent?.agentId ?? null,
+          s.agent?.version ?? null,
         ),
       // The ended row always wins over whatever an index job wrote before.
       db
@@ -169,6 +175,7 @@ function toSession(r: CallRow): SessionRecord {
     turnCount: r.turn_count,
     archivedAt: r.archived_at,
     residency: r.residency ?? null,
+    ...(r.agent_id && r.agent_version ? { agent: { agentId: r.agent_id, version: r.agent_version } } : {}),
   };
 }
 

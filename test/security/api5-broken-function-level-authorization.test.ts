@@ -13,27 +13,35 @@ interface Operation {
 type Doc = { paths: Record<string, Record<string, Operation>> };
 
 const OPEN = new Set(["/healthz", "/readyz"]);
-const concrete = (path: string) => path.replace("{callId}", "call-x").replace("{keyId}", "AAAAAAAAAAAA");
+const concrete = (path: string) =>
+  path.replace("{callId}", "call-x").replace("{keyId}", "AAAAAAAAAAAA").replace("{agentId}", "agent-x");
 const bodyFor = (method: string) => (method === "post" || method === "patch" ? { json: {} } : {});
 
-async function operations(): Promise<{ method: string; path: string; scope: string | undefined }[]> {
+/** An operation and the scope it documents; `scopes`: all of them, when any one of several admits. */
+async function operations(): Promise<{ method: string; path: string; scope: string | undefined; scopes: string[] }[]> {
   const doc = (await (await api("/openapi.json")).json()) as Doc;
   // Twilio's routes (http/routes/telephony.ts) take no API key: Twilio's request signature is their
   // authentication, and test/telephony/twilio.test.ts checks they refuse API keys.
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops)
       .filter(([, op]) => !op.security?.some((s) => s.twilioSignature))
-      .map(([method, op]) => ({ method, path, scope: op.security?.[0]?.bearer?.[0] })),
+      .map(([method, op]) => ({
+        method,
+        path,
+        scope: op.security?.[0]?.bearer?.[0],
+        scopes: (op.security ?? []).flatMap((s) => s.bearer ?? []),
+      })),
   );
 }
 
 describe("function-level authorization, route by route from the OpenAPI document", () => {
-  it("every /api operation declares exactly one known scope; only health checks are open", async () => {
+  it("every /api operation declares known scopes (one, or alternatives); only health checks are open", async () => {
     const ops = await operations();
     expect(ops.length).toBeGreaterThan(15);
     for (const op of ops) {
       if (OPEN.has(op.path)) continue;
-      expect(SCOPES as readonly string[], `${op.method} ${op.path}`).toContain(op.scope);
+      expect(op.scopes.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
+      for (const scope of op.scopes) expect(SCOPES as readonly string[], `${op.method} ${op.path}`).toContain(scope);
     }
   });
 
@@ -49,12 +57,20 @@ describe("function-level authorization, route by route from the OpenAPI document
       if (!op.path.startsWith("/api/")) continue;
       const pair = keys.get(op.scope as Scope);
       if (!pair) throw new Error(`${op.method} ${op.path}: no scope`);
+      // A route some scopes each admit (calls:read or agents:write): the refused key holds none of them.
+      const without =
+        op.scopes.length > 1
+          ? await createKey(
+              tenantId,
+              SCOPES.filter((s) => !op.scopes.includes(s) && s !== "admin"),
+            )
+          : pair.without;
       const denied = await api(concrete(op.path), {
         method: op.method.toUpperCase(),
-        key: pair.without,
+        key: without,
         ...bodyFor(op.method),
       });
-      expect(denied.status, `${op.method} ${op.path} without ${op.scope}`).toBe(403);
+      expect(denied.status, `${op.method} ${op.path} without ${op.scopes.join(" or ")}`).toBe(403);
       expect(((await denied.json()) as { code: string }).code).toBe("forbidden");
       const admitted = await api(concrete(op.path), {
         method: op.method.toUpperCase(),

@@ -11,7 +11,8 @@ import type { Residency } from "../../call/residency";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
 
 export interface RequireScopeOptions {
-  scope: Scope;
+  /** The scope the route needs, or a list of scopes any one of which admits (e.g. calls:read or agents:write). */
+  scope: Scope | readonly Scope[];
   /** Accept the operator ADMIN_TOKEN (key management and operator endpoints only). */
   allowOperator?: boolean;
   /** Also accept the credential as `?token=`-style input; reserved for WebSocket routes. */
@@ -29,8 +30,9 @@ function unauthorized(): ApiError {
   });
 }
 
-function lacksScope(scope: Scope): ApiError {
-  return new ApiError(403, "forbidden", `This API key lacks the '${scope}' scope this request needs.`);
+function lacksScope(scope: Scope | readonly Scope[]): ApiError {
+  const named = (typeof scope === "string" ? [scope] : scope).map((s) => `'${s}'`).join(" or ");
+  return new ApiError(403, "forbidden", `This API key lacks the ${named} scope this request needs.`);
 }
 
 /**
@@ -95,7 +97,7 @@ async function authorizeTenantKey(
   c: Context<AppEnv>,
   presented: string,
   keyHash: string,
-  scope: Scope,
+  scope: Scope | readonly Scope[],
 ): Promise<Principal> {
   const keyId = keyIdOf(presented);
   if (!keyId) throw unauthorized();

@@ -12,6 +12,14 @@ export const CallId = z
 
 export const CallIdParam = z.object({ callId: CallId.openapi({ param: { name: "callId", in: "path" } }) });
 
+export const AgentId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "agentId must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+  .openapi({ example: "support" });
+
+/** Which agent version drives a call (absent for a flow call). */
+export const AgentRef = z.object({ agentId: z.string(), version: z.number().int() }).openapi("AgentRef");
+
 /** BCP-47-shaped language tag (e.g. en-US, de-DE, fr). */
 export const Language = z
   .string()
@@ -131,6 +139,7 @@ export const CallView = z
     history: z.array(HistoryEntry),
     tier: z.enum(["hot", "warm", "cold"]),
     residency: Residency.optional(),
+    agent: AgentRef.optional(),
   })
   .openapi("Call");
 
@@ -140,6 +149,9 @@ export const CreateCallBody = z
     userId: z.string().min(1).max(128).optional(),
     language: Language.optional(),
     flow: z.string().min(1).max(64).optional().openapi({ example: "contact-center" }),
+    agent: AgentId.optional().openapi({
+      description: "An agent of this tenant (PUT /api/v1/agents/{agentId}) drives the call, instead of a flow",
+    }),
     metadata: JsonObject.optional(),
     context: JsonObject.optional(),
     residency: Residency.optional().openapi({
@@ -161,6 +173,7 @@ export const CreateCallResponse = z
     greeting: z.object({ text: z.string(), audio: AudioOut.optional() }).optional(),
     degraded: z.array(z.string()).optional(),
     residency: Residency.optional(),
+    agent: AgentRef.optional(),
   })
   .openapi("CallCreated");
 

@@ -14,11 +14,13 @@ export interface ScopedOptions extends Omit<RequireScopeOptions, "scope"> {
  * walks /openapi.json to check each declared scope is really enforced, so a route cannot be
  * documented one way and guarded another.
  */
-export function scoped(scope: Scope, options: ScopedOptions = {}) {
+export function scoped(scope: Scope | readonly Scope[], options: ScopedOptions = {}) {
   const { audit, ...auth } = options;
   const guard = requireScope({ scope, ...auth });
+  // Several scopes: alternative requirements, any one of which admits (OpenAPI's OR).
+  const scopes: readonly Scope[] = typeof scope === "string" ? [scope] : scope;
   return {
     middleware: audit ? [guard, auditUse(audit)] : [guard],
-    security: [{ bearer: [scope] }],
+    security: scopes.map((s) => ({ bearer: [s] })),
   };
 }

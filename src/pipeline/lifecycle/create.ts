@@ -1,3 +1,4 @@
+import type { PinnedAgent } from "../../call/agent";
 import type { SessionRecord } from "../../call/records";
 import { turnIdOf } from "../../call/records";
 import { ApiError, errorMessage } from "../../lib/errors";
@@ -34,9 +35,10 @@ export async function createCall(
     const detail = `A call with id '${input.callId}' already exists; choose another callId or omit it.`;
     throw new ApiError(409, "call_exists", detail);
   }
-  const { engine, initialState } = engineFor(input);
+  const agent = input.agent ?? null;
+  // agent model check: a model agent (no flow) needs a model configured for this call; refuse it here.
+  const greet = opening(input, agent);
   const now = new Date().toISOString();
-  const greet = engine.greeting({ state: initialState, context: input.context });
   const owner = { tenantId: input.tenantId, residency: input.residency };
   const spoken = await speak(call, greet.reply, input.language, input.reply, owner, input.caller);
   const session: SessionRecord = {
@@ -56,14 +58,19 @@ export async function createCall(
     turnCount: 0,
     archivedAt: null,
     residency: input.residency,
+    ...(agent ? { agent: { agentId: agent.agentId, version: agent.version } } : {}),
   };
   const id = turnIdOf(0);
   call.store.transaction(() => {
-    call.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
-      refs: replyAudioRefs(call, id, spoken.synth),
-      metrics: callStartedDeltas(spoken.audio?.cache),
-      ...keyUse(input, "call.create", now),
-    });
+    if (agent) call.store.putAgent(agent);
+    const started = { metrics: callStartedDeltas(spoken.audio?.cache), ...keyUse(input, "call.create", now) };
+    // A model agent without a greeting waits for the caller: the call starts with no turn-0 entry.
+    if (!greet.reply) call.store.putSession(session, started);
+    else
+      call.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
+        refs: replyAudioRefs(call, id, spoken.synth),
+        ...started,
+      });
   });
   const synth = spoken.synth;
   const event: CallEvent = {
@@ -72,6 +79,7 @@ export async function createCall(
       tenantId: session.tenantId,
       callId: session.callId,
       flow: session.flow,
+      ...(agent ? { agentId: agent.agentId, agentVersion: agent.version } : {}),
       language: session.language,
       residency: session.residency ?? undefined,
       greeting: synth ? { provider: synth.provider, region: synth.region, cache: synth.cache } : undefined,
@@ -94,6 +102,19 @@ export async function createCall(
   await reschedule(call);
   const greeting = { text: greet.reply, ...(spoken.audio ? { audio: spoken.audio } : {}) };
   return { result: { session, greeting, ...(spoken.degraded ? { degraded: [spoken.degraded] } : {}) }, event };
+}
+
+/**
+ * What a new call says first, and the state it starts in. A flow (built-in, or the agent's
+ * uploaded one) greets with its greeting, unless the agent has its own; a model agent speaks its
+ * greeting, or nothing (the reply is then empty and no greeting is stored).
+ */
+function opening(input: CreateCallInput, agent: PinnedAgent | null): { reply: string; nextState: string } {
+  const own = agent?.definition.greeting;
+  if (agent && agent.definition.flow === undefined) return { reply: own ?? "", nextState: "" };
+  const { engine, initialState } = engineFor(input, agent);
+  if (own !== undefined) return { reply: own, nextState: initialState };
+  return engine.greeting({ state: initialState, context: input.context });
 }
 
 /** Merges a client's context patch into the active call's context (PATCH /calls/{callId}). */

@@ -1,11 +1,11 @@
 import { ApiError, asApiError, errorMessage, errors, problem, problemResponse } from "../../lib/errors";
-import { getFlow } from "../../nlp/flows";
 import { log } from "../../observability/log";
 import { mintStreamToken, STREAM_TOKEN_TTL_MS, StreamTokenStore } from "../../security/stream-token";
 import { CLOSE } from "../../stream/protocol";
 import { activeSession, type CallRuntime } from "../call-runtime";
 import { keyUse, type KeyUser } from "../lifecycle/key-use";
 import { recordTurnFailed } from "../metrics";
+import { flowOf } from "../stages/understand";
 import { runTurn } from "../turn";
 import type { TurnInput, TurnPayload } from "../types";
 import { LiveStream, type StreamHost } from "./live-stream";
@@ -174,7 +174,7 @@ export class CallStreams {
       maxTextChars: () => call.config.MAX_TEXT_CHARS,
       secureStep: () => {
         const session = call.store.getSession();
-        return session ? getFlow(session.flow)?.states[session.state]?.secure === true : false;
+        return session ? flowOf(session, call.store.agent())?.states[session.state]?.secure === true : false;
       },
       replyText: (id) => call.store.history().find((e) => e.turnId === id && e.role === "assistant")?.text ?? null,
       turn: (stream, payload, endedAt) => this.turn(stream, payload, endedAt),

@@ -1,6 +1,8 @@
+import type { PinnedAgent } from "../../call/agent";
 import type { SessionRecord } from "../../call/records";
 import { ApiError } from "../../lib/errors";
 import { FlowIntentEngine } from "../../nlp/flow-engine";
+import { FlowError, parseFlow, type Flow } from "../../nlp/flow-schema";
 import { getFlow } from "../../nlp/flows";
 import { classifySafely } from "../../nlp/safe-classify";
 import type { IntentResult } from "../../nlp/types";
@@ -21,16 +23,61 @@ export interface Understood {
   degraded?: "nlp_fallback";
 }
 
-/** The call's flow engine and the state a new call starts in; 422 for a flow that does not exist. */
-export function engineFor(session: { flow: string }): { engine: FlowIntentEngine; initialState: string } {
-  const flow = getFlow(session.flow);
-  if (!flow) throw new ApiError(422, "unknown_flow", `Flow '${session.flow}' does not exist.`);
+/**
+ * Uploaded flows, parsed once per pinned agent object: CallStore.agent() returns the same object
+ * for the life of the call's store, so a call parses its agent's flow once, not every turn.
+ */
+const uploadedFlows = new WeakMap<PinnedAgent, Flow>();
+
+/**
+ * The flow that drives a call: its agent's uploaded flow (validated when the agent was saved; an
+ * agent call never falls back to a built-in flow), else the built-in flow the session names.
+ * Undefined for an agent driven by a model, or a built-in flow that does not exist.
+ */
+export function flowOf(session: { flow: string }, agent: PinnedAgent | null | undefined): Flow | undefined {
+  if (!agent) return getFlow(session.flow);
+  if (agent.definition.flow === undefined) return undefined;
+  let flow = uploadedFlows.get(agent);
+  if (!flow) {
+    try {
+      flow = parseFlow(agent.definition.flow);
+    } catch (err) {
+      if (!(err instanceof FlowError)) throw err;
+      // Saved before a change to the flow format: the tenant must save the agent again.
+      const detail = `Agent '${agent.agentId}' version ${agent.version} has a flow this deployment cannot run: ${
+        err.issues[0] ?? "invalid"
+      }; PUT the agent again.`;
+      throw new ApiError(422, "invalid_agent", detail);
+    }
+    uploadedFlows.set(agent, flow);
+  }
+  return flow;
+}
+
+/**
+ * The call's flow engine and the state a new call starts in: the agent's uploaded flow when its
+ * agent has one, else the built-in flow; 422 for a flow that does not exist.
+ */
+export function engineFor(
+  session: { flow: string },
+  agent?: PinnedAgent | null,
+): { engine: FlowIntentEngine; initialState: string } {
+  const flow = flowOf(session, agent);
+  if (!flow) {
+    // A model agent's turns are not the flow engine's (the agent loop's stage takes them).
+    if (agent) throw new ApiError(503, "llm_unavailable", `Agent '${agent.agentId}' has no flow and no model answers.`);
+    throw new ApiError(422, "unknown_flow", `Flow '${session.flow}' does not exist.`);
+  }
   return { engine: new FlowIntentEngine(flow), initialState: flow.initialState };
 }
 
-/** The turn's NLP stage, traced. */
-export function understandStage(session: SessionRecord, heard: Recognized): Promise<Understood> {
-  const { engine } = engineFor(session);
+/** The turn's NLP stage, traced. `agent`: the call's pinned agent (CallStore.agent()), null for a flow call. */
+export function understandStage(
+  session: SessionRecord,
+  heard: Recognized,
+  agent: PinnedAgent | null = null,
+): Promise<Understood> {
+  const { engine } = engineFor(session, agent);
   const attributes = { "voice.stage": "nlp", "voice.flow": session.flow, "voice.state": session.state };
   return inSpan("nlp", attributes, async (span) => {
     const out = await classifySafely(

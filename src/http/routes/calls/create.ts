@@ -7,6 +7,7 @@ import { tenantRefOf } from "../../middleware/auth";
 import { actorOf } from "../../actor";
 import { randomAlphanumeric } from "../../../security/crypto";
 import { acquireCallSlot, releaseCallSlot } from "../../middleware/rate-limit";
+import { currentAgent } from "../../../storage/agent-store";
 import { transcriptExists } from "../../../storage/cold-store";
 import { locationHintFor, type CallerLocation } from "../../../storage/location-hint";
 import { forgetCallResidency, recordCallResidency } from "../../../storage/residency-store";
@@ -36,7 +37,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
       },
       responses: {
         201: { description: "Call started", content: { "application/json": { schema: CreateCallResponse } } },
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
       },
     }),
     async (c) => {
@@ -50,8 +51,10 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
       if (byteSize(metadata) > cfg.MAX_CONTEXT_BYTES || byteSize(context) > cfg.MAX_CONTEXT_BYTES) {
         throw errors.tooLarge(`metadata and context are each limited to ${cfg.MAX_CONTEXT_BYTES} bytes of JSON.`);
       }
-      const flow = body.flow ?? DEFAULT_FLOW_ID;
-      if (!getFlow(flow))
+      const agent = await agentOf(c.env, tenantId, body);
+      // An agent call is named after its agent (no built-in flow id has a colon).
+      const flow = agent ? `agent:${agent.agentId}` : (body.flow ?? DEFAULT_FLOW_ID);
+      if (!agent && !getFlow(flow))
         throw new ApiError(
           422,
           "unknown_flow",
@@ -92,8 +95,9 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
             tenantId,
             callId,
             userId: body.userId ?? null,
-            language: body.language ?? cfg.DEFAULT_LANGUAGE,
+            language: body.language ?? agent?.definition.language ?? cfg.DEFAULT_LANGUAGE,
             flow,
+            ...(agent ? { agent } : {}),
             metadata,
             context,
             reply,
@@ -132,12 +136,31 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
           createdAt: created.session.createdAt,
           expiresAt,
           flow,
-          greeting: created.greeting,
+          // A model agent without a greeting says nothing first.
+          ...(created.greeting.text ? { greeting: created.greeting } : {}),
           ...(created.degraded ? { degraded: created.degraded } : {}),
           ...(residency ? { residency } : {}),
+          ...(agent ? { agent: { agentId: agent.agentId, version: agent.version } } : {}),
         },
         201,
       );
     },
   );
+}
+
+/**
+ * The agent a new call names, at its current version (the call pins it): 404 agent_not_found when
+ * the tenant has no such agent (or deleted it); null for a flow call.
+ */
+async function agentOf(env: Env, tenantId: string, body: { agent?: string; flow?: string }) {
+  if (body.agent === undefined) return null;
+  if (body.flow !== undefined)
+    throw new ApiError(
+      400,
+      "invalid_request",
+      "Name a flow or an agent, not both: an agent call is driven by its agent.",
+    );
+  const agent = await currentAgent(env, tenantId, body.agent);
+  if (!agent) throw errors.agentNotFound(body.agent);
+  return agent;
 }

@@ -34,6 +34,7 @@ export function publicView(v: CallViewRecord, tier: Tier) {
     })),
     tier,
     ...(v.residency ? { residency: v.residency } : {}),
+    ...(v.agent ? { agent: { agentId: v.agent.agentId, version: v.agent.version } } : {}),
   };
 }
 
