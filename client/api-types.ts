@@ -510,6 +510,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Problem details (RFC 9457) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -976,13 +985,14 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The turn's result */
+                /** @description The turn's result; with `Accept: text/event-stream`, Server-Sent Events as it happens: `transcript`, `tool_call`, `reply_delta`, `audio` (one per sentence), then `done` with this result or `error` */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["TurnResult"];
+                        "text/event-stream": string;
                     };
                 };
                 /** @description Problem details (RFC 9457) */
@@ -2625,6 +2635,8 @@ export interface components {
                     nlp: number;
                     tts: number;
                     total: number;
+                    /** @description An agent's turn: the model's part of `nlp`. */
+                    llm?: number;
                 };
                 /**
                  * @description A reply the caller talked over on the live stream: `text` is what was played before the interruption.
@@ -2637,6 +2649,11 @@ export interface components {
             /** @enum {string} */
             residency?: "eu";
             agent?: components["schemas"]["AgentRef"];
+            /** @description Model tokens an agent's call has used so far (the provider's own count). */
+            llmTokens?: {
+                input: number;
+                output: number;
+            };
         };
         CallEnded: {
             callId: string;
@@ -2657,12 +2674,25 @@ export interface components {
                 provider?: string;
                 region?: string;
             };
-            intent: {
+            /** @description Absent for an agent's turn: a model, not an intent, decided. */
+            intent?: {
                 name: string;
                 confidence: number;
                 slots: {
                     [key: string]: string;
                 };
+            };
+            /** @description The tools an agent's model used during the turn, in order. */
+            toolCalls?: {
+                name: string;
+                /** @description What the model passed, redacted. */
+                arguments?: unknown;
+                ok: boolean;
+                latencyMs: number;
+            }[];
+            /** @description The agent asked to transfer the caller (a Twilio call is dialled to `number`). */
+            transfer?: {
+                number?: string;
             };
             reply: {
                 text: string;
@@ -2682,7 +2712,10 @@ export interface components {
                 nlp: number;
                 tts: number;
                 total: number;
+                /** @description An agent's turn: the model's part of `nlp`. */
+                llm?: number;
             };
+            /** @description What the turn did without: `tts_unavailable`, `llm_unavailable`, `nlp_fallback`... */
             degraded?: string[];
             /** @enum {string} */
             callStatus: "active" | "ended";

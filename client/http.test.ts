@@ -34,7 +34,7 @@ describe("typed HTTP client", () => {
       idempotencyKey: "k-1",
     });
     expect(turn.transcript).toMatchObject({ text: "what is my account balance", source: "text" });
-    expect(turn.intent.name).toBe("check_balance");
+    expect(turn.intent?.name).toBe("check_balance");
     expect(turn.reply.text).toContain("$42.10");
     // The Idempotency-Key header got through: a retry answers the first turn again.
     const retried = await ve.textTurn(created.callId, "what is my account balance", {

@@ -98,7 +98,8 @@ export function createVoiceEdgeClient(options: VoiceEdgeClientOptions): VoiceEdg
     callId: string,
     body: { text: string } | { dtmf: string },
     { idempotencyKey, ...query }: TurnOptions = {},
-  ) =>
+  ): Promise<TurnResult> =>
+    // Sent without `Accept: text/event-stream`, the answer is the JSON result (the SSE form is a string).
     ok(
       await client.POST("/api/v1/calls/{callId}/turns", {
         params: {
@@ -108,7 +109,7 @@ export function createVoiceEdgeClient(options: VoiceEdgeClientOptions): VoiceEdg
         },
         body,
       }),
-    );
+    ) as TurnResult;
   const getCall = async (callId: string) =>
     ok(await client.GET("/api/v1/calls/{callId}", { params: { path: { callId } } }));
 

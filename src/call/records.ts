@@ -4,6 +4,7 @@ import type { Residency } from "./residency";
 /** The records of a call, as stored in every tier and returned by reads. */
 
 export type CallStatus = "active" | "ended";
+/** "flow": the flow or the agent's model hung up (end_call). */
 export type EndReason = "client" | "idle_timeout" | "flow";
 
 export interface SessionRecord {
@@ -24,6 +25,8 @@ export interface SessionRecord {
   /** Caller turns taken (the greeting is not counted). */
   turnCount: number;
   archivedAt: string | null;
+  /** Model tokens an agent's call has used so far (absent: none). */
+  llmTokens?: { input: number; output: number };
   /** Data residency (absent on calls created before residency existed: unrestricted). */
   residency?: Residency | null;
   /** The agent version driving the call (absent: a flow call); the object holds the definition (CallStore.agent). */
@@ -47,6 +50,8 @@ export interface LatencyMs {
   nlp: number;
   tts: number;
   total: number;
+  /** An agent's turn: the model's part of `nlp` (its first token, tools and writing), ms. */
+  llm?: number;
 }
 
 export interface CallView extends SessionRecord {

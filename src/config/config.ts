@@ -112,7 +112,7 @@ export const ConfigSchema = z.object({
     doc(
       "How long a turn waits for a model's first token, retries and failover to the next provider in " +
         "`LLM_PROVIDERS` included; past it the turn answers with the agent's fallback line " +
-        "(`degraded: [\"llm_unavailable\"]`).",
+        '(`degraded: ["llm_unavailable"]`).',
     ),
   ),
   LLM_STREAM_TIMEOUT_MS: intVar(30_000, 1000, 300_000).meta(

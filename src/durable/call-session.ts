@@ -14,9 +14,12 @@ import { parseStreamOpen, STREAM_OPEN_HEADER } from "../pipeline/live/stream-ope
 import { recordCallErased, recordTurnFailed } from "../pipeline/metrics";
 import { resolveCallAudio } from "../pipeline/recording";
 import { runTurn } from "../pipeline/turn";
+import { activeSession } from "../pipeline/call-runtime";
+import { problemAnswer, sseFormat, SseTurnChannel } from "../pipeline/sse-channel";
 import type {
   CallEvent,
   CreateCallInput,
+  ReplyChannel,
   EndResult,
   EventOnRequestLine,
   RpcResult,
@@ -63,6 +66,7 @@ export class CallSession extends DurableObject<Env> {
       storage: ctx.storage,
       wipe: () => this.wipe(),
       closeStreams: (reason) => this.streams.closeAll(reason),
+      memo: {},
     };
     this.streams = new CallStreams(
       {
@@ -101,10 +105,30 @@ export class CallSession extends DurableObject<Env> {
   }
 
   async turn(input: TurnInput): Promise<RpcResult<TurnResult>> {
+    return this.turnInOrder(input);
+  }
+
+  /**
+   * A turn answered as Server-Sent Events (Accept: text/event-stream): the event stream is
+   * returned at once, and the turn runs in the call's order, reporting to it as it goes.
+   */
+  async turnEvents(input: TurnInput): Promise<RpcResult<ReadableStream<Uint8Array>>> {
+    return this.answer({}, async () => {
+      activeSession(this.call);
+      const channel = new SseTurnChannel(input.reply, sseFormat(input.reply.format));
+      const finished = this.turnInOrder(input, channel)
+        .catch((err: unknown) => problemAnswer(err, input.requestId))
+        .then((answer) => channel.finish(answer, input.requestId));
+      this.ctx.waitUntil(finished);
+      return { result: channel.readable };
+    });
+  }
+
+  private turnInOrder(input: TurnInput, stream?: ReplyChannel): Promise<RpcResult<TurnResult>> {
     return this.observe("CallSession.turn", input, {}, () =>
       this.queue.run(async () => {
         const answer = await this.answer(input, async () => {
-          const turn = await runTurn(this.call, input);
+          const turn = await runTurn(this.call, input, stream);
           // The flow hung up: a live stream on the call hears it too.
           if (turn.result.callStatus === "ended") this.streams.closeAll("agent_hangup");
           return turn;

@@ -7,6 +7,7 @@ import type { AttemptRecord } from "../call/attempts";
 import { LATENCY_BUCKETS_MS, renderFamily, seriesKey, type Labels } from "./metrics";
 import { log } from "./log";
 import { errorMessage } from "../lib/errors";
+import { AGENT_FAMILIES, LLM_ATTEMPTS, LLM_FIRST_TOKEN, LLM_TOKENS, TOOL_CALLS, TOOL_LATENCY } from "./metrics-llm";
 
 /**
  * How many shards the global counters are spread over. A Durable Object serves on the order of
@@ -260,6 +261,11 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
       `Problem responses (status >= 400) by problem code and HTTP status. ${GLOBAL}`,
       of(HTTP_ERRORS),
     ),
+    renderHistogram(LLM_FIRST_TOKEN, `${AGENT_FAMILIES[LLM_FIRST_TOKEN]} ${GLOBAL}`, sums),
+    renderFamily(LLM_TOKENS, "counter", `${AGENT_FAMILIES[LLM_TOKENS]} ${GLOBAL}`, of(LLM_TOKENS)),
+    renderFamily(LLM_ATTEMPTS, "counter", `${AGENT_FAMILIES[LLM_ATTEMPTS]} ${GLOBAL}`, of(LLM_ATTEMPTS)),
+    renderFamily(TOOL_CALLS, "counter", `${AGENT_FAMILIES[TOOL_CALLS]} ${GLOBAL}`, of(TOOL_CALLS)),
+    renderHistogram(TOOL_LATENCY, `${AGENT_FAMILIES[TOOL_LATENCY]} ${GLOBAL}`, sums),
     renderFamily(
       TTS_CACHE,
       "counter",

@@ -1,3 +1,4 @@
+import type { Toolbox } from "../agents/types";
 import type { SessionRecord } from "../call/records";
 import type { Config } from "../config/config";
 import { ApiError, errors } from "../lib/errors";
@@ -22,6 +23,14 @@ export interface CallRuntime {
   wipe(): Promise<void>;
   /** Tells every open stream of the call that it is over (`ended` {reason}, close 1000). */
   closeStreams(reason: string): void;
+  /** What the object keeps in memory for the call's life (rebuilt after an eviction). */
+  readonly memo: CallMemo;
+}
+
+/** Per-call things worth keeping between turns, in the object's memory only. */
+export interface CallMemo {
+  /** The agent's tools: MCP servers are connected and listed once per call. */
+  toolbox?: { version: number; toolbox: Promise<Toolbox> } | undefined;
 }
 
 /** The call's session while it is active: 404 when the object holds no call, 409 once it has ended. */

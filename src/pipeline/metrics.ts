@@ -7,6 +7,7 @@ import type { TurnPayload, TurnResult } from "./types";
 import type { AttemptRecord } from "../call/attempts";
 import {
   addGlobal,
+  histogramDeltas,
   callEnded,
   callStarted,
   ttsCacheResult,
@@ -17,6 +18,7 @@ import {
 } from "../observability/metrics-global";
 
 import { guarded, type WaitUntil } from "../observability/metric-hooks";
+import { agentTurnDeltas, type AgentTurnFigures } from "../observability/metrics-llm";
 
 /**
  * The deltas of a call's life that its Durable Object keeps with its session row and sends to the
@@ -48,10 +50,12 @@ export function turnDeltas(
   result: TurnResult,
   sttAttempts?: readonly AttemptRecord[],
   ttsAttempts?: readonly AttemptRecord[],
+  agent?: AgentTurnFigures,
 ): Record<string, number> {
   const source = result.transcript.source;
   const cache = result.reply.audio?.cache;
   return {
+    ...(agent ? agentTurnDeltas(agent, histogramDeltas) : {}),
     ...turnDone(source, turnOutcome(result)),
     ...turnLatencyDeltas(
       result.latencyMs,

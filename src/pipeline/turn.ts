@@ -8,9 +8,10 @@ import { turnOutcome, writeTurnDataPoint } from "./metrics";
 import { idempotentReplay } from "./stages/idempotency";
 import { sttStage } from "./stages/recognize";
 import { redactStage } from "./stages/redact";
-import { ttsStage } from "./stages/speak";
+import { speakerFor, ttsStage } from "./stages/speak";
 import { storeTurn } from "./stages/store";
-import { understandStage } from "./stages/understand";
+import { converseStage } from "./stages/converse";
+import { agentUnderstood, understandStage } from "./stages/understand";
 import { turnEvent } from "./turn-event";
 import type { CallEvent, ReplyChannel, TurnInput, TurnResult } from "./types";
 
@@ -18,7 +19,9 @@ import type { CallEvent, ReplyChannel, TurnInput, TurnResult } from "./types";
  * One caller turn, stage by stage:
  *
  *   1. stt         what the caller said (text and keypad turns pass through; speech is recognised)
- *   2. understand  intent, reply and the flow's next state (the flow engine; an agent's model here)
+ *   2. understand  a flow's intent engine: intent, reply, next state; or an agent's model
+ *                  (stages/converse.ts), which sees only redacted text, calls the agent's tools
+ *                  and, on a live turn, has each sentence spoken while it writes the next
  *   3. redact      cards, codes and REDACT_PATTERNS masked in all that leaves the turn
  *   4. tts         the reply spoken (whole, or sentence by sentence to a live stream)
  *   5. store       one row in the call's object: session, history, audio, audit use, metrics
@@ -50,18 +53,25 @@ export async function runTurn(
   const started = performance.now();
   const heard = await sttStage(call, session, input);
   const afterStt = performance.now();
-  const understood = await understandStage(session, heard, call.store.agent());
+  const turnId = turnIdOf(session.turnCount + 1);
+  const owner = { tenantId: session.tenantId, residency: session.residency ?? null };
+  const agent = call.store.agent();
+  // A live turn (WebSocket or SSE) speaks each sentence as soon as it is known.
+  const live = stream && { channel: stream, speaker: speakerFor(call, turnId, session.language, owner, input, stream) };
+  const understood =
+    agent && agent.definition.flow === undefined
+      ? agentUnderstood(session, await converseStage(call, session, agent, heard, { turnId, ...input }, live))
+      : await understandStage(session, heard, agent);
   const afterNlp = performance.now();
   const masked = redactStage(call.config, session.state, heard, understood);
-  const turnId = turnIdOf(session.turnCount + 1);
   const { heardText, intent, replyText } = masked;
   stream?.understood({ turnId, transcript: { text: heardText, source: heard.source }, intent, replyText });
-  const owner = { tenantId: session.tenantId, residency: session.residency ?? null };
   const speech = { turnId, replyText, language: session.language, reply: input.reply };
-  const spoken = await ttsStage(call, speech, owner, input.caller, stream);
+  const spoken = await ttsStage(call, speech, owner, input.caller, live, understood.agent !== undefined);
   const done = performance.now();
 
   const { decision } = understood;
+  const conversed = understood.agent;
   const degraded = [understood.degraded, spoken.degraded].filter((d): d is string => Boolean(d));
   const result: TurnResult = {
     turnId,
@@ -71,19 +81,31 @@ export async function runTurn(
       source: heard.source,
       ...(heard.provider ? { provider: heard.provider, region: heard.region } : {}),
     },
-    intent,
+    ...(intent ? { intent } : {}),
+    ...(conversed?.toolCalls.length ? { toolCalls: conversed.toolCalls } : {}),
+    ...(conversed?.transfer ? { transfer: conversed.transfer } : {}),
     reply: { text: replyText, ...(spoken.audio ? { audio: spoken.audio } : {}) },
     latencyMs: {
       // Text and keypad turns run no recognizer: their STT stage is zero by definition.
       stt: input.payload.kind === "audio" ? round(afterStt - started) : 0,
       nlp: round(afterNlp - afterStt),
+      // An agent's reply is spoken while it is written: its TTS stage is the time after the model finished.
       tts: round(done - afterNlp),
       total: round(done - started),
+      ...(conversed ? { llm: round(afterNlp - afterStt) } : {}),
     },
     ...(degraded.length ? { degraded } : {}),
     callStatus: decision.endCall ? "ended" : "active",
   };
-  const turn = { input, fingerprint, heard, masked, nextState: decision.nextState, endCall: decision.endCall };
+  const turn = {
+    input,
+    fingerprint,
+    heard,
+    masked,
+    nextState: decision.nextState,
+    endCall: decision.endCall,
+    ...(conversed ? { usage: conversed.llm.usage, agent: { ...conversed.llm, toolCalls: conversed.toolCalls } } : {}),
+  };
   const { updated, ended } = storeTurn(call, session, { ...turn, spoken, result }, stream);
   if (ended) log(ended.event, ended.fields);
   stream?.committed(turnId);

@@ -61,7 +61,12 @@ export interface TurnResult {
     provider?: string;
     region?: string;
   };
-  intent: { name: string; confidence: number; slots: Record<string, string> };
+  /** Absent for an agent's turn: a model, not an intent, decided. */
+  intent?: { name: string; confidence: number; slots: Record<string, string> };
+  /** The tools an agent's model used during the turn. */
+  toolCalls?: { name: string; arguments: unknown; ok: boolean; latencyMs: number }[];
+  /** An agent asked to transfer the caller (on a Twilio call, the bridge dialled the number). */
+  transfer?: { number?: string | undefined };
   reply: {
     text: string;
     audio?: {
@@ -120,9 +125,15 @@ export interface ReplyChannel {
   understood(m: {
     turnId: string;
     transcript: { text: string; source: "text" | "dtmf" | "speech" };
-    intent: { name: string; confidence: number };
+    /** Absent for an agent's turn (a model, not an intent, decided). */
+    intent?: { name: string; confidence: number } | undefined;
     replyText: string;
   }): void;
+  /**
+   * An agent's turn as it happens, before `understood`: what the caller said (sent before the model
+   * answers), each sentence of the reply as the model writes it (redacted), each tool it used.
+   */
+  progress(turnId: string, event: TurnProgress): void;
   /** Sends one synthesised sentence (already in the client's format and rate). */
   audio(turnId: string, sentence: string, bytes: Uint8Array): void;
   /** True once the caller barged in on this turn's reply: send nothing more. */
@@ -134,3 +145,9 @@ export interface ReplyChannel {
   /** The turn is stored: an interruption from now on revises the stored reply. */
   committed(turnId: string): void;
 }
+
+export type TurnProgress =
+  | { type: "transcript"; text: string; source: "text" | "dtmf" | "speech" }
+  | { type: "reply_delta"; text: string }
+  | { type: "tool_call"; name: string; arguments: unknown; ok: boolean; latencyMs: number }
+  | { type: "transfer"; number?: string | undefined };

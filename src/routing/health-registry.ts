@@ -170,6 +170,18 @@ export function healthSnapshot(): HealthSnapshotEntry[] {
 }
 
 /** Forgets everything learned; only for tests (the suite shares one isolate across files). */
+/**
+ * Breakers, latency and retry budgets of the language-model endpoints, per provider@region. Kept
+ * apart from the speech registry: the same provider name and host (openai@api.openai.com) serve
+ * speech and chat with different keys and models, and a refused chat key must not open the speech
+ * breaker. Shared knowledge about providers, like the speech registry, not per-request state.
+ */
+export const llmHealthRegistry = new HealthRegistry({
+  onTransition: (t) =>
+    log("llm_breaker", { provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason }, "warn"),
+});
+
 export function resetHealthForTests(): void {
   healthRegistry.clear();
+  llmHealthRegistry.clear();
 }

@@ -10,20 +10,8 @@
 import type { AttemptRecord } from "../call/attempts";
 import { ProviderError } from "../providers/errors";
 import type { LanguageModel, LlmEvent, LlmRequest } from "../providers/llm/types";
-import { log } from "../observability/log";
-import { HealthRegistry } from "./health-registry";
+import { HealthRegistry, llmHealthRegistry } from "./health-registry";
 import { callWithResilience } from "./resilient-call";
-
-/**
- * Breakers, latency and retry budgets of the language-model endpoints, per provider@region. Kept
- * apart from the speech registry: the same provider name and host (openai@api.openai.com) serve
- * speech and chat with different keys and models, and a refused chat key must not open the speech
- * breaker. Shared knowledge about providers, like the speech registry, not per-request state.
- */
-export const llmHealthRegistry = new HealthRegistry({
-  onTransition: (t) =>
-    log("llm_breaker", { provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason }, "warn"),
-});
 
 export interface ModelStreamOptions {
   /** Time to the first event, retries and failover included (LLM_FIRST_TOKEN_TIMEOUT_MS). */

@@ -214,6 +214,7 @@ describe("docs/stream-protocol.schema.json", () => {
       "reply",
       "reply_delta",
       "tool_call",
+      "transfer",
       "reply_done",
       "interrupted",
       "metrics",

@@ -23,7 +23,7 @@
 import { z } from "zod";
 import { errorMessage } from "../lib/errors";
 import { serverMessageSchema } from "./server-messages";
-import { dtmfDigit, dtmfDigits, streamFormatSchema, streamSampleRateSchema, vadSettingsSchema } from "./fields";
+import { dtmfDigits, streamFormatSchema, streamSampleRateSchema, vadSettingsSchema } from "./fields";
 
 /**
  * Largest JSON text message accepted from a client, in UTF-8 bytes (a 2000-character text turn fits with room to

@@ -94,6 +94,10 @@ export const toolCallMessageSchema = z
   })
   .describe("A tool an agent used during the turn, and whether it answered.");
 
+export const transferMessageSchema = z
+  .object({ type: z.literal("transfer"), turnId, number: z.string().optional() })
+  .describe("An agent asked to transfer the caller (to `number`, when it named one); the client connects them.");
+
 export const errorMessageSchema = z
   .object({
     type: z.literal("error"),
@@ -120,6 +124,7 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
   replyMessageSchema,
   replyDeltaMessageSchema,
   toolCallMessageSchema,
+  transferMessageSchema,
   replyDoneMessageSchema,
   interruptedMessageSchema,
   metricsMessageSchema,
@@ -136,6 +141,7 @@ export type IntentMessage = z.infer<typeof intentMessageSchema>;
 export type ReplyMessage = z.infer<typeof replyMessageSchema>;
 export type ReplyDeltaMessage = z.infer<typeof replyDeltaMessageSchema>;
 export type ToolCallMessage = z.infer<typeof toolCallMessageSchema>;
+export type TransferMessage = z.infer<typeof transferMessageSchema>;
 export type ReplyDoneMessage = z.infer<typeof replyDoneMessageSchema>;
 export type InterruptedMessage = z.infer<typeof interruptedMessageSchema>;
 export type MetricsMessage = z.infer<typeof metricsMessageSchema>;

@@ -5,7 +5,8 @@ import type { CallSession } from "../../src/durable/call-session";
 import type { CallStore } from "../../src/storage/call-store";
 import { putAgent, webhookTool } from "../helpers/agents";
 import { api, expectProblem, startCall, tenant, uid } from "../helpers/api";
-import { callObject } from "../helpers/objects";
+import { FAKE_MODEL_SETTINGS } from "../helpers/fake-chat-model";
+import { apiWithSettings, callObject } from "../helpers/objects";
 
 // Calls that name an agent (POST /api/v1/calls {agent}): the call pins the agent's current version
 // in its object; editing, rotating or deleting the agent later changes only new calls.
@@ -43,8 +44,13 @@ interface Created {
   agent?: { agentId: string; version: number };
 }
 
+/** Created as a deployment with a model configured would (a model agent's call needs one). */
 async function createCall(key: string, body: Record<string, unknown>): Promise<Created> {
-  const res = await api("/api/v1/calls?reply=text", { method: "POST", key, json: body });
+  const res = await apiWithSettings(FAKE_MODEL_SETTINGS)("/api/v1/calls?reply=text", {
+    method: "POST",
+    key,
+    json: body,
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return (await res.json()) as Created;
 }

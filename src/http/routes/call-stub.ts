@@ -16,7 +16,10 @@ import { callIdRecorded, callResidencyOf } from "../../storage/residency-store";
  * return type through Rpc's serialization mapping, which gives up on `Record<string, unknown>`
  * context; the values themselves are plain structured-clonable data.)
  */
-export type CallRpc = Pick<CallSession, "create" | "get" | "patchContext" | "turn" | "end" | "audio" | "erase">;
+export type CallRpc = Pick<
+  CallSession,
+  "create" | "get" | "patchContext" | "turn" | "turnEvents" | "end" | "audio" | "erase"
+>;
 
 /** Location hints that keep their meaning inside the EU jurisdiction. */
 const EU_HINTS: ReadonlySet<LocationHint> = new Set(["weur", "eeur"]);

@@ -103,7 +103,13 @@ export const AudioOut = z.object({
 
 export const Intent = z.object({ name: z.string(), confidence: z.number(), slots: z.record(z.string(), z.string()) });
 
-export const LatencyMs = z.object({ stt: z.number(), nlp: z.number(), tts: z.number(), total: z.number() });
+export const LatencyMs = z.object({
+  stt: z.number(),
+  nlp: z.number(),
+  tts: z.number(),
+  total: z.number(),
+  llm: z.number().optional().openapi({ description: "An agent's turn: the model's part of `nlp`." }),
+});
 
 export const HistoryEntry = z.object({
   turnId: z.string(),
@@ -140,6 +146,10 @@ export const CallView = z
     tier: z.enum(["hot", "warm", "cold"]),
     residency: Residency.optional(),
     agent: AgentRef.optional(),
+    llmTokens: z
+      .object({ input: z.number().int(), output: z.number().int() })
+      .optional()
+      .openapi({ description: "Model tokens an agent's call has used so far (the provider's own count)." }),
   })
   .openapi("Call");
 
@@ -198,10 +208,28 @@ export const TurnResponse = z
       provider: z.string().optional(),
       region: z.string().optional(),
     }),
-    intent: Intent,
+    intent: Intent.optional().openapi({ description: "Absent for an agent's turn: a model, not an intent, decided." }),
+    toolCalls: z
+      .array(
+        z.object({
+          name: z.string(),
+          arguments: z.unknown().openapi({ description: "What the model passed, redacted." }),
+          ok: z.boolean(),
+          latencyMs: z.number(),
+        }),
+      )
+      .optional()
+      .openapi({ description: "The tools an agent's model used during the turn, in order." }),
+    transfer: z
+      .object({ number: z.string().optional() })
+      .optional()
+      .openapi({ description: "The agent asked to transfer the caller (a Twilio call is dialled to `number`)." }),
     reply: z.object({ text: z.string(), audio: AudioOut.optional() }),
     latencyMs: LatencyMs,
-    degraded: z.array(z.string()).optional(),
+    degraded: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "What the turn did without: `tts_unavailable`, `llm_unavailable`, `nlp_fallback`..." }),
     callStatus: z.enum(["active", "ended"]),
   })
   .openapi("TurnResult");

@@ -15,6 +15,7 @@ import { replyOptions } from "./reply-options";
 import { rpcCall } from "../../observability/tracing";
 import { audioBodyContent, CallIdParam, problemResponses, ReplyQuery, TurnJsonBody, TurnResponse } from "./schemas";
 import { scoped } from "./scoped";
+import { streamedTurn, wantsEvents } from "./turn-events";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -53,7 +54,15 @@ export function turnRoutes() {
         },
       },
       responses: {
-        200: { description: "The turn's result", content: { "application/json": { schema: TurnResponse } } },
+        200: {
+          description:
+            "The turn's result; with `Accept: text/event-stream`, Server-Sent Events as it happens: `transcript`, " +
+            "`tool_call`, `reply_delta`, `audio` (one per sentence), then `done` with this result or `error`",
+          content: {
+            "application/json": { schema: TurnResponse },
+            "text/event-stream": { schema: z.string().openapi({ description: "Server-Sent Events" }) },
+          },
+        },
         ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
       },
     }),
@@ -112,6 +121,7 @@ export function turnRoutes() {
         caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
         ...actorOf(c.var.principal),
       };
+      if (wantsEvents(c.req.header("Accept"))) return streamedTurn(c, tenant, callId, turn);
       const { answer, residency } = await onCall(
         c.env,
         tenant,

@@ -36,7 +36,6 @@ export async function createCall(
     throw new ApiError(409, "call_exists", detail);
   }
   const agent = input.agent ?? null;
-  // agent model check: a model agent (no flow) needs a model configured for this call; refuse it here.
   const greet = opening(input, agent);
   const now = new Date().toISOString();
   const owner = { tenantId: input.tenantId, residency: input.residency };

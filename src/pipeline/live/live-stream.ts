@@ -14,7 +14,7 @@ import { Playback } from "./playback";
 import type { KeySource, StartSettings, StreamAttachment, TwilioStreamState } from "./stream-state";
 import { log } from "../../observability/log";
 import { CLOSE, type CloseCode, type ServerMessage } from "../../stream/protocol";
-import type { ReplyChannel, ReplyOptions, TurnPayload } from "../types";
+import type { ReplyChannel, ReplyOptions, TurnPayload, TurnProgress } from "../types";
 import { errorMessage, problemTitle } from "../../lib/errors";
 
 /** Turns one socket may have waiting or running; more is a client flooding the call. */
@@ -66,6 +66,8 @@ export class LiveStream implements ReplyChannel {
   private pendingTurns = 0;
   /** When (performance.now()) the first audio frame of a turn's reply went out, for its metrics. */
   private firstAudio: { turnId: string; at: number } | undefined;
+  /** The turn whose transcript went out ahead of its reply (an agent's). */
+  private heardTurn: string | undefined;
   /** Set when the caller sent `stop`: the `ended` message says so. */
   stopping = false;
 
@@ -283,22 +285,19 @@ export class LiveStream implements ReplyChannel {
 
   // ------------------------------------------------------------------ ReplyChannel
 
-  understood(m: {
-    turnId: string;
-    transcript: { text: string; source: "text" | "dtmf" | "speech" };
-    intent: { name: string; confidence: number };
-    replyText: string;
-  }): void {
-    this.playback.begin(m.turnId);
-    this.send({
-      type: "transcript",
-      turnId: m.turnId,
-      text: m.transcript.text,
-      final: true,
-      source: m.transcript.source,
-    });
-    this.send({ type: "intent", turnId: m.turnId, name: m.intent.name, confidence: m.intent.confidence });
+  understood(m: Parameters<ReplyChannel["understood"]>[0]): void {
+    // An agent's turn already sent its transcript (progress), before its model answered.
+    if (this.heardTurn !== m.turnId) this.progress(m.turnId, { type: "transcript", ...m.transcript });
+    if (m.intent) this.send({ type: "intent", turnId: m.turnId, name: m.intent.name, confidence: m.intent.confidence });
     this.send({ type: "reply", turnId: m.turnId, text: m.replyText });
+  }
+
+  progress(turnId: string, event: TurnProgress): void {
+    if (event.type === "transcript") {
+      this.playback.begin(turnId);
+      this.heardTurn = turnId;
+    }
+    this.send(event.type === "transcript" ? { ...event, turnId, final: true } : { ...event, turnId });
   }
 
   audio(turnId: string, sentence: string, bytes: Uint8Array): void {

@@ -18,6 +18,7 @@ export interface Masked {
   /** What is stored and echoed of what the caller said. */
   heardText: string;
   replyText: string;
+  /** Absent for an agent's turn. */
   intent: TurnResult["intent"];
   contextUpdates: Record<string, unknown>;
   /** What was masked, kinds and counts only (the turn's log line). */
@@ -27,8 +28,20 @@ export interface Masked {
 }
 
 export function redactStage(config: Config, state: string, heard: Recognized, understood: Understood): Masked {
-  const { engine, decision } = understood;
-  const stateNow = Object.hasOwn(engine.flow.states, state) ? engine.flow.states[state] : undefined;
+  const { engine, decision, agent } = understood;
+  // An agent's model saw only the masked text, and its reply was masked sentence by sentence.
+  if (agent) {
+    const { heardText, replyText, redaction } = agent;
+    return {
+      heardText,
+      replyText: redaction.derived(replyText),
+      intent: undefined,
+      contextUpdates: {},
+      counts: redaction.counts,
+      keepCallerAudio: !redaction.redacted,
+    };
+  }
+  const stateNow = engine && Object.hasOwn(engine.flow.states, state) ? engine.flow.states[state] : undefined;
   const redaction = redactTurn(heard.text, {
     payment: isPaymentStep(state, stateNow),
     patterns: config.REDACT_PATTERNS,

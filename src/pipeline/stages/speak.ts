@@ -36,17 +36,22 @@ export interface Spoken {
 
 const SILENT: Spoken = { synth: undefined, audio: undefined, degraded: undefined };
 
-/** The turn's TTS stage, traced: the whole reply at once, or sentence by sentence to a live stream. */
+/**
+ * The turn's TTS stage, traced: the whole reply at once, or sentence by sentence to a live stream.
+ * `spokenAsWritten`: an agent's live reply, whose sentences the speaker already has (converse.ts).
+ */
 export function ttsStage(
   call: CallRuntime,
   turn: { turnId: string; replyText: string; language: string; reply: ReplyOptions },
   owner: SpeechOwner,
   caller: CallerPosition | undefined,
-  stream?: ReplyChannel,
+  live?: { speaker: SentenceSpeaker },
+  spokenAsWritten = false,
 ): Promise<Spoken> {
   return inSpan("tts", { "voice.stage": "tts", "voice.reply_mode": turn.reply.mode }, async (span) => {
-    const out = stream
-      ? await speakStreaming(call, turn.turnId, turn.replyText, turn.language, stream, owner, caller)
+    if (live && !spokenAsWritten) for (const sentence of splitSentences(turn.replyText)) live.speaker.say(sentence);
+    const out = live
+      ? await live.speaker.finish()
       : await speak(call, turn.replyText, turn.language, turn.reply, owner, caller);
     if (out.synth) {
       const { provider, region, cache } = out.synth;
@@ -55,6 +60,18 @@ export function ttsStage(
     if (out.degraded) span?.setAttribute("voice.degraded", out.degraded);
     return out;
   });
+}
+
+/** The speaker of a live turn's reply. */
+export function speakerFor(
+  call: CallRuntime,
+  turnId: string,
+  language: string,
+  owner: SpeechOwner,
+  input: { caller?: CallerPosition | undefined },
+  stream: ReplyChannel,
+): SentenceSpeaker {
+  return new SentenceSpeaker(call, { turnId, language }, stream, owner, input.caller);
 }
 
 /** TTS for a reply (the greeting too); a failed synthesis degrades the turn to text instead of failing it. */
@@ -78,26 +95,6 @@ export async function speak(
     if (ttsUnavailable(err)) return { ...SILENT, degraded: "tts_unavailable" };
     throw err;
   }
-}
-
-/**
- * TTS for a live stream's reply: sentence by sentence, each synthesised in the client's format
- * and rate and sent before the next is synthesised, so the caller hears the first sentence
- * while the rest is made. Stops at a barge-in. Returns what speak() returns, for the sentences
- * that were sent (a failed synthesis degrades the rest of the reply to text, as in speak()).
- */
-function speakStreaming(
-  call: CallRuntime,
-  id: string,
-  text: string,
-  language: string,
-  stream: ReplyChannel,
-  owner: SpeechOwner,
-  caller: CallerPosition = {},
-): Promise<Spoken> {
-  const speaker = new SentenceSpeaker(call, { turnId: id, language }, stream, owner, caller);
-  for (const sentence of splitSentences(text)) speaker.say(sentence);
-  return speaker.finish();
 }
 
 /**

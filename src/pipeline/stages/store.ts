@@ -2,6 +2,8 @@ import type { DecodedAudio } from "../../audio/decode";
 import { encodeWav } from "../../audio/wav";
 import type { HistoryEntry, SessionRecord } from "../../call/records";
 import type { AudioRef } from "../../storage/call-row";
+import type { AgentTurnFigures } from "../../observability/metrics-llm";
+import type { LlmUsage } from "../../providers/llm/types";
 import type { CallRuntime } from "../call-runtime";
 import { JOB_INDEX } from "../lifecycle/archive-jobs";
 import { markEnded } from "../lifecycle/end";
@@ -32,6 +34,10 @@ export interface TurnRecord {
   endCall: boolean;
   spoken: Spoken;
   result: TurnResult;
+  /** An agent's turn: the model tokens it used, added to the call's count. */
+  usage?: LlmUsage | undefined;
+  /** An agent's turn: its model and tool figures, for the metrics. */
+  agent?: AgentTurnFigures | undefined;
 }
 
 /**
@@ -55,6 +61,7 @@ export function storeTurn(
     context: { ...session.context, ...masked.contextUpdates },
     lastActivityAt: now,
     turnCount: session.turnCount + 1,
+    ...(turn.usage ? { llmTokens: addTokens(session.llmTokens, turn.usage) } : {}),
   };
   const userEntry: HistoryEntry = {
     turnId: id,
@@ -75,7 +82,7 @@ export function storeTurn(
   call.store.transaction(() => {
     call.store.appendTurn(updated, [userEntry, replyEntry], {
       refs: replyAudioRefs(call, id, turn.spoken.synth),
-      metrics: turnDeltas(result, turn.heard.attempts, turn.spoken.synth?.attempts),
+      metrics: turnDeltas(result, turn.heard.attempts, turn.spoken.synth?.attempts, turn.agent),
       ...keyUse(input, "call.turn", now),
       // The D1 list view, the audit log and the metrics shards follow turns at most
       // SYNC_INTERVAL_SECONDS (90 s) behind: one sync (and one alarm) per interval of
@@ -124,4 +131,8 @@ function storeCallerAudio(call: CallRuntime, id: string, audio: DecodedAudio): v
     const { mediaType, container: format, bytes } = audio;
     call.store.putAudio({ turnId: id, kind: "caller", mediaType, format, sampleRate: 0, bytes });
   }
+}
+
+function addTokens(sum: SessionRecord["llmTokens"], usage: LlmUsage): NonNullable<SessionRecord["llmTokens"]> {
+  return { input: (sum?.input ?? 0) + usage.inputTokens, output: (sum?.output ?? 0) + usage.outputTokens };
 }

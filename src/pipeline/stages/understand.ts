@@ -7,6 +7,7 @@ import { getFlow } from "../../nlp/flows";
 import { classifySafely } from "../../nlp/safe-classify";
 import type { IntentResult } from "../../nlp/types";
 import { inSpan } from "../../observability/tracing";
+import type { Conversed } from "./converse";
 import type { Recognized } from "./recognize";
 
 /**
@@ -17,10 +18,12 @@ import type { Recognized } from "./recognize";
  */
 
 export interface Understood {
-  /** The engine that decided (the turn's redaction reads its flow's states). */
-  engine: FlowIntentEngine;
+  /** The flow engine that decided (the turn's redaction reads its flow's states); absent for an agent's model. */
+  engine?: FlowIntentEngine | undefined;
   decision: IntentResult;
-  degraded?: "nlp_fallback";
+  degraded?: "nlp_fallback" | "llm_unavailable" | "llm_incomplete" | undefined;
+  /** An agent's turn: what its model said and did (stages/converse.ts), already redacted. */
+  agent?: Conversed | undefined;
 }
 
 /**
@@ -91,4 +94,19 @@ export function understandStage(
     });
     return { engine, decision: out.result, ...(out.degraded ? { degraded: out.degraded } : {}) };
   });
+}
+
+/** An agent's turn in the shape the rest of the turn reads: no intent, the flow state unchanged. */
+export function agentUnderstood(session: SessionRecord, conversed: Conversed): Understood {
+  return {
+    decision: {
+      intent: { name: "", confidence: 0, slots: {} },
+      reply: conversed.replyText,
+      nextState: session.state,
+      contextUpdates: {},
+      endCall: conversed.endCall,
+    },
+    ...(conversed.degraded ? { degraded: conversed.degraded } : {}),
+    agent: conversed,
+  };
 }

@@ -7,6 +7,10 @@ import { tenantRefOf } from "../../middleware/auth";
 import { actorOf } from "../../actor";
 import { randomAlphanumeric } from "../../../security/crypto";
 import { acquireCallSlot, releaseCallSlot } from "../../middleware/rate-limit";
+import type { PinnedAgent } from "../../../call/agent";
+import type { Residency } from "../../../call/residency";
+import type { Config } from "../../../config/config";
+import { llmConfigurationProblem } from "../../../routing/llm-order";
 import { currentAgent } from "../../../storage/agent-store";
 import { transcriptExists } from "../../../storage/cold-store";
 import { locationHintFor, type CallerLocation } from "../../../storage/location-hint";
@@ -37,7 +41,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
       },
       responses: {
         201: { description: "Call started", content: { "application/json": { schema: CreateCallResponse } } },
-        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
       },
     }),
     async (c) => {
@@ -62,6 +66,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
         );
       const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
       const residency = tenant.residency ?? body.residency ?? null;
+      if (agent) refuseUnservedAgent(c.env, cfg, agent, residency);
       const callExistsError = new ApiError(
         409,
         "call_exists",
@@ -163,4 +168,16 @@ async function agentOf(env: Env, tenantId: string, body: { agent?: string; flow?
   const agent = await currentAgent(env, tenantId, body.agent);
   if (!agent) throw errors.agentNotFound(body.agent);
   return agent;
+}
+
+/**
+ * A model agent's call needs a model this deployment can use for it (LLM_PROVIDERS, the agent's
+ * provider, the call's residency): without one every turn would be the fallback line, so the call
+ * is refused at creation with the settings to change. Not retryable as it is: no Retry-After.
+ */
+function refuseUnservedAgent(env: Env, config: Config, agent: PinnedAgent, residency: Residency | null): void {
+  if (agent.definition.flow !== undefined) return;
+  const problem = llmConfigurationProblem(env, config, residency, agent.definition.llm?.provider);
+  if (problem)
+    throw new ApiError(503, "llm_not_configured", `Agent '${agent.agentId}' needs a language model: ${problem}`);
 }

@@ -35,6 +35,7 @@ export function publicView(v: CallViewRecord, tier: Tier) {
     tier,
     ...(v.residency ? { residency: v.residency } : {}),
     ...(v.agent ? { agent: { agentId: v.agent.agentId, version: v.agent.version } } : {}),
+    ...(v.llmTokens ? { llmTokens: v.llmTokens } : {}),
   };
 }
 
