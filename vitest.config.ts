@@ -35,6 +35,8 @@ export default defineConfig(async () => {
             // Pinned so a developer's .dev.vars (say, with cloud providers) cannot change what tests see.
             STT_PROVIDERS: "",
             TTS_PROVIDERS: "local",
+            LLM_PROVIDERS: "",
+            ALLOW_PRIVATE_TOOL_URLS: "false",
             // workerd has no Durable Object jurisdictions (see src/storage/residency.ts).
             DEV_EMULATE_JURISDICTION: "true",
             // The Twilio bridge (src/http/routes/telephony.ts): configured, so its routes check signatures

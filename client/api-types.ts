@@ -2690,9 +2690,14 @@ export interface components {
                 ok: boolean;
                 latencyMs: number;
             }[];
-            /** @description The agent asked to transfer the caller (a Twilio call is dialled to `number`). */
+            /** @description The agent asked to transfer the caller. */
             transfer?: {
                 number?: string;
+                /**
+                 * @description dialled: a Twilio call was redirected to `number`; requested: the client connects the caller (other calls); failed: no number, or Twilio refused (the call stays up).
+                 * @enum {string}
+                 */
+                status: "dialled" | "requested" | "failed";
             };
             reply: {
                 text: string;
@@ -2857,8 +2862,30 @@ export interface components {
                     }[];
                     problem?: string;
                 };
+                /** @description LLM_PROVIDERS: the language models of agent calls, in preference order. */
+                llm: {
+                    providers: {
+                        name: string;
+                        region: string;
+                    }[];
+                    problem?: string;
+                };
             };
             health: {
+                provider: string;
+                region: string;
+                /** @enum {string} */
+                state: "closed" | "open" | "half_open";
+                failureRate: number;
+                slowRate: number;
+                callsInWindow: number;
+                latencyMs?: number;
+                errorRate?: number;
+                inFlight: number;
+                capacity: number;
+            }[];
+            /** @description The language-model endpoints' breakers and latency (kept apart from speech). */
+            llmHealth: {
                 provider: string;
                 region: string;
                 /** @enum {string} */

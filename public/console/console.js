@@ -9,6 +9,9 @@ const KEYPAD_TIMEOUT_MS = 2500;
 const FRAME_MS = 20;
 const FRAME_BYTES = (STREAM_RATE * 2 * FRAME_MS) / 1000;
 const CALLS_PAGE = 10;
+/** GET /api/v1/agents pages of this many agents (its maximum), up to AGENT_PAGES of them. */
+const AGENTS_PAGE = 100;
+const AGENT_PAGES = 10;
 const MAX_EVENTS = 200;
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +25,9 @@ const ui = {
   forgetKey: $("forget-key"),
   callForm: $("call-form"),
   language: $("language"),
+  agent: $("agent"),
+  refreshAgents: $("refresh-agents"),
+  agentHelp: $("agent-help"),
   flow: $("flow"),
   echoCancellation: $("echo-cancellation"),
   startCall: $("start-call"),
@@ -58,7 +64,8 @@ const ui = {
 const state = {
   apiKey: undefined,
   client: undefined,
-  live: undefined, // { callId, stream, vad, replyTurn, keysDone, ended }
+  live: undefined, // { callId, agent, stream, vad, replyTurn, keysDone, ended }
+  agents: undefined, // the tenant's agents (GET /api/v1/agents), once listed
   mic: undefined,
   player: undefined,
   talking: false,
@@ -163,10 +170,13 @@ function useKey(apiKey) {
   ui.forgetKey.disabled = !on;
   ui.startCall.disabled = !on || Boolean(state.live);
   ui.refreshCalls.disabled = !on;
+  ui.refreshAgents.disabled = !on;
+  ui.agent.disabled = !on;
   if (!on) {
     ui.calls.replaceChildren();
     ui.moreCalls.hidden = true;
     ui.detail.hidden = true;
+    showAgents(undefined);
   }
 }
 
@@ -179,6 +189,7 @@ ui.keyForm.addEventListener(
     ui.keyInput.value = "";
     useKey(apiKey);
     setStatus("Key set. Start a call, or open a past one.");
+    loadAgents().catch(showError);
     await loadCalls();
   }),
 );
@@ -189,6 +200,84 @@ ui.forgetKey.addEventListener("click", () => {
   setStatus("Key forgotten.");
   ui.keyInput.focus();
 });
+
+// ---------------------------------------------------------------------------------------------
+// Agents: the picker of the "start a call" controls
+
+/** The picker's options: "No agent (flow)", then the tenant's agents (`undefined`: not listed). */
+function showAgents(agents, problem) {
+  state.agents = agents;
+  const wanted = ui.agent.value;
+  const options = (agents ?? []).map((agent) =>
+    el(
+      "option",
+      { value: agent.agentId },
+      agent.name ? `${agent.name} (${agent.agentId}, v${agent.version})` : `${agent.agentId} (v${agent.version})`,
+    ),
+  );
+  ui.agent.replaceChildren(el("option", { value: "" }, "No agent (flow)"), ...options);
+  ui.agent.value = agents?.some((agent) => agent.agentId === wanted) ? wanted : "";
+  syncAgentChoice(problem);
+}
+
+/** The flow choice is off while an agent is picked (an agent call is driven by its agent); the help says why. */
+function syncAgentChoice(problem) {
+  const agentId = ui.agent.value;
+  ui.flow.disabled = Boolean(agentId);
+  const code = (text) => el("code", {}, text);
+  let help;
+  if (problem) help = [`Could not list the agents: ${problem}`];
+  else if (!state.client) help = ["Agents are listed once a key is set."];
+  else if (!state.agents) help = ["Listing the agents…"];
+  else if (agentId) {
+    const agent = state.agents.find((a) => a.agentId === agentId);
+    help = [
+      `Agent ${agentId}${agent ? ` (version ${agent.version})` : ""} answers the call with its model and tools, ` +
+        "in its own language unless you change Language; the flow choice is off.",
+    ];
+  } else if (!state.agents.length)
+    help = [
+      "No agents yet: the flow answers. Create one with ",
+      code("PUT /api/v1/agents/{id}"),
+      " (a key with scope ",
+      code("agents:write"),
+      "; see docs/agents.md), then press Refresh agents.",
+    ];
+  else
+    help = [
+      `${state.agents.length} agent${state.agents.length === 1 ? "" : "s"}: pick one to have its model answer ` +
+        "the call; with none, the flow answers.",
+    ];
+  ui.agentHelp.replaceChildren(...help);
+}
+
+/** Lists the tenant's agents into the picker (GET /api/v1/agents, page after page). */
+async function loadAgents() {
+  const client = state.client;
+  if (!client) return;
+  if (!state.agents) syncAgentChoice();
+  const agents = [];
+  let cursor;
+  try {
+    for (let page = 0; page < AGENT_PAGES; page++) {
+      const query = { limit: AGENTS_PAGE, ...(cursor ? { cursor } : {}) };
+      const { data, error, response } = await client.GET("/api/v1/agents", { params: { query } });
+      if (error || !data) throw VoiceEdgeError.fromResponse(response, error);
+      agents.push(...data.agents);
+      cursor = data.nextCursor;
+      if (!cursor) break;
+    }
+  } catch (err) {
+    if (state.client !== client) return;
+    showAgents(state.agents, describeError(err));
+    throw err;
+  }
+  if (state.client !== client) return; // the key changed meanwhile
+  showAgents(agents);
+}
+
+ui.agent.addEventListener("change", () => syncAgentChoice());
+ui.refreshAgents.addEventListener("click", action(loadAgents, ui.refreshAgents));
 
 // ---------------------------------------------------------------------------------------------
 // Live call
@@ -297,6 +386,50 @@ function onMicFrame(pcm, level) {
   if (state.talking && live?.stream.isOpen) live.stream.sendAudio(pcm);
 }
 
+/** The live transcript's line of an agent's reply that is still being written, if any. */
+function streamingLine(turnId) {
+  return ui.transcript.querySelector(`li.agent.streaming[data-turn-id="${CSS.escape(turnId)}"]`);
+}
+
+/** An agent's line of `turnId` made from its reply's pieces (reply_delta, tool_call), still streaming or not. */
+function streamedLine(turnId) {
+  return ui.transcript.querySelector(`li.agent[data-streamed][data-turn-id="${CSS.escape(turnId)}"]`);
+}
+
+/** The agent's line of `turnId` as its reply streams in: made, empty, on the turn's first delta or tool call. */
+function agentLine(turnId) {
+  const line = streamedLine(turnId);
+  if (line) return line;
+  const made = addLine("Agent", "", { turnId, className: "agent streaming" });
+  made.dataset.streamed = "true";
+  return made;
+}
+
+/** A tool the agent used during its turn: a line under its reply, with the arguments behind a disclosure. */
+function toolLine(line, m) {
+  let list = line.querySelector("ul.tools");
+  if (!list) line.append((list = el("ul", { className: "tools", "aria-label": "Tools used" })));
+  const args = JSON.stringify(m.arguments ?? {}, null, 2);
+  const item = el(
+    "li",
+    { className: m.ok ? "tool" : "tool failed", "data-tool": m.name, "data-ok": String(m.ok) },
+    el(
+      "details",
+      {},
+      el(
+        "summary",
+        {},
+        "Tool ",
+        el("code", { className: "tool-name" }, m.name),
+        `: ${m.ok ? "ok" : "failed"}, ${ms(m.latencyMs)} ms`,
+      ),
+      el("pre", { className: "args", "aria-label": `Arguments of ${m.name}` }, args),
+    ),
+  );
+  list.append(item);
+  item.scrollIntoView({ block: "nearest" });
+}
+
 function wireStream(live) {
   const { stream } = live;
   stream.on("message", (m) => {
@@ -319,25 +452,57 @@ function wireStream(live) {
   });
   stream.on("intent", (m) => {
     const row = turnRow(m.turnId);
+    row.dataset.intent = "true";
     setCell(row, "intent", m.name);
     setCell(row, "confidence", `${Math.round(m.confidence * 100)}%`);
   });
+  // An agent's turn: its reply grows a sentence at a time (reply_delta, each followed by its audio),
+  // its tool calls are listed under it, and `reply` has the whole text at the end.
+  stream.on("reply_delta", (m) => {
+    live.replyTurn = m.turnId;
+    const line = agentLine(m.turnId);
+    const text = line.querySelector(".text");
+    text.textContent = text.textContent ? `${text.textContent} ${m.text}` : m.text;
+    line.dataset.deltas = String(Number(line.dataset.deltas ?? 0) + 1);
+  });
+  stream.on("tool_call", (m) => toolLine(agentLine(m.turnId), m));
+  stream.on("transfer", (m) => {
+    const to = m.number ? ` to ${m.number}` : "";
+    addLine("Transfer", `The agent asked to transfer the caller${to}. On a phone call they would be connected now.`, {
+      className: "notice",
+      turnId: m.turnId,
+    });
+    setStatus(`The agent asked to transfer the caller${to}.`);
+  });
   stream.on("reply", (m) => {
     live.replyTurn = m.turnId;
-    addLine("Agent", m.text, { turnId: m.turnId });
+    const streamed = streamedLine(m.turnId);
+    if (!streamed) return addLine("Agent", m.text, { turnId: m.turnId });
+    // The whole text replaces its pieces (unless the caller talked over it: the line keeps what was said).
+    if (!streamed.classList.contains("interrupted")) streamed.querySelector(".text").textContent = m.text;
+    streamed.classList.remove("streaming");
   });
   stream.on("audio", (pcm) => state.player?.enqueuePcm(live.replyTurn ?? "reply", pcm));
-  stream.on("reply_done", (m) => state.player?.finish(m.turnId));
+  stream.on("reply_done", (m) => {
+    streamingLine(m.turnId)?.classList.remove("streaming");
+    state.player?.finish(m.turnId);
+  });
   stream.on("interrupted", (m) => {
     state.player?.stop();
     const line = ui.transcript.querySelector(`li.agent[data-turn-id="${CSS.escape(m.turnId)}"]`);
     if (line) {
+      line.classList.remove("streaming");
       line.classList.add("interrupted");
       line.append(el("span", { className: "note" }, ` (interrupted; heard: “${m.spokenText}”)`));
     }
   });
   stream.on("metrics", (m) => {
     const row = turnRow(m.turnId);
+    if (row.dataset.intent !== "true") {
+      // An agent's model answered this turn: there is no intent to show.
+      setCell(row, "intent", live.agent ? "none (agent)" : "—");
+      setCell(row, "confidence", "—");
+    }
     setCell(row, "stt", ms(m.sttMs));
     setCell(row, "nlp", ms(m.nlpMs));
     setCell(row, "tts", ms(m.ttsMs));
@@ -364,6 +529,7 @@ function finishLive(live, text) {
   if (state.live !== live) return;
   pttUp({ silence: false });
   state.live = undefined;
+  for (const line of ui.transcript.querySelectorAll("li.streaming")) line.classList.remove("streaming");
   state.mic?.stop();
   ui.micLevel.value = -90;
   setCallState("ended", live.ended ? `ended (${live.ended})` : "stream closed");
@@ -394,13 +560,19 @@ async function startCall() {
   setStatus("Starting a call…");
 
   const body = {};
-  if (ui.language.value.trim()) body.language = ui.language.value.trim();
-  if (ui.flow.value.trim()) body.flow = ui.flow.value.trim();
+  const agent = ui.agent.value || undefined;
+  const language = ui.language.value.trim();
+  // An agent speaks its own language unless Language was changed from its default.
+  if (language && (!agent || language !== ui.language.defaultValue)) body.language = language;
+  if (agent) body.agent = agent;
+  else if (ui.flow.value.trim()) body.flow = ui.flow.value.trim();
   let created;
   try {
     created = await state.client.createCall(body, { reply: "audio", format: "wav" });
   } catch (err) {
-    setCallState("idle");
+    // Refused (an agent call without a language model: 503 llm_not_configured): the alert has the detail.
+    setCallState("idle", err instanceof VoiceEdgeError ? `refused (${err.code})` : "idle");
+    setStatus(agent ? `The call with agent ${agent} was not started.` : "The call was not started.");
     throw err;
   }
   const { callId } = created;
@@ -427,7 +599,15 @@ async function startCall() {
     await state.client.endCall(callId).catch(() => undefined);
     throw err;
   }
-  const live = { callId, stream, vad: stream.ready?.vad, replyTurn: undefined, keysDone: false, ended: undefined };
+  const live = {
+    callId,
+    agent: created.agent,
+    stream,
+    vad: stream.ready?.vad,
+    replyTurn: undefined,
+    keysDone: false,
+    ended: undefined,
+  };
   state.live = live;
   wireStream(live);
 
@@ -441,7 +621,8 @@ async function startCall() {
   if (state.live !== live) return; // the stream closed meanwhile
   enableLive(true);
   setCallState("live", "live");
-  setStatus(`Call ${callId} is live.${micNote}`);
+  const by = created.agent ? ` with agent ${created.agent.agentId} (version ${created.agent.version})` : "";
+  setStatus(`Call ${callId} is live${by}.${micNote}`);
   // The start button is disabled now: focus goes to what comes next.
   (state.mic.active ? ui.ptt : ui.textInput).focus();
   loadCalls().catch(showError);
@@ -598,7 +779,8 @@ function historyLine(entry) {
   if (entry.intent) details.push(`intent ${entry.intent.name} (${Math.round(entry.intent.confidence * 100)}%)`);
   if (entry.latencyMs)
     details.push(
-      `STT ${ms(entry.latencyMs.stt)}, NLP ${ms(entry.latencyMs.nlp)}, TTS ` +
+      `STT ${ms(entry.latencyMs.stt)}, NLP ${ms(entry.latencyMs.nlp)}` +
+        `${entry.latencyMs.llm === undefined ? "" : ` (model ${ms(entry.latencyMs.llm)})`}, TTS ` +
         `${ms(entry.latencyMs.tts)}, total ${ms(entry.latencyMs.total)} ms`,
     );
   if (entry.interrupted) details.push("interrupted");
@@ -634,7 +816,8 @@ async function openCall(callId) {
   ui.detailHeading.textContent = `Call ${callId}`;
   ui.detailFacts.replaceChildren(
     ...fact("Status", call.status + (call.endReason ? ` (${call.endReason})` : "")),
-    ...fact("Flow", call.flow),
+    ...(call.agent ? fact("Agent", `${call.agent.agentId} (version ${call.agent.version})`) : fact("Flow", call.flow)),
+    ...fact("Model tokens", call.llmTokens && `${call.llmTokens.input} in, ${call.llmTokens.output} out`),
     ...fact("Language", call.language),
     ...fact("Started", timeEl(call.createdAt)),
     ...fact("Last activity", timeEl(call.lastActivityAt)),
@@ -702,6 +885,7 @@ useKey(saved ?? undefined);
 setCallState("idle");
 if (saved) {
   setStatus("Key set. Start a call, or open a past one.");
+  loadAgents().catch(showError);
   const wanted = /^#call=([A-Za-z0-9_-]{1,64})$/.exec(location.hash)?.[1];
   loadCalls()
     .then(() => (wanted ? openCall(wanted) : undefined))

@@ -223,6 +223,21 @@ export const ConfigSchema = z.object({
           "authentication). Unset: the Twilio routes answer 503 `not_configured`.",
       ),
     ),
+  TWILIO_AGENT_ID: z
+    .preprocess(
+      (v) => (typeof v === "string" ? v.trim() || undefined : v),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an agent id (letters, digits, _ and -, at most 64)")
+        .optional(),
+    )
+    .meta(
+      doc(
+        "The agent (of `TWILIO_TENANT_ID`) that answers phone calls from Twilio, at its current version when " +
+          "the call starts; its `transfer` tool dials onwards through Twilio's REST API. Unset, or an agent " +
+          "that is missing or has no model to use: the default flow answers (and a warning is logged).",
+      ),
+    ),
   PUBLIC_BASE_URL: optionalUrlVar.meta(
     doc(
       "The public https origin Twilio calls (e.g. `https://voice.example.com`) when it is not the one the " +

@@ -13,6 +13,7 @@ import { CallStreams } from "../pipeline/live/call-streams";
 import { parseStreamOpen, STREAM_OPEN_HEADER } from "../pipeline/live/stream-open";
 import { recordCallErased, recordTurnFailed } from "../pipeline/metrics";
 import { resolveCallAudio } from "../pipeline/recording";
+import { releaseAgentTools } from "../pipeline/stages/agent-model";
 import { runTurn } from "../pipeline/turn";
 import { activeSession } from "../pipeline/call-runtime";
 import { problemAnswer, sseFormat, SseTurnChannel } from "../pipeline/sse-channel";
@@ -130,7 +131,10 @@ export class CallSession extends DurableObject<Env> {
         const answer = await this.answer(input, async () => {
           const turn = await runTurn(this.call, input, stream);
           // The flow hung up: a live stream on the call hears it too.
-          if (turn.result.callStatus === "ended") this.streams.closeAll("agent_hangup");
+          if (turn.result.callStatus === "ended") {
+            this.streams.closeAll("agent_hangup");
+            await releaseAgentTools(this.call);
+          }
           return turn;
         }).catch((err: unknown) => {
           recordTurnFailed(this.env, this.ctx, input.payload);
@@ -151,7 +155,13 @@ export class CallSession extends DurableObject<Env> {
     from: { requestId?: string; trace?: RpcTrace; actor?: string } & EventOnRequestLine = {},
   ): Promise<RpcResult<EndResult>> {
     return this.observe("CallSession.end", from, {}, () =>
-      this.queue.run(() => this.answer(from, () => endCall(this.call, reason, from))),
+      this.queue.run(() =>
+        this.answer(from, async () => {
+          const ended = await endCall(this.call, reason, from);
+          await releaseAgentTools(this.call);
+          return ended;
+        }),
+      ),
     );
   }
 
@@ -177,7 +187,10 @@ export class CallSession extends DurableObject<Env> {
     await this.observe("CallSession.alarm", {}, {}, () =>
       this.queue.run(async () => {
         const ended = await onAlarm(this.call);
-        if (ended) log(ended.event, ended.fields);
+        if (ended) {
+          log(ended.event, ended.fields);
+          await releaseAgentTools(this.call);
+        }
       }),
     );
   }
@@ -275,6 +288,7 @@ export class CallSession extends DurableObject<Env> {
   }
 
   private async wipe(): Promise<void> {
+    await releaseAgentTools(this.call);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store = new CallStore(this.ctx.storage);

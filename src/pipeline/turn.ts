@@ -10,6 +10,7 @@ import { sttStage } from "./stages/recognize";
 import { redactStage } from "./stages/redact";
 import { speakerFor, ttsStage } from "./stages/speak";
 import { storeTurn } from "./stages/store";
+import { transferStage } from "./stages/transfer";
 import { converseStage } from "./stages/converse";
 import { agentUnderstood, understandStage } from "./stages/understand";
 import { turnEvent } from "./turn-event";
@@ -69,10 +70,16 @@ export async function runTurn(
   const speech = { turnId, replyText, language: session.language, reply: input.reply };
   const spoken = await ttsStage(call, speech, owner, input.caller, live, understood.agent !== undefined);
   const done = performance.now();
+  // 4b. an agent's transfer: a Twilio call is dialled onwards once the reply has played
+  const conversed = understood.agent;
+  const transferred = conversed?.transfer && (await transferStage(call, session, conversed.transfer, spoken));
 
   const { decision } = understood;
-  const conversed = understood.agent;
-  const degraded = [understood.degraded, spoken.degraded].filter((d): d is string => Boolean(d));
+  const degraded = [
+    understood.degraded,
+    spoken.degraded,
+    transferred === "failed" ? "transfer_failed" : undefined,
+  ].filter((d): d is string => Boolean(d));
   const result: TurnResult = {
     turnId,
     transcript: {
@@ -83,7 +90,7 @@ export async function runTurn(
     },
     ...(intent ? { intent } : {}),
     ...(conversed?.toolCalls.length ? { toolCalls: conversed.toolCalls } : {}),
-    ...(conversed?.transfer ? { transfer: conversed.transfer } : {}),
+    ...(conversed?.transfer && transferred ? { transfer: { ...conversed.transfer, status: transferred } } : {}),
     reply: { text: replyText, ...(spoken.audio ? { audio: spoken.audio } : {}) },
     latencyMs: {
       // Text and keypad turns run no recognizer: their STT stage is zero by definition.

@@ -66,7 +66,7 @@ export interface TurnResult {
   /** The tools an agent's model used during the turn. */
   toolCalls?: { name: string; arguments: unknown; ok: boolean; latencyMs: number }[];
   /** An agent asked to transfer the caller (on a Twilio call, the bridge dialled the number). */
-  transfer?: { number?: string | undefined };
+  transfer?: { number?: string | undefined; status: "dialled" | "requested" | "failed" };
   reply: {
     text: string;
     audio?: {

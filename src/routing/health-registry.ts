@@ -169,7 +169,6 @@ export function healthSnapshot(): HealthSnapshotEntry[] {
   return healthRegistry.snapshot();
 }
 
-/** Forgets everything learned; only for tests (the suite shares one isolate across files). */
 /**
  * Breakers, latency and retry budgets of the language-model endpoints, per provider@region. Kept
  * apart from the speech registry: the same provider name and host (openai@api.openai.com) serve
@@ -181,6 +180,7 @@ export const llmHealthRegistry = new HealthRegistry({
     log("llm_breaker", { provider: t.provider, region: t.region, from: t.from, to: t.to, reason: t.reason }, "warn"),
 });
 
+/** Forgets everything learned; only for tests (the suite shares one isolate across files). */
 export function resetHealthForTests(): void {
   healthRegistry.clear();
   llmHealthRegistry.clear();

@@ -126,6 +126,23 @@ describe("an agent's turn", () => {
     expect(again.status).toBe(409);
   });
 
+  it("reports a transfer to the client on a call that is not a phone call", async () => {
+    const model = fakeChatModel([
+      [{ text: "One moment." }, { tool: "transfer", arguments: { number: "+15557654321" } }],
+    ]);
+    outbound(model, () => "");
+    const call = await agentCall({ instructions: "Transfer.", tools: [{ type: "transfer" }] });
+    const res = await api(`/api/v1/calls/${call.callId}/turns?reply=text`, {
+      method: "POST",
+      key: call.key,
+      json: { text: "a person please" },
+    });
+    const turn = (await res.json()) as { transfer?: unknown; callStatus: string };
+    expect(res.status).toBe(200);
+    expect(turn.transfer).toEqual({ number: "+15557654321", status: "requested" });
+    expect(turn.callStatus).toBe("active");
+  });
+
   it("answers with the agent's fallback line when no model answers", async () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("down", { status: 503 }));
     const call = await agentCall({ instructions: "Be brief.", fallback: "Our assistant is resting; try later." });

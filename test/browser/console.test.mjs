@@ -9,26 +9,46 @@
 // the keyboard: the key is typed and submitted, "Start call" is reached with Tab, push-to-talk is
 // Space held on its button while the tones play, the other controls are pressed with Enter.
 //
-// It checks: security headers on the page; every control labelled; the call starts and streams;
+// It checks: security headers on the page; every control labelled; the agent picker lists the
+// tenant's agent (made over the API before the page loads), picking it turns the flow choice off,
+// and starting its call is refused with the server's 503 llm_not_configured detail in the alert (this
+// Worker has no language model); back to "No agent (flow)", the call starts and streams;
 // the keys are heard one by one and become the turn `1234#`; its intent, reply, per-stage
 // latency, and reply audio that played to the end; a typed turn; ending the call; the call list
 // with paging; the call's history and recording (a playable WAV); a reload restoring the key and
 // the open call; no CSP violation or page error anywhere. A screenshot goes to docs/console.png
-// (CONSOLE_SCREENSHOT=path to write it elsewhere).
+// (CONSOLE_SCREENSHOT=path to write it elsewhere; CONSOLE_AGENT_SCREENSHOT=path also writes one of the agent call).
+//
+// Then an agent call against a model: a second Worker, started alongside the first, whose language
+// model is scripts/agent-demo.mjs (a scripted Chat Completions model and a webhook tool, on free
+// ports). Its tenant has no agent at first: the picker says how to make one; one is made over the
+// API, "Refresh agents" lists it, and a call with it starts. A typed turn asking for an order shows
+// the reply growing sentence by sentence (reply_delta), the webhook tool's line (name, ok, ms; its
+// arguments behind a disclosure opened with Enter), no intent; saying goodbye makes the agent call
+// end_call and the call ends; the ended call's facts name the agent.
 //
 //   CHROMIUM_PATH=/usr/bin/chromium npm run test:browser      (the default path)
 //   CONSOLE_TEST_HEADFUL=1 npm run test:browser               (watch it, with a display)
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer from "puppeteer-core";
-import { ROOT, startDevServer } from "../../bench/lib/dev-server.mjs";
+import { freePort, ROOT, startDevServer } from "../../bench/lib/dev-server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = process.env.CONSOLE_SCREENSHOT ?? join(ROOT, "docs", "console.png");
 const ADMIN_TOKEN = "console-test-admin-token-0123456789";
 const FIXTURE = join(ROOT, "test", "fixtures", "audio", "dtmf-1234H-8k.wav");
+/** The demo language model and webhook tool (`npm run demo:agent`), started on free ports. */
+const AGENT_DEMO = join(ROOT, "scripts", "agent-demo.mjs");
+/** The Worker settings both test Workers share. */
+const BASE_VARS = [
+  `ADMIN_TOKEN=${ADMIN_TOKEN}`,
+  "ARCHIVE_KEYS=test:dm9pY2UtZWRnZSBjb25zb2xlIHRlc3Qga2V5IDAxMjM=",
+  "DEV_EMULATE_JURISDICTION=true",
+];
 /** Silence before the tones: the time the test has, once the page opened the microphone, to press the button. */
 const LEAD_SILENCE_S = 4;
 const TRAIL_SILENCE_S = 1;
@@ -107,6 +127,64 @@ async function tabTo(page, selector, limit = 12) {
   assert.fail(`${selector} was not reached with Tab in ${limit} presses`);
 }
 
+/** Picks the option `value` of a <select> with the arrow keys, as a person would. */
+async function choose(page, selector, value) {
+  await page.focus(selector);
+  for (let i = 0; i < 50; i++) {
+    const { now, want } = await page.$eval(
+      selector,
+      (node, v) => ({ now: node.selectedIndex, want: [...node.options].findIndex((o) => o.value === v) }),
+      value,
+    );
+    assert.ok(want >= 0, `${selector} has no option ${JSON.stringify(value)}`);
+    if (now === want) return;
+    await page.keyboard.press(now < want ? "ArrowDown" : "ArrowUp");
+  }
+  assert.fail(`${selector} did not reach ${JSON.stringify(value)} with the arrow keys`);
+}
+
+/** scripts/agent-demo.mjs on free ports, until both of its servers listen. */
+async function startAgentDemo() {
+  if (!existsSync(AGENT_DEMO)) throw new Error(`no ${AGENT_DEMO} (the demo model and tool the agent call needs)`);
+  const modelPort = await freePort();
+  let toolPort = await freePort();
+  while (toolPort === modelPort) toolPort = await freePort();
+  const child = spawn(process.execPath, [AGENT_DEMO], {
+    env: { ...process.env, DEMO_MODEL_PORT: String(modelPort), DEMO_TOOL_PORT: String(toolPort) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines = [];
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let listening = 0;
+  const ready = new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`agent-demo exited (${code}): ${lines.join(" | ")}`)));
+    for (const stream of [child.stdout, child.stderr])
+      stream.setEncoding("utf8").on("data", (chunk) => {
+        for (const line of chunk.split("\n").filter(Boolean)) {
+          lines.push(line);
+          if (lines.length > 40) lines.shift();
+          if (/^demo (model|tool):/.test(line) && ++listening === 2) resolve();
+        }
+      });
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
+  };
+  try {
+    await Promise.race([
+      ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("agent-demo did not listen in 15 s")), 15_000)),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { modelPort, toolPort, lines, stop };
+}
+
 async function waitFor(page, what, fn, arg, timeout = 30_000) {
   try {
     return await page.waitForFunction(fn, { timeout, polling: 100 }, arg);
@@ -125,28 +203,84 @@ async function run() {
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
   writeFileSync(micWav, fakeMicrophoneWav());
 
-  log("starting wrangler dev");
-  const server = await startDevServer({
-    label: "console-test",
-    assets: true, // the web console is what this test opens
-    vars: [
-      `ADMIN_TOKEN=${ADMIN_TOKEN}`,
-      "ARCHIVE_KEYS=test:dm9pY2UtZWRnZSBjb25zb2xlIHRlc3Qga2V5IDAxMjM=",
-      "DEV_EMULATE_JURISDICTION=true",
-    ],
-    migrate: true,
-  });
-  cleanups.push(() => server.stop());
+  log("starting the demo model and tool");
+  const demo = await startAgentDemo();
+  cleanups.push(() => demo.stop());
+  log(`demo model on port ${demo.modelPort}, its tool on ${demo.toolPort}; starting two Workers`);
+  // Started together: one with no language model (its agent calls are refused), one whose model is the demo's.
+  const starts = await Promise.allSettled([
+    startDevServer({
+      label: "console-test",
+      assets: true, // the web console is what this test opens
+      vars: BASE_VARS,
+      migrate: true,
+    }),
+    startDevServer({
+      label: "console-test-model",
+      assets: true,
+      vars: [
+        ...BASE_VARS,
+        "LLM_PROVIDERS=openai",
+        `OPENAI_LLM_BASE_URL=http://127.0.0.1:${demo.modelPort}`,
+        "ALLOW_PRIVATE_TOOL_URLS=true",
+      ],
+      migrate: true,
+    }),
+  ]);
+  for (const start of starts) if (start.status === "fulfilled") cleanups.push(() => start.value.stop());
+  for (const start of starts) if (start.status === "rejected") throw start.reason;
+  const [server, modelServer] = starts.map((start) => start.value);
   let browser;
   let page;
   const problems = [];
+  /** Console errors the test causes on purpose (a refused call), each let through once. */
+  const expectedErrors = [];
+  const watch = (target, label) => {
+    target.setDefaultTimeout(60_000);
+    target.setDefaultNavigationTimeout(90_000);
+    target.on("console", (message) => {
+      const line = `${label} console.${message.type()}: ${message.text()}`;
+      if (message.type() === "error" && !/status of 404/.test(message.text())) {
+        const expected = expectedErrors.findIndex((pattern) => pattern.test(message.text()));
+        if (expected >= 0) expectedErrors.splice(expected, 1);
+        else problems.push(line);
+      }
+      if (process.env.CONSOLE_TEST_VERBOSE) log(line);
+    });
+    target.on("pageerror", (err) => problems.push(`${label} page error: ${err.message}`));
+  };
   try {
-    log(`wrangler dev on ${server.base}`);
+    log(`Workers on ${server.base} (no model) and ${modelServer.base} (the demo model)`);
     const { key } = await api(server.base, "/api/v1/admin/keys", {
       method: "POST",
       token: ADMIN_TOKEN,
       body: { tenantId: "console-test", scopes: ["calls:write", "calls:read"], name: "console test" },
     });
+    // An agent of the tenant, made with a key that may write agents (the console's key only reads them).
+    const { key: agentsKey } = await api(server.base, "/api/v1/admin/keys", {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: { tenantId: "console-test", scopes: ["agents:write"], name: "console test agents" },
+    });
+    await api(server.base, "/api/v1/agents/support", {
+      method: "PUT",
+      token: agentsKey,
+      body: {
+        name: "Support desk",
+        instructions: "You help callers with their orders.",
+        tools: [{ type: "end_call" }],
+      },
+    });
+    // What the server says to an agent call it cannot serve: the console must show this detail.
+    const refusal = await fetch(`${server.base}/api/v1/calls`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ agent: "support" }),
+    });
+    const refusalProblem = await refusal.json();
+    assert.equal(refusal.status, 503, JSON.stringify(refusalProblem));
+    assert.equal(refusalProblem.code, "llm_not_configured");
+    log(`an agent call here is refused: ${refusalProblem.detail}`);
 
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
@@ -164,15 +298,8 @@ async function run() {
     });
     cleanups.push(() => browser.close());
     page = await browser.newPage();
-    // The machine may be busy (CI, or a test suite next door): generous, but bounded.
-    page.setDefaultTimeout(60_000);
-    page.setDefaultNavigationTimeout(90_000);
-    page.on("console", (message) => {
-      const line = `console.${message.type()}: ${message.text()}`;
-      if (message.type() === "error" && !/status of 404/.test(message.text())) problems.push(line);
-      if (process.env.CONSOLE_TEST_VERBOSE) log(line);
-    });
-    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    // The machine may be busy (CI, or a test suite next door): generous, but bounded (watch sets the timeouts).
+    watch(page, "[no model]");
 
     // The page and its security headers.
     const response = await page.goto(`${server.base}/console`, { waitUntil: "load" });
@@ -216,6 +343,39 @@ async function run() {
     );
     assert.equal(await page.evaluate(() => sessionStorage.getItem("voice-edge.console.apiKey")), key);
     assert.equal(await page.$eval("#api-key", (node) => node.value), "", "the key field is cleared");
+
+    // The agent picker lists the tenant's agent; picking it turns the flow choice off.
+    log("picking the agent");
+    await waitFor(page, "the agent in the picker", () =>
+      [...document.querySelectorAll("#agent option")].some((option) => option.value === "support"),
+    );
+    const options = await page.$$eval("#agent option", (items) => items.map((o) => [o.value, o.textContent]));
+    assert.deepEqual(options, [
+      ["", "No agent (flow)"],
+      ["support", "Support desk (support, v1)"],
+    ]);
+    assert.equal(await page.$eval("#flow", (node) => node.disabled), false, "the flow choice is on");
+    await choose(page, "#agent", "support");
+    assert.equal(await page.$eval("#flow", (node) => node.disabled), true, "an agent turns the flow choice off");
+    assert.match(await text(page, "#agent-help"), /Agent support \(version 1\) answers the call/);
+
+    // Its call is refused (no language model here): the alert shows the server's detail.
+    log("starting the agent's call (refused: no model)");
+    expectedErrors.push(/status of 503/, /llm_not_configured/);
+    await tabTo(page, "#start-call");
+    await page.keyboard.press("Enter");
+    await waitFor(page, "the refusal in the alert", () => !document.querySelector("#error").hidden);
+    const alert = await text(page, "#error");
+    assert.ok(alert.includes(refusalProblem.detail), `the alert has the detail: ${alert}`);
+    assert.match(alert, /\(503 llm_not_configured; request [^)]+\)/);
+    assert.equal(await page.$eval("main", (node) => node.dataset.callState), "idle");
+    assert.equal(await text(page, "#live-state"), "refused (llm_not_configured)");
+    assert.equal(await page.$eval("#start-call", (node) => node.disabled), false, "a call may still be started");
+    log(`alert: ${alert}`);
+
+    // Back to the flow.
+    await choose(page, "#agent", "");
+    assert.equal(await page.$eval("#flow", (node) => node.disabled), false, "no agent: the flow choice is on");
 
     // A call: Tab from the language field to "Start call", Enter.
     log("starting a call");
@@ -313,6 +473,7 @@ async function run() {
     await page.keyboard.press("Enter");
     await waitFor(page, "the call to end", () => document.querySelector("main").dataset.callState === "ended");
     assert.match(await text(page, "#live-state"), /ended/);
+    assert.deepEqual(expectedErrors, [], "the refused agent call was reported (its 503 and the error logged)");
 
     // The list shows it ended; its history, opened from the list.
     log("browsing the calls");
@@ -414,6 +575,12 @@ async function run() {
       callId,
     );
 
+    // The agent call, in a page of its own on the other Worker (the failure report shows this page from now on).
+    await page.close();
+    page = await browser.newPage();
+    watch(page, "[model]");
+    await agentCall(page, modelServer, demo);
+
     assert.deepEqual(problems, [], "no CSP violation, console error or page error");
     log("passed");
   } catch (err) {
@@ -429,8 +596,178 @@ async function run() {
       );
     }
     console.error(`[console-test] browser problems:\n  ${problems.join("\n  ") || "(none)"}`);
-    console.error(`[console-test] wrangler dev, last lines:\n  ${server.logTail.slice(-25).join("\n  ")}`);
+    for (const [name, worker] of [
+      ["no model", server],
+      ["demo model", modelServer],
+    ])
+      console.error(`[console-test] Worker (${name}), last lines:\n  ${worker.logTail.slice(-25).join("\n  ")}`);
+    console.error(`[console-test] agent-demo, last lines:\n  ${demo.lines.join("\n  ")}`);
     throw err;
+  }
+}
+
+/**
+ * An agent call on the Worker whose model is the demo's: the empty picker, an agent made over the API and listed
+ * with "Refresh agents", a typed turn streamed (reply_delta, tool_call), and the agent hanging up.
+ */
+async function agentCall(page, server, demo) {
+  const tenantId = "console-test-agents";
+  const { key } = await api(server.base, "/api/v1/admin/keys", {
+    method: "POST",
+    token: ADMIN_TOKEN,
+    body: { tenantId, scopes: ["calls:write", "calls:read"], name: "console test" },
+  });
+  const { key: agentsKey } = await api(server.base, "/api/v1/admin/keys", {
+    method: "POST",
+    token: ADMIN_TOKEN,
+    body: { tenantId, scopes: ["agents:write"], name: "console test agents" },
+  });
+
+  log("agent call: a tenant without agents");
+  await page.goto(`${server.base}/console/`, { waitUntil: "load" });
+  await page.focus("#api-key");
+  await page.keyboard.type(key);
+  await page.keyboard.press("Enter");
+  await waitFor(page, "the empty agent list's message", () =>
+    document.querySelector("#agent-help").textContent.startsWith("No agents yet"),
+  );
+  const empty = await text(page, "#agent-help");
+  assert.match(empty, /PUT \/api\/v1\/agents\/\{id\}/, `the message says how to make one: ${empty}`);
+  assert.match(empty, /docs\/agents\.md/);
+  assert.equal(await page.$eval("#agent", (node) => node.options.length), 1, "only No agent (flow)");
+
+  // An agent with a webhook tool (the demo's order lookup) and end_call, then "Refresh agents".
+  await api(server.base, "/api/v1/agents/orders", {
+    method: "PUT",
+    token: agentsKey,
+    body: {
+      name: "Orders",
+      instructions: "You tell callers where their order is. Look it up with lookup_order.",
+      tools: [
+        {
+          type: "webhook",
+          name: "lookup_order",
+          description: "The status of an order",
+          parameters: {
+            type: "object",
+            properties: { orderId: { type: "string", description: "The order's number" } },
+            required: ["orderId"],
+          },
+          url: `http://127.0.0.1:${demo.toolPort}/order-status`,
+        },
+        { type: "end_call" },
+      ],
+    },
+  });
+  await page.focus("#refresh-agents");
+  await page.keyboard.press("Enter");
+  await waitFor(page, "the new agent in the picker", () =>
+    [...document.querySelectorAll("#agent option")].some((option) => option.value === "orders"),
+  );
+  await choose(page, "#agent", "orders");
+  assert.equal(await page.$eval("#flow", (node) => node.disabled), true);
+
+  log("agent call: starting it");
+  await tabTo(page, "#start-call");
+  await page.keyboard.press("Enter");
+  await waitFor(
+    page,
+    "the agent's call to be live",
+    () => document.querySelector("main").dataset.callState === "live",
+    undefined,
+    60_000,
+  );
+  const callId = await page.$eval("#live-call-id", (node) => node.value);
+  assert.match(await text(page, "#status"), /with agent orders \(version 1\)/);
+
+  // Every text the agent's line of turn-1 shows while it streams.
+  await page.evaluate(() => {
+    globalThis.agentTexts = [];
+    new globalThis.MutationObserver(() => {
+      const line = document.querySelector('#transcript li.agent[data-turn-id="turn-1"] .text');
+      if (line && line.textContent !== globalThis.agentTexts.at(-1)) globalThis.agentTexts.push(line.textContent);
+    }).observe(document.querySelector("#transcript"), { childList: true, subtree: true, characterData: true });
+  });
+
+  log("agent call: asking for an order");
+  await page.focus("#text-input");
+  await page.keyboard.type("where is my order 12345");
+  await page.keyboard.press("Enter");
+  await waitFor(
+    page,
+    "turn-1's streamed reply, tool line and metrics",
+    () =>
+      document.querySelector('#turns tr[data-turn-id="turn-1"]')?.dataset.metrics === "true" &&
+      document.querySelector('#transcript li.agent[data-turn-id="turn-1"]:not(.streaming) li.tool'),
+    undefined,
+    60_000,
+  );
+  const turn = await page.$eval('#transcript li.agent[data-turn-id="turn-1"]', (li) => ({
+    text: li.querySelector(".text").textContent,
+    deltas: Number(li.dataset.deltas),
+    tools: [...li.querySelectorAll("li.tool")].map((tool) => ({
+      name: tool.dataset.tool,
+      ok: tool.dataset.ok,
+      summary: tool.querySelector("summary").textContent,
+      open: tool.querySelector("details").open,
+      args: tool.querySelector(".args").textContent,
+    })),
+  }));
+  const texts = await page.evaluate(() => globalThis.agentTexts);
+  log(`turn-1: ${turn.deltas} deltas, "${turn.text}"; tools ${JSON.stringify(turn.tools.map((t) => t.summary))}`);
+  assert.match(turn.text, /shipped/, "the reply reads back the tool's answer");
+  assert.ok(turn.deltas >= 2, `the reply came in pieces: ${turn.deltas}`);
+  assert.ok(
+    texts.some((seen) => seen && seen.length < turn.text.length && turn.text.startsWith(seen)),
+    `the reply grew while it streamed: ${JSON.stringify(texts)}`,
+  );
+  assert.equal(turn.tools.length, 1, `one tool call in turn-1: ${JSON.stringify(turn.tools)}`);
+  const [tool] = turn.tools;
+  assert.equal(tool.name, "lookup_order");
+  assert.equal(tool.ok, "true");
+  assert.match(tool.summary, /^Tool lookup_order: ok, \d+ ms$/);
+  assert.equal(tool.open, false, "the arguments are collapsed");
+  assert.deepEqual(JSON.parse(tool.args), { orderId: "12345" });
+  // The arguments open with the keyboard.
+  await page.focus('#transcript li.tool[data-tool="lookup_order"] summary');
+  await page.keyboard.press("Enter");
+  assert.equal(await page.$eval('#transcript li.tool[data-tool="lookup_order"] details', (node) => node.open), true);
+  const row = await page.$eval('#turns tr[data-turn-id="turn-1"]', (tr) =>
+    [...tr.cells].map((cell) => cell.textContent.trim()),
+  );
+  assert.equal(row[1], "where is my order 12345");
+  assert.equal(row[2], "none (agent)", "an agent's turn has no intent");
+  for (const cell of row.slice(4, 6)) assert.match(cell, /^\d+$/, "per-stage latency in ms");
+  await waitFor(
+    page,
+    "turn-1's reply audio",
+    () => Number(document.querySelector("#player").dataset.receivedBytes) > 0,
+  );
+
+  // Goodbye: the demo model calls end_call, and the call ends.
+  log("agent call: saying goodbye");
+  await page.focus("#text-input");
+  await page.keyboard.type("that's all, goodbye");
+  await page.keyboard.press("Enter");
+  await waitFor(page, "the agent to end the call", () => document.querySelector("main").dataset.callState === "ended");
+  const ended = await text(page, "#live-state");
+  const goodbye = await page.$$eval('#transcript li.agent[data-turn-id="turn-2"] li.tool', (items) =>
+    items.map((item) => item.dataset.tool),
+  );
+  log(`agent call ${callId}: ${ended}; turn-2 tools ${JSON.stringify(goodbye)}`);
+  assert.deepEqual(goodbye, ["end_call"]);
+  await waitFor(
+    page,
+    "the ended agent call's facts",
+    (id) => document.querySelector("#detail-section").dataset.callId === id,
+    callId,
+  );
+  const facts = await text(page, "#detail-facts");
+  assert.match(facts, /Agentorders \(version 1\)/, `the facts name the agent: ${facts}`);
+  if (process.env.CONSOLE_AGENT_SCREENSHOT) {
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.screenshot({ path: process.env.CONSOLE_AGENT_SCREENSHOT, fullPage: true });
+    log(`agent call screenshot: ${process.env.CONSOLE_AGENT_SCREENSHOT}`);
   }
 }
 

@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { asApiError, errorMessage } from "../../lib/errors";
 import { sttChain, ttsChain } from "../../providers/registry";
-import { healthSnapshot } from "../../routing/health-registry";
+import { llmChain } from "../../providers/llm/registry";
+import { healthSnapshot, llmHealthRegistry, type HealthSnapshotEntry } from "../../routing/health-registry";
 import { PROBE_MODES } from "../../routing/probe";
 import { readProbes } from "../../routing/probe-store";
 
@@ -60,8 +61,17 @@ const ProvidersView = z
         providers: z.array(z.object({ name: z.string(), region: z.string() })),
         problem: z.string().optional(),
       }),
+      llm: z
+        .object({
+          providers: z.array(z.object({ name: z.string(), region: z.string() })),
+          problem: z.string().optional(),
+        })
+        .openapi({ description: "LLM_PROVIDERS: the language models of agent calls, in preference order." }),
     }),
     health: z.array(RegionHealth),
+    llmHealth: z
+      .array(RegionHealth)
+      .openapi({ description: "The language-model endpoints' breakers and latency (kept apart from speech)." }),
     probing: z.enum(PROBE_MODES).openapi({ description: "PROVIDER_PROBES: what the 5-minute cron probes." }),
     probes: z.array(ProbeView).openapi({
       description: "The latest active probe per provider-region and kind, from D1: the same in every isolate.",
@@ -96,7 +106,7 @@ export function providerRoutes() {
       },
     }),
     async (c) => {
-      const health = healthSnapshot().map((h) => ({
+      const view = (h: HealthSnapshotEntry) => ({
         provider: h.provider,
         region: h.region,
         state: h.breaker.state,
@@ -107,7 +117,7 @@ export function providerRoutes() {
         ...(h.errorRate !== undefined ? { errorRate: Math.round(h.errorRate * 1000) / 1000 } : {}),
         inFlight: h.inFlight,
         capacity: h.capacity,
-      }));
+      });
       let probes: Awaited<ReturnType<typeof readProbes>> = [];
       let probesProblem: string | undefined;
       try {
@@ -123,8 +133,10 @@ export function providerRoutes() {
           chains: {
             stt: describeChain(() => sttChain(c.env, c.var.config)),
             tts: describeChain(() => ttsChain(c.env, c.var.config)),
+            llm: describeChain(() => llmChain(c.env, c.var.config)),
           },
-          health,
+          health: healthSnapshot().map(view),
+          llmHealth: llmHealthRegistry.snapshot().map(view),
           probing: c.var.config.PROVIDER_PROBES,
           probes,
           ...(probesProblem ? { probesProblem } : {}),

@@ -221,9 +221,16 @@ export const TurnResponse = z
       .optional()
       .openapi({ description: "The tools an agent's model used during the turn, in order." }),
     transfer: z
-      .object({ number: z.string().optional() })
+      .object({
+        number: z.string().optional(),
+        status: z.enum(["dialled", "requested", "failed"]).openapi({
+          description:
+            "dialled: a Twilio call was redirected to `number`; requested: the client connects the caller " +
+            "(other calls); failed: no number, or Twilio refused (the call stays up).",
+        }),
+      })
       .optional()
-      .openapi({ description: "The agent asked to transfer the caller (a Twilio call is dialled to `number`)." }),
+      .openapi({ description: "The agent asked to transfer the caller." }),
     reply: z.object({ text: z.string(), audio: AudioOut.optional() }),
     latencyMs: LatencyMs,
     degraded: z

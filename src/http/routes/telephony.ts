@@ -16,6 +16,10 @@ import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from "../../telephony/
 import { connectStreamTwiml, sayHangupTwiml, TWIML_CONTENT_TYPE } from "../../telephony/twiml";
 import { callStub, unwrap, type CallRpc } from "./call-stub";
 import { tenantResidencyOf } from "../../storage/residency-store";
+import type { PinnedAgent } from "../../call/agent";
+import type { Residency } from "../../call/residency";
+import { llmConfigurationProblem } from "../../routing/llm-order";
+import { currentAgent } from "../../storage/agent-store";
 import { CallIdParam, problemResponses } from "./schemas";
 
 /**
@@ -209,6 +213,7 @@ export function telephonyRoutes() {
       );
       return twiml(sayHangupTwiml(SORRY));
     }
+    const agent = await phoneAgent(c.env, cfg, tenantId, residency, c.var.requestId);
     let greeting: string;
     try {
       const answer = await rpcCall("create", (trace) =>
@@ -223,10 +228,12 @@ export function telephonyRoutes() {
           tenantId,
           callId,
           userId: null,
-          language: cfg.DEFAULT_LANGUAGE,
-          flow: DEFAULT_FLOW_ID,
-          // The caller's number is personal data: only Twilio's call id is kept, to match Twilio's logs.
-          metadata: { channel: "twilio", ...(form.get("CallSid") ? { twilioCallSid: form.get("CallSid") } : {}) },
+          language: agent?.definition.language ?? cfg.DEFAULT_LANGUAGE,
+          flow: agent ? `agent:${agent.agentId}` : DEFAULT_FLOW_ID,
+          ...(agent ? { agent } : {}),
+          // The caller's number is personal data: only Twilio's ids are kept, to match Twilio's logs
+          // (and to transfer the call through Twilio's REST API).
+          metadata: { channel: "twilio", ...twilioIds(form) },
           context: {},
           // The greeting is spoken by Twilio (<Say>); the stream's replies are synthesised as mu-law 8 kHz.
           reply: { mode: "text", format: "mulaw", sampleRate: 8000 },
@@ -293,4 +300,44 @@ export function telephonyRoutes() {
   });
 
   return app;
+}
+
+/** The AccountSid and CallSid of Twilio's webhook, when they look like Twilio's. */
+function twilioIds(form: URLSearchParams): Record<string, string> {
+  const account = form.get("AccountSid");
+  const call = form.get("CallSid");
+  return {
+    ...(typeof call === "string" && /^CA[0-9a-f]{32}$/i.test(call) ? { twilioCallSid: call } : {}),
+    ...(typeof account === "string" && /^AC[0-9a-f]{32}$/i.test(account) ? { twilioAccountSid: account } : {}),
+  };
+}
+
+/**
+ * The agent that answers phone calls (TWILIO_AGENT_ID), at its current version. A caller must
+ * always be answered: an agent that is missing, or whose model this call could not use, is logged
+ * and the default flow answers instead.
+ */
+async function phoneAgent(
+  env: Env,
+  cfg: Config,
+  tenantId: string,
+  residency: Residency | null,
+  requestId: string,
+): Promise<PinnedAgent | null> {
+  const agentId = cfg.TWILIO_AGENT_ID;
+  if (!agentId) return null;
+  const agent = await currentAgent(env, tenantId, agentId).catch((err: unknown) => {
+    log("twilio_agent_unavailable", { requestId, agentId, reason: errorMessage(err) }, "warn");
+    return null;
+  });
+  const problem = agent
+    ? agent.definition.flow === undefined
+      ? llmConfigurationProblem(env, cfg, residency, agent.definition.llm?.provider)
+      : undefined
+    : "no such agent";
+  if (!agent || problem) {
+    log("twilio_agent_unavailable", { requestId, agentId, reason: problem }, "warn");
+    return null;
+  }
+  return agent;
 }

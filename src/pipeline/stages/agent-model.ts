@@ -61,3 +61,15 @@ export function agentToolbox(call: CallRuntime, session: SessionRecord, agent: P
   }
   return memo.toolbox!.toolbox;
 }
+
+/** The call is over (or emptied): its MCP sessions are closed; nothing is kept for a next turn. */
+export async function releaseAgentTools(call: CallRuntime): Promise<void> {
+  const held = call.memo.toolbox;
+  call.memo.toolbox = undefined;
+  if (!held) return;
+  try {
+    await (await held.toolbox).close();
+  } catch {
+    // A toolbox that failed to build has nothing open; a close that fails leaves nothing to retry.
+  }
+}
