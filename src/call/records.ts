@@ -4,8 +4,8 @@ import type { Residency } from "./residency";
 /** The records of a call, as stored in every tier and returned by reads. */
 
 export type CallStatus = "active" | "ended";
-/** "flow": the flow or the agent's model hung up (end_call). */
-export type EndReason = "client" | "idle_timeout" | "flow";
+/** "flow": the flow hung up; "agent": an agent's model did (its end_call tool). */
+export type EndReason = "client" | "idle_timeout" | "flow" | "agent";
 
 export interface SessionRecord {
   tenantId: string;

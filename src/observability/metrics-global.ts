@@ -227,7 +227,7 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
     renderFamily(
       CALLS_ENDED,
       "counter",
-      "Calls ended, by reason: client (POST /end), flow (the flow hung up), " +
+      "Calls ended, by reason: client (POST /end), flow (the flow hung up), agent (an agent's model hung up), " +
         `idle_timeout, erased (deleted while active). ${GLOBAL}`,
       of(CALLS_ENDED),
     ),

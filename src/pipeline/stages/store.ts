@@ -94,7 +94,7 @@ export function storeTurn(
     });
     if (input.payload.kind === "audio" && masked.keepCallerAudio) storeCallerAudio(call, id, input.payload.audio);
     if (input.idempotencyKey) call.store.putIdempotent(input.idempotencyKey, turn.fingerprint, JSON.stringify(result));
-    if (turn.endCall) ended = markEnded(call, updated, "flow");
+    if (turn.endCall) ended = markEnded(call, updated, turn.agent ? "agent" : "flow");
   });
   return ended ? { updated, ended } : { updated };
 }
