@@ -14,3 +14,27 @@ export const concatBytes = (pieces: readonly Uint8Array[]): Uint8Array =>
   concatArrays((n) => new Uint8Array(n), pieces);
 export const concatSamples = (pieces: readonly Int16Array[]): Int16Array =>
   concatArrays((n) => new Int16Array(n), pieces);
+
+/**
+ * A stream's bytes, or `undefined` as soon as more than `max` arrived: the rest is cancelled, never
+ * buffered, whatever a Content-Length said (request bodies, tools' and providers' answers).
+ */
+export async function readAtMost(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<Uint8Array | undefined> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concatBytes(chunks);
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}

@@ -1,4 +1,4 @@
-import { concatBytes } from "../../lib/bytes";
+import { readAtMost } from "../../lib/bytes";
 
 /**
  * Reading a tool server's answer without trusting it about its size: Content-Length may be absent
@@ -14,21 +14,9 @@ export class BodyTooLargeError extends Error {
 
 /** The whole body, or BodyTooLargeError as soon as more than `maxBytes` arrived (the rest is cancelled). */
 export async function readBounded(response: Response, maxBytes: number): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks);
+  const bytes = await readAtMost(response.body, maxBytes);
+  if (!bytes) throw new BodyTooLargeError(maxBytes);
+  return bytes;
 }
 
 /**

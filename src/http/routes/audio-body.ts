@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { concatBytes } from "../../lib/bytes";
+import { readAtMost } from "../../lib/bytes";
 import { decodeAudio, type DecodedAudio } from "../../audio/decode";
 import { ApiError } from "../../lib/errors";
 
@@ -17,21 +17,9 @@ export interface AudioUpload {
 async function readLimited(req: Request, max: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get("Content-Length") ?? "NaN");
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks);
+  const bytes = await readAtMost(req.body, max);
+  if (!bytes) throw tooLarge(max);
+  return bytes;
 }
 
 function tooLarge(max: number): ApiError {

@@ -22,6 +22,7 @@ import {
   streamError,
   ToolCallAssembler,
   usageOf,
+  functionTools,
   type Json,
 } from "./wire";
 
@@ -80,14 +81,7 @@ export class OpenAiChatModel implements LanguageModel {
     return {
       model: request.model ?? this.settings.model,
       messages: chatMessages(request.messages),
-      ...(request.tools.length
-        ? {
-            tools: request.tools.map((t) => ({
-              type: "function",
-              function: { name: t.name, description: t.description, parameters: t.parameters },
-            })),
-          }
-        : {}),
+      ...functionTools(request.tools),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxOutputTokens !== undefined
         ? { [ownApi ? "max_completion_tokens" : "max_tokens"]: request.maxOutputTokens }

@@ -4,7 +4,7 @@
  * calls that arrive as deltas (OpenAI-compatible servers, Workers AI).
  */
 import { kindForStatus, ProviderError } from "../errors";
-import type { LlmMessage, LlmToolCall, LlmUsage } from "./types";
+import type { LlmMessage, LlmRequest, LlmToolCall, LlmUsage } from "./types";
 
 /** Output tokens asked for when a request names no limit (Anthropic requires one): a spoken answer is short. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
@@ -55,6 +55,16 @@ export function notAStream(provider: string, res: Response): ProviderError | und
   const type = res.headers.get("Content-Type") ?? "";
   if (!type || /text\/event-stream/i.test(type)) return undefined;
   return new ProviderError(provider, "invalid_response", `expected an event stream, got ${type.slice(0, 100)}`);
+}
+
+/** Tools in the Chat Completions shape (`{type: "function", function}`), which Workers AI takes too; none: nothing. */
+export function functionTools(tools: LlmRequest["tools"]): { tools?: unknown[] } {
+  if (!tools.length) return {};
+  const as = (t: LlmRequest["tools"][number]) => ({
+    type: "function",
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  });
+  return { tools: tools.map(as) };
 }
 
 /** The system messages of a conversation as one text, for providers that take it apart from the turns. */

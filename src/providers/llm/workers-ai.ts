@@ -16,7 +16,16 @@ import { chatMessages } from "./openai";
 import { aborted, sseEvents } from "./sse";
 import type { WorkersAiLlmSettings } from "./settings";
 import type { LanguageModel, LlmEvent, LlmMessage, LlmRequest, LlmUsage, LlmZone } from "./types";
-import { eventJson, isObject, streamCut, streamError, ToolCallAssembler, usageOf, type Json } from "./wire";
+import {
+  eventJson,
+  functionTools,
+  isObject,
+  streamCut,
+  streamError,
+  ToolCallAssembler,
+  usageOf,
+  type Json,
+} from "./wire";
 
 const PROVIDER = "workers-ai";
 
@@ -40,14 +49,7 @@ export class WorkersAiChatModel implements LanguageModel {
     const model = request.model ?? this.defaultModel;
     const inputs = {
       messages: workersAiMessages(request.messages),
-      ...(request.tools.length
-        ? {
-            tools: request.tools.map((t) => ({
-              type: "function",
-              function: { name: t.name, description: t.description, parameters: t.parameters },
-            })),
-          }
-        : {}),
+      ...functionTools(request.tools),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxOutputTokens !== undefined ? { max_tokens: request.maxOutputTokens } : {}),
       stream: true,
