@@ -23,6 +23,7 @@ interface CallRow {
   history_json?: string | null;
   agent_id?: string | null;
   agent_version?: number | null;
+  llm_tokens_json?: string | null;
 }
 
 interface TurnRow {
@@ -46,11 +47,13 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO calls (tenant_id, call_id, user_id, language, flow, status, end_reason, created_at, last_activity_at,
-         ended_at, turn_count, context_json, metadata_json, archived_at, residency, agent_id, agent_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ended_at, turn_count, context_json, metadata_json, archived_at, residency, agent_id, agent_version,
+         llm_tokens_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant_id, call_id) DO UPDATE SET
          status = excluded.status, end_reason = excluded.end_reason, last_activity_at = excluded.last_activity_at,
          ended_at = excluded.ended_at, turn_count = excluded.turn_count, context_json = excluded.context_json,
+         llm_tokens_json = excluded.llm_tokens_json,
          archived_at = COALESCE(excluded.archived_at, calls.archived_at)
        -- an archived (ended) row is final: a late index job from an earlier state must not reopen it
        WHERE calls.status = 'active'`,
@@ -73,6 +76,7 @@ function upsertCall(db: D1Database, s: SessionRecord): D1PreparedStatement {
       s.residency ?? null,
       s.agent?.agentId ?? null,
       s.agent?.version ?? null,
+      tokensJson(s),
     );
 }
 
@@ -124,7 +128,7 @@ export async function writeCallArchive(
         .prepare(
           "UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, " +
             `context_json = ?,
-           archived_at = ?, history_json = ? WHERE tenant_id = ? AND call_id = ?`,
+           archived_at = ?, history_json = ?, llm_tokens_json = ? WHERE tenant_id = ? AND call_id = ?`,
         )
         .bind(
           s.status,
@@ -135,6 +139,7 @@ export async function writeCallArchive(
           JSON.stringify(s.context),
           s.archivedAt,
           JSON.stringify(history),
+          tokensJson(s),
           s.tenantId,
           s.callId,
         ),
@@ -176,7 +181,12 @@ function toSession(r: CallRow): SessionRecord {
     archivedAt: r.archived_at,
     residency: r.residency ?? null,
     ...(r.agent_id && r.agent_version ? { agent: { agentId: r.agent_id, version: r.agent_version } } : {}),
+    ...(r.llm_tokens_json ? { llmTokens: JSON.parse(r.llm_tokens_json) as SessionRecord["llmTokens"] & object } : {}),
   };
+}
+
+function tokensJson(s: SessionRecord): string | null {
+  return s.llmTokens ? JSON.stringify(s.llmTokens) : null;
 }
 
 export async function callExists(db: D1Database, tenantId: string, callId: string): Promise<boolean> {

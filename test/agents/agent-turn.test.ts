@@ -104,6 +104,12 @@ describe("an agent's turn", () => {
     expect(JSON.stringify(read.history)).not.toContain("4111");
     expect(read.history.at(-1)).toMatchObject({ role: "assistant", text: turn.reply.text });
     expect(read.llmTokens).toEqual({ input: 201, output: 20 });
+    // Ended, the call is read from D1 (the warm tier) with the same count.
+    expect((await api(`/api/v1/calls/${call.callId}/end`, { method: "POST", key: call.key })).status).toBe(200);
+    const warm = (await (await api(`/api/v1/calls/${call.callId}`, { key: call.key })).json()) as typeof read & {
+      tier: string;
+    };
+    expect(warm).toMatchObject({ tier: "warm", llmTokens: { input: 201, output: 20 } });
   });
 
   it("hangs up when the model calls end_call", async () => {
