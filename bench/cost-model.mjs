@@ -1,7 +1,10 @@
-// bench:cost — the platform cost of 1M calls on Cloudflare (issue 7, part 3). Runnable alone
+// bench:cost — the platform cost of 1M calls on Cloudflare (issue 7, part 3), and the model tokens of
+// an agent's call at the providers' list prices (issue 17). Runnable alone
 // (`npm run bench:cost -- [--speech] [--sync-seconds 60] [--turns 10] [--minutes 3] [--cpu-ms 5] [--turn-ms 40]
-// [--miss 0.05] [--r2-kib 6000]`) or from `npm run bench`, which passes what the local run measured (turn wall time,
-// the R2 bytes a call leaves, the TTS cache miss share, D1 rows) so the printed counts can be checked against it.
+// [--miss 0.05] [--r2-kib 6000] [--model all|gpt-4o-mini|claude-haiku-4-5|gemini-2.5-flash|llama-3.3-70b]
+// [--instructions-tokens 500] [--tool-tokens 150] [--caller-tokens 20] [--reply-tokens 45] [--tool-share 0.2]`)
+// or from `npm run bench`, which passes what the local run measured (turn wall time, the R2 bytes a call
+// leaves, the TTS cache miss share, D1 rows) so the printed counts can be checked against it.
 //
 // PRICES: USD list prices (Workers Paid), from ../shared/reference/providers.md ("Prices (USD, list,
 // for the cost model)"), which takes them from these pages; checked 2026-11-26:
@@ -18,6 +21,25 @@
 //                    2026-11-26: 10M data points a month included, then $0.25 per million)
 // Free allowances (e.g. 10M Workers requests, 1M DO requests, 400,000 GB-s a month) are left out:
 // at 1M calls a month they are small next to the totals, and leaving them out overstates, never hides.
+//
+// MODEL PRICES: USD list prices per 1M tokens, standard tier (no batch, no prompt caching), for the default
+// model of each language-model adapter (src/providers/llm/settings.ts). ../shared/reference/providers.md
+// lists Cloudflare's platform prices only, none for models. Checked on 2026-12-06 with the search tool
+// (corpus "docs"): Anthropic's and Cloudflare's figures on their own pages (Cloudflare's in the
+// cloudflare-docs source); OpenAI's and Google's in copies of their pages that agree (OpenRouter, Vercel's
+// AI Gateway, a transcription of ai.google.dev's table), their own pages not being in the index:
+//   OpenAI gpt-4o-mini          $0.15 input, $0.60 output  https://platform.openai.com/docs/pricing
+//                               (also https://platform.openai.com/docs/models/gpt-4o-mini)
+//   Anthropic claude-haiku-4-5  $1 input, $5 output  https://platform.claude.com/docs/en/models/haiku-4-5/overview
+//                               ("Input pricing: $1 / MTok · Output pricing: $5 / MTok"; a legacy model there
+//                               since Claude Haiku 5.5, still served)
+//   Google gemini-2.5-flash     $0.30 input (text, image, video; audio $1.00), $2.50 output (thinking tokens
+//                               included)                  https://ai.google.dev/gemini-api/docs/pricing
+//   Workers AI @cf/meta/llama-3.3-70b-instruct-fp8-fast   26,668 neurons per 1M input tokens, 204,805 per 1M
+//                               output, at $0.011 per 1,000 neurons ($0.293 / $2.253 a million)
+//                               https://developers.cloudflare.com/workers-ai/platform/pricing/ and the model's page
+//                               https://developers.cloudflare.com/workers-ai/models/llama-3.3-70b-instruct-fp8-fast/
+//                               (the free 10,000 neurons a day are left out, like the platform's allowances)
 import { readFileSync } from "node:fs";
 
 export const PRICES = {
@@ -134,6 +156,118 @@ export function callLogLines({ turns }) {
 export const D1_ROWS = { create: 3, sync: 3, archive: 4 };
 export function callD1Rows({ syncs }) {
   return D1_ROWS.create + D1_ROWS.sync * syncs + D1_ROWS.archive;
+}
+
+/** Workers AI bills neurons: $0.011 per 1,000 (developers.cloudflare.com/workers-ai/platform/pricing/). */
+const USD_PER_NEURON = 0.011 / 1000;
+/** Per model: its adapter, and USD per 1M input and output tokens (sources in the header). */
+export const MODEL_PRICES = {
+  "gpt-4o-mini": { provider: "openai", inputPerM: 0.15, outputPerM: 0.6, source: "platform.openai.com/docs/pricing" },
+  "claude-haiku-4-5": {
+    provider: "anthropic",
+    inputPerM: 1,
+    outputPerM: 5,
+    source: "platform.claude.com/docs/en/models/haiku-4-5/overview",
+  },
+  "gemini-2.5-flash": {
+    provider: "google",
+    inputPerM: 0.3,
+    outputPerM: 2.5,
+    source: "ai.google.dev/gemini-api/docs/pricing",
+  },
+  "llama-3.3-70b": {
+    provider: "workers-ai",
+    model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
+    neuronsPerMInput: 26_668,
+    neuronsPerMOutput: 204_805,
+    inputPerM: 26_668 * USD_PER_NEURON,
+    outputPerM: 204_805 * USD_PER_NEURON,
+    source: "developers.cloudflare.com/workers-ai/platform/pricing/ (neurons)",
+  },
+};
+
+/** AGENT_HISTORY_TOKENS's default: the earlier turns sent to the model are cut to this many (estimated) tokens. */
+const HISTORY_TOKENS_DEFAULT = fromSource("src/config/config.ts", /AGENT_HISTORY_TOKENS: intVar\((\d+),/);
+/** What src/agents/memory.ts counts for a message's role and separators, on top of its text. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+/**
+ * voice-edge's own line in every system message (memory.ts: speak in short plain sentences, no markdown):
+ * 132 characters and the blank line before it, 34 tokens at memory.ts's 4 characters a token.
+ */
+const VOICE_LINE_TOKENS = 34;
+
+/**
+ * The model tokens of one agent call: every turn the model is sent the system message (the agent's
+ * instructions and voice-edge's voice line), the tool specs, the call so far (each earlier caller turn and
+ * reply, as src/agents/memory.ts builds it, up to AGENT_HISTORY_TOKENS) and the caller's words, and writes
+ * the reply. A turn that uses a tool (`toolShare` of them) asks the model twice: the first answer is the
+ * tool call (`toolCallTokens` out), the second is sent the same again plus that call and the tool's result
+ * (`toolResultTokens`). Tool messages stay within their turn: memory.ts keeps only what was said.
+ */
+export function agentCallTokens(p) {
+  const system = p.instructionsTokens + VOICE_LINE_TOKENS + MESSAGE_OVERHEAD_TOKENS;
+  const turnPair = p.callerTokens + p.replyTokens + 2 * MESSAGE_OVERHEAD_TOKENS;
+  const perTurn = [];
+  for (let k = 0; k < p.turns; k++) {
+    // The oldest whole turns are dropped first once the history would pass its budget.
+    const history = Math.min(k, Math.floor(p.historyTokens / turnPair)) * turnPair;
+    const first = system + p.toolTokens + history + p.callerTokens + MESSAGE_OVERHEAD_TOKENS;
+    const again = first + p.toolCallTokens + p.toolResultTokens + 2 * MESSAGE_OVERHEAD_TOKENS;
+    perTurn.push({
+      input: first + p.toolShare * again,
+      output: p.replyTokens + p.toolShare * p.toolCallTokens,
+      requests: 1 + p.toolShare,
+    });
+  }
+  const sum = (k) => perTurn.reduce((a, t) => a + t[k], 0);
+  return { perTurn, input: sum("input"), output: sum("output"), requests: sum("requests") };
+}
+
+/** Prints the model tokens of an agent call and their cost per model; `platform` is the platform's $ per 1M calls. */
+export function agentTokenModel(p, platform, log = console.log) {
+  const t = agentCallTokens(p);
+  const models = p.model === "all" ? Object.keys(MODEL_PRICES) : [p.model];
+  const n = (x) => Math.round(x).toLocaleString("en-US");
+  log(`\n== Model tokens of an agent call (bench/cost-model.mjs): at the model providers' list prices ==`);
+  log(
+    `call shape: ${p.turns} caller turns, ${p.minutes} minutes; the model is sent each turn: instructions ` +
+      `${p.instructionsTokens} tokens + voice-edge's voice line ${VOICE_LINE_TOKENS}, tool specs ${p.toolTokens}, ` +
+      `the call so far (caller ${p.callerTokens} + reply ${p.replyTokens} tokens a turn, ` +
+      `${MESSAGE_OVERHEAD_TOKENS} a message, at most AGENT_HISTORY_TOKENS=${p.historyTokens}) and the caller's ` +
+      `words; ${(p.toolShare * 100).toFixed(0)}% of turns call a tool (a second request: +${p.toolCallTokens} ` +
+      `tokens out, +${p.toolResultTokens} of result in)`,
+  );
+  log(
+    `tokens per call: input ${n(t.input)} (turn 1 ${n(t.perTurn[0]?.input ?? 0)}, turn ${p.turns} ` +
+      `${n(t.perTurn[p.turns - 1]?.input ?? 0)}), output ${n(t.output)}, in ${t.requests.toFixed(1)} model requests`,
+  );
+  log("");
+  log(
+    `${"model".padEnd(20)}${"adapter".padEnd(12)}${"$/1M in".padStart(9)}${"$/1M out".padStart(10)}` +
+      `${"$ a call".padStart(11)}${"$ per 1M calls".padStart(16)}${"× platform".padStart(12)}   price from`,
+  );
+  const rows = [];
+  for (const name of models) {
+    const m = MODEL_PRICES[name];
+    const perCall = (t.input * m.inputPerM + t.output * m.outputPerM) / 1e6;
+    rows.push({ name, perCall });
+    const neurons = m.neuronsPerMInput
+      ? ` (${n((t.input * m.neuronsPerMInput + t.output * m.neuronsPerMOutput) / 1e6)} neurons a call)`
+      : "";
+    log(
+      `${name.padEnd(20)}${m.provider.padEnd(12)}${m.inputPerM.toFixed(3).padStart(9)}` +
+        `${m.outputPerM.toFixed(3).padStart(10)}${perCall.toFixed(5).padStart(11)}` +
+        `${(perCall * 1e6).toFixed(0).padStart(16)}${((perCall * 1e6) / platform).toFixed(1).padStart(12)}` +
+        `   ${m.source}${neurons}`,
+    );
+  }
+  log(
+    "list prices without prompt caching (OpenAI and Gemini discount repeated prompt prefixes, Anthropic with " +
+      "cache_control): every turn resends the instructions and the call so far, so caching would cut the input " +
+      "side; leaving it out overstates. Free allowances are left out. × platform: against the platform's " +
+      `operations figure above for a call of the same shape ($${platform.toFixed(2)} per 1M calls).`,
+  );
+  return { tokens: t, rows };
 }
 
 const plural = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
@@ -354,6 +488,16 @@ export const DEFAULTS = {
   r2Source: "assumed",
   d1KiB: 8,
   retentionMonths: 1,
+  // An agent call's model tokens (agentTokenModel): all models, or one of MODEL_PRICES.
+  model: "all",
+  instructionsTokens: 500,
+  toolTokens: 150,
+  callerTokens: 20,
+  replyTokens: 45,
+  toolShare: 0.2,
+  toolCallTokens: 25,
+  toolResultTokens: 100,
+  historyTokens: HISTORY_TOKENS_DEFAULT,
 };
 
 export function costModel(input = {}, log = console.log) {
@@ -432,7 +576,8 @@ export function costModel(input = {}, log = console.log) {
     totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) +
     ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
   log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
-  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth };
+  const agent = agentTokenModel(p, oneOff, log);
+  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth, agent };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -448,6 +593,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     "--miss": "ttsMissShare",
     "--r2-kib": "r2KiB",
     "--d1-kib": "d1KiB",
+    "--model": "model",
+    "--instructions-tokens": "instructionsTokens",
+    "--tool-tokens": "toolTokens",
+    "--caller-tokens": "callerTokens",
+    "--reply-tokens": "replyTokens",
+    "--tool-share": "toolShare",
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
@@ -455,7 +606,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       console.error(`bench:cost: unknown option ${flag}; options: ${Object.keys(names).join(" ")}`);
       process.exit(2);
     }
-    o[names[flag]] = flag === "--speech" ? true : Number(inline ?? argv[++i]);
+    if (flag === "--speech") o.speech = true;
+    else if (flag === "--model") o.model = inline ?? argv[++i];
+    else o[names[flag]] = Number(inline ?? argv[++i]);
+  }
+  if (o.model && o.model !== "all" && !MODEL_PRICES[o.model]) {
+    console.error(`bench:cost: unknown --model ${o.model}; one of all, ${Object.keys(MODEL_PRICES).join(", ")}`);
+    process.exit(2);
   }
   costModel(o);
 }
