@@ -22,6 +22,7 @@ export class SseTurnChannel implements ReplyChannel {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   private readonly encoder = new TextEncoder();
   private gone = false;
+  private readonly goneSignal = new AbortController();
   private heardTurn: string | undefined;
 
   constructor(
@@ -59,6 +60,10 @@ export class SseTurnChannel implements ReplyChannel {
     return this.gone;
   }
 
+  interruption(): AbortSignal {
+    return this.goneSignal.signal;
+  }
+
   replyDone(): void {}
 
   spokenText(): string | undefined {
@@ -86,6 +91,7 @@ export class SseTurnChannel implements ReplyChannel {
     // A client that disconnected fails the write: the turn goes on (and is stored), silently.
     this.writer.write(frame).catch(() => {
       this.gone = true;
+      this.goneSignal.abort(new DOMException("The client went away.", "AbortError"));
     });
   }
 }

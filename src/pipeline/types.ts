@@ -138,6 +138,8 @@ export interface ReplyChannel {
   audio(turnId: string, sentence: string, bytes: Uint8Array): void;
   /** True once the caller barged in on this turn's reply: send nothing more. */
   interrupted(turnId: string): boolean;
+  /** Aborts when the caller barges in on this turn's reply (or, over HTTP, goes away). */
+  interruption(turnId: string): AbortSignal;
   /** Every sentence was sent (or synthesis stopped): `reply_done`, unless the reply was interrupted. */
   replyDone(turnId: string): void;
   /** What was played, when the reply was interrupted before the turn was stored; else undefined. */

@@ -66,7 +66,7 @@ export class LiveStream implements ReplyChannel {
   private pendingTurns = 0;
   /** When (performance.now()) the first audio frame of a turn's reply went out, for its metrics. */
   private firstAudio: { turnId: string; at: number } | undefined;
-  /** The turn whose transcript went out ahead of its reply (an agent's). */
+  /** The turn whose transcript went out ahead of its reply (an agent's, before its model answered). */
   private heardTurn: string | undefined;
   /** Set when the caller sent `stop`: the `ended` message says so. */
   stopping = false;
@@ -286,7 +286,6 @@ export class LiveStream implements ReplyChannel {
   // ------------------------------------------------------------------ ReplyChannel
 
   understood(m: Parameters<ReplyChannel["understood"]>[0]): void {
-    // An agent's turn already sent its transcript (progress), before its model answered.
     if (this.heardTurn !== m.turnId) this.progress(m.turnId, { type: "transcript", ...m.transcript });
     if (m.intent) this.send({ type: "intent", turnId: m.turnId, name: m.intent.name, confidence: m.intent.confidence });
     this.send({ type: "reply", turnId: m.turnId, text: m.replyText });
@@ -312,6 +311,10 @@ export class LiveStream implements ReplyChannel {
 
   interrupted(turnId: string): boolean {
     return this.playback.interrupted(turnId);
+  }
+
+  interruption(turnId: string): AbortSignal {
+    return this.playback.interruption(turnId);
   }
 
   replyDone(turnId: string): void {

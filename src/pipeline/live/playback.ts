@@ -34,6 +34,8 @@ export interface Interruption {
  * audio, interrupts it. This class holds that model for one stream; it sends nothing itself.
  */
 export class Playback {
+  /** The abort signal of the reply an agent is still writing (interruption()). */
+  private cut: { turnId: string; controller: AbortController } | undefined;
   private reply: ActiveReply | undefined;
 
   constructor(
@@ -85,6 +87,8 @@ export class Playback {
     const spokenText = reply.sentences.slice(0, played).join(" ");
     reply.interrupted = true;
     reply.spokenText = spokenText;
+    if (this.cut?.turnId === reply.turnId)
+      this.cut.controller.abort(new DOMException("The caller barged in.", "AbortError"));
     delete this.state.playback;
     if (reply.committed) this.reply = undefined;
     return { turnId: reply.turnId, spokenText, revise: reply.committed };
@@ -92,6 +96,16 @@ export class Playback {
 
   interrupted(turnId: string): boolean {
     return this.reply?.turnId === turnId && this.reply.interrupted;
+  }
+
+  /**
+   * Aborts when `turnId`'s reply is cut: what stops an agent's model and tools at once, rather than
+   * at their next step. In memory only: no turn runs across a hibernation.
+   */
+  interruption(turnId: string): AbortSignal {
+    if (this.cut?.turnId !== turnId) this.cut = { turnId, controller: new AbortController() };
+    if (this.interrupted(turnId)) this.cut.controller.abort(new DOMException("The caller barged in.", "AbortError"));
+    return this.cut.controller.signal;
   }
 
   /** Every sentence of `turnId`'s reply was sent: whether to say `reply_done` (not after an interruption). */

@@ -70,77 +70,57 @@ export function converseStage(
       live?.speaker.say(clean);
     };
     const sentences = new SentenceStream();
-    const aborter = bargeInWatch(live, turn.turnId);
-    try {
-      const definition = agent.definition;
-      const outcome = await runAgentTurn({
-        messages: conversationMessages({
-          instructions: definition.instructions ?? "",
-          context: mask(session.context) as Record<string, unknown>,
-          history: call.store.history(),
-          userText: heardText,
-          budgetTokens: config.AGENT_HISTORY_TOKENS,
-        }),
-        settings: {
-          model: definition.llm?.model,
-          temperature: definition.llm?.temperature,
-          maxOutputTokens: definition.llm?.maxOutputTokens,
-        },
-        toolbox: await agentToolbox(call, session, agent),
-        maxToolRounds: definition.maxToolCallsPerTurn,
-        open: modelOpener(call, session, agent, turn.caller),
-        signal: aborter.signal,
-        onText: (delta) => sentences.push(delta).forEach(say),
-        onToolCall: (record) => live?.channel.progress(turn.turnId, { type: "tool_call", ...record }),
-        mask,
-      });
-      sentences.end().forEach(say);
-      const unavailable = outcome.outcome === "unavailable";
-      if (unavailable) {
-        log("llm_unavailable", { agentId: agent.agentId, message: errorText(outcome.error) }, "warn");
-        say(definition.fallback ?? DEFAULT_FALLBACK);
-      }
-      const transfer = outcome.actions.find((a) => a.type === "transfer");
-      if (transfer && live) live.channel.progress(turn.turnId, { type: "transfer", number: transfer.number });
-      const degraded = unavailable
-        ? "llm_unavailable"
-        : outcome.outcome === "incomplete"
-          ? "llm_incomplete"
-          : undefined;
-      span?.setAttributes({
-        "voice.llm.provider": outcome.model?.name ?? "",
-        "voice.llm.tool_calls": outcome.toolCalls.length,
-        "voice.llm.tokens_in": outcome.usage.inputTokens,
-        "voice.llm.tokens_out": outcome.usage.outputTokens,
-        ...(degraded ? { "voice.degraded": degraded } : {}),
-      });
-      return {
-        heardText,
-        replyText: spoken.join(" "),
-        redaction,
-        toolCalls: outcome.toolCalls,
-        endCall: outcome.actions.some((a) => a.type === "end_call"),
-        ...(transfer ? { transfer: { number: transfer.number } } : {}),
-        ...(degraded ? { degraded } : {}),
-        llm: outcome,
-      };
-    } finally {
-      aborter.stop();
+    // A barge-in aborts the model's stream and the tools in flight at once.
+    const signal = live?.channel.interruption(turn.turnId) ?? new AbortController().signal;
+    const definition = agent.definition;
+    const outcome = await runAgentTurn({
+      messages: conversationMessages({
+        instructions: definition.instructions ?? "",
+        context: mask(session.context) as Record<string, unknown>,
+        history: call.store.history(),
+        userText: heardText,
+        budgetTokens: config.AGENT_HISTORY_TOKENS,
+      }),
+      settings: {
+        model: definition.llm?.model,
+        temperature: definition.llm?.temperature,
+        maxOutputTokens: definition.llm?.maxOutputTokens,
+      },
+      toolbox: await agentToolbox(call, session, agent),
+      maxToolRounds: definition.maxToolCallsPerTurn,
+      open: modelOpener(call, session, agent, turn.caller),
+      signal,
+      onText: (delta) => sentences.push(delta).forEach(say),
+      onToolCall: (record) => live?.channel.progress(turn.turnId, { type: "tool_call", ...record }),
+      mask,
+    });
+    sentences.end().forEach(say);
+    const unavailable = outcome.outcome === "unavailable";
+    if (unavailable) {
+      log("llm_unavailable", { agentId: agent.agentId, message: errorText(outcome.error) }, "warn");
+      say(definition.fallback ?? DEFAULT_FALLBACK);
     }
+    const transfer = outcome.actions.find((a) => a.type === "transfer");
+    if (transfer && live) live.channel.progress(turn.turnId, { type: "transfer", number: transfer.number });
+    const degraded = unavailable ? "llm_unavailable" : outcome.outcome === "incomplete" ? "llm_incomplete" : undefined;
+    span?.setAttributes({
+      "voice.llm.provider": outcome.model?.name ?? "",
+      "voice.llm.tool_calls": outcome.toolCalls.length,
+      "voice.llm.tokens_in": outcome.usage.inputTokens,
+      "voice.llm.tokens_out": outcome.usage.outputTokens,
+      ...(degraded ? { "voice.degraded": degraded } : {}),
+    });
+    return {
+      heardText,
+      replyText: spoken.join(" "),
+      redaction,
+      toolCalls: outcome.toolCalls,
+      endCall: outcome.actions.some((a) => a.type === "end_call"),
+      ...(transfer ? { transfer: { number: transfer.number } } : {}),
+      ...(degraded ? { degraded } : {}),
+      llm: outcome,
+    };
   });
-}
-
-/**
- * An AbortSignal that fires when the caller barges in on this turn's reply: the live stream marks
- * the turn interrupted, and a short poll carries that to the model's stream and the tools.
- */
-function bargeInWatch(live: LiveReply | undefined, turnId: string): { signal: AbortSignal; stop(): void } {
-  const controller = new AbortController();
-  if (!live) return { signal: controller.signal, stop: () => undefined };
-  const timer = setInterval(() => {
-    if (live.channel.interrupted(turnId)) controller.abort(new DOMException("The caller barged in.", "AbortError"));
-  }, 25);
-  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }
 
 /** Every string in a JSON value masked (tool arguments and results, the call's context). */
