@@ -126,3 +126,11 @@ describe("parseAudioMediaType", () => {
     expect(rejection("audio/L16;rate=96000").message).toMatch(/8000 to 48000/);
   });
 });
+
+describe("a parameter given twice (issue 21)", () => {
+  it("is refused: audio/L16;rate=16000;rate=8000 has no one meaning", () => {
+    expect(() => parseAudioMediaType("audio/L16;rate=16000;rate=8000")).toThrow(/'rate' twice/);
+    expect(() => parseAudioMediaType("audio/L16; RATE=16000; rate=16000")).toThrow(/twice/);
+    expect(parseAudioMediaType("audio/L16;rate=16000")).toMatchObject({ kind: "raw", sampleRate: 16000 });
+  });
+});

@@ -107,7 +107,11 @@ function parseParams(parts: string[]): Map<string, string> {
     const key = part.slice(0, eq).trim().toLowerCase();
     let value = part.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (key && !params.has(key)) params.set(key, value);
+    if (!key) continue;
+    // RFC 9110 §8.3.1: a parameter appears once; `rate=16000;rate=8000` has no one meaning.
+    if (params.has(key))
+      throw new AudioError("unsupported_media_type", `Content-Type gives '${truncate(key)}' twice; give it once.`);
+    params.set(key, value);
   }
   return params;
 }

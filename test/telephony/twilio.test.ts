@@ -297,3 +297,23 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     },
   );
 });
+
+describe("the voice webhook's body (issue 21)", () => {
+  it("takes a form only: a signed JSON body is 415 and creates no call", async () => {
+    const tenantId = uid("t");
+    const vars = settings(tenantId);
+    const body = JSON.stringify(CALL_FORM);
+    const signature = await twilioSignature(TWILIO_TOKEN, ORIGIN + VOICE_PATH, {});
+    const res = await fetchWithSettings(
+      vars,
+      new Request(ORIGIN + VOICE_PATH, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Twilio-Signature": signature },
+        body,
+      }),
+    );
+    await expectProblem(res, 415, "unsupported_media_type");
+    const view = await callObject(tenantId, `twilio_${CALL_FORM.CallSid}`).get();
+    expect(view).toBeNull();
+  });
+});

@@ -16,7 +16,7 @@ import {
 import type { Principal } from "../../security/scopes";
 import { appendAudit, queryAudit } from "../../storage/audit";
 import { claimTenantResidency } from "../../storage/residency-store";
-import { CreateKeyBody, IsoTime, KeyView, problemResponses } from "./schemas";
+import { CreateKeyBody, IsoTime, KeyView, problemResponses, queryInt } from "./schemas";
 import { scoped } from "./scoped";
 
 const tags = ["admin"];
@@ -246,7 +246,7 @@ export function adminRoutes() {
           tenantId: z.string().max(64).optional(),
           from: IsoTime.optional(),
           to: IsoTime.optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          limit: queryInt(1, 1000).default(100),
         }),
       },
       responses: {

@@ -82,12 +82,24 @@ export function audioBodyContent(extraFormFields: string[] = []) {
   };
 }
 
+/**
+ * A query-string integer written as plain decimal digits: `0x3E80`, `1.6e4`, ` 16000` or `+16000`
+ * are not numbers a client meant, and z.coerce would take them all (issue 21). The documented type
+ * stays `integer`.
+ */
+export function queryInt(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,9})$/, "must be a whole number written in decimal digits")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .openapi({ type: "integer", minimum: min, maximum: max });
+}
+
 export const ReplyQuery = z.object({
   reply: z.enum(["audio", "text"]).optional().openapi({ description: "`text` skips speech synthesis" }),
   format: z.enum(OUTPUT_FORMATS).optional().openapi({ description: "reply audio format (default wav)" }),
-  sampleRate: z.coerce
-    .number()
-    .int()
+  sampleRate: queryInt(8000, 24000)
     .pipe(z.union([z.literal(8000), z.literal(16000), z.literal(22050), z.literal(24000)]))
     .optional(),
 });
@@ -269,7 +281,7 @@ export const ListCallsQuery = z.object({
   status: z.enum(["active", "ended"]).optional(),
   from: IsoTime.optional(),
   to: IsoTime.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100).default(20),
   cursor: z.string().max(256).optional(),
 });
 

@@ -182,12 +182,17 @@ export function telephonyRoutes() {
     const raw = await c.req.raw.arrayBuffer();
     if (raw.byteLength > MAX_FORM_BYTES) throw tooLarge();
     const body = new TextDecoder().decode(raw);
-    const form = /application\/x-www-form-urlencoded/i.test(c.req.header("Content-Type") ?? "")
-      ? new URLSearchParams(body)
-      : new URLSearchParams();
+    const isForm = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(c.req.header("Content-Type") ?? "");
+    const form = isForm ? new URLSearchParams(body) : new URLSearchParams();
     const signedUrl = publicBase(c) + rawPathAndQuery(c.req.url);
     if (!(await verifyTwilioSignature(twilio.tokens, signedUrl, form, c.req.header(TWILIO_SIGNATURE_HEADER))))
       throw unsigned();
+    // Twilio posts a form. Any other body reads as an empty form, and one signed over the bare URL
+    // verifies as one: it would start a call for nothing. 415, and nothing is created.
+    if (!isForm) {
+      const detail = "Twilio's voice webhook is a form: Content-Type application/x-www-form-urlencoded.";
+      throw new ApiError(415, "unsupported_media_type", detail);
+    }
 
     const cfg = c.var.config;
     const tenantId = twilio.tenantId;

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AgentDefinitionSchema } from "../../../agents/definition";
 import { MAX_AGENT_JSON_BYTES } from "../../middleware/json-body-limit";
-import { AgentId } from "../schemas";
+import { AgentId, queryInt } from "../schemas";
 
 /** zod schemas of the agent routes (the OpenAPI document is generated from these). */
 
@@ -54,7 +54,7 @@ export const AgentSummary = z.object({
 });
 
 export const ListAgentsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInt(1, 100).default(50),
   cursor: AgentId.optional().openapi({ description: "nextCursor of the previous page" }),
 });
 
