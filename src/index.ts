@@ -1,5 +1,4 @@
 import { createApp } from "./http/app";
-import { problem, problemResponse } from "./lib/errors";
 import { runInvocation, SpanKind } from "./observability/tracing";
 import { requestIdFrom } from "./observability/trace-context";
 import { PROBE_CRON, runProbes } from "./routing/probe";
@@ -18,13 +17,6 @@ export default {
    * is set, and the request's log lines posted to LOG_SINK_URL when that is set.
    */
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
-    // `OPTIONS *` and `GET *` (an asterisk-form request target) have no URL to route: a 400
-    // problem here, rather than an uncaught TypeError (a plain-text 500) in the router.
-    if (!URL.canParse(request.url)) {
-      const detail = "The request target is not a URL this API serves; request a path such as /healthz.";
-      const requestId = requestIdFrom(request.headers.get("X-Request-Id"));
-      return problemResponse(problem(400, "bad_request", detail, requestId), { "X-Request-Id": requestId });
-    }
     return runInvocation(
       {
         env,
