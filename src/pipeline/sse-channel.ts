@@ -1,3 +1,4 @@
+import { pcm16ToSamples } from "../audio/pcm";
 import { encodeWav } from "../audio/wav";
 import type { OutputFormat } from "../call/audio-format";
 import { bytesToBase64 } from "../lib/base64";
@@ -51,8 +52,7 @@ export class SseTurnChannel implements ReplyChannel {
 
   audio(turnId: string, _sentence: string, bytes: Uint8Array): void {
     const { sampleRate } = this.replyOptions;
-    // PCM16 little-endian, copied so the view is aligned.
-    const body = this.format === "wav" ? encodeWav(new Int16Array(bytes.slice().buffer), sampleRate) : bytes;
+    const body = this.format === "wav" ? encodeWav(pcm16ToSamples(bytes, true), sampleRate) : bytes;
     this.event("audio", { turnId, format: this.format, sampleRate, base64: bytesToBase64(body) });
   }
 

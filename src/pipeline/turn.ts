@@ -61,7 +61,7 @@ export async function runTurn(
   const live = stream && { channel: stream, speaker: speakerFor(call, turnId, session.language, owner, input, stream) };
   const understood =
     agent && agent.definition.flow === undefined
-      ? agentUnderstood(session, await converseStage(call, session, agent, heard, { turnId, ...input }, live))
+      ? agentUnderstood(session, await converseStage(call, session, agent, heard, { turnId }, live))
       : await understandStage(session, heard, agent);
   const afterNlp = performance.now();
   const masked = redactStage(call.config, session.state, heard, understood);

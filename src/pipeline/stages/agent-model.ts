@@ -1,7 +1,6 @@
 import type { OpenModelStream } from "../../agents/agent-loop";
 import { toolboxFor } from "../../agents/tools/toolbox";
 import type { PinnedAgent, Toolbox } from "../../agents/types";
-import type { CallerPosition } from "../../call/caller";
 import type { SessionRecord } from "../../call/records";
 import { llmModelsFor } from "../../routing/llm-order";
 import { openModelStream } from "../../routing/llm-stream";
@@ -13,12 +12,7 @@ import type { CallRuntime } from "../call-runtime";
  * tools, built once per call (MCP servers are listed once) and kept on the call's object.
  */
 
-export function modelOpener(
-  call: CallRuntime,
-  session: SessionRecord,
-  agent: PinnedAgent,
-  _caller: CallerPosition | undefined,
-): OpenModelStream {
+export function modelOpener(call: CallRuntime, session: SessionRecord, agent: PinnedAgent): OpenModelStream {
   return async (request, signal) => {
     const { env, config } = call;
     const models = llmModelsFor(env, config, {

@@ -1,4 +1,3 @@
-import type { CallerPosition } from "../../call/caller";
 import type { SessionRecord } from "../../call/records";
 import { runAgentTurn, type AgentTurn, type ToolCallRecord } from "../../agents/agent-loop";
 import { conversationMessages } from "../../agents/memory";
@@ -50,7 +49,7 @@ export function converseStage(
   session: SessionRecord,
   agent: PinnedAgent,
   heard: Recognized,
-  turn: { turnId: string; caller?: CallerPosition | undefined },
+  turn: { turnId: string },
   live?: LiveReply,
 ): Promise<Conversed> {
   const attributes = { "voice.stage": "llm", "voice.agent": agent.agentId, "voice.agent_version": agent.version };
@@ -88,7 +87,7 @@ export function converseStage(
       },
       toolbox: await agentToolbox(call, session, agent),
       maxToolRounds: definition.maxToolCallsPerTurn,
-      open: modelOpener(call, session, agent, turn.caller),
+      open: modelOpener(call, session, agent),
       signal,
       onText: (delta) => sentences.push(delta).forEach(say),
       onToolCall: (record) => live?.channel.progress(turn.turnId, { type: "tool_call", ...record }),

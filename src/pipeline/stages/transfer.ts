@@ -1,3 +1,4 @@
+import { pcmDurationMs } from "../../audio/decode";
 import type { SessionRecord } from "../../call/records";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
@@ -55,7 +56,7 @@ export async function transferStage(
 function playedOut(spoken: Spoken): Promise<void> {
   const audio = spoken.synth?.audio;
   if (!audio || audio.sampleRate <= 0) return Promise.resolve();
-  const bytesPerSample = audio.format === "mulaw" ? 1 : 2;
-  const ms = Math.min(MAX_PLAYOUT_WAIT_MS, (audio.bytes.byteLength / bytesPerSample / audio.sampleRate) * 1000);
+  const samples = audio.bytes.byteLength / (audio.format === "mulaw" ? 1 : 2);
+  const ms = Math.min(MAX_PLAYOUT_WAIT_MS, pcmDurationMs(samples, audio.sampleRate));
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
