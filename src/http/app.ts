@@ -9,6 +9,7 @@ import { recordHttpError } from "../observability/metric-hooks";
 import { requestContext } from "./middleware/request-context";
 import { corsAllowList } from "./middleware/cors";
 import { jsonBodyLimit } from "./middleware/json-body-limit";
+import { utf8JsonBody } from "./middleware/json-encoding";
 import { adminRoutes } from "./routes/admin";
 import { agentRoutes } from "./routes/agents";
 import { callRoutes } from "./routes/calls";
@@ -65,6 +66,7 @@ export function createApp() {
   app.use("*", secureHeaders());
   app.use("*", corsAllowList());
   app.use("/api/*", jsonBodyLimit());
+  app.use("/api/*", utf8JsonBody());
 
   app.route("/", healthRoutes());
   app.route("/api/v1/voice", voiceRoutes());

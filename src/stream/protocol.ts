@@ -22,6 +22,7 @@
  */
 import { z } from "zod";
 import { errorMessage } from "../lib/errors";
+import { textProblem } from "../lib/text";
 import { serverMessageSchema } from "./server-messages";
 import { dtmfDigits, streamFormatSchema, streamSampleRateSchema, vadSettingsSchema } from "./fields";
 
@@ -101,7 +102,12 @@ export const textMessageSchema = z
       .string({ error: `must be a string of 1 to ${MAX_TEXT_CHARS} characters` })
       .min(1, { error: `must be a string of 1 to ${MAX_TEXT_CHARS} characters` })
       .max(MAX_TEXT_CHARS, { error: `must be at most ${MAX_TEXT_CHARS} characters` })
-      .refine((t) => t.trim().length > 0, { error: "must not be blank" }),
+      .refine((t) => t.trim().length > 0, { error: "must not be blank" })
+      // The text rule every stored client string follows (src/lib/text.ts), as over HTTP.
+      .superRefine((t, ctx) => {
+        const problem = textProblem(t);
+        if (problem) ctx.addIssue({ code: "custom", message: problem, input: t });
+      }),
   })
   .describe("A typed caller turn, handled like a transcribed one.");
 
