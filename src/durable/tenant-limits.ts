@@ -10,6 +10,8 @@ import type {
   AuthorizedKey,
   CallRule,
   CallVerdict,
+  RequestRule,
+  RequestVerdict,
 } from "../security/tenant-limits";
 
 /**
@@ -86,6 +88,19 @@ export class TenantLimits extends DurableObject<Env> {
     if (!verdict.ok) return { ok: false, reason: "rate_limited", retryAfterSeconds: verdict.retryAfterSeconds, key };
     if (req.seenCallId) this.slots.markSeen(req.seenCallId, now);
     return { ok: true, key };
+  }
+
+  /**
+   * Takes one token of the tenant's request rate for a turn that came in over a live stream or the
+   * Twilio bridge rather than as an HTTP request, and marks its call's slot as seen, as a request
+   * naming the call would: every turn counts against the same bucket however it arrives.
+   */
+  async admitTurn(tenantId: string, callId: string, rule: RequestRule): Promise<RequestVerdict> {
+    if (!this.isTenant(tenantId)) throw new Error("admitTurn: this is not that tenant's limits object");
+    const now = this.now();
+    const verdict = this.bucket.take(rule, now);
+    if (verdict.ok) this.slots.markSeen(callId, now);
+    return verdict;
   }
 
   /**

@@ -7,14 +7,19 @@ import type { ProviderErrorKind } from "../call/attempts";
  * - "auth": 401/403, bad or missing credentials (retrying will not help; the breaker opens);
  * - "invalid_response": the provider answered 2xx with something we cannot use.
  * `message` is for logs: it may quote the provider's error text but never a credential.
+ * A "permanent" error may say what about the request was refused (`refusal`), so that when every
+ * provider refuses, the client is told what to change (422) rather than to retry (503).
  */
+
+/** What a provider refused about a request: a language or voice it lacks, a text too long for it. */
+export type Refusal = "language" | "voice" | "text";
 
 export class ProviderError extends Error {
   constructor(
     readonly provider: string,
     readonly kind: ProviderErrorKind,
     message: string,
-    readonly options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    readonly options: { status?: number; retryAfterMs?: number; cause?: unknown; refusal?: Refusal } = {},
   ) {
     super(`${provider}: ${message}`, { cause: options.cause });
     this.name = "ProviderError";
@@ -23,6 +28,11 @@ export class ProviderError extends Error {
   get retryable(): boolean {
     return this.kind === "retryable";
   }
+}
+
+/** A provider refusing a request for what it is (a language, a voice, a text): "permanent", never retried. */
+export function refusedRequest(provider: string, refusal: Refusal, message: string, cause?: unknown): ProviderError {
+  return new ProviderError(provider, "permanent", message, { refusal, ...(cause !== undefined ? { cause } : {}) });
 }
 
 /** Kind of failure an HTTP status means, per the providers' documented error semantics. */

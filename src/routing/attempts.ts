@@ -1,4 +1,6 @@
 import type { AttemptRecord } from "../call/attempts";
+import { AudioError } from "../audio/errors";
+import { ProviderError, type Refusal } from "../providers/errors";
 
 /** Why no provider answered a request (see AllProvidersFailedError). */
 export type AllFailedReason =
@@ -58,4 +60,42 @@ export function attemptsOf(err: unknown): readonly AttemptRecord[] | undefined {
     if (Array.isArray(attempts)) return attempts as AttemptRecord[];
   }
   return undefined;
+}
+
+/** One provider's refusal of a request: what it refused ("request" when it did not say) and why. */
+export interface ProviderRefusal {
+  provider: string;
+  refused: Refusal | "audio" | "request";
+  /** Our adapter's own words (never a provider's raw error text), fit for a client to read. */
+  reason: string;
+}
+
+/**
+ * The refusals, when every provider a request could use was asked and each refused the request for
+ * what it is (a 400-class answer, a language or voice it lacks, audio it cannot take); undefined
+ * when any provider failed, timed out or was skipped, since then waiting may help (503) while a
+ * refusal will be repeated on every retry (422).
+ */
+export function refusedByEveryProvider(failure: AllProvidersFailedError): ProviderRefusal[] | undefined {
+  if (failure.reason !== "exhausted") return undefined;
+  const last = new Map<string, AttemptRecord>();
+  for (const a of failure.attempts) last.set(`${a.provider}@${a.region}`, a);
+  if (!last.size || [...last.values()].some((a) => a.outcome !== "refused")) return undefined;
+  // Each failed, timed-out or refused attempt pushed one error, in the same order.
+  const called = failure.attempts.filter((a) => ["failed", "timeout", "refused"].includes(a.outcome));
+  const byProvider = new Map<string, ProviderRefusal>();
+  failure.errors.forEach((err, i) => {
+    const provider = called[i]?.provider ?? (err instanceof ProviderError ? err.provider : "provider");
+    if (err instanceof AudioError) {
+      byProvider.set(provider, { provider, refused: "audio", reason: err.message });
+    } else if (err instanceof ProviderError && err.kind === "permanent") {
+      const { refusal, status } = err.options;
+      // Without an HTTP status the refusal is our adapter's own check, in its own words; with one,
+      // the message quotes the provider, which is for logs.
+      const reason =
+        refusal !== undefined || status === undefined ? err.message : `${provider} refused it (HTTP ${status})`;
+      byProvider.set(provider, { provider, refused: refusal ?? "request", reason });
+    }
+  });
+  return byProvider.size ? [...byProvider.values()] : undefined;
 }

@@ -114,21 +114,12 @@ export async function readKeyRecord(db: D1Database, keyId: string): Promise<KeyR
 /**
  * Whether a presented key (as its hash) opens this record at `nowMs`: the hashes compared in
  * constant time, and not revoked. A rotated key is revoked in the future (its grace period) and is
- * refused from that moment on. The Worker (verifyKey) and the limits object both decide with this.
+ * refused from that moment on. The Worker (http/middleware/auth.ts) and the limits object both decide with this.
  */
 export function keyUsable(record: KeyRecord, presentedHash: string, nowMs: number): boolean {
   const matches = digestsEqual(presentedHash, record.keyHash);
   const revoked = record.revokedAt !== null && Date.parse(record.revokedAt) <= nowMs;
   return matches && !revoked;
-}
-
-/** The key's record when the presented key is valid and not revoked (read from D1), else null. */
-export async function verifyKey(db: D1Database, presented: string, presentedHash?: string): Promise<KeyRecord | null> {
-  const keyId = keyIdOf(presented);
-  if (!keyId) return null;
-  const record = await readKeyRecord(db, keyId);
-  if (!record) return null;
-  return keyUsable(record, presentedHash ?? (await hashKey(presented)), Date.now()) ? record : null;
 }
 
 export async function listKeys(db: D1Database, tenantId?: string): Promise<StoredKey[]> {

@@ -1,5 +1,5 @@
 import { setBounded } from "../lib/bounded-map";
-import type { KeyRecord } from "./api-keys";
+import { readKeyRecord, type KeyRecord } from "./api-keys";
 
 /**
  * Per-isolate cache of what never changes about a key once it exists: key id → tenant, scopes,
@@ -11,7 +11,8 @@ import type { KeyRecord } from "./api-keys";
  * created (keys are never re-tenanted, re-scoped or re-hashed; rotation makes a new key id), so an
  * entry is never wrong, however old, and sharing it between the requests of an isolate leaks
  * nothing between tenants: each entry is reached only by a request presenting a key whose hash
- * matches it. What does change, revocation, is never answered from here: the tenant's object is
+ * matches it (a request with a wrong secret reaches one only to be refused by it). What does
+ * change, revocation, is never answered from here: the tenant's object is
  * told of every revocation before the API reports it (keyChanged) and decides every request.
  * The hash lets a wrong secret be refused here, so it never costs the tenant's object anything.
  *
@@ -21,20 +22,47 @@ export type KeyIdentity = Omit<KeyRecord, "revokedAt">;
 
 export const KEY_CACHE_MAX_ENTRIES = 10_000;
 
-const entries = new Map<string, KeyIdentity>();
+/**
+ * A key id D1 does not hold. It is cached too, so that refusing an unknown key id takes the same
+ * path and time as refusing a wrong secret for a known one (a cache hit and one hash comparison):
+ * otherwise the D1 read only unknown ids pay tells a prober which key ids exist. Kept for a
+ * minute: key ids are random, so one is almost never probed before it is created, and the
+ * minute bounds the wait if it was.
+ */
+export const ABSENT_KEY = "absent";
+export const ABSENT_KEY_TTL_MS = 60_000;
 
-/** The cached identity of a key id, marked as recently used. */
-export function cachedKey(keyId: string): KeyIdentity | undefined {
+/**
+ * What an absent key id's presented hash is compared with: as long as a SHA-256 hex digest, and
+ * never equal to one (not hex), so the comparison costs the same and always fails.
+ */
+export const ABSENT_KEY_HASH = "z".repeat(64);
+
+type Entry = KeyIdentity | { absentUntil: number };
+
+const entries = new Map<string, Entry>();
+
+/** The cached identity of a key id (or ABSENT_KEY when D1 lately did not hold it), marked as recently used. */
+export function cachedKey(keyId: string, now = Date.now()): KeyIdentity | typeof ABSENT_KEY | undefined {
   const hit = entries.get(keyId);
-  if (hit) {
-    // Map iteration follows insertion order: re-inserting moves the entry to the young end.
-    entries.delete(keyId);
+  if (!hit) return undefined;
+  entries.delete(keyId);
+  if ("absentUntil" in hit) {
+    if (hit.absentUntil <= now) return undefined;
     entries.set(keyId, hit);
+    return ABSENT_KEY;
   }
+  // Map iteration follows insertion order: re-inserting moves the entry to the young end.
+  entries.set(keyId, hit);
   return hit;
 }
 
-/** Caches a key verified against D1. */
+/** Caches that D1 holds no key with this id (see ABSENT_KEY). */
+export function rememberAbsentKey(keyId: string, now = Date.now()): void {
+  setBounded(entries, keyId, { absentUntil: now + ABSENT_KEY_TTL_MS }, KEY_CACHE_MAX_ENTRIES);
+}
+
+/** Caches what never changes about a key read from D1 (whether or not the secret presented with it matched). */
 export function rememberKey(record: KeyRecord): void {
   const { keyId, tenantId, scopes, residency, keyHash } = record;
   setBounded(entries, keyId, { keyId, tenantId, scopes: [...scopes], residency, keyHash }, KEY_CACHE_MAX_ENTRIES);
@@ -46,4 +74,23 @@ export function rememberKey(record: KeyRecord): void {
  */
 export function forgetKey(keyId: string): void {
   entries.delete(keyId);
+}
+
+/**
+ * A key id's identity from this isolate's cache, or else from D1 (`fresh`: the record just read,
+ * revocation included), which is then cached whether the key exists or not.
+ */
+export async function identifyKey(
+  db: D1Database,
+  keyId: string,
+): Promise<{ known: KeyIdentity | typeof ABSENT_KEY; fresh?: KeyRecord }> {
+  const cached = cachedKey(keyId);
+  if (cached !== undefined) return { known: cached };
+  const record = await readKeyRecord(db, keyId);
+  if (!record) {
+    rememberAbsentKey(keyId);
+    return { known: ABSENT_KEY };
+  }
+  rememberKey(record);
+  return { known: record, fresh: record };
 }

@@ -1,4 +1,5 @@
 import type { Residency } from "../call/residency";
+import type { Config } from "../config/config";
 import type { KeyRecord } from "./api-keys";
 import type { Scope } from "./scopes";
 
@@ -70,4 +71,22 @@ export const KEY_TTL_MS = 30_000;
 /** The limits object of a tenant. */
 export function tenantLimits(env: Env, tenantId: string): ReturnType<Env["TENANT_LIMITS"]["get"]> {
   return env.TENANT_LIMITS.get(env.TENANT_LIMITS.idFromName(tenantId));
+}
+
+/** The request rate of every tenant, from the Worker's settings (TENANT_REQUESTS_PER_MINUTE, TENANT_BURST). */
+export function requestRule(cfg: Config): RequestRule {
+  return { perMinute: cfg.TENANT_REQUESTS_PER_MINUTE, burst: cfg.TENANT_BURST ?? cfg.TENANT_REQUESTS_PER_MINUTE };
+}
+
+/** What a tenant over its request rate is told, HTTP or stream alike. */
+export function requestRateDetail(rule: RequestRule, retryAfterSeconds: number): string {
+  return (
+    `This tenant is over its limit of ${rule.perMinute} requests per minute (at ` +
+    `most ${rule.burst} at once); retry after ${retryAfterSeconds} s.`
+  );
+}
+
+/** A tenant's limits object refusing work because it is swamped is that tenant sending too much. */
+export function isOverloaded(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { overloaded?: unknown }).overloaded === true;
 }

@@ -105,6 +105,11 @@ export const errorMessageSchema = z
     code: z.string().min(1).describe("Stable machine word, e.g. invalid_message."),
     title: z.string(),
     detail: z.string().describe("What went wrong and what to change, for a person."),
+    retryAfterMs: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("With `rate_limited`: how long to wait before sending again (the stream's Retry-After)."),
   })
   .describe("A problem (RFC 9457 fields). The stream stays open unless a close follows.");
 

@@ -99,6 +99,21 @@ describe("POST /api/v1/voice/synthesize", () => {
     expect(res.headers.get("Content-Type")).toBe("audio/basic");
   });
 
+  it("answers a language no engine speaks with 422 unsupported_language, never a 503 with Retry-After", async () => {
+    const { key } = await tenant();
+    for (let i = 0; i < 3; i++) {
+      // Asked again, the answer stays the same: the refusal never opens a breaker or turns into an outage.
+      const res = await api("/api/v1/voice/synthesize", {
+        method: "POST",
+        key,
+        json: { text: "hallo", language: "de-DE" },
+      });
+      expect(res.headers.get("Retry-After")).toBeNull();
+      const problem = await expectProblem(res, 422, "unsupported_language");
+      expect(problem.detail).toContain("local engine speaks English only");
+    }
+  });
+
   it("refuses bad requests", async () => {
     const { key } = await tenant();
     await expectProblem(

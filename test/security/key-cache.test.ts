@@ -5,7 +5,14 @@ import { TenantLimits } from "../../src/durable/tenant-limits";
 import { KEY_TTL_MS, tenantLimits, type AuthorizeRequest } from "../../src/security/tenant-limits";
 import worker from "../../src/index";
 import { hashKey, readKeyRecord, type KeyRecord } from "../../src/security/api-keys";
-import { cachedKey, forgetKey, rememberKey } from "../../src/security/key-cache";
+import {
+  ABSENT_KEY,
+  ABSENT_KEY_TTL_MS,
+  cachedKey,
+  forgetKey,
+  rememberAbsentKey,
+  rememberKey,
+} from "../../src/security/key-cache";
 import { ADMIN_TOKEN, api, apiRequest, createKey, expectProblem, tenant, type ApiInit } from "../helpers/api";
 import { advanceLimitsClock } from "../helpers/objects";
 
@@ -81,7 +88,7 @@ async function warmTenant() {
   const t = await tenant();
   expect((await api("/api/v1/calls", { key: t.key })).status).toBe(200); // miss: D1, then authorize with the record
   expect((await api("/api/v1/calls", { key: t.key })).status).toBe(200); // hit: the object reads the record once
-  expect(cachedKey(keyIdOf(t.key))?.tenantId).toBe(t.tenantId);
+  expect(cachedKey(keyIdOf(t.key))).toMatchObject({ tenantId: t.tenantId });
   expect(await keyLoads(t.tenantId)).toBe(1);
   return t;
 }
@@ -105,12 +112,50 @@ describe("one round trip per tenant request", () => {
     expect(w.keyQueries).toHaveLength(1);
     expect(w.rpcs).toEqual(["authorize"]);
     expect(await keyLoads(tenantId)).toBe(0);
-    expect(cachedKey(keyIdOf(key))?.tenantId).toBe(tenantId);
+    expect(cachedKey(keyIdOf(key))).toMatchObject({ tenantId });
 
     w.reset();
     expect((await w.fetch("/api/v1/calls", { key })).status).toBe(200);
     expect(w.keyQueries).toEqual([]);
     expect(w.rpcs).toEqual(["authorize"]);
+  });
+
+  it("refuses an unknown key id on the same path as a known id's wrong secret (no key-id oracle)", async () => {
+    const { key } = await warmTenant();
+    const secret = "x".repeat(43);
+    const wrongSecret = `ve_${keyIdOf(key)}_${secret}`;
+    const unknownId = `ve_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}_${secret}`;
+    const w = instrumented();
+    const paths = async (presented: string) => {
+      const seen: { d1: number; rpcs: number }[] = [];
+      for (let i = 0; i < 3; i++) {
+        w.reset();
+        await expectProblem(await w.fetch("/api/v1/calls", { key: presented }), 401, "unauthorized");
+        seen.push({ d1: w.keyQueries.length, rpcs: w.rpcs.length });
+      }
+      return seen;
+    };
+    // The known key is cached: its wrong secret is refused by the hash comparison alone.
+    expect(await paths(wrongSecret)).toEqual([
+      { d1: 0, rpcs: 0 },
+      { d1: 0, rpcs: 0 },
+      { d1: 0, rpcs: 0 },
+    ]);
+    // An unknown id is looked up once, like any key id this isolate has not seen, and from then on
+    // takes the same path: a cache hit and one comparison (before, a D1 read on every request).
+    expect(await paths(unknownId)).toEqual([
+      { d1: 1, rpcs: 0 },
+      { d1: 0, rpcs: 0 },
+      { d1: 0, rpcs: 0 },
+    ]);
+    expect(cachedKey(keyIdOf(unknownId))).toBe(ABSENT_KEY);
+  });
+
+  it("forgets an absent key id after a minute, so a key created later is found", async () => {
+    const id = crypto.randomUUID().replace(/-/g, "").slice(0, 12);
+    rememberAbsentKey(id, 1_000);
+    expect(cachedKey(id, 1_000 + ABSENT_KEY_TTL_MS - 1)).toBe(ABSENT_KEY);
+    expect(cachedKey(id, 1_000 + ABSENT_KEY_TTL_MS)).toBeUndefined();
   });
 
   it("marks a named call's slot as seen in the same RPC", async () => {
@@ -329,7 +374,7 @@ describe("keys and tenants", () => {
     // The next request reads D1 and asks tenant A's object: the key works for its own tenant only.
     const res = await api("/api/v1/calls", { key: a.key });
     expect(res.status).toBe(200);
-    expect(cachedKey(aRecord.keyId)?.tenantId).toBe(a.tenantId);
+    expect(cachedKey(aRecord.keyId)).toMatchObject({ tenantId: a.tenantId });
   });
 });
 

@@ -7,7 +7,7 @@ import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
 import { base64ToBytes } from "../../src/lib/base64";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, createKey, expectProblem, uid } from "../helpers/api";
-import { callObject, fetchWithSettings } from "../helpers/objects";
+import { advanceLimitsClock, callObject, fetchWithSettings, setCallBindings } from "../helpers/objects";
 import { twilioSignature } from "../../src/telephony/twilio-signature";
 import { callView, interruptedEntry, silenceSamples, speechLike, wavSamples } from "../stream/stream-client";
 import {
@@ -267,6 +267,32 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     expect(await interruptedEntry(tenantId, callId, "turn-1", 100)).toMatchObject({ text: "", interrupted: true });
     s.stop();
     await s.closed();
+  });
+
+  it("counts the bridge's keypad turns against the tenant's request rate: over it, the turn is dropped", async () => {
+    const tenantId = uid("t");
+    const vars = settings(tenantId);
+    const callId = await newCall(vars);
+    // 2 a minute: the bridge's third turn finds the tenant's bucket empty.
+    await setCallBindings(tenantId, callId, { ...vars, TENANT_REQUESTS_PER_MINUTE: "2" });
+    const s = await openStream(vars, callId);
+    for (const d of "1#") s.dtmf(d);
+    await s.until(isMark("turn-1."), "turn-1's first mark");
+    for (const d of "2#") s.dtmf(d);
+    await s.until(isMark("turn-2."), "turn-2's first mark");
+    for (const d of "3#") s.dtmf(d);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.closeInfo).toBeUndefined(); // the caller stays on the line
+    await advanceLimitsClock(tenantId, 60_000);
+    for (const d of "4#") s.dtmf(d);
+    await s.until(isMark("turn-3."), "turn-3's first mark");
+    s.stop();
+    expect((await s.closed()).code).toBe(1000);
+    expect(await userTurns(tenantId, callId)).toEqual([
+      ["turn-1", "1#", "dtmf"],
+      ["turn-2", "2#", "dtmf"],
+      ["turn-3", "4#", "dtmf"],
+    ]);
   });
 
   it(

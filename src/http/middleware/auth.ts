@@ -1,12 +1,12 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { tenantLimits, type AuthorizeVerdict } from "../../security/tenant-limits";
+import { isOverloaded, requestRule, tenantLimits, type AuthorizeVerdict } from "../../security/tenant-limits";
 import { ApiError } from "../../lib/errors";
-import { hashKey, keyIdOf, verifyKey, type KeyRecord } from "../../security/api-keys";
+import { hashKey, keyIdOf, keyUsable, type KeyRecord } from "../../security/api-keys";
 import { digestsEqual } from "../../security/crypto";
-import { cachedKey, forgetKey, rememberKey, type KeyIdentity } from "../../security/key-cache";
-import { isOverloaded, requestRateLimited, requestRule, seenCallIdOf } from "./rate-limit";
+import { ABSENT_KEY, ABSENT_KEY_HASH, forgetKey, identifyKey, type KeyIdentity } from "../../security/key-cache";
+import { requestRateLimited, seenCallIdOf } from "./rate-limit";
 import type { Residency } from "../../call/residency";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
 
@@ -101,16 +101,14 @@ async function authorizeTenantKey(
 ): Promise<Principal> {
   const keyId = keyIdOf(presented);
   if (!keyId) throw unauthorized();
-  let known: KeyIdentity | undefined = cachedKey(keyId);
-  let verified: KeyRecord | undefined;
-  if (known) {
-    // The cached hash refuses a wrong secret here, so guessing never reaches the tenant's object.
-    if (!digestsEqual(keyHash, known.keyHash)) throw unauthorized();
-  } else {
-    verified = (await verifyKey(c.env.DB, presented, keyHash)) ?? undefined;
-    if (!verified) throw unauthorized();
-    known = verified;
-  }
+  const { known, fresh } = await identifyKey(c.env.DB, keyId);
+  // One constant-time comparison whether the key id exists or not, after the same lookup: an
+  // unknown id and a wrong secret are refused alike, so the answer's timing tells no key id apart.
+  const matches = digestsEqual(keyHash, known === ABSENT_KEY ? ABSENT_KEY_HASH : known.keyHash);
+  if (!matches || known === ABSENT_KEY) throw unauthorized();
+  // Just read from D1 and already revoked: refused here, without a round trip to the tenant's object.
+  if (fresh && !keyUsable(fresh, keyHash, Date.now())) throw unauthorized();
+  const verified: KeyRecord | undefined = fresh;
   const rule = requestRule(c.var.config);
   const { tenantId } = known;
   let verdict: AuthorizeVerdict;
@@ -130,20 +128,15 @@ async function authorizeTenantKey(
     c.set("principal", principalOf(known));
     throw requestRateLimited(rule, 1);
   }
-  if (verdict.ok) {
-    if (verified) rememberKey(verified);
-    return principalOf(verdict.key);
-  }
+  if (verdict.ok) return principalOf(verdict.key);
   switch (verdict.reason) {
     case "unauthorized":
       // Revoked (or not this tenant's): the next request reads D1, which refuses it without an RPC.
       forgetKey(keyId);
       throw unauthorized();
     case "forbidden":
-      if (verified) rememberKey(verified);
       throw lacksScope(scope);
     case "rate_limited":
-      if (verified) rememberKey(verified);
       c.set("principal", principalOf(verdict.key));
       throw requestRateLimited(rule, verdict.retryAfterSeconds);
   }

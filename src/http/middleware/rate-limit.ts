@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Config } from "../../config/config";
-import { tenantLimits, type CallRule, type RequestRule } from "../../security/tenant-limits";
+import { requestRateDetail, tenantLimits, type CallRule, type RequestRule } from "../../security/tenant-limits";
 import { ApiError } from "../../lib/errors";
 
 /**
@@ -24,10 +24,6 @@ export const CALL_SLOT_RETRY_AFTER_SECONDS = 5;
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function requestRule(cfg: Config): RequestRule {
-  return { perMinute: cfg.TENANT_REQUESTS_PER_MINUTE, burst: cfg.TENANT_BURST ?? cfg.TENANT_REQUESTS_PER_MINUTE };
-}
-
 /**
  * A slot not seen for two idle timeouts and an hour is dropped: a call is ended by its idle alarm
  * one idle timeout after its last request, and its slot is released right after (or retried with
@@ -43,16 +39,7 @@ export function rateLimited(detail: string, retryAfterSeconds: number): ApiError
 
 /** The 429 of a tenant over its request rate. */
 export function requestRateLimited(rule: RequestRule, retryAfterSeconds: number): ApiError {
-  return rateLimited(
-    `This tenant is over its limit of ${rule.perMinute} requests per minute (at ` +
-      `most ${rule.burst} at once); retry after ${retryAfterSeconds} s.`,
-    retryAfterSeconds,
-  );
-}
-
-/** A tenant's limits object refusing work because it is swamped is that tenant sending too much. */
-export function isOverloaded(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { overloaded?: unknown }).overloaded === true;
+  return rateLimited(requestRateDetail(rule, retryAfterSeconds), retryAfterSeconds);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AppEnv } from "../env";
 import { OUTPUT_FORMATS } from "../../call/audio-format";
 import { ApiError } from "../../lib/errors";
 import { recognize } from "../../pipeline/stages/recognize";
-import { synthesize, TtsUnavailableError } from "../../pipeline/stages/synthesize";
+import { synthesize, TtsRefusedError, TtsUnavailableError } from "../../pipeline/stages/synthesize";
 import { pinProvider, sttChain, ttsChain } from "../../providers/registry";
 import { callerPosition, type CallerCf } from "../../routing/order";
 
@@ -65,7 +65,7 @@ export function voiceRoutes() {
       },
       responses: {
         200: { description: "Transcript", content: { "application/json": { schema: TranscribeResponse } } },
-        ...problemResponses(400, 401, 403, 413, 415, 503),
+        ...problemResponses(400, 401, 403, 413, 415, 422, 503),
       },
     }),
     async (c) => {
@@ -169,6 +169,7 @@ export function voiceRoutes() {
           },
         });
       } catch (err) {
+        if (err instanceof TtsRefusedError) throw err.problem;
         if (err instanceof TtsUnavailableError) {
           throw new ApiError(
             503,

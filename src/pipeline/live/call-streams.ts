@@ -13,6 +13,7 @@ import { newAttachment, type StreamAttachment } from "./stream-state";
 import { STREAM_TAG, TWILIO_STREAM_TAG, type StreamOpen } from "./stream-open";
 import { nativeAdapter } from "./native-adapter";
 import { twilioAdapter } from "./twilio-adapter";
+import { admitTurn } from "./turn-admission";
 
 /** What the call's streams need from the object that holds them. */
 export interface StreamsHost {
@@ -191,8 +192,13 @@ export class CallStreams {
     };
   }
 
-  /** A live stream's turn, in the call's turn order; its outcome goes back over the stream. */
-  private turn(stream: LiveStream, payload: TurnPayload, endedAt: number): Promise<void> {
+  /**
+   * A live stream's turn, in the call's turn order; its outcome goes back over the stream. It first
+   * takes a token of the tenant's request rate, as an HTTP turn does in its request's authorization.
+   */
+  private async turn(stream: LiveStream, payload: TurnPayload, endedAt: number): Promise<void> {
+    const refused = await admitTurn(this.host.call);
+    if (refused) return stream.problem(refused);
     const a = stream.attachment;
     const input: TurnInput = {
       payload,

@@ -11,14 +11,12 @@ import { bytesPerSample, decodeFrame } from "../../stream/frames";
 import { Endpointer, type EndpointEvent } from "../../audio/vad";
 import { addKey, echoOfKey, entryTimedOut, isKeyTone, takeKeys } from "./keypad";
 import { Playback } from "./playback";
+import { StreamLimits, type StreamProblem } from "./stream-limits";
 import type { KeySource, StartSettings, StreamAttachment, TwilioStreamState } from "./stream-state";
 import { log } from "../../observability/log";
 import { CLOSE, type CloseCode, type ServerMessage } from "../../stream/protocol";
 import type { ReplyChannel, ReplyOptions, TurnPayload, TurnProgress } from "../types";
 import { errorMessage, problemTitle } from "../../lib/errors";
-
-/** Turns one socket may have waiting or running; more is a client flooding the call. */
-export const MAX_PENDING_TURNS = 4;
 
 /**
  * Another wire protocol on the same state machine: reads the socket's messages (instead of
@@ -53,7 +51,7 @@ export interface StreamHost {
 /** The `start` message clients are told to send first. */
 const START_EXAMPLE = '{"type":"start","format":"pcm16","sampleRate":16000}';
 
-type Problem = { status: number; code: string; detail: string };
+type Problem = StreamProblem;
 
 /** One open stream: its socket, its attachment and the analysers rebuilt from it. */
 export class LiveStream implements ReplyChannel {
@@ -63,7 +61,7 @@ export class LiveStream implements ReplyChannel {
   private base = 0;
   /** The utterance in progress is keypad tones (speech_started was withheld for it). */
   private keypadUtterance = false;
-  private pendingTurns = 0;
+  private readonly limits = new StreamLimits();
   /** When (performance.now()) the first audio frame of a turn's reply went out, for its metrics. */
   private firstAudio: { turnId: string; at: number } | undefined;
   /** The turn whose transcript went out ahead of its reply (an agent's, before its model answered). */
@@ -251,22 +249,21 @@ export class LiveStream implements ReplyChannel {
   }
 
   private async enqueue(payload: TurnPayload, endedAt: number): Promise<void> {
-    if (this.pendingTurns >= MAX_PENDING_TURNS) {
-      this.problem({
-        status: 429,
-        code: "rate_limited",
-        detail:
-          `This stream already has ${MAX_PENDING_TURNS} turns ` +
-          "waiting; wait for their replies before sending more.",
-      });
-      return;
-    }
-    this.pendingTurns++;
+    const refused = this.limits.beginTurn();
+    if (refused) return this.problem(refused);
     try {
       await this.host.turn(this, payload, endedAt);
     } finally {
-      this.pendingTurns--;
+      this.limits.endTurn();
     }
+  }
+
+  /** Counts a control message against the stream's own rate (stream-limits.ts): false when it is to be dropped. */
+  admitControl(): boolean {
+    const verdict = this.limits.controlMessage(performance.now());
+    if (verdict === "ok") return true;
+    if (verdict !== "drop") this.problem(verdict);
+    return false;
   }
 
   // ------------------------------------------------------------------ barge-in
@@ -355,7 +352,9 @@ export class LiveStream implements ReplyChannel {
 
   /** A recoverable problem: an `error` message, the stream stays open. */
   problem(p: Problem): void {
-    this.send({ type: "error", status: p.status, code: p.code, title: problemTitle(p.status), detail: p.detail });
+    const { status, code, detail, retryAfterMs } = p;
+    const retry = retryAfterMs !== undefined ? { retryAfterMs } : {};
+    this.send({ type: "error", status, code, title: problemTitle(status), detail, ...retry });
   }
 
   /** A bug on our side (`event` logs it): a 500 `error`, then close; the client reconnects to go on. */

@@ -14,6 +14,8 @@ export const nativeAdapter: StreamAdapter = {
   async receive(stream: LiveStream, message: string | ArrayBuffer): Promise<void> {
     if (typeof message !== "string") return stream.receiveAudio(new Uint8Array(message));
     const parsed = parseClientMessage(message);
+    // Every text message but `stop` is a control message, the refused ones included (each is answered).
+    if (!(parsed.ok && parsed.message.type === "stop") && !stream.admitControl()) return;
     if (!parsed.ok) {
       const { code, detail } = parsed;
       if (code === "message_too_large")

@@ -48,6 +48,10 @@ function startSettings(): StartSettings {
 export const twilioAdapter: StreamAdapter = {
   async receive(stream: LiveStream, message: string | ArrayBuffer): Promise<void> {
     const parsed = parseTwilioMessage(message);
+    const event = parsed.ok ? parsed.message.event : undefined;
+    // `media` is caller audio, `mark` the echo of ours, `stop` the hang-up: anything else is a
+    // control message, counted against the stream's own rate (refusals are logged, as problems are).
+    if (event !== "media" && event !== "mark" && event !== "stop" && !stream.admitControl()) return;
     if (!parsed.ok) {
       const { kind, detail } = parsed.error;
       // Twilio may add events; a new one is not a reason to drop the call.

@@ -4,7 +4,7 @@ import balanceWav from "../../../test/fixtures/audio/balance-16k.wav";
 import { decodeAudio } from "../../audio/decode";
 import { AudioError } from "../../audio/errors";
 import { ApiError } from "../../lib/errors";
-import { ProviderError } from "../../providers/errors";
+import { ProviderError, refusedRequest } from "../../providers/errors";
 import type { Container, SpeechToText, SttInput } from "../../providers/types";
 import { attemptsOf } from "../../routing/attempts";
 import { HealthRegistry, resetHealthForTests } from "../../routing/health-registry";
@@ -148,6 +148,34 @@ describe("recognize through the routing layer", () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 503 });
+  });
+
+  it("answers a language every provider refuses with 422 unsupported_language, not a 503 to retry", async () => {
+    const err = await recognize(
+      speech,
+      "xh-ZA",
+      () => [
+        engine("a", failing(refusedRequest("a", "language", "a: transcribes en, es only; not 'xh-ZA'"))),
+        engine("b", failing(new ProviderError("b", "permanent", "HTTP 400 unsupported language", { status: 400 }))),
+      ],
+      undefined,
+      { registry: new HealthRegistry() },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    // One provider said it was the language, the other only refused (400): the answer names both.
+    expect(err).toMatchObject({ status: 422, code: "request_refused" });
+    expect((err as ApiError).detail).toContain("not 'xh-ZA'");
+    expect((err as ApiError).detail).toContain("b refused it (HTTP 400)");
+    expect((err as ApiError).options.headers).toBeUndefined();
+
+    const onlyLanguage = await recognize(
+      speech,
+      "xh-ZA",
+      () => [engine("a", failing(refusedRequest("a", "language", "a: not 'xh-ZA'")))],
+      undefined,
+      { registry: new HealthRegistry() },
+    ).catch((e: unknown) => e);
+    expect(onlyLanguage).toMatchObject({ status: 422, code: "unsupported_language" });
   });
 
   it("carries the attempts on a 415 refusal", async () => {

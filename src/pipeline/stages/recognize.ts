@@ -5,7 +5,8 @@ import { ApiError } from "../../lib/errors";
 import { ProviderError } from "../../providers/errors";
 import type { SpeechToText, SttInput, SttResult, SttWord } from "../../providers/types";
 import { sttSetupHint } from "../../providers/registry";
-import { AllProvidersFailedError, summarize } from "../../routing/attempts";
+import { AllProvidersFailedError, refusedByEveryProvider, summarize } from "../../routing/attempts";
+import { refusalProblem } from "./refusal";
 import type { AttemptRecord } from "../../call/attempts";
 import { callWithResilience, type ResilienceOptions } from "../../routing/resilient-call";
 import { log } from "../../observability/log";
@@ -158,25 +159,30 @@ async function transcribeWithFailover(
     };
   } catch (err) {
     if (!(err instanceof AllProvidersFailedError)) throw err;
-    throw sttFailure(err);
+    throw sttFailure(err, input.language);
   }
 }
 
-/** The client's answer when no STT provider answered: its audio's fault (400/415) or ours (503). */
-function sttFailure(failure: AllProvidersFailedError): Error {
+/** A provider's answer to audio it could not decode (HTTP 400, 415, 422): the client's audio is the problem. */
+const DECODE_REFUSALS = new Set([400, 415, 422]);
+
+/**
+ * The client's answer when no STT provider answered: its audio's fault (400/415), a refusal of the
+ * request for what it is (422, e.g. a language no provider takes), or the providers' (503).
+ */
+function sttFailure(failure: AllProvidersFailedError, language: string): Error {
   log("stt_unavailable", { reason: failure.reason, attempts: summarize(failure.attempts) }, "warn");
-  const refusals = failure.errors.filter((f): f is AudioError => f instanceof AudioError);
   const providerErrors = failure.errors.filter((f): f is ProviderError => f instanceof ProviderError);
-  // Only when every provider was asked and each refused the request does the client's audio take the blame.
-  const everyoneAsked =
-    failure.reason === "exhausted" && !failure.attempts.some((a) => a.outcome.startsWith("skipped_"));
-  if (everyoneAsked && refusals[0] && providerErrors.length === 0) {
-    return new SttAudioError(refusals[0].code, refusals[0].message, failure.attempts);
+  // Only when every provider was asked and each refused the request does the request take the blame.
+  const refusals = refusedByEveryProvider(failure);
+  const audioRefusal = failure.errors.find((f): f is AudioError => f instanceof AudioError);
+  if (refusals?.every((r) => r.refused === "audio") && audioRefusal) {
+    return new SttAudioError(audioRefusal.code, audioRefusal.message, failure.attempts);
   }
   if (
-    everyoneAsked &&
-    providerErrors.length &&
-    providerErrors.every((e) => e.kind === "permanent" && [400, 415, 422].includes(e.options.status ?? 0))
+    refusals?.every(
+      (r) => r.refused === "request" && providerErrors.every((e) => DECODE_REFUSALS.has(e.options.status ?? 0)),
+    )
   ) {
     return new SttAudioError(
       "invalid_audio",
@@ -184,6 +190,7 @@ function sttFailure(failure: AllProvidersFailedError): Error {
       failure.attempts,
     );
   }
+  if (refusals) return refusalProblem("speech-to-text", language, refusals);
   return new ApiError(
     503,
     "provider_unavailable",

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ReplyOptions } from "../types";
-import { ProviderError } from "../../providers/errors";
+import { ProviderError, refusedRequest } from "../../providers/errors";
 import { TextTooLongError, UnsupportedLanguageError } from "../../providers/local/espeak-tts";
 import type { TextToSpeech, TtsRequest } from "../../providers/types";
 import { AllProvidersFailedError, attemptsOf } from "../../routing/attempts";
 import { HealthRegistry } from "../../routing/health-registry";
 import { archiveKeyring } from "../../storage/encryption";
-import { synthesize, TtsUnavailableError } from "./synthesize";
+import { synthesize, TtsRefusedError, TtsUnavailableError } from "./synthesize";
 
 const reply: ReplyOptions = { mode: "audio", format: "wav", sampleRate: 16000 };
 const quick = { sleep: async () => {}, random: () => 0 };
@@ -97,6 +97,62 @@ describe("synthesize through the routing layer", () => {
       expect(registry.get("local", "local-region").breaker.snapshot().calls).toBe(0);
     },
   );
+
+  it("answers a refusal by every engine as a 422 naming them, not a retryable outage", async () => {
+    const registry = new HealthRegistry();
+    const err = await synthesize(
+      "Hallo.",
+      "de-DE",
+      reply,
+      [
+        engine("local", throwing(new UnsupportedLanguageError("the local engine speaks English only, not 'de-DE'"))),
+        engine("ai", throwing(refusedRequest("ai", "language", "ai: this model speaks 'en' only, not 'de-DE'"))),
+      ],
+      { resilience: { ...quick, registry } },
+    ).catch((e: unknown) => e);
+    // Still a TtsUnavailableError, so a turn degrades to a text reply as before.
+    expect(err).toBeInstanceOf(TtsUnavailableError);
+    expect(err).toBeInstanceOf(TtsRefusedError);
+    const problem = (err as TtsRefusedError).problem;
+    expect(problem).toMatchObject({ status: 422, code: "unsupported_language" });
+    expect(problem.detail).toContain("local engine speaks English only");
+    expect(problem.detail).toContain("ai: this model speaks 'en' only");
+    expect(problem.options.headers).toBeUndefined();
+  });
+
+  it("keeps a 503 when one engine refused and another failed, since the failure may pass", async () => {
+    const registry = new HealthRegistry();
+    const err = await synthesize(
+      "Hallo.",
+      "de-DE",
+      reply,
+      [
+        engine("local", throwing(new UnsupportedLanguageError("English only"))),
+        engine("cloud", throwing(new ProviderError("cloud", "retryable", "HTTP 503", { status: 503 }))),
+      ],
+      { resilience: { ...quick, registry, maxAttemptsPerProvider: 1 } },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TtsUnavailableError);
+    expect(err).not.toBeInstanceOf(TtsRefusedError);
+  });
+
+  it("names the voice or the length when that is what every engine refused", async () => {
+    const registry = new HealthRegistry();
+    const voice = await synthesize(
+      "Hi.",
+      "en-US",
+      reply,
+      [engine("p", throwing(refusedRequest("p", "voice", "p: no voice 'Zed'")))],
+      {
+        resilience: { ...quick, registry },
+      },
+    ).catch((e: unknown) => e);
+    expect((voice as TtsRefusedError).problem).toMatchObject({ status: 422, code: "unsupported_voice" });
+    const long = await synthesize("Hi.", "en-US", reply, [engine("l", throwing(new TextTooLongError("too long")))], {
+      resilience: { ...quick, registry },
+    }).catch((e: unknown) => e);
+    expect((long as TtsRefusedError).problem).toMatchObject({ status: 422, code: "text_too_long" });
+  });
 
   it("lets a bug through instead of degrading to text", async () => {
     const b = engine("b", tone);

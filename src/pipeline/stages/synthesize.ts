@@ -2,7 +2,7 @@ import { AudioError } from "../../audio/errors";
 import { encodeReply, mediaTypeFor } from "../../audio/output-format";
 import type { ReplyOptions } from "../types";
 import type { ReplyAudio } from "../../call/audio-format";
-import { ProviderError } from "../../providers/errors";
+import { ProviderError, refusedRequest } from "../../providers/errors";
 import {
   readCachedSpeech,
   writeCachedSpeech,
@@ -11,11 +11,12 @@ import {
   type TtsCacheKey,
 } from "../../storage/speech-cache";
 import type { TextToSpeech, TtsEncoding, TtsResult } from "../../providers/types";
-import { AllProvidersFailedError, summarize } from "../../routing/attempts";
+import { AllProvidersFailedError, refusedByEveryProvider, summarize } from "../../routing/attempts";
 import type { AttemptRecord } from "../../call/attempts";
 import { callWithResilience, type ResilienceOptions } from "../../routing/resilient-call";
 import { log } from "../../observability/log";
-import { errorMessage } from "../../lib/errors";
+import { type ApiError, errorMessage } from "../../lib/errors";
+import { refusalProblem } from "./refusal";
 
 export interface Synthesized {
   audio: ReplyAudio;
@@ -41,6 +42,24 @@ export class TtsUnavailableError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * Every TTS engine refused the request for what it is (its language, voice or length): still a
+ * TtsUnavailableError, so a turn degrades to a text reply, but an HTTP synthesis answers `problem`
+ * (a 422) rather than a 503 that would invite the same request again.
+ */
+export class TtsRefusedError extends TtsUnavailableError {
+  override name = "TtsRefusedError";
+
+  constructor(
+    message: string,
+    attempts: readonly AttemptRecord[],
+    readonly problem: ApiError,
+    options?: ErrorOptions,
+  ) {
+    super(message, attempts, 0, options);
   }
 }
 
@@ -152,13 +171,13 @@ export async function synthesize(
     };
   } catch (err) {
     if (!(err instanceof AllProvidersFailedError)) throw err;
-    const detail = err.errors.map((e) => errorMessage(e));
-    throw new TtsUnavailableError(
-      [summarize(err.attempts), ...detail].join("; ").slice(0, 1000),
-      err.attempts,
-      err.retryAfterMs,
-      { cause: err },
-    );
+    const detail = [summarize(err.attempts), ...err.errors.map((e) => errorMessage(e))].join("; ").slice(0, 1000);
+    const refusals = refusedByEveryProvider(err);
+    if (refusals) {
+      const problem = refusalProblem("text-to-speech", language, refusals);
+      throw new TtsRefusedError(detail, err.attempts, problem, { cause: err });
+    }
+    throw new TtsUnavailableError(detail, err.attempts, err.retryAfterMs, { cause: err });
   }
 }
 
@@ -188,9 +207,8 @@ function toReplyAudio(out: TtsResult, reply: ReplyOptions): ReplyAudio {
  */
 function asEngineFailure(engine: TextToSpeech, err: unknown): unknown {
   if (err instanceof ProviderError || err instanceof AudioError || !(err instanceof Error)) return err;
-  if (err.name === "UnsupportedLanguageError" || err.name === "TextTooLongError") {
-    return new ProviderError(engine.name, "permanent", err.message, { cause: err });
-  }
+  if (err.name === "UnsupportedLanguageError") return refusedRequest(engine.name, "language", err.message, err);
+  if (err.name === "TextTooLongError") return refusedRequest(engine.name, "text", err.message, err);
   if (
     err instanceof TypeError ||
     err instanceof ReferenceError ||

@@ -9,7 +9,7 @@ import { pcm16ToSamples } from "../../audio/pcm";
 import { downmixToMono } from "../../audio/resample";
 import { sniffContainer } from "../../audio/sniff";
 import { parseWav } from "../../audio/wav";
-import { ProviderError } from "../errors";
+import { ProviderError, refusedRequest } from "../errors";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
 import { base64ToBytes } from "../../lib/base64";
 import { postJson, type GoogleOptions } from "./call";
@@ -51,18 +51,18 @@ export class GoogleTextToSpeech implements TextToSpeech {
     if (!text) throw new ProviderError("google", "permanent", "nothing to synthesize: the text is empty");
     const size = new TextEncoder().encode(text).length;
     if (size > MAX_TEXT_BYTES)
-      throw new ProviderError(
+      throw refusedRequest(
         "google",
-        "permanent",
+        "text",
         `the text is ${size} bytes; Google Text-to-Speech takes at most ${MAX_TEXT_BYTES} bytes per request`,
       );
 
     const voiceName = req.voice ?? this.settings.ttsVoice;
     const locale = voiceName === undefined ? undefined : VOICE_NAME.exec(voiceName)?.[1];
     if (voiceName !== undefined && !locale) {
-      throw new ProviderError(
+      throw refusedRequest(
         "google",
-        "permanent",
+        "voice",
         `voice '${voiceName.slice(0, 64)}' is not a Google Text-to-Speech voice name (like en-US-Neural2-C)`,
       );
     }

@@ -1,4 +1,4 @@
-import { ProviderError } from "../errors";
+import { ProviderError, refusedRequest } from "../errors";
 import { providerFetch } from "../http";
 import type { EncodedSpeech, PcmSpeech, TextToSpeech, TtsEncoding, TtsRequest } from "../types";
 import { PROVIDER, readBody, reclassify } from "./errors";
@@ -29,9 +29,9 @@ export class OpenAiSpeechSynthesizer implements TextToSpeech {
     const input = req.text.trim();
     if (!input) throw new ProviderError(PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     if (input.length > MAX_INPUT_CHARS) {
-      throw new ProviderError(
+      throw refusedRequest(
         PROVIDER,
-        "permanent",
+        "text",
         `the text is ${input.length} characters; OpenAI speech takes at most ${MAX_INPUT_CHARS}`,
       );
     }

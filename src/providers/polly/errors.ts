@@ -1,4 +1,4 @@
-import { kindForStatus, parseRetryAfter, ProviderError } from "../errors";
+import { kindForStatus, parseRetryAfter, ProviderError, type Refusal } from "../errors";
 import type { ProviderErrorKind } from "../../call/attempts";
 import { maskSecrets } from "../secrets";
 
@@ -147,6 +147,13 @@ export function toProviderError(thrown: unknown, ctx: ErrorContext): ProviderErr
       // No `cause`: the SDK error's full message may quote signed headers (a session token).
       status,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(REFUSALS[type] ? { refusal: REFUSALS[type] } : {}),
     },
   );
 }
+
+/** Polly's error types that say what about the request it refused (its API reference's error list). */
+const REFUSALS: Partial<Record<string, Refusal>> = {
+  LanguageNotSupportedException: "language",
+  TextLengthExceededException: "text",
+};

@@ -1,7 +1,7 @@
 import { SynthesizeSpeechCommand, type PollyClient, type SynthesizeSpeechCommandInput } from "@aws-sdk/client-polly";
 import { z } from "zod";
 import { pcm16ToSamples } from "../../audio/pcm";
-import { ProviderError } from "../errors";
+import { ProviderError, refusedRequest } from "../errors";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
 import { createPollyClient } from "./client";
 import { toProviderError } from "./errors";
@@ -101,18 +101,18 @@ export class PollySpeechSynthesizer implements TextToSpeech {
     if (!req.text.trim()) throw new ProviderError(PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     const characters = [...req.text].length;
     if (characters > MAX_BILLED_CHARACTERS) {
-      throw new ProviderError(
+      throw refusedRequest(
         PROVIDER,
-        "permanent",
+        "text",
         `text is ${characters} characters; Amazon Polly synthesizes at most ` +
           `${MAX_BILLED_CHARACTERS} per request, so split it into shorter parts`,
       );
     }
     const voice = req.voice ?? this.settings.POLLY_VOICE;
     if (!VOICE_ID.test(voice)) {
-      throw new ProviderError(
+      throw refusedRequest(
         PROVIDER,
-        "permanent",
+        "voice",
         `'${voice.slice(0, 40)}' is not an Amazon Polly voice id (e.g. Joanna, Matthew)`,
       );
     }

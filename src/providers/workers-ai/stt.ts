@@ -1,6 +1,6 @@
 import { AudioError } from "../../audio/errors";
 import { encodeWav } from "../../audio/wav";
-import { ProviderError } from "../errors";
+import { refusedRequest } from "../errors";
 import type { Container, SpeechToText, SttInput, SttResult } from "../types";
 import { bytesToBase64 } from "../../lib/base64";
 import { PROVIDER } from "./errors";
@@ -67,9 +67,9 @@ export class WorkersAiSpeechToText implements SpeechToText {
       case "@cf/deepgram/nova-3": {
         const language = novaLanguage(input.language);
         if (!language) {
-          throw new ProviderError(
+          throw refusedRequest(
             PROVIDER,
-            "permanent",
+            "language",
             `Nova-3 on Workers AI transcribes ${NOVA3_LANGUAGES.join(", ")}; not '${input.language}'`,
           );
         }

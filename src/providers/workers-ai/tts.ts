@@ -3,7 +3,7 @@ import { pcm16ToSamples } from "../../audio/pcm";
 import { downmixToMono } from "../../audio/resample";
 import { sniffContainer } from "../../audio/sniff";
 import { parseWav } from "../../audio/wav";
-import { ProviderError } from "../errors";
+import { ProviderError, refusedRequest } from "../errors";
 import type { EncodedSpeech, PcmSpeech, TextToSpeech, TtsEncoding, TtsRequest } from "../types";
 import { outputBytes } from "./bytes";
 import { invalidResponse, PROVIDER } from "./errors";
@@ -36,13 +36,13 @@ export class WorkersAiSpeechSynthesizer implements TextToSpeech {
     const text = req.text.trim();
     if (!text) throw new ProviderError(PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     if (!speaksLanguage(req.language, language)) {
-      throw new ProviderError(PROVIDER, "permanent", `${model} speaks '${language}' only, not '${req.language}'`);
+      throw refusedRequest(PROVIDER, "language", `${model} speaks '${language}' only, not '${req.language}'`);
     }
     const requested = req.voice?.trim().toLowerCase();
     if (requested && !speakers.includes(requested)) {
-      throw new ProviderError(
+      throw refusedRequest(
         PROVIDER,
-        "permanent",
+        "voice",
         `${model} has no speaker '${req.voice}'; its speakers are ${speakers.join(", ")}`,
       );
     }
