@@ -7,8 +7,9 @@
  *   http/             the Hono app, middleware, routes
  *   durable/          Durable Object classes: entry points only (RPC, fetch, sockets, alarm)
  *   pipeline/         the turn, stage by stage (turn.ts); the live stream; the call's lifecycle
- *   providers/ routing/ nlp/ agents/ audio/ stream/ telephony/
- *                     speech providers and how one is chosen, understanding, audio and wire codecs
+ *   providers/ routing/ nlp/ agents/ audio/ stream/ telephony/ events/
+ *                     speech providers and how one is chosen, understanding, audio and wire codecs,
+ *                     events to customers' backends
  *   storage/ security/ observability/
  *   call/ config/     the call's records (dependency-free) and the settings schema
  *   lib/              dependency-free helpers
@@ -24,7 +25,7 @@ const TEST = [
   "/resilience-harness\\.ts$",
   "/adapter-contract(-http)?\\.ts$",
 ].join("|");
-const L3 = "^src/(providers|routing|nlp|agents|audio|stream|telephony)/";
+const L3 = "^src/(providers|routing|nlp|agents|audio|stream|telephony|events)/";
 const L4 = "^src/(storage|security|observability)/";
 const MODEL = "^src/(call|config)/";
 
@@ -56,7 +57,7 @@ export default {
     ),
     forbid(
       "domain-below-pipeline",
-      "Providers, routing, nlp, agents, audio, stream and telephony stay below the pipeline.",
+      "Providers, routing, nlp, agents, audio, stream, telephony and events stay below the pipeline.",
       L3,
       "^src/(http|durable|pipeline)/",
     ),
@@ -64,7 +65,7 @@ export default {
       "infra-below-domain",
       "Storage, security and observability import no layer above them.",
       L4,
-      `^src/(http|durable|pipeline|providers|routing|nlp|agents|audio|stream|telephony)/`,
+      `^src/(http|durable|pipeline|providers|routing|nlp|agents|audio|stream|telephony|events)/`,
     ),
     forbid(
       "model-is-bottom",
@@ -117,6 +118,18 @@ export default {
       "agents/ does not import stream/ or telephony/.",
       "^src/agents/",
       "^src/(stream|telephony)/",
+    ),
+    forbid(
+      "events-siblings",
+      "events/ imports agents/ only among its siblings (the rules for outbound URLs).",
+      "^src/events/",
+      "^src/(providers|routing|nlp|audio|stream|telephony)/",
+    ),
+    forbid(
+      "events-is-imported-from-above",
+      "Domain folders do not import events/ (the pipeline and the HTTP layer do).",
+      "^src/(providers|routing|nlp|agents|audio|stream|telephony)/",
+      "^src/events/",
     ),
     // Infrastructure siblings: storage → security → observability.
     forbid(

@@ -1,0 +1,46 @@
+-- Events to customers' backends (docs/events.md, src/events/). A tenant's endpoints, the events
+-- its calls produced, and one delivery row per (endpoint, event) recording every attempt's outcome.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+  tenant_id    TEXT NOT NULL,
+  endpoint_id  TEXT NOT NULL,
+  url          TEXT NOT NULL,
+  events_json  TEXT NOT NULL,          -- JSON array of event types, e.g. ["call.started","call.ended"]
+  enabled      INTEGER NOT NULL DEFAULT 1,
+  -- The signing secret (whsec_...), AES-256-GCM under the ARCHIVE_KEYS keyring, bound to the tenant
+  -- and endpoint id, base64 (as agents' secrets: migrations/0008_agents.sql); secret_kid names the key.
+  secret_enc   TEXT NOT NULL,
+  secret_kid   TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, endpoint_id)
+);
+
+-- Each event once (the queue delivers at least once: INSERT OR IGNORE), with its body as sent.
+CREATE TABLE IF NOT EXISTS webhook_events (
+  event_id     TEXT PRIMARY KEY,
+  tenant_id    TEXT NOT NULL,
+  call_id      TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  sequence     INTEGER NOT NULL,
+  created_at   TEXT NOT NULL,
+  body_json    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_events_by_call ON webhook_events (tenant_id, call_id, sequence);
+CREATE INDEX IF NOT EXISTS webhook_events_by_age ON webhook_events (created_at);
+
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  tenant_id         TEXT NOT NULL,
+  endpoint_id       TEXT NOT NULL,
+  event_id          TEXT NOT NULL,
+  status            TEXT NOT NULL,     -- pending | delivered | failed
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  last_status       INTEGER,           -- the receiver's HTTP status (null: no answer)
+  last_latency_ms   INTEGER,
+  last_error        TEXT,
+  first_attempt_at  TEXT,
+  last_attempt_at   TEXT,
+  delivered_at      TEXT,
+  created_at        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, endpoint_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_status ON webhook_deliveries (tenant_id, endpoint_id, status, created_at);
