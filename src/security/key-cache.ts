@@ -38,7 +38,8 @@ export const ABSENT_KEY_TTL_MS = 60_000;
  */
 export const ABSENT_KEY_HASH = "z".repeat(64);
 
-type Entry = KeyIdentity | { absentUntil: number };
+/** `refused`: a wrong secret was presented with this key id in this isolate (see firstRefusal). */
+type Entry = (KeyIdentity & { refused?: true }) | { absentUntil: number };
 
 const entries = new Map<string, Entry>();
 
@@ -55,6 +56,18 @@ export function cachedKey(keyId: string, now = Date.now()): KeyIdentity | typeof
   // Map iteration follows insertion order: re-inserting moves the entry to the young end.
   entries.set(keyId, hit);
   return hit;
+}
+
+/**
+ * A wrong secret for a key id this isolate knows: true the first time. The caller then makes the D1
+ * read that the first try of an unknown id makes, so the first probe of an id answers as slowly
+ * whether the id exists (and is in use here) or not, and every later probe as fast.
+ */
+export function firstRefusal(keyId: string): boolean {
+  const hit = entries.get(keyId);
+  if (!hit || "absentUntil" in hit || hit.refused) return false;
+  entries.set(keyId, { ...hit, refused: true });
+  return true;
 }
 
 /** Caches that D1 holds no key with this id (see ABSENT_KEY). */

@@ -3,9 +3,16 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { isOverloaded, requestRule, tenantLimits, type AuthorizeVerdict } from "../../security/tenant-limits";
 import { ApiError } from "../../lib/errors";
-import { hashKey, keyIdOf, keyUsable, type KeyRecord } from "../../security/api-keys";
+import { hashKey, keyIdOf, keyUsable, readKeyRecord, type KeyRecord } from "../../security/api-keys";
 import { digestsEqual } from "../../security/crypto";
-import { ABSENT_KEY, ABSENT_KEY_HASH, forgetKey, identifyKey, type KeyIdentity } from "../../security/key-cache";
+import {
+  ABSENT_KEY,
+  ABSENT_KEY_HASH,
+  firstRefusal,
+  forgetKey,
+  identifyKey,
+  type KeyIdentity,
+} from "../../security/key-cache";
 import { requestRateLimited, seenCallIdOf } from "./rate-limit";
 import type { Residency } from "../../call/residency";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
@@ -105,7 +112,12 @@ async function authorizeTenantKey(
   // One constant-time comparison whether the key id exists or not, after the same lookup: an
   // unknown id and a wrong secret are refused alike, so the answer's timing tells no key id apart.
   const matches = digestsEqual(keyHash, known === ABSENT_KEY ? ABSENT_KEY_HASH : known.keyHash);
-  if (!matches || known === ABSENT_KEY) throw unauthorized();
+  if (!matches || known === ABSENT_KEY) {
+    // A key this isolate already knew, refused for the first time: the same D1 read as an unknown
+    // id's first try, so neither first probe answers faster (its result is not needed).
+    if (!fresh && known !== ABSENT_KEY && firstRefusal(keyId)) await readKeyRecord(c.env.DB, keyId).catch(() => null);
+    throw unauthorized();
+  }
   // Just read from D1 and already revoked: refused here, without a round trip to the tenant's object.
   if (fresh && !keyUsable(fresh, keyHash, Date.now())) throw unauthorized();
   const verified: KeyRecord | undefined = fresh;
