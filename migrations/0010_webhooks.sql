@@ -16,14 +16,16 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints (
 );
 
 -- Each event once (the queue delivers at least once: INSERT OR IGNORE), with its body as sent.
+-- An event id is unique within its tenant (evt_<callId>_<call start>_<sequence>, src/pipeline/events.ts).
 CREATE TABLE IF NOT EXISTS webhook_events (
-  event_id     TEXT PRIMARY KEY,
   tenant_id    TEXT NOT NULL,
+  event_id     TEXT NOT NULL,
   call_id      TEXT NOT NULL,
   type         TEXT NOT NULL,
   sequence     INTEGER NOT NULL,
   created_at   TEXT NOT NULL,
-  body_json    TEXT NOT NULL
+  body_json    TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, event_id)
 );
 CREATE INDEX IF NOT EXISTS webhook_events_by_call ON webhook_events (tenant_id, call_id, sequence);
 CREATE INDEX IF NOT EXISTS webhook_events_by_age ON webhook_events (created_at);
@@ -39,8 +41,16 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   last_error        TEXT,
   first_attempt_at  TEXT,
   last_attempt_at   TEXT,
-  delivered_at      TEXT,
+  -- When the next automatic attempt is due (null: none scheduled), and until when failed attempts
+  -- are retried: 24 h after the first attempt, or after a retry asked for with POST .../retry.
+  next_attempt_at   TEXT,
+  retry_until       TEXT,
+  delivered_at      TEXT,              -- the first successful attempt (a replay keeps it)
   created_at        TEXT NOT NULL,
   PRIMARY KEY (tenant_id, endpoint_id, event_id)
 );
-CREATE INDEX IF NOT EXISTS webhook_deliveries_by_status ON webhook_deliveries (tenant_id, endpoint_id, status, created_at);
+-- GET /webhooks/{id}/deliveries, newest first, with or without ?status=.
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_status ON webhook_deliveries (tenant_id, endpoint_id, status, created_at, event_id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (tenant_id, endpoint_id, created_at, event_id);
+-- An event's deliveries (the dead-letter consumer, erasure of a call).
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (event_id);

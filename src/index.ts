@@ -1,3 +1,4 @@
+import { consumeEvents } from "./events/consumer";
 import { createApp } from "./http/app";
 import { runInvocation, SpanKind } from "./observability/tracing";
 import { requestIdFrom } from "./observability/trace-context";
@@ -37,5 +38,26 @@ export default {
   async scheduled(controller, env, ctx) {
     const at = new Date(controller.scheduledTime);
     ctx.waitUntil(controller.cron === PROBE_CRON ? runProbes(env, at) : runRetention(env, at));
+  },
+  /**
+   * The EVENTS queue and its dead-letter queue (wrangler.toml [[queues.consumers]]): events
+   * delivered to tenants' webhook endpoints (src/events/consumer.ts), one traced invocation a batch.
+   */
+  async queue(batch, env, ctx) {
+    await runInvocation(
+      {
+        env,
+        waitUntil: (p) => ctx.waitUntil(p),
+        name: `queue ${batch.queue}`,
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.destination.name": batch.queue,
+          "messaging.batch.message_count": batch.messages.length,
+        },
+        requestId: requestIdFrom(null),
+        traceparent: null,
+      },
+      async () => consumeEvents(batch, env, ctx),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -242,7 +242,8 @@ export const ConfigSchema = z.object({
     doc(
       "The public https origin Twilio calls (e.g. `https://voice.example.com`) when it is not the one the " +
         "Worker sees (a proxy or tunnel): the URL Twilio signed is rebuilt from it, and the `wss://` stream " +
-        "URL in the TwiML too. Unset: the request's own origin.",
+        "URL in the TwiML too. Unset: the request's own origin. Also the origin of the signed recording " +
+        "links `recording.ready` events carry (docs/events.md); unset, those links are a path and query.",
     ),
   ),
 });

@@ -21,6 +21,7 @@ import { streamRoutes } from "./routes/stream";
 import { telephonyRoutes } from "./routes/telephony";
 import { turnRoutes } from "./routes/turns";
 import { voiceRoutes } from "./routes/voice";
+import { webhookRoutes } from "./routes/webhooks";
 import { validationHook } from "./routes/validation";
 import { log } from "../observability/log";
 
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/api/v1/calls", turnRoutes());
   app.route("/api/v1/calls", streamRoutes());
   app.route("/api/v1/agents", agentRoutes());
+  app.route("/api/v1/webhooks", webhookRoutes());
   app.route("/api/v1/admin", adminRoutes());
   app.route("/api/v1/providers", providerRoutes());
   app.route("/api/v1/telephony", telephonyRoutes());

@@ -8,6 +8,7 @@ import { LATENCY_BUCKETS_MS, renderFamily, seriesKey, type Labels } from "./metr
 import { log } from "./log";
 import { errorMessage } from "../lib/errors";
 import { AGENT_FAMILIES, LLM_ATTEMPTS, LLM_FIRST_TOKEN, LLM_TOKENS, TOOL_CALLS, TOOL_LATENCY } from "./metrics-llm";
+import { EVENT_ATTEMPTS, EVENT_DELIVERIES, EVENT_FAMILIES, EVENT_LAG, EVENT_LAG_BUCKETS_MS } from "./metrics-events";
 
 /**
  * How many shards the global counters are spread over. A Durable Object serves on the order of
@@ -266,6 +267,9 @@ export function renderGlobal(sums: ReadonlyMap<string, number>): string {
     renderFamily(LLM_ATTEMPTS, "counter", `${AGENT_FAMILIES[LLM_ATTEMPTS]} ${GLOBAL}`, of(LLM_ATTEMPTS)),
     renderFamily(TOOL_CALLS, "counter", `${AGENT_FAMILIES[TOOL_CALLS]} ${GLOBAL}`, of(TOOL_CALLS)),
     renderHistogram(TOOL_LATENCY, `${AGENT_FAMILIES[TOOL_LATENCY]} ${GLOBAL}`, sums),
+    renderFamily(EVENT_ATTEMPTS, "counter", `${EVENT_FAMILIES[EVENT_ATTEMPTS]} ${GLOBAL}`, of(EVENT_ATTEMPTS)),
+    renderFamily(EVENT_DELIVERIES, "counter", `${EVENT_FAMILIES[EVENT_DELIVERIES]} ${GLOBAL}`, of(EVENT_DELIVERIES)),
+    renderHistogram(EVENT_LAG, `${EVENT_FAMILIES[EVENT_LAG]} ${GLOBAL}`, sums, EVENT_LAG_BUCKETS_MS),
     renderFamily(
       TTS_CACHE,
       "counter",

@@ -106,6 +106,7 @@ export class ArchiveKeyring {
   readonly kids: readonly string[];
   readonly #raw: Map<string, Uint8Array<ArrayBuffer>>;
   readonly #imported = new Map<string, Promise<CryptoKey>>();
+  readonly #derived = new Map<string, Promise<CryptoKey>>();
   #nameKey: Promise<CryptoKey> | undefined;
 
   constructor(entries: readonly { kid: string; raw: Uint8Array<ArrayBuffer> }[]) {
@@ -155,6 +156,34 @@ export class ArchiveKeyring {
       );
     })();
     return this.#nameKey;
+  }
+
+  /**
+   * An HMAC-SHA256 key derived (HKDF, `info` as domain separation) from the key `kid` (default:
+   * the current one), or null when the keyring lacks `kid`: for short-lived signatures such as
+   * recording links (src/events/recording-url.ts), which name the kid they were made with so a
+   * rotation does not break links in flight.
+   */
+  signingKey(info: string, kid: string = this.currentKid): Promise<CryptoKey> | null {
+    const raw = this.#raw.get(kid);
+    if (!raw) return null;
+    const id = `${kid}\n${info}`;
+    let key = this.#derived.get(id);
+    if (!key) {
+      key = crypto.subtle
+        .importKey("raw", raw, "HKDF", false, ["deriveKey"])
+        .then((ikm) =>
+          crypto.subtle.deriveKey(
+            { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(info) },
+            ikm,
+            { name: "HMAC", hash: "SHA-256", length: 256 },
+            false,
+            ["sign", "verify"],
+          ),
+        );
+      this.#derived.set(id, key);
+    }
+    return key;
   }
 }
 

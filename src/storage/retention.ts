@@ -4,6 +4,7 @@ import { transcriptExists } from "./cold-store";
 import { archiveBucket, archiveBuckets } from "./residency";
 import type { Residency } from "../call/residency";
 import { deleteCallRows } from "./warm-store";
+import { deleteEventsBefore } from "./webhook-deliveries";
 import { log } from "../observability/log";
 
 const DAY_MS = 86_400_000;
@@ -31,7 +32,7 @@ async function deleteOlderThan(bucket: R2Bucket, prefix: string, cutoff: number)
 export async function runRetention(
   env: Env,
   now: Date,
-): Promise<{ warmMoved: number; coldDeleted: number; cacheDeleted: number }> {
+): Promise<{ warmMoved: number; coldDeleted: number; cacheDeleted: number; eventsDeleted: number }> {
   const cfg = getConfig(env);
   const warmCutoff = new Date(now.getTime() - cfg.WARM_RETENTION_DAYS * DAY_MS).toISOString();
   const coldCutoff = now.getTime() - cfg.COLD_RETENTION_DAYS * DAY_MS;
@@ -61,6 +62,9 @@ export async function runRetention(
     .bind(new Date(coldCutoff).toISOString())
     .run();
 
-  log("retention", { warmMoved, coldDeleted, cacheDeleted, warmCutoff });
-  return { warmMoved, coldDeleted, cacheDeleted };
+  // Events kept for webhook deliveries carry transcripts, as the warm tier does: they leave with it.
+  const eventsDeleted = await deleteEventsBefore(env.DB, warmCutoff);
+
+  log("retention", { warmMoved, coldDeleted, cacheDeleted, eventsDeleted, warmCutoff });
+  return { warmMoved, coldDeleted, cacheDeleted, eventsDeleted };
 }

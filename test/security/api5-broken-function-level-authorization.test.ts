@@ -14,7 +14,12 @@ type Doc = { paths: Record<string, Record<string, Operation>> };
 
 const OPEN = new Set(["/healthz", "/readyz"]);
 const concrete = (path: string) =>
-  path.replace("{callId}", "call-x").replace("{keyId}", "AAAAAAAAAAAA").replace("{agentId}", "agent-x");
+  path
+    .replace("{callId}", "call-x")
+    .replace("{keyId}", "AAAAAAAAAAAA")
+    .replace("{agentId}", "agent-x")
+    .replace("{endpointId}", "hook-x")
+    .replace("{eventId}", "evt_x");
 const bodyFor = (method: string) => (method === "post" || method === "patch" ? { json: {} } : {});
 
 /** An operation and the scope it documents; `scopes`: all of them, when any one of several admits. */

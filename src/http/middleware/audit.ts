@@ -37,7 +37,11 @@ export function auditUse(audit: AuditAction) {
     // A request refused for the tenant's limits did nothing; auditing each would turn a flood into D1 writes.
     if (c.res.status === 429) return;
     if (audit.recordedByCall && c.res.status < 400) return;
-    const target = c.req.param("callId") ?? c.req.param("agentId") ?? c.res.headers.get("Location")?.split("/").pop();
+    const target =
+      c.req.param("callId") ??
+      c.req.param("agentId") ??
+      c.req.param("endpointId") ??
+      c.res.headers.get("Location")?.split("/").pop();
     const entry: AuditEntry = {
       action: audit.action,
       result: resultOf(c.res.status),

@@ -8,6 +8,7 @@ import { deleteCallObjects } from "../../../storage/cold-store";
 import { callExists, deleteCallRows } from "../../../storage/warm-store";
 import { archiveBucket } from "../../../storage/residency";
 import { forgetCallResidency } from "../../../storage/residency-store";
+import { eraseCallEvents } from "../../../storage/webhook-deliveries";
 import { onCall } from "../call-stub";
 import { scoped } from "../scoped";
 import { CallIdParam, problemResponses } from "../schemas";
@@ -40,6 +41,8 @@ export function eraseRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
       await releaseCallSlot(c.env, tenantId, callId);
       const warm = await callExists(c.env.DB, tenantId, callId);
       await deleteCallRows(c.env.DB, tenantId, callId);
+      // The call's events kept for webhook deliveries (transcripts among them); what endpoints received is theirs.
+      await eraseCallEvents(c.env.DB, tenantId, callId);
       const cold = await deleteCallObjects(archiveBucket(c.env, residency), tenantId, callId);
       // Last, so an interrupted erasure can be retried and still find where the call lived.
       await forgetCallResidency(c.env.DB, tenantId, callId);

@@ -5,6 +5,7 @@ import { replyAudioFromRef } from "../../../pipeline/recording";
 import { ApiError } from "../../../lib/errors";
 import { tenantRefOf, type TenantRef } from "../../middleware/auth";
 import { recordUse } from "../../middleware/audit";
+import { recordingAuth } from "../../middleware/recording-auth";
 import { getObject, readArchive } from "../../../storage/cold-store";
 import { archiveBucket } from "../../../storage/residency";
 import { onCall } from "../call-stub";
@@ -64,15 +65,35 @@ function piecesToResponse(pieces: { format: string; sampleRate: number; mediaTyp
   return { bytes: buildRecording(pieces).wav, contentType: "audio/wav" };
 }
 
+/** The query of a signed link (src/events/recording-url.ts); checked by recordingAuth, documented here. */
+const LinkQuery = {
+  tenant: z.string().max(64).optional().openapi({ description: "Signed link only: the tenant it was made for" }),
+  expires: z.string().max(16).optional().openapi({ description: "Signed link only: Unix seconds it works until" }),
+  sig: z.string().max(128).optional().openapi({ description: "Signed link only: its signature" }),
+};
+
 /** GET /calls/{callId}/recording: the call's audio, from its object or its archive. */
 export function recordingRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "recordingLink", {
+    type: "apiKey",
+    in: "query",
+    name: "sig",
+    description:
+      "A signed link from a `recording.ready` event (with `tenant` and `expires`): opens this call's " +
+      "recording for one hour, without an API key.",
+  });
+  const { security } = scoped("calls:read");
   app.openapi(
     createRoute({
       method: "get",
       path: "/{callId}/recording",
       tags,
       summary: "The call's audio (or one turn's) as WAV",
-      ...scoped("calls:read"),
+      description:
+        "With an API key (calls:read), or with the signed link a `recording.ready` event carries " +
+        "(`?tenant=&expires=&sig=`, valid for one hour; docs/events.md).",
+      middleware: [recordingAuth()],
+      security: [...security, { recordingLink: [] }],
       request: {
         params: CallIdParam,
         query: z.object({
@@ -80,6 +101,7 @@ export function recordingRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void 
             .string()
             .regex(/^turn-\d{1,6}$/, "turnId looks like turn-3")
             .optional(),
+          ...LinkQuery,
         }),
       },
       responses: {
