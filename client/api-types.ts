@@ -3187,6 +3187,16 @@ export interface components {
                 input: number;
                 output: number;
             };
+            /** @description Post-call analysis of an agent call whose agent asks for `analysis` (docs/agents.md), once done; `error` says what could not be produced. */
+            analysis?: {
+                summary?: string;
+                data?: {
+                    [key: string]: unknown;
+                };
+                success?: boolean;
+                error?: string;
+                analyzedAt: string;
+            };
         };
         CallEnded: {
             callId: string;

@@ -1,4 +1,5 @@
 import type { AgentRef } from "./agent";
+import type { EventType } from "./events";
 import type { Residency } from "./residency";
 
 /** The records of a call, as stored in every tier and returned by reads. */
@@ -31,6 +32,25 @@ export interface SessionRecord {
   residency?: Residency | null;
   /** The agent version driving the call (absent: a flow call); the object holds the definition (CallStore.agent). */
   agent?: AgentRef;
+  /**
+   * Events to the tenant's backend (docs/events.md): the types its endpoints asked for when the
+   * call was created, and the sequence number of the last event recorded. Absent: none.
+   */
+  webhooks?: { types: EventType[]; sequence: number };
+  /** Post-call analysis of an agent's call whose agent asks for it (absent: none asked, or not yet done). */
+  analysis?: CallAnalysis;
+}
+
+/** What a model made of a finished agent call (docs/agents.md, "Analysis"), or why it could not. */
+export interface CallAnalysis {
+  summary?: string;
+  /** Data extracted from the call, valid against the agent's `analysis.schema`. */
+  data?: Record<string, unknown>;
+  /** Whether the call met the agent's `analysis.successCriteria`. */
+  success?: boolean;
+  /** Set when no model answered, or its data never matched the schema (the rest may still be there). */
+  error?: string;
+  analyzedAt: string;
 }
 
 export interface HistoryEntry {

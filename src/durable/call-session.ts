@@ -9,6 +9,8 @@ import type { CallRuntime } from "../pipeline/call-runtime";
 import { ProviderDeadlines } from "../pipeline/deadlines";
 import { createCall, patchContext, type Created } from "../pipeline/lifecycle/create";
 import { endCall, onAlarm } from "../pipeline/lifecycle/end";
+import { retryEventsLater } from "../pipeline/lifecycle/outbox";
+import { pushPendingEvents, sendPendingEvents } from "../pipeline/events";
 import { CallStreams } from "../pipeline/live/call-streams";
 import { parseStreamOpen, STREAM_OPEN_HEADER } from "../pipeline/live/stream-open";
 import { recordCallErased, recordTurnFailed } from "../pipeline/metrics";
@@ -45,6 +47,8 @@ export class CallSession extends DurableObject<Env> {
   /** What the pipeline sees of this object. */
   private readonly call: CallRuntime;
   private readonly streams: CallStreams;
+  /** The queue sends of pending events, one after another (two at once would send the same events twice). */
+  private eventsSending: Promise<void> = Promise.resolve();
   /** The live stream's wall clock (barge-in's playback model), epoch ms; tests move it. */
   streamNow: () => number = () => Date.now();
 
@@ -67,6 +71,8 @@ export class CallSession extends DurableObject<Env> {
       storage: ctx.storage,
       wipe: () => this.wipe(),
       closeStreams: (reason) => this.streams.closeAll(reason),
+      flushEvents: () => this.flushEvents(),
+      sendEvents: () => this.sendEvents(),
       memo: {},
     };
     this.streams = new CallStreams(
@@ -285,6 +291,18 @@ export class CallSession extends DurableObject<Env> {
       },
       fn,
     );
+  }
+
+  private sendEvents(): Promise<void> {
+    const next = this.eventsSending.catch(() => undefined).then(() => pushPendingEvents(this.call));
+    this.eventsSending = next;
+    return next;
+  }
+
+  private flushEvents(): void {
+    if (this.store.pendingEvents().length === 0) return;
+    const retry = () => this.queue.run(() => retryEventsLater(this.call));
+    this.ctx.waitUntil(sendPendingEvents(this.call, () => this.sendEvents(), retry));
   }
 
   private async wipe(): Promise<void> {

@@ -23,6 +23,17 @@ export interface CallRuntime {
   wipe(): Promise<void>;
   /** Tells every open stream of the call that it is over (`ended` {reason}, close 1000). */
   closeStreams(reason: string): void;
+  /**
+   * Sends the call's pending events (pipeline/events.ts) to the queue after the current answer,
+   * without waiting for it; a refused send is retried by the outbox. Call it after a write that
+   * recorded events.
+   */
+  flushEvents(): void;
+  /**
+   * Sends the call's pending events now, after any send in flight (so none is sent twice by this
+   * object); throws when the queue refuses them (they stay pending).
+   */
+  sendEvents(): Promise<void>;
   /** What the object keeps in memory for the call's life (rebuilt after an eviction). */
   readonly memo: CallMemo;
 }

@@ -1,3 +1,4 @@
+import type { EventType } from "../call/events";
 import type { DecodedAudio } from "../audio/decode";
 import type { PinnedAgent } from "../call/agent";
 import type { OutputFormat } from "../call/audio-format";
@@ -28,6 +29,8 @@ export interface CreateCallInput extends EventOnRequestLine {
   residency: Residency | null;
   /** The agent version the call runs (the tenant's current one when the call was created); absent: a flow call. */
   agent?: PinnedAgent;
+  /** The event types the tenant's webhook endpoints ask for (read when the call is created); absent: none. */
+  webhookEvents?: EventType[];
   /** The key id the request used: the call records the use for the audit log (its next sync writes it). */
   actor?: string;
   /** The creating request, for the object's logs (call_started) and spans. */

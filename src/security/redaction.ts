@@ -212,3 +212,12 @@ export function coversCounts(a: RedactionCounts, b: RedactionCounts): boolean {
 }
 
 // ---------------------------------------------------------------- REDACT_PATTERNS setting
+
+/** Every string in a JSON value masked (tool arguments and results, a call's context, an event's metadata). */
+export function maskStrings(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === "string") return mask(value);
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, mask));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, mask)]));
+  return value;
+}

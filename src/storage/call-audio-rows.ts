@@ -53,3 +53,10 @@ export function readAudio(exec: Exec, turnId?: string): StoredAudio[] {
   }
   return out;
 }
+
+/** Whether any audio part is stored (either layout). */
+export function hasAudioRows(exec: Exec): boolean {
+  return (
+    exec<{ n: number }>("SELECT (EXISTS (SELECT 1 FROM audio_parts) OR EXISTS (SELECT 1 FROM audio)) AS n")[0]?.n === 1
+  );
+}

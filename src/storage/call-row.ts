@@ -1,3 +1,4 @@
+import type { WebhookEvent } from "../call/events";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 
 /**
@@ -5,6 +6,19 @@ import type { HistoryEntry, SessionRecord } from "../call/records";
  * references it keeps, the uses and figures pending for the next sync, its outbox jobs, and the
  * pure operations on them.
  */
+
+/**
+ * Turns kept in the session row before they move to a history row (one extra row written per this
+ * many turns). A turn's entries are about half a kilobyte plus its texts, so the row every turn
+ * rewrites stays near 10 KB, while a typical call of a dozen turns writes no history row at all.
+ */
+export const TAIL_TURNS = 16;
+/**
+ * Audit uses the session row holds before its queued sync is made due at once. A conversation
+ * takes a turn every few seconds and never gets near it within the sync's minute; a client firing
+ * turns back to back would otherwise grow the row, which every turn reads and rewrites, without bound.
+ */
+export const SYNC_NOW_PENDING_USES = 24;
 
 export type AudioKind = "caller" | "reply";
 export interface StoredAudio {
@@ -64,6 +78,12 @@ export interface HotRow {
    * read for objects written before, and drained the same way.
    */
   jobs?: Record<string, Omit<OutboxJob, "job">>;
+  /**
+   * Events recorded for the tenant's backend and not yet known to be on the EVENTS queue: each is
+   * added in the write that records what it tells (a turn, the end), so a crash cannot lose one,
+   * and leaves with the row's next write once sent (CallStore.eventsSent).
+   */
+  events?: WebhookEvent[];
 }
 
 export interface OutboxJob {
@@ -111,6 +131,11 @@ export function withQueued(jobs: HotRow["jobs"], queued: readonly { job: string;
   return out;
 }
 
+/** The row's pending events with these added (none: the row's own list, unchanged). */
+export function withEvents(row: HotRow, events: readonly WebhookEvent[] | undefined): HotRow["events"] {
+  return events?.length ? [...(row.events ?? []), ...events] : row.events;
+}
+
 export function addPending(p: Pending, add?: { metrics?: Record<string, number>; use?: AuditUse }): Pending {
   if (!add?.metrics && !add?.use) return p;
   return { metrics: sumMetrics(p.metrics, add.metrics ?? {}), uses: add.use ? [...p.uses, add.use] : p.uses };
@@ -121,4 +146,13 @@ export function sumMetrics(a: Record<string, number>, b: Record<string, number>)
   const sum = { ...a };
   for (const [series, v] of Object.entries(b)) sum[series] = (sum[series] ?? 0) + v;
   return sum;
+}
+
+/** Cuts a stored reply to what was played (barge-in) in these groups; false when its entry is not there. */
+export function reviseReplyIn(groups: TurnGroup[], turnId: string, spokenText: string): boolean {
+  const entry = groups.flatMap((g) => g.entries).find((e) => e.turnId === turnId && e.role === "assistant");
+  if (!entry) return false;
+  entry.text = spokenText;
+  entry.interrupted = true;
+  return true;
 }

@@ -2,7 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../security/crypto";
-import { CallStore, SYNC_NOW_PENDING_USES, TAIL_TURNS } from "./call-store";
+import { CallStore } from "./call-store";
+import { SYNC_NOW_PENDING_USES, TAIL_TURNS } from "./call-row";
 import type { StoredAudio } from "./call-row";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 

@@ -1,12 +1,17 @@
-import { readAudio, writeAudio, type Exec } from "./call-audio-rows";
+import { hasAudioRows, readAudio, writeAudio, type Exec } from "./call-audio-rows";
 import { CALL_SCHEMA } from "./call-schema";
+import { IdempotencyRows } from "./call-idempotency";
 import {
   addPending,
   emptyPending,
   newJob,
   parseRow,
+  reviseReplyIn,
+  SYNC_NOW_PENDING_USES,
+  TAIL_TURNS,
   sumMetrics,
   turnNumber,
+  withEvents,
   withoutSent,
   withQueued,
   type AudioRef,
@@ -18,6 +23,7 @@ import {
   type TurnGroup,
 } from "./call-row";
 import type { PinnedAgent } from "../call/agent";
+import type { WebhookEvent } from "../call/events";
 import type { HistoryEntry, SessionRecord } from "../call/records";
 
 /**
@@ -25,19 +31,6 @@ import type { HistoryEntry, SessionRecord } from "../call/records";
  * the pending figures and the outbox), history rows, audio, idempotency records. The layout, and
  * why a turn writes one row, is in call-schema.ts.
  */
-
-/**
- * Turns kept in the session row before they move to a history row (one extra row written per this
- * many turns). A turn's entries are about half a kilobyte plus its texts, so the row every turn
- * rewrites stays near 10 KB, while a typical call of a dozen turns writes no history row at all.
- */
-export const TAIL_TURNS = 16;
-/**
- * Audit uses the session row holds before its queued sync is made due at once. A conversation
- * takes a turn every few seconds and never gets near it within the sync's minute; a client firing
- * turns back to back would otherwise grow the row, which every turn reads and rewrites, without bound.
- */
-export const SYNC_NOW_PENDING_USES = 24;
 
 /** The jobs a sync completes when it clears what it sent. */
 const SYNC_JOB = "index";
@@ -62,17 +55,22 @@ export class CallStore {
    * storage.
    */
   private ahead: Record<string, number> | null = null;
+  /** Events sent to the queue since the row was last written: left out of the row read, and of its next write. */
+  private sent: ReadonlySet<string> | null = null;
+  /** Idempotency records of turns, and the call's key for request fingerprints. */
+  readonly idempotency: IdempotencyRows;
   /** The pinned agent as last read or written (undefined: not read yet); it never changes once written. */
   private pinned: PinnedAgent | null | undefined;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.sql.exec(CALL_SCHEMA);
+    this.idempotency = new IdempotencyRows(this.run);
   }
 
   /** Runs `fn` as one SQLite transaction; if it throws, its writes are undone and so is the cached row. */
   transaction<T>(fn: () => T): T {
-    const ahead = this.ahead;
+    const { ahead, sent } = this;
     try {
       return this.storage.transactionSync(fn);
     } catch (err) {
@@ -80,6 +78,7 @@ export class CallStore {
       this.outboxTableEmpty = false;
       this.pinned = undefined;
       this.ahead = ahead;
+      this.sent = sent;
       throw err;
     }
   }
@@ -97,7 +96,8 @@ export class CallStore {
   private readRow(): HotRow | null {
     if (this.rowText === undefined) {
       const stored = this.exec<{ json: string }>("SELECT json FROM session WHERE id = 1")[0]?.json ?? null;
-      this.rowText = stored !== null && this.ahead ? JSON.stringify(withoutSent(parseRow(stored), this.ahead)) : stored;
+      this.rowText =
+        stored !== null && (this.ahead || this.sent) ? JSON.stringify(this.unsent(parseRow(stored))) : stored;
     }
     return this.rowText === null ? null : parseRow(this.rowText);
   }
@@ -107,6 +107,31 @@ export class CallStore {
     this.exec("INSERT OR REPLACE INTO session (id, json) VALUES (1, ?)", text);
     this.rowText = text;
     this.ahead = null;
+    this.sent = null;
+  }
+
+  /** A row read from storage without what was sent ahead of its next write (figures, events). */
+  private unsent(row: HotRow): HotRow {
+    const left = this.ahead ? withoutSent(row, this.ahead) : row;
+    const sent = this.sent;
+    return sent && left.events ? { ...left, events: left.events.filter((e) => !sent.has(e.id)) } : left;
+  }
+
+  /** Events recorded and not yet known to be on the queue, oldest first. */
+  pendingEvents(): WebhookEvent[] {
+    return this.readRow()?.events ?? [];
+  }
+
+  /**
+   * These events are on the queue: they leave the row now, and storage with its next write (the
+   * next turn, or the end), costing no row of their own. If the object restarts first, they are
+   * sent again, with the same ids (delivery is at least once; receivers drop duplicates).
+   */
+  eventsSent(ids: readonly string[]): void {
+    const row = this.readRow();
+    if (!row?.events?.length) return;
+    this.sent = new Set([...(this.sent ?? []), ...ids]);
+    this.rowText = JSON.stringify(this.unsent(row));
   }
 
   /**
@@ -130,11 +155,23 @@ export class CallStore {
   /** Writes the session record, keeping the tail and the pending figures; may queue jobs in the same write. */
   putSession(
     session: SessionRecord,
-    add?: { metrics?: Record<string, number>; use?: AuditUse; enqueue?: { job: string; nextAt: number }[] },
+    add?: {
+      metrics?: Record<string, number>;
+      use?: AuditUse;
+      enqueue?: { job: string; nextAt: number }[];
+      events?: WebhookEvent[];
+    },
   ): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
     const jobs = withQueued(row.jobs, add?.enqueue ?? []);
-    this.writeRow({ ...row, session, pending: addPending(row.pending, add), ...(jobs ? { jobs } : {}) });
+    const events = withEvents(row, add?.events);
+    this.writeRow({
+      ...row,
+      session,
+      pending: addPending(row.pending, add),
+      ...(jobs ? { jobs } : {}),
+      ...(events ? { events } : {}),
+    });
   }
 
   /**
@@ -150,6 +187,7 @@ export class CallStore {
       metrics?: Record<string, number>;
       use?: AuditUse;
       enqueueIfAbsent?: { job: string; nextAt: number };
+      events?: WebhookEvent[];
     },
   ): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
@@ -171,7 +209,8 @@ export class CallStore {
     if (queued && held && pending.uses.length >= SYNC_NOW_PENDING_USES && held.nextAt > Date.now()) {
       jobs = { ...jobs, [queued.job]: { ...held, nextAt: Date.now() } };
     }
-    this.writeRow({ session, tail, pending, ...(jobs ? { jobs } : {}) });
+    const events = withEvents(row, add?.events);
+    this.writeRow({ session, tail, pending, ...(jobs ? { jobs } : {}), ...(events ? { events } : {}) });
   }
 
   private groups(): TurnGroup[] {
@@ -196,13 +235,7 @@ export class CallStore {
    * one row is rewritten. Returns whether the entry was found.
    */
   reviseReply(turnId: string, spokenText: string): boolean {
-    const revise = (groups: TurnGroup[]): boolean => {
-      const entry = groups.flatMap((g) => g.entries).find((e) => e.turnId === turnId && e.role === "assistant");
-      if (!entry) return false;
-      entry.text = spokenText;
-      entry.interrupted = true;
-      return true;
-    };
+    const revise = (groups: TurnGroup[]) => reviseReplyIn(groups, turnId, spokenText);
     const row = this.readRow();
     if (row && revise(row.tail)) {
       this.writeRow(row);
@@ -243,11 +276,12 @@ export class CallStore {
    * They replace any queued sync: the archive sends what a sync would, and a sync run between an
    * archive attempt that reached the shard and its retry would send the shard the same figures twice.
    */
-  putEnded(session: SessionRecord, pending: Pending, jobs: readonly OutboxJob[]): void {
+  putEnded(session: SessionRecord, pending: Pending, jobs: readonly OutboxJob[], events: WebhookEvent[] = []): void {
     const row = this.readRow() ?? { session, tail: [], pending: emptyPending() };
     const left: NonNullable<HotRow["jobs"]> = {};
     for (const { job, ...rest } of jobs) left[job] = rest;
-    this.writeRow({ ...row, session, pending, jobs: left });
+    const queued = withEvents(row, events);
+    this.writeRow({ ...row, session, pending, jobs: left, ...(queued ? { events: queued } : {}) });
   }
 
   /** Pins the agent version the call runs (at creation, in the session's transaction). */
@@ -268,36 +302,9 @@ export class CallStore {
     return this.pinned;
   }
 
-  getIdempotent(key: string): { fingerprint: string; json: string } | null {
-    return (
-      this.exec<{ fingerprint: string; json: string }>(
-        "SELECT fingerprint, json FROM idempotency WHERE key = ?",
-        key,
-      )[0] ?? null
-    );
-  }
-
-  /**
-   * This call's random key for request fingerprints, made on first use. Fingerprints are keyed
-   * hashes so the idempotency table never holds a plain hash of a request body (a card number
-   * typed into a turn could be recovered from one by trying every Luhn-valid number).
-   */
-  fingerprintKey(): Uint8Array {
-    const row = this.exec<{ key: ArrayBuffer }>("SELECT key FROM fingerprint_key WHERE id = 1")[0];
-    if (row) return new Uint8Array(row.key);
-    const key = crypto.getRandomValues(new Uint8Array(32));
-    this.exec("INSERT INTO fingerprint_key (id, key) VALUES (1, ?)", key);
-    return key;
-  }
-
-  putIdempotent(key: string, fingerprint: string, json: string): void {
-    this.exec(
-      "INSERT INTO idempotency (key, fingerprint, json, at) VALUES (?, ?, ?, ?)",
-      key,
-      fingerprint,
-      json,
-      new Date().toISOString(),
-    );
+  /** Whether the call holds any audio (a recording exists): a row of it here, or a reference to the speech cache. */
+  hasAudio(): boolean {
+    return hasAudioRows(this.run) || this.groups().some((g) => g.refs?.length);
   }
 
   putAudio(a: StoredAudio): void {

@@ -1,5 +1,5 @@
 import { inSpan, SpanKind } from "../observability/tracing";
-import type { CallView, HistoryEntry, SessionRecord } from "../call/records";
+import type { CallAnalysis, CallView, HistoryEntry, SessionRecord } from "../call/records";
 import type { Residency } from "../call/residency";
 
 /** The warm tier: D1 rows for recent calls and their turns. */
@@ -24,6 +24,7 @@ interface CallRow {
   agent_id?: string | null;
   agent_version?: number | null;
   llm_tokens_json?: string | null;
+  analysis_json?: string | null;
 }
 
 interface TurnRow {
@@ -128,7 +129,8 @@ export async function writeCallArchive(
         .prepare(
           "UPDATE calls SET status = ?, end_reason = ?, ended_at = ?, last_activity_at = ?, turn_count = ?, " +
             `context_json = ?,
-           archived_at = ?, history_json = ?, llm_tokens_json = ? WHERE tenant_id = ? AND call_id = ?`,
+           archived_at = ?, history_json = ?, llm_tokens_json = ?, analysis_json = ?
+         WHERE tenant_id = ? AND call_id = ?`,
         )
         .bind(
           s.status,
@@ -140,6 +142,7 @@ export async function writeCallArchive(
           s.archivedAt,
           JSON.stringify(history),
           tokensJson(s),
+          s.analysis ? JSON.stringify(s.analysis) : null,
           s.tenantId,
           s.callId,
         ),
@@ -182,6 +185,7 @@ function toSession(r: CallRow): SessionRecord {
     residency: r.residency ?? null,
     ...(r.agent_id && r.agent_version ? { agent: { agentId: r.agent_id, version: r.agent_version } } : {}),
     ...(r.llm_tokens_json ? { llmTokens: JSON.parse(r.llm_tokens_json) as SessionRecord["llmTokens"] & object } : {}),
+    ...(r.analysis_json ? { analysis: JSON.parse(r.analysis_json) as CallAnalysis } : {}),
   };
 }
 

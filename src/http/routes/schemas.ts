@@ -162,6 +162,20 @@ export const CallView = z
       .object({ input: z.number().int(), output: z.number().int() })
       .optional()
       .openapi({ description: "Model tokens an agent's call has used so far (the provider's own count)." }),
+    analysis: z
+      .object({
+        summary: z.string().optional(),
+        data: JsonObject.optional(),
+        success: z.boolean().optional(),
+        error: z.string().optional(),
+        analyzedAt: z.string(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Post-call analysis of an agent call whose agent asks for `analysis` (docs/agents.md), once done; " +
+          "`error` says what could not be produced.",
+      }),
   })
   .openapi("Call");
 

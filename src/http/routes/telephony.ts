@@ -21,6 +21,7 @@ import type { Residency } from "../../call/residency";
 import { llmConfigurationProblem } from "../../routing/llm-order";
 import { currentAgent } from "../../storage/agent-store";
 import { CallIdParam, problemResponses } from "./schemas";
+import { webhookEventsFor } from "./webhook-events";
 
 /**
  * The Twilio bridge: a Twilio number's Voice webhook creates a call and connects it, with TwiML
@@ -204,6 +205,7 @@ export function telephonyRoutes() {
       typeof callSid === "string" && /^CA[0-9a-f]{32}$/i.test(callSid)
         ? `twilio_${callSid}`
         : `call_${randomAlphanumeric(16)}`;
+    const webhookEvents = webhookEventsFor(c.env.DB, tenantId, c.var.requestId);
     const residency = await tenantResidencyOf(c.env.DB, tenantId);
     const twiml = (xml: string) =>
       c.body(xml, 200, { "Content-Type": TWIML_CONTENT_TYPE, "Cache-Control": "no-store" });
@@ -219,6 +221,7 @@ export function telephonyRoutes() {
       return twiml(sayHangupTwiml(SORRY));
     }
     const agent = await phoneAgent(c.env, cfg, tenantId, residency, c.var.requestId);
+    const events = await webhookEvents;
     let greeting: string;
     try {
       const answer = await rpcCall("create", (trace) =>
@@ -236,6 +239,7 @@ export function telephonyRoutes() {
           language: agent?.definition.language ?? cfg.DEFAULT_LANGUAGE,
           flow: agent ? `agent:${agent.agentId}` : DEFAULT_FLOW_ID,
           ...(agent ? { agent } : {}),
+          ...(events.length ? { webhookEvents: events } : {}),
           // The caller's number is personal data: only Twilio's ids are kept, to match Twilio's logs
           // (and to transfer the call through Twilio's REST API).
           metadata: { channel: "twilio", ...twilioIds(form) },

@@ -14,6 +14,7 @@ import type { CallEvent, CreateCallInput, TurnResult } from "../types";
 import { JOB_INDEX } from "./archive-jobs";
 import { keyUse } from "./key-use";
 import { drainOutbox, reschedule } from "./outbox";
+import { startedData, withEvent } from "../events";
 
 /** What starting a call answers: the session, the greeting (spoken unless text was asked for). */
 export interface Created {
@@ -58,19 +59,26 @@ export async function createCall(
     archivedAt: null,
     residency: input.residency,
     ...(agent ? { agent: { agentId: agent.agentId, version: agent.version } } : {}),
+    ...(input.webhookEvents?.length ? { webhooks: { types: [...input.webhookEvents], sequence: 0 } } : {}),
   };
   const id = turnIdOf(0);
+  const { session: recorded, events } = withEvent(session, "call.started", startedData(session, call.config), now);
   call.store.transaction(() => {
     if (agent) call.store.putAgent(agent);
-    const started = { metrics: callStartedDeltas(spoken.audio?.cache), ...keyUse(input, "call.create", now) };
+    const started = {
+      metrics: callStartedDeltas(spoken.audio?.cache),
+      ...keyUse(input, "call.create", now),
+      events,
+    };
     // A model agent without a greeting waits for the caller: the call starts with no turn-0 entry.
-    if (!greet.reply) call.store.putSession(session, started);
+    if (!greet.reply) call.store.putSession(recorded, started);
     else
-      call.store.appendTurn(session, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
+      call.store.appendTurn(recorded, [{ turnId: id, role: "assistant", text: greet.reply, at: now }], {
         refs: replyAudioRefs(call, id, spoken.synth),
         ...started,
       });
   });
+  call.flushEvents();
   const synth = spoken.synth;
   const event: CallEvent = {
     event: "call_started",

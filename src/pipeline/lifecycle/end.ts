@@ -1,5 +1,5 @@
 import type { EndReason, SessionRecord } from "../../call/records";
-import { ApiError } from "../../lib/errors";
+import { ApiError, errorMessage } from "../../lib/errors";
 import { callEnded } from "../../observability/metrics-global";
 import { addPending, emptyPending, newJob, type AuditUse, type OutboxJob } from "../../storage/call-row";
 import type { CallRuntime } from "../call-runtime";
@@ -8,6 +8,10 @@ import { JOB_ARCHIVE, runArchiveJob } from "./archive-jobs";
 import { keyUse, type KeyUser } from "./key-use";
 import { drainOutbox, idleDeadline, jobFailed, logArchived, reschedule } from "./outbox";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
+import { ANALYSIS_DELAY_MS, JOB_ANALYSIS, needsAnalysis } from "./analysis-job";
+import { endedEvents, enqueueEvents, withEvents } from "../events";
+import type { WebhookEvent } from "../../call/events";
+import { log } from "../../observability/log";
 
 /**
  * Ending a call: by its client (the end route, a stream's `stop`), by its flow (a turn that hangs
@@ -90,7 +94,37 @@ async function endAtOnce(
   reason: EndReason,
   endUse?: AuditUse,
 ): Promise<{ session: SessionRecord; archived: boolean; event: CallEvent }> {
-  const ended = endedRecord(session, reason);
+  const { session: ended, events } = recordEnd(call, endedRecord(session, reason));
+  if (needsAnalysis(call)) {
+    // A model reads the call first (seconds): the end is written now, and the analysis, then the
+    // archive and the release, run from the alarm (analysis-job.ts).
+    call.store.putSession(ended, {
+      events,
+      ...endFigures(reason, endUse),
+      enqueue: [
+        { job: JOB_ANALYSIS, nextAt: Date.now() + ANALYSIS_DELAY_MS },
+        { job: JOB_ARCHIVE, nextAt: Date.now() + ANALYSIS_DELAY_MS },
+        { job: JOB_RELEASE, nextAt: Date.now() },
+      ],
+    });
+    call.flushEvents();
+    return { session: ended, archived: false, event: endedEvent(session, reason) };
+  }
+  // Sent before anything else: once the archive is done the object empties, and nothing here
+  // would be left to send them. If the queue refuses, they are written with the end below.
+  let sent = true;
+  if (events.length)
+    sent = await enqueueEvents(call.env, events).then(
+      () => true,
+      (err: unknown) => {
+        log(
+          "events_enqueue_failed",
+          { tenantId: ended.tenantId, callId: ended.callId, error: errorMessage(err) },
+          "warn",
+        );
+        return false;
+      },
+    );
   const pending = addPending(call.store.pending(), endFigures(reason, endUse));
   const now = Date.now();
   const archive: OutboxJob = { job: JOB_ARCHIVE, ...newJob(now) };
@@ -110,13 +144,14 @@ async function endAtOnce(
   }
   const event = endedEvent(session, reason);
   if (archived) logArchived(call, session, archived.d1RowsWritten);
-  if (archived && released) {
+  if (archived && released && sent && call.store.pendingEvents().length === 0) {
     await call.wipe();
     return { session: ended, archived: true, event };
   }
   const left = [...(archived ? [] : [archive]), ...(released ? [] : [release])];
   // Archived: everything pending went with it.
-  call.store.putEnded(archived?.session ?? ended, archived ? emptyPending() : pending, left);
+  call.store.putEnded(archived?.session ?? ended, archived ? emptyPending() : pending, left, sent ? [] : events);
+  call.flushEvents();
   return { session: ended, archived: false, event };
 }
 
@@ -126,10 +161,15 @@ async function endAtOnce(
  * (TENANT_MAX_ACTIVE_CALLS) queued, in one write. Returns the call_ended event.
  */
 export function markEnded(call: CallRuntime, session: SessionRecord, reason: EndReason): CallEvent {
-  call.store.putSession(endedRecord(session, reason), {
+  const ended = recordEnd(call, endedRecord(session, reason));
+  const analyze = needsAnalysis(call);
+  call.store.putSession(ended.session, {
+    events: ended.events,
     ...endFigures(reason),
     enqueue: [
-      { job: JOB_ARCHIVE, nextAt: Date.now() },
+      // With an analysis, the archive waits for it (outbox.ts); without, both run now.
+      ...(analyze ? [{ job: JOB_ANALYSIS, nextAt: Date.now() + ANALYSIS_DELAY_MS }] : []),
+      { job: JOB_ARCHIVE, nextAt: Date.now() + (analyze ? ANALYSIS_DELAY_MS : 0) },
       { job: JOB_RELEASE, nextAt: Date.now() },
     ],
   });
@@ -141,6 +181,12 @@ function endedEvent(session: SessionRecord, reason: EndReason): CallEvent {
     event: "call_ended",
     fields: { tenantId: session.tenantId, callId: session.callId, reason, turns: session.turnCount },
   };
+}
+
+/** The ended session with its call.ended (and recording.ready) events recorded, for its next write. */
+function recordEnd(call: CallRuntime, ended: SessionRecord): { session: SessionRecord; events: WebhookEvent[] } {
+  if (!ended.webhooks) return { session: ended, events: [] };
+  return withEvents(ended, endedEvents(ended, call.store.history(), call.store.hasAudio()));
 }
 
 /** The session as it is once the call has ended now, for `reason`. */

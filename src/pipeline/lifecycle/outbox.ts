@@ -6,6 +6,8 @@ import type { OutboxJob } from "../../storage/call-row";
 import type { CallRuntime } from "../call-runtime";
 import { JOB_ARCHIVE, JOB_INDEX, runArchiveJob, runIndexJob } from "./archive-jobs";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
+import { JOB_EVENTS } from "../events";
+import { JOB_ANALYSIS, runAnalysisJob } from "./analysis-job";
 
 /**
  * The call's outbox: jobs its object owes D1, R2, the metrics shards and its tenant's limits
@@ -23,10 +25,31 @@ export async function drainOutbox(call: CallRuntime): Promise<{ pending: boolean
   let archived: SessionRecord | null = null;
   let d1RowsWritten = 0;
   const completed: string[] = [];
-  for (const job of call.store.outbox()) {
-    if (job.nextAt > Date.now()) continue;
+  // Events first, whether or not their job is due: the alarm that runs this is also what sends
+  // events a restart left unsent, and the object must not empty with any left.
+  const eventsJob = call.store.outbox().find((j) => j.job === JOB_EVENTS);
+  try {
+    await call.sendEvents();
+    if (eventsJob) completed.push(JOB_EVENTS);
+  } catch (err) {
+    const job = eventsJob ?? { job: JOB_EVENTS, attempts: 0, nextAt: 0, state: {}, lastError: null };
+    jobFailed(job, err, call.store.getSession());
+    if (eventsJob) call.store.updateJob(job);
+    else call.store.enqueue(JOB_EVENTS, job.nextAt);
+  }
+  // The analysis goes first, and holds the archive back until it is done, so the archive has it.
+  const jobs = call.store.outbox().sort((a, b) => Number(b.job === JOB_ANALYSIS) - Number(a.job === JOB_ANALYSIS));
+  for (const job of jobs) {
+    if (job.nextAt > Date.now() || job.job === JOB_EVENTS) continue;
+    const analysis = jobs.find((j) => j.job === JOB_ANALYSIS);
+    if (job.job === JOB_ARCHIVE && analysis && !completed.includes(JOB_ANALYSIS)) {
+      // Waits for the analysis: due again when it is, so the alarm does not fire for nothing meanwhile.
+      if (job.nextAt < analysis.nextAt) call.store.updateJob({ ...job, nextAt: analysis.nextAt });
+      continue;
+    }
     try {
-      if (job.job === JOB_INDEX) d1RowsWritten += (await runIndexJob(call.env, call.store, job)).d1RowsWritten;
+      if (job.job === JOB_ANALYSIS) await runAnalysisJob(call, job);
+      else if (job.job === JOB_INDEX) d1RowsWritten += (await runIndexJob(call.env, call.store, job)).d1RowsWritten;
       else if (job.job === JOB_ARCHIVE) {
         const done = await runArchiveJob(call.env, call.store, job);
         archived = done?.session ?? null;
@@ -48,8 +71,8 @@ export async function drainOutbox(call: CallRuntime): Promise<{ pending: boolean
   // Archived now, or by an earlier run that left a release pending (archivedAt is set, no archive job is left).
   const archiveDone =
     archived !== null || (session?.status === "ended" && Boolean(session.archivedAt) && !left.includes(JOB_ARCHIVE));
-  // A pending release lives in this outbox: the object must not empty before it has run.
-  if (archiveDone && !left.includes(JOB_RELEASE)) {
+  // A pending release or pending events live in this object: it must not empty before they have gone.
+  if (archiveDone && !left.includes(JOB_RELEASE) && call.store.pendingEvents().length === 0) {
     // D1 and R2 both hold the call now: reads fall through to them and this object empties.
     // (Completed jobs are not written down first: the object is about to hold nothing.)
     await call.wipe();
@@ -76,6 +99,13 @@ export async function reschedule(call: CallRuntime): Promise<void> {
   const current = await call.storage.getAlarm();
   if (current !== null && current <= wanted) return;
   await call.storage.setAlarm(wanted);
+}
+
+/** Events the queue refused after an answer (CallRuntime.flushEvents): the outbox tries again in a second. */
+export async function retryEventsLater(call: CallRuntime): Promise<void> {
+  if (!call.store.getSession() || call.store.pendingEvents().length === 0) return;
+  call.store.enqueueIfAbsent(JOB_EVENTS, Date.now() + 1000);
+  await reschedule(call);
 }
 
 /** When an active call ends by itself: CALL_IDLE_TIMEOUT_SECONDS after its last activity. */

@@ -5,7 +5,7 @@ import type { PinnedAgent } from "../../agents/types";
 import { SentenceStream } from "../../nlp/sentence-stream";
 import { log } from "../../observability/log";
 import { inSpan } from "../../observability/tracing";
-import { redactTurn, type TurnRedaction } from "../../security/redaction";
+import { maskStrings, redactTurn, type TurnRedaction } from "../../security/redaction";
 import type { CallRuntime } from "../call-runtime";
 import type { ReplyChannel } from "../types";
 import { agentToolbox, modelOpener } from "./agent-model";
@@ -60,7 +60,7 @@ export function converseStage(
     const heardText = redaction.text;
     live?.channel.progress(turn.turnId, { type: "transcript", text: heardText, source: heard.source });
 
-    const mask = (value: unknown): unknown => maskDeep(value, (text) => redactTurn(text, redactOptions).text);
+    const mask = (value: unknown): unknown => maskStrings(value, (text) => redactTurn(text, redactOptions).text);
     const spoken: string[] = [];
     const say = (sentence: string) => {
       const clean = redactTurn(sentence, redactOptions).text;
@@ -120,15 +120,6 @@ export function converseStage(
       llm: outcome,
     };
   });
-}
-
-/** Every string in a JSON value masked (tool arguments and results, the call's context). */
-function maskDeep(value: unknown, mask: (text: string) => string): unknown {
-  if (typeof value === "string") return mask(value);
-  if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask));
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, mask)]));
-  return value;
 }
 
 function errorText(err: unknown): string {

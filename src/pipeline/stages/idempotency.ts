@@ -16,9 +16,9 @@ export async function idempotentReplay(
   input: TurnInput,
 ): Promise<{ fingerprint: string; replay?: TurnResult }> {
   if (!input.idempotencyKey) return { fingerprint: "" };
-  // Stored and compared as a keyed hash (see CallStore.fingerprintKey), never the route's plain one.
-  const fingerprint = await hmacSha256Hex(call.store.fingerprintKey(), input.fingerprint);
-  const seen = call.store.getIdempotent(input.idempotencyKey);
+  // Stored and compared as a keyed hash (see IdempotencyRows.fingerprintKey), never the route's plain one.
+  const fingerprint = await hmacSha256Hex(call.store.idempotency.fingerprintKey(), input.fingerprint);
+  const seen = call.store.idempotency.get(input.idempotencyKey);
   if (!seen) return { fingerprint };
   if (seen.fingerprint !== fingerprint) {
     throw new ApiError(

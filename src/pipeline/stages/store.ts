@@ -7,6 +7,7 @@ import type { LlmUsage } from "../../providers/llm/types";
 import type { CallRuntime } from "../call-runtime";
 import { JOB_INDEX } from "../lifecycle/archive-jobs";
 import { markEnded } from "../lifecycle/end";
+import { turnCompletedData, withEvent } from "../events";
 import { keyUse } from "../lifecycle/key-use";
 import { turnDeltas } from "../metrics";
 import type { CallEvent, ReplyChannel, TurnInput, TurnResult } from "../types";
@@ -78,9 +79,12 @@ export function storeTurn(
     spokenText === undefined
       ? { turnId: id, role: "assistant", text: masked.replyText, at: now }
       : { turnId: id, role: "assistant", text: spokenText, at: now, interrupted: true };
+  const toolCalls = result.toolCalls?.map((t) => ({ name: t.name, ok: t.ok }));
+  const recorded = withEvent(updated, "turn.completed", turnCompletedData(userEntry, replyEntry, toolCalls), now);
   let ended: CallEvent | undefined;
   call.store.transaction(() => {
-    call.store.appendTurn(updated, [userEntry, replyEntry], {
+    call.store.appendTurn(recorded.session, [userEntry, replyEntry], {
+      events: recorded.events,
       refs: replyAudioRefs(call, id, turn.spoken.synth),
       metrics: turnDeltas(result, turn.heard.attempts, turn.spoken.synth?.attempts, turn.agent),
       ...keyUse(input, "call.turn", now),
@@ -93,10 +97,12 @@ export function storeTurn(
         : { enqueueIfAbsent: { job: JOB_INDEX, nextAt: Date.now() + call.config.SYNC_INTERVAL_SECONDS * 1000 } }),
     });
     if (input.payload.kind === "audio" && masked.keepCallerAudio) storeCallerAudio(call, id, input.payload.audio);
-    if (input.idempotencyKey) call.store.putIdempotent(input.idempotencyKey, turn.fingerprint, JSON.stringify(result));
-    if (turn.endCall) ended = markEnded(call, updated, turn.agent ? "agent" : "flow");
+    if (input.idempotencyKey)
+      call.store.idempotency.put(input.idempotencyKey, turn.fingerprint, JSON.stringify(result));
+    if (turn.endCall) ended = markEnded(call, recorded.session, turn.agent ? "agent" : "flow");
   });
-  return ended ? { updated, ended } : { updated };
+  call.flushEvents();
+  return ended ? { updated: recorded.session, ended } : { updated: recorded.session };
 }
 
 /**

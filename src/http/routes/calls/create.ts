@@ -25,6 +25,7 @@ import { log } from "../../../observability/log";
 import { CreateCallBody, CreateCallResponse, problemResponses, ReplyQuery } from "../schemas";
 
 import { byteSize } from "./views";
+import { webhookEventsFor } from "../webhook-events";
 
 /** POST /calls: start a call (its object speaks the greeting). */
 export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
@@ -65,6 +66,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
           `Flow '${flow}' does not exist; omit flow for the default '${DEFAULT_FLOW_ID}'.`,
         );
       const callId = body.callId ?? `call_${randomAlphanumeric(16)}`;
+      const webhookEvents = webhookEventsFor(c.env.DB, tenantId, c.var.requestId);
       const residency = tenant.residency ?? body.residency ?? null;
       if (agent) refuseUnservedAgent(c.env, cfg, agent, residency);
       const callExistsError = new ApiError(
@@ -94,6 +96,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
           await recordCallResidency(c.env.DB, tenantId, callId, residency);
         }
         const locationHint = locationHintFor(c.req.raw.cf as CallerLocation | undefined);
+        const events = await webhookEvents;
         const answer = await rpcCall("create", (trace) =>
           callStub(c.env, tenantId, callId, residency, locationHint).create({
             caller: callerPosition(c.req.raw.cf as CallerCf | undefined),
@@ -103,6 +106,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
             language: body.language ?? agent?.definition.language ?? cfg.DEFAULT_LANGUAGE,
             flow,
             ...(agent ? { agent } : {}),
+            ...(events.length ? { webhookEvents: events } : {}),
             metadata,
             context,
             reply,

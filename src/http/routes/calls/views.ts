@@ -36,6 +36,7 @@ export function publicView(v: CallViewRecord, tier: Tier) {
     ...(v.residency ? { residency: v.residency } : {}),
     ...(v.agent ? { agent: { agentId: v.agent.agentId, version: v.agent.version } } : {}),
     ...(v.llmTokens ? { llmTokens: v.llmTokens } : {}),
+    ...(v.analysis ? { analysis: v.analysis } : {}),
   };
 }
 
