@@ -7,16 +7,21 @@ import {
   failDelivery,
   failEventDeliveries,
   readDelivery,
+  recordAttempts,
   recordEvent,
+  recordEvents,
   type DeliveryKey,
 } from "../storage/webhook-deliveries";
 import { subscribedEndpoints } from "../storage/webhook-store";
 import { retryDelaySeconds } from "./backoff";
 import {
   addDeltas,
+  attemptOnce,
   batchSubscribers,
   deliverOnce,
   deliveryRun,
+  isAttempted,
+  settle,
   type DeliveryOptions,
   type DeliveryRun,
 } from "./deliver";
@@ -28,7 +33,9 @@ import { parseEventMessage } from "./message";
  *   { kind: "event" }     the event is stored once, with a pending delivery per enabled endpoint
  *                         subscribed to its type, and each is attempted at once, in parallel; a
  *                         failed one becomes a { kind: "delivery" } message delayed by the backoff
- *                         (src/events/backoff.ts). An event no endpoint wants is not stored.
+ *                         (src/events/backoff.ts). An event no endpoint wants is not stored. A
+ *                         batch's events cost D1 two writes in all (stored, attempts recorded),
+ *                         whatever their number.
  *   { kind: "delivery" }  one delivery attempted again (a retry, or POST .../retry): already
  *                         delivered or given up → acknowledged; failed again → the message is
  *                         retried with the next delay, until 24 hours have passed since the first
@@ -53,76 +60,87 @@ export async function consumeEvents(
   options: DeliveryOptions = {},
 ): Promise<void> {
   const run = deliveryRun(env, options);
-  const handle = isDeadLetterQueue(batch.queue) ? deadLetter : consume;
-  await Promise.all(batch.messages.map((message) => handle(run, message)));
+  if (isDeadLetterQueue(batch.queue)) await Promise.all(batch.messages.map((m) => deadLetter(run, m)));
+  else {
+    const events: { message: Message<unknown>; event: WebhookEvent }[] = [];
+    const deliveries: { message: Message<unknown>; key: DeliveryKey }[] = [];
+    for (const message of batch.messages) {
+      const body = parseEventMessage(message.body);
+      if (!body) {
+        log("event_message_unreadable", { messageId: message.id }, "error");
+        message.ack();
+      } else if (body.kind === "event") events.push({ message, event: body.event });
+      else deliveries.push({ message, key: body });
+    }
+    await Promise.all([fanOut(run, events), ...deliveries.map((d) => redeliver(run, d.message, d.key))]);
+  }
   if (Object.keys(run.deltas).length) addGlobal(env, ctx, run.deltas);
 }
 
-async function consume(run: DeliveryRun, message: Message<unknown>): Promise<void> {
-  const body = parseEventMessage(message.body);
-  if (!body) {
-    log("event_message_unreadable", { messageId: message.id }, "error");
-    message.ack();
-    return;
-  }
+/** The retry of a message the consumer could not handle, with the backoff's delay for its attempt number. */
+function retryMessage(run: DeliveryRun, message: Message<unknown>, ids: Record<string, string>, err: unknown): void {
+  const delaySeconds = retryDelaySeconds(message.attempts, run.random);
+  log("event_message_failed", { messageId: message.id, ...ids, error: errorMessage(err), delaySeconds }, "warn");
+  message.retry({ delaySeconds });
+}
+
+/**
+ * The batch's events: stored with their deliveries in one D1 batch, every first attempt made (in
+ * parallel, MAX_PARALLEL_ATTEMPTS at a time), the attempts recorded in one D1 batch, and the
+ * retries of those that failed queued. If storing, recording or queueing fails, the event messages
+ * are retried: delivered deliveries are then skipped, pending ones attempted again (at least once).
+ */
+async function fanOut(run: DeliveryRun, items: { message: Message<unknown>; event: WebhookEvent }[]): Promise<void> {
+  if (!items.length) return;
   try {
-    if (body.kind === "event") {
-      await fanOut(run, body.event);
-      message.ack();
-    } else {
-      const retryIn = await redeliver(run, body);
-      if (retryIn === undefined) message.ack();
-      else message.retry({ delaySeconds: retryIn });
-    }
-  } catch (err) {
-    const delaySeconds = retryDelaySeconds(message.attempts, run.random);
-    log(
-      "event_message_failed",
-      { messageId: message.id, ...idsOf(body), error: errorMessage(err), delaySeconds },
-      "warn",
+    const db = run.env.DB;
+    const subscribed = await Promise.all(items.map(({ event }) => batchSubscribers(run, event.tenantId, event.type)));
+    // The same event twice in one batch (Queues delivers at least once) is worked on once.
+    const seen = new Set<string>();
+    const wanted = items.flatMap(({ event }, i) =>
+      subscribed[i]?.length && !seen.has(event.id) && seen.add(event.id) ? [{ event, endpointIds: subscribed[i] }] : [],
     );
-    message.retry({ delaySeconds });
+    const pending = await recordEvents(db, wanted, new Date(run.now()).toISOString());
+    const jobs = wanted.flatMap(({ event }, i) =>
+      (pending[i] ?? []).map((p) => ({
+        key: { tenantId: event.tenantId, endpointId: p.endpointId, eventId: event.id },
+        event,
+        p,
+      })),
+    );
+    const tried = await Promise.allSettled(jobs.map((j) => attemptOnce(run, j.key, j.event, j.p)));
+    const attempted = tried.flatMap((t) => (t.status === "fulfilled" && isAttempted(t.value) ? [t.value] : []));
+    const saved = await recordAttempts(db, attempted);
+    const retries: MessageSendRequest<EventMessage>[] = [];
+    attempted.forEach((a, i) => {
+      const delaySeconds = settle(run, a, saved[i] ?? null).retryInSeconds;
+      if (delaySeconds !== undefined) retries.push({ body: { v: 1, kind: "delivery", ...a.key }, delaySeconds });
+    });
+    tried.forEach((t, i) => {
+      if (t.status === "fulfilled") return;
+      // The attempt could not even be made (D1, the keyring): tried again like a failed one.
+      const { key } = jobs[i] as { key: DeliveryKey };
+      log("event_delivery_failed", { ...key, error: errorMessage(t.reason) }, "warn");
+      retries.push({ body: { v: 1, kind: "delivery", ...key }, delaySeconds: retryDelaySeconds(1, run.random) });
+    });
+    if (retries.length) await run.env.EVENTS.sendBatch(retries);
+    for (const { message } of items) message.ack();
+  } catch (err) {
+    for (const { message, event } of items) retryMessage(run, message, idsOf({ v: 1, kind: "event", event }), err);
   }
 }
 
-/** Stores the event and its deliveries, makes every first attempt, and queues the retries of those that failed. */
-async function fanOut(run: DeliveryRun, event: WebhookEvent): Promise<void> {
-  const db = run.env.DB;
-  const endpoints = await batchSubscribers(run, event.tenantId, event.type);
-  if (!endpoints.length) return;
-  const pending = await recordEvent(db, event, endpoints, new Date(run.now()).toISOString());
-  const steps = await Promise.allSettled(
-    pending.map((p) =>
-      deliverOnce(run, { tenantId: event.tenantId, endpointId: p.endpointId, eventId: event.id }, event, p),
-    ),
-  );
-  const retries: MessageSendRequest<EventMessage>[] = [];
-  steps.forEach((step, i) => {
-    const endpointId = (pending[i] as { endpointId: string }).endpointId;
-    let delaySeconds: number | undefined;
-    if (step.status === "fulfilled") delaySeconds = step.value.retryInSeconds;
-    else {
-      // The attempt could not even be made or recorded (D1, the keyring): tried again like a failed one.
-      delaySeconds = retryDelaySeconds(1, run.random);
-      log("event_delivery_failed", { eventId: event.id, endpointId, error: errorMessage(step.reason) }, "warn");
-    }
-    if (delaySeconds !== undefined)
-      retries.push({
-        body: { v: 1, kind: "delivery", tenantId: event.tenantId, endpointId, eventId: event.id },
-        delaySeconds,
-      });
-  });
-  // If this fails the event message is retried: delivered deliveries are skipped, pending ones tried again.
-  if (retries.length) await run.env.EVENTS.sendBatch(retries);
-}
-
-/** One delivery tried again; the seconds before the next try, or undefined when it is settled. */
-async function redeliver(run: DeliveryRun, key: DeliveryKey): Promise<number | undefined> {
-  const record = await readDelivery(run.env.DB, key);
-  // No record: the endpoint was deleted or the call erased. Delivered or given up: nothing to do.
-  if (!record || record.status !== "pending") return undefined;
-  const step = await deliverOnce(run, key, record.event, record);
-  return step.retryInSeconds;
+/** One delivery tried again: acknowledged once settled, else retried after the backoff's next delay. */
+async function redeliver(run: DeliveryRun, message: Message<unknown>, key: DeliveryKey): Promise<void> {
+  try {
+    const record = await readDelivery(run.env.DB, key);
+    // No record: the endpoint was deleted or the call erased. Delivered or given up: nothing to do.
+    const step = record?.status === "pending" ? await deliverOnce(run, key, record.event, record) : undefined;
+    if (step?.retryInSeconds === undefined) message.ack();
+    else message.retry({ delaySeconds: step.retryInSeconds });
+  } catch (err) {
+    retryMessage(run, message, { tenantId: key.tenantId, endpointId: key.endpointId, eventId: key.eventId }, err);
+  }
 }
 
 /** A dead-lettered message: its deliveries are given up and recorded as such. */

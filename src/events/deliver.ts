@@ -2,9 +2,16 @@ import type { EventType, WebhookEvent } from "../call/events";
 import { getConfig } from "../config/config";
 import { histogramDeltas } from "../observability/metrics-global";
 import { attemptDelta, deliveryDelta, EVENT_LAG, EVENT_LAG_BUCKETS_MS } from "../observability/metrics-events";
-import { failDelivery, recordAttempt, type DeliveryKey, type DeliveryStatus } from "../storage/webhook-deliveries";
+import {
+  failDelivery,
+  recordAttempt,
+  type AttemptRecord,
+  type DeliveryKey,
+  type DeliveryStatus,
+  type SavedAttempt,
+} from "../storage/webhook-deliveries";
 import { endpointForDelivery, subscribedEndpoints, type DeliveryEndpoint } from "../storage/webhook-store";
-import { attemptDelivery, DEFAULT_ATTEMPT_TIMEOUT_MS, type AttemptContext } from "./attempt";
+import { attemptDelivery, DEFAULT_ATTEMPT_TIMEOUT_MS, type AttemptContext, type AttemptResult } from "./attempt";
 import { RETRY_WINDOW_MS, retryDelaySeconds } from "./backoff";
 
 /**
@@ -125,20 +132,33 @@ export interface DeliveryStep {
   retryInSeconds?: number;
 }
 
-/** Makes one attempt of the delivery `key` of `event` and records it. Throws only when D1 or the keyring fails. */
-export async function deliverOnce(
+/** An attempt made, with the row update it asks for and, on failure, the wait before the next one. */
+export interface Attempted {
+  key: DeliveryKey;
+  event: WebhookEvent;
+  result: AttemptResult;
+  record: AttemptRecord;
+  retryIn?: number;
+  finishedAt: number;
+}
+
+/**
+ * Makes one attempt of the delivery `key` of `event`, without recording it (the caller records a
+ * batch's attempts together: recordAttempt(s)); a step instead when there is nothing to attempt.
+ * Throws only when D1 or the keyring fails.
+ */
+export async function attemptOnce(
   run: DeliveryRun,
   key: DeliveryKey,
   event: WebhookEvent,
   state: DeliveryState,
-): Promise<DeliveryStep> {
-  const db = run.env.DB;
+): Promise<Attempted | DeliveryStep> {
   const endpoint = await batchEndpoint(run, key);
   // Deleted: its delivery rows went with it, nothing to record.
   if (!endpoint) return { status: "gone" };
   if (!endpoint.enabled) {
     // Disabled: this delivery is given up (a retry asked for after enabling it again sends it).
-    if (await failDelivery(db, key, "the endpoint is disabled")) addDeltas(run, deliveryDelta("skipped"));
+    if (await failDelivery(run.env.DB, key, "the endpoint is disabled")) addDeltas(run, deliveryDelta("skipped"));
     return { status: "failed" };
   }
   const { outcome, startedAt, finishedAt } = await run.slot(async () => {
@@ -150,25 +170,43 @@ export async function deliverOnce(
   const windowOver = Date.parse(retryUntil) <= finishedAt;
   const retryIn =
     outcome.ok || !outcome.retryable || windowOver ? undefined : retryDelaySeconds(state.attempts + 1, run.random);
-  const status: DeliveryStatus = outcome.ok ? "delivered" : retryIn === undefined ? "failed" : "pending";
-  const saved = await recordAttempt(db, key, {
-    status,
+  const record: AttemptRecord = {
+    status: outcome.ok ? "delivered" : retryIn === undefined ? "failed" : "pending",
     httpStatus: outcome.httpStatus,
     latencyMs: outcome.latencyMs,
     error: outcome.error,
     at: new Date(startedAt).toISOString(),
     retryUntil,
     nextAttemptAt: retryIn === undefined ? null : new Date(finishedAt + retryIn * 1000).toISOString(),
-  });
-  addDeltas(run, attemptDelta(outcome.result));
+  };
+  return { key, event, result: outcome.result, record, finishedAt, ...(retryIn === undefined ? {} : { retryIn }) };
+}
+
+export const isAttempted = (a: Attempted | DeliveryStep): a is Attempted => "record" in a;
+
+/** What follows from a recorded attempt (`saved`: the row after it): the metrics, and whether to try again. */
+export function settle(run: DeliveryRun, a: Attempted, saved: SavedAttempt | null): DeliveryStep {
+  addDeltas(run, attemptDelta(a.result));
   if (!saved) return { status: "gone" };
   if (saved.firstDelivery) {
     addDeltas(run, deliveryDelta("delivered"));
-    const lag = finishedAt - Date.parse(event.createdAt);
+    const lag = a.finishedAt - Date.parse(a.event.createdAt);
     addDeltas(run, histogramDeltas(EVENT_LAG, {}, Math.max(0, lag), EVENT_LAG_BUCKETS_MS));
   }
-  if (saved.status === "failed" && status === "failed") addDeltas(run, deliveryDelta("failed"));
-  return saved.status === "pending" && retryIn !== undefined
-    ? { status: "pending", retryInSeconds: retryIn }
+  if (saved.status === "failed" && a.record.status === "failed") addDeltas(run, deliveryDelta("failed"));
+  return saved.status === "pending" && a.retryIn !== undefined
+    ? { status: "pending", retryInSeconds: a.retryIn }
     : { status: saved.status };
+}
+
+/** One attempt, recorded at once (a retry: one delivery a message). */
+export async function deliverOnce(
+  run: DeliveryRun,
+  key: DeliveryKey,
+  event: WebhookEvent,
+  state: DeliveryState,
+): Promise<DeliveryStep> {
+  const attempted = await attemptOnce(run, key, event, state);
+  if (!isAttempted(attempted)) return attempted;
+  return settle(run, attempted, await recordAttempt(run.env.DB, key, attempted.record));
 }

@@ -42,17 +42,16 @@ export interface PendingDelivery {
 }
 
 /**
- * Stores the event (once) and a pending delivery for each endpoint (once each), and answers the
- * deliveries still pending: after a redelivered queue message, those already delivered or given
- * up are not attempted again.
+ * Stores each event (once) and a pending delivery for each of its endpoints (once each), in one
+ * D1 batch, and answers, per event, the deliveries still pending: after a redelivered queue
+ * message, those already delivered or given up are not attempted again.
  */
-export async function recordEvent(
+export async function recordEvents(
   db: D1Database,
-  event: WebhookEvent,
-  endpointIds: readonly string[],
+  items: readonly { event: WebhookEvent; endpointIds: readonly string[] }[],
   now: string,
-): Promise<PendingDelivery[]> {
-  const statements = [
+): Promise<PendingDelivery[][]> {
+  const statements = items.flatMap(({ event, endpointIds }) => [
     db
       .prepare(
         `INSERT OR IGNORE INTO webhook_events (event_id, tenant_id, call_id, type, sequence, created_at, body_json)
@@ -73,12 +72,27 @@ export async function recordEvent(
          WHERE tenant_id = ? AND event_id = ? AND status = 'pending' ORDER BY endpoint_id`,
       )
       .bind(event.tenantId, event.id),
-  ];
+  ]);
+  if (!statements.length) return [];
   const results = await db.batch<{ endpoint_id: string; attempts: number; retry_until: string | null }>(statements);
-  const wanted = new Set(endpointIds);
-  return (results[results.length - 1]?.results ?? [])
-    .filter((r) => wanted.has(r.endpoint_id))
-    .map((r) => ({ endpointId: r.endpoint_id, attempts: r.attempts, retryUntil: r.retry_until }));
+  let at = -1;
+  return items.map(({ endpointIds }) => {
+    at += endpointIds.length + 2; // this event's SELECT
+    const wanted = new Set(endpointIds);
+    return (results[at]?.results ?? [])
+      .filter((r) => wanted.has(r.endpoint_id))
+      .map((r) => ({ endpointId: r.endpoint_id, attempts: r.attempts, retryUntil: r.retry_until }));
+  });
+}
+
+/** recordEvents for one event. */
+export async function recordEvent(
+  db: D1Database,
+  event: WebhookEvent,
+  endpointIds: readonly string[],
+  now: string,
+): Promise<PendingDelivery[]> {
+  return (await recordEvents(db, [{ event, endpointIds }], now))[0] ?? [];
 }
 
 /** A delivery with its event, for one attempt. */
@@ -120,17 +134,15 @@ export interface AttemptRecord {
   nextAttemptAt: string | null;
 }
 
-/**
- * Records an attempt. A row already delivered stays delivered (a duplicate attempt that failed
- * changes nothing but the counters). Answers the row's status after the update and whether this
- * attempt was its first success (for the event-to-delivery lag).
- */
-export async function recordAttempt(
-  db: D1Database,
-  key: DeliveryKey,
-  a: AttemptRecord,
-): Promise<{ status: DeliveryStatus; attempts: number; firstDelivery: boolean } | null> {
-  const row = await db
+/** The row after an attempt was recorded, and whether the attempt was its first success (the lag's sample). */
+export interface SavedAttempt {
+  status: DeliveryStatus;
+  attempts: number;
+  firstDelivery: boolean;
+}
+
+function attemptStatement(db: D1Database, key: DeliveryKey, a: AttemptRecord): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE webhook_deliveries SET
          status = CASE WHEN status = 'delivered' THEN 'delivered' ELSE ?1 END,
@@ -154,14 +166,32 @@ export async function recordAttempt(
       key.tenantId,
       key.endpointId,
       key.eventId,
-    )
-    .first<{ status: DeliveryStatus; attempts: number; delivered_at: string | null }>();
-  if (!row) return null;
-  return {
-    status: row.status,
-    attempts: row.attempts,
-    firstDelivery: a.status === "delivered" && row.delivered_at === a.at,
-  };
+    );
+}
+
+/**
+ * Records attempts, in one D1 batch. A row already delivered stays delivered (a duplicate attempt
+ * that failed changes nothing but the counters). Answers each row as it is after the update
+ * (null: the row is gone, its endpoint deleted meanwhile).
+ */
+export async function recordAttempts(
+  db: D1Database,
+  items: readonly { key: DeliveryKey; record: AttemptRecord }[],
+): Promise<(SavedAttempt | null)[]> {
+  if (!items.length) return [];
+  type Row = { status: DeliveryStatus; attempts: number; delivered_at: string | null };
+  const results = await db.batch<Row>(items.map(({ key, record }) => attemptStatement(db, key, record)));
+  return items.map(({ record }, i) => {
+    const row = results[i]?.results[0];
+    if (!row) return null;
+    const firstDelivery = record.status === "delivered" && row.delivered_at === record.at;
+    return { status: row.status, attempts: row.attempts, firstDelivery };
+  });
+}
+
+/** recordAttempts for one attempt. */
+export async function recordAttempt(db: D1Database, key: DeliveryKey, a: AttemptRecord): Promise<SavedAttempt | null> {
+  return (await recordAttempts(db, [{ key, record: a }]))[0] ?? null;
 }
 
 /** Gives a pending delivery up without an attempt (its endpoint is disabled, or the dead-letter queue took it). */

@@ -103,18 +103,19 @@ describe("delivering an event", () => {
     ]);
     const tries = new Map<string, number>();
     const processed: Received[] = [];
-    // Per endpoint and event, the first few attempts fail in turn: no connection, no answer in time
-    // (after the receiver processed it: a duplicate follows), 500, 503; then 2xx.
+    const events = Array.from({ length: 12 }, (_, i) => event(tenantId, i % 2 ? "call.ended" : "call.started"));
+    // Per endpoint, the i-th event's first i % 4 attempts fail in turn: no connection, no answer in
+    // time (after the receiver processed it: a duplicate follows), 500, 503; then 2xx.
     const { seen } = receiver((got) => {
       const k = `${got.url} ${got.headers["webhook-id"]}`;
       const n = (tries.get(k) ?? 0) + 1;
       tries.set(k, n);
-      const failures = got.headers["webhook-id"]!.length % 4;
-      if (n > failures) {
+      const i = events.findIndex((e) => e.id === got.headers["webhook-id"]);
+      if (n > i % 4) {
         processed.push(got);
         return new Response(null, { status: 204 });
       }
-      const mode = (n + failures) % 4;
+      const mode = (n + i) % 4;
       if (mode === 0) return "network";
       if (mode === 1) {
         processed.push(got);
@@ -123,10 +124,12 @@ describe("delivering an event", () => {
       return new Response("busy", { status: mode === 2 ? 500 : 503 });
     });
     const { env: testEnv, sent } = queueEnv();
-    const events = Array.from({ length: 12 }, (_, i) => event(tenantId, i % 2 ? "call.ended" : "call.started"));
-    // Queues delivers at least once too: the first batch holds one event twice.
+    // Queues delivers at least once too: the first batch holds one event twice, and it comes again later.
     const first = [...events.map((e) => queued(eventMessage(e))), queued(eventMessage(events[0]!))];
     const delays = await drain(testEnv, sent, first, FAST);
+    const before = seen.length;
+    expect((await runBatch(testEnv, [queued(eventMessage(events[0]!))], FAST)).acked).toHaveLength(1);
+    expect(seen.length).toBe(before); // delivered already: not sent again
 
     const expected = events.flatMap((e) =>
       e.type === "call.ended" ? [`${HOOK_URL} ${e.id}`, `${HOOK_URL}/b ${e.id}`] : [`${HOOK_URL} ${e.id}`],
@@ -284,6 +287,52 @@ describe("delivering an event", () => {
     expect(most).toBe(6);
     const rows = await deliveryRows(tenantId, endpointId);
     expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array.from({ length: 10 }, () => ["delivered", 1]));
+  });
+
+  it("writes a batch of events to D1 in two batches, reading each endpoint and type once", async () => {
+    const { tenantId, key } = await tenant();
+    await webhook(key, { events: ["call.started", "call.ended"] });
+    await webhook(key, { events: ["call.started"], url: `${HOOK_URL}/2` });
+    const { seen } = receiver();
+    const { env: testEnv } = queueEnv();
+    const calls: string[] = [];
+    const db = testEnv.DB;
+    const counted = {
+      prepare: (sql: string) => {
+        const statement = db.prepare(sql);
+        return new Proxy(statement, {
+          get(target, prop, receiver) {
+            const value: unknown = Reflect.get(target, prop, receiver);
+            if (prop === "bind")
+              return (...args: unknown[]) => {
+                const bound = (value as (...a: unknown[]) => D1PreparedStatement).apply(target, args);
+                for (const m of ["first", "all", "run"] as const) {
+                  const original = bound[m].bind(bound) as (...a: unknown[]) => Promise<unknown>;
+                  (bound as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => {
+                    calls.push(`${m} ${sql.trim().split(/\s+/).slice(0, 3).join(" ")}`);
+                    return original(...a);
+                  };
+                }
+                return bound;
+              };
+            return typeof value === "function" ? (value as () => unknown).bind(target) : value;
+          },
+        });
+      },
+      batch: (statements: D1PreparedStatement[]) => {
+        calls.push(`batch of ${statements.length}`);
+        return db.batch(statements);
+      },
+    } as unknown as D1Database;
+    const events = Array.from({ length: 10 }, (_, i) => event(tenantId, i % 2 ? "call.ended" : "call.started"));
+    await runBatch(
+      { ...testEnv, DB: counted } as Env,
+      events.map((e) => queued(eventMessage(e))),
+    );
+    expect(seen).toHaveLength(15);
+    // Reads: the subscribers of each type, each endpoint once. Writes: two batches.
+    expect(calls.filter((c) => c.startsWith("batch"))).toEqual(["batch of 35", "batch of 15"]);
+    expect(calls.filter((c) => !c.startsWith("batch"))).toHaveLength(4);
   });
 
   it("acknowledges a message it cannot read instead of retrying it", async () => {
