@@ -18,7 +18,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Node scripts (dev helpers, vendor generator) run outside workerd.
-    files: ["scripts/**/*.mjs", "bench/**/*.mjs", "src/providers/local/tools/**/*.mjs", "test/browser/**/*.mjs"],
+    files: [
+      "scripts/**/*.mjs",
+      "bench/**/*.mjs",
+      "src/providers/local/tools/**/*.mjs",
+      "test/browser/**/*.mjs",
+      "test/deploy/**/*.mjs",
+      "test/smoke/**/*.mjs",
+    ],
     languageOptions: {
       globals: {
         console: "readonly",

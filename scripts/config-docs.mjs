@@ -8,59 +8,16 @@
 //   npm run docs:config              rewrite docs/configuration.md
 //   npm run docs:config -- --check   exit 1 if docs/configuration.md is not what this would write (CI)
 //
-// The schemas are TypeScript inside the Worker's source, so they are bundled with esbuild (a dev
-// dependency) for Node into a temporary .mjs and imported from there. Binary modules of the embedded
-// speech engine (.bin, .wasm) are bundled empty: nothing here runs it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// The schemas are TypeScript inside the Worker's source: scripts/lib/settings.mjs bundles them for Node.
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import { loadSchemas, SECRET_NAME } from "./lib/settings.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(root, "docs/configuration.md");
 const TEMPLATE = join(root, "scripts/config-docs.template.md");
 const check = process.argv.includes("--check");
-
-/** Imports ConfigSchema and PROVIDER_MODULES from a temporary Node bundle of the source. */
-async function loadSchemas() {
-  const dir = mkdtempSync(join(tmpdir(), "config-docs-"));
-  try {
-    const outfile = join(dir, "schemas.mjs");
-    await build({
-      stdin: {
-        contents:
-          'export { ConfigSchema } from "./src/config/config.ts";\n' +
-          'export { PROVIDER_MODULES } from "./src/providers/registry.ts";\n' +
-          'export { LLM_MODULES } from "./src/providers/llm/registry.ts";\n',
-        resolveDir: root,
-        loader: "ts",
-      },
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node22",
-      outfile,
-      loader: { ".bin": "empty", ".wasm": "empty" },
-      // CommonJS dependencies (the AWS SDK) require Node's built-in modules.
-      banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
-      // workerd's own modules do not exist in Node; nothing the schemas need comes from them.
-      plugins: [
-        {
-          name: "stub-cloudflare",
-          setup(b) {
-            b.onResolve({ filter: /^cloudflare:/ }, (a) => ({ path: a.path, namespace: "stub" }));
-            b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export default {};", loader: "js" }));
-          },
-        },
-      ],
-      logLevel: "error",
-    });
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // ---- Reading a zod 4 schema ------------------------------------------------------------------
 
@@ -231,8 +188,6 @@ function row(name, d, { secretByName = false } = {}) {
 }
 
 const HEADER = "| setting | type | default | bounds | description |\n| --- | --- | --- | --- | --- |";
-/** Provider settings carry no `secret` mark: credentials are recognised by their names. */
-const SECRET_NAME = /(_KEY|_SECRET_ACCESS_KEY|_TOKEN|_JSON|_ACCESS_KEY_ID)$/;
 
 function configTable(ConfigSchema) {
   const rows = Object.entries(ConfigSchema.shape).map(([name, schema]) => {
