@@ -1,7 +1,8 @@
 // Command-line options of bench/faults.mjs and the fault servers each scenario starts.
 
 export const USAGE =
-  "npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2] [--seed 42]\n" +
+  "npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2]\n" +
+  "                          [--seeds 1,2,3 | --seed 42]                       one run per seed, each from scratch\n" +
   `                          [--fault-rate 0.4] [--outage 80-140|none]          region A (or the single server)
                           [--fault-rate-b 0.1] [--outage-b 100-130|none]     region B (failover only)
                           [--fault-rate-dg 0.05] [--outage-dg 150-160|none]  self-hosted Deepgram (failover only)
@@ -25,7 +26,8 @@ export function parseArgs(argv) {
     turns: 200,
     concurrency: 4,
     rate: 2,
-    seed: 42,
+    seed: 1,
+    seeds: [1, 2, 3],
     faultRate: 0.4,
     outage: [80, 140],
     faultRateB: 0.1,
@@ -46,7 +48,12 @@ export function parseArgs(argv) {
       const [flag, inline] = arg.slice(2).split("=", 2);
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value`);
-      if (flag === "scenario") {
+      if (flag === "seeds") {
+        const seeds = value.split(",").map((x) => Number(x.trim()));
+        if (!seeds.length || !seeds.every((x) => Number.isInteger(x) && x >= 0))
+          throw new Error("--seeds takes non-negative integers separated by commas");
+        o.seeds = seeds;
+      } else if (flag === "scenario") {
         if (value !== "failover" && value !== "single") throw new Error("--scenario is failover or single");
         o.scenario = value;
       } else if (WINDOWS[flag]) {
@@ -62,6 +69,10 @@ export function parseArgs(argv) {
     } else o.turns = Number(arg);
   }
   if (!(Number.isInteger(o.turns) && o.turns > 0)) throw new Error("turns must be a positive integer");
+  if (argv.some((a) => a === "--seed" || a.startsWith("--seed="))) {
+    if (!Number.isInteger(o.seed)) throw new Error("--seed must be an integer");
+    o.seeds = [o.seed];
+  }
   if (!(Number.isInteger(o.concurrency) && o.concurrency > 0))
     throw new Error("--concurrency must be a positive integer");
   for (const k of ["faultRate", "faultRateB", "faultRateDg"])

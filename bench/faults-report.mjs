@@ -362,3 +362,57 @@ export function report({
   }
   return problems.length === 0 && callerErrors.length === 0 && !stopReason;
 }
+
+/** A 503 counts as late when sent more than this long after the latest outage ended (none under way). */
+export const LATE_503_AFTER_S = 2;
+/** The target of issue 19: in every seed, at least this share of audio turns answered 200, and no late 503. */
+export const TARGET_SHARE = 0.99;
+
+/**
+ * One seed's fixed-format line, `faults seed=1 audio_turns=200 ok=199 share=99.5% late_503=0`, and its figures.
+ * A 503 is late when no outage was under way when its turn was sent and the latest outage had ended more than
+ * LATE_503_AFTER_S before (or, before any outage, the run had been going that long): every server was up, apart
+ * from its random faults, and a breaker still refused callers.
+ */
+export function seedLine(seed, allTurns, servers, runStartS) {
+  const turns = allTurns.filter((t) => !t.cut);
+  const ok = turns.filter((t) => t.status === 200).length;
+  const windows = servers
+    .filter((s) => s.window.from !== undefined)
+    .map((s) => ({ from: s.window.from, to: s.window.to ?? Infinity }));
+  const late = turns.filter((t) => {
+    if (t.status !== 503) return false;
+    if (windows.some((w) => t.at >= w.from && t.at < w.to)) return false;
+    const ended = Math.max(runStartS, ...windows.filter((w) => w.to <= t.at).map((w) => w.to));
+    return t.at - ended > LATE_503_AFTER_S;
+  });
+  const share = turns.length ? ok / turns.length : 0;
+  return {
+    audioTurns: turns.length,
+    ok,
+    share,
+    late503: late.length,
+    line:
+      `faults seed=${seed} audio_turns=${turns.length} ok=${ok} share=${(100 * share).toFixed(1)}% ` +
+      `late_503=${late.length}`,
+  };
+}
+
+/** Prints every seed's line and whether the target was met in each; true when it was. */
+export function seedSummary(results, seeds) {
+  console.log(`\n=== bench:faults, ${results.length} of ${seeds.length} seeds run ===`);
+  for (const r of results) console.log(r.failed ? `faults seed=${r.seed} FAILED (see above)` : r.line);
+  const done = results.filter((r) => !r.failed);
+  const met =
+    done.length === seeds.length && done.every((r) => r.share >= TARGET_SHARE && r.late503 === 0 && r.audioTurns > 0);
+  const turns = done.reduce((a, r) => a + r.audioTurns, 0);
+  const ok = done.reduce((a, r) => a + r.ok, 0);
+  console.log(
+    `faults all seeds=${done.map((r) => r.seed).join(",")} audio_turns=${turns} ok=${ok} ` +
+      `share=${turns ? ((100 * ok) / turns).toFixed(1) : "0.0"}% ` +
+      `min_share=${done.length ? (100 * Math.min(...done.map((r) => r.share))).toFixed(1) : "0.0"}% ` +
+      `late_503=${done.reduce((a, r) => a + r.late503, 0)}`,
+  );
+  console.log(`target (every seed: share >= ${100 * TARGET_SHARE}%, late_503 = 0): ${met ? "met" : "NOT MET"}`);
+  return met;
+}

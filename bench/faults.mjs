@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 // Does voice-edge keep answering when its speech-to-text providers misbehave? Measured end to end.
 //
-// Usage: npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2] [--seed 42]
-//                                [--fault-rate 0.4] [--outage 80-140] [--fault-rate-b 0.1] [--outage-b 100-130]
-//                                [--fault-rate-dg 0.05] [--outage-dg 150-160] [--control-every 5] [--cap 300]
-//                                [--verbose]
+// Usage: npm run bench:faults -- [turns] [--scenario failover|single] [--concurrency 4] [--rate 2]
+//                                [--seeds 1,2,3 | --seed 42] [--fault-rate 0.4] [--outage 80-140]
+//                                [--fault-rate-b 0.1] [--outage-b 100-130] [--fault-rate-dg 0.05]
+//                                [--outage-dg 150-160] [--control-every 5] [--cap 300] [--verbose]
+//
+// The scenario below runs once per seed (default 1, 2 and 3), each with fresh fault servers seeded
+// from it and a fresh Worker (so no breaker carries over). After each run, and together at the end:
+//   faults seed=1 audio_turns=200 ok=199 share=99.5% late_503=0
+// audio_turns: audio turns answered (not cut off by a stop); ok: answered 200; late_503: 503s to
+// audio turns sent more than 2 s after the latest outage ended while no outage was under way (every
+// server healthy again, apart from its random faults). Target: share ≥ 99% and late_503 = 0 in
+// every seed; the exit status is 1 when a seed misses it.
 //
 // 1. Starts seeded fault-injecting STT servers (bench/fault-provider.mjs) on 127.0.0.1. Each fails
 //    its own share of requests with 500, 429 (Retry-After: 1), a hang, a slow answer (4 s),
@@ -34,7 +42,8 @@
 //    call: retries and failovers, with provider, region and attempts) and `stt_unavailable` log lines.
 // 5. Prints success rate per turn kind, p50/p95/p99 latency, the turns each provider-region served,
 //    the failovers, the 503s and their Retry-After, and the breaker transitions per provider-region
-//    (bench/faults-report.mjs), then stops everything it started (also on errors, Ctrl-C and the `cap`).
+//    (bench/faults-report.mjs), then stops everything it started (also on errors, Ctrl-C and the
+//    `cap`, which bounds each seed's run).
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +51,7 @@ import { ROOT, sleep, startDevServer } from "./lib/dev-server.mjs";
 import { jsonOrUndefined } from "./lib/api.mjs";
 import { startFaultProviders } from "./fault-provider.mjs";
 import { parseArgs, scenarioServers, workerVars } from "./faults-options.mjs";
-import { report } from "./faults-report.mjs";
+import { LATE_503_AFTER_S, report, seedLine, seedSummary } from "./faults-report.mjs";
 import { machineLines } from "./lib/machine.mjs";
 
 const AUDIO = readFileSync(join(ROOT, "test", "fixtures", "audio", "balance-16k.wav"));
@@ -64,7 +73,8 @@ const t0 = performance.now();
 const since = () => (performance.now() - t0) / 1000;
 
 // ---------------------------------------------------------------------------------------------- lifecycle
-const stop = new AbortController(); // the cap, Ctrl-C, or a fatal error: stop sending turns
+const quit = new AbortController(); // Ctrl-C: no further seeds
+let stop = new AbortController(); // this seed's run: its cap, Ctrl-C, or a fatal error stop sending turns
 let devServer; // our local Worker (bench/lib/dev-server.mjs): a snapshot of the source, its own env file and state
 let servers = []; // the fault servers: { label, provider, faultRate, outage, seed, server, region, window }
 let poller;
@@ -74,7 +84,7 @@ const logTail = [];
 const workerEvents = []; // JSON log lines of interest from the worker, with their arrival time
 let workerReloads = 0; // restarts of the worker during the run (each one forgets the breakers)
 
-let cleaning;
+let cleaning; // this seed's clean-up, once started
 function cleanup() {
   cleaning ??= (async () => {
     stop.abort();
@@ -88,9 +98,10 @@ function cleanup() {
 // First Ctrl-C: stop sending turns, report what was measured, clean up. Second one (or 15 s later): just clean up.
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
-    if (stop.signal.aborted) return void cleanup().then(() => process.exit(130));
+    if (quit.signal.aborted) return void cleanup().then(() => process.exit(130));
     console.error(`\n${sig}: stopping (again to quit at once)...`);
     stopReason ??= sig;
+    quit.abort();
     stop.abort();
     setTimeout(() => void cleanup().then(() => process.exit(130)), 15_000).unref();
   });
@@ -163,19 +174,38 @@ async function must(label, promise) {
   return r.data;
 }
 
-// ---------------------------------------------------------------------------------------------- main
-async function main() {
-  console.log(
-    `bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ` +
-      `${opts.concurrency}, ${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seed ${opts.seed}, cap ${opts.cap} s`,
-  );
-  for (const line of machineLines()) console.log(line);
+// ---------------------------------------------------------------------------------------------- one seed
+/** One run of the scenario with fault servers seeded from `seed`; its figures, or undefined when it failed. */
+async function runSeed(seed) {
+  stop = new AbortController();
+  cleaning = undefined;
+  devServer = undefined;
+  servers = [];
+  stopReason = quit.signal.aborted ? "SIGINT" : undefined;
+  logTail.length = 0;
+  workerEvents.length = 0;
+  workerReloads = 0;
+  if (quit.signal.aborted) stop.abort();
+  console.log(`\n##### seed ${seed}`);
   capTimer = setTimeout(() => {
-    console.error(`\noverall cap of ${opts.cap} s reached: stopping`);
-    stopReason ??= `the overall cap of ${opts.cap} s`;
+    console.error(`\nthe cap of ${opts.cap} s for this seed reached: stopping`);
+    stopReason ??= `the cap of ${opts.cap} s`;
     stop.abort();
   }, opts.cap * 1000);
+  try {
+    return await main({ ...opts, seed });
+  } catch (err) {
+    console.error(`\nbench:faults failed (seed ${seed}): ${err.message}`);
+    if (logTail.length) console.error(`last lines of the Worker:\n${logTail.slice(-15).join("\n")}`);
+    return undefined;
+  } finally {
+    await cleanup();
+  }
+}
 
+// ---------------------------------------------------------------------------------------------- main
+async function main(opts) {
+  const seedStartS = since();
   const profiles = scenarioServers(opts);
   const started = await startFaultProviders(
     profiles.map((p) => ({ name: p.label, seed: p.seed, faultRate: p.faultRate, latencyMs: p.latencyMs })),
@@ -212,7 +242,7 @@ async function main() {
     }
   });
   console.log(`the Worker on ${base}`);
-  console.log(`ready after ${since().toFixed(1)} s`);
+  console.log(`ready after ${(since() - seedStartS).toFixed(1)} s`);
 
   // The worker must have built exactly the chain we configured, in that order.
   const providers = await must("GET /api/v1/providers", request("/api/v1/providers", { token: ADMIN_TOKEN }));
@@ -378,7 +408,7 @@ async function main() {
     }
     if (callId) await endCall(callId);
   };
-  console.log(`running ${opts.turns} audio turns ...`);
+  console.log(`running ${opts.turns} audio turns (seed ${opts.seed}) ...`);
   const results = await Promise.allSettled(Array.from({ length: opts.concurrency }, (_, w) => caller(w)));
   const runSeconds = (performance.now() - runStart) / 1000;
   for (const s of servers) {
@@ -390,7 +420,7 @@ async function main() {
   clearInterval(poller);
   const callerErrors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason));
 
-  return report({
+  const healthy = report({
     opts,
     servers,
     turns,
@@ -404,14 +434,30 @@ async function main() {
     workerReloads,
     stopReason,
   });
+  return { healthy, ...seedLine(opts.seed, turns, servers, runStartS) };
 }
 
-let healthy = false;
-try {
-  healthy = await main();
-} catch (err) {
-  console.error(`\nbench:faults failed: ${err.message}`);
-  if (logTail.length) console.error(`last lines of the Worker:\n${logTail.slice(-15).join("\n")}`);
+console.log(
+  `bench:faults — scenario ${opts.scenario}, ${opts.turns} audio turns, concurrency ${opts.concurrency}, ` +
+    `${opts.rate ? `${opts.rate} turns/s` : "unpaced"}, seeds ${opts.seeds.join(", ")}, cap ${opts.cap} s per seed; ` +
+    `late 503 = more than ${LATE_503_AFTER_S} s after the latest outage ended`,
+);
+for (const line of machineLines()) console.log(line);
+const everyDown = Array.from({ length: opts.turns }, (_, i) => i).filter((i) => {
+  const profiles = scenarioServers(opts);
+  return profiles.every((p) => p.outage && i >= p.outage[0] && i < p.outage[1]);
+});
+console.log(
+  everyDown.length
+    ? `WARNING: every server is in outage on ${everyDown.length} audio turns (from turn ${everyDown[0]})`
+    : "at every audio turn at least one server is out of outage",
+);
+const results = [];
+for (const seed of opts.seeds) {
+  if (quit.signal.aborted) break;
+  const r = await runSeed(seed);
+  results.push({ seed, ...(r ?? { failed: true }) });
+  if (r) console.log(`\n${r.line}`);
 }
-await cleanup();
-process.exit(healthy ? 0 : stopReason?.startsWith("SIG") ? 130 : 1);
+const met = seedSummary(results, opts.seeds);
+process.exit(quit.signal.aborted ? 130 : met && results.every((r) => r.healthy) ? 0 : 1);

@@ -3479,6 +3479,13 @@ export interface components {
                 errorRate?: number;
                 inFlight: number;
                 capacity: number;
+                /** @description Calls let through this breaker while it was open, as probes (one every 5 s, or when every choice of a request was open): counted here, not in the failure-rate window. A success closes the breaker. */
+                breakerProbes: {
+                    sent: number;
+                    succeeded: number;
+                    failed: number;
+                    inFlight: number;
+                };
             }[];
             /** @description The language-model endpoints' breakers and latency (kept apart from speech). */
             llmHealth: {
@@ -3493,6 +3500,13 @@ export interface components {
                 errorRate?: number;
                 inFlight: number;
                 capacity: number;
+                /** @description Calls let through this breaker while it was open, as probes (one every 5 s, or when every choice of a request was open): counted here, not in the failure-rate window. A success closes the breaker. */
+                breakerProbes: {
+                    sent: number;
+                    succeeded: number;
+                    failed: number;
+                    inFlight: number;
+                };
             }[];
             /**
              * @description PROVIDER_PROBES: what the 5-minute cron probes.

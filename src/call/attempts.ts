@@ -39,4 +39,9 @@ export interface AttemptRecord {
   retryAfterMs?: number;
   /** How long we waited before this attempt (backoff or Retry-After). */
   waitedMs?: number;
+  /**
+   * The call was let through an open breaker as a probe (src/routing/breaker-probes.ts): "trickle"
+   * (one every few seconds while open) or "panic" (every choice of the request was open).
+   */
+  probe?: "trickle" | "panic";
 }

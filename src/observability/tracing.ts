@@ -279,6 +279,7 @@ export function traceAttempt(a: AttemptRecord): void {
         "http.response.status_code": a.status,
         "voice.retry_after_ms": a.retryAfterMs,
         "voice.waited_ms": a.waitedMs,
+        "voice.probe": a.probe,
       }),
     },
     t.ctx,

@@ -4,7 +4,7 @@ import { ProviderError, type Refusal } from "../providers/errors";
 
 /** Why no provider answered a request (see AllProvidersFailedError). */
 export type AllFailedReason =
-  /** Every provider was skipped (open or saturated) without a call: answer 503 at once. */
+  /** Every provider was skipped (open or saturated) and no probe could go (breaker-probes.ts): 503 at once. */
   | "all_skipped"
   /** Calls were made and none succeeded. */
   | "exhausted"
@@ -22,7 +22,8 @@ export class AllProvidersFailedError extends Error {
     readonly errors: readonly unknown[],
     /**
      * When a client could usefully try again, ms: for "all_skipped" the time until the earliest
-     * open breaker lets trial calls through (1000 when a provider was merely saturated); otherwise
+     * open breaker lets a probe through (1000 when a provider was merely saturated, or a probe or
+     * the half-open trial calls are in flight); otherwise
      * the longest Retry-After a provider asked for (0 when none did).
      */
     readonly retryAfterMs: number,
@@ -38,13 +39,14 @@ export class AllProvidersFailedError extends Error {
   }
 }
 
-/** "a@eu#1 failed 503, a@eu#2 timeout, b@us skipped_open" — short, for log lines. */
+/** "a@eu#1 failed 503, a@eu#2 timeout, b@us skipped_open, a@eu#1 success (panic probe)" — short, for log lines. */
 export function summarize(attempts: readonly AttemptRecord[]): string {
   return attempts
     .map(
       (a) =>
         `${a.provider}@${a.region}${a.attempt ? `#${a.attempt}` : ""} ${a.outcome}` +
-        `${a.status ? ` ${a.status}` : a.errorKind && a.outcome !== a.errorKind ? ` ${a.errorKind}` : ""}`,
+        `${a.status ? ` ${a.status}` : a.errorKind && a.outcome !== a.errorKind ? ` ${a.errorKind}` : ""}` +
+        `${a.probe ? ` (${a.probe} probe)` : ""}`,
     )
     .join(", ");
 }

@@ -16,7 +16,8 @@ const CIRCUIT_STATES = ["closed", "open", "half_open"] as const;
 isolateRegistry.register(
   new CollectedGauge(
     "voice_provider_circuit_state",
-    "Circuit breaker state of each provider-region this isolate has used: 1 for its current state, 0 " +
+    "Circuit breaker state of each provider-region this isolate has used or listed (GET /api/v1/providers): " +
+      "1 for its current state, 0 " +
       `for the others. ${PER_ISOLATE} Breakers learn per isolate (see GET /api/v1/providers).`,
     () =>
       healthSnapshot().flatMap((h) =>

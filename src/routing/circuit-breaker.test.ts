@@ -33,6 +33,9 @@ describe("CircuitBreaker", () => {
       slowCallRateThreshold: 0.8,
       openMs: 30_000,
       halfOpenCalls: 3,
+      probeIntervalMs: 5000,
+      panicProbeIntervalMs: 1000,
+      maxProbesInFlight: 1,
     });
   });
 
@@ -179,7 +182,104 @@ describe("CircuitBreaker", () => {
     call("slow");
     call("fail");
     call("ok");
-    expect(b.snapshot()).toEqual({ state: "closed", failureRate: 0.25, slowRate: 0.25, calls: 4, transitions: 0 });
+    expect(b.snapshot()).toEqual({
+      state: "closed",
+      failureRate: 0.25,
+      slowRate: 0.25,
+      calls: 4,
+      transitions: 0,
+      probes: { sent: 0, succeeded: 0, failed: 0, inFlight: 0 },
+    });
+  });
+
+  describe("probes while open", () => {
+    const open = () => {
+      const t = breaker();
+      for (let i = 0; i < 5; i++) t.call("fail");
+      expect(t.b.state).toBe("open");
+      return t;
+    };
+
+    it("lets a trickle probe through every probeIntervalMs, a panic probe every panicProbeIntervalMs", () => {
+      const { b, advance } = open();
+      expect(b.tryProbe("trickle")).toBe(false);
+      expect(b.tryProbe("panic")).toBe(false); // it has just failed: give it a second
+      expect(b.msUntilProbe("panic")).toBe(1000);
+      advance(1000);
+      expect(b.tryProbe("trickle")).toBe(false);
+      expect(b.tryProbe("panic")).toBe(true);
+      b.onProbeFailure();
+      expect(b.msUntilProbe("trickle")).toBe(5000); // the failure restarted the wait
+      advance(5000);
+      expect(b.probeReady("trickle")).toBe(true);
+      expect(b.tryProbe("trickle")).toBe(true);
+      expect(b.tryAcquire()).toBe(false); // probes are not calls: the breaker is still open
+      b.onProbeIgnored();
+      expect(b.snapshot().probes).toEqual({ sent: 2, succeeded: 0, failed: 1, inFlight: 0 });
+    });
+
+    it("keeps at most maxProbesInFlight probes in flight, however long they take", () => {
+      const { b, advance } = open();
+      advance(5000);
+      expect(b.tryProbe("trickle")).toBe(true);
+      advance(10_000);
+      expect(b.tryProbe("panic")).toBe(false);
+      expect(b.tryProbe("trickle")).toBe(false);
+      expect(b.snapshot().probes.inFlight).toBe(1);
+      b.onProbeFailure();
+      advance(1000);
+      expect(b.tryProbe("panic")).toBe(true);
+    });
+
+    it("closes on a probe's success, with an empty window, as a caller's request was answered", () => {
+      const { b, advance, transitions } = open();
+      advance(5000);
+      expect(b.tryProbe("trickle")).toBe(true);
+      b.onProbeSuccess();
+      expect(b.snapshot()).toMatchObject({ state: "closed", calls: 0, failureRate: 0 });
+      expect(b.snapshot().openedAt).toBeUndefined();
+      expect(transitions.map((t) => `${t.from}->${t.to}:${t.reason}`)).toEqual([
+        "closed->open:failure_rate",
+        "open->closed:probe_succeeded",
+      ]);
+      expect(b.snapshot().probes).toEqual({ sent: 1, succeeded: 1, failed: 0, inFlight: 0 });
+    });
+
+    it("closes a breaker that half-opened while its probe was on its way", () => {
+      const { b, advance } = open();
+      advance(29_000);
+      expect(b.tryProbe("trickle")).toBe(true);
+      advance(2000);
+      expect(b.tryAcquire()).toBe(true); // a trial call meanwhile
+      b.onProbeSuccess();
+      expect(b.state).toBe("closed");
+      b.onSuccess(10); // the trial call's answer now lands in the closed window
+      expect(b.snapshot()).toMatchObject({ state: "closed", calls: 1 });
+    });
+
+    it("never probes closed or half-open breakers, and keeps probes out of the failure-rate window", () => {
+      const { b, call, advance } = breaker();
+      advance(60_000);
+      expect(b.tryProbe("panic")).toBe(false);
+      for (let i = 0; i < 5; i++) call("fail");
+      advance(30_000);
+      expect(b.state).toBe("half_open");
+      expect(b.tryProbe("panic")).toBe(false);
+      call("ok");
+      call("ok");
+      call("ok");
+      expect(b.snapshot()).toMatchObject({ state: "closed", calls: 0, probes: { sent: 0 } });
+    });
+
+    it("re-opens a breaker that half-opened while its probe was failing", () => {
+      const { b, advance, transitions } = open();
+      advance(29_000);
+      expect(b.tryProbe("trickle")).toBe(true);
+      advance(2000); // the wait ran out meanwhile
+      b.onProbeFailure();
+      expect(b.snapshot()).toMatchObject({ state: "open", openedAt: 31_000 });
+      expect(transitions.at(-1)).toMatchObject({ from: "half_open", to: "open", reason: "probe_failed" });
+    });
   });
 
   it("refuses nonsense settings", () => {

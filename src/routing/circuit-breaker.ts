@@ -8,6 +8,18 @@
  *   open ──(openMs elapsed, checked lazily on the next call)──▶ half_open
  *   half_open ──(all halfOpenCalls trial calls succeed, slow rate under threshold)──▶ closed
  *   half_open ──(any trial fails, or too many were slow; or an auth failure)──▶ open
+ *   open (or half_open) ──(a probe succeeds)──▶ closed
+ *
+ * Probes (not in resilience4j, which waits out the whole open period): while open, one call every
+ * probeIntervalMs is let through as a "trickle" probe, and when every choice a request has is open,
+ * callWithResilience lets it through as a "panic" probe (at most one per panicProbeIntervalMs), as
+ * Envoy's panic threshold sends traffic to unhealthy hosts rather than to none. At most
+ * maxProbesInFlight probes are in flight per breaker. A probe is not traffic: it never enters the
+ * failure-rate window; a success closes the breaker, a failure restarts the open period. Closed
+ * rather than half-open: callers are routed to half-open regions only when the closed ones fail
+ * (select.ts), so next to a healthy region its trial calls may not come for tens of seconds
+ * (bench:faults saw 44 s), and a probe is a caller's request answered, which is what a trial call
+ * would show. A provider still failing opens again after minCalls calls.
  *
  * Only the provider's own faults count: 5xx/429/timeouts, broken answers and bad credentials.
  * A request the provider rightly refused (400 bad audio, AudioError, the client hanging up) says
@@ -21,8 +33,23 @@ export interface BreakerTransition {
   to: BreakerState;
   /** Clock time of the change. */
   at: number;
-  reason: "failure_rate" | "slow_rate" | "auth" | "wait_elapsed" | "probe_failed" | "probes_slow" | "probes_succeeded";
+  reason:
+    | "failure_rate"
+    | "slow_rate"
+    | "auth"
+    | "wait_elapsed"
+    | "probe_failed"
+    | "probes_slow"
+    | "probes_succeeded"
+    /** An open breaker's probe succeeded (see tryProbe). */
+    | "probe_succeeded";
 }
+
+/**
+ * Why a probe is let through while open: "trickle" (one every probeIntervalMs, whatever else the
+ * request could use) or "panic" (every choice the request has is open; one every panicProbeIntervalMs).
+ */
+export type BreakerProbeKind = "trickle" | "panic";
 
 export interface CircuitBreakerOptions {
   /**
@@ -64,6 +91,19 @@ export interface CircuitBreakerOptions {
    * row are enough to trust it again.
    */
   halfOpenCalls: number;
+  /**
+   * While open, one call this often is let through as a probe. 5 s: an outage that ends is noticed
+   * within seconds instead of after openMs, and a dead provider costs one call per 5 s.
+   */
+  probeIntervalMs: number;
+  /**
+   * When every choice of a request is open: least time between two probes of this breaker. 1 s:
+   * callers are refused in the meantime, so sooner than the trickle, but a dead provider is still
+   * not sent every caller.
+   */
+  panicProbeIntervalMs: number;
+  /** Probes in flight at once (per isolate). 1: the rest are refused rather than hammering a dead provider. */
+  maxProbesInFlight: number;
   now: () => number;
   /** For logs and metrics; must not throw. */
   onTransition?: ((t: BreakerTransition) => void) | undefined;
@@ -77,6 +117,9 @@ export const BREAKER_DEFAULTS: Omit<CircuitBreakerOptions, "now" | "onTransition
   slowCallRateThreshold: 0.8,
   openMs: 30_000,
   halfOpenCalls: 3,
+  probeIntervalMs: 5000,
+  panicProbeIntervalMs: 1000,
+  maxProbesInFlight: 1,
 };
 
 export interface BreakerSnapshot {
@@ -89,6 +132,8 @@ export interface BreakerSnapshot {
   openedAt?: number;
   /** State changes since the breaker was created. */
   transitions: number;
+  /** Calls let through as probes while open (not traffic: never in the window), and what came of them. */
+  probes: { sent: number; succeeded: number; failed: number; inFlight: number };
 }
 
 interface Outcome {
@@ -105,12 +150,21 @@ export class CircuitBreaker {
   /** Half-open: trial calls handed out and not yet ignored, and their outcomes so far. */
   private probesIssued = 0;
   private probes: Outcome[] = [];
+  /** Probes while open (tryProbe): in flight, the last one's start, and counts. */
+  private probesInFlight = 0;
+  private lastProbeAt: number | undefined;
+  private probeCounts = { sent: 0, succeeded: 0, failed: 0 };
 
   constructor(options: Partial<CircuitBreakerOptions> = {}) {
     this.options = { ...BREAKER_DEFAULTS, now: Date.now, ...stripUndefined(options) };
     const o = this.options;
-    if (!(o.windowSize >= 1 && o.minCalls >= 1 && o.halfOpenCalls >= 1 && o.openMs >= 0)) {
-      throw new RangeError("CircuitBreaker: windowSize, minCalls and halfOpenCalls must be ≥ 1 and openMs ≥ 0");
+    if (
+      !(o.windowSize >= 1 && o.minCalls >= 1 && o.halfOpenCalls >= 1 && o.maxProbesInFlight >= 1) ||
+      !(o.openMs >= 0 && o.probeIntervalMs >= 0 && o.panicProbeIntervalMs >= 0)
+    ) {
+      throw new RangeError(
+        "CircuitBreaker: windowSize, minCalls, halfOpenCalls and maxProbesInFlight must be ≥ 1, and times ≥ 0",
+      );
     }
   }
 
@@ -143,6 +197,60 @@ export class CircuitBreaker {
     this.refresh();
     if (this.current !== "open" || this.openedAt === undefined) return 0;
     return Math.max(0, this.openedAt + this.options.openMs - this.options.now());
+  }
+
+  /**
+   * Milliseconds until an open breaker lets a probe of this kind through: probeIntervalMs (trickle)
+   * or panicProbeIntervalMs (panic) after it opened or last sent one. 0 when not open, or when only
+   * the probes in flight hold it back.
+   */
+  msUntilProbe(kind: BreakerProbeKind): number {
+    this.refresh();
+    if (this.current !== "open" || this.openedAt === undefined) return 0;
+    const interval = kind === "panic" ? this.options.panicProbeIntervalMs : this.options.probeIntervalMs;
+    const last = Math.max(this.openedAt, this.lastProbeAt ?? this.openedAt);
+    return Math.max(0, last + interval - this.options.now());
+  }
+
+  /** Whether tryProbe(kind) would say yes now, without taking the probe. */
+  probeReady(kind: BreakerProbeKind): boolean {
+    this.refresh();
+    return (
+      this.current === "open" && this.probesInFlight < this.options.maxProbesInFlight && this.msUntilProbe(kind) === 0
+    );
+  }
+
+  /**
+   * Asks to send one call as a probe: only while open (closed and half-open breakers take calls
+   * with tryAcquire), spaced as msUntilProbe says, at most maxProbesInFlight at once. Every yes must
+   * be followed by exactly one onProbeSuccess, onProbeFailure or onProbeIgnored.
+   */
+  tryProbe(kind: BreakerProbeKind): boolean {
+    if (!this.probeReady(kind)) return false;
+    this.probesInFlight++;
+    this.probeCounts.sent++;
+    this.lastProbeAt = this.options.now();
+    return true;
+  }
+
+  /** The probe was answered: the provider is back, and the breaker closes (with an empty window). */
+  onProbeSuccess(): void {
+    this.settleProbe("succeeded");
+    this.refresh();
+    if (this.current !== "closed") this.transition("closed", "probe_succeeded");
+  }
+
+  /** The probe failed (a provider fault, bad credentials, a timeout): the open period starts again. */
+  onProbeFailure(): void {
+    this.settleProbe("failed");
+    this.refresh();
+    if (this.current === "open") this.openedAt = this.options.now();
+    else if (this.current === "half_open") this.transition("open", "probe_failed");
+  }
+
+  /** The probe ended in a way that says nothing about the provider (a refused request, the caller gone). */
+  onProbeIgnored(): void {
+    this.settleProbe(undefined);
   }
 
   onSuccess(durationMs: number, slowCallMs = this.options.slowCallMs): void {
@@ -178,7 +286,13 @@ export class CircuitBreaker {
       calls,
       ...(this.current !== "closed" && this.openedAt !== undefined ? { openedAt: this.openedAt } : {}),
       transitions: this.transitionCount,
+      probes: { ...this.probeCounts, inFlight: this.probesInFlight },
     };
+  }
+
+  private settleProbe(result: "succeeded" | "failed" | undefined): void {
+    if (this.probesInFlight > 0) this.probesInFlight--;
+    if (result) this.probeCounts[result]++;
   }
 
   private record(outcome: Outcome): void {

@@ -231,4 +231,18 @@ describe("openModelStream", () => {
     expect(summarize(out.attempts)).toBe("a@r1#1 failed 401, b@r1#1 success");
     expect(registry.get("a", "r1").breaker.state).toBe("open");
   });
+
+  it("when every model's breaker is open, sends the request as a probe to the one open longest", async () => {
+    const { options, answers, registry, clock } = setup();
+    registry.get("a", "r1").breaker.onAuthFailure();
+    clock.advance(1000);
+    registry.get("b", "r1").breaker.onAuthFailure();
+    clock.advance(1500);
+    const a = fakeModel("a", [answers("back again")]);
+    const out = await openModelStream([fakeModel("b", [answers("b")]), a], REQUEST, options);
+    expect(out.model).toBe(a);
+    expect(summarize(out.attempts)).toBe("b@r1 skipped_open, a@r1 skipped_open, a@r1#1 success (panic probe)");
+    expect(await texts(out.events)).toEqual(["back again", "done"]);
+    expect(registry.get("a", "r1").breaker.snapshot()).toMatchObject({ state: "closed", probes: { succeeded: 1 } });
+  });
 });

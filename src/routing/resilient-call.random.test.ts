@@ -55,7 +55,11 @@ function pick(profile: Profile, r: number): Kind {
   return "ok";
 }
 
-const ALLOWED = new Set(["closed->open", "open->half_open", "half_open->closed", "half_open->open"]);
+// A probe's success closes an open (or just half-opened) breaker.
+const ALLOWED = new Set(["closed->open", "open->half_open", "half_open->closed", "half_open->open", "open->closed"]);
+/** The probe spacing of an open breaker (circuit-breaker.ts defaults): trickle, and when every choice is open. */
+const TRICKLE_MS = 5000;
+const PANIC_MS = 1000;
 const MAX_ATTEMPTS = 3;
 const DEADLINE_MS = 8000;
 
@@ -65,11 +69,14 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
     const clock = new VirtualClock();
     const transitions: HealthTransitionEvent[] = [];
     const probesSinceHalfOpen = new Map<string, number>();
+    /** Per provider: when its breaker last opened, or last sent (or failed) a probe. */
+    const evidence = new Map<string, number>();
     const registry = new HealthRegistry({
       now: clock.now,
       capacity: 4,
       onTransition: (t) => {
         transitions.push(t);
+        if (t.to === "open") evidence.set(t.provider, Math.max(evidence.get(t.provider) ?? 0, t.at));
         if (t.to === "half_open") probesSinceHalfOpen.set(t.provider, 0);
       },
     });
@@ -87,6 +94,7 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
       refused: 0,
       saturated: 0,
       skippedOpen: 0,
+      probes: { trickle: 0, panic: 0 },
       cameFromB: 0,
       cameFromC: 0,
     };
@@ -96,15 +104,21 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
     };
 
     for (let n = 0; n < 200; n++) {
-      const outage = (name: string) => (name === "a" && n >= 40 && n < 90) || (name === "b" && n >= 120 && n < 140);
+      // a and b go down on their own; then all three at once, until every breaker is open and only probes get through.
+      const outage = (name: string) =>
+        (name === "a" && n >= 40 && n < 90) || (name === "b" && n >= 120 && n < 140) || (n >= 165 && n < 175);
       const made: string[] = [];
       const madeWhile: BreakerState[] = [];
+      const madeAt: number[] = [];
+      const gapAtCall: (number | undefined)[] = [];
       const answers = new Map<string, string>();
       const call = async (p: ProviderRef, signal: AbortSignal): Promise<string> => {
         const state = registry.get(p.name, p.region).breaker.state;
         made.push(p.name);
         madeWhile.push(state);
-        check(state !== "open", `call ${n}: ${p.name} called while its breaker is open`);
+        madeAt.push(clock.now());
+        const since = evidence.get(p.name);
+        gapAtCall.push(state === "open" && since !== undefined ? clock.now() - since : undefined);
         const kind = pick(outage(p.name) ? OUTAGE : PROFILES[p.name]!, dice());
         const latency = 50 + Math.floor(dice() * 450);
         switch (kind) {
@@ -177,8 +191,9 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
         );
         if (err.allSkipped) {
           stats.allSkipped++;
+          // Every choice open and none probed: a probe may go within the panic spacing.
           check(
-            err.retryAfterMs > 0 && err.retryAfterMs <= 30_000,
+            err.retryAfterMs > 0 && err.retryAfterMs <= PANIC_MS,
             `call ${n}: Retry-After ${err.retryAfterMs} for all skipped`,
           );
         }
@@ -196,8 +211,42 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
         JSON.stringify(attempts.filter((a) => a.attempt > 0).map((a) => a.provider)) === JSON.stringify(made),
         `call ${n}: records ${JSON.stringify(attempts)} vs calls ${made.join(",")}`,
       );
-      // Preference order, each provider's records contiguous, attempts numbered 1..k ≤ 3.
-      const order = attempts.map((a) => a.provider).filter((x, i, all) => all[i - 1] !== x);
+      // A call made while its breaker was open is a probe, and a probe is made only while open: at
+      // most one trickle probe per request, and panic probes last, each to an open choice it skipped.
+      const calls = attempts.filter((a) => a.attempt > 0);
+      calls.forEach((a, i) => {
+        check((madeWhile[i] === "open") === (a.probe !== undefined), `call ${n}: ${a.provider} ${madeWhile[i]}`);
+        if (a.probe) stats.probes[a.probe]++;
+      });
+      // (The provider whose trickle probe is due goes first: the rest keep their order.)
+      const moved = attempts[0]?.probe === "trickle" ? attempts.slice(0, 1) : [];
+      const firstPanic = attempts.findIndex((a) => a.probe === "panic");
+      const panic = firstPanic >= 0 ? attempts.slice(firstPanic) : [];
+      check(
+        attempts.filter((a) => a.probe === "trickle").length <= 1 &&
+          panic.every(
+            (a) =>
+              a.probe === "panic" &&
+              a.attempt === 1 &&
+              attempts.slice(0, firstPanic).some((b) => b.provider === a.provider && b.outcome === "skipped_open") &&
+              !attempts.slice(0, firstPanic).some((b) => b.provider === a.provider && b.attempt > 0),
+          ),
+        `call ${n}: probes out of place ${JSON.stringify(attempts)}`,
+      );
+      calls.forEach((a, i) => {
+        if (!a.probe) return;
+        // Spaced from the breaker's opening, its last probe and that probe's failure.
+        const gap = gapAtCall[i] ?? Infinity;
+        check(gap >= (a.probe === "panic" ? PANIC_MS : TRICKLE_MS), `call ${n}: ${a.probe} probe ${gap} ms after`);
+        const start = madeAt[i]!;
+        const failed = a.outcome === "failed" || a.outcome === "timeout";
+        evidence.set(a.provider, Math.max(evidence.get(a.provider) ?? 0, failed ? start + a.ms : start));
+      });
+      // Apart from the probes: preference order, each provider's records contiguous, attempts numbered 1..k ≤ 3.
+      const order = attempts
+        .filter((a) => !moved.includes(a) && !panic.includes(a))
+        .map((a) => a.provider)
+        .filter((x, i, all) => all[i - 1] !== x);
       check(new Set(order).size === order.length, `call ${n}: went back to a provider`);
       check(
         order.every(
@@ -276,7 +325,9 @@ describe.each([1, 2, 3, 42, 2024])("callWithResilience, randomized (seed %i)", (
     expect(stats.refused).toBeGreaterThan(5);
     expect(stats.saturated).toBeGreaterThan(0);
     expect(stats.skippedOpen).toBeGreaterThan(0);
+    expect(stats.probes.trickle).toBeGreaterThan(0);
     expect(transitions.some((t) => t.to === "open")).toBe(true);
-    expect(transitions.some((t) => t.to === "half_open")).toBe(true);
+    // Probes close breakers within seconds, so the 30 s wait to half-open seldom runs out here.
+    expect(transitions.some((t) => t.reason === "probe_succeeded")).toBe(true);
   });
 });

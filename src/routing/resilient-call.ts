@@ -5,7 +5,11 @@
  * providers, and one provider's outage costs callers a failover rather than a timeout.
  *
  * For each provider, in order:
- *   - skip it when its breaker is open or it has `capacity` calls in flight (admission control);
+ *   - skip it when its breaker is open or it has `capacity` calls in flight (admission control),
+ *     unless its breaker lets this request through as a probe (breaker-probes.ts: one request per
+ *     5 s tries an open provider first, a single attempt; and when no provider answered, the
+ *     request goes as a probe to the open ones it skipped, the one least recently seen failing
+ *     first, rather than answering 503);
  *   - call it with an AbortSignal = caller's signal + its share of the remaining deadline;
  *   - success: record it and return;
  *   - retryable (5xx, 429, network) or our timeout: retry the same provider after a backoff (or
@@ -24,6 +28,8 @@ import { retryWait, sleep as realSleep } from "../lib/backoff";
 import { healthRegistry, type HealthRegistry, type ProviderHealth } from "./health-registry";
 import { traceAttempt } from "../observability/tracing";
 import { start, untilAborted } from "../lib/abortable";
+import { admits, panicSteps, verdict, withTrickleFirst, type Step } from "./breaker-probes";
+import type { BreakerProbeKind } from "./circuit-breaker";
 
 export interface ProviderRef {
   readonly name: string;
@@ -89,9 +95,24 @@ export async function callWithResilience<P extends ProviderRef, T>(
   };
   const abortedError = () => new AllProvidersFailedError("aborted", attempts, errors, 0, longestRetryAfterMs);
 
-  for (const [index, provider] of providers.entries()) {
+  const steps: Step<P>[] = withTrickleFirst(providers, registry);
+  let panicked = false;
+  // One trickle probe per request at most: a caller pays for one provider that may still be down, not several.
+  let trickled = false;
+  for (let index = 0; ; index++) {
+    if (index === steps.length && !panicked && deadlineAt > now()) {
+      // Every choice left is open: rather than refuse the caller, probe the likeliest to have recovered.
+      panicked = true;
+      const called = new Set(attempts.filter((a) => a.attempt > 0).map((a) => `${a.provider}@${a.region}`));
+      steps.push(
+        ...panicSteps(providers, registry).filter((s) => !called.has(`${s.provider.name}@${s.provider.region}`)),
+      );
+    }
+    const step = steps[index];
+    if (!step) break;
+    const provider = step.provider;
     if (options.signal?.aborted) throw abortedError();
-    if (options.cached) {
+    if (options.cached && !step.panic) {
       const t0 = now();
       const hit = await options.cached(provider);
       if (hit !== undefined) {
@@ -100,25 +121,44 @@ export async function callWithResilience<P extends ProviderRef, T>(
       }
     }
     const health = registry.get(provider.name, provider.region);
-    if (health.inFlight >= health.capacity) {
+    let probe: BreakerProbeKind | undefined;
+    if (step.panic) {
+      // Already recorded as skipped; a panic probe that cannot go now is not recorded again.
+      if (health.inFlight >= health.capacity || !health.breaker.tryProbe("panic")) continue;
+      probe = "panic";
+    } else if (health.inFlight >= health.capacity) {
       record(provider, { attempt: 0, outcome: "skipped_saturated", ms: 0 });
       skippedWaits.push(1000);
       continue;
+    } else if (!health.breaker.tryAcquire()) {
+      if (!trickled && health.breaker.tryProbe("trickle")) {
+        probe = "trickle";
+        trickled = true;
+      } else {
+        record(provider, { attempt: 0, outcome: "skipped_open", ms: 0 });
+        // When a panic probe may go next; with one in flight, or half-open with every trial slot
+        // taken, the verdict is due within about a call's time.
+        skippedWaits.push(health.breaker.msUntilProbe("panic") || 1000);
+        continue;
+      }
     }
-    if (!health.breaker.tryAcquire()) {
-      record(provider, { attempt: 0, outcome: "skipped_open", ms: 0 });
-      // Half-open with every trial slot taken: the verdict is due within about a call's time.
-      skippedWaits.push(health.breaker.msUntilHalfOpen() || 1000);
-      continue;
-    }
+    const settle = verdict(health.breaker, probe);
     // This provider's share of what is left: split evenly with the providers still able to take
-    // calls, so one that hangs cannot spend the whole budget and leave nothing for failover.
-    const contenders = 1 + providers.slice(index + 1).filter((p) => admits(registry.get(p.name, p.region))).length;
-    const sliceEnd = Math.min(deadlineAt, now() + (deadlineAt - now()) / contenders);
+    // calls, so one that hangs cannot spend the whole budget and leave nothing for failover. A
+    // trickle probe gets at most the slow-call time: a caller who had healthy choices pays little for it.
+    const contenders =
+      1 + steps.slice(index + 1).filter((s) => admits(registry.get(s.provider.name, s.provider.region), s)).length;
+    const sliceEnd = Math.min(
+      deadlineAt,
+      now() + (deadlineAt - now()) / contenders,
+      probe === "trickle" ? now() + (options.slowCallMs ?? health.breaker.options.slowCallMs) : Infinity,
+    );
+    // A probe is one attempt: a provider that fails it is still down, and the request moves on.
+    const attemptsHere = probe ? 1 : maxAttempts;
 
     let retryCost = 0;
     let waitedMs: number | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= attemptsHere; attempt++) {
       // The first permit was taken above; a retry asks again (the breaker may have opened meanwhile).
       if (attempt > 1 && !health.breaker.tryAcquire()) {
         record(provider, { attempt: 0, outcome: "skipped_open", ms: 0 });
@@ -126,7 +166,7 @@ export async function callWithResilience<P extends ProviderRef, T>(
       }
       const budgetMs = sliceEnd - now();
       if (budgetMs <= 0) {
-        health.breaker.onIgnored();
+        settle.ignored();
         if (attempt === 1) record(provider, { attempt: 0, outcome: "skipped_deadline", ms: 0 });
         break;
       }
@@ -134,11 +174,11 @@ export async function callWithResilience<P extends ProviderRef, T>(
       const timer = timeout(Math.max(1, Math.floor(budgetMs)));
       const signal = options.signal ? AbortSignal.any([options.signal, timer]) : timer;
       const t0 = now();
-      const waited = waitedMs !== undefined ? { waitedMs } : {};
+      const waited = { ...(waitedMs !== undefined ? { waitedMs } : {}), ...(probe ? { probe } : {}) };
       try {
         const value = await track(health, () => call(provider, signal, attempt), signal);
         const ms = now() - t0;
-        health.breaker.onSuccess(ms, options.slowCallMs);
+        settle.success(ms, options.slowCallMs);
         health.latency.recordSuccess(ms);
         health.budget.onSuccess(retryCost);
         record(provider, { attempt, outcome: "success", ms, ...waited });
@@ -148,12 +188,12 @@ export async function callWithResilience<P extends ProviderRef, T>(
         let retry: { cost: "error" | "timeout"; retryAfterMs?: number } | undefined;
         if (options.signal?.aborted) {
           // The caller hung up: not the provider's fault, and nobody is left to answer.
-          health.breaker.onIgnored();
+          settle.ignored();
           record(provider, { attempt, outcome: "aborted", ms, ...waited });
           throw abortedError();
         } else if (signal.aborted) {
           // Our own deadline share ran out (whatever the provider made of the abort).
-          health.breaker.onFailure(ms, options.slowCallMs);
+          settle.failure(ms, options.slowCallMs);
           health.latency.recordFailure(ms);
           record(provider, { attempt, outcome: "timeout", ms, errorKind: "timeout", ...waited });
           errors.push(
@@ -166,7 +206,7 @@ export async function callWithResilience<P extends ProviderRef, T>(
           );
           retry = { cost: "timeout" };
         } else if (err instanceof AudioError) {
-          health.breaker.onIgnored();
+          settle.ignored();
           record(provider, { attempt, outcome: "refused", ms, errorKind: "audio", ...waited });
           errors.push(err);
           break;
@@ -180,12 +220,12 @@ export async function callWithResilience<P extends ProviderRef, T>(
           };
           errors.push(err);
           if (err.kind === "permanent") {
-            health.breaker.onIgnored();
+            settle.ignored();
             record(provider, { attempt, outcome: "refused", ms, ...detail });
             break;
           }
-          if (err.kind === "auth") health.breaker.onAuthFailure();
-          else health.breaker.onFailure(ms, options.slowCallMs);
+          if (err.kind === "auth") settle.auth();
+          else settle.failure(ms, options.slowCallMs);
           health.latency.recordFailure();
           record(provider, { attempt, outcome: "failed", ms, ...detail });
           if (retryAfterMs !== undefined) longestRetryAfterMs = Math.max(longestRetryAfterMs ?? 0, retryAfterMs);
@@ -196,11 +236,11 @@ export async function callWithResilience<P extends ProviderRef, T>(
             ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           };
         } else {
-          health.breaker.onIgnored();
+          settle.ignored();
           throw err;
         }
 
-        if (attempt >= maxAttempts) break;
+        if (attempt >= attemptsHere) break;
         const wait = retryWait({
           retry: attempt,
           retryAfterMs: retry.retryAfterMs,
@@ -225,6 +265,7 @@ export async function callWithResilience<P extends ProviderRef, T>(
 
   const called = attempts.some((a) => a.outcome !== "skipped_open" && a.outcome !== "skipped_saturated");
   if (!called && attempts.length > 0) {
+    // No probe could go either (each spaced or in flight): the earliest a probe may go is when to retry.
     throw new AllProvidersFailedError(
       "all_skipped",
       attempts,
@@ -234,13 +275,6 @@ export async function callWithResilience<P extends ProviderRef, T>(
     );
   }
   throw new AllProvidersFailedError("exhausted", attempts, errors, longestRetryAfterMs ?? 0, longestRetryAfterMs);
-}
-
-/**
- * Whether a provider would be let through now (breaker permits, below capacity), without side effects on its permits.
- */
-function admits(health: ProviderHealth): boolean {
-  return health.inFlight < health.capacity && health.breaker.wouldPermit();
 }
 
 /**

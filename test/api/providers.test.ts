@@ -1,13 +1,24 @@
 import { describe, expect, it } from "vitest";
+import { resetHealthForTests } from "../../src/routing/health-registry";
 import { ADMIN_TOKEN, api, createKey, expectProblem, tenant, uid } from "../helpers/api";
+import { fetchWithSettings } from "../helpers/objects";
 
 interface ProvidersBody {
   scope: string;
   chains: {
-    stt: { providers: { name: string }[]; problem?: string };
+    stt: { providers: { name: string; region: string }[]; problem?: string };
     tts: { providers: { name: string; region: string }[] };
   };
-  health: { provider: string; region: string; state: string; inFlight: number; capacity: number; latencyMs?: number }[];
+  health: {
+    provider: string;
+    region: string;
+    state: string;
+    callsInWindow: number;
+    inFlight: number;
+    capacity: number;
+    latencyMs?: number;
+    breakerProbes: { sent: number; succeeded: number; failed: number; inFlight: number };
+  }[];
 }
 
 describe("GET /api/v1/providers", () => {
@@ -31,6 +42,35 @@ describe("GET /api/v1/providers", () => {
     const local = body.health.find((h) => h.provider === "local" && h.region === "edge");
     expect(local).toMatchObject({ state: "closed", inFlight: 0 });
     expect(local?.capacity).toBeGreaterThan(0);
+  });
+
+  it("lists every configured provider-region with its breaker from the first request, before any is used", async () => {
+    resetHealthForTests(); // a fresh isolate: no request has used a provider yet
+    const vars = {
+      STT_PROVIDERS: "deepgram",
+      DEEPGRAM_API_KEY: "dg-listing-key-0123456789abcdef01234567",
+      TTS_PROVIDERS: "polly,local",
+      POLLY_REGIONS: "us-east-1,eu-central-1,ap-northeast-1",
+      AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    };
+    const res = await fetchWithSettings(
+      vars,
+      new Request("http://voice-edge.test/api/v1/providers", { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ProvidersBody;
+    const configured = [...body.chains.stt.providers, ...body.chains.tts.providers].map((p) => `${p.name}@${p.region}`);
+    expect(configured).toHaveLength(5);
+    expect(body.health.map((h) => `${h.provider}@${h.region}`).sort()).toEqual([...configured].sort());
+    for (const h of body.health)
+      expect(h).toMatchObject({
+        state: "closed",
+        callsInWindow: 0,
+        inFlight: 0,
+        breakerProbes: { sent: 0, succeeded: 0, failed: 0, inFlight: 0 },
+      });
+    resetHealthForTests();
   });
 
   it("says whether active probing is on and lists the last probe results (none while it is off)", async () => {

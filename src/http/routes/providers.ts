@@ -3,7 +3,12 @@ import type { AppEnv } from "../env";
 import { asApiError, errorMessage } from "../../lib/errors";
 import { sttChain, ttsChain } from "../../providers/registry";
 import { llmChain } from "../../providers/llm/registry";
-import { healthSnapshot, llmHealthRegistry, type HealthSnapshotEntry } from "../../routing/health-registry";
+import {
+  healthRegistry,
+  llmHealthRegistry,
+  type HealthRegistry,
+  type HealthSnapshotEntry,
+} from "../../routing/health-registry";
 import { PROBE_MODES } from "../../routing/probe";
 import { readProbes } from "../../routing/probe-store";
 
@@ -22,6 +27,18 @@ const RegionHealth = z.object({
   errorRate: z.number().optional(),
   inFlight: z.number(),
   capacity: z.number(),
+  breakerProbes: z
+    .object({
+      sent: z.number().int(),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      inFlight: z.number().int(),
+    })
+    .openapi({
+      description:
+        "Calls let through this breaker while it was open, as probes (one every 5 s, or when every choice of a " +
+        "request was open): counted here, not in the failure-rate window. A success closes the breaker.",
+    }),
 });
 
 const ProbeView = z.object({
@@ -80,10 +97,16 @@ const ProvidersView = z
   })
   .openapi("Providers");
 
-/** A chain as names and regions, or the settings problem that keeps it from building. */
-function describeChain(build: () => { name: string; region: string }[]) {
+/**
+ * A chain as names and regions, or the settings problem that keeps it from building. Each
+ * provider-region gets its registry entry now (closed, nothing learned), so the listing shows every
+ * configured one with its breaker from the first request, not only those a request has used.
+ */
+function describeChain(build: () => { name: string; region: string }[], registry: HealthRegistry) {
   try {
-    return { providers: build().map((p) => ({ name: p.name, region: p.region })) };
+    const chain = build();
+    for (const p of chain) registry.get(p.name, p.region);
+    return { providers: chain.map((p) => ({ name: p.name, region: p.region })) };
   } catch (err) {
     const api = asApiError(err);
     if (!api) throw err;
@@ -117,6 +140,7 @@ export function providerRoutes() {
         ...(h.errorRate !== undefined ? { errorRate: Math.round(h.errorRate * 1000) / 1000 } : {}),
         inFlight: h.inFlight,
         capacity: h.capacity,
+        breakerProbes: h.breaker.probes,
       });
       let probes: Awaited<ReturnType<typeof readProbes>> = [];
       let probesProblem: string | undefined;
@@ -127,15 +151,16 @@ export function providerRoutes() {
         probesProblem =
           "The probe results could not be read from D1 (is migrations/0003_provider_probes.sql applied?).";
       }
+      const chains = {
+        stt: describeChain(() => sttChain(c.env, c.var.config), healthRegistry),
+        tts: describeChain(() => ttsChain(c.env, c.var.config), healthRegistry),
+        llm: describeChain(() => llmChain(c.env, c.var.config), llmHealthRegistry),
+      };
       return c.json(
         {
           scope: "isolate" as const,
-          chains: {
-            stt: describeChain(() => sttChain(c.env, c.var.config)),
-            tts: describeChain(() => ttsChain(c.env, c.var.config)),
-            llm: describeChain(() => llmChain(c.env, c.var.config)),
-          },
-          health: healthSnapshot().map(view),
+          chains,
+          health: healthRegistry.snapshot().map(view),
           llmHealth: llmHealthRegistry.snapshot().map(view),
           probing: c.var.config.PROVIDER_PROBES,
           probes,

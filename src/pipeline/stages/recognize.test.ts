@@ -116,22 +116,30 @@ describe("recognize through the routing layer", () => {
     ]);
   });
 
-  it(
-    "answers 503 at once, with Retry-After until a breaker " + "half-opens, when every provider's breaker is open",
-    async () => {
-      const registry = new HealthRegistry();
-      const a = engine("a", async () => "unused");
-      registry.get("a", "a-region").breaker.onAuthFailure();
-      const err = await recognize(speech, "en-US", () => [a], undefined, { registry }).catch((e: unknown) => e);
-      expect(a.seen).toHaveLength(0);
-      expect(err).toMatchObject({
-        status: 503,
-        code: "provider_unavailable",
-        options: { headers: { "Retry-After": "30" } },
-      });
-      expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["skipped_open"]);
-    },
-  );
+  it("answers 503 at once with Retry-After 1 s when every breaker has just opened, then probes one", async () => {
+    let now = 1_000_000;
+    const registry = new HealthRegistry({ now: () => now });
+    const a = engine("a", async () => "back again");
+    registry.get("a", "a-region").breaker.onAuthFailure();
+    const err = await recognize(speech, "en-US", () => [a], undefined, { registry }).catch((e: unknown) => e);
+    expect(a.seen).toHaveLength(0);
+    // Not the 30 s of the open period: a probe may go a second after the breaker opened.
+    expect(err).toMatchObject({
+      status: 503,
+      code: "provider_unavailable",
+      options: { headers: { "Retry-After": "1" } },
+    });
+    expect(attemptsOf(err)?.map((x) => x.outcome)).toEqual(["skipped_open"]);
+
+    now += 1000;
+    const r = await recognize(speech, "en-US", () => [a], undefined, { registry });
+    expect(r).toMatchObject({ text: "back again", provider: "a" });
+    expect(r.attempts?.map((x) => `${x.outcome}${x.probe ? ` (${x.probe} probe)` : ""}`)).toEqual([
+      "skipped_open",
+      "success (panic probe)",
+    ]);
+    expect(registry.get("a", "a-region").breaker.state).toBe("closed");
+  });
 
   it("does not blame the audio when a provider refused it but another was never asked", async () => {
     const registry = new HealthRegistry();
