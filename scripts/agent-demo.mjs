@@ -27,6 +27,8 @@ const readBody = (req) =>
 
 /** What the demo model does with a conversation: text to say, and a tool call to make, if any. */
 function decide(messages, tools) {
+  const analysed = analysis(messages);
+  if (analysed) return { text: analysed };
   const last = messages.at(-1) ?? {};
   const userText = String([...messages].reverse().find((m) => m.role === "user")?.content ?? "");
   const names = tools.map((t) => t.function?.name);
@@ -37,6 +39,31 @@ function decide(messages, tools) {
   if (tool)
     return { text: "Let me look that up.", tool: { name: tool.function.name, arguments: argsFor(tool, userText) } };
   return { text: `You said: ${userText}. I am the demo model; give me a webhook tool to call.` };
+}
+
+/**
+ * voice-edge's post-call analysis prompt (src/agents/analysis.ts): one JSON object with the keys it
+ * asks for: a summary quoting the caller's first line, data filled from the schema (each property's
+ * first enum value, else a placeholder of its type), and success true. Scripted, like the rest.
+ */
+function analysis(messages) {
+  const system = String(messages[0]?.content ?? "");
+  if (!system.startsWith("You analyse a finished phone call")) return undefined;
+  const said = /Caller: (.*)/.exec(String(messages[1]?.content ?? ""))?.[1] ?? "nothing";
+  const out = {};
+  if (system.includes('"summary"')) out.summary = `The caller said: ${said.slice(0, 120)}`;
+  const schema = /"data": an object valid against this JSON Schema: (.*)/.exec(system)?.[1];
+  if (schema) out.data = sample(JSON.parse(schema));
+  if (system.includes('"success"')) out.success = true;
+  return JSON.stringify(out);
+}
+
+function sample(schema) {
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if (schema.type === "object")
+    return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v)]));
+  if (schema.type === "array") return [];
+  return { number: 0, integer: 0, boolean: false, null: null }[schema.type] ?? "demo";
 }
 
 /** Arguments for the tool's required properties: digits for ids and numbers, else the caller's words. */
