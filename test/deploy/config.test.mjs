@@ -77,6 +77,13 @@ describe("wrangler.toml environments", () => {
       sharedResources(parse(sameId)).map((s) => s.identity),
       ["d1-id:11111111-2222-3333-4444-555555555555"],
     );
+    // Rate Limiting counts per namespace_id, whichever Worker asks: one id in two environments shares the counters.
+    const limiter = (env) =>
+      `\n[[env.${env}.ratelimits]]\nname = "RL"\nnamespace_id = "1001"\nsimple = { limit = 10, period = 60 }\n`;
+    assert.deepEqual(
+      sharedResources(parse(`${text}${limiter("staging")}${limiter("production")}`)).map((s) => s.identity),
+      ["ratelimit:1001"],
+    );
     // A kind of binding the scripts do not know is compared whole.
     const pipeline = (env) => `\n[[env.${env}.pipelines]]\nbinding = "P"\npipeline = "p1"\n`;
     const unknown = `${text}${pipeline("staging")}${pipeline("production")}`;
