@@ -94,7 +94,7 @@ function fromSource(file, pattern) {
 }
 
 /** Turns the session row holds before they move to a history row. */
-const TAIL_TURNS = fromSource("src/storage/call-store.ts", /^export const TAIL_TURNS = (\d+);/m);
+const TAIL_TURNS = fromSource("src/storage/call-row.ts", /^export const TAIL_TURNS = (\d+);/m);
 /** SYNC_INTERVAL_SECONDS's default. */
 const SYNC_SECONDS_DEFAULT = fromSource("src/config/config.ts", /SYNC_INTERVAL_SECONDS: intVar\((\d+),/);
 const DO_MEMORY_GB = 0.128; // billed at 128 MB while active
@@ -119,7 +119,7 @@ export function midCallSyncs(p) {
 }
 
 /**
- * Rows a call's object writes (src/storage/call-store.ts): create 1 (the session row, with the
+ * Rows a call's object writes (src/storage/call-store.ts, call-row.ts): create 1 (the session row, with the
  * greeting); a turn 1 (the session row carries the turn, its audit use, metric deltas and the
  * queued sync), plus one history row each time the tail of TAIL_TURNS (16) turns moves out (the
  * greeting is its first group, so at turn 15, 31, ...; a plain rowid table: no AUTOINCREMENT
