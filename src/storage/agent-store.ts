@@ -1,8 +1,7 @@
 import type { AgentDefinition, PinnedAgent } from "../call/agent";
-import { base64ToBytes, bytesToBase64 } from "../lib/base64";
-import { ApiError, asApiError } from "../lib/errors";
 import { newWebhookSecret } from "../security/webhook-signature";
-import { archiveKeyring, decryptObject, encryptObject, type ArchiveKeysEnv } from "./encryption";
+import type { ArchiveKeysEnv } from "./encryption";
+import { openSecret, sealSecret } from "./sealed-secret";
 
 /**
  * A tenant's agents in D1 (migrations/0008_agents.sql): a head row per agent, a row per version.
@@ -47,28 +46,18 @@ export interface PutResult {
 /** What the secret's ciphertext is bound to (AES-GCM associated data). */
 const secretAad = (tenantId: string, agentId: string) => `agents/${tenantId}/${agentId}/webhook-secret`;
 
-async function sealSecret(env: AgentStoreEnv, tenantId: string, agentId: string, secret: string) {
-  const keyring = archiveKeyring(env);
-  const sealed = await encryptObject(keyring, secretAad(tenantId, agentId), secret);
-  return { enc: bytesToBase64(sealed.body), kid: keyring.currentKid };
+function sealAgentSecret(env: AgentStoreEnv, tenantId: string, agentId: string, secret: string) {
+  return sealSecret(env, secretAad(tenantId, agentId), secret);
 }
 
-async function openSecret(env: AgentStoreEnv, tenantId: string, agentId: string, enc: string): Promise<string> {
-  try {
-    const bytes = await decryptObject(archiveKeyring(env), secretAad(tenantId, agentId), base64ToBytes(enc));
-    return new TextDecoder().decode(bytes);
-  } catch (err) {
-    const api = asApiError(err);
-    if (!api) throw err;
-    // The archive wording would mislead here; the cause (a key ARCHIVE_KEYS lacks...) goes to the log.
-    throw new ApiError(
-      503,
-      "agent_secret_unavailable",
+function openAgentSecret(env: AgentStoreEnv, tenantId: string, agentId: string, enc: string): Promise<string> {
+  // The archive wording would mislead here; the cause (a key ARCHIVE_KEYS lacks...) goes to the log.
+  return openSecret(env, secretAad(tenantId, agentId), enc, {
+    code: "agent_secret_unavailable",
+    detail:
       `Agent '${agentId}' cannot be used: its webhook secret cannot be decrypted with this deployment's ` +
-        "ARCHIVE_KEYS. An operator must restore the key, or rotate the agent's secret.",
-      { internal: `${api.code}: ${api.options.internal ?? api.detail}`, cause: err },
-    );
-  }
+      "ARCHIVE_KEYS. An operator must restore the key, or rotate the agent's secret.",
+  });
 }
 
 /**
@@ -84,7 +73,7 @@ export async function putAgentVersion(
 ): Promise<PutResult> {
   const now = new Date().toISOString();
   const secret = newWebhookSecret();
-  const sealed = await sealSecret(env, tenantId, agentId, secret);
+  const sealed = await sealAgentSecret(env, tenantId, agentId, secret);
   const [head] = await env.DB.batch([
     // SQLite evaluates every SET expression against the row as it was: `agents.deleted_at` is the old one.
     env.DB.prepare(
@@ -147,7 +136,7 @@ export async function currentAgent(env: AgentStoreEnv, tenantId: string, agentId
     agentId: row.agent_id,
     version: row.version,
     definition: JSON.parse(row.definition_json) as AgentDefinition,
-    webhookSecret: await openSecret(env, tenantId, agentId, row.secret_enc),
+    webhookSecret: await openAgentSecret(env, tenantId, agentId, row.secret_enc),
   };
 }
 
@@ -194,7 +183,7 @@ export async function deleteAgent(db: D1Database, tenantId: string, agentId: str
  */
 export async function rotateSecret(env: AgentStoreEnv, tenantId: string, agentId: string): Promise<string | null> {
   const secret = newWebhookSecret();
-  const sealed = await sealSecret(env, tenantId, agentId, secret);
+  const sealed = await sealAgentSecret(env, tenantId, agentId, secret);
   const res = await env.DB.prepare(
     "UPDATE agents SET secret_enc = ?, secret_kid = ? WHERE tenant_id = ? AND agent_id = ? AND deleted_at IS NULL",
   )

@@ -1,9 +1,8 @@
 import { EVENT_TYPES, type EventType } from "../call/events";
-import { base64ToBytes, bytesToBase64 } from "../lib/base64";
 import { setBounded } from "../lib/bounded-map";
-import { ApiError, asApiError } from "../lib/errors";
 import { newWebhookSecret } from "../security/webhook-signature";
-import { archiveKeyring, decryptObject, encryptObject, type ArchiveKeysEnv } from "./encryption";
+import type { ArchiveKeysEnv } from "./encryption";
+import { openSecret, sealSecret } from "./sealed-secret";
 
 /**
  * A tenant's webhook endpoints in D1 (migrations/0010_webhooks.sql): where its events go
@@ -81,8 +80,7 @@ export async function putEndpoint(
 ): Promise<PutEndpointResult> {
   const now = new Date().toISOString();
   const secret = newWebhookSecret();
-  const keyring = archiveKeyring(env);
-  const sealed = bytesToBase64((await encryptObject(keyring, secretAad(tenantId, endpointId), secret)).body);
+  const sealed = await sealSecret(env, secretAad(tenantId, endpointId), secret);
   const row = await env.DB.prepare(
     `INSERT INTO webhook_endpoints
        (tenant_id, endpoint_id, url, events_json, enabled, secret_enc, secret_kid, created_at, updated_at)
@@ -98,15 +96,15 @@ export async function putEndpoint(
       fields.url,
       JSON.stringify(fields.events),
       fields.enabled ? 1 : 0,
-      sealed,
-      keyring.currentKid,
+      sealed.enc,
+      sealed.kid,
       now,
     )
     .first<EndpointRow & { secret_enc: string }>();
   if (!row) throw new Error("webhook endpoint upsert returned no row");
   forgetSubscriptions(tenantId);
   // The ciphertext is random: the row holds ours only if this PUT created the endpoint.
-  return { endpoint: endpointOf(row), ...(row.secret_enc === sealed ? { secret } : {}) };
+  return { endpoint: endpointOf(row), ...(row.secret_enc === sealed.enc ? { secret } : {}) };
 }
 
 /** The endpoint, or null (none, or another tenant's). Never the secret. */
@@ -172,25 +170,17 @@ export async function endpointForDelivery(
   return {
     url: row.url,
     enabled: row.enabled === 1,
-    secret: await openSecret(env, tenantId, endpointId, row.secret_enc),
+    secret: await openEndpointSecret(env, tenantId, endpointId, row.secret_enc),
   };
 }
 
-async function openSecret(env: WebhookStoreEnv, tenantId: string, endpointId: string, enc: string): Promise<string> {
-  try {
-    const bytes = await decryptObject(archiveKeyring(env), secretAad(tenantId, endpointId), base64ToBytes(enc));
-    return new TextDecoder().decode(bytes);
-  } catch (err) {
-    const api = asApiError(err);
-    if (!api) throw err;
-    throw new ApiError(
-      503,
-      "webhook_secret_unavailable",
+function openEndpointSecret(env: WebhookStoreEnv, tenantId: string, endpointId: string, enc: string): Promise<string> {
+  return openSecret(env, secretAad(tenantId, endpointId), enc, {
+    code: "webhook_secret_unavailable",
+    detail:
       `Webhook endpoint '${endpointId}' cannot sign: its secret cannot be decrypted with this deployment's ` +
-        "ARCHIVE_KEYS. An operator must restore the key, or the endpoint be deleted and created again.",
-      { internal: `${api.code}: ${api.options.internal ?? api.detail}`, cause: err },
-    );
-  }
+      "ARCHIVE_KEYS. An operator must restore the key, or the endpoint be deleted and created again.",
+  });
 }
 
 /** The ids of the tenant's enabled endpoints subscribed to `type`, in id order. */
