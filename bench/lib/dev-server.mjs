@@ -56,6 +56,8 @@ export function withoutAssets(toml) {
 }
 /** The line bench/lib/start-worker.mjs prints when its Worker answers, followed by {"url"}. */
 export const READY_PREFIX = "@@bench-worker-ready";
+/** The line start-worker.mjs answers a stdin command with, followed by {"id", ...}. */
+export const REPLY_PREFIX = "@@bench-worker-reply";
 const START_WORKER = join(ROOT, "bench", "lib", "start-worker.mjs");
 
 export const sleep = (ms, signal) =>
@@ -167,7 +169,8 @@ export function runWrangler(cwd, args, options = {}) {
  * @returns {Promise<{
  *   base: string, port: number, inspectorPort?: number, tmp: string, persist: string,
  *   child: import("node:child_process").ChildProcess, logTail: string[], exited: () => boolean,
- *   stop: () => Promise<void>, cpuSeconds: () => number | null
+ *   stop: () => Promise<void>, cpuSeconds: () => number | null,
+ *   queueBatch: (queue: string, messages: {id: string, body: unknown, attempts: number}[]) => Promise<object>
  * }>}
  */
 export async function startDevServer(o) {
@@ -178,9 +181,17 @@ export async function startDevServer(o) {
   const what = o.inspector ? "wrangler dev" : "the Worker (bench/lib/start-worker.mjs)";
   const logTail = [];
   let ready; // {"url"} from start-worker.mjs's ready line
+  const replies = new Map(); // command id → its resolve
+  let commands = 0;
   const onLine = (line) => {
     if (!o.inspector && !ready && line.startsWith(READY_PREFIX)) {
       ready = JSON.parse(line.slice(READY_PREFIX.length));
+      return;
+    }
+    if (line.startsWith(REPLY_PREFIX)) {
+      const reply = JSON.parse(line.slice(REPLY_PREFIX.length));
+      replies.get(reply.id)?.(reply);
+      replies.delete(reply.id);
       return;
     }
     logTail.push(line);
@@ -290,9 +301,17 @@ export async function startDevServer(o) {
     // CPU of the whole Worker (wrangler's Node process, workerd, esbuild), for a bench to divide by the requests it
     // answered.
     const cpuSeconds = () => treeCpuSeconds(child.pid);
+    /** A batch for the Worker's queue() handler (not with `inspector`): its ack/retry result, or {error}. */
+    const queueBatch = (queue, messages) =>
+      new Promise((resolve) => {
+        const id = ++commands;
+        replies.set(id, resolve);
+        child.stdin.write(`${JSON.stringify({ id, queue, messages })}\n`);
+      });
     return {
       base,
       port,
+      queueBatch,
       ...(inspectorPort ? { inspectorPort } : {}),
       tmp,
       persist,

@@ -12,9 +12,13 @@
 //   wrangler's own messages only from level "warn" up (not its per-request "[wrangler:info] POST ..." lines);
 // - when it answers, one line `READY_PREFIX {"url": "http://127.0.0.1:port"}`;
 // - a restart of the Worker (none is expected; faults.mjs counts them) prints "[start-worker] reloading local server";
-// - SIGTERM, SIGINT or the end of stdin (the parent gone): dispose (workerd stopped) and exit.
+// - SIGTERM, SIGINT or the end of stdin (the parent gone): dispose (workerd stopped) and exit;
+// - a line on stdin `{"id", "queue", "messages": [{"id", "body", "attempts"}]}` hands those messages to
+//   the Worker's queue() handler as one batch of that queue (Miniflare's dispatch, as Queues would
+//   deliver them; bench/events.mjs), answered by a line `REPLY_PREFIX {"id", "outcome", ...}`.
+import { createInterface } from "node:readline";
 import { unstable_startWorker } from "wrangler";
-import { READY_PREFIX } from "./dev-server.mjs";
+import { READY_PREFIX, REPLY_PREFIX } from "./dev-server.mjs";
 
 const [config, envFile, persist] = process.argv.slice(2);
 
@@ -35,7 +39,30 @@ function quit(code) {
 }
 
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => void quit(0));
-process.stdin.on("end", () => void quit(0)).resume();
+process.stdin.on("end", () => void quit(0));
+createInterface({ input: process.stdin }).on("line", (line) => void command(line));
+
+let target;
+/** The Worker in its own Miniflare (wrangler's Worker.queue() asks the dev proxy's, which does not hold it). */
+function queueTarget() {
+  target ??= worker.raw.runtimes.find((r) => r.mf).mf.getWorker(worker.config.name);
+  return target;
+}
+
+/** One stdin command: a batch for the Worker's queue() handler. */
+async function command(line) {
+  let id;
+  try {
+    const cmd = JSON.parse(line);
+    id = cmd.id;
+    await worker.ready;
+    const messages = cmd.messages.map((m) => ({ ...m, timestamp: new Date(m.timestamp ?? Date.now()) }));
+    const result = await (await queueTarget()).queue(cmd.queue, messages);
+    console.log(`${REPLY_PREFIX} ${JSON.stringify({ id, ...result })}`);
+  } catch (err) {
+    console.log(`${REPLY_PREFIX} ${JSON.stringify({ id, error: String(err?.message ?? err) })}`);
+  }
+}
 process.on("unhandledRejection", (err) => {
   console.error(`[start-worker] ${err?.stack ?? err}`);
   void quit(1);
