@@ -105,7 +105,7 @@ export const CONTINENTS = [
       ["Indonesia Central", 0.1, 7, "apac"],
       ["UAE North", 0.06, 4, "me"],
       ["Qatar Central", 0.04, 3, "me"],
-      ["Israel Central", 0.04, 2, "me"],
+      ["Israel Central", 0.04, 2, "eeur"],
     ],
   },
   {

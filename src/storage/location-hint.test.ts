@@ -9,6 +9,7 @@ describe("locationHintFor", () => {
     [{ continent: "NA", country: "US", longitude: "-122.4" }, "wnam"], // San Francisco
     [{ continent: "AS", country: "JP", longitude: "139.69" }, "apac"], // Tokyo
     [{ continent: "AS", country: "AE", longitude: "55.3" }, "me"], // Dubai
+    [{ continent: "AS", country: "IL", longitude: "34.8" }, "eeur"], // Tel Aviv: 61 ms to Warsaw, 143 to Dubai
     [{ continent: "OC", country: "AU", longitude: "151.2" }, "oc"],
     [{ continent: "SA", country: "BR", longitude: "-46.6" }, "sam"],
     [{ continent: "AF", country: "ZA", longitude: "18.4" }, "afr"],
