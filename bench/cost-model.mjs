@@ -41,6 +41,7 @@
 //                               https://developers.cloudflare.com/workers-ai/models/llama-3.3-70b-instruct-fp8-fast/
 //                               (the free 10,000 neurons a day are left out, like the platform's allowances)
 import { readFileSync } from "node:fs";
+import { eventsCost } from "./cost-events.mjs";
 
 export const PRICES = {
   workersRequest: 0.3 / 1e6,
@@ -576,8 +577,9 @@ export function costModel(input = {}, log = console.log) {
     totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) +
     ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
   log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
+  const events = eventsCost(p, PRICES, oneOff, log);
   const agent = agentTokenModel(p, oneOff, log);
-  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth, agent };
+  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth, agent, events };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

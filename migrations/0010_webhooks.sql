@@ -17,6 +17,13 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints (
 
 -- Each event once (the queue delivers at least once: INSERT OR IGNORE), with its body as sent.
 -- An event id is unique within its tenant (evt_<callId>_<call start>_<sequence>, src/pipeline/events.ts).
+--
+-- D1 bills every row written, an index entry included, and these tables take a write or two for
+-- every event of every call (npm run bench:cost, "Events to your backend"): so they are WITHOUT
+-- ROWID (the primary key is the table: no second copy of the key), and they carry only the
+-- indexes a write needs or a listing cannot do without. A delivery's status is not indexed: an
+-- attempt then rewrites one row, and a listing filtered by status walks the endpoint's deliveries
+-- newest first and skips the others (reads cost a thousandth of a write).
 CREATE TABLE IF NOT EXISTS webhook_events (
   tenant_id    TEXT NOT NULL,
   event_id     TEXT NOT NULL,
@@ -26,14 +33,15 @@ CREATE TABLE IF NOT EXISTS webhook_events (
   created_at   TEXT NOT NULL,
   body_json    TEXT NOT NULL,
   PRIMARY KEY (tenant_id, event_id)
-);
+) WITHOUT ROWID;
+-- A call's events (erasure); events by age (retention).
 CREATE INDEX IF NOT EXISTS webhook_events_by_call ON webhook_events (tenant_id, call_id, sequence);
 CREATE INDEX IF NOT EXISTS webhook_events_by_age ON webhook_events (created_at);
 
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
   tenant_id         TEXT NOT NULL,
-  endpoint_id       TEXT NOT NULL,
   event_id          TEXT NOT NULL,
+  endpoint_id       TEXT NOT NULL,
   status            TEXT NOT NULL,     -- pending | delivered | failed
   attempts          INTEGER NOT NULL DEFAULT 0,
   last_status       INTEGER,           -- the receiver's HTTP status (null: no answer)
@@ -47,10 +55,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   retry_until       TEXT,
   delivered_at      TEXT,              -- the first successful attempt (a replay keeps it)
   created_at        TEXT NOT NULL,
-  PRIMARY KEY (tenant_id, endpoint_id, event_id)
-);
--- GET /webhooks/{id}/deliveries, newest first, with or without ?status=.
-CREATE INDEX IF NOT EXISTS webhook_deliveries_by_status ON webhook_deliveries (tenant_id, endpoint_id, status, created_at, event_id);
+  -- Event first: an event's deliveries (the dead-letter consumer, erasure, retention) are a range.
+  PRIMARY KEY (tenant_id, event_id, endpoint_id)
+) WITHOUT ROWID;
+-- GET /webhooks/{id}/deliveries, newest first (with ?status=, filtered while walking it).
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_age ON webhook_deliveries (tenant_id, endpoint_id, created_at, event_id);
--- An event's deliveries (the dead-letter consumer, erasure of a call).
-CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (event_id);

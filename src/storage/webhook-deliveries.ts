@@ -211,9 +211,9 @@ export async function failEventDeliveries(db: D1Database, tenantId: string, even
   const res = await db
     .prepare(
       `UPDATE webhook_deliveries SET status = 'failed', last_error = ?, next_attempt_at = NULL
-       WHERE event_id = ? AND tenant_id = ? AND status = 'pending'`,
+       WHERE tenant_id = ? AND event_id = ? AND status = 'pending'`,
     )
-    .bind(error, eventId, tenantId)
+    .bind(error, tenantId, eventId)
     .run();
   return res.meta.changes;
 }
@@ -330,10 +330,10 @@ export async function eraseCallEvents(db: D1Database, tenantId: string, callId: 
  * (the retention job, WARM_RETENTION_DAYS: events carry transcripts as the warm tier does).
  */
 export async function deleteEventsBefore(db: D1Database, cutoff: string, limit = 1000): Promise<number> {
-  const pick = "SELECT event_id FROM webhook_events WHERE created_at < ?1 ORDER BY created_at LIMIT ?2";
+  const pick = "SELECT tenant_id, event_id FROM webhook_events WHERE created_at < ?1 ORDER BY created_at LIMIT ?2";
   const [, events] = await db.batch([
-    db.prepare(`DELETE FROM webhook_deliveries WHERE event_id IN (${pick})`).bind(cutoff, limit),
-    db.prepare(`DELETE FROM webhook_events WHERE event_id IN (${pick})`).bind(cutoff, limit),
+    db.prepare(`DELETE FROM webhook_deliveries WHERE (tenant_id, event_id) IN (${pick})`).bind(cutoff, limit),
+    db.prepare(`DELETE FROM webhook_events WHERE (tenant_id, event_id) IN (${pick})`).bind(cutoff, limit),
   ]);
   return events?.meta.changes ?? 0;
 }
