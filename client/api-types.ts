@@ -2401,7 +2401,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a key at once
-         * @description Answered 204 once the key is refused everywhere. A 503 (key_change_unconfirmed) means the revocation is stored but may not be in effect yet: repeat the request (revoking is idempotent) until it answers 204.
+         * @description Answered 204 once the key's tenant's limits object refuses it: from then on it is refused within 1 second everywhere (isolates use a key's verdict for at most that long). A 503 (key_change_unconfirmed) means the revocation is stored but may not be in effect yet: repeat the request (revoking is idempotent) until it answers 204.
          */
         delete: {
             parameters: {

@@ -10,8 +10,9 @@ import type {
   AuthorizedKey,
   CallRule,
   CallVerdict,
+  LeaseRequest,
+  LeaseVerdict,
   RequestRule,
-  RequestVerdict,
 } from "../security/tenant-limits";
 
 /**
@@ -76,6 +77,17 @@ export class TenantLimits extends DurableObject<Env> {
    * that names a call (`seenCallId`) also marks that call's slot as seen, in the same round trip.
    */
   async authorize(req: AuthorizeRequest): Promise<AuthorizeVerdict> {
+    const { seenCallId, ...rest } = req;
+    const verdict = await this.lease({ ...rest, want: 1, seenCallIds: seenCallId ? [seenCallId] : [] });
+    return verdict.ok ? { ok: true, key: verdict.key } : verdict;
+  }
+
+  /**
+   * authorize() for an isolate that admits requests alone between leases (security/admission.ts):
+   * the same checks, then up to `want` tokens at once (at least one, or rate_limited), and the
+   * slots of the calls its admitted requests named marked as seen.
+   */
+  async lease(req: LeaseRequest): Promise<LeaseVerdict> {
     if (!this.isTenant(req.tenantId)) return UNAUTHORIZED;
     const record = await this.keys.record(req.keyId, req.tenantId, req.verified);
     const now = this.now();
@@ -84,23 +96,29 @@ export class TenantLimits extends DurableObject<Env> {
     const { keyId, tenantId, scopes, residency } = record;
     const key: AuthorizedKey = { keyId, tenantId, scopes, residency };
     if (!hasScope({ kind: "key", ...key }, req.scope)) return { ok: false, reason: "forbidden" };
-    const verdict = this.bucket.take(req.rule, now);
-    if (!verdict.ok) return { ok: false, reason: "rate_limited", retryAfterSeconds: verdict.retryAfterSeconds, key };
-    if (req.seenCallId) this.slots.markSeen(req.seenCallId, now);
-    return { ok: true, key };
+    const taken = this.bucket.takeUpTo(req.rule, now, req.want);
+    if (!taken.granted) return { ok: false, reason: "rate_limited", retryAfterSeconds: taken.retryAfterSeconds, key };
+    for (const callId of req.seenCallIds ?? []) this.slots.markSeen(callId, now);
+    return { ok: true, key, granted: taken.granted };
   }
 
   /**
-   * Takes one token of the tenant's request rate for a turn that came in over a live stream or the
-   * Twilio bridge rather than as an HTTP request, and marks its call's slot as seen, as a request
-   * naming the call would: every turn counts against the same bucket however it arrives.
+   * Takes up to `want` tokens of the tenant's request rate for turns that come in over a live
+   * stream or the Twilio bridge rather than as HTTP requests (the first for the turn that waits,
+   * the rest for the object's pool: security/admission.ts), and marks the named calls' slots as
+   * seen, as requests naming them would: every turn counts against the same bucket however it arrives.
    */
-  async admitTurn(tenantId: string, callId: string, rule: RequestRule): Promise<RequestVerdict> {
+  async admitTurn(
+    tenantId: string,
+    rule: RequestRule,
+    want: number,
+    seenCallIds: readonly string[],
+  ): Promise<{ granted: number; retryAfterSeconds: number }> {
     if (!this.isTenant(tenantId)) throw new Error("admitTurn: this is not that tenant's limits object");
     const now = this.now();
-    const verdict = this.bucket.take(rule, now);
-    if (verdict.ok) this.slots.markSeen(callId, now);
-    return verdict;
+    const taken = this.bucket.takeUpTo(rule, now, want);
+    if (taken.granted) for (const callId of seenCallIds) this.slots.markSeen(callId, now);
+    return taken;
   }
 
   /**

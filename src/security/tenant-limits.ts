@@ -60,6 +60,31 @@ export type AuthorizeVerdict =
   | { ok: false; reason: "forbidden" }
   /** The key is valid; its tenant is over its request rate. */
   | { ok: false; reason: "rate_limited"; retryAfterSeconds: number; key: AuthorizedKey };
+/**
+ * A lease: authorize(), and up to `want` tokens for the isolate's pool (security/admission.ts),
+ * the waiting request's one included.
+ */
+export interface LeaseRequest extends Omit<AuthorizeRequest, "seenCallId"> {
+  want: number;
+  /** Calls that requests admitted in the isolate named since its last lease: their slots are seen. */
+  seenCallIds?: readonly string[] | undefined;
+}
+
+export type LeaseVerdict =
+  | { ok: true; key: AuthorizedKey; granted: number }
+  | { ok: false; reason: "unauthorized" }
+  | { ok: false; reason: "forbidden" }
+  | { ok: false; reason: "rate_limited"; retryAfterSeconds: number; key: AuthorizedKey };
+
+/**
+ * The most tokens an isolate leases at once: half a second of the tenant's whole rate, 1 to 50
+ * (an isolate asks for less when it sees fewer requests: admission.ts demand()). A lease of one
+ * is one round trip a request; more lets the isolate admit requests alone.
+ */
+export function leaseSize(rule: RequestRule): number {
+  return Math.min(50, Math.max(1, Math.round(rule.perMinute / 120)));
+}
+
 export type CallVerdict = { ok: true; fresh: boolean; active: number } | { ok: false; active: number };
 
 /**

@@ -4,6 +4,7 @@ import type { CallSession } from "../../src/durable/call-session";
 import type { SessionRecord } from "../../src/call/records";
 import { type TenantLimits } from "../../src/durable/tenant-limits";
 import { tenantLimits } from "../../src/security/tenant-limits";
+import { resetAdmissionForTests } from "../../src/security/admission";
 import worker from "../../src/index";
 import { apiRequest, type ApiInit } from "./api";
 import { callObjectName } from "../../src/storage/layout";
@@ -58,8 +59,12 @@ export async function ageCall(tenantId: string, callId: string, seconds: number)
   });
 }
 
-/** Moves the tenant's limits object's clock forward, as if that much time had passed. */
+/**
+ * Moves the tenant's limits object's clock forward, as if that much time had passed; this isolate's
+ * verdicts and leased tokens (security/admission.ts) lapse with it, as they would.
+ */
 export async function advanceLimitsClock(tenantId: string, ms: number): Promise<void> {
+  resetAdmissionForTests();
   await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => {
     const before = instance.now;
     instance.now = () => before() + ms;

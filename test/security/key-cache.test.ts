@@ -15,6 +15,7 @@ import {
 } from "../../src/security/key-cache";
 import { ADMIN_TOKEN, api, apiRequest, createKey, expectProblem, tenant, type ApiInit } from "../helpers/api";
 import { advanceLimitsClock } from "../helpers/objects";
+import { resetAdmissionForTests } from "../../src/security/admission";
 
 // A tenant request is authenticated and rate-limited in one round trip: the isolate caches what
 // never changes about a key (its tenant, scopes, residency, hash: src/security/key-cache.ts), and
@@ -59,7 +60,10 @@ function instrumented(overrides: { keyChanged?: () => Promise<void> } = {}) {
     },
   };
   const testEnv = { ...env, DB: db, TENANT_LIMITS: namespace } as unknown as Env;
-  const fetch = async (path: string, init: ApiInit = {}): Promise<Response> => {
+  // Each request here takes the waiting path, a lease from the tenant's object, as if this isolate's
+  // verdicts and tokens had lapsed (admission.ts); "admitted alone" below covers the other path.
+  const fetch = async (path: string, init: ApiInit = {}, alone = false): Promise<Response> => {
+    if (!alone) resetAdmissionForTests();
     const ctx = createExecutionContext();
     const res = await worker.fetch(apiRequest(path, init), testEnv, ctx);
     await waitOnExecutionContext(ctx);
@@ -86,7 +90,9 @@ async function record(key: string): Promise<KeyRecord> {
 /** A tenant whose key has been used twice: cached in this isolate, and its record held by its object. */
 async function warmTenant() {
   const t = await tenant();
-  expect((await api("/api/v1/calls", { key: t.key })).status).toBe(200); // miss: D1, then authorize with the record
+  resetAdmissionForTests();
+  expect((await api("/api/v1/calls", { key: t.key })).status).toBe(200); // miss: D1, then a lease with the record
+  resetAdmissionForTests();
   expect((await api("/api/v1/calls", { key: t.key })).status).toBe(200); // hit: the object reads the record once
   expect(cachedKey(keyIdOf(t.key))).toMatchObject({ tenantId: t.tenantId });
   expect(await keyLoads(t.tenantId)).toBe(1);
@@ -98,7 +104,7 @@ describe("one round trip per tenant request", () => {
     const { tenantId, key } = await warmTenant();
     const w = instrumented();
     for (let i = 0; i < 3; i++) expect((await w.fetch("/api/v1/calls", { key })).status).toBe(200);
-    expect(w.rpcs).toEqual(["authorize", "authorize", "authorize"]);
+    expect(w.rpcs).toEqual(["lease", "lease", "lease"]);
     expect(w.keyQueries).toEqual([]);
     // And the object answered from the record it holds, without reading D1 either.
     expect(await keyLoads(tenantId)).toBe(1);
@@ -110,14 +116,14 @@ describe("one round trip per tenant request", () => {
     const w = instrumented();
     expect((await w.fetch("/api/v1/calls", { key })).status).toBe(200);
     expect(w.keyQueries).toHaveLength(1);
-    expect(w.rpcs).toEqual(["authorize"]);
+    expect(w.rpcs).toEqual(["lease"]);
     expect(await keyLoads(tenantId)).toBe(0);
     expect(cachedKey(keyIdOf(key))).toMatchObject({ tenantId });
 
     w.reset();
     expect((await w.fetch("/api/v1/calls", { key })).status).toBe(200);
     expect(w.keyQueries).toEqual([]);
-    expect(w.rpcs).toEqual(["authorize"]);
+    expect(w.rpcs).toEqual(["lease"]);
   });
 
   it("refuses an unknown key id on the same path as a known id's wrong secret (no key-id oracle)", async () => {
@@ -161,14 +167,14 @@ describe("one round trip per tenant request", () => {
     const created = await w.fetch("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
     expect(created.status).toBe(201);
     const { callId } = (await created.json()) as { callId: string };
-    expect(w.rpcs).toEqual(["authorize", "acquireCall"]);
+    expect(w.rpcs).toEqual(["lease", "acquireCall"]);
     w.reset();
     await advanceLimitsClock(tenantId, 11 * 60_000);
     expect(
       (await w.fetch(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
         .status,
     ).toBe(200);
-    expect(w.rpcs).toEqual(["authorize"]);
+    expect(w.rpcs).toEqual(["lease"]);
     const seen = await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits, state) => ({
       now: instance.now(),
       seenAt: state.storage.sql
@@ -182,11 +188,13 @@ describe("one round trip per tenant request", () => {
     const { tenantId, key } = await warmTenant();
     const created = await api("/api/v1/calls?reply=text", { method: "POST", key, json: {} });
     const { callId } = (await created.json()) as { callId: string };
-    const turn = async () =>
+    const turn = async () => {
+      resetAdmissionForTests(); // each turn's call id goes with its own lease
       expect(
         (await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
           .status,
       ).toBe(200);
+    };
     const seenAt = () =>
       runInDurableObject(
         tenantLimits(env, tenantId),
@@ -419,8 +427,9 @@ describe("limits in the same round trip", () => {
     const overloaded = Object.assign(new Error("Durable Object is overloaded"), { overloaded: true });
     const namespace = {
       idFromName: (name: string) => env.TENANT_LIMITS.idFromName(name),
-      get: () => ({ authorize: () => Promise.reject(overloaded) }),
+      get: () => ({ lease: () => Promise.reject(overloaded) }),
     };
+    resetAdmissionForTests();
     const ctx = createExecutionContext();
     const res = await worker.fetch(
       apiRequest("/api/v1/calls", { key }),

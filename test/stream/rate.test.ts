@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CallView } from "../../src/call/records";
 import { api, expectProblem, startCall, tenant } from "../helpers/api";
 import { advanceLimitsClock, apiWithSettings, callObject, setCallBindings } from "../helpers/objects";
+import { resetAdmissionForTests } from "../../src/security/admission";
 import { started, type TestStream } from "./stream-client";
 
 // Streamed turns count against the tenant's request rate (the same bucket as its HTTP requests),
@@ -33,6 +34,9 @@ describe("streamed turns and the tenant's request rate", { timeout: 30_000 }, ()
     // 3 a minute: a token every 20 s, so none comes back while the test runs.
     await setCallBindings(tenantId, callId, { TENANT_REQUESTS_PER_MINUTE: "3" });
     const s = await started(callId, key, { reply: "text" });
+    // The call's object leases its own tokens (in tests it shares this isolate with the Worker,
+    // whose requests leased under the default rate): start it with none.
+    resetAdmissionForTests();
 
     expect(await textTurn(s, "hello one")).toBe("answered");
     expect(await textTurn(s, "hello two")).toBe("answered");

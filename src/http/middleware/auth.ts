@@ -1,19 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { isOverloaded, requestRule, tenantLimits, type AuthorizeVerdict } from "../../security/tenant-limits";
 import { ApiError } from "../../lib/errors";
 import { hashKey, keyIdOf, keyUsable, readKeyRecord, type KeyRecord } from "../../security/api-keys";
 import { digestsEqual } from "../../security/crypto";
-import {
-  ABSENT_KEY,
-  ABSENT_KEY_HASH,
-  firstRefusal,
-  forgetKey,
-  identifyKey,
-  type KeyIdentity,
-} from "../../security/key-cache";
-import { requestRateLimited, seenCallIdOf } from "./rate-limit";
+import { ABSENT_KEY, ABSENT_KEY_HASH, firstRefusal, identifyKey } from "../../security/key-cache";
+import { admitTenantRequest } from "./tenant-admission";
 import type { Residency } from "../../call/residency";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
 
@@ -121,41 +113,9 @@ async function authorizeTenantKey(
   // Just read from D1 and already revoked: refused here, without a round trip to the tenant's object.
   if (fresh && !keyUsable(fresh, keyHash, Date.now())) throw unauthorized();
   const verified: KeyRecord | undefined = fresh;
-  const rule = requestRule(c.var.config);
-  const { tenantId } = known;
-  let verdict: AuthorizeVerdict;
-  try {
-    verdict = await tenantLimits(c.env, tenantId).authorize({
-      tenantId,
-      keyId,
-      keyHash,
-      scope,
-      rule,
-      seenCallId: seenCallIdOf(c),
-      verified,
-    });
-  } catch (err) {
-    if (!isOverloaded(err)) throw err;
-    // The key's hash matched (above): a swamped object is its tenant sending too much.
-    c.set("principal", principalOf(known));
-    throw requestRateLimited(rule, 1);
-  }
-  if (verdict.ok) return principalOf(verdict.key);
-  switch (verdict.reason) {
-    case "unauthorized":
-      // Revoked (or not this tenant's): the next request reads D1, which refuses it without an RPC.
-      forgetKey(keyId);
-      throw unauthorized();
-    case "forbidden":
-      throw lacksScope(scope);
-    case "rate_limited":
-      c.set("principal", principalOf(verdict.key));
-      throw requestRateLimited(rule, verdict.retryAfterSeconds);
-  }
-}
-
-function principalOf(key: Pick<KeyIdentity, "keyId" | "tenantId" | "scopes" | "residency">): Principal {
-  return { kind: "key", keyId: key.keyId, tenantId: key.tenantId, scopes: key.scopes, residency: key.residency };
+  const admitted = await admitTenantRequest(c, { keyId, keyHash, known, verified, scope });
+  if ("refused" in admitted) throw admitted.refused === "forbidden" ? lacksScope(scope) : unauthorized();
+  return admitted;
 }
 
 /** The tenant of a key principal; routes that own call data call this after requireScope. */

@@ -1,3 +1,4 @@
+import { forgetVerdict } from "../../security/admission";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { ApiError, errorMessage } from "../../lib/errors";
@@ -49,10 +50,13 @@ async function ownKey(db: D1Database, p: Principal, keyId: string): Promise<Stor
 
 /**
  * Tells the tenant's limits object that a key changed (D1 already says so). That object decides
- * every request of the tenant's keys from its copy of their records (durable/tenant-limits.ts), so
- * a revocation is in effect once this returns true; false means it may not be yet.
+ * the leases of the tenant's keys from its copy of their records (durable/tenant-limits.ts), so a
+ * revocation is in effect there once this returns true (false: it may not be yet), here at once,
+ * and in every other isolate within VERDICT_TTL_MS, when their verdict for the key runs out
+ * (security/admission.ts).
  */
 async function keyChangeApplied(env: Env, tenantId: string, keyId: string, requestId: string): Promise<boolean> {
+  forgetVerdict(keyId);
   try {
     await tenantLimits(env, tenantId).keyChanged(keyId);
     return true;
@@ -127,7 +131,9 @@ export function adminRoutes() {
       tags,
       summary: "Revoke a key at once",
       description:
-        "Answered 204 once the key is refused everywhere. A 503 (key_change_unconfirmed) means the revocation is " +
+        "Answered 204 once the key's tenant's limits object refuses it: from then on it is refused within " +
+        "1 second everywhere (isolates use a key's verdict for at most that long). " +
+        "A 503 (key_change_unconfirmed) means the revocation is " +
         "stored but may not be in effect yet: repeat the request (revoking is idempotent) until it answers 204.",
       ...admin,
       request: { params: KeyIdParam },
