@@ -22,7 +22,7 @@ import {
   LOCAL,
 } from "./lib/wrangler-config.mjs";
 import { loadSchemas, REQUIRED_SECRETS, secretSettings, settingsProblems } from "./lib/settings.mjs";
-import { parseArgs, shown, tail, wrangler } from "./lib/wrangler-run.mjs";
+import { commandArgs, shown, tail, wrangler } from "./lib/wrangler-run.mjs";
 
 const USAGE = "usage: npm run deploy:check -- --env <staging|production> [--list] [--config wrangler.toml]";
 /** `wrangler secret list` of a Worker never deployed: it has no secrets yet. */
@@ -40,18 +40,9 @@ function howToSet(name, env, catalog, bindings) {
 }
 
 async function main() {
-  let args;
-  try {
-    args = parseArgs(process.argv.slice(2), { flags: ["list"] });
-  } catch (err) {
-    console.error(`${err.message}\n${USAGE}`);
-    return 2;
-  }
+  const args = commandArgs(process.argv.slice(2), { flags: ["list"], usage: USAGE });
+  if (!args) return 2;
   const env = args.env;
-  if (!env) {
-    console.error(`--env is required\n${USAGE}`);
-    return 2;
-  }
   const configPath = resolve(args.config ?? "wrangler.toml");
   const { raw } = readConfig(configPath);
   let config;

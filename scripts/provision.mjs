@@ -15,7 +15,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { kvTitle, readConfig, resolveEnv, resources, setInTableArray } from "./lib/wrangler-config.mjs";
-import { parseArgs, shown, tail, wrangler, wranglerJson } from "./lib/wrangler-run.mjs";
+import { commandArgs, shown, tail, wrangler, wranglerJson } from "./lib/wrangler-run.mjs";
 
 const USAGE = "usage: npm run provision -- --env <staging|production> [--dry-run] [--config wrangler.toml]";
 
@@ -53,18 +53,10 @@ function plan(r, env) {
 }
 
 function main() {
-  let args;
-  try {
-    args = parseArgs(process.argv.slice(2), { flags: ["dry-run"] });
-  } catch (err) {
-    console.error(`${err.message}\n${USAGE}`);
-    return 2;
-  }
+  const envHint = ": the top-level configuration is the local one (npm run dev)";
+  const args = commandArgs(process.argv.slice(2), { flags: ["dry-run"], usage: USAGE, envHint });
+  if (!args) return 2;
   const env = args.env;
-  if (!env) {
-    console.error(`--env is required: the top-level configuration is the local one (npm run dev)\n${USAGE}`);
-    return 2;
-  }
   const configPath = resolve(args.config ?? "wrangler.toml");
   const dryRun = Boolean(args["dry-run"]);
   const { raw } = readConfig(configPath);

@@ -13,22 +13,13 @@
 import { resolve } from "node:path";
 import { readConfig, resolveEnv } from "./lib/wrangler-config.mjs";
 import { listDeployments, servedBy } from "./lib/versions.mjs";
-import { parseArgs, shown, wrangler } from "./lib/wrangler-run.mjs";
+import { commandArgs, shown, wrangler } from "./lib/wrangler-run.mjs";
 
 const USAGE = "usage: npm run rollback -- --env <staging|production> [--to <version id>] [--message text] [--dry-run]";
 
 function main() {
-  let args;
-  try {
-    args = parseArgs(process.argv.slice(2), { flags: ["dry-run"] });
-  } catch (err) {
-    console.error(`${err.message}\n${USAGE}`);
-    return 2;
-  }
-  if (!args.env) {
-    console.error(USAGE);
-    return 2;
-  }
+  const args = commandArgs(process.argv.slice(2), { flags: ["dry-run"], usage: USAGE });
+  if (!args) return 2;
   const configPath = resolve(args.config ?? "wrangler.toml");
   const { workerName } = resolveEnv(readConfig(configPath).raw, args.env);
   const cfg = ["--env", args.env, ...(args.config ? ["--config", configPath] : [])];

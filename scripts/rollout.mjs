@@ -14,21 +14,16 @@
 import { resolve } from "node:path";
 import { readConfig, resolveEnv } from "./lib/wrangler-config.mjs";
 import { currentDeployment, listVersions } from "./lib/versions.mjs";
-import { parseArgs, shown, wrangler } from "./lib/wrangler-run.mjs";
+import { commandArgs, shown, wrangler } from "./lib/wrangler-run.mjs";
 
 const USAGE =
   "usage: npm run rollout -- --env <staging|production> (--tag <tag> | --version <id>) --percent <1-100> [--dry-run]";
 
 function main() {
-  let args;
-  try {
-    args = parseArgs(process.argv.slice(2), { flags: ["dry-run"] });
-  } catch (err) {
-    console.error(`${err.message}\n${USAGE}`);
-    return 2;
-  }
+  const args = commandArgs(process.argv.slice(2), { flags: ["dry-run"], usage: USAGE });
+  if (!args) return 2;
   const percent = Number(args.percent);
-  if (!args.env || !(args.tag || args.version) || !Number.isInteger(percent) || percent < 1 || percent > 100) {
+  if (!(args.tag || args.version) || !Number.isInteger(percent) || percent < 1 || percent > 100) {
     console.error(USAGE);
     return 2;
   }

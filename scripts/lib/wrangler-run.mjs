@@ -56,6 +56,25 @@ export function tail(text, lines = 15) {
 }
 
 /** Parses `--name value` / `--name=value` / `--flag` arguments; positional ones go to `_`. */
+/**
+ * A deploy command's arguments (parseArgs) with --env required; null, after printing what is wrong
+ * and the command's usage, when they cannot be used (the command then exits 2).
+ */
+export function commandArgs(argv, { flags = [], usage, envHint = "" }) {
+  let args;
+  try {
+    args = parseArgs(argv, { flags });
+  } catch (err) {
+    console.error(`${err.message}\n${usage}`);
+    return null;
+  }
+  if (!args.env) {
+    console.error(`--env is required${envHint}\n${usage}`);
+    return null;
+  }
+  return args;
+}
+
 export function parseArgs(argv, { flags = [] } = {}) {
   const out = { _: [] };
   for (let i = 0; i < argv.length; i++) {
