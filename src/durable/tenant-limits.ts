@@ -5,8 +5,6 @@ import { KeyRecords } from "../security/key-records";
 import { RequestBucket } from "../security/request-bucket";
 import { hasScope } from "../security/scopes";
 import type {
-  AuthorizeRequest,
-  AuthorizeVerdict,
   AuthorizedKey,
   CallRule,
   CallVerdict,
@@ -18,11 +16,12 @@ import type {
 /**
  * One object per tenant (named by tenant id) holding the tenant's resource limits: a token bucket
  * for its request rate and the set of its active call ids. It is also the authority for the
- * tenant's API keys on the request path: `authorize` checks a presented key (its hash against the
- * key's record, and revocation) and takes the request's token in the same round trip, so a tenant
- * request costs one RPC and no D1 query (the Worker caches only what never changes about a key,
- * src/security/key-cache.ts). It holds ids, counters and key hashes only, no personal data, so
- * every tenant's object lives in the default namespace, EU-resident or not.
+ * tenant's API keys: `lease` checks a presented key (its hash against the key's record, and
+ * revocation) and takes tokens for the isolate's requests in the same round trip, so a tenant
+ * request costs at most one RPC and no D1 query (the Worker caches only what never changes about a
+ * key, src/security/key-cache.ts, and admits requests alone between leases, security/admission.ts).
+ * It holds ids, counters and key hashes only, no personal data, so every tenant's object lives in
+ * the default namespace, EU-resident or not.
  *
  * This class holds the object's entry points; the limits themselves are in src/security/: the key
  * records (key-records.ts), the request bucket (request-bucket.ts) and the call slots
@@ -35,13 +34,11 @@ import type {
  * lands in, takes its limits from the Worker's settings on every call (so a deployment, or a test,
  * changes them without a redeploy), and behaves the same under `wrangler dev` and vitest.
  *
- * The cost is one RPC per tenant request, the same one that authenticates it, to wherever the
- * object lives: it is created near the Worker that first asks for it, which is near the tenant's
- * first caller, so a tenant whose traffic comes from one region pays a few milliseconds; a tenant
- * spread over continents pays a cross-region round trip (tens to ~150 ms) on requests from far
- * away. A location hint cannot help (it applies only when the object is created, and a tenant has
- * one object for all its callers), and a per-isolate cache of answers is not a limit (isolates are
- * many and short-lived), so neither replaces this object. The limits are passed in with each call
+ * The cost is a lease to wherever the object lives (it is created near the tenant's first
+ * caller): one RPC per tenant request when an isolate sees few of the tenant's requests, a
+ * cross-region round trip (tens to ~150 ms) from far away; an isolate serving many admits them
+ * alone between leases (security/admission.ts, docs/architecture.md). Leased tokens are taken from
+ * this one bucket first, so the limit stays exact from above. The limits are passed in with each call
  * (not read from this object's env) so the Worker's settings are the one source of truth.
  */
 
@@ -70,22 +67,12 @@ export class TenantLimits extends DurableObject<Env> {
   }
 
   /**
-   * Authenticates a tenant key and takes one token for its request, in one round trip: the key
-   * must exist, belong to this object's tenant, match the presented hash (constant time) and not be
-   * revoked at this object's `now`; then it must hold the route's scope; then the tenant's bucket
-   * must have a token. Nothing is spent on a refused key or a missing scope. An admitted request
-   * that names a call (`seenCallId`) also marks that call's slot as seen, in the same round trip.
-   */
-  async authorize(req: AuthorizeRequest): Promise<AuthorizeVerdict> {
-    const { seenCallId, ...rest } = req;
-    const verdict = await this.lease({ ...rest, want: 1, seenCallIds: seenCallId ? [seenCallId] : [] });
-    return verdict.ok ? { ok: true, key: verdict.key } : verdict;
-  }
-
-  /**
-   * authorize() for an isolate that admits requests alone between leases (security/admission.ts):
-   * the same checks, then up to `want` tokens at once (at least one, or rate_limited), and the
-   * slots of the calls its admitted requests named marked as seen.
+   * Authenticates a tenant key and takes tokens for an isolate's requests (security/admission.ts),
+   * in one round trip: the key must exist, belong to this object's tenant, match the presented hash
+   * (constant time) and not be revoked at this object's `now`; then it must hold the route's
+   * scope; then the tenant's bucket must have a token: up to `want` are taken. Nothing is spent on
+   * a refused key or a missing scope. The calls the isolate's admitted requests named
+   * (`seenCallIds`) have their slots marked as seen, in the same round trip.
    */
   async lease(req: LeaseRequest): Promise<LeaseVerdict> {
     if (!this.isTenant(req.tenantId)) return UNAUTHORIZED;

@@ -104,14 +104,15 @@ export async function sendPendingEvents(
   try {
     await send();
   } catch (err) {
-    const session = call.store.getSession();
-    log(
-      "events_enqueue_failed",
-      { tenantId: session?.tenantId, callId: session?.callId, error: errorMessage(err) },
-      "warn",
-    );
+    logEnqueueFailed(call.store.getSession(), err);
     await retry();
   }
+}
+
+/** The queue refused a call's events: they stay with the call, and this line says so. */
+export function logEnqueueFailed(session: Pick<SessionRecord, "tenantId" | "callId"> | null, err: unknown): void {
+  const ids = { tenantId: session?.tenantId, callId: session?.callId };
+  log("events_enqueue_failed", { ...ids, error: errorMessage(err) }, "warn");
 }
 
 // ---------------------------------------------------------------- what the events say

@@ -3,9 +3,8 @@ import { readKeyRecord, type KeyRecord } from "./api-keys";
 
 /**
  * Per-isolate cache of what never changes about a key once it exists: key id → tenant, scopes,
- * residency and the key's hash (KeyRecord without `revokedAt`). It lets requireScope go straight to
- * the one round trip a tenant request needs, the `authorize` RPC to the tenant's TenantLimits
- * object, without reading D1 first.
+ * residency and the key's hash (KeyRecord without `revokedAt`). It lets requireScope admit a
+ * request (alone, or with a `lease` from the tenant's TenantLimits object) without reading D1 first.
  *
  * Why module-level state and not per-request state: every entry is a fact fixed when the key was
  * created (keys are never re-tenanted, re-scoped or re-hashed; rotation makes a new key id), so an

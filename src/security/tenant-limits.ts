@@ -35,7 +35,11 @@ export interface AuthorizedKey {
   residency: Residency | null;
 }
 
-export interface AuthorizeRequest {
+/**
+ * A lease (TenantLimits.lease): the key checked, and up to `want` tokens of the tenant's rate for
+ * the isolate's pool (security/admission.ts), the waiting request's one included.
+ */
+export interface LeaseRequest {
   /** The tenant the Worker believes the key belongs to; it must name this object and the key's record. */
   tenantId: string;
   keyId: string;
@@ -44,30 +48,15 @@ export interface AuthorizeRequest {
   /** The scope the route needs (or any one of a list): a key without it is refused before it spends a token. */
   scope: Scope | readonly Scope[];
   rule: RequestRule;
-  /** A write request naming a call marks the call's slot as seen (see admitRequest below). */
-  seenCallId?: string | undefined;
+  want: number;
+  /** Calls that requests admitted in the isolate named since its last lease: their slots are seen. */
+  seenCallIds?: readonly string[] | undefined;
   /**
    * The key's record the Worker has just read from D1 (its cache missed), so this object need not
    * read it again. Used for this request only and never cached here, and ignored when this object
    * holds a fresher record or was told of a change to the key within KEY_TTL_MS.
    */
   verified?: KeyRecord | undefined;
-}
-
-export type AuthorizeVerdict =
-  | { ok: true; key: AuthorizedKey }
-  | { ok: false; reason: "unauthorized" }
-  | { ok: false; reason: "forbidden" }
-  /** The key is valid; its tenant is over its request rate. */
-  | { ok: false; reason: "rate_limited"; retryAfterSeconds: number; key: AuthorizedKey };
-/**
- * A lease: authorize(), and up to `want` tokens for the isolate's pool (security/admission.ts),
- * the waiting request's one included.
- */
-export interface LeaseRequest extends Omit<AuthorizeRequest, "seenCallId"> {
-  want: number;
-  /** Calls that requests admitted in the isolate named since its last lease: their slots are seen. */
-  seenCallIds?: readonly string[] | undefined;
 }
 
 export type LeaseVerdict =

@@ -2,7 +2,7 @@ import { createExecutionContext, runInDurableObject, waitOnExecutionContext } fr
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TenantLimits } from "../../src/durable/tenant-limits";
-import { KEY_TTL_MS, tenantLimits, type AuthorizeRequest } from "../../src/security/tenant-limits";
+import { KEY_TTL_MS, tenantLimits, type LeaseRequest } from "../../src/security/tenant-limits";
 import worker from "../../src/index";
 import { hashKey, readKeyRecord, type KeyRecord } from "../../src/security/api-keys";
 import {
@@ -267,11 +267,11 @@ describe("revocation through the cache", () => {
     const { tenantId, key } = await tenant();
     const keyHash = await hashKey(key);
     const loads = await runInDurableObject(tenantLimits(env, tenantId), async (instance: TenantLimits) => {
-      const req: AuthorizeRequest = { tenantId, keyId: keyIdOf(key), keyHash, scope: "calls:read", rule: RULE };
-      const racing = instance.authorize(req); // reads D1...
+      const req: LeaseRequest = { tenantId, keyId: keyIdOf(key), keyHash, scope: "calls:read", rule: RULE, want: 1 };
+      const racing = instance.lease(req); // reads D1...
       await instance.keyChanged(keyIdOf(key)); // ...while the key changes
       expect((await racing).ok).toBe(true);
-      expect((await instance.authorize(req)).ok).toBe(true);
+      expect((await instance.lease(req)).ok).toBe(true);
       return instance.keyLoads;
     });
     // The second request read D1 again instead of trusting the read that began before the change.
@@ -340,12 +340,13 @@ describe("keys and tenants", () => {
     await expectProblem(await w.fetch("/api/v1/calls", { key: guessed }), 401, "unauthorized"); // D1 path
     expect(w.rpcs).toEqual([]);
     // The object refuses it on its own too.
-    const verdict = await tenantLimits(env, tenantId).authorize({
+    const verdict = await tenantLimits(env, tenantId).lease({
       tenantId,
       keyId: keyIdOf(key),
       keyHash: await hashKey(guessed),
       scope: "calls:read",
       rule: RULE,
+      want: 1,
     });
     expect(verdict).toEqual({ ok: false, reason: "unauthorized" });
     expect((await api("/api/v1/calls", { key })).status).toBe(200);
@@ -356,13 +357,14 @@ describe("keys and tenants", () => {
     const b = await warmTenant();
     const aRecord = await record(a.key);
     const keyHash = await hashKey(a.key);
-    const ask = (req: Partial<AuthorizeRequest>) =>
-      tenantLimits(env, b.tenantId).authorize({
+    const ask = (req: Partial<LeaseRequest>) =>
+      tenantLimits(env, b.tenantId).lease({
         tenantId: b.tenantId,
         keyId: aRecord.keyId,
         keyHash,
         scope: "calls:read",
         rule: RULE,
+        want: 1,
         ...req,
       });
     // B's object: A's key with B's tenant, with A's tenant, and with A's record handed over as verified.

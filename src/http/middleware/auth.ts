@@ -53,10 +53,10 @@ function operatorTokenHash(token: string): Promise<string> {
  * Authenticates the request and enforces one scope. Every route under /api/v1 is declared with
  * this middleware; the tenant comes only from the verified key, never from the request.
  *
- * A tenant key costs one round trip: the `authorize` RPC to its tenant's TenantLimits object,
- * which checks the key (hash and revocation) and takes the request's rate-limit token together.
- * The tenant to ask comes from this isolate's key cache (key-cache.ts); on a miss the key is
- * verified in D1 first and the verified record is handed over, so the object need not read it.
+ * A tenant key's hash is compared with this isolate's key cache (key-cache.ts; on a miss the key
+ * is read from D1 first). The request is then admitted by the isolate alone, or after a `lease`
+ * from its tenant's TenantLimits object, which checks the key (revocation) and takes rate-limit
+ * tokens together (tenant-admission.ts, security/admission.ts).
  */
 export function requireScope(options: RequireScopeOptions) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -89,8 +89,9 @@ export function requireScope(options: RequireScopeOptions) {
 }
 
 /**
- * A tenant key's principal, or the 401/403/429 it earns; exactly one TenantLimits RPC for a key
- * that matches its record, none for one that does not, and no D1 read when the key id is cached.
+ * A tenant key's principal, or the 401/403/429 it earns: no TenantLimits RPC for a key that does
+ * not match its record, at most one (a lease) for one that does, and no D1 read when the key id
+ * is cached.
  */
 async function authorizeTenantKey(
   c: Context<AppEnv>,

@@ -9,9 +9,9 @@ import { ApiError } from "../../lib/errors";
  * Object (src/durable/tenant-limits.ts explains why an object and not the rate-limiting binding):
  *
  * - every request of a tenant API key takes a token from the tenant's bucket
- *   (TENANT_REQUESTS_PER_MINUTE, TENANT_BURST), in the same RPC that authenticates the key
- *   (requireScope, TenantLimits.authorize), so an over-limit request is refused before its handler
- *   does anything;
+ *   (TENANT_REQUESTS_PER_MINUTE, TENANT_BURST), leased to the isolate with the key's verdict
+ *   (requireScope, TenantLimits.lease, security/admission.ts), so an over-limit request is refused
+ *   before its handler does anything;
  * - creating a call takes one of the tenant's TENANT_MAX_ACTIVE_CALLS slots, which the call's own
  *   object gives back (an outbox job, retried until it succeeds) when the call ends.
  *

@@ -15,7 +15,14 @@ import {
 import type { KeyRecord } from "../../security/api-keys";
 import { forgetKey, type KeyIdentity } from "../../security/key-cache";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
-import { isOverloaded, leaseSize, requestRule, tenantLimits, type LeaseVerdict } from "../../security/tenant-limits";
+import {
+  isOverloaded,
+  leaseSize,
+  requestRule,
+  tenantLimits,
+  type LeaseVerdict,
+  type RequestRule,
+} from "../../security/tenant-limits";
 import { requestRateLimited, seenCallIdOf } from "./rate-limit";
 
 /** What admitting a tenant request needs: the key, its hash already compared with the identity's. */
@@ -41,46 +48,30 @@ export async function admitTenantRequest(c: Context<AppEnv>, p: Presented): Prom
   const { tenantId } = p.known;
   const seen = seenCallIdOf(c);
   const now = Date.now();
-  const lease = demand(tenantId, now, leaseSize(rule));
+  const want = demand(tenantId, now, leaseSize(rule));
   // A key's scopes never change, so a missing one is known here; only validity and rate need asking.
   if (hasScope(principalOf(p.known), p.scope)) {
     const local = admitLocally(p.keyId, tenantId, now);
     if (local) {
       if (seen) noteSeen(tenantId, seen);
-      if (leaseDue(p.keyId, tenantId, now, lease)) {
-        c.executionCtx.waitUntil(leasing(tenantId, () => backgroundLease(c.env, p, lease, rule)));
+      if (leaseDue(p.keyId, tenantId, now, want)) {
+        c.executionCtx.waitUntil(leasing(tenantId, () => backgroundLease(c.env, p, rule, want)));
       }
       return principalOf(local);
     }
   }
-  const sentAt = Date.now();
   let verdict: LeaseVerdict;
   try {
-    verdict = await tenantLimits(c.env, tenantId).lease({
-      tenantId,
-      keyId: p.keyId,
-      keyHash: p.keyHash,
-      scope: p.scope,
-      rule,
-      want: lease,
-      seenCallIds: [...takeSeen(tenantId), ...(seen ? [seen] : [])],
-      verified: p.verified,
-    });
+    verdict = await lease(c.env, p, rule, want, [...takeSeen(tenantId), ...(seen ? [seen] : [])], 1);
   } catch (err) {
     if (!isOverloaded(err)) throw err;
     // The key's hash matched: a swamped object is its tenant sending too much.
     c.set("principal", principalOf(p.known));
     throw requestRateLimited(rule, 1);
   }
-  if (verdict.ok) {
-    leased(verdict.key, sentAt, verdict.granted, 1, Date.now());
-    return principalOf(verdict.key);
-  }
+  if (verdict.ok) return principalOf(verdict.key);
   switch (verdict.reason) {
     case "unauthorized":
-      // Revoked (or not this tenant's): the next request reads D1, which refuses it without an RPC.
-      forgetKey(p.keyId);
-      forgetVerdict(p.keyId);
       return { refused: "unauthorized" };
     case "forbidden":
       return { refused: "forbidden" };
@@ -90,28 +81,45 @@ export async function admitTenantRequest(c: Context<AppEnv>, p: Presented): Prom
   }
 }
 
-/** A lease while requests go on being admitted alone: refreshes the key's verdict and the pool. */
-async function backgroundLease(env: Env, p: Presented, want: number, rule: ReturnType<typeof requestRule>) {
-  const { tenantId } = p.known;
+/**
+ * One lease from the tenant's object, recorded in this isolate: the key's verdict and the tokens,
+ * `spent` of them by the request that waited for it (0 for one in the background). A key the
+ * object refuses (revoked, or not this tenant's) leaves the isolate's caches: the next request
+ * reads D1, which refuses it without an RPC.
+ */
+async function lease(
+  env: Env,
+  p: Presented,
+  rule: RequestRule,
+  want: number,
+  seenCallIds: string[],
+  spent: number,
+): Promise<LeaseVerdict> {
   const sentAt = Date.now();
+  const verdict = await tenantLimits(env, p.known.tenantId).lease({
+    tenantId: p.known.tenantId,
+    keyId: p.keyId,
+    keyHash: p.keyHash,
+    scope: p.scope,
+    rule,
+    want,
+    seenCallIds,
+    ...(spent ? { verified: p.verified } : {}),
+  });
+  if (verdict.ok) leased(verdict.key, sentAt, verdict.granted, spent, Date.now());
+  else if (verdict.reason === "unauthorized") {
+    forgetKey(p.keyId);
+    forgetVerdict(p.keyId);
+  }
+  return verdict;
+}
+
+/** A lease while requests go on being admitted alone; rate_limited leaves the pool to run dry. */
+async function backgroundLease(env: Env, p: Presented, rule: RequestRule, want: number): Promise<void> {
   try {
-    const verdict = await tenantLimits(env, tenantId).lease({
-      tenantId,
-      keyId: p.keyId,
-      keyHash: p.keyHash,
-      scope: p.scope,
-      rule,
-      want,
-      seenCallIds: takeSeen(tenantId),
-    });
-    if (verdict.ok) leased(verdict.key, sentAt, verdict.granted, 0, Date.now());
-    else if (verdict.reason === "unauthorized") {
-      forgetVerdict(p.keyId);
-      forgetKey(p.keyId);
-    }
-    // rate_limited: no tokens; the pool runs dry and the next request waits for a lease (and its 429).
+    await lease(env, p, rule, want, takeSeen(p.known.tenantId), 0);
   } catch (err) {
-    log("lease_failed", { tenantId, message: errorMessage(err) }, "warn");
+    log("lease_failed", { tenantId: p.known.tenantId, message: errorMessage(err) }, "warn");
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EndReason, SessionRecord } from "../../call/records";
-import { ApiError, errorMessage } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import { callEnded } from "../../observability/metrics-global";
 import { addPending, emptyPending, newJob, type AuditUse, type OutboxJob } from "../../storage/call-row";
 import type { CallRuntime } from "../call-runtime";
@@ -9,9 +9,8 @@ import { keyUse, type KeyUser } from "./key-use";
 import { drainOutbox, idleDeadline, jobFailed, logArchived, reschedule } from "./outbox";
 import { JOB_RELEASE, runReleaseJob } from "./release-job";
 import { ANALYSIS_DELAY_MS, JOB_ANALYSIS, needsAnalysis } from "./analysis-job";
-import { endedEvents, enqueueEvents, withEvents } from "../events";
+import { endedEvents, enqueueEvents, logEnqueueFailed, withEvents } from "../events";
 import type { WebhookEvent } from "../../call/events";
-import { log } from "../../observability/log";
 
 /**
  * Ending a call: by its client (the end route, a stream's `stop`), by its flow (a turn that hangs
@@ -117,11 +116,7 @@ async function endAtOnce(
     sent = await enqueueEvents(call.env, events).then(
       () => true,
       (err: unknown) => {
-        log(
-          "events_enqueue_failed",
-          { tenantId: ended.tenantId, callId: ended.callId, error: errorMessage(err) },
-          "warn",
-        );
+        logEnqueueFailed(ended, err);
         return false;
       },
     );

@@ -39,9 +39,9 @@ export async function drainOutbox(call: CallRuntime): Promise<{ pending: boolean
   }
   // The analysis goes first, and holds the archive back until it is done, so the archive has it.
   const jobs = call.store.outbox().sort((a, b) => Number(b.job === JOB_ANALYSIS) - Number(a.job === JOB_ANALYSIS));
+  const analysis = jobs.find((j) => j.job === JOB_ANALYSIS);
   for (const job of jobs) {
     if (job.nextAt > Date.now() || job.job === JOB_EVENTS) continue;
-    const analysis = jobs.find((j) => j.job === JOB_ANALYSIS);
     if (job.job === JOB_ARCHIVE && analysis && !completed.includes(JOB_ANALYSIS)) {
       // Waits for the analysis: due again when it is, so the alarm does not fire for nothing meanwhile.
       if (job.nextAt < analysis.nextAt) call.store.updateJob({ ...job, nextAt: analysis.nextAt });

@@ -179,11 +179,8 @@ function sttFailure(failure: AllProvidersFailedError, language: string): Error {
   if (refusals?.every((r) => r.refused === "audio") && audioRefusal) {
     return new SttAudioError(audioRefusal.code, audioRefusal.message, failure.attempts);
   }
-  if (
-    refusals?.every(
-      (r) => r.refused === "request" && providerErrors.every((e) => DECODE_REFUSALS.has(e.options.status ?? 0)),
-    )
-  ) {
+  const undecodable = providerErrors.every((e) => DECODE_REFUSALS.has(e.options.status ?? 0));
+  if (refusals?.every((r) => r.refused === "request") && undecodable) {
     return new SttAudioError(
       "invalid_audio",
       "The speech-to-text provider could not decode this audio; check that the bytes match the declared format.",
