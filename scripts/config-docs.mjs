@@ -205,7 +205,11 @@ function providerTables(modules) {
     while (kind(s) === "pipe") s = s._zod.def.in; // .transform() / .superRefine() around the object
     const shape = s._zod.def.shape ?? {};
     const names = Object.keys(shape);
-    const what = [m.stt && "speech-to-text", m.tts && "text-to-speech"].filter(Boolean).join(" and ");
+    const kinds = [m.stt && "speech-to-text", m.sttStream && "streaming speech-to-text", m.tts && "text-to-speech"];
+    const what = kinds
+      .filter(Boolean)
+      .join(", ")
+      .replace(/, ([^,]*)$/, " and $1");
     const needs = m.needs.replace(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g, (n) => code(n));
     parts.push(`### ${code(m.name)}\n\n${what[0].toUpperCase()}${what.slice(1)}. Needs ${needs}.`);
     if (!names.length && !m.regions) continue;

@@ -7,6 +7,7 @@ import { runRetention } from "./storage/retention";
 
 export { CallSession } from "./durable/call-session";
 export { TenantLimits } from "./durable/tenant-limits";
+export { TenantShard } from "./durable/tenant-shard";
 export { MetricsShard } from "./durable/metrics-shard";
 
 const app = createApp();

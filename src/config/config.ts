@@ -88,6 +88,17 @@ export const ConfigSchema = z.object({
           "Empty: no speech recognition; keypad tones, silence and text turns still work.",
       ),
     ),
+  STT_STREAMING_PROVIDERS: z
+    .string()
+    .default("")
+    .meta(
+      doc(
+        "Streaming speech-to-text providers in preference order, comma-separated: `deepgram` (Nova or Flux), " +
+          "`workers-ai` (Flux or Nova-3 through the `AI` binding), `assemblyai`. Each recognises a caller's turn " +
+          "over a WebSocket while it is spoken and says when it ended; `STT_PROVIDERS` stays the fallback. " +
+          "Empty: off.",
+      ),
+    ),
   TTS_PROVIDERS: z
     .string()
     .default("local")

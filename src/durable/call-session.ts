@@ -10,6 +10,7 @@ import { ProviderDeadlines } from "../pipeline/deadlines";
 import { createCall, patchContext, type Created } from "../pipeline/lifecycle/create";
 import { endCall, onAlarm } from "../pipeline/lifecycle/end";
 import { retryEventsLater } from "../pipeline/lifecycle/outbox";
+import { releaseSlotBeforeErase } from "../pipeline/lifecycle/release-job";
 import { pushPendingEvents, sendPendingEvents } from "../pipeline/events";
 import { CallStreams } from "../pipeline/live/call-streams";
 import { parseStreamOpen, STREAM_OPEN_HEADER } from "../pipeline/live/stream-open";
@@ -74,6 +75,7 @@ export class CallSession extends DurableObject<Env> {
       flushEvents: () => this.flushEvents(),
       sendEvents: () => this.sendEvents(),
       memo: {},
+      waitUntil: (work) => ctx.waitUntil(work),
     };
     this.streams = new CallStreams(
       {
@@ -183,6 +185,8 @@ export class CallSession extends DurableObject<Env> {
       const existed = this.store.getSession() !== null;
       if (this.store.getSession()?.status === "active") recordCallErased(this.env, this.ctx);
       this.streams.closeAll("erased");
+      // Only this object knows which shard holds the call's slot: given back before it forgets.
+      await releaseSlotBeforeErase(this.call);
       await this.wipe();
       return existed;
     });

@@ -1,137 +1,127 @@
 import { DurableObject } from "cloudflare:workers";
-import { keyUsable } from "../security/api-keys";
+import { untilAborted } from "../lib/abortable";
+import { SerialQueue } from "../lib/serial-queue";
 import { CallSlots } from "../security/call-slots";
-import { KeyRecords } from "../security/key-records";
 import { RequestBucket } from "../security/request-bucket";
-import { hasScope } from "../security/scopes";
-import type {
-  AuthorizedKey,
-  CallRule,
-  CallVerdict,
-  LeaseRequest,
-  LeaseVerdict,
-  RequestRule,
-} from "../security/tenant-limits";
+import { ShardLedger } from "../security/shard-ledger";
+import type { CallRule, RequestRule, SlotGrant, TokenGrant } from "../security/tenant-limits";
+import { parseShardName, tenantShard } from "../security/tenant-shards";
 
 /**
- * One object per tenant (named by tenant id) holding the tenant's resource limits: a token bucket
- * for its request rate and the set of its active call ids. It is also the authority for the
- * tenant's API keys: `lease` checks a presented key (its hash against the key's record, and
- * revocation) and takes tokens for the isolate's requests in the same round trip, so a tenant
- * request costs at most one RPC and no D1 query (the Worker caches only what never changes about a
- * key, src/security/key-cache.ts, and admits requests alone between leases, security/admission.ts).
- * It holds ids, counters and key hashes only, no personal data, so every tenant's object lives in
- * the default namespace, EU-resident or not.
+ * One object per tenant (named by tenant id): the tenant's exact limits, asked by its shards only.
+ * Requests never come here: they are admitted by the tenant's shards (TenantShard, one or more
+ * per region, placed near the callers), which lease tokens of the tenant's request rate and slots
+ * of its active calls from this object in blocks, in the background while they have some left.
+ * So this object's place in the world (wherever the tenant's first shard was) costs no request a
+ * round trip, and its load is a few leases a second per shard, not the tenant's traffic.
  *
- * This class holds the object's entry points; the limits themselves are in src/security/: the key
- * records (key-records.ts), the request bucket (request-bucket.ts) and the call slots
- * (call-slots.ts).
+ * - Request rate: one token bucket (request-bucket.ts). Tokens leased to a shard are spent here,
+ *   so the tenant never gets more than its rate from all shards together.
+ * - Active calls: the ledger (shard-ledger.ts) allots slots to shards, never more in all than
+ *   TENANT_MAX_ACTIVE_CALLS; when a shard needs one and none is left, the others are asked for
+ *   the slots they hold but do not use (reclaim) before the shard is refused.
+ * - Keys: a revocation or rotation is sent to every shard the tenant has (`keyChanged`), and the
+ *   revoke is answered only once all have it (http/routes/admin.ts).
  *
- * Why a Durable Object and not the Workers Rate Limiting binding (`[[ratelimits]]`): the binding is
- * cheaper, but it counts per Cloudflare location and eventually consistently, its limit and period
- * (10 or 60 s only) are fixed in wrangler.toml rather than settings, and it cannot hold a set of
- * active calls at all. One object per tenant is a single, exact counter whatever colo a request
- * lands in, takes its limits from the Worker's settings on every call (so a deployment, or a test,
- * changes them without a redeploy), and behaves the same under `wrangler dev` and vitest.
- *
- * The cost is a lease to wherever the object lives (it is created near the tenant's first
- * caller): one RPC per tenant request when an isolate sees few of the tenant's requests, a
- * cross-region round trip (tens to ~150 ms) from far away; an isolate serving many admits them
- * alone between leases (security/admission.ts, docs/architecture.md). Leased tokens are taken from
- * this one bucket first, so the limit stays exact from above. The limits are passed in with each call
- * (not read from this object's env) so the Worker's settings are the one source of truth.
+ * Why Durable Objects and not the Workers Rate Limiting binding: the binding counts per
+ * Cloudflare location, eventually consistently, with a limit and period (10 or 60 s) fixed in
+ * wrangler.toml, and cannot hold a set of active calls; these objects are exact, take their limits
+ * from the Worker's settings on every call, and run the same under `wrangler dev` and vitest.
+ * They hold ids, counters and key hashes only, no personal data: every tenant's live in the
+ * default namespace, EU-resident or not.
  */
 
-const UNAUTHORIZED = { ok: false, reason: "unauthorized" } as const;
+/** How long a reclaim waits for a shard: one that does not answer keeps its slots until it does. */
+const RECLAIM_TIMEOUT_MS = 2_000;
 
 export class TenantLimits extends DurableObject<Env> {
   /** The object's clock, in ms; tests replace it (runInDurableObject) to let time pass. */
   now: () => number = () => Date.now();
-  private readonly keys = new KeyRecords(
-    () => this.env.DB,
-    () => this.now(),
-  );
   private readonly bucket = new RequestBucket();
-  private readonly slots: CallSlots;
+  private readonly ledger: ShardLedger;
+  /** Allotments change one at a time: a reclaim awaits shards, and two must not count the same slots. */
+  private readonly allotting = new SerialQueue();
+  /** Slots of calls created before shards held them, given back as those calls end. */
+  private readonly legacySlots: CallSlots;
   /** The tenant this object is named for, once a caller has proved it (isTenant). */
   private tenantId: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.slots = new CallSlots(ctx.storage);
+    this.ledger = new ShardLedger(ctx.storage.sql);
+    this.legacySlots = new CallSlots(ctx.storage);
   }
 
-  /** Key records read from D1 by this object so far (tests and operators: the hot path reads none). */
-  get keyLoads(): number {
-    return this.keys.loads;
+  /** Up to `want` tokens of the tenant's rate for a shard's pool (at least one, or none and when). */
+  async grantTokens(shard: string, rule: RequestRule, want: number): Promise<TokenGrant> {
+    this.ownShard(shard);
+    this.ledger.register(shard);
+    return this.bucket.takeUpTo(rule, this.now(), want);
   }
 
   /**
-   * Authenticates a tenant key and takes tokens for an isolate's requests (security/admission.ts),
-   * in one round trip: the key must exist, belong to this object's tenant, match the presented hash
-   * (constant time) and not be revoked at this object's `now`; then it must hold the route's
-   * scope; then the tenant's bucket must have a token: up to `want` are taken. Nothing is spent on
-   * a refused key or a missing scope. The calls the isolate's admitted requests named
-   * (`seenCallIds`) have their slots marked as seen, in the same round trip.
+   * A shard's call slots: it holds `holding` now (it is the authority on that: a reclaim that
+   * timed out may have freed some), and wants `want` more, never more in all than `rule.max`; when
+   * too few are left, first takes back what the other shards hold unused. `want` 0: a shard giving
+   * slots back. `allotted`: the tenant's total after. A shard sends one of these at a time, so
+   * `holding` is never older than a grant: the ledger may count a reclaim late, never a grant.
    */
-  async lease(req: LeaseRequest): Promise<LeaseVerdict> {
-    if (!this.isTenant(req.tenantId)) return UNAUTHORIZED;
-    const record = await this.keys.record(req.keyId, req.tenantId, req.verified);
-    const now = this.now();
-    if (!record || record.keyId !== req.keyId || record.tenantId !== req.tenantId) return UNAUTHORIZED;
-    if (!keyUsable(record, req.keyHash, now)) return UNAUTHORIZED;
-    const { keyId, tenantId, scopes, residency } = record;
-    const key: AuthorizedKey = { keyId, tenantId, scopes, residency };
-    if (!hasScope({ kind: "key", ...key }, req.scope)) return { ok: false, reason: "forbidden" };
-    const taken = this.bucket.takeUpTo(req.rule, now, req.want);
-    if (!taken.granted) return { ok: false, reason: "rate_limited", retryAfterSeconds: taken.retryAfterSeconds, key };
-    for (const callId of req.seenCallIds ?? []) this.slots.markSeen(callId, now);
-    return { ok: true, key, granted: taken.granted };
+  async allotSlots(shard: string, rule: CallRule, holding: number, want: number): Promise<SlotGrant> {
+    this.ownShard(shard);
+    return this.allotting.run(async () => {
+      this.ledger.set(shard, holding);
+      if (want > 0 && rule.max - this.ledger.allotted() < want) await this.reclaim(shard);
+      const granted = Math.max(0, Math.min(want, rule.max - this.ledger.allotted()));
+      if (granted) this.ledger.set(shard, holding + granted);
+      return { granted, allotted: this.ledger.allotted() };
+    });
   }
 
   /**
-   * Takes up to `want` tokens of the tenant's request rate for turns that come in over a live
-   * stream or the Twilio bridge rather than as HTTP requests (the first for the turn that waits,
-   * the rest for the object's pool: security/admission.ts), and marks the named calls' slots as
-   * seen, as requests naming them would: every turn counts against the same bucket however it arrives.
-   */
-  async admitTurn(
-    tenantId: string,
-    rule: RequestRule,
-    want: number,
-    seenCallIds: readonly string[],
-  ): Promise<{ granted: number; retryAfterSeconds: number }> {
-    if (!this.isTenant(tenantId)) throw new Error("admitTurn: this is not that tenant's limits object");
-    const now = this.now();
-    const taken = this.bucket.takeUpTo(rule, now, want);
-    if (taken.granted) for (const callId of seenCallIds) this.slots.markSeen(callId, now);
-    return taken;
-  }
-
-  /**
-   * A key of this tenant was revoked or rotated (D1 already says so): forget its record, so the
-   * next request reads the change. Routes await this before they report the change as done.
+   * A key of this tenant was revoked or rotated (D1 already says so): every shard forgets its
+   * record. Resolves once all have; rejects if one could not be told (the revoke then answers 503
+   * and is retried; that shard rereads D1 within KEY_TTL_MS anyway).
    */
   async keyChanged(keyId: string): Promise<void> {
-    this.keys.changed(keyId);
+    const told = await Promise.allSettled(
+      this.ledger.names().map((s) => tenantShard(this.env, s).keyChanged(s, keyId)),
+    );
+    const failed = told.filter((r) => r.status === "rejected").length;
+    if (failed) throw new Error(`${failed} of ${told.length} shards were not told of the key change`);
   }
 
-  /**
-   * Takes a slot for a call that is about to be created. Idempotent per call id: a call that holds
-   * a slot keeps it (`fresh: false`), so a retried create never counts twice.
-   */
-  async acquireCall(callId: string, rule: CallRule): Promise<CallVerdict> {
-    return this.slots.acquire(callId, rule, this.now());
-  }
-
-  /** Gives a call's slot back (the call ended, was erased, or was never created). Idempotent. */
+  /** Gives back the slot of a call created before shards held slots. Idempotent. */
   async releaseCall(callId: string): Promise<boolean> {
-    return this.slots.release(callId);
+    return this.legacySlots.release(callId);
   }
 
-  /** The call ids holding slots, oldest first (operators and tests). */
+  /** The call ids holding slots, over every shard (operators and tests). */
   async activeCalls(): Promise<string[]> {
-    return this.slots.list();
+    const shards = await Promise.all(this.ledger.names().map((s) => tenantShard(this.env, s).activeCalls(s)));
+    return [...this.legacySlots.list(), ...shards.flat()];
+  }
+
+  /** The tenant's shard names (operators and tests). */
+  async shards(): Promise<string[]> {
+    return this.ledger.names();
+  }
+
+  /** Takes back the slots other shards hold unused; a shard that does not answer in time keeps them. */
+  private async reclaim(requester: string): Promise<void> {
+    const holders = this.ledger.holders(requester);
+    const signal = AbortSignal.timeout(RECLAIM_TIMEOUT_MS);
+    await Promise.all(
+      holders.map(async (name) => {
+        const freed = await untilAborted(tenantShard(this.env, name).reclaimSlots(name), signal).catch(() => 0);
+        if (freed > 0) this.ledger.set(name, this.ledger.slotsOf(name) - freed);
+      }),
+    );
+  }
+
+  /** A shard of this object's tenant (a caller cannot name another's). */
+  private ownShard(shard: string): void {
+    const ref = parseShardName(shard);
+    if (!ref || !this.isTenant(ref.tenantId)) throw new Error("not a shard of this tenant's limits object");
   }
 
   /** Whether `tenantId` is the name this object was created for (a caller cannot pick another). */

@@ -36,12 +36,16 @@ export interface CallRuntime {
   sendEvents(): Promise<void>;
   /** What the object keeps in memory for the call's life (rebuilt after an eviction). */
   readonly memo: CallMemo;
+  /** Work that must finish but that no answer waits for (the object's waitUntil). */
+  waitUntil(work: Promise<unknown>): void;
 }
 
 /** Per-call things worth keeping between turns, in the object's memory only. */
 export interface CallMemo {
   /** The agent's tools: MCP servers are connected and listed once per call. */
   toolbox?: { version: number; toolbox: Promise<Toolbox> } | undefined;
+  /** When the call last told its slot's shard it is active (release-job.ts keepSlotFresh). */
+  slotSeenAt?: number | undefined;
 }
 
 /** The call's session while it is active: 404 when the object holds no call, 409 once it has ended. */

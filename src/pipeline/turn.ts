@@ -14,6 +14,7 @@ import { transferStage } from "./stages/transfer";
 import { converseStage } from "./stages/converse";
 import { agentUnderstood, understandStage } from "./stages/understand";
 import { turnEvent } from "./turn-event";
+import { keepSlotFresh } from "./lifecycle/release-job";
 import type { CallEvent, ReplyChannel, TurnInput, TurnResult } from "./types";
 
 /**
@@ -43,6 +44,7 @@ export async function runTurn(
 ): Promise<{ result: TurnResult; event?: CallEvent }> {
   const session = activeSession(call);
   annotateScope({ tenantId: session.tenantId, callId: session.callId });
+  keepSlotFresh(call, session);
   const { fingerprint, replay } = await idempotentReplay(call, session, input);
   if (replay) return { result: replay };
   const limit = call.config.MAX_TURNS_PER_CALL;

@@ -27,6 +27,8 @@ export interface CreateCallInput extends EventOnRequestLine {
   context: Record<string, unknown>;
   reply: ReplyOptions;
   residency: Residency | null;
+  /** The tenant shard holding the call's slot (security/tenant-shards.ts), given back there when the call ends. */
+  slotShard?: string;
   /** The agent version the call runs (the tenant's current one when the call was created); absent: a flow call. */
   agent?: PinnedAgent;
   /** The event types the tenant's webhook endpoints ask for (read when the call is created); absent: none. */

@@ -1,13 +1,17 @@
 import { providerList, type Config } from "../config/config";
 import { ApiError } from "../lib/errors";
+import { assemblyAiModule } from "./assemblyai";
 import { azureModule } from "./azure";
+import { cartesiaModule } from "./cartesia";
 import { deepgramModule } from "./deepgram";
+import { elevenLabsModule } from "./elevenlabs";
 import { googleModule } from "./google";
 import { localModule } from "./local";
 import { openaiModule } from "./openai";
 import { pollyModule } from "./polly";
 import { workersAiModule } from "./workers-ai";
 import { readSettings, type ProviderModule } from "./settings";
+import type { StreamingSpeechToText } from "./streaming";
 import type { SpeechToText, TextToSpeech } from "./types";
 
 /**
@@ -24,6 +28,9 @@ export const PROVIDER_MODULES: readonly ProviderModule<any>[] = [
   openaiModule,
   workersAiModule,
   pollyModule,
+  assemblyAiModule,
+  elevenLabsModule,
+  cartesiaModule,
 ];
 
 function moduleNamed(name: string): ProviderModule<unknown> | undefined {
@@ -57,7 +64,14 @@ function settingsFor<S>(module: ProviderModule<S>, env: Env, region?: string): S
   return settings;
 }
 
-function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: string): T[] {
+/** What each kind of engine is called in a misconfiguration problem. */
+const KIND_NAMES = {
+  stt: "speech-to-text",
+  tts: "text-to-speech",
+  sttStream: "streaming speech-to-text",
+} as const;
+
+function build<T>(names: string[], kind: keyof typeof KIND_NAMES, env: Env, setting: string): T[] {
   return names.flatMap((name) => {
     const module = moduleNamed(name);
     const make = module?.[kind];
@@ -68,8 +82,7 @@ function build<T>(names: string[], kind: "stt" | "tts", env: Env, setting: strin
       throw new ApiError(
         503,
         "provider_misconfigured",
-        `${setting} names '${name}', which is not a ` +
-          `${kind === "stt" ? "speech-to-text" : "text-to-speech"} provider; known: ${known || "none"}.`,
+        `${setting} names '${name}', which is not a ` + `${KIND_NAMES[kind]} provider; known: ${known || "none"}.`,
       );
     }
     // One engine per listed region, each validated exactly as the single-region setting would be.
@@ -90,6 +103,19 @@ export function sttChain(env: Env, config: Config): SpeechToText[] {
 
 export function ttsChain(env: Env, config: Config): TextToSpeech[] {
   return build<TextToSpeech>(providerList(config.TTS_PROVIDERS), "tts", env, "TTS_PROVIDERS");
+}
+
+/**
+ * The streaming recognisers of STT_STREAMING_PROVIDERS, in preference order; empty (the default)
+ * means streaming recognition is off and audio goes to the batch chain as before.
+ */
+export function sttStreamChain(env: Env, config: Config): StreamingSpeechToText[] {
+  return build<StreamingSpeechToText>(
+    providerList(config.STT_STREAMING_PROVIDERS),
+    "sttStream",
+    env,
+    "STT_STREAMING_PROVIDERS",
+  );
 }
 
 /**

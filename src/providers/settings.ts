@@ -19,6 +19,10 @@ export interface ProviderModule<S = unknown> {
   regions?: { list: string; single: string };
   stt?: (settings: S, env: Env) => import("./types").SpeechToText;
   tts?: (settings: S, env: Env) => import("./types").TextToSpeech;
+  /** Recognition over a WebSocket, listed in STT_STREAMING_PROVIDERS (streaming.ts); `stt` stays the fallback. */
+  sttStream?: (settings: S, env: Env) => import("./streaming").StreamingSpeechToText;
+  /** Synthesis that yields PCM chunks as the provider sends them (streaming.ts); `tts` stays the fallback. */
+  ttsStream?: (settings: S, env: Env) => import("./streaming").StreamingTextToSpeech;
 }
 
 /**

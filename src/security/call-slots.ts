@@ -95,7 +95,7 @@ export class CallSlots {
     setBounded(this.seenChecked, callId, now, MAX_SEEN_CHECKS);
   }
 
-  private count(): number {
+  count(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM active_calls_v2").one().n;
   }
 

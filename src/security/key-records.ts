@@ -4,9 +4,11 @@ import { KEY_TTL_MS } from "./tenant-limits";
 
 /** A tenant has a handful of keys; the bound only keeps a misbehaving caller from growing memory. */
 const MAX_CACHED_KEYS = 1_000;
+/** How long past KEY_TTL_MS a record is still served while it is read again. */
+const KEY_STALE_MS = 10 * 60_000;
 
 /**
- * A tenant's key records as its limits object knows them, in memory only (D1 is their store;
+ * A tenant's key records as one of its shards (durable/tenant-shard.ts) knows them, in memory only (D1 is their store;
  * nothing about keys is written here): loaded from D1 on a miss and kept for KEY_TTL_MS, and
  * evicted by `changed`, which every revocation and rotation through the API calls, after writing
  * D1 and before answering. So the first request after a revocation is refused; a change made to
@@ -25,6 +27,8 @@ export class KeyRecords {
   constructor(
     private readonly db: () => D1Database,
     private readonly now: () => number,
+    /** Runs a reload in the background (the object's waitUntil); without it, a stale record waits for D1. */
+    private readonly background?: (work: Promise<unknown>) => void,
   ) {}
 
   /**
@@ -35,6 +39,13 @@ export class KeyRecords {
     const now = this.now();
     const held = this.keys.get(keyId);
     if (held && now - held.loadedAt < KEY_TTL_MS) return held.record;
+    // Past its TTL but not long past: served while D1 is read again, so a shard far from D1 makes
+    // no request wait for it. Changes through the API evict at once; only a change made another
+    // way (or a key change a shard missed) waits for that read.
+    if (held && now - held.loadedAt < KEY_STALE_MS && this.background) {
+      this.background(this.load(keyId, tenantId).catch(() => null));
+      return held.record;
+    }
     const changedAt = this.changedAt.get(keyId);
     const changedLately = changedAt !== undefined && now - changedAt < KEY_TTL_MS;
     if (verified && !changedLately) return verified;

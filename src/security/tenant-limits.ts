@@ -4,8 +4,9 @@ import type { KeyRecord } from "./api-keys";
 import type { Scope } from "./scopes";
 
 /**
- * What the Worker and a tenant's limits object (TenantLimits, src/durable/tenant-limits.ts) say to
- * each other: the rules the Worker's settings impose, the requests and the verdicts.
+ * What the Worker, a tenant's shards (TenantShard, src/durable/tenant-shard.ts) and its limits
+ * object (TenantLimits, src/durable/tenant-limits.ts) say to each other: the rules the Worker's
+ * settings impose, the requests and the verdicts.
  */
 
 export interface RequestRule {
@@ -36,7 +37,7 @@ export interface AuthorizedKey {
 }
 
 /**
- * A lease (TenantLimits.lease): the key checked, and up to `want` tokens of the tenant's rate for
+ * A lease (TenantShard.lease): the key checked, and up to `want` tokens of the tenant's rate for
  * the isolate's pool (security/admission.ts), the waiting request's one included.
  */
 export interface LeaseRequest {
@@ -49,12 +50,11 @@ export interface LeaseRequest {
   scope: Scope | readonly Scope[];
   rule: RequestRule;
   want: number;
-  /** Calls that requests admitted in the isolate named since its last lease: their slots are seen. */
-  seenCallIds?: readonly string[] | undefined;
   /**
    * The key's record the Worker has just read from D1 (its cache missed), so this object need not
-   * read it again. Used for this request only and never cached here, and ignored when this object
-   * holds a fresher record or was told of a change to the key within KEY_TTL_MS.
+   * read it again. Used for this request only and never cached there, and ignored when the shard
+   * holds a fresher record or was told of a change to the key within KEY_TTL_MS; the isolate dates
+   * the verdict from that read (admission.ts), so a shard not yet told of a change cannot extend it.
    */
   verified?: KeyRecord | undefined;
 }
@@ -74,6 +74,35 @@ export function leaseSize(rule: RequestRule): number {
   return Math.min(50, Math.max(1, Math.round(rule.perMinute / 120)));
 }
 
+/** Tokens of the tenant's bucket for a shard's pool: at least one, or none and when to retry. */
+export interface TokenGrant {
+  granted: number;
+  retryAfterSeconds: number;
+}
+
+/** Call slots allotted to a shard, and the tenant's total allotted after. */
+export interface SlotGrant {
+  granted: number;
+  allotted: number;
+}
+
+/**
+ * The most tokens a shard leases from the tenant's bucket at once: half a second of the tenant's
+ * rate, 1 to 500 (a shard asks for about a second of its own demand: token-pool.ts).
+ */
+export function shardLeaseSize(rule: RequestRule): number {
+  return Math.min(500, Math.max(1, Math.round(rule.perMinute / 120)));
+}
+
+/**
+ * Slots a shard asks for when it has none free, and keeps free before it gives any back: a
+ * twentieth of the tenant's limit, 1 to 25, so a region's call creations rarely wait for the
+ * tenant's object, and few slots sit unused in a shard (a reclaim gets them back at the limit).
+ */
+export function slotStep(rule: CallRule): number {
+  return Math.min(25, Math.max(1, Math.ceil(rule.max / 20)));
+}
+
 export type CallVerdict = { ok: true; fresh: boolean; active: number } | { ok: false; active: number };
 
 /**
@@ -81,6 +110,15 @@ export type CallVerdict = { ok: true; fresh: boolean; active: number } | { ok: f
  * the API evict at once (keyChanged); this bounds only changes made to D1 by other means.
  */
 export const KEY_TTL_MS = 30_000;
+
+/**
+ * A slot not seen for two idle timeouts and an hour is dropped: a call is ended by its idle alarm
+ * one idle timeout after its last request, and its slot is released right after (or retried with
+ * a backoff capped at 10 minutes), so only a release that was lost for good waits that long.
+ */
+export function callRule(cfg: Config): CallRule {
+  return { max: cfg.TENANT_MAX_ACTIVE_CALLS, staleAfterMs: (2 * cfg.CALL_IDLE_TIMEOUT_SECONDS + 3600) * 1000 };
+}
 
 /** The limits object of a tenant. */
 export function tenantLimits(env: Env, tenantId: string): ReturnType<Env["TENANT_LIMITS"]["get"]> {

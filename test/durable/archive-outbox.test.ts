@@ -143,14 +143,14 @@ describe("archive outbox", () => {
     const callId = await startCall(key);
     await api(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } });
     const stub = callObject(tenantId, callId);
-    const refusingLimits = new Proxy(env.TENANT_LIMITS, {
+    const refusingShards = new Proxy(env.TENANT_SHARD, {
       get(target, prop) {
         if (prop === "get") return () => ({ releaseCall: () => Promise.reject(new Error("injected limits outage")) });
         const value = Reflect.get(target, prop) as unknown;
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    await setCallBindings(tenantId, callId, { TENANT_LIMITS: refusingLimits });
+    await setCallBindings(tenantId, callId, { TENANT_SHARD: refusingShards });
     const ended = (await (await api(`/api/v1/calls/${callId}/end`, { method: "POST", key })).json()) as {
       archive: string;
     };

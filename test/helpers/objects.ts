@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 import type { CallSession } from "../../src/durable/call-session";
 import type { SessionRecord } from "../../src/call/records";
 import { type TenantLimits } from "../../src/durable/tenant-limits";
+import type { TenantShard } from "../../src/durable/tenant-shard";
 import { tenantLimits } from "../../src/security/tenant-limits";
+import { ANY_REGION, shardName, tenantShard } from "../../src/security/tenant-shards";
 import { resetAdmissionForTests } from "../../src/security/admission";
 import worker from "../../src/index";
 import { apiRequest, type ApiInit } from "./api";
@@ -60,15 +62,29 @@ export async function ageCall(tenantId: string, callId: string, seconds: number)
 }
 
 /**
- * Moves the tenant's limits object's clock forward, as if that much time had passed; this isolate's
- * verdicts and leased tokens (security/admission.ts) lapse with it, as they would.
+ * Moves the clocks of the tenant's limits object and of every shard it knows forward, as if that
+ * much time had passed; this isolate's verdicts and leased tokens (security/admission.ts) lapse
+ * with it, as they would.
  */
 export async function advanceLimitsClock(tenantId: string, ms: number): Promise<void> {
   resetAdmissionForTests();
-  await runInDurableObject(tenantLimits(env, tenantId), (instance: TenantLimits) => {
+  const limits = tenantLimits(env, tenantId);
+  await runInDurableObject(limits, (instance: TenantLimits) => {
     const before = instance.now;
     instance.now = () => before() + ms;
   });
+  for (const name of await limits.shards()) {
+    await runInDurableObject(tenantShard(env, name), (instance: TenantShard) => {
+      const before = instance.now;
+      instance.now = () => before() + ms;
+    });
+  }
+}
+
+/** The shard a test's requests reach: no `cf` (ANY_REGION), and one shard per region at the test rates. */
+export function requestShard(tenantId: string): { name: string; stub: DurableObjectStub<TenantShard> } {
+  const name = shardName(tenantId, ANY_REGION, 0);
+  return { name, stub: tenantShard(env, name) };
 }
 
 type CallStoreOf = { store: import("../../src/storage/call-store").CallStore };

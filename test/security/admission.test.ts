@@ -8,31 +8,31 @@ import { leaseSize, tenantLimits } from "../../src/security/tenant-limits";
 import { ADMIN_TOKEN, apiRequest, expectProblem, tenant, type ApiInit } from "../helpers/api";
 
 // Requests admitted by the isolate alone between leases (src/security/admission.ts): no round trip
-// to the tenant's limits object for most requests, a tenant never over its rate, and a revocation
+// to the tenant's shard for most requests, a tenant never over its rate, and a revocation
 // in effect everywhere within VERDICT_TTL_MS.
 
 beforeEach(() => resetAdmissionForTests());
 
-/** The Worker with these settings, counting the leases it asks the tenant's object for. */
+/** The Worker with these settings, counting the leases it asks the tenant's shard for. */
 function counted(vars: Record<string, string> = {}) {
   const leases: number[] = [];
   const namespace = {
-    idFromName: (name: string) => env.TENANT_LIMITS.idFromName(name),
-    get: (id: DurableObjectId) => {
-      const stub = env.TENANT_LIMITS.get(id);
+    idFromName: (name: string) => env.TENANT_SHARD.idFromName(name),
+    get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => {
+      const stub = env.TENANT_SHARD.get(id, options);
       return new Proxy(stub, {
         get(target, prop) {
           if (prop === "lease")
-            return (req: { want: number }) => {
+            return (shard: string, req: { want: number }) => {
               leases.push(req.want);
-              return target.lease(req as Parameters<typeof target.lease>[0]);
+              return target.lease(shard, req as Parameters<typeof target.lease>[1]);
             };
           return Reflect.get(target, prop) as unknown;
         },
       });
     },
   };
-  const testEnv = { ...env, ...vars, TENANT_LIMITS: namespace } as unknown as Env;
+  const testEnv = { ...env, ...vars, TENANT_SHARD: namespace } as unknown as Env;
   const fetch = async (path: string, init: ApiInit = {}): Promise<Response> => {
     const ctx = createExecutionContext();
     const res = await worker.fetch(apiRequest(path, init), testEnv, ctx);
@@ -44,7 +44,7 @@ function counted(vars: Record<string, string> = {}) {
 }
 
 describe("requests admitted by the isolate alone", () => {
-  it("makes one round trip to the tenant's object for a lease's worth of requests, not one a request", async () => {
+  it("makes one round trip to the tenant's shard for a lease's worth of requests, not one a request", async () => {
     const { key } = await tenant();
     const w = counted();
     const lease = leaseSize({ perMinute: 1200, burst: 1200 });
@@ -76,7 +76,7 @@ describe("requests admitted by the isolate alone", () => {
     const { tenantId, key } = await tenant();
     const w = counted();
     expect((await w.fetch("/api/v1/calls", { key })).status).toBe(200);
-    // Revoked through another isolate: D1 and the tenant's object know, this isolate was not told.
+    // Revoked through another isolate: D1 and the tenant's shards know, this isolate was not told.
     const keyId = key.split("_")[1] as string;
     await revokeKey(env.DB, keyId);
     await tenantLimits(env, tenantId).keyChanged(keyId);

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tenantLimits } from "../../src/security/tenant-limits";
@@ -10,13 +10,16 @@ import {
   callObject,
   jobsOf,
   makeJobsDue,
+  requestShard,
   setCallBindings,
 } from "../helpers/objects";
+import type { TenantShard } from "../../src/durable/tenant-shard";
 
 // OWASP API6:2023 Unrestricted Access to Sensitive Business Flows: a call holds speech providers,
 // a Durable Object and storage for as long as it lasts, so a tenant may hold at most
-// TENANT_MAX_ACTIVE_CALLS of them at once. A call takes a slot in its tenant's TenantLimits object
-// when it is created and gives it back when it ends, however it ends.
+// TENANT_MAX_ACTIVE_CALLS of them at once. A call takes a slot from its tenant's shard in the
+// caller's region (within what the tenant's TenantLimits allots it) when it is created, and gives it
+// back when it ends, however it ends.
 
 const MAX = 2;
 const settings = { TENANT_MAX_ACTIVE_CALLS: String(MAX) };
@@ -48,6 +51,22 @@ async function expectRefused(res: Response): Promise<void> {
 
 function slots(tenantId: string): Promise<string[]> {
   return tenantLimits(env, tenantId).activeCalls();
+}
+
+/** Waits (2 s at most) until the call's slot was marked seen at or after `at` on its shard's clock (ms from now). */
+async function seenBy(tenantId: string, callId: string, sinceMs: number): Promise<void> {
+  const { stub } = requestShard(tenantId);
+  const seenAgo = () =>
+    runInDurableObject(stub, (instance: TenantShard, state) => {
+      const row = state.storage.sql.exec<{ seen_at: number }>(
+        "SELECT seen_at FROM active_calls_v2 WHERE call_id = ?",
+        callId,
+      );
+      return instance.now() - row.one().seen_at;
+    });
+  const deadline = Date.now() + 2_000;
+  while ((await seenAgo()) >= sinceMs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(await seenAgo()).toBeLessThan(sinceMs);
 }
 
 /** A tenant with MAX calls open, c1 and c2. */
@@ -119,11 +138,11 @@ describe("concurrent calls per tenant", () => {
 
   it("retries a failed release from the call's outbox and keeps the call until it succeeds", async () => {
     const { tenantId, key } = await fullTenant();
-    const failingLimits = {
-      idFromName: (name: string) => env.TENANT_LIMITS.idFromName(name),
+    const failingShards = {
+      idFromName: (name: string) => env.TENANT_SHARD.idFromName(name),
       get: () => ({ releaseCall: () => Promise.reject(new Error("injected limits outage")) }),
     };
-    await setCallBindings(tenantId, "c1", { TENANT_LIMITS: failingLimits } as unknown as Partial<Env>);
+    await setCallBindings(tenantId, "c1", { TENANT_SHARD: failingShards } as unknown as Partial<Env>);
     const ended = (await (await api("/api/v1/calls/c1/end", { method: "POST", key })).json()) as { status: string };
     expect(ended.status).toBe("ended");
     const stub = callObject(tenantId, "c1");
@@ -165,26 +184,27 @@ describe("concurrent calls per tenant", () => {
   });
 
   it("takes a slot once per call id", async () => {
-    const limits = tenantLimits(env, `t_direct_${Date.now()}`);
+    const { name, stub: shard } = requestShard(`t_direct_${Date.now()}`);
     const rule = { max: 2, staleAfterMs: 60_000 };
-    expect(await limits.acquireCall("a", rule)).toEqual({ ok: true, fresh: true, active: 1 });
-    expect(await limits.acquireCall("a", rule)).toEqual({ ok: true, fresh: false, active: 1 });
-    expect(await limits.acquireCall("b", rule)).toEqual({ ok: true, fresh: true, active: 2 });
-    expect(await limits.acquireCall("a", rule)).toEqual({ ok: true, fresh: false, active: 2 });
-    expect(await limits.acquireCall("c", rule)).toEqual({ ok: false, active: 2 });
-    expect(await limits.releaseCall("a")).toBe(true);
-    expect(await limits.releaseCall("a")).toBe(false);
-    expect(await limits.acquireCall("c", rule)).toMatchObject({ ok: true, fresh: true });
+    expect(await shard.acquireCall(name, "a", rule)).toEqual({ ok: true, fresh: true, active: 1 });
+    expect(await shard.acquireCall(name, "a", rule)).toEqual({ ok: true, fresh: false, active: 1 });
+    expect(await shard.acquireCall(name, "b", rule)).toEqual({ ok: true, fresh: true, active: 2 });
+    expect(await shard.acquireCall(name, "a", rule)).toEqual({ ok: true, fresh: false, active: 2 });
+    expect(await shard.acquireCall(name, "c", rule)).toEqual({ ok: false, active: 2 });
+    expect(await shard.releaseCall(name, "a", rule)).toBe(true);
+    expect(await shard.releaseCall(name, "a", rule)).toBe(false);
+    expect(await shard.acquireCall(name, "c", rule)).toMatchObject({ ok: true, fresh: true });
   });
 
   it("heals itself: a slot nothing has named for two idle timeouts and an hour is dropped", async () => {
     const { tenantId, key } = await fullTenant();
     const bound = (2 * 300 + 3600) * 1000;
     await advanceLimitsClock(tenantId, bound * 0.6);
-    // A turn on c2 marks its slot as seen (in the request-rate round trip); c1 is left alone.
+    // A turn on c2 has its call's object mark its slot as seen (in the background); c1 is left alone.
     expect(
       (await api("/api/v1/calls/c2/turns?reply=text", { method: "POST", key, json: { text: "billing" } })).status,
     ).toBe(200);
+    await seenBy(tenantId, "c2", bound * 0.6);
     await advanceLimitsClock(tenantId, bound * 0.6);
     // c1's release was "lost" (it never ended): its slot has gone stale; c2's has not.
     await expectOpened(await open(key, "c3"));

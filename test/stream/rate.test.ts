@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CallView } from "../../src/call/records";
 import { api, expectProblem, startCall, tenant } from "../helpers/api";
 import { advanceLimitsClock, apiWithSettings, callObject, setCallBindings } from "../helpers/objects";
-import { resetAdmissionForTests } from "../../src/security/admission";
+import { POOL_TTL_MS } from "../../src/security/admission";
 import { started, type TestStream } from "./stream-client";
 
 // Streamed turns count against the tenant's request rate (the same bucket as its HTTP requests),
@@ -35,8 +35,9 @@ describe("streamed turns and the tenant's request rate", { timeout: 30_000 }, ()
     await setCallBindings(tenantId, callId, { TENANT_REQUESTS_PER_MINUTE: "3" });
     const s = await started(callId, key, { reply: "text" });
     // The call's object leases its own tokens (in tests it shares this isolate with the Worker,
-    // whose requests leased under the default rate): start it with none.
-    resetAdmissionForTests();
+    // and the tenant's shard with its requests, which leased under the default rate): start it
+    // with none, by letting every pool's tokens lapse.
+    await advanceLimitsClock(tenantId, POOL_TTL_MS);
 
     expect(await textTurn(s, "hello one")).toBe("answered");
     expect(await textTurn(s, "hello two")).toBe("answered");

@@ -55,8 +55,8 @@ function operatorTokenHash(token: string): Promise<string> {
  *
  * A tenant key's hash is compared with this isolate's key cache (key-cache.ts; on a miss the key
  * is read from D1 first). The request is then admitted by the isolate alone, or after a `lease`
- * from its tenant's TenantLimits object, which checks the key (revocation) and takes rate-limit
- * tokens together (tenant-admission.ts, security/admission.ts).
+ * from its tenant's shard in the caller's region (TenantShard), which checks the key (revocation)
+ * and takes rate-limit tokens together (tenant-admission.ts, security/admission.ts).
  */
 export function requireScope(options: RequireScopeOptions) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -89,9 +89,9 @@ export function requireScope(options: RequireScopeOptions) {
 }
 
 /**
- * A tenant key's principal, or the 401/403/429 it earns: no TenantLimits RPC for a key that does
- * not match its record, at most one (a lease) for one that does, and no D1 read when the key id
- * is cached.
+ * A tenant key's principal, or the 401/403/429 it earns: no RPC for a key that does not match its
+ * record, at most one (a lease from the tenant's shard near the caller) for one that does, and no
+ * D1 read when the key id is cached.
  */
 async function authorizeTenantKey(
   c: Context<AppEnv>,
@@ -101,6 +101,7 @@ async function authorizeTenantKey(
 ): Promise<Principal> {
   const keyId = keyIdOf(presented);
   if (!keyId) throw unauthorized();
+  const lookedUpAt = Date.now();
   const { known, fresh } = await identifyKey(c.env.DB, keyId);
   // One constant-time comparison whether the key id exists or not, after the same lookup: an
   // unknown id and a wrong secret are refused alike, so the answer's timing tells no key id apart.
@@ -114,7 +115,7 @@ async function authorizeTenantKey(
   // Just read from D1 and already revoked: refused here, without a round trip to the tenant's object.
   if (fresh && !keyUsable(fresh, keyHash, Date.now())) throw unauthorized();
   const verified: KeyRecord | undefined = fresh;
-  const admitted = await admitTenantRequest(c, { keyId, keyHash, known, verified, scope });
+  const admitted = await admitTenantRequest(c, { keyId, keyHash, known, verified, verifiedAt: lookedUpAt, scope });
   if ("refused" in admitted) throw admitted.refused === "forbidden" ? lacksScope(scope) : unauthorized();
   return admitted;
 }

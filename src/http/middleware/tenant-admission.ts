@@ -2,16 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
-import {
-  admitLocally,
-  demand,
-  forgetVerdict,
-  leased,
-  leaseDue,
-  leasing,
-  noteSeen,
-  takeSeen,
-} from "../../security/admission";
+import { admitLocally, demand, forgetVerdict, leased, leaseDue, leasing } from "../../security/admission";
 import type { KeyRecord } from "../../security/api-keys";
 import { forgetKey, type KeyIdentity } from "../../security/key-cache";
 import { hasScope, type Principal, type Scope } from "../../security/scopes";
@@ -19,19 +10,21 @@ import {
   isOverloaded,
   leaseSize,
   requestRule,
-  tenantLimits,
   type LeaseVerdict,
   type RequestRule,
 } from "../../security/tenant-limits";
-import { requestRateLimited, seenCallIdOf } from "./rate-limit";
+import { isolateShardIndex, shardName, shardsPerRegion, tenantShard } from "../../security/tenant-shards";
+import { callerRegion } from "./caller-region";
+import { requestRateLimited } from "./rate-limit";
 
 /** What admitting a tenant request needs: the key, its hash already compared with the identity's. */
 export interface Presented {
   keyId: string;
   keyHash: string;
   known: KeyIdentity;
-  /** The key's record just read from D1 (the isolate's cache missed). */
+  /** The key's record just read from D1 (the isolate's cache missed), and when that read began. */
   verified: KeyRecord | undefined;
+  verifiedAt?: number | undefined;
   scope: Scope | readonly Scope[];
 }
 
@@ -40,29 +33,29 @@ export type Refusal = { refused: "unauthorized" } | { refused: "forbidden" };
 /**
  * Admits a tenant's request: alone when this isolate holds a fresh verdict for the key and a
  * token of the tenant's (security/admission.ts), leasing more in the background when they run
- * low; otherwise after a lease from the tenant's limits object, which checks the key, its scope
- * and the tenant's rate. Returns the principal, or why the key is refused; throws the 429.
+ * low; otherwise after a lease from the tenant's shard in the caller's region (TenantShard), which
+ * checks the key, its scope and the tenant's rate. Returns the principal, or why the key is
+ * refused; throws the 429.
  */
 export async function admitTenantRequest(c: Context<AppEnv>, p: Presented): Promise<Principal | Refusal> {
   const rule = requestRule(c.var.config);
   const { tenantId } = p.known;
-  const seen = seenCallIdOf(c);
+  const shard = shardName(tenantId, callerRegion(c), isolateShardIndex(shardsPerRegion(rule)));
   const now = Date.now();
   const want = demand(tenantId, now, leaseSize(rule));
   // A key's scopes never change, so a missing one is known here; only validity and rate need asking.
   if (hasScope(principalOf(p.known), p.scope)) {
     const local = admitLocally(p.keyId, tenantId, now);
     if (local) {
-      if (seen) noteSeen(tenantId, seen);
       if (leaseDue(p.keyId, tenantId, now, want)) {
-        c.executionCtx.waitUntil(leasing(tenantId, () => backgroundLease(c.env, p, rule, want)));
+        c.executionCtx.waitUntil(leasing(tenantId, () => backgroundLease(c.env, shard, p, rule, want)));
       }
       return principalOf(local);
     }
   }
   let verdict: LeaseVerdict;
   try {
-    verdict = await lease(c.env, p, rule, want, [...takeSeen(tenantId), ...(seen ? [seen] : [])], 1);
+    verdict = await lease(c.env, shard, p, rule, want, 1);
   } catch (err) {
     if (!isOverloaded(err)) throw err;
     // The key's hash matched: a swamped object is its tenant sending too much.
@@ -82,31 +75,34 @@ export async function admitTenantRequest(c: Context<AppEnv>, p: Presented): Prom
 }
 
 /**
- * One lease from the tenant's object, recorded in this isolate: the key's verdict and the tokens,
- * `spent` of them by the request that waited for it (0 for one in the background). A key the
- * object refuses (revoked, or not this tenant's) leaves the isolate's caches: the next request
- * reads D1, which refuses it without an RPC.
+ * One lease from the tenant's shard, recorded in this isolate: the key's verdict and the tokens,
+ * `spent` of them by the request that waited for it (0 for one in the background). The verdict
+ * dates from the lease's sending, or from this isolate's D1 read when the lease carried it (a
+ * shard not yet told of a change to the key may take that read's word). A key the shard refuses
+ * (revoked, or not this tenant's) leaves the isolate's caches: the next request reads D1, which
+ * refuses it without an RPC.
  */
 async function lease(
   env: Env,
+  shard: string,
   p: Presented,
   rule: RequestRule,
   want: number,
-  seenCallIds: string[],
   spent: number,
 ): Promise<LeaseVerdict> {
   const sentAt = Date.now();
-  const verdict = await tenantLimits(env, p.known.tenantId).lease({
+  const verified = spent ? p.verified : undefined;
+  const verdict = await tenantShard(env, shard).lease(shard, {
     tenantId: p.known.tenantId,
     keyId: p.keyId,
     keyHash: p.keyHash,
     scope: p.scope,
     rule,
     want,
-    seenCallIds,
-    ...(spent ? { verified: p.verified } : {}),
+    ...(verified ? { verified } : {}),
   });
-  if (verdict.ok) leased(verdict.key, sentAt, verdict.granted, spent, Date.now());
+  const at = verified ? Math.min(sentAt, p.verifiedAt ?? sentAt) : sentAt;
+  if (verdict.ok) leased(verdict.key, at, verdict.granted, spent, Date.now());
   else if (verdict.reason === "unauthorized") {
     forgetKey(p.keyId);
     forgetVerdict(p.keyId);
@@ -115,9 +111,9 @@ async function lease(
 }
 
 /** A lease while requests go on being admitted alone; rate_limited leaves the pool to run dry. */
-async function backgroundLease(env: Env, p: Presented, rule: RequestRule, want: number): Promise<void> {
+async function backgroundLease(env: Env, shard: string, p: Presented, rule: RequestRule, want: number): Promise<void> {
   try {
-    await lease(env, p, rule, want, takeSeen(p.known.tenantId), 0);
+    await lease(env, shard, p, rule, want, 0);
   } catch (err) {
     log("lease_failed", { tenantId: p.known.tenantId, message: errorMessage(err) }, "warn");
   }

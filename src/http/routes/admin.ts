@@ -49,16 +49,18 @@ async function ownKey(db: D1Database, p: Principal, keyId: string): Promise<Stor
 }
 
 /**
- * Tells the tenant's limits object that a key changed (D1 already says so). That object decides
- * the leases of the tenant's keys from its copy of their records (durable/tenant-limits.ts), so a
- * revocation is in effect there once this returns true (false: it may not be yet), here at once,
- * and in every other isolate within VERDICT_TTL_MS, when their verdict for the key runs out
- * (security/admission.ts).
+ * Tells every shard of the tenant that a key changed (D1 already says so), through the tenant's
+ * limits object, which knows them all. The shards decide the leases of the tenant's keys from
+ * their copies of the records (durable/tenant-shard.ts), so a revocation is in effect in every
+ * region once this returns true (false: it may not be yet), here at once, and in every other
+ * isolate within VERDICT_TTL_MS, when their verdict for the key runs out (security/admission.ts).
  */
 async function keyChangeApplied(env: Env, tenantId: string, keyId: string, requestId: string): Promise<boolean> {
   forgetVerdict(keyId);
   try {
     await tenantLimits(env, tenantId).keyChanged(keyId);
+    // Again: a lease sent meanwhile may have reached a shard before it was told.
+    forgetVerdict(keyId);
     return true;
   } catch (err) {
     log("key_change_unconfirmed", { requestId, tenantId, keyId, error: errorMessage(err) }, "error");

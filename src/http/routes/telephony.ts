@@ -9,7 +9,7 @@ import { log } from "../../observability/log";
 import { rpcCall } from "../../observability/tracing";
 import { callerPosition, type CallerCf } from "../../routing/order";
 import { randomAlphanumeric } from "../../security/crypto";
-import { acquireCallSlot, releaseCallSlot } from "../middleware/rate-limit";
+import { acquireCallSlot, releaseCallSlot, slotShardOf } from "../middleware/rate-limit";
 import { locationHintFor, type CallerLocation } from "../../storage/location-hint";
 import { CALL_ID_PARAMETER } from "../../pipeline/live/twilio-adapter";
 import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from "../../telephony/twilio-signature";
@@ -209,9 +209,10 @@ export function telephonyRoutes() {
     const residency = await tenantResidencyOf(c.env.DB, tenantId);
     const twiml = (xml: string) =>
       c.body(xml, 200, { "Content-Type": TWIML_CONTENT_TYPE, "Cache-Control": "no-store" });
+    const slotShard = slotShardOf(c, tenantId, callId);
     let slot: { fresh: boolean };
     try {
-      slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
+      slot = await acquireCallSlot(c.env, cfg, slotShard, callId);
     } catch (err) {
       log(
         "twilio_call_refused",
@@ -247,6 +248,7 @@ export function telephonyRoutes() {
           // The greeting is spoken by Twilio (<Say>); the stream's replies are synthesised as mu-law 8 kHz.
           reply: { mode: "text", format: "mulaw", sampleRate: 8000 },
           residency,
+          slotShard,
           requestId: c.var.requestId,
           ...(trace ? { trace } : {}),
         }),
@@ -254,7 +256,7 @@ export function telephonyRoutes() {
       // The same CallSid again (Twilio retrying the webhook): connect it to the call it already has.
       greeting = "error" in answer && answer.error.code === "call_exists" ? "" : unwrap(answer).greeting.text;
     } catch (err) {
-      if (slot.fresh) await releaseCallSlot(c.env, tenantId, callId).catch(() => undefined);
+      if (slot.fresh) await releaseCallSlot(c.env, cfg, slotShard, callId).catch(() => undefined);
       log("twilio_call_failed", { requestId: c.var.requestId, message: errorMessage(err) }, "error");
       return twiml(sayHangupTwiml(SORRY));
     }

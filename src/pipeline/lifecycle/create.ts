@@ -4,6 +4,7 @@ import { turnIdOf } from "../../call/records";
 import { ApiError, errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
 import { addToShards, namespaceOf } from "../../observability/metrics-global";
+import { recordSlotShard } from "./release-job";
 import { indexCall } from "../../storage/warm-store";
 import { activeSession, type CallRuntime } from "../call-runtime";
 import { callStartedDeltas } from "../metrics";
@@ -64,6 +65,7 @@ export async function createCall(
   const id = turnIdOf(0);
   const { session: recorded, events } = withEvent(session, "call.started", startedData(session, call.config), now);
   call.store.transaction(() => {
+    recordSlotShard(call, input.slotShard);
     if (agent) call.store.putAgent(agent);
     const started = {
       metrics: callStartedDeltas(spoken.audio?.cache),

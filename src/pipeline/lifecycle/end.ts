@@ -132,7 +132,7 @@ async function endAtOnce(
   }
   let released = false;
   try {
-    await runReleaseJob(call.env, call.store, ended);
+    await runReleaseJob(call, ended);
     released = true;
   } catch (err) {
     jobFailed(release, err, ended);

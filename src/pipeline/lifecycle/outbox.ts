@@ -54,7 +54,7 @@ export async function drainOutbox(call: CallRuntime): Promise<{ pending: boolean
         const done = await runArchiveJob(call.env, call.store, job);
         archived = done?.session ?? null;
         d1RowsWritten += done?.d1RowsWritten ?? 0;
-      } else if (job.job === JOB_RELEASE) await runReleaseJob(call.env, call.store);
+      } else if (job.job === JOB_RELEASE) await runReleaseJob(call);
       completed.push(job.job);
     } catch (err) {
       jobFailed(job, err, call.store.getSession());

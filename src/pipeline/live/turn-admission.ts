@@ -2,21 +2,23 @@
  * A streamed turn (our live stream's or the Twilio bridge's) takes a token of its tenant's request
  * rate, the bucket every HTTP request of the tenant takes from, so a tenant's turns count the same
  * however they arrive. Tokens are leased a few at a time into the isolate's pool
- * (security/admission.ts), so most turns make no round trip to the tenant's limits object.
+ * (security/admission.ts) from the tenant's shard in the call's region, so most turns make no
+ * round trip at all, and the others one to an object near the call's.
  * Refused: a 429-like `rate_limited` problem with a retry hint for the stream to send (the socket
  * stays open, the turn is dropped, nothing is stored).
  */
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
-import { demand, noteSeen, takeSeen, takeToken, tokensLeased } from "../../security/admission";
+import { demand, takeToken, tokensLeased } from "../../security/admission";
 import {
   isOverloaded,
   leaseSize,
   requestRateDetail,
   requestRule,
-  tenantLimits,
   type RequestRule,
 } from "../../security/tenant-limits";
+import { isolateShardIndex, shardName, shardsPerRegion, tenantShard } from "../../security/tenant-shards";
+import { slotRegion } from "../lifecycle/release-job";
 import type { CallRuntime } from "../call-runtime";
 import type { StreamProblem } from "./stream-limits";
 
@@ -25,22 +27,19 @@ export async function admitTurn(call: CallRuntime): Promise<StreamProblem | unde
   // No call (it ended, or was erased): the turn itself says so.
   if (!session) return undefined;
   const rule = requestRule(call.config);
-  const { tenantId, callId } = session;
+  const { tenantId } = session;
   const lease = demand(tenantId, Date.now(), leaseSize(rule));
   // A token this object's isolate already leased; else a lease, the turn taking the first token.
-  if (takeToken(tenantId, Date.now())) {
-    noteSeen(tenantId, callId);
-    return undefined;
-  }
+  if (takeToken(tenantId, Date.now())) return undefined;
   try {
-    const seen = [...takeSeen(tenantId), callId];
-    const taken = await tenantLimits(call.env, tenantId).admitTurn(tenantId, rule, lease, seen);
+    const shard = shardName(tenantId, slotRegion(call), isolateShardIndex(shardsPerRegion(rule)));
+    const taken = await tenantShard(call.env, shard).admitTurn(shard, tenantId, rule, lease);
     if (!taken.granted) return overRate(rule, taken.retryAfterSeconds);
     tokensLeased(tenantId, taken.granted, 1, Date.now());
     return undefined;
   } catch (err) {
     if (isOverloaded(err)) return overRate(rule, 1);
-    // The limits object could not be reached: the caller's live call goes on (its key was checked
+    // The tenant's shard could not be reached: the caller's live call goes on (its key was checked
     // when the stream opened); an outage of that object must not silence every call of the tenant.
     log("turn_admission_failed", { callId: session.callId, message: errorMessage(err) }, "warn");
     return undefined;

@@ -2,6 +2,7 @@ import type { ProviderModule } from "../settings";
 import { type AzureSettings, azureSettingsSchema } from "./settings";
 import { AzureSpeechToText } from "./stt";
 import { AzureTextToSpeech } from "./tts";
+import { AzureStreamingSynthesizer } from "./tts-stream";
 
 /** Azure AI Speech: short-audio REST recognition and neural text to speech, in the resource's region. */
 export const azureModule: ProviderModule<AzureSettings> = {
@@ -11,4 +12,5 @@ export const azureModule: ProviderModule<AzureSettings> = {
   settings: azureSettingsSchema,
   stt: (settings) => new AzureSpeechToText(settings),
   tts: (settings) => new AzureTextToSpeech(settings),
+  ttsStream: (settings) => new AzureStreamingSynthesizer(settings),
 };

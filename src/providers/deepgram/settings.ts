@@ -54,6 +54,30 @@ export const deepgramSettingsSchema = z
       .regex(/^aura(-[a-z0-9]+){1,4}$/, "must be a Deepgram Aura voice model such as aura-2-thalia-en")
       .default(DEFAULT_TTS_MODEL),
     DEEPGRAM_TIMEOUT_MS: timeoutSetting(z, 10_000),
+    DEEPGRAM_STREAMING_MODEL: z.preprocess(
+      blankAsUnset,
+      z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a Deepgram model name such as nova-3 or flux-general-en")
+        .optional()
+        .meta({
+          description:
+            "The model of streaming recognition (`STT_STREAMING_PROVIDERS`): a Nova model on /v1/listen, or " +
+            "`flux-general-en` (Flux, /v2/listen, which ends turns itself). Unset: `DEEPGRAM_STT_MODEL`.",
+        }),
+    ),
+    DEEPGRAM_EOT_THRESHOLD: eotThreshold(
+      0.5,
+      1,
+      "Flux: the end-of-turn confidence that ends a turn (0.5-1; unset: 0.7).",
+    ),
+    DEEPGRAM_EAGER_EOT_THRESHOLD: eotThreshold(
+      0.3,
+      0.9,
+      "Flux: the confidence at which a turn probably ended (`EagerEndOfTurn`, 0.3-0.9), so a reply can be prepared " +
+        "early. Unset: no eager end of turn.",
+    ),
   })
   .transform((s, ctx) => {
     const endpoint =
@@ -78,8 +102,17 @@ export const deepgramSettingsSchema = z
       sttModel: s.DEEPGRAM_STT_MODEL,
       ttsModel: s.DEEPGRAM_TTS_MODEL,
       timeoutMs: s.DEEPGRAM_TIMEOUT_MS,
+      // Streaming only, and only when set (the adapter has the defaults).
+      ...(s.DEEPGRAM_STREAMING_MODEL !== undefined ? { streamModel: s.DEEPGRAM_STREAMING_MODEL } : {}),
+      ...(s.DEEPGRAM_EOT_THRESHOLD !== undefined ? { eotThreshold: s.DEEPGRAM_EOT_THRESHOLD } : {}),
+      ...(s.DEEPGRAM_EAGER_EOT_THRESHOLD !== undefined ? { eagerEotThreshold: s.DEEPGRAM_EAGER_EOT_THRESHOLD } : {}),
     };
   });
+
+/** An optional Flux threshold (https://developers.deepgram.com/docs/flux/configuration). */
+function eotThreshold(min: number, max: number, description: string) {
+  return z.preprocess(blankAsUnset, z.coerce.number().min(min).max(max).optional()).meta({ description });
+}
 
 interface Endpoint {
   region: string;
@@ -115,6 +148,8 @@ export type DeepgramSettings = z.output<typeof deepgramSettingsSchema>;
 export interface DeepgramEngineOptions {
   /** Injected in tests; production uses the global fetch. */
   fetcher?: typeof fetch;
+  /** Opens the streaming socket (a fetch with `Upgrade: websocket`); injected in tests. */
+  connect?: typeof fetch;
 }
 
 export const DEEPGRAM_PROVIDER = "deepgram";

@@ -2,6 +2,7 @@ import type { ProviderModule } from "../settings";
 import { openAiSettingsSchema, type OpenAiSettings } from "./settings";
 import { OpenAiSpeechToText } from "./stt";
 import { OpenAiSpeechSynthesizer } from "./tts";
+import { OpenAiStreamingSynthesizer } from "./tts-stream";
 
 /** OpenAI's audio API, or any server that speaks it (self-hosted Whisper/TTS). */
 export const openaiModule: ProviderModule<OpenAiSettings> = {
@@ -15,4 +16,5 @@ export const openaiModule: ProviderModule<OpenAiSettings> = {
   settings: openAiSettingsSchema,
   stt: (settings) => new OpenAiSpeechToText(settings),
   tts: (settings) => new OpenAiSpeechSynthesizer(settings),
+  ttsStream: (settings) => new OpenAiStreamingSynthesizer(settings),
 };

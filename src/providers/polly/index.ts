@@ -1,5 +1,6 @@
 import type { ProviderModule } from "../settings";
 import { PollySpeechSynthesizer } from "./tts";
+import { PollyStreamingSynthesizer } from "./tts-stream";
 import { pollySettingsSchema, type PollySettings } from "./settings";
 
 /** Amazon Polly text-to-speech (AWS SDK v3, SigV4 with credentials from secrets only). */
@@ -12,4 +13,5 @@ export const pollyModule: ProviderModule<PollySettings> = {
   regions: { list: "POLLY_REGIONS", single: "POLLY_REGION" },
   settings: pollySettingsSchema,
   tts: (settings) => new PollySpeechSynthesizer(settings),
+  ttsStream: (settings) => new PollyStreamingSynthesizer(settings),
 };

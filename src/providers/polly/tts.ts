@@ -11,7 +11,7 @@ import { VOICE_ID, type PollySettings } from "./settings";
 import { checkSpeechBytes } from "../validate";
 import { untilAborted } from "../../lib/abortable";
 
-const PROVIDER = "polly";
+export const PROVIDER = "polly";
 
 /**
  * SynthesizeSpeech takes at most 3,000 billed characters (6,000 in all; SSML tags are not billed,
@@ -63,7 +63,7 @@ export class PollySpeechSynthesizer implements TextToSpeech {
 
   async synthesize(req: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
     const format = pollyFormat(req.encoding ?? "pcm", req.sampleRate, this.settings.POLLY_ENGINE);
-    const input = this.commandInput(req, format);
+    const input = commandInput(this.settings, req, format);
 
     const timeout = AbortSignal.timeout(this.settings.POLLY_TIMEOUT_MS);
     const joined = signal ? AbortSignal.any([timeout, signal]) : timeout;
@@ -95,39 +95,45 @@ export class PollySpeechSynthesizer implements TextToSpeech {
     }
     return toResult(format, contentType, bytes);
   }
+}
 
-  /** The SynthesizeSpeech input; text and voice are checked here, before any request goes out. */
-  private commandInput(req: TtsRequest, format: PollyFormat): SynthesizeSpeechCommandInput {
-    if (!req.text.trim()) throw new ProviderError(PROVIDER, "permanent", "nothing to synthesize: the text is empty");
-    const characters = [...req.text].length;
-    if (characters > MAX_BILLED_CHARACTERS) {
-      throw refusedRequest(
-        PROVIDER,
-        "text",
-        `text is ${characters} characters; Amazon Polly synthesizes at most ` +
-          `${MAX_BILLED_CHARACTERS} per request, so split it into shorter parts`,
-      );
-    }
-    const voice = req.voice ?? this.settings.POLLY_VOICE;
-    if (!VOICE_ID.test(voice)) {
-      throw refusedRequest(
-        PROVIDER,
-        "voice",
-        `'${voice.slice(0, 40)}' is not an Amazon Polly voice id (e.g. Joanna, Matthew)`,
-      );
-    }
-    const language = pollyLanguage(req.language);
-    return {
-      Text: req.text,
-      // Plain text: the caller's text is never interpreted as SSML markup.
-      TextType: "text",
-      VoiceId: voice as SynthesizeSpeechCommandInput["VoiceId"],
-      Engine: this.settings.POLLY_ENGINE,
-      OutputFormat: format.outputFormat,
-      SampleRate: String(format.sampleRate),
-      ...(language ? { LanguageCode: language as SynthesizeSpeechCommandInput["LanguageCode"] } : {}),
-    };
+/**
+ * The SynthesizeSpeech input (batch and streamed); text and voice are checked here, before any request goes out.
+ */
+export function commandInput(
+  settings: PollySettings,
+  req: TtsRequest,
+  format: PollyFormat,
+): SynthesizeSpeechCommandInput {
+  if (!req.text.trim()) throw new ProviderError(PROVIDER, "permanent", "nothing to synthesize: the text is empty");
+  const characters = [...req.text].length;
+  if (characters > MAX_BILLED_CHARACTERS) {
+    throw refusedRequest(
+      PROVIDER,
+      "text",
+      `text is ${characters} characters; Amazon Polly synthesizes at most ` +
+        `${MAX_BILLED_CHARACTERS} per request, so split it into shorter parts`,
+    );
   }
+  const voice = req.voice ?? settings.POLLY_VOICE;
+  if (!VOICE_ID.test(voice)) {
+    throw refusedRequest(
+      PROVIDER,
+      "voice",
+      `'${voice.slice(0, 40)}' is not an Amazon Polly voice id (e.g. Joanna, Matthew)`,
+    );
+  }
+  const language = pollyLanguage(req.language);
+  return {
+    Text: req.text,
+    // Plain text: the caller's text is never interpreted as SSML markup.
+    TextType: "text",
+    VoiceId: voice as SynthesizeSpeechCommandInput["VoiceId"],
+    Engine: settings.POLLY_ENGINE,
+    OutputFormat: format.outputFormat,
+    SampleRate: String(format.sampleRate),
+    ...(language ? { LanguageCode: language as SynthesizeSpeechCommandInput["LanguageCode"] } : {}),
+  };
 }
 
 function toResult(format: PollyFormat, contentType: string, bytes: Uint8Array): TtsResult {

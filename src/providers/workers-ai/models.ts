@@ -10,6 +10,15 @@ export type SttModel = (typeof STT_MODELS)[number];
 export const DEFAULT_STT_MODEL: SttModel = "@cf/openai/whisper-large-v3-turbo";
 
 /**
+ * Models that stream recognition over the binding's WebSocket (`run(model, inputs, { websocket: true })`,
+ * https://developers.cloudflare.com/workers-ai/models/flux/ and /nova-3/): Deepgram's, speaking
+ * Deepgram's own frames.
+ */
+export const STREAM_STT_MODELS = ["@cf/deepgram/flux", "@cf/deepgram/nova-3"] as const;
+export type StreamSttModel = (typeof STREAM_STT_MODELS)[number];
+export const DEFAULT_STREAM_STT_MODEL: StreamSttModel = "@cf/deepgram/flux";
+
+/**
  * Containers each model takes as they are (PCM is always sent as WAV). Cloudflare documents the
  * Whisper models with MP3 (and WAV) examples only and lists no other format, so only mp3 is claimed
  * for them; Nova-3 is Deepgram's model, which decodes ogg, webm, mp3 and flac among its 100+

@@ -6,8 +6,10 @@ import {
   isSttModel,
   isTtsModel,
   MP3_ONLY_TTS_MODEL,
+  STREAM_STT_MODELS,
   STT_MODELS,
   TTS_MODELS,
+  type StreamSttModel,
   TTS_VOICES,
   type SttModel,
   type TtsModel,
@@ -19,7 +21,12 @@ import {
  * tests can hand in a recording double.
  */
 export interface AiRunner {
-  run(model: string, inputs: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<unknown>;
+  /** With `websocket: true` (streaming models), the answer is the upgrade's Response, its `webSocket` the socket. */
+  run(
+    model: string,
+    inputs: Record<string, unknown>,
+    options?: { signal?: AbortSignal; websocket?: boolean },
+  ): Promise<unknown>;
 }
 
 export interface WorkersAiSettings {
@@ -29,6 +36,10 @@ export interface WorkersAiSettings {
   /** A speaker of ttsModel; undefined means the model's own default. */
   ttsVoice: string | undefined;
   timeoutMs: number;
+  /** Streaming recognition (STT_STREAMING_PROVIDERS): the model, and Flux's thresholds, each only when set. */
+  sttStreamModel?: StreamSttModel;
+  eotThreshold?: number;
+  eagerEotThreshold?: number;
 }
 
 const blankAsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
@@ -80,6 +91,23 @@ export const workersAiSettingsSchema = z
       description: "The voice (speaker) of the text-to-speech model, where the model has several; unset: its default.",
     }),
     WORKERS_AI_TIMEOUT_MS: timeoutSetting(z, 10_000),
+    WORKERS_AI_STT_STREAMING_MODEL: z
+      .preprocess(
+        blankAsUnset,
+        z.enum(STREAM_STT_MODELS, { error: `must be one of ${STREAM_STT_MODELS.join(", ")}` }).optional(),
+      )
+      .meta({
+        description:
+          "The model of streaming recognition (`STT_STREAMING_PROVIDERS`) over the AI binding's WebSocket: " +
+          "`@cf/deepgram/flux` (ends turns itself; English) or `@cf/deepgram/nova-3`. Unset: `@cf/deepgram/flux`.",
+      }),
+    WORKERS_AI_EOT_THRESHOLD: z
+      .preprocess(blankAsUnset, z.coerce.number().min(0.5).max(0.9).optional())
+      .meta({ description: "Flux: the end-of-turn confidence that ends a turn (0.5-0.9; unset: the model's 0.7)." }),
+    WORKERS_AI_EAGER_EOT_THRESHOLD: z.preprocess(blankAsUnset, z.coerce.number().min(0.3).max(0.9).optional()).meta({
+      description:
+        "Flux: the confidence at which a turn probably ended (`EagerEndOfTurn`, 0.3-0.9). Unset: no eager end of turn.",
+    }),
   })
   .superRefine((s, ctx) => {
     const voice = s.WORKERS_AI_TTS_VOICE;
@@ -98,6 +126,9 @@ export const workersAiSettingsSchema = z
     ttsModel: s.WORKERS_AI_TTS_MODEL as TtsModel,
     ttsVoice: s.WORKERS_AI_TTS_VOICE,
     timeoutMs: s.WORKERS_AI_TIMEOUT_MS,
+    ...(s.WORKERS_AI_STT_STREAMING_MODEL !== undefined ? { sttStreamModel: s.WORKERS_AI_STT_STREAMING_MODEL } : {}),
+    ...(s.WORKERS_AI_EOT_THRESHOLD !== undefined ? { eotThreshold: s.WORKERS_AI_EOT_THRESHOLD } : {}),
+    ...(s.WORKERS_AI_EAGER_EOT_THRESHOLD !== undefined ? { eagerEotThreshold: s.WORKERS_AI_EAGER_EOT_THRESHOLD } : {}),
   }));
 
 /** Workers AI picks the data centre itself; there is no region to configure. */

@@ -6,7 +6,7 @@ import { DEFAULT_FLOW_ID } from "../../../nlp/flows";
 import { tenantRefOf } from "../../middleware/auth";
 import { actorOf } from "../../actor";
 import { randomAlphanumeric } from "../../../security/crypto";
-import { acquireCallSlot, releaseCallSlot } from "../../middleware/rate-limit";
+import { acquireCallSlot, releaseCallSlot, slotShardOf } from "../../middleware/rate-limit";
 import type { PinnedAgent } from "../../../call/agent";
 import type { Residency } from "../../../call/residency";
 import type { Config } from "../../../config/config";
@@ -81,7 +81,8 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
         throw callExistsError;
       // A slot among the tenant's active calls (429 rate_limited over TENANT_MAX_ACTIVE_CALLS); a call
       // that is then not created gives back the slot this request took.
-      const slot = await acquireCallSlot(c.env, cfg, tenantId, callId);
+      const slotShard = slotShardOf(c, tenantId, callId);
+      const slot = await acquireCallSlot(c.env, cfg, slotShard, callId);
       let created;
       try {
         // A call asking for a residency its tenant does not imply: its id must also be free where the
@@ -111,6 +112,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
             context,
             reply,
             residency,
+            slotShard,
             requestId: c.var.requestId,
             eventOnRequestLine: true,
             ...actorOf(c.var.principal),
@@ -123,7 +125,7 @@ export function createRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
         created = acceptedAnswer(c, answer);
       } catch (err) {
         if (slot.fresh) {
-          await releaseCallSlot(c.env, tenantId, callId).catch((e: unknown) => {
+          await releaseCallSlot(c.env, cfg, slotShard, callId).catch((e: unknown) => {
             // The slot expires on its own (callRule); until then the tenant has one fewer.
             log(
               "call_slot_release_failed",

@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { errors } from "../../../lib/errors";
 import { tenantRefOf } from "../../middleware/auth";
-import { releaseCallSlot } from "../../middleware/rate-limit";
 import { recordUse } from "../../middleware/audit";
 import { deleteCallObjects } from "../../../storage/cold-store";
 import { callExists, deleteCallRows } from "../../../storage/warm-store";
@@ -37,8 +36,6 @@ export function eraseRoutes(app: OpenAPIHono<AppEnv>, tags: string[]): void {
         (call) => call.erase(),
         (existed) => !existed,
       );
-      // The erased object can no longer release the call's slot (a pending release went with it).
-      await releaseCallSlot(c.env, tenantId, callId);
       const warm = await callExists(c.env.DB, tenantId, callId);
       await deleteCallRows(c.env.DB, tenantId, callId);
       // The call's events kept for webhook deliveries (transcripts among them); what endpoints received is theirs.
