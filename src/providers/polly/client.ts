@@ -10,6 +10,11 @@ import type { PollySettings } from "./settings";
  * from our secrets only.
  * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-credentials-node.html
  */
+/** The endpoint requests go to, for logs and errors: the configured one, else Polly's regional one. */
+export function pollyEndpoint(settings: PollySettings): string {
+  return settings.POLLY_ENDPOINT ?? `https://polly.${settings.POLLY_REGION}.amazonaws.com`;
+}
+
 export function createPollyClient(settings: PollySettings, fetcher?: typeof fetch): PollyClient {
   return new PollyClient({
     region: settings.POLLY_REGION,

@@ -11,7 +11,7 @@ import { readerSource } from "../http-stream";
 import { pcmChunks } from "../pcm-stream";
 import type { PcmChunk, StreamingTextToSpeech } from "../streaming";
 import type { TtsRequest } from "../types";
-import { createPollyClient } from "./client";
+import { createPollyClient, pollyEndpoint } from "./client";
 import { toProviderError } from "./errors";
 import { pollyFormat } from "./formats";
 import type { PollySettings } from "./settings";
@@ -28,7 +28,7 @@ export class PollyStreamingSynthesizer implements StreamingTextToSpeech {
     options: PollyOptions = {},
   ) {
     this.region = settings.POLLY_REGION;
-    this.endpoint = settings.POLLY_ENDPOINT ?? `https://polly.${settings.POLLY_REGION}.amazonaws.com`;
+    this.endpoint = pollyEndpoint(settings);
     this.client = createPollyClient(settings, options.fetcher);
   }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { pcm16ToSamples } from "../../audio/pcm";
 import { ProviderError, refusedRequest } from "../errors";
 import type { TextToSpeech, TtsEncoding, TtsRequest, TtsResult } from "../types";
-import { createPollyClient } from "./client";
+import { createPollyClient, pollyEndpoint } from "./client";
 import { toProviderError } from "./errors";
 import { pollyFormat, type PollyFormat } from "./formats";
 import { pollyLanguage } from "./language";
@@ -57,7 +57,7 @@ export class PollySpeechSynthesizer implements TextToSpeech {
     options: PollyOptions = {},
   ) {
     this.region = settings.POLLY_REGION;
-    this.endpoint = settings.POLLY_ENDPOINT ?? `https://polly.${settings.POLLY_REGION}.amazonaws.com`;
+    this.endpoint = pollyEndpoint(settings);
     this.client = createPollyClient(settings, options.fetcher);
   }
 
