@@ -2,7 +2,8 @@
 // an agent's call at the providers' list prices (issue 17). Runnable alone
 // (`npm run bench:cost -- [--speech] [--sync-seconds 60] [--turns 10] [--minutes 3] [--cpu-ms 5] [--turn-ms 40]
 // [--miss 0.05] [--r2-kib 6000] [--model all|gpt-4o-mini|claude-haiku-4-5|gemini-2.5-flash|llama-3.3-70b]
-// [--instructions-tokens 500] [--tool-tokens 150] [--caller-tokens 20] [--reply-tokens 45] [--tool-share 0.2]`)
+// [--instructions-tokens 500] [--tool-tokens 150] [--caller-tokens 20] [--reply-tokens 45] [--tool-share 0.2]
+// [--leases-per-request 1] [--grants-per-request 0.4] [--speech-seconds 3]`)
 // or from `npm run bench`, which passes what the local run measured (turn wall time, the R2 bytes a call
 // leaves, the TTS cache miss share, D1 rows) so the printed counts can be checked against it.
 //
@@ -42,6 +43,10 @@
 //                               (the free 10,000 neurons a day are left out, like the platform's allowances)
 import { readFileSync } from "node:fs";
 import { eventsCost } from "./cost-events.mjs";
+import { streamingCost } from "./cost-streaming.mjs";
+
+/** Call slots a shard asks TenantLimits for at once at 100 active calls (src/security/tenant-limits.ts slotStep). */
+const SLOT_STEP = 5;
 
 export const PRICES = {
   workersRequest: 0.3 / 1e6,
@@ -290,8 +295,8 @@ export function operations(p) {
   const logs = p.logs;
   const logLines = callLogLines({ turns: n });
   const shardUpdates = 1 + syncs + 1; // the start at create, each sync, the archive
-  // Worker, CallSession (RPCs + alarms), TenantLimits, MetricsShard
-  const invocations = req + (req + syncs) + (req + 2) + shardUpdates;
+  // Worker, CallSession (RPCs + alarms), tenant shards and TenantLimits, MetricsShard
+  const invocations = req + (req + syncs) + (req * (p.leasesPerRequest + p.grantsPerRequest) + 3) + shardUpdates;
   return [
     // ---- Workers
     {
@@ -311,17 +316,30 @@ export function operations(p) {
     // ---- Durable Objects: requests
     {
       product: "Durable Objects",
-      item: "TenantLimits.authorize RPC",
+      item: "TenantShard.lease RPC",
       unit: "doRequest",
-      count: req,
-      from: "every tenant-key request: key check and rate limit in one RPC (src/http/middleware/auth.ts)",
+      count: req * p.leasesPerRequest,
+      from:
+        `key check and tokens in one RPC to the shard near the caller, ${p.leasesPerRequest} a request ` +
+        "(an isolate that sees one request now and then; a busy one leases 1 per 50: src/security/admission.ts)",
     },
     {
       product: "Durable Objects",
-      item: "TenantLimits.acquireCall / releaseCall RPC",
+      item: "TenantLimits.grantTokens RPC",
       unit: "doRequest",
-      count: 2,
-      from: "create (acquireCallSlot) and the release outbox job at end (src/pipeline/lifecycle/release-job.ts)",
+      count: req * p.grantsPerRequest,
+      from:
+        `a shard's own lease, ${p.grantsPerRequest} a request: about a second of the shard's demand when half ` +
+        "is gone (a shard seeing ~5 of the tenant's requests a second asks every ~2.5; one a request at worst)",
+    },
+    {
+      product: "Durable Objects",
+      item: "TenantShard call slot RPCs",
+      unit: "doRequest",
+      count: 2 + Math.floor(p.minutes / 5) + 2 / SLOT_STEP,
+      from:
+        `acquireCall at create, releaseCall at end, seenCall every 5 min after the create, TenantLimits.allotSlots ` +
+        `once per ${SLOT_STEP} creates and once per ${SLOT_STEP} ends (slotStep at 100 active calls)`,
     },
     {
       product: "Durable Objects",
@@ -352,20 +370,24 @@ export function operations(p) {
       product: "Durable Objects",
       item: "duration GB-s",
       unit: "doGbS",
-      count: (DO_MEMORY_GB * (req * p.turnMs + (syncs + req + 2 + shardUpdates) * p.smallDoMs)) / 1000,
+      count:
+        (DO_MEMORY_GB *
+          (req * p.turnMs +
+            (syncs + req * (p.leasesPerRequest + p.grantsPerRequest) + 3 + shardUpdates) * p.smallDoMs)) /
+        1000,
       from:
         `128 MB × (CallSession RPCs × ${p.turnMs} ms (${p.turnMsSource}) + ` +
-        `alarms, TenantLimits and shard RPCs × ${p.smallDoMs} ms)`,
+        `alarms, tenant shard, TenantLimits and metrics RPCs × ${p.smallDoMs} ms)`,
     },
     // ---- Durable Objects: SQLite rows written
     {
       product: "Durable Objects",
-      item: "SQLite rows written: TenantLimits",
+      item: "SQLite rows written: TenantShard/Limits",
       unit: "doRowWritten",
-      count: 2,
+      count: 2 + 4 / SLOT_STEP,
       from:
-        "active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index); key records " +
-        "and the bucket are in memory only (src/durable/tenant-limits.ts)",
+        "the shard's active_calls_v2 INSERT and DELETE (WITHOUT ROWID, no index), its allotment and the ledger " +
+        `row once per ${SLOT_STEP} creates and ends; key records and buckets are in memory only`,
     },
     {
       product: "Durable Objects",
@@ -483,6 +505,12 @@ export const DEFAULTS = {
   turnMs: 40,
   turnMsSource: "assumed",
   smallDoMs: 2,
+  // Leases an isolate makes per request: 1 when it sees a tenant's requests now and then (the worst case),
+  // about 0.02 for one serving 50 a second (a lease per 50 tokens; verdicts add 2 a second per key).
+  leasesPerRequest: 1,
+  // A shard's leases from TenantLimits per request: 1 at worst (a shard that sees one request now and
+  // then); ~0.4 for one seeing ~5 a second (1M calls a month of 12 requests is ~4.6 a second).
+  grantsPerRequest: 0.4,
   ttsMissShare: 0.05,
   missSource: "assumed",
   r2KiB: 6000,
@@ -499,6 +527,9 @@ export const DEFAULTS = {
   toolCallTokens: 25,
   toolResultTokens: 100,
   historyTokens: HISTORY_TOKENS_DEFAULT,
+  // A live call's caller speech a turn, and what a streaming STT socket is open beyond it (cost-streaming.mjs).
+  speechSeconds: 3,
+  socketOverheadSeconds: 1,
 };
 
 export function costModel(input = {}, log = console.log) {
@@ -574,12 +605,16 @@ export function costModel(input = {}, log = console.log) {
       `$${off.toFixed(2)} -> ${verdict(off)}; with invocation logs on as well: $${withInvocations.toFixed(2)}`,
   );
   const tl =
-    totalPerMillion(ops.filter((o) => o.item.startsWith("TenantLimits"))) +
-    ops.find((o) => o.item === "SQLite rows written: TenantLimits").count * PRICES.doRowWritten * M;
-  log(`  of which the per-request TenantLimits RPC (requests + its rows) $${tl.toFixed(2)}`);
+    totalPerMillion(ops.filter((o) => /^Tenant(Shard|Limits)/.test(o.item))) +
+    ops.find((o) => o.item === "SQLite rows written: TenantShard/Limits").count * PRICES.doRowWritten * M;
+  log(
+    `  of which tenant admission (shard and TenantLimits RPCs + their rows, ${p.leasesPerRequest} lease and ` +
+      `${p.grantsPerRequest} grant a request) $${tl.toFixed(2)}`,
+  );
   const events = eventsCost(p, PRICES, oneOff, log);
+  const streaming = streamingCost(p, PRICES, log);
   const agent = agentTokenModel(p, oneOff, log);
-  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth, agent, events };
+  return { ops, byProduct, oneOff, r2Storage, d1Storage, withMonth, agent, events, streaming };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -601,6 +636,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     "--caller-tokens": "callerTokens",
     "--reply-tokens": "replyTokens",
     "--tool-share": "toolShare",
+    "--leases-per-request": "leasesPerRequest",
+    "--grants-per-request": "grantsPerRequest",
+    "--speech-seconds": "speechSeconds",
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);

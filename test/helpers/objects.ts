@@ -61,6 +61,15 @@ export async function ageCall(tenantId: string, callId: string, seconds: number)
   });
 }
 
+/** Makes the call look started `seconds` ago (its slot's seen mark is due from its start: release-job.ts). */
+export async function startedAgo(tenantId: string, callId: string, seconds: number): Promise<void> {
+  await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
+    const store = (instance as unknown as CallStoreOf).store;
+    const session = store.getSession() as SessionRecord;
+    store.putSession({ ...session, createdAt: new Date(Date.now() - seconds * 1000).toISOString() });
+  });
+}
+
 /**
  * Moves the clocks of the tenant's limits object and of every shard it knows forward, as if that
  * much time had passed; this isolate's verdicts and leased tokens (security/admission.ts) lapse

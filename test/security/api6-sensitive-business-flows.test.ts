@@ -12,6 +12,7 @@ import {
   makeJobsDue,
   requestShard,
   setCallBindings,
+  startedAgo,
 } from "../helpers/objects";
 import type { TenantShard } from "../../src/durable/tenant-shard";
 
@@ -200,7 +201,9 @@ describe("concurrent calls per tenant", () => {
     const { tenantId, key } = await fullTenant();
     const bound = (2 * 300 + 3600) * 1000;
     await advanceLimitsClock(tenantId, bound * 0.6);
-    // A turn on c2 has its call's object mark its slot as seen (in the background); c1 is left alone.
+    // A turn on c2 (started 6 minutes ago) has its call's object mark its slot as seen (in the
+    // background); c1 is left alone.
+    await startedAgo(tenantId, "c2", 6 * 60);
     expect(
       (await api("/api/v1/calls/c2/turns?reply=text", { method: "POST", key, json: { text: "billing" } })).status,
     ).toBe(200);

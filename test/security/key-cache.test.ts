@@ -14,7 +14,7 @@ import {
   rememberKey,
 } from "../../src/security/key-cache";
 import { ADMIN_TOKEN, api, apiRequest, createKey, expectProblem, tenant, type ApiInit } from "../helpers/api";
-import { advanceLimitsClock, requestShard } from "../helpers/objects";
+import { advanceLimitsClock, requestShard, startedAgo } from "../helpers/objects";
 import type { TenantShard } from "../../src/durable/tenant-shard";
 import { resetAdmissionForTests } from "../../src/security/admission";
 
@@ -172,6 +172,7 @@ describe("one round trip per tenant request", () => {
     expect(w.rpcs).toEqual(["lease", "acquireCall"]);
     w.reset();
     await advanceLimitsClock(tenantId, 11 * 60_000);
+    await startedAgo(tenantId, callId, 6 * 60); // a call's object marks its slot 5 minutes after its start
     expect(
       (await w.fetch(`/api/v1/calls/${callId}/turns?reply=text`, { method: "POST", key, json: { text: "billing" } }))
         .status,

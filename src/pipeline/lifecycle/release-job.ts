@@ -56,7 +56,9 @@ export async function releaseSlotBeforeErase(call: CallRuntime): Promise<void> {
 export function keepSlotFresh(call: CallRuntime, session: SessionRecord): void {
   const shard = call.storage.kv.get<string>(SLOT_SHARD_KEY);
   const now = Date.now();
-  if (!shard || now - (call.memo.slotSeenAt ?? 0) < SEEN_EVERY_MS) return;
+  // The create took the slot, which marks it seen: a call shorter than SEEN_EVERY_MS never asks.
+  const seenAt = call.memo.slotSeenAt ?? Date.parse(session.createdAt);
+  if (!shard || now - seenAt < SEEN_EVERY_MS) return;
   call.memo.slotSeenAt = now;
   call.waitUntil(
     tenantShard(call.env, shard)
