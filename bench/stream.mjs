@@ -15,7 +15,18 @@
 //     client had sent by then (a lost or reordered frame shows as a shift), and reply frames of
 //     an unexpected size.
 // WebSockets are not HTTP requests, so autocannon/wrk do not apply; the client is Node's WebSocket.
-// Usage: npm run bench:stream -- [--streams 1,10,25] [--turns 2] [--delay 50] [--url http://127.0.0.1:8787]
+// --tts-stream [on|off]: TTS from a stub of OpenAI's streamed speech instead (the first 100 ms of a
+// sentence 150 ms after the request, the rest in real time over the sentence's duration), with the
+// speech cache off so every sentence is synthesised; `off` runs the same stub with TTS_STREAMING=off
+// (each sentence read whole before it is sent), for comparison.
+// --stt-stream [on|off|compare]: streaming recognition (STT_STREAMING_PROVIDERS=deepgram) against a
+// fake Deepgram /v1/listen socket (bench/lib/fake-stt-stream.mjs) that ends the turn 250 ms after the
+// last speech frame, so the turn does not wait for the endpointer's 600 ms of silence; `off` is the
+// batch path on the same stub; `compare` (the bare flag) runs both, batch first. These modes print
+// p50/p95, and voice-edge's own share: the client's figure minus the fakes' delays (the fake's
+// 250 ms end of turn; for batch, the 600 ms endpointing silence and the STT stub's delay).
+// Usage: npm run bench:stream -- [--streams 1,10,25] [--turns 2] [--delay 50] [--tts-stream [on|off]]
+//   [--url http://127.0.0.1:8787]
 // (--url: an already-running server, e.g. `npm run dev`; it must have an STT provider for speech
 // turns, and ADMIN_TOKEN in the environment.)
 /* global WebSocket -- Node 22 has a WHATWG WebSocket client built in */
@@ -26,12 +37,23 @@ import { ROOT, startDevServer } from "./lib/dev-server.mjs";
 import { f1, pct } from "./lib/load.mjs";
 import { machineLines } from "./lib/machine.mjs";
 import { startProviderStub } from "./lib/provider-stub.mjs";
+import { startFakeSttStream } from "./lib/fake-stt-stream.mjs";
 import { voiceEdgeVars } from "./turns.mjs";
 
 const RATE = 16000;
 const FRAME_MS = 20;
 const FRAME_BYTES = (RATE * 2 * FRAME_MS) / 1000;
 const END_SILENCE_MS = 600; // the endpointer's default (src/stream/protocol.ts)
+const TTS_FIRST_BYTE_MS = 150; // --tts-stream: the stub's time to a sentence's first audio
+const FAKE_END_OF_TURN_MS = 250; // --stt-stream: the fake recogniser's end of turn after the speech
+
+function ttsLabel(o) {
+  if (!o.ttsStream) return "the embedded engine";
+  return (
+    `OpenAI-wire streamed-speech stub (first audio ${TTS_FIRST_BYTE_MS} ms, the rest in real time; ` +
+    `TTS_STREAMING=${o.ttsStream}, speech cache off)`
+  );
+}
 
 /** The fixture's PCM16 samples (its data chunk) and where its speech ends, in ms. */
 function speechFixture() {
@@ -124,6 +146,16 @@ async function oneStream(api, base, key, fixture, turns) {
 }
 
 async function run(o) {
+  if (o.sttStream === "compare") {
+    for (const sttStream of ["off", "on"]) await run({ ...o, sttStream });
+    return;
+  }
+  // What the client's figure waits for outside voice-edge: the end of turn, and (batch) the STT stub.
+  // With the streamed-speech stub, its time to first audio is the provider's too, not voice-edge's.
+  const waitMs =
+    (o.sttStream === "on" ? FAKE_END_OF_TURN_MS : END_SILENCE_MS + (o.sttStream ? o.delayMs : 0)) +
+    (o.sttStream && o.ttsStream === "on" ? TTS_FIRST_BYTE_MS : 0);
+  const high = o.sttStream ? 95 : 99;
   console.log(`voice-edge bench (stream), ${new Date().toISOString()}`);
   for (const line of machineLines()) console.log(line);
   const fixture = speechFixture();
@@ -131,17 +163,27 @@ async function run(o) {
     `parameters: streams ${o.streams.join(", ")}; ${o.turns} turns per stream; a turn = ` +
       `test/fixtures/audio/agent-16k.wav (speech ${fixture.speechStartMs}-${fixture.speechEndMs} ms) + 1 s of ` +
       `silence as ${FRAME_MS} ms pcm16 frames at ${RATE} Hz, paced in real time; STT: OpenAI-wire stub ` +
-      `answering after ${o.delayMs} ms; TTS: the embedded engine, reply=audio (the sentence-by-sentence stream)`,
+      `answering after ${o.delayMs} ms; TTS: ${ttsLabel(o)}, reply=audio (the sentence-by-sentence stream)`,
   );
   let stub;
   let server;
+  let sttFake;
   try {
     let base = o.url;
     if (!base) {
-      stub = await startProviderStub({ delayMs: o.delayMs });
+      stub = await startProviderStub({
+        delayMs: o.delayMs,
+        ...(o.ttsStream ? { ttsStream: { firstByteMs: TTS_FIRST_BYTE_MS } } : {}),
+      });
+      // Every sentence synthesised (not replayed from the speech cache), streamed or whole as asked.
+      const tts = o.ttsStream
+        ? ["TTS_PROVIDERS=openai", "TTS_CACHE_TTL_SECONDS=0", `TTS_STREAMING=${o.ttsStream}`]
+        : [];
+      if (o.sttStream === "on") sttFake = await startFakeSttStream({ endOfTurnMs: FAKE_END_OF_TURN_MS });
+      const stt = sttFake ? ["STT_STREAMING_PROVIDERS=deepgram", `DEEPGRAM_BASE_URL=${sttFake.url}`] : [];
       server = await startDevServer({
         label: "voice-edge-stream",
-        vars: voiceEdgeVars(["STT_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`]),
+        vars: voiceEdgeVars(["STT_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`, ...tts, ...stt]),
         migrate: true,
       });
       base = server.base;
@@ -153,13 +195,21 @@ async function run(o) {
       json: { tenantId: `bench-stream-${Date.now()}`, scopes: ["calls:write", "calls:read"] },
     });
     console.log(`voice-edge ${base}${o.url ? " (given)" : ""}${stub ? `, STT stub ${stub.url}` : ""}`);
+    if (o.sttStream)
+      console.log(
+        o.sttStream === "on"
+          ? `STT: streaming, fake Deepgram /v1/listen at ${sttFake?.url} (end of turn ${FAKE_END_OF_TURN_MS} ms ` +
+              "after the last speech frame; the batch stub is the fallback)"
+          : `STT: batch (the endpointer's ${END_SILENCE_MS} ms of silence, then the stub)`,
+      );
     // One warm-up stream: the first synthesis in an isolate loads the engine.
     await oneStream(api, base, key, fixture, 1);
     console.log("");
     console.log(
       `${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}` +
-        `${"turns".padStart(7)}   ${"end of speech → first audio p50/p99 ms".padEnd(40)}` +
-        `${"minus 600 ms endpointing".padEnd(26)}${"server first audio p50/p99".padEnd(28)}` +
+        `${"turns".padStart(7)}   ${`end of speech → first audio p50/p${high} ms`.padEnd(40)}` +
+        `${(o.sttStream ? `own share (− ${waitMs} ms)` : "minus 600 ms endpointing").padEnd(26)}` +
+        `${`server first audio p50/p${high}`.padEnd(28)}` +
         `${"STT / TTS p50 ms".padEnd(18)}${"clock shift max ms".padStart(19)}` +
         `${"short frames/turn".padStart(18)}   errors`,
     );
@@ -202,9 +252,9 @@ async function run(o) {
       const frames = results.reduce((a, r) => a + r.framesSent, 0);
       console.log(
         `${String(n).padStart(7)}${String(held).padStart(6)}${f1(frames / seconds).padStart(10)}` +
-          `${String(turns.length).padStart(7)}   ${`${f1(pct(e2e, 50))} / ${f1(pct(e2e, 99))}`.padEnd(40)}` +
-          `${`${f1(pct(e2e, 50) - END_SILENCE_MS)} / ${f1(pct(e2e, 99) - END_SILENCE_MS)}`.padEnd(26)}` +
-          `${`${f1(pct(server, 50))} / ${f1(pct(server, 99))}`.padEnd(28)}` +
+          `${String(turns.length).padStart(7)}   ${`${f1(pct(e2e, 50))} / ${f1(pct(e2e, high))}`.padEnd(40)}` +
+          `${`${f1(pct(e2e, 50) - waitMs)} / ${f1(pct(e2e, high) - waitMs)}`.padEnd(26)}` +
+          `${`${f1(pct(server, 50))} / ${f1(pct(server, high))}`.padEnd(28)}` +
           `${`${f1(pct(stt, 50))} / ${f1(pct(tts, 50))}`.padEnd(18)}` +
           `${f1(shifts.length ? Math.max(...shifts) : NaN).padStart(19)}` +
           `${f1(results.reduce((a, r) => a + r.oddFrames, 0) / Math.max(1, turns.length)).padStart(18)}   ` +
@@ -218,6 +268,17 @@ async function run(o) {
         "time from the end of the turn to its first reply frame (STT stub + NLP + the first sentence's synthesis). " +
         "The platform's share is the client figure minus 600 ms minus the server's STT and first-sentence TTS time.",
     );
+    if (o.sttStream)
+      console.log(
+        `own share: the client's figure minus ${waitMs} ms, ` +
+          (o.sttStream === "on"
+            ? `the fake recogniser's end of turn (it counts its ${FAKE_END_OF_TURN_MS} ms in 10 ms blocks from the ` +
+              "last loud one, so the figure is good to ±10 ms). "
+            : `the endpointer's ${END_SILENCE_MS} ms of silence and the STT stub's ${o.delayMs} ms. `) +
+          (o.ttsStream === "on"
+            ? `The TTS stub's ${TTS_FIRST_BYTE_MS} ms to a sentence's first audio is taken out too.`
+            : "It still holds the first sentence's synthesis by the embedded engine (server TTS column)."),
+      );
     console.log(
       "clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the " +
         "speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms " +
@@ -227,6 +288,8 @@ async function run(o) {
   } finally {
     await server?.stop();
     await stub?.close?.();
+    if (sttFake) console.log(`fake recogniser: ${JSON.stringify(sttFake.stats())}`);
+    await sttFake?.close();
   }
 }
 
@@ -239,8 +302,25 @@ function parseArgs(argv) {
     else if (flag === "--turns") o.turns = Number(value());
     else if (flag === "--delay") o.delayMs = Number(value());
     else if (flag === "--url") o.url = value().replace(/\/$/, "");
-    else {
-      console.error(`bench:stream: unknown option ${flag}; options: --streams --turns --delay --url`);
+    else if (flag === "--stt-stream") {
+      const next = inline ?? (["on", "off", "compare"].includes(argv[i + 1]) ? argv[++i] : "compare");
+      if (!["on", "off", "compare"].includes(next)) {
+        console.error(`bench:stream: --stt-stream takes on, off or compare, got ${next}`);
+        process.exit(2);
+      }
+      o.sttStream = next;
+    } else if (flag === "--tts-stream") {
+      // A bare flag means on; an explicit on|off may follow (inline or as the next argument).
+      const next = inline ?? (["on", "off"].includes(argv[i + 1]) ? argv[++i] : "on");
+      if (!["on", "off"].includes(next)) {
+        console.error(`bench:stream: --tts-stream takes on or off, got ${next}`);
+        process.exit(2);
+      }
+      o.ttsStream = next;
+    } else {
+      console.error(
+        `bench:stream: unknown option ${flag}; options: --streams --turns --delay --tts-stream --stt-stream --url`,
+      );
       process.exit(2);
     }
   }

@@ -17,10 +17,14 @@ import { VoiceEdgeError } from "./errors";
 
 export type { ClientMessage, ServerMessage, StartMessage } from "../src/stream/protocol";
 
-/** What `start` takes: format and sample rate; `reply` and each `vad` field fall back to the server's defaults. */
-export type StartOptions = Omit<StartMessage, "type" | "reply" | "vad"> & {
+/**
+ * What `start` takes: format and sample rate; `reply` and each `vad` and `bargeIn` field fall back to
+ * the server's defaults.
+ */
+export type StartOptions = Omit<StartMessage, "type" | "reply" | "vad" | "bargeIn"> & {
   reply?: StartMessage["reply"];
   vad?: Partial<StartMessage["vad"]>;
+  bargeIn?: Partial<StartMessage["bargeIn"]>;
 };
 
 /** Answer of POST /api/v1/calls/{callId}/stream-token: single use, short-lived. */

@@ -3,10 +3,40 @@
 // and POST /v1/audio/speech (JSON) -> audio bytes in the requested response_format. No faults.
 // Each request is answered `delayMs` after its body has been read; stats() gives the time from the
 // request's arrival to the end of the answer (the stub's own service time) per path.
+// With `ttsStream: { firstByteMs }`, speech is streamed as OpenAI streams it (bench:stream --tts-stream):
+// chunked 24 kHz PCM, its first 100 ms `firstByteMs` after the request, then 100 ms of audio every
+// 100 ms, so the rest takes the sentence's own duration.
 import { createServer } from "node:http";
-import { answer, badRequest, badSpeechRequest, SPEECH_PATH, speechAnswer, wireOf } from "../fault-wire.mjs";
+import {
+  answer,
+  badRequest,
+  badSpeechRequest,
+  SPEECH_PATH,
+  SPEECH_RATE,
+  speechAnswer,
+  wireOf,
+} from "../fault-wire.mjs";
 
-export async function startProviderStub({ delayMs = 50 } = {}) {
+/** Streamed speech: `pcm` in real time, 100 ms a piece, the first `firstByteMs` after `arrived`. */
+function streamSpeech(res, pcm, firstByteMs, arrived, done) {
+  const pieceBytes = (SPEECH_RATE / 10) * 2;
+  const timers = [];
+  let at = 0;
+  const send = () => {
+    if (res.destroyed) return;
+    if (at === 0) res.writeHead(200, { "content-type": "audio/pcm" });
+    res.write(pcm.subarray(at, at + pieceBytes));
+    at += pieceBytes;
+    if (at >= pcm.length) return void res.end(done);
+    // Due times from the request's arrival, so timer lateness does not add up over a long sentence.
+    const due = arrived + firstByteMs + (at / pieceBytes) * 100;
+    timers.push(setTimeout(send, Math.max(0, due - performance.now())));
+  };
+  timers.push(setTimeout(send, Math.max(0, arrived + firstByteMs - performance.now())));
+  res.on("close", () => timers.forEach(clearTimeout));
+}
+
+export async function startProviderStub({ delayMs = 50, ttsStream } = {}) {
   const served = { transcriptions: [], speech: [] };
   let bad = 0;
   const server = createServer((req, res) => {
@@ -49,6 +79,10 @@ export async function startProviderStub({ delayMs = 50 } = {}) {
             reply(400, Buffer.from(JSON.stringify({ error: { message: why } })), { "content-type": "application/json" })
           );
         const a = speechAnswer(json);
+        if (ttsStream && json.response_format === "pcm")
+          return void streamSpeech(res, a.body, ttsStream.firstByteMs, arrived, () =>
+            served.speech.push(performance.now() - arrived),
+          );
         return void reply(200, a.body, a.headers);
       }
       bad++;

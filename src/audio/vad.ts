@@ -74,7 +74,7 @@ export class Endpointer {
   private readonly frameLength: number;
   private readonly thresholdDbfs: number;
   private readonly minSpeechFrames: number;
-  private readonly endSilenceFrames: number;
+  private endSilenceFrames: number;
   private readonly preRollFrames: number;
   private readonly maxUtteranceFrames: number;
   private readonly onsetGapFrames: number;
@@ -164,6 +164,17 @@ export class Endpointer {
     this.frameStart += this.pendingLength;
     this.pendingLength = 0;
     this.toIdle([], this.frameStart);
+  }
+
+  /**
+   * Changes the silence that ends an utterance, from the next frame on (the one in progress
+   * included): a live stream whose streaming recogniser failed falls back from its long safety net
+   * to the caller's own endSilenceMs.
+   */
+  setEndSilenceMs(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`endSilenceMs must be a non-negative number of ms, got ${ms}`);
+    this.endSilenceFrames = Math.max(1, Math.ceil(ms / FRAME_MS));
   }
 
   /** True between speech_started and speech_ended. */

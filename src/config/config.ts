@@ -108,6 +108,19 @@ export const ConfigSchema = z.object({
           "`local` is the embedded eSpeak NG engine.",
       ),
     ),
+  TTS_STREAMING: z
+    .preprocess(
+      (v) => (typeof v === "string" ? v.trim().toLowerCase() || undefined : v),
+      z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+    )
+    .meta(
+      doc(
+        "Live-stream replies in PCM or µ-law are spoken as the engine synthesises them: each sentence's audio " +
+          "is sent as it arrives from engines that stream (`openai`, `deepgram`, `azure`, `polly`, `elevenlabs`, " +
+          "`cartesia`), not once it is whole. `off`: every sentence is synthesised whole first. " +
+          "See [streaming](streaming.md#streaming-speech-synthesis).",
+      ),
+    ),
   LLM_PROVIDERS: z
     .string()
     .default("")

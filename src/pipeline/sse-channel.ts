@@ -2,9 +2,10 @@ import { pcm16ToSamples } from "../audio/pcm";
 import { encodeWav } from "../audio/wav";
 import type { OutputFormat } from "../call/audio-format";
 import { bytesToBase64 } from "../lib/base64";
+import { concatBytes } from "../lib/bytes";
 import { errorMessage, problem } from "../lib/errors";
 import { log } from "../observability/log";
-import type { ReplyChannel, ReplyOptions, RpcResult, TurnProgress, TurnResult } from "./types";
+import type { ReplyChannel, ReplyOptions, RpcResult, SentencePart, TurnProgress, TurnResult } from "./types";
 
 /**
  * A turn answered over HTTP as Server-Sent Events (`Accept: text/event-stream`; the contract's
@@ -25,6 +26,7 @@ export class SseTurnChannel implements ReplyChannel {
   private gone = false;
   private readonly goneSignal = new AbortController();
   private heardTurn: string | undefined;
+  private readonly pieces: Uint8Array[] = [];
 
   constructor(
     reply: ReplyOptions,
@@ -50,9 +52,13 @@ export class SseTurnChannel implements ReplyChannel {
     this.event(type, { turnId, ...data });
   }
 
-  audio(turnId: string, _sentence: string, bytes: Uint8Array): void {
+  audio(turnId: string, _sentence: string, bytes: Uint8Array, part?: SentencePart): void {
+    // A streamed sentence is still one `audio` event (one playable WAV each): its pieces are gathered.
+    this.pieces.push(bytes);
+    if (part === "more") return;
+    const whole = concatBytes(this.pieces.splice(0));
     const { sampleRate } = this.replyOptions;
-    const body = this.format === "wav" ? encodeWav(pcm16ToSamples(bytes, true), sampleRate) : bytes;
+    const body = this.format === "wav" ? encodeWav(pcm16ToSamples(whole, true), sampleRate) : whole;
     this.event("audio", { turnId, format: this.format, sampleRate, base64: bytesToBase64(body) });
   }
 

@@ -115,6 +115,8 @@ export async function runTurn(
     endCall: decision.endCall,
     ...(conversed ? { usage: conversed.llm.usage, agent: { ...conversed.llm, toolCalls: conversed.toolCalls } } : {}),
   };
+  // An eager turn (prepared before the caller was known to be done) is stored only once confirmed.
+  await stream?.confirmed?.(turnId);
   const { updated, ended } = storeTurn(call, session, { ...turn, spoken, result }, stream);
   if (ended) log(ended.event, ended.fields);
   stream?.committed(turnId);

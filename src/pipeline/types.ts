@@ -6,6 +6,7 @@ import type { CallerPosition } from "../call/caller";
 import type { CallStatus, EndReason, LatencyMs } from "../call/records";
 import type { Residency } from "../call/residency";
 import type { RpcTrace } from "../observability/tracing";
+import type { SttWord } from "../providers/types";
 
 /** Shapes that cross the Worker ⇄ CallSession RPC boundary (structured-clonable only). */
 
@@ -41,7 +42,21 @@ export interface CreateCallInput extends EventOnRequestLine {
 }
 
 export type TurnPayload =
-  { kind: "text"; text: string } | { kind: "dtmf"; digits: string } | { kind: "audio"; audio: DecodedAudio };
+  | { kind: "text"; text: string }
+  | { kind: "dtmf"; digits: string }
+  | { kind: "audio"; audio: DecodedAudio; recognized?: StreamedTranscript };
+
+/**
+ * What a streaming recogniser heard in a live turn's audio (src/pipeline/live/recognizer.ts): the
+ * turn takes it instead of a batch STT call, and stores the audio as any spoken turn's.
+ */
+export interface StreamedTranscript {
+  text: string;
+  confidence: number;
+  provider: string;
+  region: string;
+  words?: SttWord[];
+}
 
 export interface TurnInput extends EventOnRequestLine {
   caller?: CallerPosition;
@@ -139,8 +154,11 @@ export interface ReplyChannel {
    * answers), each sentence of the reply as the model writes it (redacted), each tool it used.
    */
   progress(turnId: string, event: TurnProgress): void;
-  /** Sends one synthesised sentence (already in the client's format and rate). */
-  audio(turnId: string, sentence: string, bytes: Uint8Array): void;
+  /**
+   * Sends one synthesised sentence (already in the client's format and rate), or with `part` one
+   * piece of a sentence streamed as it is synthesised (SentencePart).
+   */
+  audio(turnId: string, sentence: string, bytes: Uint8Array, part?: SentencePart): void;
   /** True once the caller barged in on this turn's reply: send nothing more. */
   interrupted(turnId: string): boolean;
   /** Aborts when the caller barges in on this turn's reply (or, over HTTP, goes away). */
@@ -151,7 +169,19 @@ export interface ReplyChannel {
   spokenText(turnId: string): string | undefined;
   /** The turn is stored: an interruption from now on revises the stored reply. */
   committed(turnId: string): void;
+  /**
+   * Resolves when the turn may be stored, rejects (AbortError) when it is to be dropped unstored: a
+   * live stream's eager turn (src/pipeline/live/held-reply.ts). Absent: at once.
+   */
+  confirmed?(turnId: string): Promise<void>;
 }
+
+/**
+ * A piece of a streamed sentence: "more" (the sentence goes on in the next piece), "end" (its last
+ * piece), "cut" (its last piece too: synthesis failed partway, and the rest is never sent). A call
+ * without `part` sends a whole sentence at once.
+ */
+export type SentencePart = "more" | "end" | "cut";
 
 export type TurnProgress =
   | { type: "transcript"; text: string; source: "text" | "dtmf" | "speech" }

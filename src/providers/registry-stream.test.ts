@@ -21,7 +21,7 @@ describe("the streaming STT chain (STT_STREAMING_PROVIDERS)", () => {
       DEEPGRAM_API_KEY: "dg-key-0123456789abcdef",
       DEEPGRAM_REGIONS: "global,eu",
     });
-    expect(built.map((s) => `${s.name}@${s.region}`)).toEqual(["assemblyai@us", "deepgram@global", "deepgram@eu"]);
+    expect(built.map((s) => `${s.name}@${s.region}`)).toEqual(["assemblyai@global", "deepgram@global", "deepgram@eu"]);
   });
 
   it("refuses a name that has no streaming recogniser with a 503 provider_misconfigured naming the known ones", () => {

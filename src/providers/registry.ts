@@ -11,7 +11,7 @@ import { openaiModule } from "./openai";
 import { pollyModule } from "./polly";
 import { workersAiModule } from "./workers-ai";
 import { readSettings, type ProviderModule } from "./settings";
-import type { StreamingSpeechToText } from "./streaming";
+import type { StreamingSpeechToText, StreamingTextToSpeech } from "./streaming";
 import type { SpeechToText, TextToSpeech } from "./types";
 
 /**
@@ -71,7 +71,15 @@ const KIND_NAMES = {
   sttStream: "streaming speech-to-text",
 } as const;
 
-function build<T>(names: string[], kind: keyof typeof KIND_NAMES, env: Env, setting: string): T[] {
+function build<T>(
+  names: string[],
+  kind: keyof typeof KIND_NAMES,
+  env: Env,
+  setting: string,
+  /** What to make of each built engine instead of the engine itself (it gets the settings it was built from). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pair?: (built: any, module: ProviderModule<any>, settings: unknown) => T,
+): T[] {
   return names.flatMap((name) => {
     const module = moduleNamed(name);
     const make = module?.[kind];
@@ -88,8 +96,12 @@ function build<T>(names: string[], kind: keyof typeof KIND_NAMES, env: Env, sett
     // One engine per listed region, each validated exactly as the single-region setting would be.
     const vars = env as unknown as Record<string, unknown>;
     const listed = module.regions ? providerList(String(vars[module.regions.list] ?? "")) : [];
-    if (!module.regions || listed.length === 0) return [make(settingsFor(module, env), env) as T];
-    return listed.map((region) => make(settingsFor(module, env, region), env) as T);
+    const create = (settings: unknown) => {
+      const built = make(settings, env);
+      return pair ? pair(built, module, settings) : (built as T);
+    };
+    if (!module.regions || listed.length === 0) return [create(settingsFor(module, env))];
+    return listed.map((region) => create(settingsFor(module, env, region)));
   });
 }
 
@@ -103,6 +115,28 @@ export function sttChain(env: Env, config: Config): SpeechToText[] {
 
 export function ttsChain(env: Env, config: Config): TextToSpeech[] {
   return build<TextToSpeech>(providerList(config.TTS_PROVIDERS), "tts", env, "TTS_PROVIDERS");
+}
+
+/** A TTS engine of TTS_PROVIDERS and, when its module streams, its streaming counterpart. */
+export interface TtsEnginePair {
+  readonly name: string;
+  readonly region: string;
+  readonly tts: TextToSpeech;
+  readonly stream: StreamingTextToSpeech | undefined;
+}
+
+/**
+ * ttsChain with each engine's streaming counterpart, built from the very same settings (so the same
+ * region, voice and credentials): the two share a name and region, hence one breaker and one place
+ * in the caller's order, and a rendering cached by either serves both. TTS_STREAMING=off: none streams.
+ */
+export function ttsChainWithStreams(env: Env, config: Config): TtsEnginePair[] {
+  const names = providerList(config.TTS_PROVIDERS);
+  return build<TtsEnginePair>(names, "tts", env, "TTS_PROVIDERS", (tts: TextToSpeech, module, settings) => {
+    const stream: StreamingTextToSpeech | undefined =
+      config.TTS_STREAMING === "on" ? module.ttsStream?.(settings, env) : undefined;
+    return { name: tts.name, region: tts.region, tts, stream };
+  });
 }
 
 /**

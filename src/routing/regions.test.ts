@@ -1,3 +1,7 @@
+import { ASSEMBLYAI_HOSTS, assemblyAiSettingsSchema } from "../providers/assemblyai/settings";
+import { endpointId } from "../providers/base-url";
+import { CARTESIA_DEFAULT_BASE_URL } from "../providers/cartesia/settings";
+import { ELEVENLABS_DEFAULT_BASE_URL } from "../providers/elevenlabs/settings";
 import { describe, expect, it } from "vitest";
 import { fakeFetch } from "../../test/helpers/outbound";
 import { ConfigError, getConfig } from "../config/config";
@@ -24,12 +28,32 @@ describe("the shipped region catalog", () => {
       if (r.lat !== undefined) expect(Math.abs(r.lat) <= 90 && Math.abs(r.lon!) <= 180).toBe(true);
     }
     expect(REGION_CATALOG.filter((r) => r.lat === undefined).map((r) => `${r.provider}@${r.region}`)).toEqual([
+      "assemblyai@global",
       "workers-ai@global",
       "local@edge",
     ]);
     // Only our own process is "edge"; Workers AI has no residency guarantee.
     expect(REGION_CATALOG.filter((r) => r.zone === "edge").map((r) => r.provider)).toEqual(["local"]);
     expect(findRegion(REGION_CATALOG, "workers-ai", WORKERS_AI_REGION)).toMatchObject({ zone: "other" });
+  });
+
+  it("names the hosts the AssemblyAI, ElevenLabs and Cartesia adapters call", () => {
+    for (const region of Object.keys(ASSEMBLYAI_HOSTS) as (keyof typeof ASSEMBLYAI_HOSTS)[]) {
+      const settings = assemblyAiSettingsSchema.parse({ ASSEMBLYAI_API_KEY: "k", ASSEMBLYAI_REGION: region });
+      expect(findRegion(REGION_CATALOG, "assemblyai", settings.region)).toMatchObject({
+        endpoint: hostOf(settings.baseUrl),
+      });
+    }
+    // ElevenLabs and Cartesia report their default host as their region.
+    for (const [provider, base] of [
+      ["elevenlabs", ELEVENLABS_DEFAULT_BASE_URL],
+      ["cartesia", CARTESIA_DEFAULT_BASE_URL],
+    ] as const) {
+      expect(findRegion(REGION_CATALOG, provider, endpointId(base))).toMatchObject({ endpoint: hostOf(base) });
+    }
+    // Only the data-zone hosts keep audio in a zone; the default routes to the nearest region.
+    expect(findRegion(REGION_CATALOG, "assemblyai", "global")?.zone).toBe("other");
+    expect(findRegion(REGION_CATALOG, "assemblyai", "eu")?.zone).toBe("eu");
   });
 
   it("names the hosts the Google and Deepgram adapters call", () => {

@@ -126,6 +126,23 @@ export const REGION_CATALOG: readonly RegionInfo[] = [
   // Deepgram: the default API (US) and the EU endpoint, one host for /v1/listen and /v1/speak.
   { provider: "deepgram", region: "global", lat: 37.8, lon: -122.4, zone: "us", endpoint: "api.deepgram.com" },
   { provider: "deepgram", region: "eu", lat: 50.1, lon: 8.7, zone: "eu", endpoint: "api.eu.deepgram.com" },
+  // ElevenLabs and Cartesia (text-to-speech): their default APIs, in the US; a data-residency host
+  // set as the base URL reports that host as its region and needs a PROVIDER_REGIONS_CATALOG entry.
+  {
+    provider: "elevenlabs",
+    region: "api.elevenlabs.io",
+    lat: 37.8,
+    lon: -122.4,
+    zone: "us",
+    endpoint: "api.elevenlabs.io",
+  },
+  { provider: "cartesia", region: "api.cartesia.ai", lat: 37.8, lon: -122.4, zone: "us", endpoint: "api.cartesia.ai" },
+  // AssemblyAI (streaming speech-to-text, ASSEMBLYAI_REGION): the default host routes each session to the
+  // nearest of Oregon, Virginia and Ireland (no fixed place, no residency); the us and eu hosts keep the
+  // audio in their zone (https://www.assemblyai.com/docs/streaming/endpoints-and-data-zones).
+  { provider: "assemblyai", region: "global", zone: "other", endpoint: "streaming.assemblyai.com" },
+  { provider: "assemblyai", region: "us", lat: 39.0, lon: -77.5, zone: "us", endpoint: "streaming.us.assemblyai.com" },
+  { provider: "assemblyai", region: "eu", lat: 53.3, lon: -6.3, zone: "eu", endpoint: "streaming.eu.assemblyai.com" },
   polly("us-east-1", 38.9, -77.5, "us"),
   polly("us-east-2", 40.0, -83.0, "us"),
   polly("us-west-1", 37.4, -121.9, "us"),

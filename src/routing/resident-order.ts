@@ -2,7 +2,7 @@ import type { CallerPosition } from "../call/caller";
 import type { Residency } from "../call/residency";
 import type { Config } from "../config/config";
 import { ApiError } from "../lib/errors";
-import { sttChain, ttsChain } from "../providers/registry";
+import { sttChain, ttsChain, ttsChainWithStreams, type TtsEnginePair } from "../providers/registry";
 import type { SpeechToText, TextToSpeech } from "../providers/types";
 import { orderForCaller } from "./order";
 import { regionCatalog, type RegionInfo } from "./regions";
@@ -66,4 +66,12 @@ export function sttEnginesFor(env: Env, config: Config, who: ServedCaller): Spee
 /** The configured text-to-speech engines (TTS_PROVIDERS), ordered for one request. */
 export function ttsEnginesFor(env: Env, config: Config, who: ServedCaller): TextToSpeech[] {
   return orderedFor(ttsChain(env, config), "text-to-speech", config, who);
+}
+
+/**
+ * The engines of ttsEnginesFor, in its order, each with its streaming counterpart when its module
+ * has one (a live reply's sentences stream from those, stages/speak-stream.ts).
+ */
+export function ttsEnginePairsFor(env: Env, config: Config, who: ServedCaller): TtsEnginePair[] {
+  return orderedFor(ttsChainWithStreams(env, config), "text-to-speech", config, who);
 }

@@ -48,3 +48,26 @@ export const vadSettingsSchema = z
     { error: 'must be an object such as {"endSilenceMs": 800}' },
   )
   .describe("Voice activity detection (endpointing) settings; every field is optional.");
+
+const MIN_WORDS_RANGE = "must be a whole number of words from 1 to 10";
+const BARGE_IN_SPEECH_RANGE = "must be a whole number of milliseconds from 100 to 5000";
+export const bargeInMinWords = z
+  .int({ error: MIN_WORDS_RANGE })
+  .min(1, { error: MIN_WORDS_RANGE })
+  .max(10, { error: MIN_WORDS_RANGE })
+  .describe("Words (not counting backchannels such as uh-huh, okay) that interrupt the reply.");
+export const bargeInMinSpeechMs = z
+  .int({ error: BARGE_IN_SPEECH_RANGE })
+  .min(100, { error: BARGE_IN_SPEECH_RANGE })
+  .max(5000, { error: BARGE_IN_SPEECH_RANGE })
+  .describe("Speech this long interrupts the reply even before its words are known (unless they are a backchannel).");
+
+export const bargeInSettingsSchema = z
+  .strictObject(
+    { minWords: bargeInMinWords.default(2), minSpeechMs: bargeInMinSpeechMs.default(600) },
+    { error: 'must be an object such as {"minWords": 3}' },
+  )
+  .describe(
+    "When caller speech interrupts a reply, with streaming speech-to-text (STT_STREAMING_PROVIDERS); " +
+      "without it, any speech does. Every field is optional.",
+  );

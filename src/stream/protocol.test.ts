@@ -24,14 +24,28 @@ function refused(text: string): { code: string; detail: string } {
 }
 
 describe("parseClientMessage: valid messages", () => {
-  it("fills in start's defaults: reply audio, VAD -40 dBFS / 120 ms / 600 ms", () => {
+  it("fills in start's defaults: reply audio, VAD -40 dBFS / 120 ms / 600 ms, barge-in 2 words / 600 ms", () => {
     expect(accepted({ type: "start", format: "mulaw", sampleRate: 8000 })).toEqual({
       type: "start",
       format: "mulaw",
       sampleRate: 8000,
       reply: "audio",
       vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 600 },
+      bargeIn: { minWords: 2, minSpeechMs: 600 },
     });
+  });
+
+  it("takes barge-in settings, each optional, and refuses them out of range or misspelt", () => {
+    const start = accepted({ type: "start", format: "pcm16", sampleRate: 16000, bargeIn: { minWords: 3 } });
+    expect(start.type === "start" && start.bargeIn).toEqual({ minWords: 3, minSpeechMs: 600 });
+    const refused = (bargeIn: unknown) =>
+      parseClientMessage(JSON.stringify({ type: "start", format: "pcm16", sampleRate: 16000, bargeIn }));
+    expect(refused({ minWords: 0 })).toMatchObject({ ok: false, code: "invalid_message" });
+    expect(refused({ minSpeechMs: 50 })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("bargeIn.minSpeechMs"),
+    });
+    expect(refused({ minword: 2 })).toMatchObject({ ok: false, detail: expect.stringContaining('"bargeIn.minword"') });
   });
 
   it("keeps explicit start settings and defaults only the missing VAD fields", () => {
@@ -43,6 +57,7 @@ describe("parseClientMessage: valid messages", () => {
       sampleRate: 24000,
       reply: "text",
       vad: { thresholdDbfs: -40, minSpeechMs: 120, endSilenceMs: 900 },
+      bargeIn: { minWords: 2, minSpeechMs: 600 },
     });
     const edges = accepted({
       type: "start",

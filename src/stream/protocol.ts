@@ -24,7 +24,13 @@ import { z } from "zod";
 import { errorMessage } from "../lib/errors";
 import { textProblem } from "../lib/text";
 import { serverMessageSchema } from "./server-messages";
-import { dtmfDigits, streamFormatSchema, streamSampleRateSchema, vadSettingsSchema } from "./fields";
+import {
+  bargeInSettingsSchema,
+  dtmfDigits,
+  streamFormatSchema,
+  streamSampleRateSchema,
+  vadSettingsSchema,
+} from "./fields";
 
 /**
  * Largest JSON text message accepted from a client, in UTF-8 bytes (a 2000-character text turn fits with room to
@@ -69,6 +75,7 @@ export const CLIENT_MESSAGE_TYPES = ["start", "text", "dtmf", "stop"] as const;
 export const STREAM_SCHEMA_REGENERATE = "node scripts/stream-schema.mjs";
 
 export {
+  bargeInSettingsSchema,
   dtmfDigit,
   dtmfDigits,
   streamFormatSchema,
@@ -92,6 +99,7 @@ export const startMessageSchema = z
       .describe('"audio": replies are spoken (binary frames) and sent as text; "text": text only, no synthesis.'),
     // prefault, not default: an omitted `vad` is parsed as {}, so its fields get their own defaults.
     vad: vadSettingsSchema.prefault({}),
+    bargeIn: bargeInSettingsSchema.prefault({}),
   })
   .describe("First message: the audio format of both directions. Binary frames before it are refused.");
 
@@ -137,6 +145,7 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageInput = z.input<typeof clientMessageSchema>;
 export type StartMessage = z.infer<typeof startMessageSchema>;
 export type VadSettings = z.infer<typeof vadSettingsSchema>;
+export type BargeInSettings = z.infer<typeof bargeInSettingsSchema>;
 export type TextMessage = z.infer<typeof textMessageSchema>;
 export type DtmfMessage = z.infer<typeof dtmfMessageSchema>;
 export type StopMessage = z.infer<typeof stopMessageSchema>;

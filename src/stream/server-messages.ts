@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import {
+  bargeInMinSpeechMs,
+  bargeInMinWords,
   dtmfDigit,
   endSilenceMs,
   minSpeechMs,
@@ -22,6 +24,10 @@ export const readyMessageSchema = z
     format: streamFormatSchema,
     sampleRate: streamSampleRateSchema,
     vad: z.object({ thresholdDbfs, minSpeechMs, endSilenceMs }).describe("The effective settings, defaults filled in."),
+    bargeIn: z
+      .object({ minWords: bargeInMinWords, minSpeechMs: bargeInMinSpeechMs })
+      .optional()
+      .describe("The effective barge-in settings (they apply with streaming speech-to-text)."),
   })
   .describe("Answer to `start`: audio may flow from now on.");
 

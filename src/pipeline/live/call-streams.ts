@@ -6,9 +6,12 @@ import { activeSession, type CallRuntime } from "../call-runtime";
 import { keyUse, type KeyUser } from "../lifecycle/key-use";
 import { recordTurnFailed } from "../metrics";
 import { flowOf } from "../stages/understand";
+import { sttStreamChain } from "../../providers/registry";
+import { orderedFor } from "../../routing/resident-order";
 import { runTurn } from "../turn";
-import type { TurnInput, TurnPayload } from "../types";
+import type { ReplyChannel, TurnInput, TurnPayload } from "../types";
 import { LiveStream, type StreamHost } from "./live-stream";
+import { HeldReply } from "./held-reply";
 import { newAttachment, type StreamAttachment } from "./stream-state";
 import { STREAM_TAG, TWILIO_STREAM_TAG, type StreamOpen } from "./stream-open";
 import { nativeAdapter } from "./native-adapter";
@@ -163,12 +166,12 @@ export class CallStreams {
       }
       return undefined;
     }
-    const stream = new LiveStream(ws, attachment, this.streamHost(), twilio ? twilioAdapter : nativeAdapter);
+    const stream = new LiveStream(ws, attachment, this.streamHost(attachment), twilio ? twilioAdapter : nativeAdapter);
     this.live.set(ws, stream);
     return stream;
   }
 
-  private streamHost(): StreamHost {
+  private streamHost(attachment: StreamAttachment): StreamHost {
     const call = this.host.call;
     return {
       now: () => this.host.now(),
@@ -178,7 +181,16 @@ export class CallStreams {
         return session ? flowOf(session, call.store.agent())?.states[session.state]?.secure === true : false;
       },
       replyText: (id) => call.store.history().find((e) => e.turnId === id && e.role === "assistant")?.text ?? null,
-      turn: (stream, payload, endedAt) => this.turn(stream, payload, endedAt),
+      sttStreams: () => {
+        const session = call.store.getSession();
+        if (!session) return { engines: [], language: "", eager: false };
+        const who = { residency: session.residency, caller: attachment.caller };
+        const engines = orderedFor(sttStreamChain(call.env, call.config), "speech-to-text", call.config, who);
+        // Eager turns for flows only: an agent's model could call a tool before the caller is done.
+        const agent = call.store.agent();
+        return { engines, language: session.language, eager: !agent || agent.definition.flow !== undefined };
+      },
+      turn: (stream, payload, endedAt, channel) => this.turn(stream, payload, endedAt, channel),
       stop: async (stream) => {
         const { requestId, actor } = stream.attachment;
         const ended = await this.host.end({ requestId, ...(actor ? { actor } : {}) });
@@ -196,7 +208,7 @@ export class CallStreams {
    * A live stream's turn, in the call's turn order; its outcome goes back over the stream. It first
    * takes a token of the tenant's request rate, as an HTTP turn does in its request's authorization.
    */
-  private async turn(stream: LiveStream, payload: TurnPayload, endedAt: number): Promise<void> {
+  private async turn(stream: LiveStream, payload: TurnPayload, endedAt: number, channel?: ReplyChannel) {
     const refused = await admitTurn(this.host.call);
     if (refused) return stream.problem(refused);
     const a = stream.attachment;
@@ -209,20 +221,22 @@ export class CallStreams {
       ...(a.actor ? { actor: a.actor } : {}),
       ...(a.caller ? { caller: a.caller } : {}),
     };
-    const run = () => this.host.serially(() => this.runStreamTurn(stream, input, endedAt));
+    const run = () => this.host.serially(() => this.runStreamTurn(stream, input, endedAt, channel));
     return this.host.observed("CallSession.streamTurn", input, run);
   }
 
-  private async runStreamTurn(stream: LiveStream, input: TurnInput, endedAt: number): Promise<void> {
+  private async runStreamTurn(stream: LiveStream, input: TurnInput, endedAt: number, channel?: ReplyChannel) {
     const a = stream.attachment;
     const call = this.host.call;
-    if (a.closing) return;
+    if (a.closing || (channel instanceof HeldReply && channel.isDropped)) return;
     try {
-      const { result, event } = await runTurn(call, input, stream);
+      const { result, event } = await runTurn(call, input, channel ?? stream);
       if (event) log(event.event, event.fields);
       stream.metrics(result.turnId, result.latencyMs, endedAt);
       if (result.callStatus === "ended") this.closeAll("agent_hangup");
     } catch (err) {
+      // An eager turn the caller talked on over: dropped unstored, as planned (held-reply.ts).
+      if (channel instanceof HeldReply && channel.isDropped) return;
       recordTurnFailed(call.env, this.host.ctx, input.payload);
       const api = asApiError(err);
       if (!api) return stream.crashed("stream_turn_failed", err);

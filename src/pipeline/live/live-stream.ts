@@ -4,18 +4,18 @@
  * wire protocol (a StreamAdapter). How it works, message by message, and what survives
  * hibernation: src/pipeline/live/README.md.
  */
-import { pcmDurationMs, type DecodedAudio } from "../../audio/decode";
 import { DtmfListener, type DtmfDigit } from "../../audio/dtmf-stream";
-import { AudioError } from "../../audio/errors";
-import { bytesPerSample, decodeFrame } from "../../stream/frames";
+import { bytesPerSample } from "../../stream/frames";
 import { Endpointer, type EndpointEvent } from "../../audio/vad";
 import { addKey, echoOfKey, entryTimedOut, isKeyTone, takeKeys } from "./keypad";
 import { Playback } from "./playback";
+import { decodeCallerFrame, pcmAudio } from "./caller-audio";
+import { Recognizer, type SttStreams } from "./recognizer";
 import { StreamLimits, type StreamProblem } from "./stream-limits";
 import type { KeySource, StartSettings, StreamAttachment, TwilioStreamState } from "./stream-state";
 import { log } from "../../observability/log";
 import { CLOSE, type CloseCode, type ServerMessage } from "../../stream/protocol";
-import type { ReplyChannel, ReplyOptions, TurnPayload, TurnProgress } from "../types";
+import type { ReplyChannel, ReplyOptions, SentencePart, TurnPayload, TurnProgress } from "../types";
 import { errorMessage, problemTitle } from "../../lib/errors";
 
 /**
@@ -26,8 +26,8 @@ export interface StreamAdapter {
   receive(stream: LiveStream, message: string | ArrayBuffer): Promise<void>;
   /** One event of the stream (what protocol.ts would send as JSON); the adapter sends what its peer uses. */
   event(stream: LiveStream, message: ServerMessage): void;
-  /** One synthesised sentence of reply audio, in the stream's format and rate. */
-  sentence(stream: LiveStream, turnId: string, bytes: Uint8Array): void;
+  /** One synthesised sentence of reply audio, in the stream's format and rate (or a piece of one: `part`). */
+  sentence(stream: LiveStream, turnId: string, bytes: Uint8Array, part?: SentencePart): void;
 }
 
 /** What the stream needs from its call object. */
@@ -38,25 +38,26 @@ export interface StreamHost {
   secureStep(): boolean;
   /** Longest typed turn the deployment accepts, in characters. */
   maxTextChars(): number;
-  /** Runs a caller turn in the call's turn order; reports through `stream` (a ReplyChannel). */
-  turn(stream: LiveStream, payload: TurnPayload, endedAt: number): Promise<void>;
+  /** Runs a caller turn in the call's turn order; reports through `channel` (default: `stream`). */
+  turn(stream: LiveStream, payload: TurnPayload, endedAt: number, channel?: ReplyChannel): Promise<void>;
   /** The caller sent `stop`: ends the call (which closes this stream). */
   stop(stream: LiveStream): Promise<void>;
   /** A stored reply was cut short: only `spokenText` of it was played. */
   reviseReply(turnId: string, spokenText: string): Promise<void>;
   /** The stored reply text of a turn (the sentences of a hibernated playback), if any. */
   replyText(turnId: string): string | null;
+  /** Streaming recognition (recognizer.ts): the call's recognisers, none when it is off. */
+  sttStreams: SttStreams;
 }
 
 /** The `start` message clients are told to send first. */
 const START_EXAMPLE = '{"type":"start","format":"pcm16","sampleRate":16000}';
 
-type Problem = StreamProblem;
-
 /** One open stream: its socket, its attachment and the analysers rebuilt from it. */
 export class LiveStream implements ReplyChannel {
   private endpointer: Endpointer | undefined;
   private keypad: DtmfListener | undefined;
+  private recognizer: Recognizer | undefined; // undefined: no streaming STT (batch, as before)
   /** Stream sample at which the analysers were built (they count from 0). */
   private base = 0;
   /** The utterance in progress is keypad tones (speech_started was withheld for it). */
@@ -129,8 +130,8 @@ export class LiveStream implements ReplyChannel {
   begin(start: StartSettings): void {
     this.state.start = start;
     this.save();
-    const { format, sampleRate, vad } = start;
-    this.send({ type: "ready", callId: this.state.callId, format, sampleRate, vad });
+    const { format, sampleRate, vad, bargeIn } = start;
+    this.send({ type: "ready", callId: this.state.callId, format, sampleRate, vad, ...(bargeIn ? { bargeIn } : {}) });
   }
 
   /** The caller is done: ends the call (which closes this stream). */
@@ -170,17 +171,11 @@ export class LiveStream implements ReplyChannel {
         "first, then binary audio frames.";
       return this.fail({ status: 400, code: "start_required", detail }, CLOSE.unsupportedData);
     }
-    let samples: Int16Array;
-    try {
-      samples = decodeFrame(bytes, start.format, start.sampleRate);
-    } catch (err) {
-      if (!(err instanceof AudioError)) throw err;
-      if (err.code === "payload_too_large")
-        return this.fail({ status: 413, code: "payload_too_large", detail: err.message }, CLOSE.tooBig);
-      return this.fail({ status: 400, code: err.code, detail: err.message }, CLOSE.invalidPayload);
-    }
+    const samples = decodeCallerFrame(bytes, start);
+    if (!(samples instanceof Int16Array)) return this.fail(samples.problem, samples.close);
     if (samples.length === 0) return;
     const { endpointer, keypad } = this.analysers(start);
+    this.recognizer?.hear(samples);
     // Keys first: they decide whether the same frame's speech_started is a key's tone.
     const digits = keypad.push(samples);
     const events = endpointer.push(samples);
@@ -196,7 +191,15 @@ export class LiveStream implements ReplyChannel {
   private analysers(start: StartSettings): { endpointer: Endpointer; keypad: DtmfListener } {
     if (!this.endpointer || !this.keypad) {
       this.base = this.state.heard;
-      this.endpointer = new Endpointer({ sampleRate: start.sampleRate, ...start.vad });
+      this.recognizer = Recognizer.for(start, this.host.sttStreams, {
+        live: this,
+        send: (m) => this.send(m),
+        turn: (payload, endedAt, channel) => this.enqueue(payload, endedAt, channel),
+        bargeIn: () => this.bargeIn(),
+        replyPlaying: () => this.playback.playing(this.host.now()),
+        endpointer: () => this.endpointer,
+      });
+      this.endpointer = new Endpointer({ sampleRate: start.sampleRate, ...start.vad, ...this.recognizer?.vad });
       this.keypad = new DtmfListener(start.sampleRate);
     }
     return { endpointer: this.endpointer, keypad: this.keypad };
@@ -225,21 +228,17 @@ export class LiveStream implements ReplyChannel {
         return;
       }
       this.send({ type: "speech_started", atMs: at });
-      this.bargeIn();
+      // With streaming recognition, barge-in waits for words (recognizer.ts); else any speech interrupts.
+      if (!this.recognizer?.speechStarted(e.atMs)) this.bargeIn();
       return;
     }
     const keypad = this.keypadUtterance || this.state.lastDigitMs >= offset + e.audioStartMs;
     this.keypadUtterance = false;
-    if (keypad) return;
+    if (keypad) return this.recognizer?.cancel();
     // Speech after keys ends their entry.
     if (this.state.digits) this.flushDigits(work);
-    const audio: DecodedAudio = {
-      kind: "pcm",
-      samples: e.audio,
-      sampleRate: start.sampleRate,
-      durationMs: pcmDurationMs(e.audio.length, start.sampleRate),
-      mediaType: `audio/L16;rate=${start.sampleRate}`,
-    };
+    const audio = pcmAudio(e.audio, start.sampleRate);
+    if (this.recognizer?.ended(audio, work)) return;
     work.push(this.enqueue({ kind: "audio", audio }, performance.now()));
   }
 
@@ -248,11 +247,11 @@ export class LiveStream implements ReplyChannel {
     if (digits) work.push(this.enqueue({ kind: "dtmf", digits }, performance.now()));
   }
 
-  private async enqueue(payload: TurnPayload, endedAt: number): Promise<void> {
+  private async enqueue(payload: TurnPayload, endedAt: number, channel?: ReplyChannel): Promise<void> {
     const refused = this.limits.beginTurn();
     if (refused) return this.problem(refused);
     try {
-      await this.host.turn(this, payload, endedAt);
+      await this.host.turn(this, payload, endedAt, channel);
     } finally {
       this.limits.endTurn();
     }
@@ -296,13 +295,13 @@ export class LiveStream implements ReplyChannel {
     this.send(event.type === "transcript" ? { ...event, turnId, final: true } : { ...event, turnId });
   }
 
-  audio(turnId: string, sentence: string, bytes: Uint8Array): void {
+  audio(turnId: string, sentence: string, bytes: Uint8Array, part?: SentencePart): void {
     const start = this.state.start;
     if (!this.playback.accepts(turnId) || !start) return;
     const durationMs = (bytes.byteLength / bytesPerSample(start.format) / start.sampleRate) * 1000;
-    this.playback.sent(turnId, sentence, durationMs, this.host.now());
+    this.playback.sent(turnId, sentence, durationMs, this.host.now(), part);
     if (this.firstAudio?.turnId !== turnId) this.firstAudio = { turnId, at: performance.now() };
-    this.adapter.sentence(this, turnId, bytes);
+    this.adapter.sentence(this, turnId, bytes, part);
     this.save();
   }
 
@@ -351,7 +350,7 @@ export class LiveStream implements ReplyChannel {
   }
 
   /** A recoverable problem: an `error` message, the stream stays open. */
-  problem(p: Problem): void {
+  problem(p: StreamProblem): void {
     const { status, code, detail, retryAfterMs } = p;
     const retry = retryAfterMs !== undefined ? { retryAfterMs } : {};
     this.send({ type: "error", status, code, title: problemTitle(status), detail, ...retry });
@@ -367,7 +366,7 @@ export class LiveStream implements ReplyChannel {
   }
 
   /** A fatal problem: `error`, then close with `code`. */
-  fail(p: Problem, code: CloseCode): void {
+  fail(p: StreamProblem, code: CloseCode): void {
     this.problem(p);
     this.close(code, p.code);
   }
@@ -382,6 +381,8 @@ export class LiveStream implements ReplyChannel {
     if (this.state.closing) return;
     this.state.closing = true;
     this.save();
+    // An open provider socket would keep the object in memory (and billing) after the caller left.
+    this.recognizer?.close();
     try {
       this.ws.close(code, reason.slice(0, 120));
     } catch {

@@ -37,7 +37,7 @@ export const nativeAdapter: StreamAdapter = {
             "message. Open a new stream to change the audio format.";
           return stream.fail({ status: 409, code: "already_started", detail }, CLOSE.policyViolation);
         }
-        stream.begin({ format: m.format, sampleRate: m.sampleRate, reply: m.reply, vad: m.vad });
+        stream.begin({ format: m.format, sampleRate: m.sampleRate, reply: m.reply, vad: m.vad, bargeIn: m.bargeIn });
         return;
       }
       case "stop":

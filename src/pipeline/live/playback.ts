@@ -1,4 +1,5 @@
 import { splitSentences } from "../../nlp/sentences";
+import type { SentencePart } from "../types";
 
 /** The modelled playback keeps at most this many sentence ends (a reply is a few sentences). */
 const MAX_TRACKED_SENTENCES = 64;
@@ -12,6 +13,8 @@ interface ActiveReply {
   committed: boolean;
   interrupted: boolean;
   spokenText?: string;
+  /** The last sentence is being streamed: more of it is to come, so it has not played to its end. */
+  open?: boolean;
 }
 
 /** What survives hibernation of the last reply's playback (in the socket's attachment). */
@@ -57,13 +60,21 @@ export class Playback {
     return reply !== undefined && reply.turnId === turnId && !reply.interrupted;
   }
 
-  /** A sentence of the current reply, `durationMs` long, is sent at `now`. */
-  sent(turnId: string, sentence: string, durationMs: number, now: number): void {
+  /**
+   * A sentence of the current reply, `durationMs` long, is sent at `now`; with `part`, a piece of a
+   * streamed one, which lengthens the sentence the previous "more" piece left open. A piece that
+   * arrives after the audio before it ran out starts when it arrives (the client's buffer ran dry).
+   */
+  sent(turnId: string, sentence: string, durationMs: number, now: number, part?: SentencePart): void {
     const reply = this.reply;
     if (!reply || reply.turnId !== turnId) return;
     const begins = Math.max(now, reply.ends[reply.ends.length - 1] ?? now);
-    reply.sentences.push(sentence);
-    reply.ends.push(begins + durationMs);
+    if (reply.open) reply.ends[reply.ends.length - 1] = begins + durationMs;
+    else {
+      reply.sentences.push(sentence);
+      reply.ends.push(begins + durationMs);
+    }
+    reply.open = part === "more";
     if (reply.ends.length <= MAX_TRACKED_SENTENCES) this.state.playback = { turnId, ends: [...reply.ends] };
     else delete this.state.playback; // too long to keep: a wake forgets it rather than cut it wrong
   }
@@ -83,7 +94,9 @@ export class Playback {
       delete this.state.playback;
       return undefined;
     }
-    const played = reply.ends.filter((t) => t <= now).length;
+    // A sentence still streaming has not played to its end, even when its audio so far has.
+    const complete = reply.open ? reply.ends.length - 1 : reply.ends.length;
+    const played = reply.ends.slice(0, complete).filter((t) => t <= now).length;
     const spokenText = reply.sentences.slice(0, played).join(" ");
     reply.interrupted = true;
     reply.spokenText = spokenText;
@@ -92,6 +105,13 @@ export class Playback {
     delete this.state.playback;
     if (reply.committed) this.reply = undefined;
     return { turnId: reply.turnId, spokenText, revise: reply.committed };
+  }
+
+  /** Whether a reply is being sent, or its audio may still be playing at `now` (not interrupted). */
+  playing(now: number): boolean {
+    const reply = this.current();
+    if (!reply || reply.interrupted) return false;
+    return reply.sending || now < (reply.ends[reply.ends.length - 1] ?? now);
   }
 
   interrupted(turnId: string): boolean {

@@ -1,5 +1,5 @@
 import type { CallerPosition } from "../../call/caller";
-import type { StreamFormat, StreamSampleRate, VadSettings } from "../../stream/protocol";
+import type { BargeInSettings, StreamFormat, StreamSampleRate, VadSettings } from "../../stream/protocol";
 import type { StreamOpen } from "./stream-open";
 
 /** What a live stream keeps across hibernation, in its socket's attachment. */
@@ -9,6 +9,8 @@ export interface StartSettings {
   sampleRate: StreamSampleRate;
   reply: "audio" | "text";
   vad: VadSettings;
+  /** Absent in attachments written before it existed, and on the Twilio bridge: the defaults apply. */
+  bargeIn?: BargeInSettings;
 }
 
 /** What a socket keeps across hibernation (serializeAttachment: small, structured-clonable). */

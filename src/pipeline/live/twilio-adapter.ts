@@ -17,14 +17,16 @@
  *   stop      → the caller hung up: the call ends (and the socket closes).
  *
  * Out: each synthesised sentence of a reply as `media` messages of 20 ms (160 bytes of mu-law),
- * then a `mark` named `<turnId>.<n>`; barge-in (`interrupted`) as `clear`, which drops what Twilio
- * has buffered. Our protocol's other events (transcript, reply, metrics...) have no Twilio
- * equivalent and are not sent; problems are logged. The turns and their history are the call's,
- * as for any other stream (GET /api/v1/calls/{callId} shows them).
+ * sent piece by piece as a streaming engine synthesises it, then a `mark` named `<turnId>.<n>`;
+ * barge-in (`interrupted`) as `clear`, which drops what Twilio has buffered. Our protocol's other
+ * events (transcript, reply, metrics...) have no Twilio equivalent and are not sent; problems are
+ * logged. The turns and their history are the call's, as for any other stream (GET
+ * /api/v1/calls/{callId} shows them).
  */
 import { chunkFrames } from "../../stream/frames";
 import type { LiveStream, StreamAdapter } from "./live-stream";
 import type { StartSettings } from "./stream-state";
+import type { SentencePart } from "../types";
 import { log } from "../../observability/log";
 import { CLOSE, vadSettingsSchema, type ServerMessage } from "../../stream/protocol";
 import {
@@ -114,11 +116,13 @@ export const twilioAdapter: StreamAdapter = {
     }
   },
 
-  sentence(stream: LiveStream, turnId: string, bytes: Uint8Array): void {
+  sentence(stream: LiveStream, turnId: string, bytes: Uint8Array, part?: SentencePart): void {
     const state = stream.attachment.twilio;
     const sid = state?.streamSid;
-    if (!state || !sid || bytes.length === 0) return;
+    // A streamed sentence gets its mark after its last piece (which may be empty), not after each piece.
+    if (!state || !sid || (bytes.length === 0 && part === undefined)) return;
     for (const frame of chunkFrames(bytes, "mulaw", 8000, TWILIO_FRAME_MS)) stream.sendRaw(mediaMessage(sid, frame));
+    if (part === "more") return;
     const marks = state.marks + 1;
     stream.setTwilio({ ...state, marks });
     stream.sendRaw(markMessage(sid, `${turnId}.${marks}`));

@@ -82,6 +82,8 @@ export async function recognize(
     case "audio":
       break;
   }
+  // A live turn a streaming recogniser already heard: no second opinion from the batch chain.
+  if (payload.recognized) return { ...payload.recognized, source: "speech", attempts: [] };
   const audio = payload.audio;
   let input: SttInput;
   if (audio.kind === "pcm") {

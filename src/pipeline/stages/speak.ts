@@ -7,11 +7,12 @@ import { ApiError } from "../../lib/errors";
 import { splitSentences } from "../../nlp/sentences";
 import { log } from "../../observability/log";
 import { inSpan } from "../../observability/tracing";
-import { ttsEnginesFor } from "../../routing/resident-order";
+import { ttsEnginePairsFor, ttsEnginesFor } from "../../routing/resident-order";
 import { ttsCacheFor } from "../../storage/speech-cache";
 import type { CallRuntime } from "../call-runtime";
-import type { TextToSpeech } from "../../providers/types";
+import type { TtsEnginePair } from "../../providers/registry";
 import type { ReplyChannel, ReplyOptions, TurnResult } from "../types";
+import { streamSentence, streamsReply } from "./speak-stream";
 import { synthesize, TtsUnavailableError, type Synthesized } from "./synthesize";
 
 /**
@@ -101,13 +102,20 @@ export async function speak(
  * Speaks a reply to a live stream one sentence at a time, as its sentences become known: a flow's
  * whole reply at once, or an agent's while its model is still writing the next one. Sentences are
  * synthesised and sent in order, one at a time; at a barge-in the rest are dropped.
+ *
+ * With engines that stream (and PCM or µ-law to send), each sentence's audio goes out as the engine
+ * synthesises it (speak-stream.ts). A sentence whose engine failed after some of its audio went out
+ * is cut there, not spoken again: the reply goes on with the next sentence, the stored reply keeps
+ * its full text (which words of the cut sentence were heard is not known), and the turn is flagged
+ * `degraded: ["tts_cut"]`.
  */
 export class SentenceSpeaker {
   private queue: Promise<void> = Promise.resolve();
   private readonly sent: Synthesized[] = [];
   private degraded: string | undefined;
   private failure: { error: unknown } | undefined;
-  private engines: TextToSpeech[] | undefined;
+  private engines: TtsEnginePair[] | undefined;
+  private cut = false;
 
   constructor(
     private readonly call: CallRuntime,
@@ -127,7 +135,7 @@ export class SentenceSpeaker {
     await this.queue;
     this.stream.replyDone(this.turn.turnId);
     if (this.failure) throw this.failure.error;
-    return joined(this.sent, this.stream.replyOptions, this.degraded);
+    return joined(this.sent, this.stream.replyOptions, this.degraded ?? (this.cut ? "tts_cut" : undefined));
   }
 
   private async speakOne(sentence: string): Promise<void> {
@@ -136,11 +144,26 @@ export class SentenceSpeaker {
     if (reply.mode !== "audio" || this.degraded || this.failure || this.stream.interrupted(id)) return;
     try {
       const { env, config } = this.call;
-      this.engines ??= ttsEnginesFor(env, config, { caller: this.caller, residency: this.owner.residency });
-      const synth = await synthesize(sentence, this.turn.language, reply, this.engines, {
-        cache: ttsCacheFor(env, config.TTS_CACHE_TTL_SECONDS, this.owner),
-        resilience: { timeout: this.call.deadlines.timeout },
-      });
+      const engines = (this.engines ??= ttsEnginePairsFor(env, config, {
+        caller: this.caller,
+        residency: this.owner.residency,
+      }));
+      const cache = ttsCacheFor(env, config.TTS_CACHE_TTL_SECONDS, this.owner);
+      const resilience = { timeout: this.call.deadlines.timeout };
+      if (streamsReply(reply, engines)) {
+        const out = await streamSentence(sentence, this.turn.language, reply, engines, {
+          cache,
+          resilience,
+          signal: this.stream.interruption(id),
+          send: (bytes, part) => this.stream.audio(id, sentence, bytes, part),
+          waitUntil: (work) => this.call.waitUntil(work),
+        });
+        if (out.synth) this.sent.push(out.synth);
+        if (out.cut) this.cut = true;
+        return;
+      }
+      const tts = engines.map((e) => e.tts);
+      const synth = await synthesize(sentence, this.turn.language, reply, tts, { cache, resilience });
       if (this.stream.interrupted(id)) return;
       // Engines that only return a container (mp3, ogg) are filtered out for "pcm" and "mulaw".
       if (synth.audio.format !== reply.format || synth.audio.sampleRate !== reply.sampleRate)

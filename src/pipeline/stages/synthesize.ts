@@ -103,15 +103,7 @@ export async function synthesize(
   const engines = tts.filter((e) => e.encodings.includes(encoding));
   if (!engines.length) throw new TtsUnavailableError(`no TTS provider configured for ${encoding}`);
   const cache = options.cache;
-  const cacheKey = (engine: TextToSpeech): TtsCacheKey => ({
-    tenantId: cache?.tenantId ?? "",
-    provider: engine.name,
-    voice: options.voice ?? "",
-    language,
-    format: reply.format,
-    sampleRate: reply.sampleRate,
-    text,
-  });
+  const cacheKey = (engine: TextToSpeech) => speechCacheKey(cache, engine.name, text, language, reply, options.voice);
   const request = {
     text,
     language,
@@ -170,18 +162,36 @@ export async function synthesize(
       ...(cacheEntry ? { cacheEntry } : {}),
     };
   } catch (err) {
-    if (!(err instanceof AllProvidersFailedError)) throw err;
-    const detail = [summarize(err.attempts), ...err.errors.map((e) => errorMessage(e))].join("; ").slice(0, 1000);
-    const refusals = refusedByEveryProvider(err);
-    if (refusals) {
-      const problem = refusalProblem("text-to-speech", language, refusals);
-      throw new TtsRefusedError(detail, err.attempts, problem, { cause: err });
-    }
-    throw new TtsUnavailableError(detail, err.attempts, err.retryAfterMs, { cause: err });
+    throw ttsFailure(err, language);
   }
 }
 
-function toReplyAudio(out: TtsResult, reply: ReplyOptions): ReplyAudio {
+/** The speech cache's name for `provider`'s rendering of `text` in the reply's format and rate. */
+export function speechCacheKey(
+  cache: { tenantId: string } | undefined,
+  provider: string,
+  text: string,
+  language: string,
+  reply: ReplyOptions,
+  voice = "",
+): TtsCacheKey {
+  const { format, sampleRate } = reply;
+  return { tenantId: cache?.tenantId ?? "", provider, voice, language, format, sampleRate, text };
+}
+
+/** What the TTS chain failing means for the reply: TtsRefusedError, TtsUnavailableError, or `err` itself (a bug). */
+export function ttsFailure(err: unknown, language: string): unknown {
+  if (!(err instanceof AllProvidersFailedError)) return err;
+  const detail = [summarize(err.attempts), ...err.errors.map((e) => errorMessage(e))].join("; ").slice(0, 1000);
+  const refusals = refusedByEveryProvider(err);
+  if (refusals) {
+    const problem = refusalProblem("text-to-speech", language, refusals);
+    return new TtsRefusedError(detail, err.attempts, problem, { cause: err });
+  }
+  return new TtsUnavailableError(detail, err.attempts, err.retryAfterMs, { cause: err });
+}
+
+export function toReplyAudio(out: TtsResult, reply: ReplyOptions): ReplyAudio {
   return out.kind === "encoded"
     ? {
         format: out.format,
@@ -205,7 +215,7 @@ function toReplyAudio(out: TtsResult, reply: ReplyOptions): ReplyAudio {
  * - any other Error is the engine failing (eSpeak crashing, the engine left out of this build):
  *   counted against it, and the next engine is tried.
  */
-function asEngineFailure(engine: TextToSpeech, err: unknown): unknown {
+export function asEngineFailure(engine: { name: string }, err: unknown): unknown {
   if (err instanceof ProviderError || err instanceof AudioError || !(err instanceof Error)) return err;
   if (err.name === "UnsupportedLanguageError") return refusedRequest(engine.name, "language", err.message, err);
   if (err.name === "TextTooLongError") return refusedRequest(engine.name, "text", err.message, err);

@@ -6,7 +6,7 @@ import { AssemblyAiStreamingSpeechToText } from "./stt-stream";
 export const assemblyAiModule: ProviderModule<AssemblyAiSettings> = {
   name: "assemblyai",
   needs:
-    "ASSEMBLYAI_API_KEY; optional ASSEMBLYAI_REGION=eu or ASSEMBLYAI_BASE_URL, ASSEMBLYAI_STREAMING_MODEL, " +
+    "ASSEMBLYAI_API_KEY; optional ASSEMBLYAI_REGION=us|eu or ASSEMBLYAI_BASE_URL, ASSEMBLYAI_STREAMING_MODEL, " +
     "ASSEMBLYAI_TIMEOUT_MS",
   settings: assemblyAiSettingsSchema,
   sttStream: (settings) => new AssemblyAiStreamingSpeechToText(settings),

@@ -4,12 +4,18 @@ import { timeoutSetting } from "../settings";
 
 /**
  * AssemblyAI settings, read from vars/secrets. The streaming API (Universal-Streaming, v3) is
- * served at streaming.assemblyai.com, and at streaming.eu.assemblyai.com for EU residency
- * (https://www.assemblyai.com/docs/streaming, "Streaming is now available in EU-West"), with the
- * same keys. ASSEMBLYAI_BASE_URL points at another host instead (a proxy, or AssemblyAI's
- * self-hosted streaming), and wins over ASSEMBLYAI_REGION; its host becomes the engine's region.
+ * served at streaming.assemblyai.com, which routes each session to the nearest of Oregon, Virginia
+ * and Ireland (no residency), and at streaming.us.assemblyai.com and streaming.eu.assemblyai.com,
+ * which keep the audio in the US or the EU, with the same keys
+ * (https://www.assemblyai.com/docs/streaming/endpoints-and-data-zones). ASSEMBLYAI_BASE_URL
+ * points at another host instead (a proxy, or AssemblyAI's self-hosted streaming), and wins over
+ * ASSEMBLYAI_REGION; its host becomes the engine's region.
  */
-export const ASSEMBLYAI_HOSTS = { us: "streaming.assemblyai.com", eu: "streaming.eu.assemblyai.com" } as const;
+export const ASSEMBLYAI_HOSTS = {
+  global: "streaming.assemblyai.com",
+  us: "streaming.us.assemblyai.com",
+  eu: "streaming.eu.assemblyai.com",
+} as const;
 export type AssemblyAiRegion = keyof typeof ASSEMBLYAI_HOSTS;
 
 /**
@@ -30,8 +36,12 @@ export const assemblyAiSettingsSchema = z
         .regex(/^[\x21-\x7e]+$/, "must be the key itself, printable characters without spaces"),
     ),
     ASSEMBLYAI_REGION: z
-      .enum(["us", "eu"], { error: "must be us (streaming.assemblyai.com) or eu (streaming.eu.assemblyai.com)" })
-      .default("us"),
+      .enum(["global", "us", "eu"], {
+        error:
+          "must be global (streaming.assemblyai.com, the nearest region), us (streaming.us.assemblyai.com) " +
+          "or eu (streaming.eu.assemblyai.com)",
+      })
+      .default("global"),
     ASSEMBLYAI_BASE_URL: z.preprocess(blankAsUnset, z.string().trim().optional()).meta({
       description: "Another streaming host to call instead of AssemblyAI's (a proxy or self-hosted streaming).",
     }),
@@ -61,7 +71,7 @@ export const assemblyAiSettingsSchema = z
     }
     return {
       key: s.ASSEMBLYAI_API_KEY,
-      /** "us", "eu", or another host's id. */
+      /** "global", "us", "eu", or another host's id. */
       region,
       /** https origin plus optional path prefix: the socket is opened with a fetch to `${baseUrl}/v3/ws`. */
       baseUrl,

@@ -45,16 +45,19 @@ const turn = (transcript: string, end_of_turn: boolean, turn_is_formatted: boole
 });
 
 describe("assemblyai settings", () => {
-  it("needs the key; us, the English model and 10 s by default; eu and a base URL on request", () => {
+  it("needs the key; the nearest region, the English model and 10 s by default; us, eu, a base URL on request", () => {
     expect(readSettings(assemblyAiModule, { ASSEMBLYAI_API_KEY: KEY } as unknown as Env)).toEqual({
       key: KEY,
-      region: "us",
+      region: "global",
       baseUrl: "https://streaming.assemblyai.com",
       streamModel: "universal-streaming-english",
       timeoutMs: 10_000,
     });
     expect(assemblyAiSettingsSchema.parse({ ASSEMBLYAI_API_KEY: KEY, ASSEMBLYAI_REGION: "eu" }).baseUrl).toBe(
       "https://streaming.eu.assemblyai.com",
+    );
+    expect(assemblyAiSettingsSchema.parse({ ASSEMBLYAI_API_KEY: KEY, ASSEMBLYAI_REGION: "us" }).baseUrl).toBe(
+      "https://streaming.us.assemblyai.com",
     );
     const proxied = assemblyAiSettingsSchema.parse({
       ASSEMBLYAI_API_KEY: KEY,
