@@ -188,7 +188,8 @@ export class CallStreams {
         const engines = orderedFor(sttStreamChain(call.env, call.config), "speech-to-text", call.config, who);
         // Eager turns for flows only: an agent's model could call a tool before the caller is done.
         const agent = call.store.agent();
-        return { engines, language: session.language, eager: !agent || agent.definition.flow !== undefined };
+        const eager = !agent || agent.definition.flow !== undefined;
+        return { engines, language: session.language, eager, background: (work) => this.host.ctx.waitUntil(work) };
       },
       turn: (stream, payload, endedAt, channel) => this.turn(stream, payload, endedAt, channel),
       stop: async (stream) => {

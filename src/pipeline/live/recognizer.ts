@@ -48,7 +48,13 @@ export interface RecognizerHost {
  * whether its turns may start on an eager end of turn (a flow's: nothing they do before being
  * stored reaches outside the call).
  */
-export type SttStreams = () => { engines: StreamingSpeechToText[]; language: string; eager: boolean };
+export type SttStreams = () => {
+  engines: StreamingSpeechToText[];
+  language: string;
+  eager: boolean;
+  /** Hands work no message waits for (a socket's opening) to the object's waitUntil. */
+  background?: (work: Promise<unknown>) => void;
+};
 
 /** One caller utterance and its provider socket. */
 interface Utterance {
@@ -120,7 +126,7 @@ export class Recognizer {
    */
   speechStarted(atMs: number): boolean {
     if (this.utterance) this.retire(this.utterance);
-    const { engines: list, language, eager } = streamsOf(this.streams);
+    const { engines: list, language, eager, background } = streamsOf(this.streams);
     const engine = list[0];
     if (!engine) return false;
     const u: Utterance = {
@@ -144,7 +150,7 @@ export class Recognizer {
       at += chunk.length;
     }
     const options = { language, sampleRate: this.start.sampleRate };
-    void engine
+    const opened = engine
       .open(options, (event) => this.onEvent(u, event))
       .then(
         (stream) => {
@@ -155,6 +161,8 @@ export class Recognizer {
         },
         (err: unknown) => this.onEvent(u, { type: "error", error: err as ProviderError }),
       );
+    // Frames keep arriving meanwhile (queued until it is open): nothing here waits for it.
+    background?.(opened);
     return true;
   }
 
