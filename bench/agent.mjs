@@ -31,6 +31,7 @@ import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { TextDecoder } from "node:util";
 import { ADMIN_TOKEN, client } from "./lib/api.mjs";
+import { BENCH_AGENT_ID as AGENT_ID, fakeModelVars, putBenchAgent } from "./lib/bench-agent.mjs";
 import { sleep, startDevServer } from "./lib/dev-server.mjs";
 import { clock, REF_WORD, REPLY } from "./lib/fake-model.mjs";
 import { startFakesThread } from "./lib/fakes-thread.mjs";
@@ -41,10 +42,6 @@ import { voiceEdgeVars } from "./turns.mjs";
 export const TARGETS = { p50At1: 30, p95At50: 100 };
 /** Worker log events worth a line under a level: a provider that failed or was slow, a fallback taken. */
 const NOTABLE = /unavailable|failover|failed|error|breaker|fallback|timeout/;
-const AGENT_ID = "bench-agent";
-const INSTRUCTIONS =
-  "You are the phone assistant of Example Bank. Greet nobody twice, answer in one to three short sentences, " +
-  "and offer more help at the end. Never read out a full account number.";
 const QUESTIONS = [
   "What is the balance on my account",
   "Can you tell me my balance again",
@@ -456,9 +453,7 @@ async function run(o) {
         "TTS_PROVIDERS=openai",
         `OPENAI_BASE_URL=${tts.url}`,
         "TTS_CACHE_TTL_SECONDS=0",
-        "LLM_PROVIDERS=openai",
-        `OPENAI_LLM_BASE_URL=${model.url}`,
-        "OPENAI_LLM_MODEL=fake-model",
+        ...fakeModelVars(model.url),
       ]),
       migrate: true,
       // The Worker's own account of trouble (a TTS or model that did not answer in time, a failover).
@@ -478,11 +473,7 @@ async function run(o) {
         scopes: ["calls:write", "calls:read", "agents:write"],
       },
     });
-    await api.must(`/api/v1/agents/${AGENT_ID}`, {
-      method: "PUT",
-      token: key,
-      json: { name: "bench agent", instructions: INSTRUCTIONS, tools: [{ type: "end_call" }] },
-    });
+    await putBenchAgent(api, key);
     console.log(`voice-edge ${server.base}, fake model ${model.url}, fake TTS ${tts.url}; agent ${AGENT_ID}`);
     const ctx = { api, base: server.base, key, o, fakes, server, events, idleCpuPerSecond: 0 };
 

@@ -3,6 +3,7 @@
 // a few hundred kB of base64) delayed the fakes' timers by up to ~100 ms, so the model's tokens and the
 // TTS's answers left late. Here they have an event loop to themselves; their timestamps are on clock()
 // (fake-model.mjs), which the client uses too.
+// bench:stream --model starts the model alone (no `tts` option: its TTS is bench/lib/provider-stub.mjs).
 // startFakesThread() runs in the main thread and returns a proxy; the rest of this file runs in the thread.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { startFakeModel } from "./fake-model.mjs";
@@ -10,7 +11,8 @@ import { startFakeTts } from "./fake-tts.mjs";
 
 /**
  * Starts the fakes in a worker thread.
- * @param {{ model: Parameters<typeof startFakeModel>[0], tts: Parameters<typeof startFakeTts>[0] }} options
+ * @param {{ model: Parameters<typeof startFakeModel>[0], tts?: Parameters<typeof startFakeTts>[0] }} options
+ *   without `tts`, only the model runs (info().tts is null, records().tts empty)
  */
 export async function startFakesThread(options) {
   const worker = new Worker(new URL(import.meta.url), { workerData: options });
@@ -47,7 +49,7 @@ export async function startFakesThread(options) {
 
 if (!isMainThread && workerData?.model) {
   const model = await startFakeModel(workerData.model);
-  const tts = await startFakeTts(workerData.tts);
+  const tts = workerData.tts ? await startFakeTts(workerData.tts) : null;
   const ops = {
     info: () => ({
       model: {
@@ -59,11 +61,16 @@ if (!isMainThread && workerData?.model) {
         firstSentenceDueMs: model.firstSentenceDueMs,
         lastTokenDueMs: model.lastTokenDueMs,
       },
-      tts: { url: tts.url, delayMs: tts.delayMs },
+      tts: tts ? { url: tts.url, delayMs: tts.delayMs } : null,
     }),
-    records: () => ({ model: model.records(), modelBad: model.bad(), tts: tts.records(), ttsBad: tts.bad() }),
+    records: () => ({
+      model: model.records(),
+      modelBad: model.bad(),
+      tts: tts?.records() ?? [],
+      ttsBad: tts?.bad() ?? 0,
+    }),
     close: async () => {
-      await Promise.all([model.close(), tts.close()]);
+      await Promise.all([model.close(), tts?.close()]);
     },
   };
   parentPort.on("message", async ({ id, op }) => {
