@@ -2772,7 +2772,7 @@ export interface paths {
         put?: never;
         /**
          * Twilio Voice webhook: starts a call and connects it to the Media Stream
-         * @description Configure as the Voice webhook (HTTP POST) of a Twilio number. Checks X-Twilio-Signature, creates a call for TWILIO_TENANT_ID and answers TwiML: <Say> the greeting, then <Connect><Stream> to GET /api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter. A call that cannot be started is answered with <Say>…<Hangup/>. 503 until TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID are set.
+         * @description Configure as the Voice webhook (HTTP POST) of a Twilio number. Checks X-Twilio-Signature, creates a call for TWILIO_TENANT_ID and answers TwiML: <Connect><Stream> to GET /api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter; the greeting is spoken over the stream by the call's own text-to-speech. A call that cannot be started is answered with <Say>…<Hangup/>. 503 until TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID are set.
          */
         post: {
             parameters: {

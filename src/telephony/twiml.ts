@@ -84,7 +84,8 @@ export interface ConnectStreamOptions {
 }
 
 /**
- * `<Response>[<Say>…</Say>]<Connect><Stream url="wss://…">`
+ * `<Response>[<Say>…</Say>]<Connect><Stream url="wss://…">` (the voice webhook sends no <Say>: the
+ * greeting is spoken over the stream, src/pipeline/live/call-streams.ts)
  * `<Parameter name=… value=…/>…</Stream></Connect></Response>`.
  * Throws TypeError on an invalid URL, an empty parameter name, a parameter of 500 or more
  * characters (name + value), or text XML cannot carry.

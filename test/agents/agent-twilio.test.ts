@@ -3,6 +3,7 @@ import { resetHealthForTests } from "../../src/routing/health-registry";
 import { api, tenant, uid } from "../helpers/api";
 import { FAKE_MODEL_BASE, FAKE_MODEL_SETTINGS, fakeChatModel } from "../helpers/fake-chat-model";
 import { setCallBindings } from "../helpers/objects";
+import { callView } from "../stream/stream-client";
 import { CALL_FORM, connectStream, parseTwiml, settings, voiceWebhook } from "../telephony/twilio-client";
 
 afterEach(() => vi.restoreAllMocks());
@@ -40,7 +41,10 @@ describe("a phone call answered by an agent (TWILIO_AGENT_ID)", { timeout: 30_00
     await setCallBindings(tenantId, callId, vars);
     const res = await voiceWebhook(vars);
     const twiml = parseTwiml(await res.text());
-    expect(twiml).toMatchObject({ callId, say: "Hello from the agent." });
+    expect(twiml).toMatchObject({ callId, say: null });
+    // The agent's greeting is the call's, spoken over the stream once it starts.
+    const view = await callView(tenantId, callId);
+    expect(view?.history[0]).toMatchObject({ role: "assistant", text: "Hello from the agent." });
 
     const s = await connectStream(vars, callId);
     if (s instanceof Response) throw new Error(`stream refused: ${s.status}`);
@@ -64,6 +68,7 @@ describe("a phone call answered by an agent (TWILIO_AGENT_ID)", { timeout: 30_00
     const vars = settings(tenantId, { ...FAKE_MODEL_SETTINGS, TWILIO_AGENT_ID: "missing-agent" });
     const res = await voiceWebhook(vars, { form: { ...CALL_FORM, CallSid: "CA00000000000000000000000000000042" } });
     expect(res.status).toBe(200);
-    expect(parseTwiml(await res.text()).say).toBeTruthy();
+    const { callId } = parseTwiml(await res.text());
+    expect((await callView(tenantId, callId))?.history[0]?.text).toMatch(/Thanks for calling/);
   });
 });

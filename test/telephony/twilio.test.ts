@@ -1,4 +1,5 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { splitSentences } from "../../src/nlp/sentences";
 import { describe, expect, it } from "vitest";
 import { concat, keyTone, silence, toInt16 } from "../../src/audio/test-signals";
 import type { CallSession } from "../../src/durable/call-session";
@@ -83,7 +84,7 @@ describe("Twilio voice webhook", () => {
     expect(res.headers.get("Content-Type")).toBe("text/xml; charset=utf-8");
     const xml = await res.text();
     expect(xml).toMatch(
-      /^<\?xml version="1.0" encoding="UTF-8"\?><Response>(<Say>[^<]+<\/Say>)?<Connect><Stream url="[^"]+"><Parameter name="callId" value="[^"]+"\/><\/Stream><\/Connect><\/Response>$/,
+      /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Connect><Stream url="[^"]+"><Parameter name="callId" value="[^"]+"\/><\/Stream><\/Connect><\/Response>$/,
     );
     const { streamUrl, callId, say } = parseTwiml(xml);
     expect(streamUrl).toBe(`wss://voice-edge.test/api/v1/telephony/twilio/stream/${callId}`);
@@ -91,8 +92,9 @@ describe("Twilio voice webhook", () => {
     expect(view).toMatchObject({ status: "active", metadata: { channel: "twilio", twilioCallSid: CALL_FORM.CallSid } });
     // The caller's number is not kept.
     expect(JSON.stringify(view)).not.toContain(CALL_FORM.From);
-    // The greeting is spoken by Twilio before the stream connects.
-    expect(say).toBe(view?.history.find((h) => h.role === "assistant")?.text);
+    // No <Say>: the greeting, stored with the call, is spoken over the stream in the replies' voice.
+    expect(say).toBeNull();
+    expect(view?.history.find((h) => h.role === "assistant")?.text).toMatch(/Thanks for calling/);
   });
 
   it("answers a webhook Twilio sends again for the same CallSid with the same call, not a second one", async () => {
@@ -207,9 +209,15 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
       const vars = settings(tenantId);
       const callId = await newCall(vars);
       const s = await openStream(vars, callId);
+      // The greeting first, over the stream, a mark per sentence; then past its playback.
+      const greeting = (await apiView(tenantId, callId)).history[0]!.text;
+      for (let n = 1; n <= splitSentences(greeting).length; n++)
+        await s.until(isMark(`turn-0.${n}`), "a greeting mark");
+      await setStreamClock(tenantId, callId, Date.now() + 60_000);
+      const greeted = s.log.length;
       s.media(wavSamples(dtmfWav).samples);
       await s.until(isMark("turn-1."), "turn-1's first mark");
-      const firstSentence = s.log.slice(0, s.log.findIndex(isMark("turn-1.")));
+      const firstSentence = s.log.slice(greeted, s.log.findIndex(isMark("turn-1.")));
       const media = firstSentence.filter((m): m is Extract<Outbound, { event: "media" }> => m.event === "media");
       expect(media.length).toBeGreaterThan(10);
       const sizes = media.map((m) => base64ToBytes(m.media.payload).length);

@@ -136,8 +136,9 @@ export function telephonyRoutes() {
     summary: "Twilio Voice webhook: starts a call and connects it to the Media Stream",
     description:
       "Configure as the Voice webhook (HTTP POST) of a Twilio number. Checks X-Twilio-Signature, creates a call " +
-      "for TWILIO_TENANT_ID and answers TwiML: <Say> the greeting, then <Connect><Stream> to GET " +
-      "/api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter. A call that cannot " +
+      "for TWILIO_TENANT_ID and answers TwiML: <Connect><Stream> to GET " +
+      "/api/v1/telephony/twilio/stream/{callId} with the call id as the `callId` parameter; the greeting is " +
+      "spoken over the stream by the call's own text-to-speech. A call that cannot " +
       "be started is answered with <Say>…<Hangup/>. 503 until TWILIO_AUTH_TOKEN and TWILIO_TENANT_ID are set.",
     security,
     request: {
@@ -223,7 +224,6 @@ export function telephonyRoutes() {
     }
     const agent = await phoneAgent(c.env, cfg, tenantId, residency, c.var.requestId);
     const events = await webhookEvents;
-    let greeting: string;
     try {
       const answer = await rpcCall("create", (trace) =>
         callStub(
@@ -245,7 +245,8 @@ export function telephonyRoutes() {
           // (and to transfer the call through Twilio's REST API).
           metadata: { channel: "twilio", ...twilioIds(form) },
           context: {},
-          // The greeting is spoken by Twilio (<Say>); the stream's replies are synthesised as mu-law 8 kHz.
+          // The greeting is spoken over the media stream once it starts (call-streams.ts greet), in the
+          // same voice as the replies: nothing to synthesise yet.
           reply: { mode: "text", format: "mulaw", sampleRate: 8000 },
           residency,
           slotShard,
@@ -254,7 +255,7 @@ export function telephonyRoutes() {
         }),
       );
       // The same CallSid again (Twilio retrying the webhook): connect it to the call it already has.
-      greeting = "error" in answer && answer.error.code === "call_exists" ? "" : unwrap(answer).greeting.text;
+      if (!("error" in answer && answer.error.code === "call_exists")) unwrap(answer);
     } catch (err) {
       if (slot.fresh) await releaseCallSlot(c.env, cfg, slotShard, callId).catch(() => undefined);
       log("twilio_call_failed", { requestId: c.var.requestId, message: errorMessage(err) }, "error");
@@ -263,13 +264,7 @@ export function telephonyRoutes() {
     log("twilio_call_started", { requestId: c.var.requestId, tenantId, callId });
     const streamUrl = `${wssBase(publicBase(c))}${TWILIO_STREAM_PATH}/${callId}`;
     const parameters = { [CALL_ID_PARAMETER]: callId };
-    try {
-      return twiml(connectStreamTwiml({ streamUrl, parameters, ...(greeting ? { say: greeting } : {}) }));
-    } catch (err) {
-      // A greeting XML cannot carry (a control character in a flow's text): connect without it.
-      log("twilio_greeting_skipped", { requestId: c.var.requestId, message: errorMessage(err) }, "warn");
-      return twiml(connectStreamTwiml({ streamUrl, parameters }));
-    }
+    return twiml(connectStreamTwiml({ streamUrl, parameters }));
   });
 
   app.get("/twilio/stream/:callId", async (c) => {

@@ -12,7 +12,10 @@ import { runTurn } from "../turn";
 import type { ReplyChannel, TurnInput, TurnPayload } from "../types";
 import { LiveStream, type StreamHost } from "./live-stream";
 import { HeldReply } from "./held-reply";
-import { newAttachment, type StreamAttachment } from "./stream-state";
+import { newAttachment, type StreamAttachment, type TwilioStreamState } from "./stream-state";
+import { turnIdOf } from "../../call/records";
+import { splitSentences } from "../../nlp/sentences";
+import { speakerFor } from "../stages/speak";
 import { STREAM_TAG, TWILIO_STREAM_TAG, type StreamOpen } from "./stream-open";
 import { nativeAdapter } from "./native-adapter";
 import { twilioAdapter } from "./twilio-adapter";
@@ -111,7 +114,10 @@ export class CallStreams {
 
   async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const stream = this.streamFor(ws);
-    if (stream) await stream.receive(message);
+    if (!stream) return;
+    await stream.receive(message);
+    const twilio = stream.attachment.twilio;
+    if (twilio && stream.attachment.start && !twilio.greeted) await this.greet(stream, twilio);
   }
 
   closed(ws: WebSocket, code: number, reason: string): void {
@@ -203,6 +209,38 @@ export class CallStreams {
           call.store.transaction(() => call.store.reviseReply(id, spokenText));
         }),
     };
+  }
+
+  /**
+   * A Twilio call's greeting, spoken by our own TTS over its media stream once Twilio's `start` has
+   * come (the voice webhook's TwiML only connects the stream), so the caller hears the same voice
+   * as every reply; in the call's turn order, before any caller turn. The greeting is stored
+   * already (turn-0): a barge-in over it revises the stored text to what was played, like any
+   * reply's. Once: a stream opened again after the caller's first turn says nothing.
+   */
+  private async greet(stream: LiveStream, twilio: TwilioStreamState): Promise<void> {
+    stream.setTwilio({ ...twilio, greeted: true });
+    const call = this.host.call;
+    await this.host.serially(async () => {
+      const session = call.store.getSession();
+      const turnId = turnIdOf(0);
+      const greeting = call.store.history().find((e) => e.turnId === turnId && e.role === "assistant");
+      if (!session || session.status !== "active" || session.turnCount > 0 || !greeting || stream.attachment.closing)
+        return;
+      stream.storedReply(turnId);
+      const owner = { tenantId: session.tenantId, residency: session.residency ?? null };
+      const who = { caller: stream.attachment.caller };
+      const speaker = speakerFor(call, turnId, session.language, owner, who, stream);
+      for (const sentence of splitSentences(greeting.text)) speaker.say(sentence);
+      try {
+        const spoken = await speaker.finish();
+        if (spoken.degraded) log("twilio_greeting_unspoken", { reason: spoken.degraded }, "warn");
+      } catch (err) {
+        log("twilio_greeting_failed", { message: errorMessage(err) }, "error");
+      } finally {
+        call.deadlines.clear();
+      }
+    });
   }
 
   /**

@@ -13,6 +13,7 @@ import { decodeCallerFrame, pcmAudio } from "./caller-audio";
 import { Recognizer, type SttStreams } from "./recognizer";
 import { StreamLimits, type StreamProblem } from "./stream-limits";
 import type { KeySource, StartSettings, StreamAttachment, TwilioStreamState } from "./stream-state";
+import { streamMs } from "./stream-state";
 import { log } from "../../observability/log";
 import { CLOSE, type CloseCode, type ServerMessage } from "../../stream/protocol";
 import type { ReplyChannel, ReplyOptions, SentencePart, TurnPayload, TurnProgress } from "../types";
@@ -150,7 +151,8 @@ export class LiveStream implements ReplyChannel {
   async key(digit: string): Promise<void> {
     if (!this.requireStart()) return;
     const work: Promise<void>[] = [];
-    this.onDigit({ digit, atMs: this.ms(this.state.heard) - this.ms(this.base) }, work, "event");
+    const atMs = streamMs(this.state, this.state.heard) - streamMs(this.state, this.base);
+    this.onDigit({ digit, atMs }, work, "event");
     this.save();
     await Promise.all(work);
   }
@@ -183,7 +185,7 @@ export class LiveStream implements ReplyChannel {
     const work: Promise<void>[] = [];
     for (const d of digits) this.onDigit(d, work);
     for (const e of events) this.onEndpoint(e, start, work);
-    if (entryTimedOut(this.state, this.ms(this.state.heard))) this.flushDigits(work);
+    if (entryTimedOut(this.state, streamMs(this.state, this.state.heard))) this.flushDigits(work);
     this.save();
     await Promise.all(work);
   }
@@ -205,13 +207,8 @@ export class LiveStream implements ReplyChannel {
     return { endpointer: this.endpointer, keypad: this.keypad };
   }
 
-  /** Stream ms of a stream sample (or of an analyser's own ms, offset by where it started). */
-  private ms(sample: number): number {
-    return Math.round((sample * 1000) / (this.state.start?.sampleRate ?? 16000));
-  }
-
   private onDigit(d: DtmfDigit, work: Promise<void>[], source: KeySource = "audio"): void {
-    const at = this.ms(this.base) + d.atMs;
+    const at = streamMs(this.state, this.base) + d.atMs;
     if (this.state.twilio && echoOfKey(this.state, d.digit, at, source)) return;
     // A key pressed over the reply interrupts it, as on any phone menu.
     this.bargeIn();
@@ -220,7 +217,7 @@ export class LiveStream implements ReplyChannel {
   }
 
   private onEndpoint(e: EndpointEvent, start: StartSettings, work: Promise<void>[]): void {
-    const offset = this.ms(this.base);
+    const offset = streamMs(this.state, this.base);
     if (e.type === "speech_started") {
       const at = offset + e.atMs;
       if (isKeyTone(this.state, at)) {
@@ -325,16 +322,19 @@ export class LiveStream implements ReplyChannel {
     this.playback.committed(turnId);
   }
 
+  /** A reply already stored that the call speaks unasked (Twilio's greeting): its playback begins. */
+  storedReply(turnId: string): void {
+    this.playback.storedReply(turnId);
+  }
+
   /** The turn's closing figures; firstAudioMs from `endedAt` (performance.now() when the caller's turn ended). */
   metrics(turnId: string, latency: { stt: number; nlp: number; tts: number }, endedAt: number): void {
     const first = this.firstAudio?.turnId === turnId ? this.firstAudio.at : undefined;
     const firstAudioMs = first === undefined ? null : Math.max(0, Math.round(first - endedAt));
-    const { stt: sttMs, nlp: nlpMs, tts: ttsMs } = latency;
-    this.send({ type: "metrics", turnId, sttMs, nlpMs, ttsMs, firstAudioMs });
+    this.send({ type: "metrics", turnId, sttMs: latency.stt, nlpMs: latency.nlp, ttsMs: latency.tts, firstAudioMs });
   }
 
-  // ------------------------------------------------------------------ outgoing
-
+  /** Our message, written in the adapter's protocol (everything outgoing goes through here or sendRaw). */
   send(message: ServerMessage): void {
     this.adapter.event(this, message);
   }

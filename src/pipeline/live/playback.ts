@@ -54,6 +54,12 @@ export class Playback {
     delete this.state.playback;
   }
 
+  /** A reply stored before it is spoken (Twilio's greeting): an interruption revises the stored text. */
+  storedReply(turnId: string): void {
+    this.begin(turnId);
+    this.committed(turnId);
+  }
+
   /** Whether a sentence of `turnId`'s reply may be sent now (not interrupted, still the current reply). */
   accepts(turnId: string): boolean {
     const reply = this.reply;

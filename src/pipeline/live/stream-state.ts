@@ -46,6 +46,8 @@ export interface TwilioStreamState {
   callSid?: string;
   /** Marks sent so far (names are `<turnId>.<n>`). */
   marks: number;
+  /** The call's greeting was spoken (or found not to be needed) on this stream. */
+  greeted?: boolean;
 }
 
 export function newAttachment(open: StreamOpen): StreamAttachment {
@@ -61,4 +63,9 @@ export function newAttachment(open: StreamOpen): StreamAttachment {
   };
   if (open.twilio) a.twilio = { marks: 0 };
   return a;
+}
+
+/** Stream ms of a stream sample (or of an analyser's own ms, offset by where it started). */
+export function streamMs(state: StreamAttachment, sample: number): number {
+  return Math.round((sample * 1000) / (state.start?.sampleRate ?? 16000));
 }
