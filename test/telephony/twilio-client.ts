@@ -131,6 +131,11 @@ export class TwilioSocket {
     }
   }
 
+  /** Twilio's echo of a mark we sent: that sentence's audio has played. */
+  mark(name: string): void {
+    this.send({ event: "mark", streamSid: this.streamSid, sequenceNumber: String(++this.seq), mark: { name } });
+  }
+
   dtmf(digit: string): void {
     this.send({
       event: "dtmf",

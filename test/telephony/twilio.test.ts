@@ -277,6 +277,38 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     await s.closed();
   });
 
+  it("keeps the sentences whose marks Twilio echoed, not what the playback model guesses", async () => {
+    const tenantId = uid("t");
+    const vars = settings(tenantId);
+    const callId = await newCall(vars);
+    const s = await openStream(vars, callId);
+    s.media(silenceSamples(8000, 500));
+    for (const d of "1234#") s.dtmf(d);
+    await s.until(isMark("turn-1."), "turn-1's first mark");
+    const first = s.log.find(isMark("turn-1.")) as Extract<Outbound, { event: "mark" }>;
+    // Twilio says the first sentence has played, where the model says it is still playing.
+    s.mark(first.mark.name);
+    s.media(silenceSamples(8000, 500));
+    // The whole reply as stored, before the barge-in revises it.
+    let stored: { text: string } | undefined;
+    for (let i = 0; i < 100 && !stored; i++) {
+      stored = (await apiView(tenantId, callId)).history.find((h) => h.turnId === "turn-1" && h.role === "assistant");
+      if (!stored) await new Promise((r) => setTimeout(r, 20));
+    }
+    const sentences = splitSentences(stored!.text);
+    expect(sentences.length).toBeGreaterThan(1);
+    const ends = await playbackEnds(tenantId, callId);
+    await setStreamClock(tenantId, callId, ends[0]! - 10); // the model: nothing has played yet
+    s.media(speechLike(8000, 1200));
+    await s.until((m) => m.event === "clear", "clear");
+    expect(await interruptedEntry(tenantId, callId, "turn-1", 100)).toMatchObject({
+      text: sentences[0],
+      interrupted: true,
+    });
+    s.stop();
+    await s.closed();
+  });
+
   it("counts the bridge's keypad turns against the tenant's request rate: over it, the turn is dropped", async () => {
     const tenantId = uid("t");
     const vars = settings(tenantId);

@@ -20,6 +20,11 @@ interface ActiveReply {
 /** What survives hibernation of the last reply's playback (in the socket's attachment). */
 export interface PlaybackState {
   playback?: { turnId: string; ends: number[] };
+  /**
+   * A transport that reports playback (Twilio echoes each sentence's mark once its audio played):
+   * the sentences of `played.turnId` confirmed so far. Present, it decides what was played.
+   */
+  twilio?: { played?: { turnId: string; sentences: number } };
 }
 
 /** A barge-in's outcome: the reply cut, what of it was played, and whether its stored text must be revised. */
@@ -30,11 +35,17 @@ export interface Interruption {
   revise: boolean;
 }
 
+function confirmedSentences(played: { turnId: string; sentences: number } | undefined, turnId: string): number {
+  return played?.turnId === turnId ? played.sentences : 0;
+}
+
 /**
- * The server cannot see the client's playback, so it models it: each sentence starts playing
+ * The server cannot see our protocol's client's playback, so it models it: each sentence starts playing
  * when it arrives or when the previous one ends, whichever is later. Caller speech (or a keypad
  * key) once a reply's audio has started, while it is being sent or before the modelled end of its
- * audio, interrupts it. This class holds that model for one stream; it sends nothing itself.
+ * audio, interrupts it. This class holds that model for one stream; it sends nothing itself. On
+ * Twilio, which echoes a mark once a sentence's audio has played, what was played is what Twilio
+ * confirmed (PlaybackState.twilio), not the model: the history records exactly what was heard.
  */
 export class Playback {
   /** The abort signal of the reply an agent is still writing (interruption()). */
@@ -102,7 +113,9 @@ export class Playback {
     }
     // A sentence still streaming has not played to its end, even when its audio so far has.
     const complete = reply.open ? reply.ends.length - 1 : reply.ends.length;
-    const played = reply.ends.slice(0, complete).filter((t) => t <= now).length;
+    const played = this.state.twilio
+      ? Math.min(complete, confirmedSentences(this.state.twilio.played, reply.turnId))
+      : reply.ends.slice(0, complete).filter((t) => t <= now).length;
     const spokenText = reply.sentences.slice(0, played).join(" ");
     reply.interrupted = true;
     reply.spokenText = spokenText;

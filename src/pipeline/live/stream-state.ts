@@ -48,6 +48,8 @@ export interface TwilioStreamState {
   marks: number;
   /** The call's greeting was spoken (or found not to be needed) on this stream. */
   greeted?: boolean;
+  /** The sentences of the latest reply whose marks Twilio echoed: played (playback.ts). */
+  played?: { turnId: string; sentences: number };
 }
 
 export function newAttachment(open: StreamOpen): StreamAttachment {

@@ -13,7 +13,9 @@
  *   dtmf      → one keypad key, collected like keys heard in the audio (until `#`, 32 keys or
  *               DTMF_INTERDIGIT_MS of caller audio). Twilio may also leave the key's tones in the
  *               audio: a key both reported and heard within 1.5 s of stream time counts once.
- *   mark      → the echo of a mark we sent (its audio played, or a `clear` dropped it): ignored.
+ *   mark      → the echo of a mark we sent: that sentence's audio has played (or a `clear` dropped
+ *               it, after the barge-in that sent the clear was decided). Counted per reply, so
+ *               a barge-in keeps exactly the sentences Twilio confirmed (playback.ts).
  *   stop      → the caller hung up: the call ends (and the socket closes).
  *
  * Out: each synthesised sentence of a reply as `media` messages of 20 ms (160 bytes of mu-law),
@@ -47,6 +49,16 @@ function startSettings(): StartSettings {
   return { format: "mulaw", sampleRate: 8000, reply: "audio", vad: vadSettingsSchema.parse({}) };
 }
 
+/** A mark `<turnId>.<n>` came back: one more sentence of that reply has played. */
+function markPlayed(stream: LiveStream, name: string): void {
+  const state = stream.attachment.twilio;
+  const dot = name.lastIndexOf(".");
+  if (!state || dot <= 0) return;
+  const turnId = name.slice(0, dot);
+  const sentences = state.played?.turnId === turnId ? state.played.sentences + 1 : 1;
+  stream.setTwilio({ ...state, played: { turnId, sentences } });
+}
+
 export const twilioAdapter: StreamAdapter = {
   async receive(stream: LiveStream, message: string | ArrayBuffer): Promise<void> {
     const parsed = parseTwilioMessage(message);
@@ -64,8 +76,9 @@ export const twilioAdapter: StreamAdapter = {
     const m = parsed.message;
     switch (m.event) {
       case "connected":
-      case "mark":
         return;
+      case "mark":
+        return markPlayed(stream, m.mark.name);
       case "start": {
         if (stream.attachment.start) {
           log(
