@@ -12,8 +12,7 @@ import type { TtsRequest } from "../types";
 import { withAzureErrorDetail } from "./errors";
 import { azureOutputFormat, type AzureOutput } from "./output-format";
 import { type AzureEngineOptions, type AzureSettings, AZURE_PROVIDER } from "./settings";
-import { buildSsml } from "./ssml";
-import { AZURE_USER_AGENT } from "./tts";
+import { synthesisRequest } from "./tts";
 
 export class AzureStreamingSynthesizer implements StreamingTextToSpeech {
   readonly name = AZURE_PROVIDER;
@@ -31,17 +30,7 @@ export class AzureStreamingSynthesizer implements StreamingTextToSpeech {
     const output = azureOutputFormat("pcm", req.sampleRate) as Extract<AzureOutput, { kind: "pcm" }>;
     return streamHttpPcm({
       provider: AZURE_PROVIDER,
-      url: `https://${this.settings.region}.tts.speech.microsoft.com/cognitiveservices/v1`,
-      init: {
-        method: "POST",
-        headers: {
-          "Ocp-Apim-Subscription-Key": this.settings.key,
-          "Content-Type": "application/ssml+xml",
-          "X-Microsoft-OutputFormat": output.header,
-          "User-Agent": AZURE_USER_AGENT,
-        },
-        body: buildSsml(req.text, req.voice ?? this.settings.voice, req.language),
-      },
+      ...synthesisRequest(this.settings, req, output.header),
       timeoutMs: this.settings.timeoutMs,
       sampleRate: output.sampleRate,
       signal,

@@ -14,6 +14,31 @@ import { buildSsml } from "./ssml";
 /** "User-Agent: The application name. The provided value must be fewer than 255 characters." (required) */
 export const AZURE_USER_AGENT = "voice-edge";
 
+/**
+ * The synthesis request, whole or streamed: https://<region>.tts.speech.microsoft.com/cognitiveservices/v1
+ * with the SSML and the output format's header (the auth table lists Ocp-Apim-Subscription-Key as
+ * supported for text to speech too).
+ */
+export function synthesisRequest(
+  settings: AzureSettings,
+  req: TtsRequest,
+  outputHeader: string,
+): { url: string; init: RequestInit } {
+  return {
+    url: `https://${settings.region}.tts.speech.microsoft.com/cognitiveservices/v1`,
+    init: {
+      method: "POST",
+      headers: {
+        "Ocp-Apim-Subscription-Key": settings.key,
+        "Content-Type": "application/ssml+xml",
+        "X-Microsoft-OutputFormat": outputHeader,
+        "User-Agent": AZURE_USER_AGENT,
+      },
+      body: buildSsml(req.text, req.voice ?? settings.voice, req.language),
+    },
+  };
+}
+
 export class AzureTextToSpeech implements TextToSpeech {
   readonly name = AZURE_PROVIDER;
   readonly region: string;
@@ -32,22 +57,13 @@ export class AzureTextToSpeech implements TextToSpeech {
     if (!req.text.trim())
       throw new ProviderError(AZURE_PROVIDER, "permanent", "nothing to synthesize: the text is empty");
     const output = azureOutputFormat(req.encoding ?? "pcm", req.sampleRate);
-    // Endpoint: https://<region>.tts.speech.microsoft.com/cognitiveservices/v1
-    const res = await providerFetch(
-      `https://${this.settings.region}.tts.speech.microsoft.com/cognitiveservices/v1`,
-      {
-        method: "POST",
-        headers: {
-          // The auth table lists Ocp-Apim-Subscription-Key as supported for text to speech too.
-          "Ocp-Apim-Subscription-Key": this.settings.key,
-          "Content-Type": "application/ssml+xml",
-          "X-Microsoft-OutputFormat": output.header,
-          "User-Agent": AZURE_USER_AGENT,
-        },
-        body: buildSsml(req.text, req.voice ?? this.settings.voice, req.language),
-      },
-      { provider: AZURE_PROVIDER, timeoutMs: this.settings.timeoutMs, signal, fetcher: this.fetcher },
-    );
+    const { url, init } = synthesisRequest(this.settings, req, output.header);
+    const res = await providerFetch(url, init, {
+      provider: AZURE_PROVIDER,
+      timeoutMs: this.settings.timeoutMs,
+      signal,
+      fetcher: this.fetcher,
+    });
     return speechFromAnswer(AZURE_PROVIDER, res, output);
   }
 }
