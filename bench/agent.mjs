@@ -38,6 +38,7 @@ import { startFakesThread } from "./lib/fakes-thread.mjs";
 import { f1, pct } from "./lib/load.mjs";
 import { machineLines } from "./lib/machine.mjs";
 import { voiceEdgeVars } from "./turns.mjs";
+import { seeded } from "./lib/seeded.mjs";
 
 export const TARGETS = { p50At1: 30, p95At50: 100 };
 /** Worker log events worth a line under a level: a provider that failed or was slow, a fallback taken. */
@@ -254,17 +255,6 @@ function busyCpu(server) {
   };
 }
 
-/** A small seeded PRNG (mulberry32): the pauses differ between calls but not between runs. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * One concurrency level: `calls` agent calls created (and their streams opened) first, then all take their
  * turns. Paced (the default), a call's next turn comes when its caller has heard the reply (its first audio's
@@ -276,7 +266,7 @@ function random(seed) {
 async function level(ctx, calls, transport, overrides = {}) {
   const { api, base, key } = ctx;
   const o = { ...ctx.o, ...overrides };
-  const rng = random(o.seed * 1000 + calls);
+  const rng = seeded(o.seed * 1000 + calls); // the pauses differ between calls but not between runs
   const pauseMs = o.pauseMs ?? (o.backToBack ? 0 : 1000);
   const ids = await inBatches(calls, 8, async () => {
     const r = await api.must("/api/v1/calls", { method: "POST", token: key, json: { agent: AGENT_ID } });

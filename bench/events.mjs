@@ -35,24 +35,13 @@ import { ADMIN_TOKEN, client, UNLIMITED } from "./lib/api.mjs";
 import { sleep, startDevServer } from "./lib/dev-server.mjs";
 import { f1, pct } from "./lib/load.mjs";
 import { machineLines } from "./lib/machine.mjs";
+import { seeded } from "./lib/seeded.mjs";
 
 export const TARGETS = { deliveredShare: 1, p99Ms: 5000 };
 const QUEUE = "voice-edge-events";
 const EVENT_TYPES = ["call.started", "turn.completed", "call.ended", "recording.ready", "call.analyzed"];
 const ENDPOINT_ID = "bench";
 const TEXT = "I would like to check my account balance please";
-
-/** A small seeded generator (mulberry32), so a run's failures fall the same way each time. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The tenant's backend: verifies signatures, fails the first attempt of a --fail share of the events

@@ -15,20 +15,9 @@
 // counted as `badRequests`: it means the adapter and the server disagree, not a fault.
 // Several servers, each with its own profile (fault rate, seed...), start with startFaultProviders.
 import { answer, badRequest, errorBody, wireOf } from "./fault-wire.mjs";
+import { seeded } from "./lib/seeded.mjs";
 
 export { TRANSCRIPT } from "./fault-wire.mjs";
-
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)), so a run's faults are reproducible from its seed. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const FAULT_KINDS = ["500", "429", "hang", "slow", "malformed", "reset"];
 
@@ -53,7 +42,7 @@ const DEFAULTS = {
 export async function startFaultProvider(options = {}) {
   const { createServer } = await import("node:http");
   const o = { ...DEFAULTS, ...options, weights: { ...DEFAULTS.weights, ...(options.weights ?? {}) } };
-  const random = prng(o.seed);
+  const random = seeded(o.seed);
   const kinds = FAULT_KINDS.filter((k) => (o.weights[k] ?? 0) > 0);
   const totalWeight = kinds.reduce((a, k) => a + o.weights[k], 0);
   let outage = false;

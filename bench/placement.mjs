@@ -41,6 +41,7 @@
 // Usage: npm run bench:placement -- [--seed 1] [--home enam|wnam|sam|weur|eeur|apac|oc|afr|me|first]
 //   [--rates 100,2000,10000] [--keys 3] [--per-isolate-rps 50]
 import { HINTS, HINT_REGION, SAME_METRO_RTT_MS, rttMs } from "./placement-table.mjs";
+import { seeded } from "./lib/seeded.mjs";
 
 /** Seconds between a live call's turns, and a call's length: live calls = turn rate × 5 s. */
 const TURN_INTERVAL_S = 5;
@@ -143,18 +144,6 @@ export function shardsPerRegion(perMinute) {
   return Math.min(32, Math.max(1, Math.ceil(perMinute / 60 / 1500)));
 }
 
-/** mulberry32: a small seeded generator, so two runs draw the same numbers. */
-function rng32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SITES = CONTINENTS.flatMap((c, ci) =>
   c.sites.map(([name, share, utcOffset, hint]) => {
     return { name, continent: ci, weight: c.share * share, utcOffset, hint };
@@ -199,7 +188,7 @@ function percentile(h, q) {
  * check share, and the busiest object's requests/s before and after.
  */
 export function replayDay({ peakRps, seed, home, keys, perIsolateRps }) {
-  const rand = rng32(seed * 1_000_003 + peakRps);
+  const rand = seeded(seed * 1_000_003 + peakRps);
   const lease = leaseTokens(peakRps * 60);
   const shardsPer = shardsPerRegion(peakRps * 60);
   const createShare = 1 / CALL_S / (1 / TURN_INTERVAL_S + 1 / CALL_S);
@@ -300,7 +289,7 @@ export function replayDay({ peakRps, seed, home, keys, perIsolateRps }) {
  * `keys` keys: simulated over 2,000 s. With Poisson arrivals it is about 1 / (1 + rps / keys × 1 s).
  */
 export function keyCheckShare(rps, keys, seed, replicaRttMs = SAME_METRO_RTT_MS) {
-  const rand = rng32(seed * 7919 + rps);
+  const rand = seeded(seed * 7919 + rps);
   const checkedAt = new Float64Array(keys).fill(-Infinity);
   let requests = 0;
   let waited = 0;
@@ -326,7 +315,7 @@ function clock(slot) {
 /** The region of the day's first call (00:00 UTC), drawn by traffic from the seed: today's placement. */
 function firstCallHint(seed) {
   const w = slotWeights()[0];
-  let r = rng32(seed)() * w.reduce((a, b) => a + b, 0);
+  let r = seeded(seed)() * w.reduce((a, b) => a + b, 0);
   for (let i = 0; i < SITES.length; i++) {
     r -= w[i];
     if (r <= 0) return SITES[i].hint;

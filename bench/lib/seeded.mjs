@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded generator of numbers uniform in [0, 1), so a bench's draws (faults,
+ * pauses, traffic) are the same for the same seed and every run can be repeated.
+ */
+export function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
