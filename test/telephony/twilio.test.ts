@@ -10,7 +10,14 @@ import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, createKey, expectProblem, uid } from "../helpers/api";
 import { advanceLimitsClock, callObject, fetchWithSettings, setCallBindings } from "../helpers/objects";
 import { twilioSignature } from "../../src/telephony/twilio-signature";
-import { callView, interruptedEntry, silenceSamples, speechLike, wavSamples } from "../stream/stream-client";
+import {
+  assistantEntry,
+  callView,
+  interruptedEntry,
+  silenceSamples,
+  speechLike,
+  wavSamples,
+} from "../stream/stream-client";
 import {
   CALL_FORM,
   connectStream,
@@ -63,6 +70,18 @@ async function userTurns(tenantId: string, callId: string) {
 }
 
 /** The socket's modelled playback (epoch ms ends of the sentences sent). */
+/** A call on a Twilio stream whose caller keyed 1234# after half a second of silence, once its reply has begun. */
+async function keypadReply() {
+  const tenantId = uid("t");
+  const vars = settings(tenantId);
+  const callId = await newCall(vars);
+  const s = await openStream(vars, callId);
+  s.media(silenceSamples(8000, 500));
+  for (const d of "1234#") s.dtmf(d);
+  await s.until(isMark("turn-1."), "turn-1's first mark");
+  return { tenantId, callId, s };
+}
+
 async function playbackEnds(tenantId: string, callId: string): Promise<number[]> {
   return runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
     const [ws] = state.getWebSockets(TWILIO_STREAM_TAG);
@@ -258,13 +277,7 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
   });
 
   it("sends clear when the caller speaks over the reply; the history keeps what was played", async () => {
-    const tenantId = uid("t");
-    const vars = settings(tenantId);
-    const callId = await newCall(vars);
-    const s = await openStream(vars, callId);
-    s.media(silenceSamples(8000, 500));
-    for (const d of "1234#") s.dtmf(d);
-    await s.until(isMark("turn-1."), "turn-1's first mark");
+    const { tenantId, callId, s } = await keypadReply();
     // Twilio streams the caller's line continuously: silence after the keys, then speech.
     s.media(silenceSamples(8000, 500));
     const ends = await playbackEnds(tenantId, callId);
@@ -278,22 +291,16 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
   });
 
   it("keeps the sentences whose marks Twilio echoed, not what the playback model guesses", async () => {
-    const tenantId = uid("t");
-    const vars = settings(tenantId);
-    const callId = await newCall(vars);
-    const s = await openStream(vars, callId);
-    s.media(silenceSamples(8000, 500));
-    for (const d of "1234#") s.dtmf(d);
-    await s.until(isMark("turn-1."), "turn-1's first mark");
+    const { tenantId, callId, s } = await keypadReply();
     const first = s.log.find(isMark("turn-1.")) as Extract<Outbound, { event: "mark" }>;
     // Twilio says the first sentence has played, where the model says it is still playing.
     s.mark(first.mark.name);
     s.media(silenceSamples(8000, 500));
     // The whole reply as stored, before the barge-in revises it.
-    let stored: { text: string } | undefined;
+    let stored = await assistantEntry(tenantId, callId, "turn-1");
     for (let i = 0; i < 100 && !stored; i++) {
-      stored = (await apiView(tenantId, callId)).history.find((h) => h.turnId === "turn-1" && h.role === "assistant");
-      if (!stored) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20));
+      stored = await assistantEntry(tenantId, callId, "turn-1");
     }
     const sentences = splitSentences(stored!.text);
     expect(sentences.length).toBeGreaterThan(1);
