@@ -54,11 +54,13 @@ export async function releaseSlotBeforeErase(call: CallRuntime): Promise<void> {
  * turn's path); a failed mark is tried again at the next turn after that.
  */
 export function keepSlotFresh(call: CallRuntime, session: SessionRecord): void {
-  const shard = call.storage.kv.get<string>(SLOT_SHARD_KEY);
   const now = Date.now();
   // The create took the slot, which marks it seen: a call shorter than SEEN_EVERY_MS never asks.
+  // Checked first: most turns need not read the shard's name from storage at all.
   const seenAt = call.memo.slotSeenAt ?? Date.parse(session.createdAt);
-  if (!shard || now - seenAt < SEEN_EVERY_MS) return;
+  if (now - seenAt < SEEN_EVERY_MS) return;
+  const shard = call.storage.kv.get<string>(SLOT_SHARD_KEY);
+  if (!shard) return;
   call.memo.slotSeenAt = now;
   call.waitUntil(
     tenantShard(call.env, shard)
