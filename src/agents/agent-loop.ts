@@ -45,6 +45,12 @@ export interface AgentTurnInput {
   onToolCall(record: ToolCallRecord): void;
   /** Cleans what leaves for a tool or comes back to the model (redaction); identity when absent. */
   mask?: ((value: unknown) => unknown) | undefined;
+  /**
+   * Awaited before the first tool runs; a rejection ends the turn as `aborted` with no tool run. An
+   * eager turn (the caller may not be done) lets the model write but holds its tools here until the
+   * end of turn is confirmed, since a tool can act on the world and a model's words can be dropped.
+   */
+  beforeTools?: (() => Promise<void>) | undefined;
 }
 
 export interface AgentTurn {
@@ -81,6 +87,7 @@ export async function runAgentTurn(input: AgentTurnInput): Promise<AgentTurn> {
     if (answer.stop) return turn;
     if (answer.calls.length === 0) return turn;
     messages.push({ role: "assistant", content: answer.text, toolCalls: answer.calls });
+    if (!(await mayRunTools(input))) return { ...turn, outcome: "aborted" };
     const outcomes = await Promise.all(answer.calls.map((call) => runTool(input, call, mask)));
     answer.calls.forEach((call, i) => {
       const outcome = outcomes[i]!;
@@ -154,6 +161,15 @@ async function oneRound(
     return { text, calls: [], stop: true };
   }
   return { text, calls, stop: false };
+}
+
+async function mayRunTools(input: AgentTurnInput): Promise<boolean> {
+  try {
+    await input.beforeTools?.();
+  } catch {
+    return false;
+  }
+  return !input.signal.aborted;
 }
 
 async function runTool(input: AgentTurnInput, call: LlmToolCall, mask: (v: unknown) => unknown): Promise<ToolOutcome> {

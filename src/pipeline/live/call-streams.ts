@@ -192,10 +192,13 @@ export class CallStreams {
         if (!session) return { engines: [], language: "", eager: false };
         const who = { residency: session.residency, caller: attachment.caller };
         const engines = orderedFor(sttStreamChain(call.env, call.config), "speech-to-text", call.config, who);
-        // Eager turns for flows only: an agent's model could call a tool before the caller is done.
-        const agent = call.store.agent();
-        const eager = !agent || agent.definition.flow !== undefined;
-        return { engines, language: session.language, eager, background: (work) => this.host.ctx.waitUntil(work) };
+        // Eager turns for flows and agents alike: an agent's tools wait for the confirmation (converse.ts).
+        return {
+          engines,
+          language: session.language,
+          eager: true,
+          background: (work) => this.host.ctx.waitUntil(work),
+        };
       },
       turn: (stream, payload, endedAt, channel) => this.turn(stream, payload, endedAt, channel),
       stop: async (stream) => {

@@ -45,8 +45,8 @@ export interface RecognizerHost {
 
 /**
  * The call's streaming recognisers in preference order (empty: streaming is off), its language, and
- * whether its turns may start on an eager end of turn (a flow's: nothing they do before being
- * stored reaches outside the call).
+ * whether its turns may start on an eager end of turn (nothing a turn does before it is confirmed
+ * reaches outside the call: a flow's turn is local until stored, an agent's tools wait, converse.ts).
  */
 export type SttStreams = () => {
   engines: StreamingSpeechToText[];

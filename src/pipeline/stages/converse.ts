@@ -92,6 +92,8 @@ export function converseStage(
       onText: (delta) => sentences.push(delta).forEach(say),
       onToolCall: (record) => live?.channel.progress(turn.turnId, { type: "tool_call", ...record }),
       mask,
+      // An eager turn's tools wait for the end of turn to be confirmed (held-reply.ts).
+      beforeTools: live?.channel.confirmed && (() => live.channel.confirmed!(turn.turnId)),
     });
     sentences.end().forEach(say);
     const unavailable = outcome.outcome === "unavailable";
