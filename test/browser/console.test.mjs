@@ -27,28 +27,37 @@
 // arguments behind a disclosure opened with Enter), no intent; saying goodbye makes the agent call
 // end_call and the call ends; the ended call's facts name the agent.
 //
+// Interim transcripts (streaming speech recognition against a fake Deepgram) are console-interim.test.mjs's, which
+// `npm run test:browser` runs next. Helpers both share (harness, fake microphone, Chromium, error watch): lib.mjs.
+//
 //   CHROMIUM_PATH=/usr/bin/chromium npm run test:browser      (the default path)
 //   CONSOLE_TEST_HEADFUL=1 npm run test:browser               (watch it, with a display)
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import puppeteer from "puppeteer-core";
 import { freePort, ROOT, startDevServer } from "../../bench/lib/dev-server.mjs";
+import {
+  ADMIN_TOKEN,
+  api,
+  BASE_VARS,
+  choose,
+  consoleKey,
+  fakeMicrophoneWav,
+  harness,
+  launchChromium,
+  reportFailure,
+  tabTo,
+  text,
+  waitFor,
+  watchPage,
+} from "./lib.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = process.env.CONSOLE_SCREENSHOT ?? join(ROOT, "docs", "console.png");
-const ADMIN_TOKEN = "console-test-admin-token-0123456789";
 const FIXTURE = join(ROOT, "test", "fixtures", "audio", "dtmf-1234H-8k.wav");
 /** The demo language model and webhook tool (`npm run demo:agent`), started on free ports. */
 const AGENT_DEMO = join(ROOT, "scripts", "agent-demo.mjs");
-/** The Worker settings both test Workers share. */
-const BASE_VARS = [
-  `ADMIN_TOKEN=${ADMIN_TOKEN}`,
-  "ARCHIVE_KEYS=test:dm9pY2UtZWRnZSBjb25zb2xlIHRlc3Qga2V5IDAxMjM=",
-  "DEV_EMULATE_JURISDICTION=true",
-];
 /** Silence before the tones: the time the test has, once the page opened the microphone, to press the button. */
 const LEAD_SILENCE_S = 4;
 const TRAIL_SILENCE_S = 1;
@@ -59,89 +68,7 @@ const TRAIL_SILENCE_S = 1;
 const EXTRA_CALLS = 10;
 const TOTAL_TIMEOUT_MS = 5 * 60_000;
 
-const started = performance.now();
-/** Undo steps of the run (browser, server, temporary files), also taken when the run times out. */
-const cleanups = [];
-async function cleanUp() {
-  for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
-}
-const log = (message) =>
-  console.log(`[console-test +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
-
-/** The keypad fixture as a PCM WAV with silence around it (same rate, mono 16-bit). */
-function fakeMicrophoneWav() {
-  const wav = readFileSync(FIXTURE);
-  assert.equal(wav.toString("ascii", 0, 4), "RIFF", "fixture is not RIFF");
-  let fmt;
-  let data;
-  for (let at = 12; at + 8 <= wav.length;) {
-    const id = wav.toString("ascii", at, at + 4);
-    const size = wav.readUInt32LE(at + 4);
-    if (id === "fmt ")
-      fmt = {
-        format: wav.readUInt16LE(at + 8),
-        channels: wav.readUInt16LE(at + 10),
-        rate: wav.readUInt32LE(at + 12),
-        bits: wav.readUInt16LE(at + 22),
-      };
-    if (id === "data") data = wav.subarray(at + 8, at + 8 + size);
-    at += 8 + size + (size & 1);
-  }
-  assert.ok(fmt && data, "fixture has no fmt or data chunk");
-  assert.deepEqual([fmt.format, fmt.channels, fmt.bits], [1, 1, 16], "fixture must be PCM16 mono");
-  const silence = (s) => Buffer.alloc(Math.round(s * fmt.rate) * 2);
-  const pcm = Buffer.concat([silence(LEAD_SILENCE_S), data, silence(TRAIL_SILENCE_S)]);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(fmt.rate, 24);
-  header.writeUInt32LE(fmt.rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([header, pcm]);
-}
-
-async function api(base, path, { method = "GET", token, body } = {}) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** Presses Tab until `selector` has focus (at most `limit` times): the control is in the tab order. */
-async function tabTo(page, selector, limit = 12) {
-  for (let i = 0; i < limit; i++) {
-    if (await page.$eval(selector, (node) => node === document.activeElement)) return;
-    await page.keyboard.press("Tab");
-  }
-  assert.fail(`${selector} was not reached with Tab in ${limit} presses`);
-}
-
-/** Picks the option `value` of a <select> with the arrow keys, as a person would. */
-async function choose(page, selector, value) {
-  await page.focus(selector);
-  for (let i = 0; i < 50; i++) {
-    const { now, want } = await page.$eval(
-      selector,
-      (node, v) => ({ now: node.selectedIndex, want: [...node.options].findIndex((o) => o.value === v) }),
-      value,
-    );
-    assert.ok(want >= 0, `${selector} has no option ${JSON.stringify(value)}`);
-    if (now === want) return;
-    await page.keyboard.press(now < want ? "ArrowDown" : "ArrowUp");
-  }
-  assert.fail(`${selector} did not reach ${JSON.stringify(value)} with the arrow keys`);
-}
+const { log, cleanups, main } = harness("console-test", { timeoutMs: TOTAL_TIMEOUT_MS });
 
 /** scripts/agent-demo.mjs on free ports, until both of its servers listen. */
 async function startAgentDemo() {
@@ -185,23 +112,11 @@ async function startAgentDemo() {
   return { modelPort, toolPort, lines, stop };
 }
 
-async function waitFor(page, what, fn, arg, timeout = 30_000) {
-  try {
-    return await page.waitForFunction(fn, { timeout, polling: 100 }, arg);
-  } catch (err) {
-    throw new Error(`timed out after ${timeout} ms waiting for ${what}`, { cause: err });
-  }
-}
-
-const text = (page, selector) => page.$eval(selector, (node) => node.textContent.trim());
-
 async function run() {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const tmp = mkdtempSync(join(tmpdir(), "voice-edge-console-test-"));
   const micWav = join(tmp, "microphone.wav");
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
-  writeFileSync(micWav, fakeMicrophoneWav());
+  writeFileSync(micWav, fakeMicrophoneWav(FIXTURE, { leadS: LEAD_SILENCE_S, trailS: TRAIL_SILENCE_S }));
 
   log("starting the demo model and tool");
   const demo = await startAgentDemo();
@@ -235,27 +150,10 @@ async function run() {
   const problems = [];
   /** Console errors the test causes on purpose (a refused call), each let through once. */
   const expectedErrors = [];
-  const watch = (target, label) => {
-    target.setDefaultTimeout(60_000);
-    target.setDefaultNavigationTimeout(90_000);
-    target.on("console", (message) => {
-      const line = `${label} console.${message.type()}: ${message.text()}`;
-      if (message.type() === "error" && !/status of 404/.test(message.text())) {
-        const expected = expectedErrors.findIndex((pattern) => pattern.test(message.text()));
-        if (expected >= 0) expectedErrors.splice(expected, 1);
-        else problems.push(line);
-      }
-      if (process.env.CONSOLE_TEST_VERBOSE) log(line);
-    });
-    target.on("pageerror", (err) => problems.push(`${label} page error: ${err.message}`));
-  };
+  const watch = (target, label) => watchPage(target, label, { problems, expectedErrors, log });
   try {
     log(`Workers on ${server.base} (no model) and ${modelServer.base} (the demo model)`);
-    const { key } = await api(server.base, "/api/v1/admin/keys", {
-      method: "POST",
-      token: ADMIN_TOKEN,
-      body: { tenantId: "console-test", scopes: ["calls:write", "calls:read"], name: "console test" },
-    });
+    const key = await consoleKey(server.base, "console-test");
     // An agent of the tenant, made with a key that may write agents (the console's key only reads them).
     const { key: agentsKey } = await api(server.base, "/api/v1/admin/keys", {
       method: "POST",
@@ -282,23 +180,9 @@ async function run() {
     assert.equal(refusalProblem.code, "llm_not_configured");
     log(`an agent call here is refused: ${refusalProblem.detail}`);
 
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: !process.env.CONSOLE_TEST_HEADFUL,
-      args: [
-        "--no-sandbox", // CI runs as root
-        "--disable-dev-shm-usage",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${micWav}%noloop`,
-        "--autoplay-policy=no-user-gesture-required",
-        "--lang=en-US",
-      ],
-      defaultViewport: { width: 1280, height: 900 },
-    });
+    browser = await launchChromium(micWav);
     cleanups.push(() => browser.close());
     page = await browser.newPage();
-    // The machine may be busy (CI, or a test suite next door): generous, but bounded (watch sets the timeouts).
     watch(page, "[no model]");
 
     // The page and its security headers.
@@ -584,24 +468,15 @@ async function run() {
     assert.deepEqual(problems, [], "no CSP violation, console error or page error");
     log("passed");
   } catch (err) {
-    if (page) {
-      const failure = join(tmpdir(), `console-test-failure-${Date.now()}.png`);
-      await page.screenshot({ path: failure, fullPage: true }).catch(() => undefined);
-      const events = await page
-        .$$eval("#events li", (items) => items.map((li) => li.textContent).slice(-30))
-        .catch(() => []);
-      console.error(
-        `[console-test] failure screenshot: ${failure}\n[console-test] page status: ` +
-          `${await text(page, "#status").catch(() => "?")}\n[console-test] stream events:\n  ${events.join("\n  ")}`,
-      );
-    }
-    console.error(`[console-test] browser problems:\n  ${problems.join("\n  ") || "(none)"}`);
-    for (const [name, worker] of [
-      ["no model", server],
-      ["demo model", modelServer],
-    ])
-      console.error(`[console-test] Worker (${name}), last lines:\n  ${worker.logTail.slice(-25).join("\n  ")}`);
-    console.error(`[console-test] agent-demo, last lines:\n  ${demo.lines.join("\n  ")}`);
+    await reportFailure("console-test", {
+      page,
+      problems,
+      workers: [
+        ["no model", server],
+        ["demo model", modelServer],
+      ],
+      others: [["agent-demo", demo.lines]],
+    });
     throw err;
   }
 }
@@ -612,11 +487,7 @@ async function run() {
  */
 async function agentCall(page, server, demo) {
   const tenantId = "console-test-agents";
-  const { key } = await api(server.base, "/api/v1/admin/keys", {
-    method: "POST",
-    token: ADMIN_TOKEN,
-    body: { tenantId, scopes: ["calls:write", "calls:read"], name: "console test" },
-  });
+  const key = await consoleKey(server.base, tenantId);
   const { key: agentsKey } = await api(server.base, "/api/v1/admin/keys", {
     method: "POST",
     token: ADMIN_TOKEN,
@@ -771,17 +642,4 @@ async function agentCall(page, server, demo) {
   }
 }
 
-const timeout = setTimeout(async () => {
-  console.error(`[console-test] gave up after ${TOTAL_TIMEOUT_MS / 1000} s`);
-  await Promise.race([cleanUp(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-try {
-  await run();
-} catch (err) {
-  console.error(err);
-  process.exitCode = 1;
-} finally {
-  await cleanUp();
-  clearTimeout(timeout);
-}
+await main(run);
