@@ -68,4 +68,33 @@ describe("pcmChunks", () => {
       if (chunk) break;
     expect(cancelled).toBe(true);
   });
+
+  it("gives up, retryable, when the provider stalls for the idle bound; the source is cancelled", async () => {
+    let cancelled = false;
+    const source = new PushSource(() => (cancelled = true));
+    source.push(bytes(1, 0));
+    const started = Date.now();
+    const { out, error } = await read(source, { idleTimeoutMs: 150 });
+    expect(out).toEqual([1]);
+    expect(error?.kind).toBe("retryable");
+    expect(error?.message).toMatch(/no audio from the provider for 150 ms/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(cancelled).toBe(true);
+  });
+
+  it("does not count the time the consumer holds a chunk as the provider's silence", async () => {
+    const source = new PushSource(() => {});
+    source.push(bytes(1, 0));
+    const out: number[] = [];
+    const chunks = pcmChunks(source, { provider: "p", sampleRate: 8000, idleTimeoutMs: 100 });
+    for await (const chunk of chunks) {
+      out.push(...chunk.samples);
+      if (out.length === 1) {
+        await new Promise((r) => setTimeout(r, 250)); // a consumer pacing its sends
+        source.push(bytes(2, 0));
+        source.end();
+      }
+    }
+    expect(out).toEqual([1, 2]);
+  });
 });

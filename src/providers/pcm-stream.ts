@@ -9,6 +9,7 @@
  */
 import { pcm16ToSamples } from "../audio/pcm";
 import { afterId3, sniffContainer } from "../audio/sniff";
+import { WaitDeadline } from "../lib/wait-deadline";
 import { ProviderError } from "./errors";
 import type { PcmChunk } from "./streaming";
 
@@ -127,12 +128,15 @@ export async function* pcmChunks(source: ByteSource, options: PcmStreamOptions):
   let complete = false;
   const onAbort = () => source.cancel(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
+  const idle = idleBound(source, options.idleTimeoutMs, provider);
   try {
     for (;;) {
       if (signal?.aborted) throw aborted(provider, signal.reason);
       let result: Awaited<ReturnType<ByteSource["read"]>>;
       try {
-        result = await readWithin(source, options.idleTimeoutMs, provider);
+        idle.deadline.begin();
+        result = await Promise.race([source.read(), idle.expired]);
+        idle.deadline.end();
       } catch (err) {
         if (signal?.aborted) throw aborted(provider, err);
         throw midStream(provider, err, yielded);
@@ -167,21 +171,26 @@ export async function* pcmChunks(source: ByteSource, options: PcmStreamOptions):
         received ? `the answer holds no whole sample (${received} bytes)` : "the answer holds no audio",
       );
   } finally {
+    idle.deadline.stop();
     signal?.removeEventListener("abort", onAbort);
     if (!complete) source.cancel(signal?.reason);
   }
 }
 
-/** The next read, or a retryable ProviderError once `ms` pass without one (the source is cancelled). */
-function readWithin(source: ByteSource, ms: number, provider: string): ReturnType<ByteSource["read"]> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const idle = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      source.cancel();
-      reject(new ProviderError(provider, "retryable", `no audio from the provider for ${ms} ms`));
-    }, ms);
+/**
+ * The bound on each read: `expired` rejects with a retryable ProviderError (and the source is
+ * cancelled) once a read has waited `ms`. The time the consumer holds a chunk does not count.
+ */
+function idleBound(source: ByteSource, ms: number, provider: string) {
+  let fail: (err: ProviderError) => void = () => {};
+  const expired = new Promise<never>((_resolve, reject) => (fail = reject));
+  // Nobody races it once the stream is over.
+  expired.catch(() => {});
+  const deadline = new WaitDeadline(ms, () => {
+    source.cancel();
+    fail(new ProviderError(provider, "retryable", `no audio from the provider for ${ms} ms`));
   });
-  return Promise.race([source.read(), idle]).finally(() => clearTimeout(timer));
+  return { deadline, expired };
 }
 
 /** A failure while reading: kept as classified before the first chunk, retryable after it. */

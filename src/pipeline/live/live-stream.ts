@@ -13,7 +13,7 @@ import { decodeCallerFrame, pcmAudio } from "./caller-audio";
 import { Recognizer, type SttStreams } from "./recognizer";
 import { StreamLimits, type StreamProblem } from "./stream-limits";
 import type { KeySource, StartSettings, StreamAttachment, TwilioStreamState } from "./stream-state";
-import { streamMs } from "./stream-state";
+import { AttachmentWriter, streamMs } from "./stream-state";
 import { log } from "../../observability/log";
 import { CLOSE, type CloseCode, type ServerMessage } from "../../stream/protocol";
 import type { ReplyChannel, ReplyOptions, SentencePart, TurnPayload, TurnProgress } from "../types";
@@ -73,6 +73,7 @@ export class LiveStream implements ReplyChannel {
 
   /** The modelled playback of the last reply, kept in the attachment (barge-in). */
   private readonly playback: Playback;
+  private readonly writer: AttachmentWriter;
 
   constructor(
     readonly ws: WebSocket,
@@ -82,6 +83,7 @@ export class LiveStream implements ReplyChannel {
     private readonly adapter: StreamAdapter,
   ) {
     this.playback = new Playback(state, (turnId) => host.replyText(turnId));
+    this.writer = new AttachmentWriter(ws, state);
   }
 
   get attachment(): Readonly<StreamAttachment> {
@@ -130,7 +132,7 @@ export class LiveStream implements ReplyChannel {
   /** The stream's start settings (our `start`, or an adapter's equivalent): `ready`. Once per stream. */
   begin(start: StartSettings): void {
     this.state.start = start;
-    this.save();
+    this.writer.now();
     const { format, sampleRate, vad, bargeIn } = start;
     this.send({ type: "ready", callId: this.state.callId, format, sampleRate, vad, ...(bargeIn ? { bargeIn } : {}) });
   }
@@ -144,7 +146,7 @@ export class LiveStream implements ReplyChannel {
   /** Extra state of an adapter, kept across hibernation. */
   setTwilio(state: TwilioStreamState): void {
     this.state.twilio = state;
-    this.save();
+    this.writer.now();
   }
 
   /** A keypad key the carrier reported (Twilio `dtmf`): handled like a key heard in the audio, once. */
@@ -153,7 +155,7 @@ export class LiveStream implements ReplyChannel {
     const work: Promise<void>[] = [];
     const atMs = streamMs(this.state, this.state.heard) - streamMs(this.state, this.base);
     this.onDigit({ digit, atMs }, work, "event");
-    this.save();
+    this.writer.now();
     await Promise.all(work);
   }
 
@@ -186,7 +188,9 @@ export class LiveStream implements ReplyChannel {
     for (const d of digits) this.onDigit(d, work);
     for (const e of events) this.onEndpoint(e, start, work);
     if (entryTimedOut(this.state, streamMs(this.state, this.state.heard))) this.flushDigits(work);
-    this.save();
+    // A frame that only moved the clock is written soon; keys and turns at once.
+    if (digits.length || events.length || work.length) this.writer.now();
+    else this.writer.soon();
     await Promise.all(work);
   }
 
@@ -299,7 +303,9 @@ export class LiveStream implements ReplyChannel {
     this.playback.sent(turnId, sentence, durationMs, this.host.now(), part);
     if (this.firstAudio?.turnId !== turnId) this.firstAudio = { turnId, at: performance.now() };
     this.adapter.sentence(this, turnId, bytes, part);
-    this.save();
+    // A sentence's pieces move only its modelled end: written soon; the sentence once whole, at once.
+    if (part === "more") this.writer.soon();
+    else this.writer.now();
   }
 
   interrupted(turnId: string): boolean {
@@ -380,21 +386,13 @@ export class LiveStream implements ReplyChannel {
   close(code: CloseCode, reason: string): void {
     if (this.state.closing) return;
     this.state.closing = true;
-    this.save();
+    this.writer.now();
     // An open provider socket would keep the object in memory (and billing) after the caller left.
     this.recognizer?.close();
     try {
       this.ws.close(code, reason.slice(0, 120));
     } catch {
       // Already closed by the client.
-    }
-  }
-
-  private save(): void {
-    try {
-      this.ws.serializeAttachment(this.state);
-    } catch {
-      // A closed socket has nothing left to keep.
     }
   }
 }
