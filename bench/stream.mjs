@@ -35,19 +35,22 @@
 // Targets of issue 18, printed and never asserted: voice to voice ≤ 800 ms p50 at 25 streams; own share
 // ≤ 40 ms p50 at 1 stream and ≤ 120 ms p95 at 25.
 // Usage: npm run bench:stream -- [--streams 1,10,25] [--turns 2] [--delay 50] [--tts-stream [on|off]]
-//   [--stt-stream [on|off|compare]] [--model [on|off]] [--model-tps 1000] [--url http://127.0.0.1:8787]
+//   [--stt-stream [on|off|compare]] [--model [on|off]] [--model-tps 1000] [--url http://127.0.0.1:8787] [--profile]
+// (--profile: the Worker runs under wrangler dev with its inspector, logging nothing, and V8's sampling profiler
+// records the measured levels: where the CPU of a turn goes, printed per turn and written to profiles/; the
+// latencies are then the profiler's, not figures to quote.)
 // (--url: an already-running server, e.g. `npm run dev`; it must have an STT provider for speech
 // turns, and ADMIN_TOKEN in the environment.)
 /* global WebSocket -- Node 22 has a WHATWG WebSocket client built in */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { ADMIN_TOKEN, client } from "./lib/api.mjs";
+import { printProfile, quietSource, startProfile } from "./lib/cpu-profile.mjs";
 import { BENCH_AGENT_ID, fakeModelVars, putBenchAgent } from "./lib/bench-agent.mjs";
 import { ROOT, startDevServer } from "./lib/dev-server.mjs";
 import { f1, pct } from "./lib/load.mjs";
 import { machineLines } from "./lib/machine.mjs";
-import { startProviderStub } from "./lib/provider-stub.mjs";
-import { startFakeSttStream } from "./lib/fake-stt-stream.mjs";
 import { startFakesThread } from "./lib/fakes-thread.mjs";
 import { voiceEdgeVars } from "./turns.mjs";
 import { SPEECH_RATE, speechAnswer } from "./fault-wire.mjs";
@@ -176,8 +179,8 @@ async function run(o) {
     for (const sttStream of ["off", "on"]) await run({ ...o, sttStream });
     return;
   }
-  if (o.model && o.url) {
-    console.error("bench:stream: --model starts its own fake model, so it needs its own server (no --url)");
+  if ((o.model || o.profile) && o.url) {
+    console.error("bench:stream: --model and --profile start their own server (no --url)");
     process.exitCode = 2;
     return;
   }
@@ -201,26 +204,29 @@ async function run(o) {
   );
   let stub;
   let server;
+  let profileSource;
   let sttFake;
   let fakes;
   try {
     let base = o.url;
     if (!base) {
-      stub = await startProviderStub({
-        delayMs: o.delayMs,
-        ...(o.ttsStream ? { ttsStream: { firstByteMs: TTS_FIRST_BYTE_MS } } : {}),
+      // The fakes in a thread of their own (fakes-thread.mjs): 25 real-time senders in this one would
+      // delay the stub's streamed speech, the recogniser's answers and the model's tokens.
+      fakes = await startFakesThread({
+        stub: { delayMs: o.delayMs, ...(o.ttsStream ? { ttsStream: { firstByteMs: TTS_FIRST_BYTE_MS } } : {}) },
+        ...(o.sttStream === "on" ? { sttStream: { endOfTurnMs: FAKE_END_OF_TURN_MS } } : {}),
+        ...(o.model
+          ? { model: { firstTokenMs: MODEL_FIRST_TOKEN_MS, tokensPerSecond: o.modelTps, sentences: MODEL_REPLY } }
+          : {}),
       });
+      stub = fakes.stub;
+      sttFake = fakes.sttStream;
       // Every sentence synthesised (not replayed from the speech cache), streamed or whole as asked.
       const tts = o.ttsStream
         ? ["TTS_PROVIDERS=openai", "TTS_CACHE_TTL_SECONDS=0", `TTS_STREAMING=${o.ttsStream}`]
         : [];
-      if (o.sttStream === "on") sttFake = await startFakeSttStream({ endOfTurnMs: FAKE_END_OF_TURN_MS });
       const stt = sttFake ? ["STT_STREAMING_PROVIDERS=deepgram", `DEEPGRAM_BASE_URL=${sttFake.url}`] : [];
       if (o.model) {
-        // In a thread of its own: 25 real-time senders in this one would delay its tokens.
-        fakes = await startFakesThread({
-          model: { firstTokenMs: MODEL_FIRST_TOKEN_MS, tokensPerSecond: o.modelTps, sentences: MODEL_REPLY },
-        });
         waitMs += fakes.model.firstSentenceDueMs;
         // Read whole, the first sentence waits for the stub's last byte, all of it the provider's time.
         if (o.ttsStream === "off") waitMs += wholeSentenceMs(MODEL_REPLY[0]);
@@ -232,9 +238,11 @@ async function run(o) {
             `${f1(fakes.model.firstSentenceDueMs)} ms)`,
         );
       }
-      const llm = fakes ? fakeModelVars(fakes.model.url) : [];
+      const llm = o.model ? fakeModelVars(fakes.model.url) : [];
+      if (o.profile) profileSource = quietSource();
       server = await startDevServer({
         label: "voice-edge-stream",
+        ...(o.profile ? { source: profileSource, inspector: true } : {}),
         vars: voiceEdgeVars(["STT_PROVIDERS=openai", `OPENAI_BASE_URL=${stub.url}`, ...tts, ...stt, ...llm]),
         migrate: true,
       });
@@ -262,6 +270,9 @@ async function run(o) {
     // One warm-up stream: the first synthesis in an isolate loads the engine.
     await oneStream(api, base, key, fixture, 1, callBody);
     const modelSeen = (await fakes?.records())?.model.length ?? 0;
+    // The client's own lateness (its timers and socket reads), which the figures include: printed, not taken out.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    const lags = [];
     console.log("");
     console.log(
       `${"streams".padStart(7)}${"held".padStart(6)}${"frames/s".padStart(10)}` +
@@ -272,7 +283,10 @@ async function run(o) {
         `${"short frames/turn".padStart(18)}   errors`,
     );
     const levels = [];
+    const profiler = o.profile ? await startProfile(server.inspectorPort) : undefined;
     for (const n of o.streams) {
+      loop.reset();
+      loop.enable();
       const started = performance.now();
       const results = await Promise.all(
         Array.from({ length: n }, () =>
@@ -288,6 +302,8 @@ async function run(o) {
         ),
       );
       const seconds = (performance.now() - started) / 1000;
+      loop.disable();
+      lags.push(`${n}: ${f1(loop.percentile(99) / 1e6)} / ${f1(loop.max / 1e6)}`);
       const turns = results.flatMap((r) => r.turns);
       const e2e = turns
         .filter((t) => t.firstAudioAt !== undefined && t.speechEndAt !== undefined)
@@ -321,6 +337,10 @@ async function run(o) {
           `${errors.length ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join("; ")}` : "none"}`,
       );
     }
+    if (profiler) {
+      const turns = levels.reduce((a, l) => a + l.e2e.length, 0);
+      printProfile(await profiler.stop(), `stream-${o.streams.join("-")}`, turns, "turn");
+    }
     console.log("");
     console.log(
       "end of speech → first audio is measured by the client (the last loud frame sent → the first reply " +
@@ -331,7 +351,7 @@ async function run(o) {
     if (shareMode)
       console.log(
         `own share: the client's figure minus ${f1(waitMs)} ms, ` +
-          (fakes
+          (o.model
             ? `the fake model's ${f1(fakes.model.firstSentenceDueMs)} ms from the request to its first sentence's ` +
               `last token (first token at ${MODEL_FIRST_TOKEN_MS} ms), `
             : "") +
@@ -341,20 +361,21 @@ async function run(o) {
             : `the endpointer's ${END_SILENCE_MS} ms of silence and the STT stub's ${o.delayMs} ms. `) +
           (o.ttsStream === "on"
             ? `The TTS stub's ${TTS_FIRST_BYTE_MS} ms to a sentence's first audio is taken out too.`
-            : o.ttsStream === "off" && fakes
+            : o.ttsStream === "off" && o.model
               ? `The stub's ${wholeSentenceMs(MODEL_REPLY[0])} ms to the first sentence's last byte (read whole: ` +
                 `first audio at ${TTS_FIRST_BYTE_MS} ms, the rest in real time) is taken out too.`
               : o.ttsStream === "off"
                 ? "It still holds the first sentence's whole synthesis by the stub (it speaks in real time)."
                 : "It still holds the first sentence's synthesis by the embedded engine (server TTS column)."),
       );
+    console.log(`bench client's event loop delay p99 / max ms, per level (streams: …): ${lags.join("; ")}`);
     console.log(
       "clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the " +
         "speech onset| (frames lost or reordered would shift it; the endpointer reports onsets to its 10 ms " +
         "frame, so ≤ 20 ms is exact). short frames/turn: reply frames under 20 ms; each sentence's audio ends " +
         "with one, so it equals the sentences a reply has (the default flow's replies: 2).",
     );
-    if (fakes) {
+    if (o.model) {
       const { model, modelBad } = await fakes.records();
       const counted = model.slice(modelSeen);
       const own = counted.map((m) => m.firstSentenceAt - m.arrivedAt).sort((a, b) => a - b);
@@ -377,10 +398,9 @@ async function run(o) {
     }
   } finally {
     await server?.stop();
+    if (profileSource) rmSync(profileSource, { recursive: true, force: true });
+    if (sttFake) console.log(`fake recogniser: ${JSON.stringify((await fakes.records()).sttStream)}`);
     await fakes?.close();
-    await stub?.close?.();
-    if (sttFake) console.log(`fake recogniser: ${JSON.stringify(sttFake.stats())}`);
-    await sttFake?.close();
   }
 }
 
@@ -394,6 +414,7 @@ function parseArgs(argv) {
     else if (flag === "--delay") o.delayMs = Number(value());
     else if (flag === "--url") o.url = value().replace(/\/$/, "");
     else if (flag === "--model-tps") o.modelTps = Number(value());
+    else if (flag === "--profile") o.profile = true;
     else if (flag === "--model") {
       // A bare flag means on; an explicit on|off may follow.
       const next = inline ?? (["on", "off"].includes(argv[i + 1]) ? argv[++i] : "on");
