@@ -34,6 +34,12 @@ export interface SttStreamOptions {
   /** The rate of the PCM `send` receives; an adapter resamples when its provider takes another. */
   sampleRate: number;
   signal?: AbortSignal;
+  /**
+   * Called once when the provider accepted the socket (the handshake is done; `open` resolves
+   * before it, so that audio can be sent at once). A refused or unanswered upgrade is an `error`
+   * event instead, and a stream closed before its handshake reports neither.
+   */
+  onOpen?: () => void;
 }
 
 /** One open recognition stream. */

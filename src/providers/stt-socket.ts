@@ -174,6 +174,7 @@ class SocketStream implements SttStream {
     this.queue = [];
     this.armKeepAlive();
     if (this.finishing) this.sendFinish();
+    this.options.onOpen?.();
   }
 
   private deliver(samples: Int16Array): void {

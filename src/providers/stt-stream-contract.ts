@@ -268,6 +268,26 @@ export function sttStreamContract(fixture: StreamFixture): void {
       expect(aborted).toBe(true); // the hanging upgrade is abandoned, not left to open later
     });
 
+    it("reports the handshake once through onOpen when the upgrade is answered, never when refused", async () => {
+      const end = new ProviderEnd();
+      let answer: (res: Response) => void = () => {};
+      let opened = 0;
+      const stream = await fixture
+        .build(() => new Promise((resolve) => (answer = resolve)), 5000)
+        .open({ ...OPTIONS, onOpen: () => opened++ }, recorder().onEvent);
+      await afterSilence();
+      expect(opened).toBe(0); // open() resolved before the handshake
+      answer(end.accepted());
+      await vi.waitFor(() => expect(opened).toBe(1));
+      stream.close();
+      const refused = recorder();
+      await fixture
+        .build(() => Promise.resolve(new Response("busy", { status: 503 })), 5000)
+        .open({ ...OPTIONS, onOpen: () => opened++ }, refused.onEvent);
+      await vi.waitFor(() => expect(refused.types()).toEqual(["error"]));
+      expect(opened).toBe(1);
+    });
+
     it.each([
       [401, "auth"],
       [403, "auth"],

@@ -84,6 +84,15 @@ export class LatencyStats {
   }
 
   /**
+   * A success whose duration is not how long the provider takes to answer (a streaming socket's
+   * handshake, which the audio queued meanwhile hides from the caller): the error rate only, so
+   * it neither flatters nor slows the provider in the ranking.
+   */
+  recordUntimedSuccess(): void {
+    this.errors.update(0);
+  }
+
+  /**
    * A failure. Only a timeout's duration is a latency sample (a lower bound of how slow the
    * provider is); a fast 503 says nothing about how long a good answer takes.
    */

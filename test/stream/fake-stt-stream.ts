@@ -3,7 +3,8 @@ import { vi } from "vitest";
 /**
  * A fake Deepgram for live-stream tests: streaming recognition on /v1/listen (Nova) and /v2/listen
  * (Flux) over a WebSocketPair, as src/providers/stt-stream-contract.ts plays a provider, and batch
- * recognition on POST /v1/listen. The provider's side runs in the call object's context (it is
+ * recognition on POST /v1/listen; and a fake AssemblyAI (Universal-Streaming v3 on /v3/ws) playing
+ * the same scripts, for a second streaming provider. The provider's side runs in the call object's context (it is
  * answered from the object's fetch), so it plays by a script decided in advance, reacting to the
  * audio it receives, never to the test: it hears speech by energy in 10 ms blocks, reveals one more
  * word of the script per `wordMs` of speech as an interim, and ends the turn after `endSilenceMs`
@@ -21,12 +22,16 @@ export interface FakeScript {
   noEndOfTurn?: boolean;
   /** Drops the socket (close 1011) once this much audio has arrived. */
   dropAfterMs?: number;
+  /** Refuses the WebSocket upgrade with this HTTP status (no socket). */
+  refuseStatus?: number;
   /** Flux: EagerEndOfTurn after this much silence, and TurnResumed if speech comes back. */
   eagerSilenceMs?: number;
 }
 
 export interface FakeSocket {
   path: string;
+  /** The status the upgrade was refused with; such a socket never opened. */
+  refused?: number;
   audioMs: number;
   /** Text frames the adapter sent (Finalize, CloseStream, KeepAlive). */
   texts: string[];
@@ -71,8 +76,7 @@ export function fakeDeepgram(
     const req = new Request(input, init);
     const url = new URL(req.url);
     if (url.host === "api.deepgram.com" && req.headers.get("Upgrade") === "websocket") {
-      const script = fake.scripts[Math.min(fake.sockets.length, fake.scripts.length - 1)]!;
-      return play(fake, url.pathname, script);
+      return upgrade(fake, url.pathname, url.pathname === "/v2/listen" ? "flux" : "nova");
     }
     if (url.host === "api.deepgram.com") {
       fake.batch.push((await req.arrayBuffer()).byteLength);
@@ -88,13 +92,50 @@ export function fakeDeepgram(
   return fake;
 }
 
-function play(fake: FakeDeepgram, path: string, script: FakeScript): Response {
+export interface FakeAssemblyAi {
+  /** Scripts for the sockets opened, in order; the last one is reused. */
+  scripts: FakeScript[];
+  sockets: FakeSocket[];
+  /** The `other` of fakeDeepgram: answers AssemblyAI's upgrades. */
+  fetch: (req: Request) => Promise<Response> | undefined;
+}
+
+/** Streaming by Deepgram, then by AssemblyAI (the fake below); batch recognition by Deepgram. */
+export const DEEPGRAM_THEN_ASSEMBLYAI = {
+  ...DEEPGRAM_STREAMING,
+  STT_STREAMING_PROVIDERS: "deepgram,assemblyai",
+  ASSEMBLYAI_API_KEY: "aai-test-key",
+};
+
+/** A fake AssemblyAI on streaming.assemblyai.com, to pass to fakeDeepgram as its `other`. */
+export function fakeAssemblyAi(scripts: FakeScript[]): FakeAssemblyAi {
+  const fake: FakeAssemblyAi = { scripts, sockets: [], fetch: () => undefined };
+  fake.fetch = (req) => {
+    const url = new URL(req.url);
+    if (url.host !== "streaming.assemblyai.com" || req.headers.get("Upgrade") !== "websocket") return undefined;
+    return Promise.resolve(upgrade(fake, url.pathname, "assemblyai"));
+  };
+  return fake;
+}
+
+type Dialect = "nova" | "flux" | "assemblyai";
+
+/** The next socket by the fake's scripts: refused, or played. */
+function upgrade(fake: { scripts: FakeScript[]; sockets: FakeSocket[] }, path: string, dialect: Dialect): Response {
+  const script = fake.scripts[Math.min(fake.sockets.length, fake.scripts.length - 1)]!;
+  if (script.refuseStatus === undefined) return play(fake, path, script, dialect);
+  fake.sockets.push({ path, refused: script.refuseStatus, audioMs: 0, texts: [], sent: [], closed: true });
+  return Response.json({ err_code: "UNAVAILABLE", err_msg: "refused by the test" }, { status: script.refuseStatus });
+}
+
+function play(fake: { sockets: FakeSocket[] }, path: string, script: FakeScript, dialect: Dialect): Response {
   const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
   (server as { binaryType?: string }).binaryType = "arraybuffer";
   server.accept();
   const socket: FakeSocket = { path, audioMs: 0, texts: [], sent: [], closed: false };
   fake.sockets.push(socket);
-  const flux = path === "/v2/listen";
+  const flux = dialect === "flux";
+  const assembly = assemblyAiFrames();
   const wordMs = script.wordMs ?? 150;
   const endSilenceMs = script.endSilenceMs ?? 250;
   let voicedMs = 0;
@@ -110,13 +151,21 @@ function play(fake: FakeDeepgram, path: string, script: FakeScript): Response {
     socket.sent.push(name);
     server.send(JSON.stringify(frame));
   };
-  const interim = (text: string) =>
-    flux
-      ? send("Update", { type: "TurnInfo", event: "Update", transcript: text, words: [] })
-      : send("interim", novaResults(text, false));
+  const interim = (text: string) => {
+    if (dialect === "assemblyai") return send("Turn", assembly.turn(text, false));
+    if (flux) return send("Update", { type: "TurnInfo", event: "Update", transcript: text, words: [] });
+    send("interim", novaResults(text, false));
+  };
+  /** AssemblyAI ends a turn twice: unformatted, then formatted (the turn's text). */
+  const assemblyEnd = (text: string) => {
+    send("Turn", assembly.turn(text, true));
+    send("EndOfTurn", { ...assembly.turn(text, true), turn_is_formatted: true });
+  };
   const endOfTurn = () => {
     const text = script.words.join(" ");
-    if (flux) send("EndOfTurn", { type: "TurnInfo", event: "EndOfTurn", transcript: text, words: fluxWords(text) });
+    if (dialect === "assemblyai") assemblyEnd(text);
+    else if (flux)
+      send("EndOfTurn", { type: "TurnInfo", event: "EndOfTurn", transcript: text, words: fluxWords(text) });
     else send("speech_final", novaResults(text, true));
     spoke = false;
     eager = false;
@@ -124,16 +173,20 @@ function play(fake: FakeDeepgram, path: string, script: FakeScript): Response {
     voicedMs = 0;
   };
 
+  if (dialect === "assemblyai") send("Begin", { type: "Begin", id: "session-1", expires_at: 0 });
   server.addEventListener("message", (event) => {
     if (typeof event.data === "string") {
       socket.texts.push(event.data);
       const type = (JSON.parse(event.data) as { type: string }).type;
-      if (type === "CloseStream") {
-        // What it heard and did not end is its last word (Nova finalises; Flux sends an Update).
+      if (type === "CloseStream" || type === "Terminate") {
+        // What it heard and did not end is its last word (Nova finalises; Flux sends an Update;
+        // AssemblyAI ends the turn in flight, then says Termination).
         if (spoke && !dropped) {
-          if (flux) interim(transcript());
+          if (dialect === "assemblyai") assemblyEnd(transcript());
+          else if (flux) interim(transcript());
           else send("final", { ...novaResults(transcript(), false), is_final: true, from_finalize: true });
         }
+        if (dialect === "assemblyai") send("Termination", { type: "Termination" });
         socket.closed = true;
         server.close(1000, "");
       }
@@ -183,6 +236,32 @@ function play(fake: FakeDeepgram, path: string, script: FakeScript): Response {
   });
   server.addEventListener("close", () => (socket.closed = true));
   return new Response(null, { status: 101, webSocket: client });
+}
+
+/** AssemblyAI's Turn messages: the words so far, none final until the turn ends. */
+function assemblyAiFrames() {
+  let order = 0;
+  return {
+    turn(text: string, endOfTurn: boolean) {
+      const words = text.split(" ").map((word, i) => ({
+        text: word,
+        start: i * 150,
+        end: i * 150 + 140,
+        confidence: 0.9,
+        word_is_final: endOfTurn,
+      }));
+      const frame = {
+        type: "Turn",
+        turn_order: order,
+        end_of_turn: endOfTurn,
+        turn_is_formatted: false,
+        transcript: endOfTurn ? text : "",
+        words,
+      };
+      if (endOfTurn) order++;
+      return frame;
+    },
+  };
 }
 
 function novaResults(text: string, speechFinal: boolean) {

@@ -5,21 +5,24 @@
  * in memory: it cannot hibernate). Interim transcripts go to the client as they come; the
  * provider's end of turn, not the local silence rule, ends the caller's turn, and the turn runs
  * with its transcript. The endpointer stays as a safety net with a long silence rule
- * (SAFETY_NET_SILENCE_MS); when the stream fails, the utterance goes to the batch chain as before.
- * Barge-in waits for words (backchannel.ts) instead of firing on any sound.
+ * (SAFETY_NET_SILENCE_MS). Which engine hears the utterance, and the next one taking over with a
+ * replay when its socket fails, is utterance-socket.ts; when no streaming engine is left, the
+ * utterance goes to the batch chain as before. Barge-in waits for words (backchannel.ts) instead of
+ * firing on any sound.
  */
 import type { DecodedAudio } from "../../audio/decode";
 import type { Endpointer } from "../../audio/vad";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
 import type { ProviderError } from "../../providers/errors";
-import type { SttStream, SttStreamEvent, StreamingSpeechToText } from "../../providers/streaming";
+import type { SttStreamEvent, StreamingSpeechToText } from "../../providers/streaming";
 import type { ServerMessage } from "../../stream/protocol";
 import type { ReplyChannel, StreamedTranscript, TurnPayload } from "../types";
 import { BARGE_IN_DEFAULTS, interrupts, isBackchannel } from "./backchannel";
 import { pcmAudio } from "./caller-audio";
 import { HeldReply } from "./held-reply";
 import type { StartSettings } from "./stream-state";
+import { UtteranceSocket } from "./utterance-socket";
 
 /** Silence after which the endpointer ends an utterance the provider has not ended (it never said so). */
 export const SAFETY_NET_SILENCE_MS = 2000;
@@ -58,10 +61,8 @@ export type SttStreams = () => {
 
 /** One caller utterance and its provider socket. */
 interface Utterance {
-  engine: StreamingSpeechToText;
-  stream?: SttStream;
-  /** Audio heard before the socket was handed over (open is async). */
-  queued: Int16Array[] | null;
+  socket: UtteranceSocket;
+  /** The utterance from its pre-roll on (what a failover replays, and the turn's audio). */
   audio: Int16Array[];
   samples: number;
   /** The latest transcript of the turn so far (interim, or the segments the provider settled). */
@@ -126,14 +127,20 @@ export class Recognizer {
    */
   speechStarted(atMs: number): boolean {
     if (this.utterance) this.retire(this.utterance);
-    const { engines: list, language, eager, background } = streamsOf(this.streams);
-    const engine = list[0];
-    if (!engine) return false;
+    const { engines, language, eager, background } = streamsOf(this.streams);
+    const audio: Int16Array[] = [];
+    const from = Math.max(this.ringStart, this.samplesOf(atMs - PRE_ROLL_MS));
+    let at = this.ringStart;
+    for (const chunk of this.ring) {
+      const skip = Math.max(0, from - at);
+      if (skip < chunk.length) audio.push(skip ? chunk.subarray(skip) : chunk);
+      at += chunk.length;
+    }
+    const options = { language, sampleRate: this.start.sampleRate, background };
     const u: Utterance = {
-      engine,
-      queued: [],
-      audio: [],
-      samples: 0,
+      socket: new UtteranceSocket(engines, options, (event) => this.onEvent(u, event)),
+      audio,
+      samples: audio.reduce((n, c) => n + c.length, 0),
       text: "",
       segments: [],
       voicedMs: this.start.vad.minSpeechMs,
@@ -141,28 +148,9 @@ export class Recognizer {
       retired: false,
       eagerOk: eager,
     };
+    // No streaming engine may take it (every breaker open): the batch chain hears it, as without streaming.
+    if (!u.socket.start(audio)) return false;
     this.utterance = u;
-    const from = Math.max(this.ringStart, this.samplesOf(atMs - PRE_ROLL_MS));
-    let at = this.ringStart;
-    for (const chunk of this.ring) {
-      const skip = Math.max(0, from - at);
-      if (skip < chunk.length) this.keep(u, skip ? chunk.subarray(skip) : chunk);
-      at += chunk.length;
-    }
-    const options = { language, sampleRate: this.start.sampleRate };
-    const opened = engine
-      .open(options, (event) => this.onEvent(u, event))
-      .then(
-        (stream) => {
-          if (u.retired || u.failed) return stream.close();
-          u.stream = stream;
-          for (const chunk of u.queued ?? []) stream.send(chunk);
-          u.queued = null;
-        },
-        (err: unknown) => this.onEvent(u, { type: "error", error: err as ProviderError }),
-      );
-    // Frames keep arriving meanwhile (queued until it is open): nothing here waits for it.
-    background?.(opened);
     return true;
   }
 
@@ -196,20 +184,21 @@ export class Recognizer {
     if (!u || u.retired) return;
     u.retired = true;
     u.eager?.reply.drop();
-    u.stream?.close();
+    u.socket.close();
   }
 
   private async finishLate(u: Utterance, audio: DecodedAudio): Promise<void> {
     // Asking the provider to finish makes it settle what it heard (its last transcript) or fail.
-    await u.stream?.finish();
+    await u.socket.finish();
     // The provider's end of turn came meanwhile: its turn is running.
     if (u.retired) return;
     this.retire(u);
     if (u.failed) return this.host.turn({ kind: "audio", audio }, performance.now());
     const text = (u.text || u.segments.join(" ")).trim();
-    if (!text) return log("stt_stream_no_words", { provider: u.engine.name, audioMs: audio.durationMs });
-    log("stt_stream_no_end_of_turn", { provider: u.engine.name }, "warn");
-    const heard = { text, confidence: 0, provider: u.engine.name, region: u.engine.region };
+    const engine = u.socket.engine;
+    if (!text) return log("stt_stream_no_words", { provider: engine.name, audioMs: audio.durationMs });
+    log("stt_stream_no_end_of_turn", { provider: engine.name }, "warn");
+    const heard = { text, confidence: 0, provider: engine.name, region: engine.region };
     return this.takeTurn(u, heard);
   }
 
@@ -253,8 +242,8 @@ export class Recognizer {
     return {
       text: e.text.trim(),
       confidence: e.confidence,
-      provider: u.engine.name,
-      region: u.engine.region,
+      provider: u.socket.engine.name,
+      region: u.socket.engine.region,
       ...(e.words ? { words: e.words } : {}),
     };
   }
@@ -279,7 +268,7 @@ export class Recognizer {
     if (!u.bargedIn && this.host.replyPlaying() && isBackchannel(text)) return;
     const reply = new HeldReply(this.host.live);
     u.eager = { text, reply };
-    const heard = { text, confidence: 0, provider: u.engine.name, region: u.engine.region };
+    const heard = { text, confidence: 0, provider: u.socket.engine.name, region: u.socket.engine.region };
     void this.host.turn(this.payload(u, heard), performance.now(), reply);
   }
 
@@ -309,13 +298,23 @@ export class Recognizer {
   }
 
   private failed(u: Utterance, error: ProviderError): void {
-    u.failed = error;
-    // The batch chain will hear the utterance anew.
+    // Another engine, or the batch chain, will hear the utterance anew.
     u.eager?.reply.drop();
     u.eager = undefined;
-    log("stt_stream_failed", { provider: u.engine.name, region: u.engine.region, message: error.message }, "warn");
-    u.stream = undefined;
-    u.queued = null;
+    const from = u.socket.engine;
+    log("stt_stream_failed", { provider: from.name, region: from.region, message: error.message }, "warn");
+    // Only while the caller is still in the utterance: once it has ended, the batch chain (whose
+    // deadline bounds the turn) hears it sooner than a new socket that must hear it all again.
+    const to = this.utterance === u ? u.socket.failover(u.audio) : undefined;
+    if (to) {
+      const fields = { from: from.name, fromRegion: from.region, to: to.name, toRegion: to.region };
+      log("stt_stream_failover", { ...fields, replayedMs: Math.round(this.msOf(u.samples)) });
+      // The new provider hears the utterance from its start: its words replace the failed one's.
+      u.text = "";
+      u.segments = [];
+      return;
+    }
+    u.failed = error;
     // Detached: finishLate replays it to the batch chain.
     if (this.utterance !== u) return;
     // Words can no longer be judged: today's rule (any speech interrupts), and the caller's own silence rule.
@@ -338,9 +337,7 @@ export class Recognizer {
       u.audio.push(samples);
       u.samples += samples.length;
     }
-    if (u.failed) return;
-    if (u.stream) u.stream.send(samples);
-    else u.queued?.push(samples);
+    if (!u.failed) u.socket.send(samples);
   }
 
   /** Leaves an utterance: its socket is finished (or closed), its later events ignored. */
@@ -349,8 +346,7 @@ export class Recognizer {
     if (u.retired) return;
     u.retired = true;
     u.eager?.reply.drop();
-    const stream = u.stream;
-    if (stream) void stream.finish().finally(() => stream.close());
+    u.socket.retire();
   }
 
   private samplesOf(ms: number): number {
