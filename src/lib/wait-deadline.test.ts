@@ -1,75 +1,71 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { ManualTimers } from "./timers";
 import { WaitDeadline } from "./wait-deadline";
 
-beforeEach(() => vi.useFakeTimers());
-afterEach(() => vi.useRealTimers());
+function deadline(ms: number) {
+  const timers = new ManualTimers();
+  const expired = vi.fn();
+  return { timers, expired, d: new WaitDeadline(ms, expired, timers) };
+}
 
 describe("WaitDeadline", () => {
   it("expires once a wait has lasted its bound, and not before", () => {
-    const expired = vi.fn();
-    const d = new WaitDeadline(1000, expired);
+    const { timers, expired, d } = deadline(1000);
     d.begin();
-    vi.advanceTimersByTime(999);
+    timers.advance(999);
     expect(expired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    timers.advance(1);
     expect(expired).toHaveBeenCalledTimes(1);
-    vi.advanceTimersByTime(5000);
+    timers.advance(5000);
     expect(expired).toHaveBeenCalledTimes(1);
   });
 
-  it("counts each wait from its own begin: many short waits never expire, on one timer", () => {
-    const expired = vi.fn();
-    const d = new WaitDeadline(1000, expired);
-    const armed = vi.spyOn(globalThis, "setTimeout");
+  it("counts each wait from its own begin: many short waits never expire, on one timer a bound", () => {
+    const { timers, expired, d } = deadline(1000);
     for (let i = 0; i < 100; i++) {
       d.begin();
-      vi.advanceTimersByTime(90);
+      timers.advance(90);
       d.end();
-      vi.advanceTimersByTime(10);
+      timers.advance(10);
     }
     expect(expired).not.toHaveBeenCalled();
-    // 10 s of waits: about one timer a second, not one a wait.
-    expect(armed.mock.calls.length).toBeLessThanOrEqual(12);
+    // 10 s of waits: a timer a second, not one a wait.
+    expect(timers.scheduled).toBeLessThanOrEqual(11);
   });
 
   it("time between waits does not count; a wait begun late still gets its whole bound", () => {
-    const expired = vi.fn();
-    const d = new WaitDeadline(1000, expired);
+    const { timers, expired, d } = deadline(1000);
     d.begin();
-    vi.advanceTimersByTime(100);
+    timers.advance(100);
     d.end();
-    vi.advanceTimersByTime(5000); // the consumer holds the chunk: no wait under way
+    timers.advance(5000); // the consumer holds the chunk: no wait under way
     d.begin();
-    vi.advanceTimersByTime(999);
+    timers.advance(999);
     expect(expired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    timers.advance(1);
     expect(expired).toHaveBeenCalledTimes(1);
   });
 
   it("a wait that began just before the timer fires gets the rest of its bound", () => {
-    const expired = vi.fn();
-    const d = new WaitDeadline(1000, expired);
+    const { timers, expired, d } = deadline(1000);
     d.begin();
-    vi.advanceTimersByTime(100);
+    timers.advance(100);
     d.end();
-    vi.advanceTimersByTime(800);
+    timers.advance(800);
     d.begin(); // at 900 ms; the timer armed at 0 fires at 1000
-    vi.advanceTimersByTime(100);
+    timers.advance(999);
     expect(expired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(899);
-    expect(expired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    timers.advance(1);
     expect(expired).toHaveBeenCalledTimes(1);
   });
 
   it("stop() ends it: no expiry, no timer left", () => {
-    const expired = vi.fn();
-    const d = new WaitDeadline(1000, expired);
+    const { timers, expired, d } = deadline(1000);
     d.begin();
     d.stop();
     d.begin();
-    vi.advanceTimersByTime(5000);
+    timers.advance(5000);
     expect(expired).not.toHaveBeenCalled();
-    expect(vi.getTimerCount()).toBe(0);
+    expect(timers.pending).toBe(0);
   });
 });

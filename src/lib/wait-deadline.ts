@@ -1,3 +1,5 @@
+import { realTimers, type Timers } from "./timers";
+
 /**
  * A bound on how long one wait may last (the next chunk of a provider's stream, the next frame to a
  * socket), checked by one timer per bound rather than one per wait. A streamed reply or a caller's
@@ -11,18 +13,18 @@
 export class WaitDeadline {
   private since = 0;
   private waiting = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
   private stopped = false;
 
   constructor(
     private readonly ms: number,
     private readonly onExpired: () => void,
-    private readonly now: () => number = Date.now,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   begin(): void {
     if (this.stopped) return;
-    this.since = this.now();
+    this.since = this.timers.now();
     this.waiting = true;
     if (this.timer === undefined) this.arm(this.ms);
   }
@@ -35,15 +37,15 @@ export class WaitDeadline {
   stop(): void {
     this.stopped = true;
     this.waiting = false;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private arm(delay: number): void {
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       if (!this.waiting || this.stopped) return;
-      const waited = this.now() - this.since;
+      const waited = this.timers.now() - this.since;
       if (waited >= this.ms) {
         this.waiting = false;
         this.onExpired();

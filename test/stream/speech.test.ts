@@ -1,18 +1,16 @@
-import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CallSession } from "../../src/durable/call-session";
-import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
-import { STREAM_TAG } from "../../src/pipeline/live/stream-open";
 import { samplesToPcm16 } from "../../src/audio/pcm";
 import { keyTone, toInt16 } from "../../src/audio/test-signals";
 import { resetHealthForTests } from "../../src/routing/health-registry";
 import agentWav from "../fixtures/audio/agent-16k.wav";
 import { api, startCall, tenant } from "../helpers/api";
-import { callObject, setCallBindings } from "../helpers/objects";
+import { setCallBindings } from "../helpers/objects";
 import {
   assistantEntry,
   callView,
   interruptedEntry,
+  playbackEnds,
+  setStreamClock,
   silenceSamples,
   speechLike,
   started,
@@ -73,21 +71,6 @@ function stubProviders(transcript: string, hold: (text: string) => boolean = () 
 
 const DEEPGRAM = { STT_PROVIDERS: "deepgram", DEEPGRAM_API_KEY: "dg-test-key" };
 const OPENAI_TTS = { TTS_PROVIDERS: "openai", OPENAI_API_KEY: "sk-test-key" };
-
-/** The ends (epoch ms) of the reply's sentences on the caller's side, as the object models them. */
-async function playbackEnds(tenantId: string, callId: string): Promise<number[]> {
-  return runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-    const [ws] = state.getWebSockets(STREAM_TAG);
-    return (ws?.deserializeAttachment() as StreamAttachment | null)?.playback?.ends ?? [];
-  });
-}
-
-/** Stops the object's stream clock at `at` (epoch ms). */
-async function setStreamClock(tenantId: string, callId: string, at: number): Promise<void> {
-  await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
-    instance.streamNow = () => at;
-  });
-}
 
 async function waitFor<T>(fn: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

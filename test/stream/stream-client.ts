@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { decodeAudio } from "../../src/audio/decode";
@@ -5,6 +6,9 @@ import { muLawEncode } from "../../src/audio/g711";
 import { samplesToPcm16 } from "../../src/audio/pcm";
 import { resample } from "../../src/audio/resample";
 import type { CallView } from "../../src/call/records";
+import type { CallSession } from "../../src/durable/call-session";
+import { STREAM_TAG } from "../../src/pipeline/live/stream-open";
+import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
 import type { ServerMessage, StreamFormat } from "../../src/stream/protocol";
 import { api, apiRequest } from "../helpers/api";
 import { callObject } from "../helpers/objects";
@@ -237,4 +241,22 @@ export function speechLike(sampleRate: number, ms: number, seed = 1): Int16Array
     out[i] = Math.max(-32768, Math.min(32767, Math.round(1500 * y * envelope)));
   }
   return out;
+}
+
+/**
+ * The ends (epoch ms) of the reply's sentences on the caller's side, as the object models them (in
+ * the stream socket's attachment; `tag` picks the socket kind, ours by default).
+ */
+export async function playbackEnds(tenantId: string, callId: string, tag = STREAM_TAG): Promise<number[]> {
+  return runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
+    const [ws] = state.getWebSockets(tag);
+    return (ws?.deserializeAttachment() as StreamAttachment | null)?.playback?.ends ?? [];
+  });
+}
+
+/** Stops the object's stream clock at `at` (epoch ms). */
+export async function setStreamClock(tenantId: string, callId: string, at: number): Promise<void> {
+  await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
+    instance.streamNow = () => at;
+  });
 }

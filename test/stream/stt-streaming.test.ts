@@ -1,19 +1,17 @@
-import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CallSession } from "../../src/durable/call-session";
-import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
-import { STREAM_TAG } from "../../src/pipeline/live/stream-open";
 import { resetHealthForTests } from "../../src/routing/health-registry";
 import { samplesToPcm16 } from "../../src/audio/pcm";
 import { keyTone, toInt16 } from "../../src/audio/test-signals";
 import agentWav from "../fixtures/audio/agent-16k.wav";
 import { api, startCall, tenant, uid } from "../helpers/api";
 import { connectStream, parseTwiml, settings as twilioSettings, voiceWebhook } from "../telephony/twilio-client";
-import { callObject, setCallBindings } from "../helpers/objects";
+import { setCallBindings } from "../helpers/objects";
 import { DEEPGRAM_FLUX, DEEPGRAM_STREAMING, fakeDeepgram, type FakeDeepgram } from "./fake-stt-stream";
 import {
   assistantEntry,
   callView,
+  playbackEnds,
+  setStreamClock,
   silenceSamples,
   speechLike,
   started,
@@ -174,20 +172,6 @@ describe("streaming recognition on the live stream", { timeout: 30_000 }, () => 
     expect(fake.batch).toEqual([]);
   });
 });
-
-/** The ends (epoch ms) of the reply's sentences on the caller's side, as the object models them. */
-async function playbackEnds(tenantId: string, callId: string): Promise<number[]> {
-  return runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-    const [ws] = state.getWebSockets(STREAM_TAG);
-    return (ws?.deserializeAttachment() as StreamAttachment | null)?.playback?.ends ?? [];
-  });
-}
-
-async function setStreamClock(tenantId: string, callId: string, at: number): Promise<void> {
-  await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
-    instance.streamNow = () => at;
-  });
-}
 
 describe("barge-in with streaming recognition", { timeout: 30_000 }, () => {
   /** A call whose reply (two sentences, eSpeak) is still playing its second sentence. */

@@ -1,10 +1,8 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { splitSentences } from "../../src/nlp/sentences";
 import { describe, expect, it } from "vitest";
 import { concat, keyTone, silence, toInt16 } from "../../src/audio/test-signals";
-import type { CallSession } from "../../src/durable/call-session";
 import { TWILIO_STREAM_TAG } from "../../src/pipeline/live/stream-open";
-import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
 import { base64ToBytes } from "../../src/lib/base64";
 import dtmfWav from "../fixtures/audio/dtmf-1234H-8k.wav";
 import { api, createKey, expectProblem, uid } from "../helpers/api";
@@ -14,6 +12,8 @@ import {
   assistantEntry,
   callView,
   interruptedEntry,
+  playbackEnds,
+  setStreamClock,
   silenceSamples,
   speechLike,
   wavSamples,
@@ -80,19 +80,6 @@ async function keypadReply() {
   for (const d of "1234#") s.dtmf(d);
   await s.until(isMark("turn-1."), "turn-1's first mark");
   return { tenantId, callId, s };
-}
-
-async function playbackEnds(tenantId: string, callId: string): Promise<number[]> {
-  return runInDurableObject(callObject(tenantId, callId), (_instance, state) => {
-    const [ws] = state.getWebSockets(TWILIO_STREAM_TAG);
-    return (ws?.deserializeAttachment() as StreamAttachment | null)?.playback?.ends ?? [];
-  });
-}
-
-async function setStreamClock(tenantId: string, callId: string, at: number): Promise<void> {
-  await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
-    instance.streamNow = () => at;
-  });
 }
 
 describe("Twilio voice webhook", () => {
@@ -280,7 +267,7 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     const { tenantId, callId, s } = await keypadReply();
     // Twilio streams the caller's line continuously: silence after the keys, then speech.
     s.media(silenceSamples(8000, 500));
-    const ends = await playbackEnds(tenantId, callId);
+    const ends = await playbackEnds(tenantId, callId, TWILIO_STREAM_TAG);
     expect(ends.length).toBeGreaterThan(0);
     await setStreamClock(tenantId, callId, ends[0]! - 10); // still in the first sentence
     s.media(speechLike(8000, 1200));
@@ -304,7 +291,7 @@ describe("Twilio media stream", { timeout: 30_000 }, () => {
     }
     const sentences = splitSentences(stored!.text);
     expect(sentences.length).toBeGreaterThan(1);
-    const ends = await playbackEnds(tenantId, callId);
+    const ends = await playbackEnds(tenantId, callId, TWILIO_STREAM_TAG);
     await setStreamClock(tenantId, callId, ends[0]! - 10); // the model: nothing has played yet
     s.media(speechLike(8000, 1200));
     await s.until((m) => m.event === "clear", "clear");

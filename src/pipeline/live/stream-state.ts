@@ -1,6 +1,7 @@
 import type { CallerPosition } from "../../call/caller";
 import type { BargeInSettings, StreamFormat, StreamSampleRate, VadSettings } from "../../stream/protocol";
 import type { StreamOpen } from "./stream-open";
+import { realTimers, type Timers } from "../../lib/timers";
 
 /** What a live stream keeps across hibernation, in its socket's attachment. */
 
@@ -84,15 +85,16 @@ export const CLOCK_SAVE_MS = 500;
  * so the last clocks are written before it can.
  */
 export class AttachmentWriter {
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly state: StreamAttachment,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   now(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     try {
       this.ws.serializeAttachment(this.state);
@@ -102,6 +104,6 @@ export class AttachmentWriter {
   }
 
   soon(): void {
-    this.timer ??= setTimeout(() => this.now(), CLOCK_SAVE_MS);
+    this.timer ??= this.timers.setTimeout(() => this.now(), CLOCK_SAVE_MS);
   }
 }
