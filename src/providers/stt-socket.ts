@@ -8,6 +8,7 @@
  * is queued meanwhile, so a turn does not lose its first syllables to the connection's round trips.
  * A refused or unanswered upgrade is therefore an `error` event, like every later failure.
  */
+import { WaitDeadline } from "../lib/wait-deadline";
 import { samplesToPcm16 } from "../audio/pcm";
 import { kindForStatus, parseRetryAfter, ProviderError } from "./errors";
 import { redactUrl } from "./http";
@@ -82,7 +83,8 @@ class SocketStream implements SttStream {
   private finishing = false;
   private finished: Promise<void> | null = null;
   private resolveFinished: () => void = () => {};
-  private keepAliveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Audio or a KeepAlive begins a wait; one lasting KEEP_ALIVE_MS sends the provider's KeepAlive. */
+  private keepAlive: WaitDeadline | null = null;
   private finishTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly connecting = new AbortController();
   private readonly resampler: ChunkResampler;
@@ -172,7 +174,7 @@ class SocketStream implements SttStream {
     this.ws = ws;
     for (const frame of this.queue) ws.send(frame);
     this.queue = [];
-    this.armKeepAlive();
+    this.startKeepAlive();
     if (this.finishing) this.sendFinish();
     this.options.onOpen?.();
   }
@@ -184,24 +186,25 @@ class SocketStream implements SttStream {
       return;
     }
     this.ws.send(bytes);
-    this.armKeepAlive();
+    // No timer per frame: the deadline's one timer checks how long ago the last audio went.
+    this.keepAlive?.begin();
   }
 
   private sendFinish(): void {
-    clearTimeout(this.keepAliveTimer);
+    this.keepAlive?.stop();
     for (const frame of this.config.protocol.finishFrames) this.ws?.send(frame);
   }
 
-  /** (Re)starts the idle countdown: audio resets it; with none for KEEP_ALIVE_MS, the provider's KeepAlive goes. */
-  private armKeepAlive(): void {
+  /** With no audio for KEEP_ALIVE_MS, the provider's KeepAlive goes (again every KEEP_ALIVE_MS). */
+  private startKeepAlive(): void {
     const keepAlive = this.config.protocol.keepAlive;
     if (!keepAlive || this.finishing) return;
-    clearTimeout(this.keepAliveTimer);
-    this.keepAliveTimer = setTimeout(() => {
+    this.keepAlive = new WaitDeadline(KEEP_ALIVE_MS, () => {
       if (this.done || this.finishing) return;
       this.ws?.send(keepAlive);
-      this.armKeepAlive();
-    }, KEEP_ALIVE_MS);
+      this.keepAlive?.begin();
+    });
+    this.keepAlive.begin();
   }
 
   private onMessage(data: unknown): void {
@@ -242,7 +245,7 @@ class SocketStream implements SttStream {
   private stop(code: number): void {
     this.done = true;
     this.queue = [];
-    clearTimeout(this.keepAliveTimer);
+    this.keepAlive?.stop();
     clearTimeout(this.finishTimer);
     this.options.signal?.removeEventListener("abort", this.onAbort);
     this.connecting.abort();

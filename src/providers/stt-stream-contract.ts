@@ -172,7 +172,8 @@ export function sttStreamContract(fixture: StreamFixture): void {
     if (fixture.keepAlive) {
       const keepAlive = fixture.keepAlive;
       it("sends the provider's keep-alive every 4 s while no audio flows, and none while audio does", async () => {
-        vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+        // Date too: the keep-alive's deadline measures the silence on the clock (lib/wait-deadline.ts).
+        vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
         const { end, stream } = await connected();
         await vi.waitFor(() => expect(end.closedWith).toBeUndefined());
         for (let i = 0; i < 10; i++) {
