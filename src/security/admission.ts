@@ -71,6 +71,23 @@ export function takeToken(tenantId: string, now: number): boolean {
   return (pools.get(tenantId)?.take(1, now) ?? 0) === 1;
 }
 
+/**
+ * Leases tokens into the tenant's pool ahead of a request that is likely to come (a caller who
+ * started speaking), unless the pool holds one or a lease is already in flight; `run` asks the
+ * shard and returns what it granted. The request then takes a token locally (takeToken), after
+ * awaiting leaseInFlight. Unused, the tokens lapse with the pool's others.
+ */
+export function leaseAhead(tenantId: string, now: number, run: () => Promise<number>): Promise<void> | undefined {
+  const pool = poolOf(tenantId);
+  if (pool.leasing || pool.available(now) >= 1) return undefined;
+  return pool.lease(async () => pool.add(await run(), 0, Date.now()));
+}
+
+/** The tenant's lease in flight, if any (leaseAhead's): a request about to lease waits for it instead. */
+export function leaseInFlight(tenantId: string): Promise<void> | undefined {
+  return pools.get(tenantId)?.leasing;
+}
+
 /** Tokens leased without a key (takeToken's), `spent` of them by the turn that waited. */
 export function tokensLeased(tenantId: string, granted: number, spent: number, now: number): void {
   poolOf(tenantId).add(granted, spent, now);

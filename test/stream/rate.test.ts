@@ -1,9 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { TenantShard } from "../../src/durable/tenant-shard";
 import type { CallView } from "../../src/call/records";
 import { api, expectProblem, startCall, tenant } from "../helpers/api";
 import { advanceLimitsClock, apiWithSettings, callObject, setCallBindings } from "../helpers/objects";
 import { POOL_TTL_MS } from "../../src/security/admission";
-import { started, type TestStream } from "./stream-client";
+import { silenceSamples, speechLike, started, type TestStream } from "./stream-client";
+
+afterEach(() => vi.restoreAllMocks());
 
 // Streamed turns count against the tenant's request rate (the same bucket as its HTTP requests),
 // and a stream has its own limit on control messages (src/pipeline/live/stream-limits.ts). Over
@@ -95,5 +98,24 @@ describe("a stream's own limit on control messages", { timeout: 30_000 }, () => 
     expect(s.log.some((m) => m.type === "error")).toBe(false);
     const res = await api(`/api/v1/calls/${callId}`, { key });
     expect(res.status).toBe(200);
+  });
+});
+
+describe("a spoken turn's token", { timeout: 30_000 }, () => {
+  it("is leased while the caller speaks, so the turn ending takes it without a round trip", async () => {
+    const { tenantId, key } = await tenant();
+    const callId = await startCall(key);
+    const s = await started(callId, key, { reply: "text" });
+    await advanceLimitsClock(tenantId, POOL_TTL_MS); // no token pooled anywhere
+    const asked = vi.spyOn(TenantShard.prototype, "admitTurn");
+    s.sendAudio(speechLike(16000, 400), "pcm16", 16000);
+    await s.next("speech_started");
+    // Asked for while the caller is still speaking: no turn has ended yet.
+    await vi.waitFor(() => expect(asked).toHaveBeenCalledTimes(1));
+    expect(asked.mock.calls[0]![3]).toBe(1);
+    s.sendAudio(silenceSamples(16000, 800), "pcm16", 16000);
+    // The turn (no STT provider here: it fails after its admission) took the pooled token.
+    expect(await s.next("error")).toMatchObject({ code: "provider_unavailable" });
+    expect(asked).toHaveBeenCalledTimes(1);
   });
 });

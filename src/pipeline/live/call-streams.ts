@@ -19,7 +19,7 @@ import { speakerFor } from "../stages/speak";
 import { STREAM_TAG, TWILIO_STREAM_TAG, type StreamOpen } from "./stream-open";
 import { nativeAdapter } from "./native-adapter";
 import { twilioAdapter } from "./twilio-adapter";
-import { admitTurn } from "./turn-admission";
+import { admitTurn, prepareTurn } from "./turn-admission";
 
 /** What the call's streams need from the object that holds them. */
 export interface StreamsHost {
@@ -201,6 +201,7 @@ export class CallStreams {
         };
       },
       turn: (stream, payload, endedAt, channel) => this.turn(stream, payload, endedAt, channel),
+      speaking: () => prepareTurn(this.host.call),
       stop: async (stream) => {
         const { requestId, actor } = stream.attachment;
         const ended = await this.host.end({ requestId, ...(actor ? { actor } : {}) });

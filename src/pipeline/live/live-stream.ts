@@ -49,6 +49,8 @@ export interface StreamHost {
   replyText(turnId: string): string | null;
   /** Streaming recognition (recognizer.ts): the call's recognisers, none when it is off. */
   sttStreams: SttStreams;
+  /** The caller started speaking: a turn is likely to follow (its admission may be prepared). */
+  speaking(): void;
 }
 
 /** The `start` message clients are told to send first. */
@@ -189,8 +191,7 @@ export class LiveStream implements ReplyChannel {
     for (const e of events) this.onEndpoint(e, start, work);
     if (entryTimedOut(this.state, streamMs(this.state, this.state.heard))) this.flushDigits(work);
     // A frame that only moved the clock is written soon; keys and turns at once.
-    if (digits.length || events.length || work.length) this.writer.now();
-    else this.writer.soon();
+    this.writer.save(digits.length > 0 || events.length > 0 || work.length > 0);
     await Promise.all(work);
   }
 
@@ -229,6 +230,7 @@ export class LiveStream implements ReplyChannel {
         return;
       }
       this.send({ type: "speech_started", atMs: at });
+      this.host.speaking();
       // With streaming recognition, barge-in waits for words (recognizer.ts); else any speech interrupts.
       if (!this.recognizer?.speechStarted(e.atMs)) this.bargeIn();
       return;
@@ -304,8 +306,7 @@ export class LiveStream implements ReplyChannel {
     if (this.firstAudio?.turnId !== turnId) this.firstAudio = { turnId, at: performance.now() };
     this.adapter.sentence(this, turnId, bytes, part);
     // A sentence's pieces move only its modelled end: written soon; the sentence once whole, at once.
-    if (part === "more") this.writer.soon();
-    else this.writer.now();
+    this.writer.save(part !== "more");
   }
 
   interrupted(turnId: string): boolean {

@@ -106,4 +106,10 @@ export class AttachmentWriter {
   soon(): void {
     this.timer ??= this.timers.setTimeout(() => this.now(), CLOCK_SAVE_MS);
   }
+
+  /** now() when `more` than a clock moved, else soon(). */
+  save(more: boolean): void {
+    if (more) this.now();
+    else this.soon();
+  }
 }

@@ -9,7 +9,7 @@
  */
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
-import { demand, takeToken, tokensLeased } from "../../security/admission";
+import { demand, leaseAhead, leaseInFlight, takeToken, tokensLeased } from "../../security/admission";
 import {
   isOverloaded,
   leaseSize,
@@ -29,10 +29,12 @@ export async function admitTurn(call: CallRuntime): Promise<StreamProblem | unde
   const rule = requestRule(call.config);
   const { tenantId } = session;
   const lease = demand(tenantId, Date.now(), leaseSize(rule));
+  // The lease prepareTurn started while the caller spoke, if it is still on its way.
+  await leaseInFlight(tenantId)?.catch(() => {});
   // A token this object's isolate already leased; else a lease, the turn taking the first token.
   if (takeToken(tenantId, Date.now())) return undefined;
   try {
-    const shard = shardName(tenantId, slotRegion(call), isolateShardIndex(shardsPerRegion(rule)));
+    const shard = turnShard(call, tenantId, rule);
     const taken = await tenantShard(call.env, shard).admitTurn(shard, tenantId, rule, lease);
     if (!taken.granted) return overRate(rule, taken.retryAfterSeconds);
     tokensLeased(tenantId, taken.granted, 1, Date.now());
@@ -44,6 +46,31 @@ export async function admitTurn(call: CallRuntime): Promise<StreamProblem | unde
     log("turn_admission_failed", { callId: session.callId, message: errorMessage(err) }, "warn");
     return undefined;
   }
+}
+
+/**
+ * The caller started speaking, so a turn is likely within seconds: a token is leased into the
+ * isolate's pool now, in the background, so that the turn, when it ends, takes it without a round
+ * trip to the shard (tens of ms on the reply's path; more when many calls' first turns end at
+ * once). One token: a tenant whose callers speak and take no turn is under-served by at most that,
+ * until it lapses.
+ */
+export function prepareTurn(call: CallRuntime): void {
+  const session = call.store.getSession();
+  if (!session) return;
+  const rule = requestRule(call.config);
+  const { tenantId } = session;
+  const leasing = leaseAhead(tenantId, Date.now(), async () => {
+    const shard = turnShard(call, tenantId, rule);
+    return (await tenantShard(call.env, shard).admitTurn(shard, tenantId, rule, 1)).granted;
+  });
+  // Its failure is the turn's to meet (admitTurn leases again, and decides).
+  if (leasing)
+    call.waitUntil(leasing.catch((err: unknown) => log("turn_lease_ahead_failed", { message: errorMessage(err) })));
+}
+
+function turnShard(call: CallRuntime, tenantId: string, rule: RequestRule): string {
+  return shardName(tenantId, slotRegion(call), isolateShardIndex(shardsPerRegion(rule)));
 }
 
 function overRate(rule: RequestRule, retryAfterSeconds: number): StreamProblem {
