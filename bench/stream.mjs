@@ -153,7 +153,7 @@ async function oneStream(api, base, key, fixture, turns, callBody = {}) {
   await ready;
   out.ready = true;
   for (let t = 0; t < turns; t++) {
-    turn = { expectedSpeechAtMs: sentMs + fixture.speechStartMs };
+    turn = { index: t, expectedSpeechAtMs: sentMs + fixture.speechStartMs };
     const done = wait("metrics");
     const t0 = performance.now();
     for (let f = 0; (f + 1) * FRAME_BYTES <= fixture.turn.length; f++) {
@@ -172,6 +172,16 @@ async function oneStream(api, base, key, fixture, turns, callBody = {}) {
   ws.send(JSON.stringify({ type: "stop" }));
   await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
   return out;
+}
+
+/** The client's figures grouped by the turn's place in its call (1st, 2nd...), each sorted. */
+function byTurnIndex(turns, figure) {
+  const groups = [];
+  for (const t of turns) {
+    const v = figure(t);
+    if (Number.isFinite(v)) (groups[t.index] ??= []).push(v);
+  }
+  return [...groups].map((g) => (g ?? []).sort((a, b) => a - b));
 }
 
 async function run(o) {
@@ -324,7 +334,12 @@ async function run(o) {
       const shifts = results.flatMap((r) => r.clockShiftMs);
       const errors = results.flatMap((r) => r.errors);
       const held = results.filter((r) => r.ready && r.openAtEnd).length;
-      levels.push({ n, e2e });
+      levels.push({
+        n,
+        e2e,
+        byTurn: byTurnIndex(turns, (t) => t.firstAudioAt - t.speechEndAt),
+        serverByTurn: byTurnIndex(turns, (t) => t.server?.firstAudioMs ?? NaN),
+      });
       const frames = results.reduce((a, r) => a + r.framesSent, 0);
       console.log(
         `${String(n).padStart(7)}${String(held).padStart(6)}${f1(frames / seconds).padStart(10)}` +
@@ -368,6 +383,13 @@ async function run(o) {
                 ? "It still holds the first sentence's whole synthesis by the stub (it speaks in real time)."
                 : "It still holds the first sentence's synthesis by the embedded engine (server TTS column)."),
       );
+    const perTurn = (key) =>
+      levels.map((l) => `${l.n}: ${l[key].map((v) => `${f1(pct(v, 50))} / ${f1(pct(v, high))}`).join(", ")}`);
+    if (o.turns > 1) {
+      console.log(`by turn of the call (1st, 2nd...), p50 / p${high} ms, per level (streams: …):`);
+      console.log(`  end of speech → first audio: ${perTurn("byTurn").join("; ")}`);
+      console.log(`  server first audio: ${perTurn("serverByTurn").join("; ")}`);
+    }
     console.log(`bench client's event loop delay p99 / max ms, per level (streams: …): ${lags.join("; ")}`);
     console.log(
       "clock shift: |the server's audio clock at speech_started − the audio the client had sent up to the " +
