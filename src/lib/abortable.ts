@@ -24,3 +24,22 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
+
+/**
+ * untilAborted for a loop of many awaits on one signal (a stream's chunks): one abort listener for
+ * the loop instead of one added and removed per chunk, which showed in a call object's profile
+ * with 25 streamed replies. race(work) settles as untilAborted(work, signal) would.
+ */
+export function abortRace(signal: AbortSignal): <T>(work: Promise<T>) => Promise<T> {
+  const aborted = new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  // Nobody may be racing when it aborts.
+  aborted.catch(() => {});
+  return <T>(work: Promise<T>) => {
+    work.catch(() => {});
+    // The abort first: when both have settled, an aborted signal wins, as in untilAborted.
+    return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.race([aborted, work]);
+  };
+}

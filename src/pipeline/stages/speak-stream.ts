@@ -15,7 +15,7 @@ import { muLawEncode } from "../../audio/g711";
 import { mediaTypeFor } from "../../audio/output-format";
 import { samplesToPcm16 } from "../../audio/pcm";
 import type { ReplyAudio } from "../../call/audio-format";
-import { untilAborted } from "../../lib/abortable";
+import { abortRace } from "../../lib/abortable";
 import { concatBytes } from "../../lib/bytes";
 import { errorMessage } from "../../lib/errors";
 import { log } from "../../observability/log";
@@ -242,11 +242,12 @@ async function forward(
   o.signal.addEventListener("abort", bargeIn, { once: true });
   if (o.signal.aborted) bargeIn();
   const started = Date.now();
+  // Raced with the abort: an adapter slow to honour it must not hold the turn.
+  const untilCut = abortRace(controller.signal);
   try {
     take(opened.first);
     for (;;) {
-      // Raced with the abort: an adapter slow to honour it must not hold the turn.
-      const next = await untilAborted(chunks.next(), controller.signal);
+      const next = await untilCut(chunks.next());
       if (next.done) break;
       take(next.value);
     }

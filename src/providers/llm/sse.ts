@@ -9,7 +9,7 @@
  * message_stop, a finishReason), so each adapter checks that itself.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { untilAborted } from "../../lib/abortable";
+import { abortRace } from "../../lib/abortable";
 import { errorMessage } from "../../lib/errors";
 import { ProviderError } from "../errors";
 
@@ -53,11 +53,12 @@ export async function* sseEvents(
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let finished = false;
+  const untilCut = abortRace(signal);
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await untilAborted(reader.read(), signal);
+        chunk = await untilCut(reader.read());
       } catch (err) {
         if (signal.aborted) throw aborted(provider, signal);
         throw new ProviderError(provider, "invalid_response", `the stream was cut: ${errorMessage(err)}`, {
