@@ -33,11 +33,12 @@ import { startFakeSttStream } from "../../bench/lib/fake-stt-stream.mjs";
 import {
   BASE_VARS,
   consoleKey,
+  enterKey,
   fakeMicrophoneWav,
   harness,
   launchChromium,
   reportFailure,
-  tabTo,
+  startCallWithKeyboard,
   text,
   waitFor,
   watchPage,
@@ -102,26 +103,11 @@ async function run() {
     const response = await page.goto(`${server.base}/console/`, { waitUntil: "load" });
     assert.equal(response.status(), 200);
 
-    await page.focus("#api-key");
-    await page.keyboard.type(key);
-    await page.keyboard.press("Enter");
-    await waitFor(page, "the key to be taken", () =>
-      document.querySelector("#key-state").textContent.startsWith("Key set"),
-    );
+    await enterKey(page, key);
     assert.equal(await page.$eval("#agent", (node) => node.value), "", "no agent: the call runs the flow");
 
     log("starting a call");
-    await page.focus("#language");
-    await tabTo(page, "#start-call");
-    await page.keyboard.press("Enter");
-    await waitFor(
-      page,
-      "the call to be live",
-      () => document.querySelector("main").dataset.callState === "live",
-      undefined,
-      60_000,
-    );
-    const callId = await page.$eval("#live-call-id", (node) => node.value);
+    const callId = await startCallWithKeyboard(page);
     assert.equal(await page.$eval("#ptt", (node) => node.disabled), false, "push-to-talk is enabled");
 
     // Every state of the live transcript from now on, with its time: the interim line's text (null: none), how many

@@ -44,10 +44,12 @@ import {
   BASE_VARS,
   choose,
   consoleKey,
+  enterKey,
   fakeMicrophoneWav,
   harness,
   launchChromium,
   reportFailure,
+  startCallWithKeyboard,
   tabTo,
   text,
   waitFor,
@@ -219,12 +221,7 @@ async function run() {
 
     // The key: typed into its field and submitted with Enter.
     log("entering the key");
-    await page.focus("#api-key");
-    await page.keyboard.type(key);
-    await page.keyboard.press("Enter");
-    await waitFor(page, "the key to be taken", () =>
-      document.querySelector("#key-state").textContent.startsWith("Key set"),
-    );
+    await enterKey(page, key);
     assert.equal(await page.evaluate(() => sessionStorage.getItem("voice-edge.console.apiKey")), key);
     assert.equal(await page.$eval("#api-key", (node) => node.value), "", "the key field is cleared");
 
@@ -263,17 +260,7 @@ async function run() {
 
     // A call: Tab from the language field to "Start call", Enter.
     log("starting a call");
-    await page.focus("#language");
-    await tabTo(page, "#start-call");
-    await page.keyboard.press("Enter");
-    await waitFor(
-      page,
-      "the call to be live",
-      () => document.querySelector("main").dataset.callState === "live",
-      undefined,
-      60_000,
-    );
-    const callId = await page.$eval("#live-call-id", (node) => node.value);
+    const callId = await startCallWithKeyboard(page);
     assert.match(callId, /^[A-Za-z0-9_-]+$/);
     log(`call ${callId} is live`);
     assert.equal(

@@ -204,3 +204,28 @@ export async function reportFailure(label, { page, problems, workers = [], other
     if (worker) console.error(`[${label}] Worker (${name}), last lines:\n  ${worker.logTail.slice(-25).join("\n  ")}`);
   for (const [name, lines] of others) console.error(`[${label}] ${name}, last lines:\n  ${lines.join("\n  ")}`);
 }
+
+/** Types the key into its field and submits it with Enter, as a user does; waits until the page took it. */
+export async function enterKey(page, key) {
+  await page.focus("#api-key");
+  await page.keyboard.type(key);
+  await page.keyboard.press("Enter");
+  await waitFor(page, "the key to be taken", () =>
+    document.querySelector("#key-state").textContent.startsWith("Key set"),
+  );
+}
+
+/** Tab from the language field to "Start call", Enter; waits for the call to be live and returns its id. */
+export async function startCallWithKeyboard(page) {
+  await page.focus("#language");
+  await tabTo(page, "#start-call");
+  await page.keyboard.press("Enter");
+  await waitFor(
+    page,
+    "the call to be live",
+    () => document.querySelector("main").dataset.callState === "live",
+    undefined,
+    60_000,
+  );
+  return page.$eval("#live-call-id", (node) => node.value);
+}

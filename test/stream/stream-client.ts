@@ -12,6 +12,7 @@ import type { StreamAttachment } from "../../src/pipeline/live/stream-state";
 import type { ServerMessage, StreamFormat } from "../../src/stream/protocol";
 import { api, apiRequest } from "../helpers/api";
 import { callObject } from "../helpers/objects";
+import agentWav from "../fixtures/audio/agent-16k.wav";
 
 /** What a test stream received, in order: JSON messages, and binary reply audio as `audio`. */
 export type Received = ServerMessage | { type: "audio"; bytes: Uint8Array };
@@ -259,4 +260,20 @@ export async function setStreamClock(tenantId: string, callId: string, at: numbe
   await runInDurableObject(callObject(tenantId, callId), (instance: CallSession) => {
     instance.streamNow = () => at;
   });
+}
+
+/**
+ * The agent fixture ("I want to talk to an agent", 16 kHz) as samples, and where its speech ends:
+ * the end of its last 20 ms frame at -40 dBFS or louder, in samples.
+ */
+export function agentSpeech(): { samples: Int16Array; speechEnd: number } {
+  const { samples, sampleRate } = wavSamples(agentWav);
+  const frame = sampleRate / 50;
+  let speechEnd = 0;
+  for (let at = 0; at + frame <= samples.length; at += frame) {
+    let energy = 0;
+    for (let i = at; i < at + frame; i++) energy += (samples[i]! / 32768) ** 2;
+    if (10 * Math.log10(energy / frame + 1e-12) >= -40) speechEnd = at + frame;
+  }
+  return { samples, speechEnd };
 }

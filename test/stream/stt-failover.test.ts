@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { healthSnapshot, resetHealthForTests } from "../../src/routing/health-registry";
-import agentWav from "../fixtures/audio/agent-16k.wav";
 import { startCall, tenant } from "../helpers/api";
 import { setCallBindings } from "../helpers/objects";
 import { DEEPGRAM_THEN_ASSEMBLYAI, fakeAssemblyAi, fakeDeepgram } from "./fake-stt-stream";
-import { silenceSamples, speechLike, started, wavSamples, type TestStream } from "./stream-client";
+import { agentSpeech, silenceSamples, speechLike, started, type TestStream } from "./stream-client";
 
 // Failover between streaming recognisers (src/pipeline/live/utterance-socket.ts): with
 // STT_STREAMING_PROVIDERS=deepgram,assemblyai, a Deepgram socket that fails hands the utterance to
@@ -21,18 +20,6 @@ const AGENT_WORDS = "I want to talk to an agent".split(" ");
 const SECOND_WORDS = [...AGENT_WORDS, "please"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (samples: number) => (samples * 1000) / RATE;
-
-/** The agent fixture's samples, and where its speech ends (its last loud 20 ms frame), in samples. */
-function agentSpeech(): { samples: Int16Array; speechEnd: number } {
-  const { samples } = wavSamples(agentWav);
-  let speechEnd = 0;
-  for (let at = 0; at + FRAME <= samples.length; at += FRAME) {
-    let energy = 0;
-    for (let i = at; i < at + FRAME; i++) energy += (samples[i]! / 32768) ** 2;
-    if (10 * Math.log10(energy / FRAME + 1e-12) >= -40) speechEnd = at + FRAME;
-  }
-  return { samples, speechEnd };
-}
 
 /** Sends `samples` as 20 ms frames paced in real time, then silence until the turn's final transcript. */
 async function streamRealtime(s: TestStream, samples: Int16Array): Promise<void> {

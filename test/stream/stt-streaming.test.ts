@@ -17,6 +17,7 @@ import {
   started,
   wavSamples,
   type TestStream,
+  agentSpeech,
 } from "./stream-client";
 
 // Streaming recognition on the live stream (STT_STREAMING_PROVIDERS): a fake Deepgram
@@ -31,18 +32,6 @@ const RATE = 16000;
 const FRAME = RATE / 50; // 20 ms
 const AGENT_WORDS = "I want to talk to an agent".split(" ");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The agent fixture's samples, and where its speech ends (its last loud 20 ms frame), in samples. */
-function agentSpeech(): { samples: Int16Array; speechEnd: number } {
-  const { samples } = wavSamples(agentWav);
-  let speechEnd = 0;
-  for (let at = 0; at + FRAME <= samples.length; at += FRAME) {
-    let energy = 0;
-    for (let i = at; i < at + FRAME; i++) energy += (samples[i]! / 32768) ** 2;
-    if (10 * Math.log10(energy / FRAME + 1e-12) >= -40) speechEnd = at + FRAME;
-  }
-  return { samples, speechEnd };
-}
 
 /**
  * Sends `samples` as 20 ms frames paced in real time, then 20 ms frames of silence until `done`
