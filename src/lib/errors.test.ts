@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AudioError } from "../audio/errors";
-import { ApiError, asApiError, errorMessage, InputError } from "./errors";
+import { ApiError, asApiError, errorMessage, InputError, problemTitle } from "./errors";
 
 describe("asApiError", () => {
   it("returns an ApiError as it is", () => {
@@ -40,5 +40,14 @@ describe("errorMessage", () => {
     expect(errorMessage("plain")).toBe("plain");
     expect(errorMessage(42)).toBe("42");
     expect(errorMessage(undefined)).toBe("undefined");
+  });
+});
+
+describe("problemTitle", () => {
+  it("is the status's reason phrase for every status the API answers with, and Error for others", () => {
+    expect(problemTitle(426)).toBe("Upgrade Required");
+    expect(problemTitle(502)).toBe("Bad Gateway");
+    expect(problemTitle(504)).toBe("Gateway Timeout");
+    expect(problemTitle(418)).toBe("Error");
   });
 });

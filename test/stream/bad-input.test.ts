@@ -59,7 +59,9 @@ describe("refused on the socket, or before the upgrade", { timeout: 30_000 }, ()
     const { key } = await tenant();
     const callId = await startCall(key);
     const plain = (await connect(callId, { key }, { upgrade: false })) as Response;
+    const refused = await plain.clone().json();
     await expectProblem(plain, 426, "upgrade_required");
+    expect(refused).toMatchObject({ title: "Upgrade Required" });
     await expectProblem((await connect(callId, {})) as Response, 401, "unauthorized");
   });
 });
