@@ -131,7 +131,10 @@ export function novaProtocol(provider: string): SttProtocol {
               confidence: w.confidence,
             }));
             finals.push({ text, confidence: best.confidence, words });
-            events.push({ type: "segment", text, confidence: best.confidence, ...(words.length ? { words } : {}) });
+            // A stretch that also ends the turn is told once, in the end of turn (which joins it), not
+            // first as a segment too: the client would see the same words as an interim just before.
+            if (!frame.speech_final)
+              events.push({ type: "segment", text, confidence: best.confidence, ...(words.length ? { words } : {}) });
           }
           if (frame.speech_final) events.push(...endOfTurn());
           return events;
