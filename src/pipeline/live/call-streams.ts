@@ -189,16 +189,10 @@ export class CallStreams {
       replyText: (id) => call.store.history().find((e) => e.turnId === id && e.role === "assistant")?.text ?? null,
       sttStreams: () => {
         const session = call.store.getSession();
-        if (!session) return { engines: [], language: "", eager: false };
+        if (!session) return { engines: [], language: "" };
         const who = { residency: session.residency, caller: attachment.caller };
         const engines = orderedFor(sttStreamChain(call.env, call.config), "speech-to-text", call.config, who);
-        // Eager turns for flows and agents alike: an agent's tools wait for the confirmation (converse.ts).
-        return {
-          engines,
-          language: session.language,
-          eager: true,
-          background: (work) => this.host.ctx.waitUntil(work),
-        };
+        return { engines, language: session.language, background: (work) => this.host.ctx.waitUntil(work) };
       },
       turn: (stream, payload, endedAt, channel) => this.turn(stream, payload, endedAt, channel),
       speaking: () => prepareTurn(this.host.call),

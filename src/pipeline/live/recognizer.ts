@@ -47,14 +47,13 @@ export interface RecognizerHost {
 }
 
 /**
- * The call's streaming recognisers in preference order (empty: streaming is off), its language, and
- * whether its turns may start on an eager end of turn (nothing a turn does before it is confirmed
- * reaches outside the call: a flow's turn is local until stored, an agent's tools wait, converse.ts).
+ * The call's streaming recognisers in preference order (empty: streaming is off) and its language.
+ * Any call's turn may start on an eager end of turn: nothing it does before it is confirmed reaches
+ * outside the call (a flow's turn is local until stored; an agent's tools wait, converse.ts).
  */
 export type SttStreams = () => {
   engines: StreamingSpeechToText[];
   language: string;
-  eager: boolean;
   /** Hands work no message waits for (a socket's opening) to the object's waitUntil. */
   background?: (work: Promise<unknown>) => void;
 };
@@ -73,8 +72,6 @@ interface Utterance {
   failed?: ProviderError;
   /** The turn was taken (or dropped): later events of the socket are ignored. */
   retired: boolean;
-  /** Whether an eager end of turn starts the turn (SttStreams' `eager`). */
-  eagerOk: boolean;
   /** The turn started on an eager end of turn, its reply held until the provider confirms. */
   eager?: { text: string; reply: HeldReply };
 }
@@ -127,7 +124,7 @@ export class Recognizer {
    */
   speechStarted(atMs: number): boolean {
     if (this.utterance) this.retire(this.utterance);
-    const { engines, language, eager, background } = streamsOf(this.streams);
+    const { engines, language, background } = streamsOf(this.streams);
     const audio: Int16Array[] = [];
     const from = Math.max(this.ringStart, this.samplesOf(atMs - PRE_ROLL_MS));
     let at = this.ringStart;
@@ -146,7 +143,6 @@ export class Recognizer {
       voicedMs: this.start.vad.minSpeechMs,
       bargedIn: false,
       retired: false,
-      eagerOk: eager,
     };
     // No streaming engine may take it (every breaker open): the batch chain hears it, as without streaming.
     if (!u.socket.start(audio)) return false;
@@ -263,7 +259,7 @@ export class Recognizer {
    * reply held (held-reply.ts) until end_of_turn confirms it, dropped if the caller goes on.
    */
   private eagerEndOfTurn(u: Utterance, text: string): void {
-    if (!u.eagerOk || u.eager || !text) return;
+    if (u.eager || !text) return;
     // A backchannel over the reply takes no turn: nothing to prepare.
     if (!u.bargedIn && this.host.replyPlaying() && isBackchannel(text)) return;
     const reply = new HeldReply(this.host.live);
@@ -364,7 +360,7 @@ function streamsOf(streams: SttStreams): ReturnType<SttStreams> {
     return streams();
   } catch (err) {
     log("stt_stream_misconfigured", { message: errorMessage(err) }, "warn");
-    return { engines: [], language: "", eager: false };
+    return { engines: [], language: "" };
   }
 }
 
