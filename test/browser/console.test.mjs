@@ -526,16 +526,7 @@ async function agentCall(page, server, demo) {
   assert.equal(await page.$eval("#flow", (node) => node.disabled), true);
 
   log("agent call: starting it");
-  await tabTo(page, "#start-call");
-  await page.keyboard.press("Enter");
-  await waitFor(
-    page,
-    "the agent's call to be live",
-    () => document.querySelector("main").dataset.callState === "live",
-    undefined,
-    60_000,
-  );
-  const callId = await page.$eval("#live-call-id", (node) => node.value);
+  const callId = await startCallWithKeyboard(page);
   assert.match(await text(page, "#status"), /with agent orders \(version 1\)/);
 
   // Every text the agent's line of turn-1 shows while it streams.
